@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// `robomlx bench <suite> [--json FILE] [--repeats N] [--quick]`: runs a registered benchmark
+// suite on the chosen device, prints a table and optionally writes the same as JSON.
+#include <fstream>
+#include <iostream>
+
+#include "command.h"
+#include "robomlx/core/bench.h"
+#include "robomlx/core/device.h"
+#include "robomlx/core/io/atomic_file.h"
+
+namespace robomlx::cli {
+
+namespace {
+struct BenchArgs {
+  std::string suite;
+  std::string json;
+  int repeats = 20;
+  int warmup = 3;
+  bool quick = false;
+};
+
+void run_bench(const GlobalOptions& global, const BenchArgs& args) {
+  const auto& suites = bench_suites();
+  auto it = suites.find(args.suite);
+  if (it == suites.end()) {
+    std::string names;
+    for (const auto& [name, info] : suites) names += (names.empty() ? "" : ", ") + name;
+    throw std::invalid_argument("[bench] unknown suite '" + args.suite + "'; available: " + names);
+  }
+  mx::Device device = apply_device(global);
+  BenchOptions options;
+  options.repeats = args.repeats;
+  options.warmup = args.warmup;
+  BenchContext ctx(args.suite, device, options);
+  ctx.quick = args.quick;
+  std::cout << "suite " << args.suite << " on " << describe_device(device) << " | " << machine_description() << "\n";
+  it->second.fn(ctx);
+  std::cout << format_bench_table(ctx.results());
+  if (!args.json.empty()) {
+    write_file_atomically(args.json, bench_results_json(ctx.results(), describe_device(device)));
+    std::cout << "wrote " << args.json << "\n";
+  }
+}
+
+void add_bench(CLI::App& app, GlobalOptions& global) {
+  auto args = std::make_shared<BenchArgs>();
+  auto* cmd = app.add_subcommand("bench", "Run a benchmark suite (table + optional JSON)");
+  std::string names;
+  for (const auto& [name, info] : bench_suites()) names += "\n  " + name + ": " + info.description;
+  cmd->footer("Suites:" + names);
+  cmd->add_option("suite", args->suite, "Suite name")->required();
+  cmd->add_option("--json", args->json, "Write results as JSON to this file");
+  cmd->add_option("--repeats", args->repeats, "Timed iterations per case")->check(CLI::Range(1, 100000));
+  cmd->add_option("--warmup", args->warmup, "Untimed warm-up iterations per case")->check(CLI::Range(0, 1000));
+  cmd->add_flag("--quick", args->quick, "Small sizes only (smoke runs)");
+  cmd->callback([&global, args] { run_bench(global, *args); });
+}
+}  // namespace
+
+ROBOMLX_COMMAND(bench, add_bench);
+
+}  // namespace robomlx::cli

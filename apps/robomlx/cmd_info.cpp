@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// `robomlx info`: versions, backends compiled in, usable devices, the device auto picks,
+// memory counters and threads.
+#include <iostream>
+#include <thread>
+
+#include <mlx/memory.h>
+#include <mlx/version.h>
+
+#include "command.h"
+#include "robomlx/core/bench.h"
+#include "robomlx/core/device.h"
+#include "robomlx/core/version.h"
+
+namespace robomlx::cli {
+
+namespace {
+std::string mib(std::size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
+
+void run_info(const GlobalOptions& global) {
+  auto report = probe_backends();
+  std::cout << "robomlx " << kVersion << "\n";
+  std::cout << "MLX " << mx::version() << "\n";
+  std::cout << "backends: cpu" << (report.cuda_compiled ? ", cuda" : "") << (report.metal_compiled ? ", metal" : "")
+            << " compiled in\n";
+  std::cout << "devices usable: cpu";
+  for (int i = 0; i < report.gpu_count; ++i) std::cout << ", " << describe_device(mx::Device(mx::Device::gpu, i));
+  std::cout << "\n";
+  std::cout << "gpu: " << report.summary() << "\n";
+  std::cout << "auto picks: " << describe_device(resolve_device(DeviceChoice::Auto)) << "\n";
+  auto selected = apply_device(global);
+  std::cout << "selected: " << describe_device(selected) << "\n";
+  std::cout << "memory: active " << mib(mx::get_active_memory()) << ", peak " << mib(mx::get_peak_memory())
+            << ", cache " << mib(mx::get_cache_memory()) << ", limit " << mib(mx::get_memory_limit()) << "\n";
+  std::cout << "threads: " << std::thread::hardware_concurrency()
+            << " hardware; MLX runs one worker thread per CPU stream\n";
+  std::cout << "machine: " << machine_description() << "\n";
+}
+
+void add_info(CLI::App& app, GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("info", "Show versions, backends, devices and memory");
+  cmd->callback([&global] { run_info(global); });
+}
+}  // namespace
+
+ROBOMLX_COMMAND(info, add_info);
+
+}  // namespace robomlx::cli

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// Subcommand registration for the robomlx CLI. Each cmd_<name>.cpp defines one subcommand and
+// registers it with ROBOMLX_COMMAND; main.cpp owns only global flags and error handling.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <mlx/device.h>
+
+namespace robomlx::cli {
+
+namespace mx = mlx::core;
+
+/// Flags every subcommand shares.
+struct GlobalOptions {
+  std::string device;  // "", "auto", "cpu" or "gpu"; "" falls back to ROBOMLX_DEVICE, then auto
+};
+
+/// Resolves --device / ROBOMLX_DEVICE, makes it MLX's default device and returns it.
+mx::Device apply_device(const GlobalOptions& global);
+
+using CommandAdder = void (*)(CLI::App& app, GlobalOptions& global);
+
+bool register_command(const char* name, CommandAdder adder);
+void add_registered_commands(CLI::App& app, GlobalOptions& global);
+
+}  // namespace robomlx::cli
+
+#define ROBOMLX_COMMAND(name, adder) \
+  static const bool robomlx_command_registered_##name = ::robomlx::cli::register_command(#name, adder)

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/core/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <mlx/memory.h>
+#include <mlx/transforms.h>
+#include <mlx/version.h>
+#include <nlohmann/json.hpp>
+
+#include "robomlx/core/device.h"
+#include "robomlx/core/version.h"
+
+namespace robomlx {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+std::map<std::string, BenchSuiteInfo>& registry() {
+  static std::map<std::string, BenchSuiteInfo> suites;
+  return suites;
+}
+
+double percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  double pos = q * (sorted.size() - 1);
+  auto lo = static_cast<std::size_t>(std::floor(pos));
+  auto hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+}
+}  // namespace
+
+TimingStats summarize_times(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  TimingStats s;
+  if (ms.empty()) return s;
+  s.median = percentile(ms, 0.5);
+  s.p10 = percentile(ms, 0.1);
+  s.p90 = percentile(ms, 0.9);
+  s.min = ms.front();
+  return s;
+}
+
+BenchContext::BenchContext(std::string suite, mx::Device device, BenchOptions options)
+    : suite_(std::move(suite)), device_(device), options_(options) {}
+
+BenchResult& BenchContext::run(const std::string& name, const std::function<std::vector<mx::array>()>& fn,
+                               const std::string& impl) {
+  auto once = [&] {
+    auto outs = fn();
+    mx::eval(outs);
+    mx::synchronize();
+  };
+  BenchResult& r = run_host(name, once, impl);
+  return r;
+}
+
+BenchResult& BenchContext::run_host(const std::string& name, const std::function<void()>& fn,
+                                    const std::string& impl) {
+  for (int i = 0; i < options_.warmup; ++i) fn();
+  mx::reset_peak_memory();
+  std::vector<double> times;
+  auto start = Clock::now();
+  for (int i = 0; i < options_.repeats; ++i) {
+    auto t0 = Clock::now();
+    fn();
+    auto t1 = Clock::now();
+    times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    double elapsed = std::chrono::duration<double>(t1 - start).count();
+    if (times.size() >= 3 && elapsed > options_.max_seconds_per_case) break;
+  }
+  BenchResult r;
+  r.suite = suite_;
+  r.name = name;
+  r.impl = impl;
+  r.device = describe_device(device_);
+  r.samples = static_cast<int>(times.size());
+  auto st = summarize_times(times);
+  r.median_ms = st.median;
+  r.p10_ms = st.p10;
+  r.p90_ms = st.p90;
+  r.min_ms = st.min;
+  r.peak_bytes = mx::get_peak_memory();
+  results_.push_back(std::move(r));
+  return results_.back();
+}
+
+bool register_bench_suite(const std::string& name, const std::string& description, BenchSuiteFn fn) {
+  registry()[name] = BenchSuiteInfo{name, description, std::move(fn)};
+  return true;
+}
+
+const std::map<std::string, BenchSuiteInfo>& bench_suites() { return registry(); }
+
+std::string machine_description() {
+  std::string model = "unknown CPU";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      auto pos = line.find(':');
+      if (pos != std::string::npos) model = line.substr(pos + 2);
+      break;
+    }
+  }
+  std::ostringstream os;
+  os << model << ", " << std::thread::hardware_concurrency() << " cores";
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  if (meminfo >> key >> kb && key == "MemTotal:") {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GiB", kb / (1024.0 * 1024.0));
+    os << ", " << buf;
+  }
+  return os.str();
+}
+
+std::string format_bench_table(const std::vector<BenchResult>& results) {
+  std::ostringstream os;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-44s %-10s %10s %10s %10s %9s  %s\n", "case", "impl", "median ms", "p10 ms",
+                "p90 ms", "peak MiB", "metrics");
+  os << line;
+  for (const auto& r : results) {
+    std::string metrics;
+    for (const auto& [k, v] : r.metrics) {
+      char m[64];
+      std::snprintf(m, sizeof m, "%s%s=%.3g", metrics.empty() ? "" : " ", k.c_str(), v);
+      metrics += m;
+    }
+    std::snprintf(line, sizeof line, "%-44s %-10s %10.3f %10.3f %10.3f %9.1f  %s\n", r.name.c_str(), r.impl.c_str(),
+                  r.median_ms, r.p10_ms, r.p90_ms, r.peak_bytes / (1024.0 * 1024.0), metrics.c_str());
+    os << line;
+  }
+  return os.str();
+}
+
+std::string bench_results_json(const std::vector<BenchResult>& results, const std::string& device) {
+  nlohmann::json doc;
+  doc["robomlx_version"] = kVersion;
+  doc["mlx_version"] = mx::version();
+  doc["machine"] = machine_description();
+  doc["device"] = device;
+  doc["results"] = nlohmann::json::array();
+  for (const auto& r : results) {
+    doc["results"].push_back({{"suite", r.suite},
+                              {"name", r.name},
+                              {"impl", r.impl},
+                              {"device", r.device},
+                              {"samples", r.samples},
+                              {"median_ms", r.median_ms},
+                              {"p10_ms", r.p10_ms},
+                              {"p90_ms", r.p90_ms},
+                              {"min_ms", r.min_ms},
+                              {"peak_bytes", r.peak_bytes},
+                              {"metrics", r.metrics}});
+  }
+  return doc.dump(2);
+}
+
+}  // namespace robomlx

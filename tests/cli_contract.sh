@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The CLI's contract: exit codes and one-line errors. Usage: cli_contract.sh path/to/robomlx
+set -u
+bin="$1"
+fail=0
+expect() {  # expect <code> <stderr substring> -- args...
+  local code="$1" text="$2"; shift 3
+  local err; err=$("$bin" "$@" 2>&1 >/dev/null); local rc=$?
+  if [[ $rc -ne $code || "$err" != *"$text"* ]]; then
+    echo "FAIL: robomlx $* -> exit $rc (want $code), stderr: $err"; fail=1
+  else
+    echo "ok: robomlx $* -> exit $rc"
+  fi
+}
+"$bin" --version | grep -q "robomlx .* (MLX 0.32" || { echo "FAIL: --version"; fail=1; }
+"$bin" info | grep -q "auto picks:" || { echo "FAIL: info"; fail=1; }
+expect 2 "device" -- --device tpu info
+ROBOMLX_DEVICE=bogus "$bin" info >/dev/null 2>&1; [[ $? -eq 2 ]] || { echo "FAIL: ROBOMLX_DEVICE=bogus should exit 2"; fail=1; }
+expect 2 "unknown suite" -- bench nope
+if ! "$bin" info | grep -q "usable GPU" || "$bin" info | grep -q "0 usable GPUs"; then
+  expect 4 "no usable GPU" -- --device gpu info
+fi
+exit $fail
