@@ -101,8 +101,14 @@ inline bool parse_ascii_value(std::string_view tok, PlyType t, std::uint8_t* out
     case PlyType::Int32: return store_integer<std::int32_t>(v, out);
     case PlyType::UInt32: return store_integer<std::uint32_t>(v, out);
     case PlyType::Float32: {
-      if (std::isfinite(v) && std::fabs(v) > double(std::numeric_limits<float>::max())) return false;
-      float f = static_cast<float>(v);
+      // Parse as float directly (what the writer's shortest to_chars form round-trips through);
+      // go through double only for underflow, which from_chars may report as out of range.
+      float f = 0;
+      auto r = std::from_chars(b, e, f);
+      if (r.ec != std::errc() || r.ptr != e) {
+        if (std::isfinite(v) && std::fabs(v) > double(std::numeric_limits<float>::max())) return false;
+        f = static_cast<float>(v);
+      }
       std::memcpy(out, &f, 4);
       return true;
     }
