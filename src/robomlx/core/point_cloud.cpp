@@ -100,8 +100,12 @@ PointCloudStats compute_stats(const PointCloud& cloud, const PointCloudStatsOpti
     return s;
   }
   const auto& p = cloud.positions;
-  // One [4, 3] table, one evaluation, one read-back.
-  auto table = mx::stack({mx::mean(p, 0), mx::min(p, 0), mx::max(p, 0), mx::std(p, 0)});
+  // Centre on the box midpoint before summing: float32 sums of coordinates far from the origin
+  // lose digits. One [4, 3] table, one evaluation, one read-back.
+  auto lo = mx::min(p, 0), hi = mx::max(p, 0);
+  auto mid = mx::multiply(mx::add(lo, hi), mx::array(0.5f));
+  auto centred = mx::subtract(p, mid);
+  auto table = mx::stack({mx::add(mx::mean(centred, 0), mid), lo, hi, mx::std(centred, 0)});
   table = mx::astype(table, mx::float32);
   mx::eval(table);
   const float* t = table.data<float>();
@@ -162,7 +166,7 @@ void PreviewOptions::validate() const {
   check_range(kTag, "width", width, 1, 16384);
   check_range(kTag, "height", height, 1, 16384);
   check_range(kTag, "point_size", point_size, 1, 16);
-  check_range(kTag, "margin", margin, 0, std::min(width, height) / 2 - 1 < 0 ? 0 : std::min(width, height) / 2 - 1);
+  check_range(kTag, "margin", margin, 0, (std::min(width, height) - 1) / 2);
 }
 
 Image render_preview(const PointCloud& cloud, const PreviewOptions& options) {
@@ -204,7 +208,8 @@ Image render_preview(const PointCloud& cloud, const PreviewOptions& options) {
     }
   }
   const float ext_u = b[3 + u] - b[u], ext_v = b[3 + v] - b[v];
-  const float room_u = float(W - 2 * options.margin), room_v = float(H - 2 * options.margin);
+  // The box spans pixel centres 0 .. W-1 (less the margins), so its far edge stays inside.
+  const float room_u = float(W - 1 - 2 * options.margin), room_v = float(H - 1 - 2 * options.margin);
   float scale = std::min(ext_u > 0 ? room_u / ext_u : inf, ext_v > 0 ? room_v / ext_v : inf);
   if (!std::isfinite(scale)) scale = 1;
   const float cu = 0.5f * (b[u] + b[3 + u]), cv = 0.5f * (b[v] + b[3 + v]);
