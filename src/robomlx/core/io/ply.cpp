@@ -202,6 +202,24 @@ class Decoder {
       fail(row_name(e, complete) + ": file truncated (expected " + expected + detail::u128_string(need) +
            " bytes in the file, got " + std::to_string(data_.size()) + ")");
     }
+    if (!has_list) {
+      // Fixed-size rows: one strided copy per column.
+      if (sink.columns) {
+        std::size_t offset = 0;
+        for (std::size_t k = 0; k < e.props.size(); ++k) {
+          std::size_t sz = ply_type_size(e.props[k].type);
+          auto& col = (*sink.columns)[sink.column_of[k]].bytes;
+          col.resize(std::size_t(e.count) * sz);
+          const std::uint8_t* src = cur.p + offset;
+          for (std::size_t i = 0; i < e.count; ++i, src += min_row) {
+            for (std::size_t b = 0; b < sz; ++b) col[i * sz + b] = src[swap ? sz - 1 - b : b];
+          }
+          offset += sz;
+        }
+      }
+      offset_ += std::size_t(e.count) * min_row;
+      return;
+    }
     reserve_columns(sink, e.count);
     std::uint8_t buf[8];
     for (std::uint64_t i = 0; i < e.count; ++i) {
