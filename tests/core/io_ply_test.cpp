@@ -230,17 +230,19 @@ TEST(IoPly, MalformedDataNamesTheVertexAndProperty) {
 
   const std::string ascii = "ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nproperty uchar red\n";
   std::vector<Bad> cases = {
-      {ascii + "end_header\n1 2\n3\n", "t.ply: vertex 1 of 2, property 'red': file truncated"},
-      {ascii + "end_header\n1 2\nabc 4\n", "t.ply: vertex 1 of 2, property 'x' (float): invalid value 'abc'"},
-      {ascii + "end_header\n1 300\n1 4\n", "t.ply: vertex 0 of 2, property 'red' (uchar): invalid value '300'"},
-      {ascii + "end_header\n1 2.5\n1 4\n", "vertex 0 of 2, property 'red' (uchar): invalid value '2.5'"},
-      {ascii + "end_header\n1e39 2\n1 4\n", "vertex 0 of 2, property 'x' (float): invalid value '1e39'"},
-      {ascii + "element face 1\nproperty list char int v\nend_header\n1 2 3 4\n-1\n",
-       "t.ply: face 0 of 1: list 'v' has negative length -1"},
-      {ascii + "element face 1\nproperty list uchar int v\nend_header\n1 2 3 4\n3 1 2\n",
-       "t.ply: face 0 of 1, property 'v': file truncated"},
-      {ascii + "element face 1000000000000\nproperty list uchar int v\nend_header\n1 2 3 4\n0 0\n",
-       "face 2 of 1000000000000, property 'v': file truncated"},
+      {ascii + "end_header\n1 2\n3\n", "t.ply: vertex 1 of 2 (line 8), property 'red': the line ends early"},
+      {ascii + "end_header\n1 2\n", "t.ply: vertex 1 of 2: file truncated (no line left for it)"},
+      {ascii + "end_header\n1 2 3\n4 5\n", "t.ply: vertex 0 of 2 (line 7): more values than the header's properties"},
+      {ascii + "end_header\n1 2\nabc 4\n", "t.ply: vertex 1 of 2 (line 8), property 'x' (float): invalid value 'abc'"},
+      {ascii + "end_header\n1 300\n1 4\n", "t.ply: vertex 0 of 2 (line 7), property 'red' (uchar): invalid value '300'"},
+      {ascii + "end_header\n1 2.5\n1 4\n", "vertex 0 of 2 (line 7), property 'red' (uchar): invalid value '2.5'"},
+      {ascii + "end_header\n1e39 2\n1 4\n", "vertex 0 of 2 (line 7), property 'x' (float): invalid value '1e39'"},
+      {ascii + "element face 1\nproperty list char int v\nend_header\n1 2\n3 4\n-1\n",
+       "t.ply: face 0 of 1 (line 11): list 'v' has negative length -1"},
+      {ascii + "element face 1\nproperty list uchar int v\nend_header\n1 2\n3 4\n3 1 2\n",
+       "t.ply: face 0 of 1 (line 11), property 'v': the line ends early"},
+      {ascii + "element face 1000000000000\nproperty list uchar int v\nend_header\n1 2\n3 4\n0\n\n 0 \n",
+       "face 2 of 1000000000000: file truncated (no line left for it)"},
   };
   const std::string bin = "ply\nformat binary_little_endian 1.0\nelement vertex 1\nproperty float x\n";
   cases.push_back({bin + "element face 1\nproperty list int int v\nend_header\n" + le<float>({1}) + le<int>({-5}),

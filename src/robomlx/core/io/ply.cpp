@@ -40,6 +40,7 @@ struct Header {
   PlyFormat format = PlyFormat::Ascii;
   std::vector<ElementDecl> elements;
   std::size_t data_offset = 0;
+  int header_lines = 0;
 };
 
 std::vector<std::string_view> split_ws(std::string_view line) {
@@ -81,6 +82,7 @@ Header parse_header(std::string_view text, const std::string& name) {
     if (key == "end_header") {
       if (!have_format) at("'end_header' before any 'format' line");
       h.data_offset = pos;
+      h.header_lines = line_no;
       return h;
     }
     if (key == "format") {
@@ -164,8 +166,8 @@ struct Sink {
 
 class Decoder {
  public:
-  Decoder(const std::string& name, std::string_view data, std::size_t offset)
-      : name_(name), data_(data), offset_(offset) {}
+  Decoder(const std::string& name, std::string_view data, std::size_t offset, int header_lines)
+      : name_(name), data_(data), offset_(offset), line_no_(header_lines) {}
 
   void element(const ElementDecl& e, Sink& sink, PlyFormat format) {
     if (e.props.empty() || e.count == 0) return;
@@ -258,55 +260,82 @@ class Decoder {
          " bytes in the file)");
   }
 
-  // Next whitespace-separated token, or empty at the end of the data.
+  // ASCII rows are lines (blank lines are skipped): a row with too few or too many values is an
+  // error rather than a silent shift of every later value.
+  bool next_line() {
+    for (;;) {
+      if (offset_ >= data_.size()) return false;
+      std::size_t nl = data_.find('\n', offset_);
+      std::size_t end = nl == std::string_view::npos ? data_.size() : nl;
+      line_ = data_.substr(offset_, end - offset_);
+      offset_ = nl == std::string_view::npos ? data_.size() : nl + 1;
+      ++line_no_;
+      if (line_.find_first_not_of(" \t\r\f\v") != std::string_view::npos) return true;
+    }
+  }
+
+  // Next whitespace-separated token of the current line, or empty at its end.
   std::string_view token() {
-    auto is_ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; };
-    while (offset_ < data_.size() && is_ws(data_[offset_])) ++offset_;
-    std::size_t start = offset_;
-    while (offset_ < data_.size() && !is_ws(data_[offset_])) ++offset_;
-    return data_.substr(start, offset_ - start);
+    auto is_ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
+    std::size_t i = 0;
+    while (i < line_.size() && is_ws(line_[i])) ++i;
+    std::size_t start = i;
+    while (i < line_.size() && !is_ws(line_[i])) ++i;
+    auto tok = line_.substr(start, i - start);
+    line_.remove_prefix(i);
+    return tok;
+  }
+
+  std::string at_line(const ElementDecl& e, std::uint64_t i) const {
+    return row_name(e, i) + " (line " + std::to_string(line_no_) + ")";
+  }
+
+  [[noreturn]] void short_line(const ElementDecl& e, std::uint64_t i, const PropDecl& p) const {
+    fail(at_line(e, i) + ", property '" + p.name + "': the line ends early");
   }
 
   void ascii_element(const ElementDecl& e, Sink& sink) {
-    // Each value takes at least 2 bytes (a digit and a separator): reserve no more than fits.
-    std::size_t fit = (data_.size() - offset_) / (2 * e.props.size()) + 1;
+    // Each row takes at least 2 bytes (a value and a newline): reserve no more than fits.
+    std::size_t fit = (data_.size() - offset_) / 2 + 1;
     reserve_columns(sink, std::size_t(std::min<std::uint64_t>(e.count, fit)));
     std::uint8_t buf[8];
     for (std::uint64_t i = 0; i < e.count; ++i) {
+      if (!next_line()) fail(row_name(e, i) + ": file truncated (no line left for it)");
       for (std::size_t k = 0; k < e.props.size(); ++k) {
         const auto& p = e.props[k];
+        auto tok = token();
+        if (tok.empty()) short_line(e, i, p);
+        PlyType t = p.is_list ? p.count_type : p.type;
+        if (!detail::parse_ascii_value(tok, t, buf)) bad_value(e, i, p, t, tok);
         if (!p.is_list) {
-          auto tok = token();
-          if (tok.empty()) truncated(e, i, p);
-          if (!detail::parse_ascii_value(tok, p.type, buf)) bad_value(e, i, p, p.type, tok);
           if (sink.columns) {
             auto& col = (*sink.columns)[sink.column_of[k]].bytes;
             col.insert(col.end(), buf, buf + ply_type_size(p.type));
           }
           continue;
         }
-        auto tok = token();
-        if (tok.empty()) truncated(e, i, p);
-        if (!detail::parse_ascii_value(tok, p.count_type, buf)) bad_value(e, i, p, p.count_type, tok);
         double n = detail::load_as_double(p.count_type, buf);
-        if (n < 0) fail(row_name(e, i) + ": list '" + p.name + "' has negative length " + detail::num(n));
+        if (n < 0) fail(at_line(e, i) + ": list '" + p.name + "' has negative length " + detail::num(n));
         for (double j = 0; j < n; ++j) {
           tok = token();
-          if (tok.empty()) truncated(e, i, p);
+          if (tok.empty()) short_line(e, i, p);
           if (!detail::parse_ascii_value(tok, p.type, buf)) bad_value(e, i, p, p.type, tok);
         }
       }
+      if (!token().empty()) fail(at_line(e, i) + ": more values than the header's properties");
     }
   }
 
   [[noreturn]] void bad_value(const ElementDecl& e, std::uint64_t i, const PropDecl& p, PlyType t,
                               std::string_view tok) const {
-    fail(row_name(e, i) + ", property '" + p.name + "' (" + ply_type_name(t) + "): invalid value " + quote(tok));
+    fail(at_line(e, i) + ", property '" + p.name + "' (" + ply_type_name(t) + "): invalid value " + quote(tok));
   }
 
   const std::string& name_;
   std::string_view data_;
   std::size_t offset_;
+  std::string_view line_;  // the rest of the current ASCII line
+  int line_no_;            // 1-based line number of line_ in the file
 };
 
 }  // namespace
@@ -326,7 +355,7 @@ PlyData decode_ply(const void* bytes, std::size_t size, const std::string& name)
   }
   PlyData out;
   out.format = h.format;
-  Decoder dec(name, data, h.data_offset);
+  Decoder dec(name, data, h.data_offset, h.header_lines);
   for (const auto& e : h.elements) {
     Sink sink;
     if (&e == vertex) {
