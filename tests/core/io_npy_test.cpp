@@ -166,7 +166,9 @@ TEST(IoNpy, MalformedFilesNameTheField) {
     SCOPED_TRACE(c.message);
     EXPECT_THROW_MSG(decode(c.bytes), FormatError, c.message);
   }
-  EXPECT_THROW_MSG(read_npy(test::temp_dir() + "/none.npy"), FormatError, "none.npy: cannot open file");
+  EXPECT_THROW_MSG(read_npy(test::temp_dir() + "/none.npy"), FormatError, "none.npy: cannot open file: No such file");
+  auto dir = test::temp_dir();
+  EXPECT_THROW_MSG(read_npy(dir), FormatError, dir + ": read error: Is a directory");
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 
 #include <bit>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -260,10 +259,7 @@ mx::array decode_npy(const void* data, std::size_t size, const std::string& name
 }
 
 mx::array read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FormatError(path, "cannot open file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw FormatError(path, "read error");
+  std::string bytes = detail::read_file_bytes(path);
   return decode_npy(bytes.data(), bytes.size(), path);
 }
 

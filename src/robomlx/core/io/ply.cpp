@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <string_view>
 
@@ -372,10 +371,7 @@ PlyData decode_ply(const void* bytes, std::size_t size, const std::string& name)
 }
 
 PlyData read_ply(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FormatError(path, "cannot open file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw FormatError(path, "read error");
+  std::string bytes = detail::read_file_bytes(path);
   return decode_ply(bytes.data(), bytes.size(), path);
 }
 

@@ -2,8 +2,10 @@
 // Internal helpers shared by ply.cpp (reading) and ply_data.cpp (accessors, writing).
 #pragma once
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -11,9 +13,25 @@
 #include <string>
 #include <string_view>
 
+#include "robomlx/core/error.h"
 #include "robomlx/core/io/ply.h"
 
 namespace robomlx::detail {
+
+/// The whole file; FormatError(path, "cannot open file: <reason>") and the like on failure.
+inline std::string read_file_bytes(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw FormatError(path, std::string("cannot open file: ") + std::strerror(errno));
+  std::string out;
+  char buf[1 << 16];
+  std::size_t got = 0;
+  while ((got = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, got);
+  bool failed = std::ferror(f);
+  int err = errno;
+  std::fclose(f);
+  if (failed) throw FormatError(path, std::string("read error: ") + std::strerror(err));
+  return out;
+}
 
 /// 'text' for messages: at most 40 characters, non-printable bytes as \xNN.
 inline std::string quote(std::string_view s) {
