@@ -255,7 +255,7 @@ TEST(IoPly, MalformedDataNamesTheVertexAndProperty) {
     SCOPED_TRACE(c.text);
     EXPECT_THROW_MSG(decode(c.text), FormatError, c.message);
   }
-  EXPECT_THROW_MSG(read_ply(test::temp_dir() + "/missing.ply"), FormatError, "missing.ply: cannot open file")
+  EXPECT_THROW_MSG(read_ply(test::temp_dir() + "/missing.ply"), FormatError, "missing.ply: cannot open file: No such file");
   auto dir = test::temp_dir();
   EXPECT_THROW_MSG(read_ply(dir), FormatError, dir + ": read error: Is a directory");
 }
