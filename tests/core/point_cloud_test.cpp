@@ -132,6 +132,12 @@ TEST(PointCloud, LoadsGaussianColoursAndNpyPairs) {
   EXPECT_THROW_MSG(load_point_cloud(dir + "colors.npy"), FormatError,
                    "colors.npy: positions must be an [N, 3] float32 or float64 array, got shape [138766, 3] uint8");
   EXPECT_THROW_MSG(load_point_cloud(dir + "x.xyz"), std::invalid_argument, "input must be a .ply or .npy file");
+  auto noxyz = test::temp_dir() + "/c.ply";
+  PlyData only_red;
+  only_red.set("red", mx::array({1, 2}, mx::uint8));
+  write_ply(noxyz, only_red);
+  EXPECT_THROW_MSG(load_point_cloud(noxyz), FormatError,
+                   "c.ply: vertex property 'x' is missing (a point cloud needs x, y, z; the file has: red)");
 }
 
 TEST(PointCloud, PreviewKeepsTheNearestPointPerPixel) {

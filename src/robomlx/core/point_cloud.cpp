@@ -52,7 +52,18 @@ PointCloud point_cloud_from_ply(const PlyData& ply) {
   return c;
 }
 
-PointCloud load_point_cloud_ply(const std::string& path) { return point_cloud_from_ply(read_ply(path)); }
+PointCloud load_point_cloud_ply(const std::string& path) {
+  PlyData ply = read_ply(path);
+  for (const char* axis : {"x", "y", "z"}) {
+    if (!ply.has(axis)) {
+      std::string all;
+      for (const auto& n : ply.names()) all += (all.empty() ? "" : " ") + n;
+      throw FormatError(path, std::string("vertex property '") + axis + "' is missing (a point cloud needs x, y, z; the file has: " +
+                                  (all.empty() ? "none" : all) + ")");
+    }
+  }
+  return point_cloud_from_ply(ply);
+}
 
 PointCloud load_point_cloud_npy(const std::string& positions_path, const std::string& colors_path) {
   PointCloud c;

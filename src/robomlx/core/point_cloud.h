@@ -34,7 +34,7 @@ struct PointCloud {
 /// 3D Gaussian-splatting files without them, from the degree-0 SH coefficients
 /// (clip(0.5 + 0.28209479 * f_dc, 0, 1) * 255, rounded); normals from nx, ny, nz.
 PointCloud point_cloud_from_ply(const PlyData& ply);
-/// Reads a PLY file (FormatError for malformed files; invalid_argument if it has no x/y/z).
+/// Reads a PLY file (FormatError for malformed files and for files without x, y, z).
 PointCloud load_point_cloud_ply(const std::string& path);
 /// Positions from an [N, 3] float32/float64 .npy, colours (optional, "" for none) from an
 /// [N, 3] uint8 .npy. Throws FormatError naming the file for other shapes or dtypes.

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <unordered_set>
 
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/ply_detail.h"
@@ -59,6 +60,7 @@ Header parse_header(std::string_view text, const std::string& name) {
   auto fail = [&](const std::string& what) -> void { throw FormatError(name, what); };
   Header h;
   bool have_format = false;
+  std::unordered_set<std::string> element_names, property_names;  // hashed: headers may be long
   std::size_t pos = 0;
   for (int line_no = 1;; ++line_no) {
     std::size_t nl = text.find('\n', pos);
@@ -102,9 +104,8 @@ Header parse_header(std::string_view text, const std::string& name) {
       if (r.ec != std::errc() || r.ptr != tok[2].data() + tok[2].size()) {
         at("element '" + e.name + "' count " + quote(tok[2]) + " is not a non-negative integer");
       }
-      for (const auto& other : h.elements) {
-        if (other.name == e.name) at("duplicate element '" + e.name + "'");
-      }
+      if (!element_names.insert(e.name).second) at("duplicate element '" + e.name + "'");
+      property_names.clear();
       h.elements.push_back(std::move(e));
     } else if (key == "property") {
       if (h.elements.empty()) at("'property' before any 'element'");
@@ -131,8 +132,8 @@ Header parse_header(std::string_view text, const std::string& name) {
         p.name = std::string(tok[2]);
       }
       auto& props = h.elements.back().props;
-      for (const auto& other : props) {
-        if (other.name == p.name) at("duplicate property '" + p.name + "' in element '" + h.elements.back().name + "'");
+      if (!property_names.insert(p.name).second) {
+        at("duplicate property '" + p.name + "' in element '" + h.elements.back().name + "'");
       }
       props.push_back(std::move(p));
     } else {
