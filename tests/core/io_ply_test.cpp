@@ -269,6 +269,10 @@ TEST(IoPly, EmptyVertexElementAndNoProperties) {
   PlyData e = decode("ply\nformat ascii 1.0\nelement vertex 2000000000\nend_header\n");
   EXPECT_EQ(e.count, 2000000000u);
   EXPECT_TRUE(e.properties.empty());
+  // "end_header" as the very last bytes, no newline: a complete header, no data.
+  EXPECT_EQ(decode("ply\nformat ascii 1.0\nelement vertex 0\nproperty float x\nend_header").count, 0u);
+  EXPECT_THROW_MSG(decode("ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header"), FormatError,
+                   "t.ply: vertex 0 of 1: file truncated (no line left for it)");
 }
 
 }  // namespace

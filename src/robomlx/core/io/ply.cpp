@@ -33,14 +33,14 @@ struct ElementDecl {
   std::string name;
   std::uint64_t count = 0;
   std::vector<PropDecl> props;
-  int line = 0;
+  std::int64_t line = 0;
 };
 
 struct Header {
   PlyFormat format = PlyFormat::Ascii;
   std::vector<ElementDecl> elements;
   std::size_t data_offset = 0;
-  int header_lines = 0;
+  std::int64_t header_lines = 0;
 };
 
 std::vector<std::string_view> split_ws(std::string_view line) {
@@ -62,15 +62,21 @@ Header parse_header(std::string_view text, const std::string& name) {
   bool have_format = false;
   std::unordered_set<std::string> element_names, property_names;  // hashed: headers may be long
   std::size_t pos = 0;
-  for (int line_no = 1;; ++line_no) {
+  for (std::int64_t line_no = 1;; ++line_no) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) {
-      fail(line_no == 1 ? "not a PLY file (empty or no header line)"
-                        : "header: no 'end_header' line before the end of the file");
+      // A final "end_header" without a newline is a complete header with no data after it.
+      if (line_no > 1 && text.substr(pos).starts_with("end_header") &&
+          text.substr(pos).find_first_not_of(" \t\r", 10) == std::string_view::npos) {
+        nl = text.size();
+      } else {
+        fail(line_no == 1 ? "not a PLY file (empty or no header line)"
+                          : "header: no 'end_header' line before the end of the file");
+      }
     }
     std::string_view line = text.substr(pos, nl - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = nl + 1;
+    pos = std::min(nl + 1, text.size());
     auto at = [&](const std::string& what) { fail("header line " + std::to_string(line_no) + ": " + what); };
     if (line_no == 1) {
       if (line != "ply") fail("not a PLY file (line 1 must be 'ply', got " + quote(line) + ")");
@@ -166,7 +172,7 @@ struct Sink {
 
 class Decoder {
  public:
-  Decoder(const std::string& name, std::string_view data, std::size_t offset, int header_lines)
+  Decoder(const std::string& name, std::string_view data, std::size_t offset, std::int64_t header_lines)
       : name_(name), data_(data), offset_(offset), line_no_(header_lines) {}
 
   void element(const ElementDecl& e, Sink& sink, PlyFormat format) {
@@ -335,7 +341,7 @@ class Decoder {
   std::string_view data_;
   std::size_t offset_;
   std::string_view line_;  // the rest of the current ASCII line
-  int line_no_;            // 1-based line number of line_ in the file
+  std::int64_t line_no_;            // 1-based line number of line_ in the file
 };
 
 }  // namespace
