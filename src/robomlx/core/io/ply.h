@@ -4,6 +4,10 @@
 // or ASCII. Other elements (faces with list properties, edges, ...) are parsed and skipped,
 // so their bytes are validated but not kept; list properties inside `vertex` are skipped too.
 //
+// ASCII data holds one element per line (blank lines are skipped); a line with too few or too
+// many values is an error naming the line. ASCII integers must be integral and in range, floats
+// must fit their type (1e39 is not a float).
+//
 // Property types: char/int8, uchar/uint8, short/int16, ushort/uint16, int/int32, uint/uint32,
 // float/float32, double/float64. Columns keep their file type (native byte order in memory).
 //
