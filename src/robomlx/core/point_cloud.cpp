@@ -129,9 +129,9 @@ PointCloudStats compute_stats(const PointCloud& cloud, const PointCloudStatsOpti
   const int samples = std::min(options.spacing_samples, n);
   if (samples == 0 || n < 2) return s;
   // Brute-force nearest neighbour of evenly spaced sample points, in chunks that keep the
-  // [chunk, N, 3] difference tensor near 4M elements.
-  auto all_index = mx::arange(n, mx::int32);
-  const int chunk = std::max(1, std::min(samples, (1 << 22) / (3 * n) + 1));
+  // [chunk, N] planes near 1M elements (cache-friendly; measured faster than 4M).
+  auto pt = mx::contiguous(mx::transpose(p));  // [3, N]
+  const int chunk = std::max(1, std::min(samples, (1 << 20) / n + 1));
   double total = 0;
   for (int start = 0; start < samples; start += chunk) {
     const int len = std::min(chunk, samples - start);
@@ -139,10 +139,15 @@ PointCloudStats compute_stats(const PointCloud& cloud, const PointCloudStatsOpti
     for (int i = 0; i < len; ++i) idx[i] = std::int32_t((std::int64_t(start + i) * n) / samples);
     auto sel = mx::array(idx.data(), {len}, mx::int32);
     auto q = mx::take(p, sel, 0);                                                    // [len, 3]
-    auto diff = mx::subtract(mx::expand_dims(q, 1), mx::expand_dims(p, 0));          // [len, N, 3]
-    auto d2 = mx::sum(mx::square(diff), -1);                                         // [len, N]
-    auto self = mx::equal(mx::expand_dims(sel, 1), mx::expand_dims(all_index, 0));   // exclude the point itself
-    d2 = mx::where(self, mx::array(std::numeric_limits<float>::infinity()), d2);
+    // Per axis on [len, N] planes (no [len, N, 3] tensor, no reduction over a size-3 axis).
+    mx::array d2 = mx::zeros({len, n}, mx::float32);
+    for (int k = 0; k < 3; ++k) {
+      auto dk = mx::subtract(mx::slice(q, {0, k}, {len, k + 1}), mx::slice(pt, {k, 0}, {k + 1, n}));
+      d2 = k == 0 ? mx::square(dk) : mx::add(d2, mx::square(dk));
+    }
+    // Exclude each sample's own entry.
+    d2 = mx::put_along_axis(d2, mx::expand_dims(sel, 1),
+                            mx::full({len, 1}, std::numeric_limits<float>::infinity()), 1);
     auto part = mx::sum(mx::sqrt(mx::min(d2, 1)));
     total += part.item<float>();
   }
