@@ -6,7 +6,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/camera_planes.h"
 
 namespace robomlx::depth {
 
@@ -21,26 +21,27 @@ float fov_degrees(float pp, float f, int size) {
   return (std::atan2(pp + 0.5f, f) + std::atan2(float(size) - (pp + 0.5f), f)) * 57.2957795f;
 }
 
-// Target-pixel corners (x, y) as int32 [H, W, 2] of every depth pixel's corner at `offset`.
-mx::array corner(const Frame& depth, const Intrinsics& to, const Extrinsics& e, float offset, AlignMode mode) {
+struct Corner {
+  mx::array x{0}, y{0};  // int32 [H, W] target pixel of each depth pixel's corner
+};
+
+Corner corner(const Frame& depth, const Intrinsics& to, const Extrinsics& e, float offset, AlignMode mode) {
   const int h = depth.height(), w = depth.width();
-  const auto rays = deproject_rays(depth.intrinsics, h, w, offset);
-  const auto z = mx::expand_dims(mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units)), -1);
-  const auto p = transform_points(mx::concatenate({mx::multiply(z, rays), z}, -1), e);
+  const auto rays = deproject_ray_planes(depth.intrinsics, h, w, offset);
+  const auto z = mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units));
   Intrinsics target = to;
   if (mode == AlignMode::sse) {
     // The SIMD code models only modified Brown-Conrady (and maps inverse to it); the rest is undistorted.
     if (target.model == Distortion::inverse_brown_conrady) target.model = Distortion::modified_brown_conrady;
     if (target.model != Distortion::modified_brown_conrady) target.model = Distortion::none;
   }
-  const auto px = project_points(p, target) + f32(0.5f);
+  const auto px = project_planes(transform_planes({mx::multiply(z, rays.x), mx::multiply(z, rays.y), z}, e), target);
   // sse: _mm_cvtps_epi32 rounds half to even; scalar: static_cast<int> truncates.
-  const auto r = mode == AlignMode::sse ? mx::round(px) : mx::astype(px, mx::int32);
-  return mx::astype(r, mx::int32);
-}
-
-mx::array channel(const mx::array& a, int i) {
-  return mx::squeeze(mx::slice(a, {0, 0, i}, {a.shape(0), a.shape(1), i + 1}), -1);
+  auto to_int = [&](const mx::array& p) {
+    const auto q = p + f32(0.5f);
+    return mx::astype(mode == AlignMode::sse ? mx::round(q) : q, mx::int32);
+  };
+  return {to_int(px.x), to_int(px.y)};
 }
 
 }  // namespace
@@ -71,7 +72,7 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
     }
     const auto br = use_br ? corner(depth, oi, e, 0.5f, mode_) : tl;
     const int k = use_br ? int(std::ceil(1.1f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 1 : 1;
-    const auto x0 = channel(tl, 0), y0 = channel(tl, 1), x1 = channel(br, 0), y1 = channel(br, 1);
+    const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
     auto keep = valid;
     if (mode_ == AlignMode::scalar) {
       keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(x0, i32(0)), mx::greater_equal(y0, i32(0))),
@@ -108,19 +109,19 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
                             "(, C)] matching its intrinsics, got " + shape_string(other.data.shape()) + " " +
                             dtype_name(other.data.dtype()));
   }
-  mx::array src_xy = tl;
+  Corner src_xy = tl;
   auto keep = valid;
   if (mode_ == AlignMode::sse) {
     if (ho < h && wo < w) src_xy = corner(depth, oi, e, 0.5f, mode_);
   } else {
     const auto br = corner(depth, oi, e, 0.5f, mode_);
-    const auto x0 = channel(tl, 0), y0 = channel(tl, 1), x1 = channel(br, 0), y1 = channel(br, 1);
+    const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
     keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(x0, i32(0)), mx::greater_equal(y0, i32(0))),
                                                  mx::logical_and(mx::less(x1, i32(wo)), mx::less(y1, i32(ho)))));
     keep = mx::logical_and(keep, mx::logical_and(mx::less_equal(x0, x1), mx::less_equal(y0, y1)));
     src_xy = br;
   }
-  const auto sx = channel(src_xy, 0), sy = channel(src_xy, 1);
+  const auto &sx = src_xy.x, &sy = src_xy.y;
   keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(sx, i32(0)), mx::greater_equal(sy, i32(0))),
                                                mx::logical_and(mx::less(sx, i32(wo)), mx::less(sy, i32(ho)))));
   const auto idx = mx::reshape(mx::where(keep, sy * i32(wo) + sx, i32(0)), {-1});

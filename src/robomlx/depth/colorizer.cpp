@@ -79,6 +79,28 @@ mx::array colormap_table(int scheme) {
   return mx::array(bytes.data(), {int(cache.size()), 3}, mx::uint8);
 }
 
+namespace {
+
+// [N + 2] uint32: the cache as little-endian R, G, B, 0 bytes, plus black at N + 1. Built once per
+// scheme (a table, not per-pixel work).
+const mx::array& packed_table(int scheme) {
+  // Leaked on purpose: arrays must not be destroyed after MLX's allocator at exit.
+  static auto* tables = new std::map<int, mx::array>;
+  auto it = tables->find(scheme);
+  if (it == tables->end()) {
+    std::vector<std::uint32_t> packed;
+    for (const auto& c : build_cache(scheme)) {
+      packed.push_back(std::uint32_t(static_cast<std::uint8_t>(c[0])) | std::uint32_t(static_cast<std::uint8_t>(c[1])) << 8 |
+                       std::uint32_t(static_cast<std::uint8_t>(c[2])) << 16);
+    }
+    packed.push_back(0);
+    it = tables->emplace(scheme, mx::array(packed.data(), {int(packed.size())}, mx::uint32)).first;
+  }
+  return it->second;
+}
+
+}  // namespace
+
 void ColorizerOptions::validate() const {
   check_range(kTag, "color_scheme", color_scheme, 0, 9);
   check_range(kTag, "min_distance", min_distance, 0, 16);
@@ -123,12 +145,16 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o) {
   // std::max(0, std::min(f, 1)) including its NaN -> 0 behaviour, then (int)(t * N).
   f = mx::where(mx::greater(f, f32(1)), f32(1), f);
   f = mx::where(mx::greater(f, f32(0)), f, f32(0));
-  const auto index = mx::astype(f * f32(float(cache_steps(o.color_scheme))), mx::int32);
-  auto rgb = mx::take(colormap_table(o.color_scheme), mx::reshape(index, {-1}), 0);
-  rgb = mx::where(mx::reshape(valid, {-1, 1}), rgb, mx::array(0, mx::uint8));
+  // One gather from a packed 0x00BBGGRR table whose extra last entry is black for invalid pixels,
+  // then a bit-cast to bytes: far fewer passes over the image than three gathers and a select.
+  const int steps = cache_steps(o.color_scheme);
+  auto index = mx::astype(f * f32(float(steps)), mx::int32);
+  index = mx::where(valid, index, mx::array(steps + 1, mx::int32));
+  const auto rgba = mx::view(mx::take(packed_table(o.color_scheme), index), mx::uint8);
   Frame out = depth;
   out.format = FrameFormat::rgb8;
-  out.data = mx::reshape(rgb, {depth.height(), depth.width(), 3});
+  out.data = mx::slice(mx::reshape(rgba, {depth.height(), depth.width(), 4}), {0, 0, 0},
+                       {depth.height(), depth.width(), 3});
   return out;
 }
 

@@ -42,7 +42,7 @@ class Pointcloud {
   std::optional<Intrinsics> texture_;
   // Rays depend only on the depth intrinsics: kept like librealsense's per-profile table.
   mutable std::optional<Intrinsics> rays_for_;
-  mutable mx::array rays_{0};
+  mutable mx::array rays_x_{0}, rays_y_{0};
   Extrinsics extrinsics_;
 };
 
