@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depth_test_util.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/align.h"
 #include "support.h"
 
@@ -71,6 +72,7 @@ TEST(Align, ScalarDepthToColorMatchesPlainLoop) {
       }
     }
   }
+  ScopedImpl force(Impl::portable);  // the CPU twin is compared with the portable path below
   auto got = Align(AlignTo::color, AlignMode::scalar).process(s.depth, s.color, s.e);
   EXPECT_EQ(got.data.shape(), (mx::Shape{ho, wo}));
   EXPECT_EQ(got.intrinsics.fx, s.color.intrinsics.fx);
@@ -97,6 +99,24 @@ TEST(Align, ScalarColorToDepthMatchesPlainLoop) {
   auto got = Align(AlignTo::depth, AlignMode::scalar).process(s.depth, s.color, s.e);
   EXPECT_EQ(got.data.shape(), (mx::Shape{s.h, s.w, 3}));
   EXPECT_EQ(to_vector<std::uint8_t>(got.data), want);
+}
+
+TEST(Align, CpuSplatTwinMatchesPortable) {
+  Scene s = scene();
+  for (AlignMode mode : {AlignMode::sse, AlignMode::scalar}) {
+    Align align(AlignTo::color, mode);
+    std::vector<std::uint16_t> portable, twin;
+    {
+      ScopedImpl force(Impl::portable);
+      portable = to_vector<std::uint16_t>(align.process(s.depth, s.color, s.e).data);
+    }
+    {
+      ScopedImpl force(Impl::cpu);
+      twin = to_vector<std::uint16_t>(align.process(s.depth, s.color, s.e).data);
+    }
+    EXPECT_GT(std::count_if(twin.begin(), twin.end(), [](auto v) { return v != 0; }), 1000);
+    EXPECT_EQ(twin, portable) << (mode == AlignMode::sse ? "sse" : "scalar");
+  }
 }
 
 TEST(Align, Errors) {

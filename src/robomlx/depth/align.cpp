@@ -6,6 +6,8 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/depth/align_cpu.h"
 #include "robomlx/depth/camera_planes.h"
 
 namespace robomlx::depth {
@@ -71,8 +73,16 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
                special;
     }
     const auto br = use_br ? corner(depth, oi, e, 0.5f, mode_) : tl;
-    const int k = use_br ? int(std::ceil(1.1f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 1 : 1;
     const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
+    Frame f = depth;
+    f.intrinsics = oi;
+    ImplSet twins;
+    twins.cpu = true;
+    if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) {
+      f.data = splat_min_cpu(depth.data, x0, y0, x1, y1, ho, wo, mode_ == AlignMode::scalar);
+      return f;
+    }
+    const int k = use_br ? int(std::ceil(1.1f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 1 : 1;
     auto keep = valid;
     if (mode_ == AlignMode::scalar) {
       keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(x0, i32(0)), mx::greater_equal(y0, i32(0))),
@@ -95,9 +105,7 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
     buf = mx::scatter_min(buf, idx, mx::reshape(z, {-1, 1}), 0);
     auto out = mx::slice(buf, {0}, {dump});
     out = mx::where(mx::equal(out, i32(none)), i32(0), out);
-    Frame f = depth;
     f.data = mx::reshape(mx::astype(out, mx::uint16), {ho, wo});
-    f.intrinsics = oi;
     return f;
   }
 
