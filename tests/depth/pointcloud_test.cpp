@@ -169,7 +169,7 @@ TEST(Pointcloud, VerticesTexcoordsAndOcclusionMatchPlainLoop) {
   EXPECT_NEAR(uv[2 * i], (X / Z * tex.fx + tex.ppx) / tex.width, 1e-6);
 }
 
-TEST(Pointcloud, CpuTwinMatchesPortable) {
+void expect_twin_matches_portable(Impl twin) {
   const int h = 36, w = 52;
   auto f = test_util::z16_frame(random_depth(h, w, 17, 0.1, 300, 4000), h, w);
   Intrinsics tex = f.intrinsics;
@@ -188,12 +188,22 @@ TEST(Pointcloud, CpuTwinMatchesPortable) {
       a = pc.calculate(f);
     }
     {
-      ScopedImpl force(Impl::cpu);
+      ScopedImpl force(twin);
       b = pc.calculate(f);
     }
     EXPECT_EQ(to_vector<float>(b.vertices), to_vector<float>(a.vertices)) << "mode " << mode;
     EXPECT_EQ(to_vector<float>(b.texcoords), to_vector<float>(a.texcoords)) << "mode " << mode;
   }
+}
+
+TEST(Pointcloud, CpuTwinMatchesPortable) {
+  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+  expect_twin_matches_portable(Impl::cpu);
+}
+
+TEST(Pointcloud, CudaTwinMatchesPortable) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
+  expect_twin_matches_portable(Impl::cuda);
 }
 
 TEST(Pointcloud, Errors) {

@@ -3,6 +3,7 @@
 
 #include "robomlx/depth/camera_planes.h"
 #include "robomlx/depth/pointcloud_cpu.h"
+#include "robomlx/depth/pointcloud_cuda.h"
 
 #include <algorithm>
 #include <cmath>
@@ -108,8 +109,9 @@ PointcloudResult Pointcloud::calculate(const Frame& depth) const {
         "implemented; set filter_magnitude to 1");
   }
   ImplSet twins;
-  twins.cpu = !texture_ || pinhole(*texture_);
-  if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) {
+  twins.cpu = twins.cuda = !texture_ || pinhole(*texture_);
+  const Impl impl = choose_impl(kTag, mx::default_device(), twins);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
     PointcloudCpuParams cp;
     cp.units = depth.depth_units;
     cp.texture = texture_.has_value();
@@ -119,7 +121,8 @@ PointcloudResult Pointcloud::calculate(const Frame& depth) const {
       cp.fx = texture_->fx, cp.fy = texture_->fy, cp.ppx = texture_->ppx, cp.ppy = texture_->ppy;
       cp.width = texture_->width, cp.height = texture_->height;
     }
-    auto out = pointcloud_cpu(depth.data, rays_x_, rays_y_, cp);
+    auto out = impl == Impl::cpu ? pointcloud_cpu(depth.data, rays_x_, rays_y_, cp)
+                                 : pointcloud_cuda(depth.data, rays_x_, rays_y_, cp);
     return {out[0], out[1]};
   }
   const auto z = mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units));
