@@ -71,8 +71,7 @@ TEST(Colorizer, EqualizationMatchesPlainLoop) {
   }
 }
 
-TEST(Colorizer, CpuTwinMatchesPortable) {
-  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+void expect_twin_matches_portable(Impl impl) {
   const int h = 23, w = 31;
   auto f = test_util::z16_frame(random_depth(h, w, 4, 0.2, 1, 9000), h, w);
   f.intrinsics.fx = 50;
@@ -87,7 +86,7 @@ TEST(Colorizer, CpuTwinMatchesPortable) {
         portable = to_vector<std::uint8_t>(colorize(*in, o).data);
       }
       {
-        ScopedImpl force(Impl::cpu);
+        ScopedImpl force(impl);
         twin = to_vector<std::uint8_t>(colorize(*in, o).data);
       }
       EXPECT_EQ(twin, portable) << "scheme " << o.color_scheme << " eq " << o.equalize;
@@ -95,6 +94,16 @@ TEST(Colorizer, CpuTwinMatchesPortable) {
     }
   }
   EXPECT_EQ(compared, 8);
+}
+
+TEST(Colorizer, CpuTwinMatchesPortable) {
+  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+  expect_twin_matches_portable(Impl::cpu);
+}
+
+TEST(Colorizer, CudaTwinMatchesPortable) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
+  expect_twin_matches_portable(Impl::cuda);
 }
 
 TEST(Colorizer, DisparityInputAndErrors) {

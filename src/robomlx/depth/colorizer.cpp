@@ -11,6 +11,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/colorizer_cpu.h"
+#include "robomlx/depth/colorizer_cuda.h"
 #include "robomlx/depth/block_options.h"
 
 namespace robomlx::depth {
@@ -131,11 +132,14 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o) {
     lo = (k / o.max_distance) * depth.depth_units + .5f;
   }
   ImplSet twins;
-  twins.cpu = true;
-  if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) {
+  twins.cpu = twins.cuda = true;
+  const Impl impl = choose_impl(kTag, mx::default_device(), twins);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
     Frame out = depth;
     out.format = FrameFormat::rgb8;
-    out.data = colorize_cpu(depth.data, colormap_table(o.color_scheme), o.equalize, depth.depth_units, lo, hi);
+    const auto table = colormap_table(o.color_scheme);
+    out.data = impl == Impl::cpu ? colorize_cpu(depth.data, table, o.equalize, depth.depth_units, lo, hi)
+                                 : colorize_cuda(depth.data, table, o.equalize, depth.depth_units, lo, hi);
     return out;
   }
   const auto v = mx::astype(depth.data, mx::float32);
