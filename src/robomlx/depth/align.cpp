@@ -27,9 +27,7 @@ struct Corner {
   mx::array x{0}, y{0};  // int32 [H, W] target pixel of each depth pixel's corner
 };
 
-Corner corner(const Frame& depth, const Intrinsics& to, const Extrinsics& e, float offset, AlignMode mode) {
-  const int h = depth.height(), w = depth.width();
-  const auto rays = deproject_ray_planes(depth.intrinsics, h, w, offset);
+Corner corner(const Frame& depth, const PlanesXY& rays, const Intrinsics& to, const Extrinsics& e, AlignMode mode) {
   const auto z = mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units));
   Intrinsics target = to;
   if (mode == AlignMode::sse) {
@@ -48,6 +46,19 @@ Corner corner(const Frame& depth, const Intrinsics& to, const Extrinsics& e, flo
 
 }  // namespace
 
+const Align::Rays& Align::rays(const Intrinsics& d, float offset) const {
+  auto it = rays_.find(offset);
+  const bool same = it != rays_.end() && it->second.geometry.width == d.width && it->second.geometry.height == d.height &&
+                    it->second.geometry.fx == d.fx && it->second.geometry.fy == d.fy && it->second.geometry.ppx == d.ppx &&
+                    it->second.geometry.ppy == d.ppy && it->second.geometry.model == d.model &&
+                    it->second.geometry.coeffs == d.coeffs;
+  if (!same) {
+    auto r = deproject_ray_planes(d, d.height, d.width, offset);
+    rays_[offset] = Rays{d, r.x, r.y};
+  }
+  return rays_.at(offset);
+}
+
 Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e) const {
   if (depth.format != FrameFormat::z16) {
     fail_argument(kTag, std::string("depth format must be z16, got ") + to_string(depth.format));
@@ -60,8 +71,16 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
   const Intrinsics& oi = other.intrinsics;
   const int h = depth.height(), w = depth.width();
   const int ho = oi.height, wo = oi.width;
+  if (di.width != w || di.height != h) {
+    fail_argument(kTag, "depth intrinsics are " + std::to_string(di.width) + "x" + std::to_string(di.height) +
+                            " but the depth image is " + std::to_string(w) + "x" + std::to_string(h));
+  }
+  auto ray_planes = [&](float offset) {
+    const auto& r = rays(di, offset);
+    return PlanesXY{r.x, r.y};
+  };
   const auto valid = mx::not_equal(depth.data, mx::array(0, mx::uint16));
-  const auto tl = corner(depth, oi, e, -0.5f, mode_);
+  const auto tl = corner(depth, ray_planes(-0.5f), oi, e, mode_);
 
   if (to_ == AlignTo::color) {
     bool use_br = true;
@@ -72,7 +91,7 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
                float(di.height) / fov_degrees(di.ppy, di.fy, di.height) < float(oi.height) / fov_degrees(oi.ppy, oi.fy, oi.height) ||
                special;
     }
-    const auto br = use_br ? corner(depth, oi, e, 0.5f, mode_) : tl;
+    const auto br = use_br ? corner(depth, ray_planes(0.5f), oi, e, mode_) : tl;
     const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
     Frame f = depth;
     f.intrinsics = oi;
@@ -120,9 +139,9 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
   Corner src_xy = tl;
   auto keep = valid;
   if (mode_ == AlignMode::sse) {
-    if (ho < h && wo < w) src_xy = corner(depth, oi, e, 0.5f, mode_);
+    if (ho < h && wo < w) src_xy = corner(depth, ray_planes(0.5f), oi, e, mode_);
   } else {
-    const auto br = corner(depth, oi, e, 0.5f, mode_);
+    const auto br = corner(depth, ray_planes(0.5f), oi, e, mode_);
     const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
     keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(x0, i32(0)), mx::greater_equal(y0, i32(0))),
                                                  mx::logical_and(mx::less(x1, i32(wo)), mx::less(y1, i32(ho)))));

@@ -25,6 +25,8 @@
 // boxes, which only extreme extrinsics produce, are cut at K.
 #pragma once
 
+#include <map>
+
 #include "robomlx/depth/frame.h"
 
 namespace robomlx::depth {
@@ -41,8 +43,16 @@ class Align {
   AlignTo target() const { return to_; }
 
  private:
+  /// Rays of the depth pixels' corners, kept per depth geometry (librealsense's pre_compute maps).
+  struct Rays {
+    Intrinsics geometry;
+    mx::array x{0}, y{0};
+  };
+  const Rays& rays(const Intrinsics& depth, float offset) const;
+
   AlignTo to_;
   AlignMode mode_;
+  mutable std::map<float, Rays> rays_;
 };
 
 }  // namespace robomlx::depth
