@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/align.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <mlx/ops.h>
@@ -44,6 +45,38 @@ Corner corner(const Frame& depth, const PlanesXY& rays, const Intrinsics& to, co
   return {to_int(px.x), to_int(px.y)};
 }
 
+// SSE depth->other splats the box to the bottom-right corner only when depth has fewer pixels per
+// degree than the target, or for two hard-coded resolution pairs (sse-align.cpp).
+bool splat_box(const Intrinsics& di, const Intrinsics& oi) {
+  const bool special = (di.width == 640 && di.height == 240 && oi.width == 320 && oi.height == 180) ||
+                       (di.width == 640 && di.height == 480 && oi.width == 640 && oi.height == 360);
+  return float(di.width) / fov_degrees(di.ppx, di.fx, di.width) < float(oi.width) / fov_degrees(oi.ppx, oi.fx, oi.width) ||
+         float(di.height) / fov_degrees(di.ppy, di.fy, di.height) < float(oi.height) / fov_degrees(oi.ppy, oi.fy, oi.height) ||
+         special;
+}
+
+void check_other(const Frame& other, int ho, int wo) {
+  const bool packed = other.data.ndim() == 3;
+  if (other.data.dtype() != mx::uint8 || (other.data.ndim() != 2 && !packed) || other.data.shape(0) != ho ||
+      other.data.shape(1) != wo) {
+    fail_argument(kTag, "other image must be uint8 [" + std::to_string(ho) + ", " + std::to_string(wo) +
+                            "(, C)] matching its intrinsics, got " + shape_string(other.data.shape()) + " " +
+                            dtype_name(other.data.dtype()));
+  }
+}
+
+// The CPU twin projects with a plain pinhole: what `mode` does for these target intrinsics.
+bool twin_supports(const Intrinsics& oi, AlignMode mode) {
+  const bool zero = std::all_of(oi.coeffs.begin(), oi.coeffs.end(), [](float c) { return c == 0.0f; });
+  const bool brown_family = oi.model == Distortion::modified_brown_conrady ||
+                            oi.model == Distortion::inverse_brown_conrady || oi.model == Distortion::brown_conrady;
+  if (mode == AlignMode::sse) {
+    const bool modelled = oi.model == Distortion::modified_brown_conrady || oi.model == Distortion::inverse_brown_conrady;
+    return !modelled || zero;
+  }
+  return oi.model == Distortion::none || (brown_family && zero);
+}
+
 }  // namespace
 
 const Align::Rays& Align::rays(const Intrinsics& d, float offset) const {
@@ -79,28 +112,34 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
     const auto& r = rays(di, offset);
     return PlanesXY{r.x, r.y};
   };
+  if (to_ == AlignTo::depth) check_other(other, ho, wo);
+  const bool use_br = to_ == AlignTo::depth || mode_ == AlignMode::scalar || splat_box(di, oi);
+  ImplSet twins;
+  twins.cpu = twin_supports(oi, mode_);
+  if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) {
+    AlignCpuParams p;
+    p.to_other = to_ == AlignTo::color;
+    p.sse = mode_ == AlignMode::sse;
+    p.use_br = use_br;
+    p.source_br = ho < h && wo < w;
+    p.units = depth.depth_units;
+    p.extrinsics = e;
+    p.fx = oi.fx, p.fy = oi.fy, p.ppx = oi.ppx, p.ppy = oi.ppy, p.width = wo, p.height = ho;
+    const auto tl = ray_planes(-0.5f), br = ray_planes(0.5f);
+    Frame f = to_ == AlignTo::color ? depth : other;
+    f.intrinsics = to_ == AlignTo::color ? oi : di;
+    const auto src = to_ == AlignTo::color ? mx::zeros({1}, mx::uint8) : other.data;
+    f.data = align_cpu(depth.data, tl.x, tl.y, br.x, br.y, src, p);
+    return f;
+  }
   const auto valid = mx::not_equal(depth.data, mx::array(0, mx::uint16));
   const auto tl = corner(depth, ray_planes(-0.5f), oi, e, mode_);
 
   if (to_ == AlignTo::color) {
-    bool use_br = true;
-    if (mode_ == AlignMode::sse) {
-      const bool special = (di.width == 640 && di.height == 240 && oi.width == 320 && oi.height == 180) ||
-                           (di.width == 640 && di.height == 480 && oi.width == 640 && oi.height == 360);
-      use_br = float(di.width) / fov_degrees(di.ppx, di.fx, di.width) < float(oi.width) / fov_degrees(oi.ppx, oi.fx, oi.width) ||
-               float(di.height) / fov_degrees(di.ppy, di.fy, di.height) < float(oi.height) / fov_degrees(oi.ppy, oi.fy, oi.height) ||
-               special;
-    }
     const auto br = use_br ? corner(depth, ray_planes(0.5f), oi, e, mode_) : tl;
     const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
     Frame f = depth;
     f.intrinsics = oi;
-    ImplSet twins;
-    twins.cpu = true;
-    if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) {
-      f.data = splat_min_cpu(depth.data, x0, y0, x1, y1, ho, wo, mode_ == AlignMode::scalar);
-      return f;
-    }
     const int k = use_br ? int(std::ceil(1.1f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 1 : 1;
     auto keep = valid;
     if (mode_ == AlignMode::scalar) {
@@ -130,12 +169,6 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
 
   // Other -> depth: one source pixel per depth pixel.
   const bool packed = other.data.ndim() == 3;
-  if (other.data.dtype() != mx::uint8 || (other.data.ndim() != 2 && !packed) || other.data.shape(0) != ho ||
-      other.data.shape(1) != wo) {
-    fail_argument(kTag, "other image must be uint8 [" + std::to_string(ho) + ", " + std::to_string(wo) +
-                            "(, C)] matching its intrinsics, got " + shape_string(other.data.shape()) + " " +
-                            dtype_name(other.data.dtype()));
-  }
   Corner src_xy = tl;
   auto keep = valid;
   if (mode_ == AlignMode::sse) {
