@@ -28,15 +28,40 @@ struct Corner {
   mx::array x{0}, y{0};  // int32 [H, W] target pixel of each depth pixel's corner
 };
 
-Corner corner(const Frame& depth, const PlanesXY& rays, const Intrinsics& to, const Extrinsics& e, AlignMode mode) {
+// sse-align.cpp's modified Brown-Conrady step, operation order and all, including its y term that
+// reuses the x tangential term c3 (r2 + 2 xf^2) (upstream bug, kept for compatibility).
+PlanesXY project_sse_modified(const PlanesXYZ& p, const Intrinsics& in) {
+  const auto& c = in.coeffs;
+  const auto x = mx::divide(p.x, p.z), y = mx::divide(p.y, p.z);
+  const auto r2 = x * x + y * y;
+  const auto r3 = f32(c[1]) * (r2 * r2) + f32(c[4]) * (r2 * (r2 * r2));
+  const auto f = f32(1) + (f32(c[0]) * r2 + r3);
+  const auto xf = x * f, yf = y * f;
+  const auto r4 = f32(c[3]) * (r2 + f32(2) * (xf * xf));
+  const auto dx = xf + (f32(2) * (f32(c[2]) * (xf * yf)) + r4);
+  const auto dy = yf + (f32(2) * (f32(c[3]) * (xf * yf)) + r4);
+  return {dx * f32(in.fx) + f32(in.ppx), dy * f32(in.fy) + f32(in.ppy)};
+}
+
+// Whether the SSE path models the target's distortion: modified Brown-Conrady always, inverse
+// Brown-Conrady only for other->depth (align_other_to_depth maps it; align_depth_to_other does not).
+bool sse_models(const Intrinsics& to, bool to_other) {
+  return to.model == Distortion::modified_brown_conrady ||
+         (to.model == Distortion::inverse_brown_conrady && !to_other);
+}
+
+Corner corner(const Frame& depth, const PlanesXY& rays, const Intrinsics& to, const Extrinsics& e, AlignMode mode,
+              bool to_other) {
   const auto z = mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units));
-  Intrinsics target = to;
+  const auto q = transform_planes({mx::multiply(z, rays.x), mx::multiply(z, rays.y), z}, e);
+  PlanesXY px;
   if (mode == AlignMode::sse) {
-    // The SIMD code models only modified Brown-Conrady (and maps inverse to it); the rest is undistorted.
-    if (target.model == Distortion::inverse_brown_conrady) target.model = Distortion::modified_brown_conrady;
-    if (target.model != Distortion::modified_brown_conrady) target.model = Distortion::none;
+    Intrinsics pinhole = to;
+    pinhole.model = Distortion::none;
+    px = sse_models(to, to_other) ? project_sse_modified(q, to) : project_planes(q, pinhole);
+  } else {
+    px = project_planes(q, to);
   }
-  const auto px = project_planes(transform_planes({mx::multiply(z, rays.x), mx::multiply(z, rays.y), z}, e), target);
   // sse: _mm_cvtps_epi32 rounds half to even; scalar: static_cast<int> truncates.
   auto to_int = [&](const mx::array& p) {
     const auto q = p + f32(0.5f);
@@ -66,14 +91,11 @@ void check_other(const Frame& other, int ho, int wo) {
 }
 
 // The CPU twin projects with a plain pinhole: what `mode` does for these target intrinsics.
-bool twin_supports(const Intrinsics& oi, AlignMode mode) {
+bool twin_supports(const Intrinsics& oi, AlignMode mode, bool to_other) {
   const bool zero = std::all_of(oi.coeffs.begin(), oi.coeffs.end(), [](float c) { return c == 0.0f; });
   const bool brown_family = oi.model == Distortion::modified_brown_conrady ||
                             oi.model == Distortion::inverse_brown_conrady || oi.model == Distortion::brown_conrady;
-  if (mode == AlignMode::sse) {
-    const bool modelled = oi.model == Distortion::modified_brown_conrady || oi.model == Distortion::inverse_brown_conrady;
-    return !modelled || zero;
-  }
+  if (mode == AlignMode::sse) return !sse_models(oi, to_other) || zero;
   return oi.model == Distortion::none || (brown_family && zero);
 }
 
@@ -115,7 +137,7 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
   if (to_ == AlignTo::depth) check_other(other, ho, wo);
   const bool use_br = to_ == AlignTo::depth || mode_ == AlignMode::scalar || splat_box(di, oi);
   ImplSet twins;
-  twins.cpu = twin_supports(oi, mode_);
+  twins.cpu = twin_supports(oi, mode_, to_ == AlignTo::color);
   if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) {
     AlignCpuParams p;
     p.to_other = to_ == AlignTo::color;
@@ -133,10 +155,10 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
     return f;
   }
   const auto valid = mx::not_equal(depth.data, mx::array(0, mx::uint16));
-  const auto tl = corner(depth, ray_planes(-0.5f), oi, e, mode_);
+  const auto tl = corner(depth, ray_planes(-0.5f), oi, e, mode_, to_ == AlignTo::color);
 
   if (to_ == AlignTo::color) {
-    const auto br = use_br ? corner(depth, ray_planes(0.5f), oi, e, mode_) : tl;
+    const auto br = use_br ? corner(depth, ray_planes(0.5f), oi, e, mode_, to_ == AlignTo::color) : tl;
     const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
     Frame f = depth;
     f.intrinsics = oi;
@@ -172,9 +194,9 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
   Corner src_xy = tl;
   auto keep = valid;
   if (mode_ == AlignMode::sse) {
-    if (ho < h && wo < w) src_xy = corner(depth, ray_planes(0.5f), oi, e, mode_);
+    if (ho < h && wo < w) src_xy = corner(depth, ray_planes(0.5f), oi, e, mode_, to_ == AlignTo::color);
   } else {
-    const auto br = corner(depth, ray_planes(0.5f), oi, e, mode_);
+    const auto br = corner(depth, ray_planes(0.5f), oi, e, mode_, to_ == AlignTo::color);
     const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
     keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(x0, i32(0)), mx::greater_equal(y0, i32(0))),
                                                  mx::logical_and(mx::less(x1, i32(wo)), mx::less(y1, i32(ho)))));
