@@ -24,7 +24,8 @@ constexpr const char* kSource = R"(
   if (warp >= (long long)K * per_seg) return;
   const int k = (int)(warp / per_seg);
   const int r0 = offsets[k], r1 = offsets[k + 1];
-  const float init = OP == 2 ? -INFINITY : (OP == 3 ? INFINITY : 0.f);
+  const float inf_ = __int_as_float(0x7f800000);
+  const float init = OP == 2 ? -inf_ : (OP == 3 ? inf_ : 0.f);
   auto combine = [](float u, float v) {
     if (OP == 2) return fmaxf(u, v);
     if (OP == 3) return fminf(u, v);
