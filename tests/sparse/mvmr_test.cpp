@@ -162,7 +162,7 @@ TEST(Mvmr, BadInputNamesTheArgument) {
   EXPECT_THROW_MSG(mvmr(mx::zeros({3, 4, 5}), b, idx, idx, idx, 2), std::invalid_argument, "[sparse.mvmr] a");
   EXPECT_THROW_MSG(mvmr(a, b, mx::zeros({10}), idx, idx, 2), std::invalid_argument, "[sparse.mvmr] a_idx");
   EXPECT_THROW_MSG(mvmr(a, b, idx, mx::zeros({10}, mx::uint32), idx, 2), std::invalid_argument, "[sparse.mvmr] b_idx");
-  EXPECT_THROW_MSG(mvmr(a, b, idx, idx, idx, -1), std::invalid_argument, "[sparse.mvmr] num_outputs");
+  EXPECT_THROW_MSG(mvmr(a, b, idx, idx, idx, -1), std::invalid_argument, "[sparse.mvmr] num_outputs must be >= 0, got -1");
   EXPECT_THROW_MSG(mvmr(mx::zeros({3, 1, 4, 5}, mx::int32), b, idx, idx, idx, 2), std::invalid_argument,
                    "[sparse.mvmr] a");
   auto bad = to_array(std::vector<int>{0, 1, 3});
