@@ -110,41 +110,55 @@ void run_vvor(const T* a, const T* b, const int32_t* ai, const int32_t* bi, cons
   std::vector<int64_t> offsets(n + 1);
   std::vector<int32_t> order(T_);
   bucket_by_key(oi, T_, n, offsets.data(), order.data());
-  // Work items are (output, group, block of rows of M) so few outputs (27 taps) still spread
-  // over every thread; each item owns its rows of the output.
-  constexpr int kRows = 16;
+  // Work items are (output, group, block of rows of M), so few outputs (27 taps) still spread
+  // over every thread; each item owns its rows of the output. The item's triplets are
+  // processed in chunks whose rows are first gathered into contiguous buffers that stay in
+  // cache while every 4 x 16 tile of the block sums over them (random rows are read once per
+  // chunk, not once per tile).
+  constexpr int kRows = 64, kChunk = 128;
   int mblocks = (M + kRows - 1) / kRows;
-  parallel_for(int64_t(n) * G * mblocks, 4, [&](int64_t w0, int64_t w1) {
-    std::vector<const T*> pa, pb;
+  parallel_for(int64_t(n) * G * mblocks, 1, [&](int64_t w0, int64_t w1) {
+    std::vector<T> abuf(size_t(kChunk) * kRows), bbuf(size_t(kChunk) * C);
+    std::vector<const T*> pa(kChunk), pb(kChunk);
+    for (int t = 0; t < kChunk; ++t) {
+      pa[t] = abuf.data() + size_t(t) * kRows;
+      pb[t] = bbuf.data() + size_t(t) * C;
+    }
     for (int64_t w = w0; w < w1; ++w) {
       int64_t i = w / (G * mblocks);
       int g = static_cast<int>(w / mblocks % G);
-      int m0 = static_cast<int>(w % mblocks) * kRows, m1 = std::min(M, m0 + kRows);
+      int m0 = static_cast<int>(w % mblocks) * kRows, m1 = std::min(M, m0 + kRows), rows = m1 - m0;
       T* o = out + ((i * G + g) * M + m0) * C;
-      std::fill(o, o + int64_t(m1 - m0) * C, T(0));
-      pa.clear();
-      pb.clear();
-      for (int64_t p = offsets[i]; p < offsets[i + 1]; ++p) {
-        int32_t t = order[p];
-        pa.push_back(a + (int64_t(ai[t]) * G + g) * M);
-        pb.push_back(b + (int64_t(bi[t]) * G + g) * C);
-      }
-      int64_t np = pa.size();
-      int m_tiled = m0, c_full = 0;
+      std::fill(o, o + int64_t(rows) * C, T(0));
+      int m_tiled = 0, c_full = 0;
       if constexpr (std::is_same_v<T, float>) {
-        // 4 x 16 register tiles over the interior, scalar loops over the edges.
+        m_tiled = rows / kTileRows * kTileRows;
         c_full = C / kTileCols * kTileCols;
-        for (; m_tiled + kTileRows <= m1; m_tiled += kTileRows) {
-          for (int c0 = 0; c0 < c_full; c0 += kTileCols) {
-            outer_sum_tile(pa.data(), m_tiled, pb.data(), c0, np, o + int64_t(m_tiled - m0) * C + c0, C);
+      }
+      for (int64_t p0 = offsets[i]; p0 < offsets[i + 1]; p0 += kChunk) {
+        int np = static_cast<int>(std::min<int64_t>(kChunk, offsets[i + 1] - p0));
+        for (int q = 0; q < np; ++q) {
+          int32_t t = order[p0 + q];
+          const T* ra = a + (int64_t(ai[t]) * G + g) * M + m0;
+          std::copy(ra, ra + rows, abuf.data() + size_t(q) * kRows);
+          const T* rb = b + (int64_t(bi[t]) * G + g) * C;
+          std::copy(rb, rb + C, bbuf.data() + size_t(q) * C);
+        }
+        if constexpr (std::is_same_v<T, float>) {
+          for (int m = 0; m < m_tiled; m += kTileRows) {
+            for (int c0 = 0; c0 < c_full; c0 += kTileCols) {
+              outer_sum_tile(pa.data(), m, pb.data(), c0, np, o + int64_t(m) * C + c0, C);
+            }
           }
         }
-      }
-      for (int64_t p = 0; p < np; ++p) {
-        for (int m = m0; m < m1; ++m) {
-          T* row = o + int64_t(m - m0) * C;
-          int c_begin = m < m_tiled ? c_full : 0;
-          for (int c = c_begin; c < C; ++c) row[c] += pa[p][m] * pb[p][c];
+        // Edges (and all of float64): rows past the tiles, and columns past them in tiled rows.
+        for (int q = 0; q < np; ++q) {
+          const T* xa = pa[q];
+          const T* xb = pb[q];
+          for (int m = 0; m < rows; ++m) {
+            T* row = o + int64_t(m) * C;
+            for (int c = m < m_tiled ? c_full : 0; c < C; ++c) row[c] += xa[m] * xb[c];
+          }
         }
       }
     }
