@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU twin of the contiguous segment reduction: std::threads own disjoint ranges of segments
-// and stream their rows once (MLX's scatter_add/scatter_max run on one thread and pay an index
+// CPU twin of the segment reductions: std::threads own disjoint ranges of segments and stream
+// their rows once (indexed rows are read in place, without a gathered copy) (MLX's scatter_add/scatter_max run on one thread and pay an index
 // read and a read-modify-write of the output per element).
 #include <algorithm>
 #include <limits>
@@ -42,7 +42,7 @@ T reduce_run(const T* x, int64_t n) {
 }
 
 template <ReduceOp OP, typename T>
-void run_reduce(const T* x, const int32_t* lengths, T* y, int64_t K, int64_t D) {
+void run_reduce(const T* x, const int32_t* idx, const int32_t* lengths, T* y, int64_t K, int64_t D) {
   std::vector<int64_t> offsets(K + 1, 0);
   for (int64_t k = 0; k < K; ++k) offsets[k + 1] = offsets[k] + lengths[k];
   int64_t T_ = offsets[K];
@@ -57,12 +57,14 @@ void run_reduce(const T* x, const int32_t* lengths, T* y, int64_t K, int64_t D) 
         std::fill(out, out + D, T(0));
         continue;
       }
-      if (D == 1) {
+      if (D == 1 && idx == nullptr) {
         out[0] = reduce_run<OP>(x + r0, r1 - r0);
       } else {
-        std::copy(x + r0 * D, x + (r0 + 1) * D, out);
-        for (const T* row = x + (r0 + 1) * D; row < x + r1 * D; row += D) {
-          for (int64_t d = 0; d < D; ++d) out[d] = combine<OP>(out[d], row[d]);
+        auto row = [&](int64_t r) { return x + (idx ? int64_t(idx[r]) : r) * D; };
+        std::copy(row(r0), row(r0) + D, out);
+        for (int64_t r = r0 + 1; r < r1; ++r) {
+          const T* src = row(r);
+          for (int64_t d = 0; d < D; ++d) out[d] = combine<OP>(out[d], src[d]);
         }
       }
       if constexpr (OP == ReduceOp::mean) {
@@ -74,12 +76,12 @@ void run_reduce(const T* x, const int32_t* lengths, T* y, int64_t K, int64_t D) 
 }
 
 template <typename T>
-void run_reduce(const T* x, const int32_t* lengths, T* y, int64_t K, int64_t D, ReduceOp op) {
+void run_reduce(const T* x, const int32_t* idx, const int32_t* lengths, T* y, int64_t K, int64_t D, ReduceOp op) {
   switch (op) {
-    case ReduceOp::mean: return run_reduce<ReduceOp::mean>(x, lengths, y, K, D);
-    case ReduceOp::max: return run_reduce<ReduceOp::max>(x, lengths, y, K, D);
-    case ReduceOp::min: return run_reduce<ReduceOp::min>(x, lengths, y, K, D);
-    default: return run_reduce<ReduceOp::sum>(x, lengths, y, K, D);
+    case ReduceOp::mean: return run_reduce<ReduceOp::mean>(x, idx, lengths, y, K, D);
+    case ReduceOp::max: return run_reduce<ReduceOp::max>(x, idx, lengths, y, K, D);
+    case ReduceOp::min: return run_reduce<ReduceOp::min>(x, idx, lengths, y, K, D);
+    default: return run_reduce<ReduceOp::sum>(x, idx, lengths, y, K, D);
   }
 }
 
@@ -90,16 +92,16 @@ class SegmentReduceCpu : public mx::UnaryPrimitive {
   void eval_cpu(const std::vector<mx::array>& in, mx::array& out) override {
     out.set_data(mx::allocator::malloc(out.nbytes()));
     auto& enc = mx::cpu::get_command_encoder(stream());
-    enc.set_input_array(in[0]);
-    enc.set_input_array(in[1]);
+    for (const auto& a : in) enc.set_input_array(a);
     enc.set_output_array(out);
     int64_t K = out.shape(0), D = out.shape(1);
     const int32_t* len = in[1].data<int32_t>();
+    const int32_t* idx = in.size() > 2 ? in[2].data<int32_t>() : nullptr;
     ReduceOp op = op_;
     if (out.dtype() == mx::float64) {
-      enc.dispatch([=, x = in[0].data<double>(), y = out.data<double>()] { run_reduce(x, len, y, K, D, op); });
+      enc.dispatch([=, x = in[0].data<double>(), y = out.data<double>()] { run_reduce(x, idx, len, y, K, D, op); });
     } else {
-      enc.dispatch([=, x = in[0].data<float>(), y = out.data<float>()] { run_reduce(x, len, y, K, D, op); });
+      enc.dispatch([=, x = in[0].data<float>(), y = out.data<float>()] { run_reduce(x, idx, len, y, K, D, op); });
     }
   }
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
@@ -116,9 +118,11 @@ class SegmentReduceCpu : public mx::UnaryPrimitive {
 
 }  // namespace
 
-mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op) {
+mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op,
+                             const std::optional<mx::array>& indices) {
   auto s = mx::default_stream(mx::Device::cpu);
   std::vector<mx::array> inputs{mx::contiguous(x, false, s), mx::contiguous(lengths, false, s)};
+  if (indices) inputs.push_back(mx::contiguous(*indices, false, s));
   return mx::array({static_cast<int>(lengths.size()), x.shape(1)}, x.dtype(), std::make_shared<SegmentReduceCpu>(s, op),
                    std::move(inputs));
 }
