@@ -15,6 +15,7 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/hole_filling.h"
 #include "robomlx/depth/spatial_filter.h"
+#include "robomlx/depth/spatial_filter_twins.h"
 #include "robomlx/depth/temporal_filter.h"
 
 namespace robomlx {
@@ -82,6 +83,17 @@ void filters_suite(BenchContext& ctx) {
       auto& r = pair(ctx, "spatial " + std::string(disp ? "disparity32" : "z16") + res,
                      [&] { return std::vector<mx::array>{rd::spatial_filter(in, o)}; }, portable_spatial);
       if (sz.librealsense_spatial_ms > 0) r.metrics["speedup_vs_librealsense_1core"] = sz.librealsense_spatial_ms / r.median_ms;
+      if (ctx.device().type == mx::Device::cpu) {
+        // Like-for-like peer timed in the same run: the same loops on one thread, i.e. librealsense's
+        // scalar code path (the published single-core numbers were taken on an idle machine).
+        size_t twin_index = ctx.results().size() - 1;  // run() may reallocate results: no references across it
+        double twin_ms = r.median_ms;
+        auto& one = ctx.run("spatial " + std::string(disp ? "disparity32" : "z16") + res, [&] {
+          return std::vector<mx::array>{rd::detail::spatial_filter_cpu(in, o, mx::default_stream(mx::Device::cpu), 1)};
+        }, "cpu_1thread");
+        double one_ms = one.median_ms;
+        ctx.results()[twin_index].metrics["speedup_vs_1thread"] = one_ms / twin_ms;
+      }
     }
     std::vector<mx::array> seq;
     for (unsigned k = 0; k < 4; ++k) seq.push_back(to_disparity(synthetic_depth(sz.h, sz.w, 10 + k)));
