@@ -99,6 +99,7 @@ TEST(SpatialFilter, BlockOptions) {
   rgb.format = FrameFormat::rgb8;
   rgb.data = mx::zeros({2, 2, 3}, mx::uint8);
   EXPECT_THROW_MSG(block->process(rgb), std::invalid_argument, "[depth.spatial] input format must be z16");
+  EXPECT_THROW_MSG(block->get_option("alpha"), std::invalid_argument, "[depth.spatial] unknown option 'alpha'");
 }
 
 // One float row pass by hand: alpha 0.5, delta 20, one iteration on a 2-row image whose rows are
