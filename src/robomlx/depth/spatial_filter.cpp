@@ -5,7 +5,6 @@
 #include "robomlx/depth/spatial_filter.h"
 
 #include <functional>
-#include <map>
 #include <vector>
 
 #include <mlx/compile.h>
@@ -28,65 +27,71 @@ mx::array row(const mx::array& x, int k, mx::Stream s) {
 
 mx::array scalar(float v) { return mx::array(v, mx::float32); }
 
-// One step of each recursion, compiled once (shapeless, so every image size shares it): the
-// elementwise work of a step fuses into one kernel, leaving ~4 graph nodes per scanned line.
-// Options enter as scalar inputs, never as captured constants.
+// One step of each recursion. On the CPU it is compiled once (shapeless, so every image size
+// shares it): the elementwise work of a step fuses into one kernel, leaving ~4 graph nodes per
+// scanned line. Options enter as scalar inputs, never as captured constants.
 using Step = std::function<std::vector<mx::array>(const std::vector<mx::array>&)>;
 
 // {state, blend, weighted, cur, keep} -> {state}
-std::vector<mx::array> float_step(const std::vector<mx::array>& a) {
-  return {mx::where(a[1], mx::add(a[2], mx::multiply(a[0], a[4])), a[3])};
+std::vector<mx::array> float_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
+  return {mx::where(a[1], mx::add(a[2], mx::multiply(a[0], a[4], s), s), a[3], s)};
 }
 
-mx::array z16_blend(const mx::array& weighted, const mx::array& other, const mx::array& keep) {
-  return mx::floor(mx::add(mx::add(weighted, mx::multiply(other, keep)), scalar(0.5f)));
+mx::array z16_blend(const mx::array& weighted, const mx::array& other, const mx::array& keep, mx::StreamOrDevice s) {
+  return mx::floor(mx::add(mx::add(weighted, mx::multiply(other, keep, s), s), scalar(0.5f), s), s);
 }
 
 // Horizontal steps: {state, fill, cur, weighted, keep, delta, radius} -> {state, fill}.
 // Left->right compares with the filtered left pixel; both must be >= 1 and differ by 1..delta.
-std::vector<mx::array> z16_lr_step(const std::vector<mx::array>& a) {
+std::vector<mx::array> z16_lr_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
   const auto &state = a[0], &fill = a[1], &cur = a[2];
   auto one = scalar(1.0f);
-  auto v0 = mx::greater_equal(state, one), v1 = mx::greater_equal(cur, one);
-  auto diff = mx::abs(mx::subtract(cur, state));
-  auto blend = mx::logical_and(mx::logical_and(v0, v1),
-                               mx::logical_and(mx::greater_equal(diff, one), mx::less_equal(diff, a[5])));
-  auto out = mx::where(blend, z16_blend(a[3], state, a[4]), cur);
-  auto hole = mx::logical_and(v0, mx::logical_not(v1));
-  auto next_fill = mx::where(mx::logical_and(v0, v1), scalar(0), mx::where(hole, mx::add(fill, one), fill));
-  return {mx::where(mx::logical_and(hole, mx::less(next_fill, a[6])), state, out), next_fill};
+  auto v0 = mx::greater_equal(state, one, s), v1 = mx::greater_equal(cur, one, s);
+  auto diff = mx::abs(mx::subtract(cur, state, s), s);
+  auto blend = mx::logical_and(mx::logical_and(v0, v1, s),
+                               mx::logical_and(mx::greater_equal(diff, one, s), mx::less_equal(diff, a[5], s), s), s);
+  auto out = mx::where(blend, z16_blend(a[3], state, a[4], s), cur, s);
+  auto hole = mx::logical_and(v0, mx::logical_not(v1, s), s);
+  auto next_fill = mx::where(mx::logical_and(v0, v1, s), scalar(0), mx::where(hole, mx::add(fill, one, s), fill, s), s);
+  return {mx::where(mx::logical_and(hole, mx::less(next_fill, a[6], s), s), state, out, s), next_fill};
 }
 
 // Right->left: the right pixel (filtered) must be >= 1 and the current one > 1 (raw 1 = hole).
-std::vector<mx::array> z16_rl_step(const std::vector<mx::array>& a) {
+std::vector<mx::array> z16_rl_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
   const auto &state = a[0], &fill = a[1], &cur = a[2];
   auto one = scalar(1.0f);
-  auto v1 = mx::greater_equal(state, one), v0 = mx::greater(cur, one);
-  auto blend = mx::logical_and(mx::logical_and(v0, v1), mx::less_equal(mx::abs(mx::subtract(state, cur)), a[5]));
-  auto out = mx::where(blend, z16_blend(a[3], state, a[4]), cur);
-  auto hole = mx::logical_and(v1, mx::logical_not(v0));
-  auto next_fill = mx::where(mx::logical_and(v0, v1), scalar(0), mx::where(hole, mx::add(fill, one), fill));
-  return {mx::where(mx::logical_and(hole, mx::less(next_fill, a[6])), state, out), next_fill};
+  auto v1 = mx::greater_equal(state, one, s), v0 = mx::greater(cur, one, s);
+  auto blend = mx::logical_and(mx::logical_and(v0, v1, s), mx::less_equal(mx::abs(mx::subtract(state, cur, s), s), a[5], s), s);
+  auto out = mx::where(blend, z16_blend(a[3], state, a[4], s), cur, s);
+  auto hole = mx::logical_and(v1, mx::logical_not(v0, s), s);
+  auto next_fill = mx::where(mx::logical_and(v0, v1, s), scalar(0), mx::where(hole, mx::add(fill, one, s), fill, s), s);
+  return {mx::where(mx::logical_and(hole, mx::less(next_fill, a[6], s), s), state, out, s), next_fill};
 }
 
 // Vertical steps: {state, cur, weighted, keep, delta} -> {state}. Top->bottom has no validity test.
-std::vector<mx::array> z16_tb_step(const std::vector<mx::array>& a) {
-  auto close = mx::less(mx::abs(mx::subtract(a[0], a[1])), a[4]);
-  return {mx::where(close, z16_blend(a[2], a[0], a[3]), a[1])};
+std::vector<mx::array> z16_tb_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
+  auto close = mx::less(mx::abs(mx::subtract(a[0], a[1], s), s), a[4], s);
+  return {mx::where(close, z16_blend(a[2], a[0], a[3], s), a[1], s)};
 }
 
-std::vector<mx::array> z16_bt_step(const std::vector<mx::array>& a) {
+std::vector<mx::array> z16_bt_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
   auto one = scalar(1.0f);
-  auto both = mx::logical_and(mx::greater_equal(a[1], one), mx::greater_equal(a[0], one));
-  auto close = mx::logical_and(both, mx::less(mx::abs(mx::subtract(a[1], a[0])), a[4]));
-  return {mx::where(close, z16_blend(a[2], a[0], a[3]), a[1])};
+  auto both = mx::logical_and(mx::greater_equal(a[1], one, s), mx::greater_equal(a[0], one, s), s);
+  auto close = mx::logical_and(both, mx::less(mx::abs(mx::subtract(a[1], a[0], s), s), a[4], s), s);
+  return {mx::where(close, z16_blend(a[2], a[0], a[3], s), a[1], s)};
 }
 
-const Step& compiled(std::vector<mx::array> (*fn)(const std::vector<mx::array>&)) {
-  thread_local std::map<void*, Step> cache;  // mx::compile's cache is per thread too
-  auto it = cache.find(reinterpret_cast<void*>(fn));
-  if (it == cache.end()) it = cache.emplace(reinterpret_cast<void*>(fn), mx::compile(fn, /*shapeless=*/true)).first;
-  return it->second;
+using StepFn = std::vector<mx::array> (*)(const std::vector<mx::array>&, mx::StreamOrDevice);
+
+// Compiled only for the default CPU stream: fused GPU kernels (NVRTC, Metal) may contract a*b+c
+// into an FMA, which would break bit-exactness, and a compiled graph keeps the trace's stream.
+template <StepFn F>
+Step step_for(mx::Stream s) {
+  bool default_cpu = s.device == mx::Device::cpu && mx::default_device() == mx::Device::cpu &&
+                     s == mx::default_stream(s.device);
+  if (!default_cpu) return [s](const std::vector<mx::array>& a) { return F(a, s); };
+  thread_local Step fused = mx::compile(+[](const std::vector<mx::array>& a) { return F(a, {}); }, /*shapeless=*/true);
+  return fused;
 }
 
 // Runs `step` along axis 0 of x [N, M] (forward: rows 1..N-1 from row 0; backward: N-2..0 from
@@ -132,21 +137,21 @@ mx::array float_scan(const mx::array& x, float alpha, float delta, bool forward,
     return forward ? mx::concatenate({first, a}, 0, s) : mx::concatenate({a, first}, 0, s);
   };
   auto weighted = mx::multiply(cur, scalar(alpha), s);
-  return scan(x, forward, compiled(float_step), {pad(blend), pad(weighted), x}, {scalar(1.0f - alpha)}, 1, 0, s);
+  return scan(x, forward, step_for<float_step>(s), {pad(blend), pad(weighted), x}, {scalar(1.0f - alpha)}, 1, 0, s);
 }
 
 // uint16 path (values held as float32, exact): librealsense's recursive_filter_horizontal on
 // xt = image transposed [W, H] (left->right skips the last column), then recursive_filter_vertical.
 mx::array z16_horizontal(const mx::array& xt, float alpha, float delta, int radius, mx::Stream s) {
   std::vector<mx::array> extra = {scalar(1.0f - alpha), scalar(delta), scalar(static_cast<float>(radius))};
-  auto lr = scan(xt, true, compiled(z16_lr_step), {xt, mx::multiply(xt, scalar(alpha), s)}, extra, 2, 1, s);
-  return scan(lr, false, compiled(z16_rl_step), {lr, mx::multiply(lr, scalar(alpha), s)}, extra, 2, 0, s);
+  auto lr = scan(xt, true, step_for<z16_lr_step>(s), {xt, mx::multiply(xt, scalar(alpha), s)}, extra, 2, 1, s);
+  return scan(lr, false, step_for<z16_rl_step>(s), {lr, mx::multiply(lr, scalar(alpha), s)}, extra, 2, 0, s);
 }
 
 mx::array z16_vertical(const mx::array& x, float alpha, float delta, mx::Stream s) {
   std::vector<mx::array> extra = {scalar(1.0f - alpha), scalar(delta)};
-  auto down = scan(x, true, compiled(z16_tb_step), {x, mx::multiply(x, scalar(alpha), s)}, extra, 1, 0, s);
-  return scan(down, false, compiled(z16_bt_step), {down, mx::multiply(down, scalar(alpha), s)}, extra, 1, 0, s);
+  auto down = scan(x, true, step_for<z16_tb_step>(s), {x, mx::multiply(x, scalar(alpha), s)}, extra, 1, 0, s);
+  return scan(down, false, step_for<z16_bt_step>(s), {down, mx::multiply(down, scalar(alpha), s)}, extra, 1, 0, s);
 }
 
 // Float-path hole filling after all iterations (intertial_holes_fill): per row, left->right then

@@ -4,6 +4,7 @@
 // meet at a barrier between passes. Results equal the portable path bit for bit.
 #include <algorithm>
 #include <barrier>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -22,7 +23,7 @@
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
+#pragma GCC optimize("fp-contract=off", "no-trapping-math")
 #endif
 
 namespace robomlx::depth::detail {
@@ -51,7 +52,7 @@ inline void float_step(float& px, float& state, float& prev, bool& valid, const 
   float in = px;
   bool v = positive_bits(in);
   float d = prev - in;
-  bool blend = valid && v && d < delta && d > -delta;
+  bool blend = valid & v & (d < delta) & (d > -delta);  // non-short-circuit: selects, no branches
   float blended = in * q.alpha + state * q.keep;
   state = blend ? blended : in;
   px = state;
@@ -80,24 +81,35 @@ void float_rows(float* img, int r0, int r1, const Params& q) {
   }
 }
 
+// Column passes keep one state per column and walk rows, so the column loop vectorises.
 void float_columns(float* img, int c0, int c1, const Params& q) {
-  const float delta = static_cast<float>(q.delta);
+  const float delta = static_cast<float>(q.delta), alpha = q.alpha, keep = q.keep;
   const int w = q.w, n = c1 - c0;
   std::vector<float> state(n), prev(n);
-  std::vector<char> valid(n);
+  std::vector<int32_t> valid(n);
+  float* __restrict st = state.data();
+  float* __restrict pv = prev.data();
+  int32_t* __restrict va = valid.data();
   for (int pass = 0; pass < 2; ++pass) {
     int start = pass == 0 ? 0 : q.h - 1, step = pass == 0 ? 1 : -1;
     const float* first = img + static_cast<size_t>(start) * w + c0;
     for (int i = 0; i < n; ++i) {
-      state[i] = prev[i] = first[i];
-      valid[i] = positive_bits(first[i]);
+      st[i] = pv[i] = first[i];
+      va[i] = std::bit_cast<int32_t>(first[i]) > 0;
     }
     for (int k = 1, y = start + step; k < q.h; ++k, y += step) {
-      float* row = img + static_cast<size_t>(y) * w + c0;
+      float* __restrict row = img + static_cast<size_t>(y) * w + c0;
       for (int i = 0; i < n; ++i) {
-        bool v = valid[i];
-        float_step(row[i], state[i], prev[i], v, q, delta);
-        valid[i] = v;
+        float in = row[i];
+        int32_t v = std::bit_cast<int32_t>(in) > 0;
+        float d = pv[i] - in;
+        int32_t blend = va[i] & v & (d < delta) & (d > -delta);
+        float blended = in * alpha + st[i] * keep;
+        float out = blend ? blended : in;
+        row[i] = out;
+        st[i] = out;
+        pv[i] = in;
+        va[i] = v;
       }
     }
   }
@@ -123,9 +135,10 @@ void float_fill_row(float* p, const float* next_first, const Params& q) {
   }
 }
 
-inline uint16_t blend16(int cur, int other, const Params& q) {
+// (uint16)(float) of upstream, through int32 (same value for 0 <= x < 65536) so loops vectorise.
+inline int blend16(int cur, int other, const Params& q) {
   float filtered = cur * q.alpha + other * q.keep;
-  return static_cast<uint16_t>(filtered + 0.5f);
+  return static_cast<int>(filtered + 0.5f);
 }
 
 // recursive_filter_horizontal for G rows side by side.
@@ -142,18 +155,19 @@ void z16_rows(uint16_t* img, int r0, int r1, const Params& q) {
       carry[i] = rows[i][0];
       fill[i] = 0;
     }
+    // Branch-free forms of upstream's nested ifs (depth noise makes those branches unpredictable).
     for (int u = 1; u < w - 1; ++u) {  // left->right, last column not visited
       for (int i = 0; i < n; ++i) {
         int val0 = carry[i], val1 = rows[i][u];
-        if (val0 >= 1) {
-          if (val1 >= 1) {
-            fill[i] = 0;
-            int diff = std::abs(val1 - val0);
-            if (diff >= 1 && diff <= q.delta) rows[i][u] = val1 = blend16(val1, val0, q);
-          } else if (radius && ++fill[i] < radius) {
-            rows[i][u] = val1 = val0;
-          }
-        }
+        bool v0 = val0 >= 1, v1 = val1 >= 1;
+        int diff = std::abs(val1 - val0);
+        bool blend = v0 & v1 & (diff >= 1) & (diff <= q.delta);
+        bool hole = v0 & !v1 & (radius != 0);
+        fill[i] = (v0 & v1) ? 0 : fill[i] + hole;
+        bool fill_it = hole & (fill[i] < radius);
+        int blended = blend16(val1, val0, q);
+        val1 = blend ? blended : (fill_it ? val0 : val1);
+        rows[i][u] = static_cast<uint16_t>(val1);
         carry[i] = val1;
       }
     }
@@ -164,14 +178,14 @@ void z16_rows(uint16_t* img, int r0, int r1, const Params& q) {
     for (int u = w - 2; u >= 0; --u) {  // right->left, a raw 1 counts as a hole
       for (int i = 0; i < n; ++i) {
         int val1 = carry[i], cur = rows[i][u];
-        if (val1 >= 1) {
-          if (cur > 1) {
-            fill[i] = 0;
-            if (std::abs(val1 - cur) <= q.delta) rows[i][u] = cur = blend16(cur, val1, q);
-          } else if (radius && ++fill[i] < radius) {
-            rows[i][u] = cur = val1;
-          }
-        }
+        bool v1 = val1 >= 1, v0 = cur > 1;
+        bool blend = v1 & v0 & (std::abs(val1 - cur) <= q.delta);
+        bool hole = v1 & !v0 & (radius != 0);
+        fill[i] = (v1 & v0) ? 0 : fill[i] + hole;
+        bool fill_it = hole & (fill[i] < radius);
+        int blended = blend16(cur, val1, q);
+        cur = blend ? blended : (fill_it ? val1 : cur);
+        rows[i][u] = static_cast<uint16_t>(cur);
         carry[i] = cur;
       }
     }
@@ -180,14 +194,16 @@ void z16_rows(uint16_t* img, int r0, int r1, const Params& q) {
 
 // recursive_filter_vertical on columns [c0, c1): row by row, so the column loop is branch-free.
 void z16_columns(uint16_t* img, int c0, int c1, const Params& q) {
-  const int w = q.w;
+  const int w = q.w, delta = q.delta;
   for (int y = 1; y < q.h; ++y) {  // top->bottom, no validity test
     const uint16_t* up = img + static_cast<size_t>(y - 1) * w;
     uint16_t* row = img + static_cast<size_t>(y) * w;
     for (int x = c0; x < c1; ++x) {
       int prev = up[x], cur = row[x];
-      uint16_t b = blend16(cur, prev, q);
-      row[x] = std::abs(prev - cur) < q.delta ? b : static_cast<uint16_t>(cur);
+      int b = blend16(cur, prev, q);
+      int d = prev - cur;
+      d = d < 0 ? -d : d;
+      row[x] = static_cast<uint16_t>(d < delta ? b : cur);
     }
   }
   for (int y = q.h - 2; y >= 0; --y) {  // bottom->top, both valid
@@ -195,8 +211,10 @@ void z16_columns(uint16_t* img, int c0, int c1, const Params& q) {
     uint16_t* row = img + static_cast<size_t>(y) * w;
     for (int x = c0; x < c1; ++x) {
       int below = down[x], cur = row[x];
-      uint16_t b = blend16(cur, below, q);
-      row[x] = (cur >= 1 && below >= 1 && std::abs(cur - below) < q.delta) ? b : static_cast<uint16_t>(cur);
+      int b = blend16(cur, below, q);
+      int d = cur - below;
+      d = d < 0 ? -d : d;
+      row[x] = static_cast<uint16_t>(((cur >= 1) & (below >= 1) & (d < delta)) ? b : cur);
     }
   }
 }
