@@ -81,35 +81,24 @@ void float_rows(float* img, int r0, int r1, const Params& q) {
   }
 }
 
-// Column passes keep one state per column and walk rows, so the column loop vectorises.
 void float_columns(float* img, int c0, int c1, const Params& q) {
-  const float delta = static_cast<float>(q.delta), alpha = q.alpha, keep = q.keep;
+  const float delta = static_cast<float>(q.delta);
   const int w = q.w, n = c1 - c0;
   std::vector<float> state(n), prev(n);
-  std::vector<int32_t> valid(n);
-  float* __restrict st = state.data();
-  float* __restrict pv = prev.data();
-  int32_t* __restrict va = valid.data();
+  std::vector<char> valid(n);
   for (int pass = 0; pass < 2; ++pass) {
     int start = pass == 0 ? 0 : q.h - 1, step = pass == 0 ? 1 : -1;
     const float* first = img + static_cast<size_t>(start) * w + c0;
     for (int i = 0; i < n; ++i) {
-      st[i] = pv[i] = first[i];
-      va[i] = std::bit_cast<int32_t>(first[i]) > 0;
+      state[i] = prev[i] = first[i];
+      valid[i] = positive_bits(first[i]);
     }
     for (int k = 1, y = start + step; k < q.h; ++k, y += step) {
-      float* __restrict row = img + static_cast<size_t>(y) * w + c0;
+      float* row = img + static_cast<size_t>(y) * w + c0;
       for (int i = 0; i < n; ++i) {
-        float in = row[i];
-        int32_t v = std::bit_cast<int32_t>(in) > 0;
-        float d = pv[i] - in;
-        int32_t blend = va[i] & v & (d < delta) & (d > -delta);
-        float blended = in * alpha + st[i] * keep;
-        float out = blend ? blended : in;
-        row[i] = out;
-        st[i] = out;
-        pv[i] = in;
-        va[i] = v;
+        bool v = valid[i];
+        float_step(row[i], state[i], prev[i], v, q, delta);
+        valid[i] = v;
       }
     }
   }
