@@ -136,6 +136,17 @@ TEST(SpatialFilter, CpuTwinMatchesPortable) {
   }
 }
 
+TEST(SpatialFilter, SmallestImages) {
+  for (bool disparity : {false, true}) {
+    for (auto [h, w] : {std::pair{2, 2}, std::pair{2, 9}, std::pair{9, 2}, std::pair{3, 3}}) {
+      SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + (disparity ? " disparity" : " z16"));
+      auto img = synthetic(h, w, disparity, 17 + h * w);
+      SpatialFilterOptions o{.alpha = 0.5f, .delta = 50, .iterations = 2, .holes_fill = 5};
+      EXPECT_CLOSE(exactly_equal(run(img, o, Impl::cpu), run(img, o, Impl::portable)));
+    }
+  }
+}
+
 TEST(SpatialFilter, CudaTwinMatchesPortable) {
   if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
   for (bool disparity : {false, true}) {
