@@ -22,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Golden parity runs the portable path and each twin that can run here (the CUDA one on a GPU).
-std::vector<Impl> golden_impls() {
+// Hand and golden cases run the portable path and the twin that can run here (CUDA on a GPU).
+std::vector<Impl> impls_here() {
   if (is_cuda_device(mx::default_device())) return {Impl::portable, Impl::cuda};
   return {Impl::portable, Impl::cpu};
 }
@@ -77,7 +77,7 @@ TEST(HoleFilling, ModesByHand) {
       {10, 20, 30, 5, 0, 10, 10, 7, 40, 50, 0, 9}};   // mode 2: min(20; 10,40,50), then min(30; 20,10,50; down 0 skipped)
   auto x = mx::array(in.data(), {3, 4}, mx::uint16);
   for (int mode = 0; mode < 3; ++mode) {
-    for (Impl impl : {Impl::portable, Impl::cpu}) {
+    for (Impl impl : impls_here()) {
       SCOPED_TRACE("mode " + std::to_string(mode) + " " + to_string(impl));
       EXPECT_CLOSE(exactly_equal(run(x, mode, impl), mx::array(want[mode].data(), {3, 4}, mx::uint16)));
     }
@@ -129,7 +129,7 @@ TEST_P(HoleFillingGolden, MatchesLibrealsense) {
   int mode = static_cast<int>(spec.at("options_set_in_order").at(0).at("value_readback").get<double>());
   auto input = read_pnm((dir / spec.at("inputs").at(0).at("file").get<std::string>()).string()).to_array_2d();
   auto expected = read_pnm((dir / spec.at("outputs").at(0).at("file").get<std::string>()).string()).to_array_2d();
-  for (Impl impl : golden_impls()) {
+  for (Impl impl : impls_here()) {
     SCOPED_TRACE(to_string(impl));
     EXPECT_CLOSE(exactly_equal(run(input, mode, impl), expected));
   }

@@ -23,8 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Golden parity runs the portable path and each twin that can run here (the CUDA one on a GPU).
-std::vector<Impl> golden_impls() {
+// Hand and golden cases run the portable path and the twin that can run here (CUDA on a GPU).
+std::vector<Impl> impls_here() {
   if (is_cuda_device(mx::default_device())) return {Impl::portable, Impl::cuda};
   return {Impl::portable, Impl::cpu};
 }
@@ -118,7 +118,7 @@ TEST(SpatialFilter, FloatRowByHand) {
   // left->right: 110 -> 105; 0 hole; 120 restarts; 125 -> 122.5; 200 edge.
   // right->left from 200: 122.5 (raw 125 vs 200: edge) stays; 120 vs raw 125 -> 0.5*120+0.5*122.5
   std::vector<float> want = {102.5f, 105, 0, 121.25f, 122.5f, 200};
-  for (Impl impl : {Impl::portable, Impl::cpu}) {
+  for (Impl impl : impls_here()) {
     auto out = run(x, {.alpha = 0.5f, .delta = 20, .iterations = 1}, impl);
     SCOPED_TRACE(to_string(impl));
     EXPECT_CLOSE(exactly_equal(mx::slice(out, {0, 0}, {1, 6}), mx::array(want.data(), {1, 6}, mx::float32)));
@@ -181,7 +181,7 @@ TEST_P(SpatialGolden, MatchesLibrealsense) {
   }
   auto input = load_frame(dir, spec.at("inputs").at(0));
   auto expected = load_frame(dir, spec.at("outputs").at(0));
-  for (Impl impl : golden_impls()) {
+  for (Impl impl : impls_here()) {
     // Bit-exact for both paths: the float path keeps upstream's operation order.
     SCOPED_TRACE(to_string(impl));
     EXPECT_CLOSE(exactly_equal(run(input, o, impl), expected));

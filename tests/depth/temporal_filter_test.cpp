@@ -22,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Golden parity runs the portable path and each twin that can run here (the CUDA one on a GPU).
-std::vector<Impl> golden_impls() {
+// Hand and golden cases run the portable path and the twin that can run here (CUDA on a GPU).
+std::vector<Impl> impls_here() {
   if (is_cuda_device(mx::default_device())) return {Impl::portable, Impl::cuda};
   return {Impl::portable, Impl::cpu};
 }
@@ -101,7 +101,7 @@ TEST(TemporalFilter, PixelHistoryByHand) {
   std::vector<std::vector<uint16_t>> in = {{100, 0, 100}, {110, 0, 101}, {0, 0, 130}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
   std::vector<std::vector<uint16_t>> want = {{100, 0, 100}, {105, 0, 100}, {105, 0, 130},
                                              {105, 0, 0},   {105, 0, 0},   {0, 0, 0}};
-  for (Impl impl : {Impl::portable, Impl::cpu}) {
+  for (Impl impl : impls_here()) {
     SCOPED_TRACE(to_string(impl));
     std::vector<mx::array> frames;
     for (auto& f : in) frames.push_back(mx::array(f.data(), {1, 3}, mx::uint16));
@@ -179,7 +179,7 @@ TEST_P(TemporalGolden, MatchesLibrealsense) {
   for (const auto& e : spec.at("outputs")) expected.push_back(load_frame(dir, e));
   ASSERT_EQ(inputs.size(), 8u);
   ASSERT_EQ(expected.size(), 8u);
-  for (Impl impl : golden_impls()) {
+  for (Impl impl : impls_here()) {
     auto out = run_sequence(inputs, o, impl);
     for (size_t t = 0; t < out.size(); ++t) {
       SCOPED_TRACE(std::string(to_string(impl)) + " frame " + std::to_string(t));
