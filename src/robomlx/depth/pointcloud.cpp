@@ -2,13 +2,17 @@
 #include "robomlx/depth/pointcloud.h"
 
 #include "robomlx/depth/camera_planes.h"
+#include "robomlx/depth/pointcloud_cpu.h"
+#include "robomlx/depth/pointcloud_cuda.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/core/error.h"
 
 namespace robomlx::depth {
@@ -60,6 +64,14 @@ bool same_geometry(const Intrinsics& a, const Intrinsics& b) {
          a.ppy == b.ppy && a.model == b.model && a.coeffs == b.coeffs;
 }
 
+// Projection is a plain pinhole: what the CPU twin implements.
+bool pinhole(const Intrinsics& in) {
+  const bool zero = std::all_of(in.coeffs.begin(), in.coeffs.end(), [](float c) { return c == 0.0f; });
+  return in.model == Distortion::none || (zero && (in.model == Distortion::brown_conrady ||
+                                                   in.model == Distortion::modified_brown_conrady ||
+                                                   in.model == Distortion::inverse_brown_conrady));
+}
+
 bool is_identity(const Extrinsics& e) {
   const Extrinsics id;
   return e.rotation == id.rotation && e.translation == id.translation;
@@ -90,6 +102,29 @@ PointcloudResult Pointcloud::calculate(const Frame& depth) const {
     rays_x_ = rays.x, rays_y_ = rays.y;
     rays_for_ = depth.intrinsics;
   }
+  const bool occlusion = texture_ && table_.get("filter_magnitude") == 2 && !is_identity(extrinsics_);
+  if (occlusion && extrinsics_.translation[0] < 0.001f && extrinsics_.translation[1] > 0.01f) {
+    throw UnsupportedFeatureError(
+        "[depth.pointcloud] occlusion removal for a vertical depth/texture baseline (L500 layout) is not "
+        "implemented; set filter_magnitude to 1");
+  }
+  ImplSet twins;
+  twins.cpu = twins.cuda = !texture_ || pinhole(*texture_);
+  const Impl impl = choose_impl(kTag, mx::default_device(), twins);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
+    PointcloudCpuParams cp;
+    cp.units = depth.depth_units;
+    cp.texture = texture_.has_value();
+    cp.occlusion = occlusion;
+    if (texture_) {
+      cp.extrinsics = extrinsics_;
+      cp.fx = texture_->fx, cp.fy = texture_->fy, cp.ppx = texture_->ppx, cp.ppy = texture_->ppy;
+      cp.width = texture_->width, cp.height = texture_->height;
+    }
+    auto out = impl == Impl::cpu ? pointcloud_cpu(depth.data, rays_x_, rays_y_, cp)
+                                 : pointcloud_cuda(depth.data, rays_x_, rays_y_, cp);
+    return {out[0], out[1]};
+  }
   const auto z = mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units));
   const PlanesXYZ p{mx::multiply(z, rays_x_), mx::multiply(z, rays_y_), z};
   PointcloudResult r;
@@ -103,15 +138,7 @@ PointcloudResult Pointcloud::calculate(const Frame& depth) const {
   const auto u = mx::where(valid, px.x, f32(0)), v = mx::where(valid, px.y, f32(0));
   r.texcoords = mx::stack({mx::divide(u, f32(float(texture_->width))), mx::divide(v, f32(float(texture_->height)))}, -1);
   auto keep = valid;
-  if (table_.get("filter_magnitude") == 2 && !is_identity(extrinsics_)) {
-    const auto& t = extrinsics_.translation;
-    if (t[0] < 0.001f && t[1] > 0.01f) {
-      throw UnsupportedFeatureError(
-          "[depth.pointcloud] occlusion removal for a vertical depth/texture baseline (L500 layout) is not "
-          "implemented; set filter_magnitude to 1");
-    }
-    keep = mx::logical_not(occlusion_mask(depth.data, z, u, depth.depth_units));
-  }
+  if (occlusion) keep = mx::logical_not(occlusion_mask(depth.data, z, u, depth.depth_units));
   const auto zero = f32(0);
   r.vertices = mx::stack({mx::where(keep, p.x, zero), mx::where(keep, p.y, zero), mx::where(keep, p.z, zero)}, -1);
   return r;
