@@ -17,7 +17,23 @@ if(NOT MLX_ROOT)
   endif()
 endif()
 set(MLX_ROOT "${MLX_ROOT}" CACHE PATH "MLX install prefix (holds share/cmake/MLX)" FORCE)
-find_package(MLX CONFIG REQUIRED)
+# The CUDA wheel's MLXConfig asks for a CUDA toolkit and cuDNN headers at configure time; a
+# machine that only runs MLX needs neither, so ROBOMLX_MLX_IMPORTED declares the target by hand
+# (libmlx.so finds its CUDA libraries through its own RPATH).
+option(ROBOMLX_MLX_IMPORTED "Declare the mlx target by hand instead of find_package(MLX)" OFF)
+if(ROBOMLX_MLX_IMPORTED)
+  add_library(mlx SHARED IMPORTED)
+  set_target_properties(mlx PROPERTIES
+    IMPORTED_LOCATION "${MLX_ROOT}/lib/libmlx${CMAKE_SHARED_LIBRARY_SUFFIX}"
+    INTERFACE_INCLUDE_DIRECTORIES "${MLX_ROOT}/include"
+    INTERFACE_COMPILE_FEATURES cxx_std_20)
+  set(MLX_LIBRARY_DIRS "${MLX_ROOT}/lib")
+  file(STRINGS "${MLX_ROOT}/include/mlx/version.h" _mlx_ver REGEX "define MLX_VERSION_(MAJOR|MINOR|PATCH)")
+  string(REGEX REPLACE "[^0-9;]" "" MLX_VERSION "${_mlx_ver}")
+  string(REPLACE ";" "." MLX_VERSION "${MLX_VERSION}")
+else()
+  find_package(MLX CONFIG REQUIRED)
+endif()
 message(STATUS "[robomlx] MLX ${MLX_VERSION} from ${MLX_ROOT}")
 
 # The CPU wheel bundles reference (Netlib) BLAS. Linking OpenBLAS before libmlx puts its

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "robomlx/core/bench.h"
+#include "robomlx/core/blas_info.h"
 #include "robomlx/core/device.h"
 #include "robomlx/core/version.h"
 
@@ -34,6 +35,8 @@ void run_info(const GlobalOptions& global) {
             << ", cache " << mib(mx::get_cache_memory()) << ", limit " << mib(mx::get_memory_limit()) << "\n";
   std::cout << "threads: " << std::thread::hardware_concurrency()
             << " hardware; MLX runs one worker thread per CPU stream\n";
+  auto blas = blas_provider();
+  std::cout << "cpu blas: " << (blas.empty() ? "none loaded" : blas) << "\n";
   std::cout << "machine: " << machine_description() << "\n";
 }
 

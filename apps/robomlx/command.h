@@ -20,6 +20,10 @@ struct GlobalOptions {
 /// Resolves --device / ROBOMLX_DEVICE, makes it MLX's default device and returns it.
 mx::Device apply_device(const GlobalOptions& global);
 
+/// The subcommand `name` of `parent`, created on first use: lets several cmd_*.cpp files add
+/// sub-subcommands to one system command (`robomlx depth golden`, `robomlx depth process`).
+CLI::App* ensure_subcommand(CLI::App& parent, const std::string& name, const std::string& description);
+
 using CommandAdder = void (*)(CLI::App& app, GlobalOptions& global);
 
 bool register_command(const char* name, CommandAdder adder);

@@ -31,6 +31,15 @@ void add_registered_commands(CLI::App& app, GlobalOptions& global) {
   for (const auto& [name, adder] : commands()) adder(app, global);
 }
 
+CLI::App* ensure_subcommand(CLI::App& parent, const std::string& name, const std::string& description) {
+  for (auto* sub : parent.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == name) return sub;
+  }
+  auto* sub = parent.add_subcommand(name, description);
+  sub->require_subcommand(1);
+  return sub;
+}
+
 mx::Device apply_device(const GlobalOptions& global) {
   DeviceChoice choice = global.device.empty() ? device_choice_from_env() : parse_device_choice(global.device);
   return use_device(choice);
