@@ -19,7 +19,8 @@ namespace robomlx::stereo::detail {
 
 namespace {
 constexpr std::uint16_t kSentinel = 0x7FFF;
-#define ROBOMLX_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+// Feature-based clones: an "arch=" clone would be picked by CPU model and skip AMD parts.
+#define ROBOMLX_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 
 int thread_count(int work_items) {
   const int hw = std::max(1u, std::thread::hardware_concurrency());
@@ -38,48 +39,65 @@ void parallel_for(int n, F&& f) {
   for (auto& th : pool) th.join();
 }
 
+// Rows [y0, y1) of the census of `img`; `row_buf` holds one edge-padded row per window row.
+ROBOMLX_SIMD_CLONES
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
-  const int rx = cw / 2, ry = ch / 2;
+  const int rx = cw / 2, ry = ch / 2, wp = w + 2 * rx;
+  std::vector<float> pad(std::size_t(ch) * wp);
   for (int y = y0; y < y1; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const float c = img[std::size_t(y) * w + x];
-      std::uint64_t bits = 0;
-      int b = 0;
-      for (int dy = -ry; dy <= ry; ++dy) {
-        const int yy = std::clamp(y + dy, 0, h - 1);
-        for (int dx = -rx; dx <= rx; ++dx) {
-          if (dy == 0 && dx == 0) continue;
-          const int xx = std::clamp(x + dx, 0, w - 1);
-          bits |= std::uint64_t(img[std::size_t(yy) * w + xx] < c) << b;
-          ++b;
-        }
-      }
-      out[std::size_t(y) * w + x] = bits;
+    for (int dy = -ry; dy <= ry; ++dy) {
+      const float* src = img + std::size_t(std::clamp(y + dy, 0, h - 1)) * w;
+      float* dst = pad.data() + std::size_t(dy + ry) * wp;
+      for (int x = 0; x < wp; ++x) dst[x] = src[std::clamp(x - rx, 0, w - 1)];
     }
+    const float* c = img + std::size_t(y) * w;
+    std::uint64_t* o = out + std::size_t(y) * w;
+    std::fill(o, o + w, 0);
+    std::uint64_t b = 0;
+    for (int dy = 0; dy < ch; ++dy)
+      for (int dx = 0; dx < cw; ++dx) {
+        if (dy == ry && dx == rx) continue;
+        const float* nb = pad.data() + std::size_t(dy) * wp + dx;
+        for (int x = 0; x < w; ++x) o[x] |= std::uint64_t(nb[x] < c[x]) << b;
+        ++b;
+      }
   }
 }
 
-ROBOMLX_SIMD_CLONES
-void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
-              int nd, bool ad, std::uint8_t outside, std::uint8_t* out) {
+inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl, const std::uint64_t* cr,
+                                                        const float* il, const float* ir, int w, int min_d, int nd,
+                                                        bool ad, std::uint8_t outside, std::uint8_t* out) {
   for (int x = 0; x < w; ++x) {
     std::uint8_t* c = out + std::size_t(x) * nd;
-    for (int k = 0; k < nd; ++k) {
-      const int xr = x - min_d - k;
-      if (xr < 0) {
-        c[k] = outside;
-        continue;
-      }
-      int v = __builtin_popcountll(cl[x] ^ cr[xr]);
-      if (ad) v += int(std::min(std::fabs(il[x] - ir[xr]), float(kAdTrunc))) >> kAdShift;
-      c[k] = std::uint8_t(v);
+    const int inside = std::clamp(x - min_d + 1, 0, nd);  // k < inside <=> x - min_d - k >= 0
+    const std::uint64_t l = cl[x];
+    const std::uint64_t* r = cr + (x - min_d);
+    for (int k = 0; k < inside; ++k) c[k] = std::uint8_t(__builtin_popcountll(l ^ r[-k]));
+    if (ad) {
+      const float li = il[x];
+      const float* ri = ir + (x - min_d);
+      for (int k = 0; k < inside; ++k)
+        c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[-k]), float(kAdTrunc))) >> kAdShift));
     }
+    for (int k = inside; k < nd; ++k) c[k] = outside;
   }
+}
+
+// The popcnt instruction needs its own target (AVX2 does not imply it); dispatched by hand.
+__attribute__((target("avx2,popcnt"))) void cost_row_hw(const std::uint64_t* cl, const std::uint64_t* cr,
+                                                        const float* il, const float* ir, int w, int min_d, int nd,
+                                                        bool ad, std::uint8_t outside, std::uint8_t* out) {
+  cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
+}
+void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
+              int nd, bool ad, std::uint8_t outside, std::uint8_t* out) {
+  static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
+  if (hw) return cost_row_hw(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
+  cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
 }
 
 // One path step at one pixel: prev points at D+2 values (sentinels at both ends).
-ROBOMLX_SIMD_CLONES
-std::uint16_t path_step(const std::uint16_t* prev, std::uint16_t pmin, const std::uint8_t* c, std::uint16_t* cur,
+inline __attribute__((always_inline)) std::uint16_t path_step(const std::uint16_t* prev, std::uint16_t pmin, const std::uint8_t* c, std::uint16_t* cur,
                         std::uint16_t* s, int nd, std::uint16_t p1, std::uint16_t p2) {
   const std::uint16_t lim = std::uint16_t(pmin + p2);
   std::uint16_t m = 0xFFFF;
@@ -102,6 +120,7 @@ struct Volume {
   std::uint16_t* s(int y, int x) { return sum.data() + (std::size_t(y) * w + x) * nd; }
 };
 
+ROBOMLX_SIMD_CLONES
 void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
   const int nd = v.nd;
   std::vector<std::uint16_t> a(nd + 2, kSentinel), b(nd + 2, kSentinel);
@@ -113,6 +132,63 @@ void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
       pmin = path_step(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
       std::swap(a, b);
     }
+  }
+}
+
+// One row of a vertical or diagonal path over columns [x0, x1): prev/cur rows are padded by one
+// zero "start" pixel on each side; pixel x reads its predecessor at padded index x - dx + 1.
+ROBOMLX_SIMD_CLONES
+void path_row_chunk(const std::uint16_t* pr, const std::uint16_t* pm, std::uint16_t* cr, std::uint16_t* cm,
+                    const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1, int dx, bool first, int nd,
+                    std::uint16_t p1, std::uint16_t p2) {
+  const std::size_t stride = nd + 2;
+  for (int x = x0; x < x1; ++x) {
+    const int xp = first ? 0 : x - dx + 1;
+    cm[x + 1] = path_step(pr + xp * stride, pm[xp], cost + std::size_t(x) * nd, cr + (x + 1) * stride,
+                          sum + std::size_t(x) * nd, nd, p1, p2);
+  }
+}
+
+// The three top-down (or bottom-up) paths of the 8-path mode in one sweep over S: the sum is
+// read and written once per pixel instead of three times.
+ROBOMLX_SIMD_CLONES
+void path_row_chunk3(std::uint16_t* const* pr, std::uint16_t* const* pm, std::uint16_t* const* cr,
+                     std::uint16_t* const* cm, const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1,
+                     bool first, int nd, std::uint16_t p1, std::uint16_t p2) {
+  const std::size_t stride = nd + 2;
+  for (int x = x0; x < x1; ++x) {
+    const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
+    const std::uint16_t* __restrict a = pr[0] + xa * stride;
+    const std::uint16_t* __restrict b = pr[1] + xb * stride;
+    const std::uint16_t* __restrict c = pr[2] + xc * stride;
+    const std::uint16_t ma = pm[0][xa], mb = pm[1][xb], mc = pm[2][xc];
+    const std::uint16_t la = std::uint16_t(ma + p2), lb = std::uint16_t(mb + p2), lc = std::uint16_t(mc + p2);
+    std::uint16_t* __restrict oa = cr[0] + (x + 1) * stride + 1;
+    std::uint16_t* __restrict ob = cr[1] + (x + 1) * stride + 1;
+    std::uint16_t* __restrict oc = cr[2] + (x + 1) * stride + 1;
+    const std::uint8_t* __restrict cc = cost + std::size_t(x) * nd;
+    std::uint16_t* __restrict s = sum + std::size_t(x) * nd;
+    std::uint16_t na = 0xFFFF, nb = 0xFFFF, nc = 0xFFFF;
+    // The six rows and the sum never overlap (separate buffers).
+#pragma GCC ivdep
+    for (int k = 0; k < nd; ++k) {
+      const std::uint16_t va = std::min(std::min(a[k + 1], std::uint16_t(std::min(a[k], a[k + 2]) + p1)), la);
+      const std::uint16_t vb = std::min(std::min(b[k + 1], std::uint16_t(std::min(b[k], b[k + 2]) + p1)), lb);
+      const std::uint16_t vc = std::min(std::min(c[k + 1], std::uint16_t(std::min(c[k], c[k + 2]) + p1)), lc);
+      const std::uint16_t ra = std::uint16_t(cc[k] + va - ma);
+      const std::uint16_t rb = std::uint16_t(cc[k] + vb - mb);
+      const std::uint16_t rc = std::uint16_t(cc[k] + vc - mc);
+      oa[k] = ra;
+      ob[k] = rb;
+      oc[k] = rc;
+      s[k] = std::uint16_t(s[k] + ra + rb + rc);
+      na = std::min(na, ra);
+      nb = std::min(nb, rb);
+      nc = std::min(nc, rc);
+    }
+    cm[0][x + 1] = na;
+    cm[1][x + 1] = nb;
+    cm[2][x + 1] = nc;
   }
 }
 
@@ -137,18 +213,20 @@ void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_
     for (int i = 0; i < v.h; ++i) {
       const int y = dy > 0 ? i : v.h - 1 - i;
       const int cur = i & 1, prev = cur ^ 1;
-      for (int p = 0; p < np; ++p) {
+      if (np == 3) {
+        std::uint16_t* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
+        std::uint16_t* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
+        std::uint16_t* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
+        std::uint16_t* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
+        path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, i == 0, nd, p1, p2);
+      }
+      for (int p = 0; p < np && np != 3; ++p) {
         const int dx = dxs[p];
         std::uint16_t* pr = row(p, prev);
         std::uint16_t* cr = row(p, cur);
         const std::uint16_t* pm = rmin(p, prev);
         std::uint16_t* cm = rmin(p, cur);
-        for (int x = x0; x < x1; ++x) {
-          const int xp = x - dx + 1;  // padded index of the predecessor column
-          const bool first = i == 0;
-          const std::uint16_t* src = pr + std::size_t(first ? 0 : xp) * stride;
-          cm[x + 1] = path_step(src, first ? 0 : pm[xp], v.c(y, x), cr + std::size_t(x + 1) * stride, v.s(y, x), nd, p1, p2);
-        }
+        path_row_chunk(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, dx, i == 0, nd, p1, p2);
       }
       sync.arrive_and_wait();
     }
@@ -158,30 +236,44 @@ void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_
   for (auto& th : pool) th.join();
 }
 
-void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<int>& kright) {
+ROBOMLX_SIMD_CLONES
+int min_range(const std::uint16_t* s, int k0, int k1) {
+  int m = 1 << 30;
+  for (int k = k0; k < k1; ++k) m = std::min(m, int(s[k]));
+  return m;
+}
+
+ROBOMLX_SIMD_CLONES
+void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
+                std::vector<std::uint16_t>& sright) {
   const int w = v.w, nd = v.nd;
   constexpr int kInf = 1 << 30;
   if (p.lr_max_diff >= 0) {
-    for (int xr = 0; xr < w; ++xr) {
-      int best = kInf, kb = 0;
-      for (int k = 0; k < nd; ++k) {
-        const int x = xr + p.min_d + k;
-        if (x >= w) break;
-        const int s = v.s(y, x)[k];
-        if (s < best) best = s, kb = k;
+    // kR(xr) = first argmin over k of S(y, xr + min_d + k, k): visiting x in order visits each
+    // xr's candidates in increasing k, so a strict < keeps the first minimum.
+    // Stored reversed (r = W - 1 - xr) so that one x updates a contiguous run: vectorisable.
+    std::fill(kright.begin(), kright.end(), 0);
+    std::fill(sright.begin(), sright.end(), 0xFFFF);
+    std::uint16_t* __restrict sr = sright.data();
+    std::uint16_t* __restrict kr = kright.data();
+    for (int x = 0; x < w; ++x) {
+      const std::uint16_t* __restrict s = v.s(y, x);
+      const int kmax = std::min(nd, x - p.min_d + 1);
+      const int base = w - 1 - x + p.min_d;
+      for (int k = 0; k < kmax; ++k) {
+        const bool better = s[k] < sr[base + k];
+        sr[base + k] = better ? s[k] : sr[base + k];
+        kr[base + k] = better ? std::uint16_t(k) : kr[base + k];
       }
-      kright[xr] = kb;
     }
   }
   for (int x = 0; x < w; ++x) {
     const std::uint16_t* s = v.s(y, x);
+    const int s1 = min_range(s, 0, nd);
     int k1 = 0;
-    for (int k = 1; k < nd; ++k)
-      if (s[k] < s[k1]) k1 = k;
-    int s2 = kInf;
-    for (int k = 0; k < nd; ++k)
-      if (std::abs(k - k1) > 1) s2 = std::min(s2, int(s[k]));
-    const float s1f = float(s[k1]), s2f = float(s2);
+    while (s[k1] != s1) ++k1;
+    const int s2 = std::min(min_range(s, 0, std::max(0, k1 - 1)), min_range(s, std::min(nd, k1 + 2), nd));
+    const float s1f = float(s1), s2f = float(s2);
     bool valid = true;
     if (p.uniqueness > 0) valid = s2 == kInf || s2f * (100.f - p.uniqueness) >= s1f * 100.f;
     float d = float(k1 + p.min_d);
@@ -192,7 +284,7 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
     }
     if (p.lr_max_diff >= 0) {
       const int xm = x - p.min_d - k1;
-      valid = valid && xm >= 0 && xm < w && std::abs(kright[std::max(0, std::min(xm, w - 1))] - k1) <= p.lr_max_diff;
+      valid = valid && xm >= 0 && xm < w && std::abs(int(kright[w - 1 - std::clamp(xm, 0, w - 1)]) - k1) <= p.lr_max_diff;
     }
     float c = s2 == kInf ? 1.f : (s2f - s1f) / std::max(s2f, 1.f);
     if (s2 == 0) c = 0.f;
@@ -243,8 +335,8 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
   std::vector<float> raw(p.median > 1 ? n : 0);
   float* d_out = p.median > 1 ? raw.data() : disparity;
   parallel_for(h, [&](int y0, int y1) {
-    std::vector<int> kright(w, 0);
-    for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright);
+    std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
+    for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
   });
   if (p.median > 1) {
     parallel_for(h, [&](int y0, int y1) { median_rows(raw.data(), disparity, h, w, p.median, y0, y1); });
