@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -97,6 +99,7 @@ void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il,
 }
 
 // One path step at one pixel: prev points at D+2 values (sentinels at both ends).
+template <bool kAssign = false>
 inline __attribute__((always_inline)) std::uint16_t path_step(const std::uint16_t* prev, std::uint16_t pmin, const std::uint8_t* c, std::uint16_t* cur,
                         std::uint16_t* s, int nd, std::uint16_t p1, std::uint16_t p2) {
   const std::uint16_t lim = std::uint16_t(pmin + p2);
@@ -106,18 +109,52 @@ inline __attribute__((always_inline)) std::uint16_t path_step(const std::uint16_
     const std::uint16_t v = std::min(std::min(prev[k + 1], nb), lim);
     const std::uint16_t l = std::uint16_t(c[k] + v - pmin);
     cur[k + 1] = l;
-    s[k] = std::uint16_t(s[k] + l);
+    s[k] = kAssign ? l : std::uint16_t(s[k] + l);
     m = std::min(m, l);
   }
   return m;
 }
 
+// Large scratch buffers, kept between calls (a video stream repeats the same size): fresh
+// allocations cost page faults worth ~a third of the run. Uninitialised on purpose.
+struct Workspace {
+  std::size_t pixels = 0, cells = 0;
+  std::unique_ptr<std::uint64_t[]> census;  // 2 * pixels
+  std::unique_ptr<std::uint8_t[]> cost;     // cells
+  std::unique_ptr<std::uint16_t[]> sum;     // cells
+  std::unique_ptr<float[]> raw;             // pixels
+  void reserve(std::size_t n, std::size_t c) {
+    if (n > pixels) {
+      census.reset(new std::uint64_t[2 * n]);
+      raw.reset(new float[n]);
+      pixels = n;
+    }
+    if (c > cells) {
+      cost.reset(new std::uint8_t[c]);
+      sum.reset(new std::uint16_t[c]);
+      cells = c;
+    }
+  }
+};
+
+std::mutex cache_mutex;
+std::unique_ptr<Workspace> cached_workspace;
+
+std::unique_ptr<Workspace> take_workspace() {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  return cached_workspace ? std::move(cached_workspace) : std::make_unique<Workspace>();
+}
+void return_workspace(std::unique_ptr<Workspace> ws) {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  if (!cached_workspace || cached_workspace->cells < ws->cells) cached_workspace = std::move(ws);
+}
+
 struct Volume {
   int h, w, nd;
-  std::vector<std::uint8_t> cost;
-  std::vector<std::uint16_t> sum;
-  const std::uint8_t* c(int y, int x) const { return cost.data() + (std::size_t(y) * w + x) * nd; }
-  std::uint16_t* s(int y, int x) { return sum.data() + (std::size_t(y) * w + x) * nd; }
+  std::uint8_t* cost;
+  std::uint16_t* sum;
+  const std::uint8_t* c(int y, int x) const { return cost + (std::size_t(y) * w + x) * nd; }
+  std::uint16_t* s(int y, int x) { return sum + (std::size_t(y) * w + x) * nd; }
 };
 
 ROBOMLX_SIMD_CLONES
@@ -129,7 +166,9 @@ void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
     std::uint16_t pmin = 0;
     for (int i = 0; i < v.w; ++i) {
       const int x = dir > 0 ? i : v.w - 1 - i;
-      pmin = path_step(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
+      // The first pass writes S, so S needs no clearing.
+      pmin = dir > 0 ? path_step<true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
+                     : path_step(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
       std::swap(a, b);
     }
   }
@@ -293,7 +332,40 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
   }
 }
 
+// Median of 9 by the classic 19-exchange network (Paeth / Devillard), vectorised across x.
+ROBOMLX_SIMD_CLONES
+void median3_rows(const float* in, float* out, int h, int w, int y0, int y1) {
+  std::vector<float> pad(3 * std::size_t(w + 2));
+  for (int y = y0; y < y1; ++y) {
+    for (int dy = 0; dy < 3; ++dy) {
+      const float* src = in + std::size_t(std::clamp(y + dy - 1, 0, h - 1)) * w;
+      float* dst = pad.data() + dy * std::size_t(w + 2);
+      dst[0] = src[0];
+      std::copy(src, src + w, dst + 1);
+      dst[w + 1] = src[w - 1];
+    }
+    const float* r0 = pad.data();
+    const float* r1 = r0 + (w + 2);
+    const float* r2 = r1 + (w + 2);
+    float* o = out + std::size_t(y) * w;
+    for (int x = 0; x < w; ++x) {
+      float p0 = r0[x], p1 = r0[x + 1], p2 = r0[x + 2], p3 = r1[x], p4 = r1[x + 1], p5 = r1[x + 2], p6 = r2[x],
+            p7 = r2[x + 1], p8 = r2[x + 2];
+      auto sw = [](float& a, float& b) {
+        const float lo = std::min(a, b), hi = std::max(a, b);
+        a = lo;
+        b = hi;
+      };
+      sw(p1, p2); sw(p4, p5); sw(p7, p8); sw(p0, p1); sw(p3, p4); sw(p6, p7); sw(p1, p2); sw(p4, p5);
+      sw(p7, p8); sw(p0, p3); sw(p5, p8); sw(p4, p7); sw(p3, p6); sw(p1, p4); sw(p2, p5); sw(p4, p7);
+      sw(p4, p2); sw(p6, p4); sw(p4, p2);
+      o[x] = p4;
+    }
+  }
+}
+
 void median_rows(const float* in, float* out, int h, int w, int size, int y0, int y1) {
+  if (size == 3) return median3_rows(in, out, h, w, y0, y1);
   const int r = size / 2;
   std::vector<float> win(std::size_t(size) * size);
   for (int y = y0; y < y1; ++y) {
@@ -313,36 +385,38 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
                    float* confidence) {
   const int nd = p.num_d;
   const std::size_t n = std::size_t(h) * w;
-  std::vector<std::uint64_t> cl(n), cr(n);
+  auto ws = take_workspace();
+  ws->reserve(n, n * nd);
+  std::uint64_t* cl = ws->census.get();
+  std::uint64_t* cr = cl + n;
   parallel_for(h, [&](int y0, int y1) {
-    census_rows(left, h, w, p.census_w, p.census_h, cl.data(), y0, y1);
-    census_rows(right, h, w, p.census_w, p.census_h, cr.data(), y0, y1);
+    census_rows(left, h, w, p.census_w, p.census_h, cl, y0, y1);
+    census_rows(right, h, w, p.census_w, p.census_h, cr, y0, y1);
   });
-  Volume v{h, w, nd, std::vector<std::uint8_t>(n * nd), std::vector<std::uint16_t>(n * nd, 0)};
+  Volume v{h, w, nd, ws->cost.get(), ws->sum.get()};
   const auto p1 = std::uint16_t(p.p1), p2 = std::uint16_t(p.p2);
   const auto outside = std::uint8_t(cost_max(p));
   const bool ad = p.cost == CostKind::ad_census;
   parallel_for(h, [&](int y0, int y1) {
     for (int y = y0; y < y1; ++y) {
       const std::size_t o = std::size_t(y) * w;
-      cost_row(cl.data() + o, cr.data() + o, left + o, right + o, w, p.min_d, nd, ad, outside,
-               v.cost.data() + o * nd);
+      cost_row(cl + o, cr + o, left + o, right + o, w, p.min_d, nd, ad, outside, v.cost + o * nd);
       horizontal_paths(v, y, p1, p2);
     }
   });
   vertical_paths(v, 1, p.paths, p1, p2);
   vertical_paths(v, -1, p.paths, p1, p2);
-  std::vector<float> raw(p.median > 1 ? n : 0);
-  float* d_out = p.median > 1 ? raw.data() : disparity;
+  float* d_out = p.median > 1 ? ws->raw.get() : disparity;
   parallel_for(h, [&](int y0, int y1) {
     std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
     for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
   });
   if (p.median > 1) {
-    parallel_for(h, [&](int y0, int y1) { median_rows(raw.data(), disparity, h, w, p.median, y0, y1); });
+    parallel_for(h, [&](int y0, int y1) { median_rows(ws->raw.get(), disparity, h, w, p.median, y0, y1); });
     for (std::size_t i = 0; i < n; ++i)
       if (!(disparity[i] >= 0.f)) confidence[i] = 0.f;
   }
+  return_workspace(std::move(ws));
 }
 
 std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p) {
