@@ -39,8 +39,9 @@ detail::CoreParams core_params(const SgmOptions& o) {
 
 std::vector<mx::array> run_core(const mx::array& left, const mx::array& right, const detail::CoreParams& p) {
   const auto device = mx::default_device();
-  const Impl impl = choose_impl(kTag, device, ImplSet{.cpu = true, .cuda = false});
+  const Impl impl = choose_impl(kTag, device, ImplSet{.cpu = true, .cuda = detail::cuda_supports(p)});
   if (impl == Impl::cpu) return detail::sgm_core_cpu(left, right, p);
+  if (impl == Impl::cuda) return detail::sgm_core_cuda(left, right, p);
   return detail::sgm_core_portable(left, right, p);
 }
 
