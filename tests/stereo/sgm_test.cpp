@@ -157,6 +157,26 @@ TEST(Sgm, CpuTwinMatchesPortable) {
   EXPECT_EQ(cases, 24);
 }
 
+TEST(Sgm, CpuRefinementMatchesPortable) {
+  auto pair = synthetic_pair(30, 52, 7, 8);
+  for (int radius : {1, 3})
+    for (bool subpixel : {true, false}) {
+      SgmOptions o = small_options();
+      o.pyramid_factor = 2;
+      o.refinement_radius = radius;
+      o.subpixel = subpixel;
+      std::vector<mx::array> out[2];
+      for (int i = 0; i < 2; ++i) {
+        ScopedImpl scope(i == 0 ? Impl::portable : Impl::cpu);
+        auto r = compute_disparity(pair.left, pair.right, o);
+        out[i] = {r.disparity, r.confidence};
+      }
+      SCOPED_TRACE("radius " + std::to_string(radius) + (subpixel ? " subpixel" : ""));
+      EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
+      EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
+    }
+}
+
 // Same comparison for the CUDA twin (needs a CUDA device: the suite run with ROBOMLX_DEVICE=gpu).
 TEST(Sgm, CudaTwinMatchesPortable) {
   if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
