@@ -139,6 +139,7 @@ TEST(Sgm, CpuTwinMatchesPortable) {
           o.lr_max_diff = lr;
           o.min_disparity = lr < 0 ? 2 : 0;
           o.uniqueness_ratio = median == 3 ? 0.f : 10.f;
+          o.p2 = median == 5 ? 300.f : 120.f;  // 300: the CPU twin's uint16 path costs (else uint8)
           o.census_width = paths == 4 ? 5 : 9;
           o.census_height = paths == 4 ? 3 : 7;
           std::vector<mx::array> out[2];

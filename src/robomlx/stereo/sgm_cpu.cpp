@@ -20,7 +20,6 @@
 namespace robomlx::stereo::detail {
 
 namespace {
-constexpr std::uint16_t kSentinel = 0x7FFF;
 // Feature-based clones: an "arch=" clone would be picked by CPU model and skip AMD parts.
 #define ROBOMLX_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 
@@ -98,21 +97,30 @@ void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il,
   cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
 }
 
-// One path step at one pixel: prev points at D+2 values (sentinels at both ends).
-template <bool kAssign = false>
-inline __attribute__((always_inline)) std::uint16_t path_step(const std::uint16_t* prev, std::uint16_t pmin, const std::uint8_t* c, std::uint16_t* cur,
-                        std::uint16_t* s, int nd, std::uint16_t p1, std::uint16_t p2) {
-  const std::uint16_t lim = std::uint16_t(pmin + p2);
-  std::uint16_t m = 0xFFFF;
+// One path step at one pixel: prev points at D+2 values (sentinels at both ends). L is the
+// path-cost type: uint8 when cost_max + P2 + P1 <= 255 (no intermediate overflows: every L is
+// <= cost_max + P2 and v - pmin >= 0), which doubles the SIMD width; uint16 otherwise.
+template <typename L, bool kAssign = false>
+inline __attribute__((always_inline)) L path_step(const L* prev, L pmin, const std::uint8_t* c, L* cur,
+                                                  std::uint16_t* s, int nd, L p1, L p2) {
+  const L lim = L(pmin + p2);
+  L m = L(~L(0));
   for (int k = 0; k < nd; ++k) {
-    const std::uint16_t nb = std::uint16_t(std::min(prev[k], prev[k + 2]) + p1);
-    const std::uint16_t v = std::min(std::min(prev[k + 1], nb), lim);
-    const std::uint16_t l = std::uint16_t(c[k] + v - pmin);
+    const L nb = L(std::min(prev[k], prev[k + 2]) + p1);
+    const L v = std::min(std::min(prev[k + 1], nb), lim);
+    const L l = L(c[k] + L(v - pmin));
     cur[k + 1] = l;
-    s[k] = kAssign ? l : std::uint16_t(s[k] + l);
+    s[k] = kAssign ? std::uint16_t(l) : std::uint16_t(s[k] + l);
     m = std::min(m, l);
   }
   return m;
+}
+
+// Sentinel outside the disparity range: sentinel + P1 must not wrap, and must be >= any
+// pmin + P2 so it never wins.
+template <typename L>
+L sentinel(L p1) {
+  return sizeof(L) == 1 ? L(255 - p1) : L(0x7FFF);
 }
 
 // Large scratch buffers, kept between calls (a video stream repeats the same size): fresh
@@ -157,66 +165,82 @@ struct Volume {
   std::uint16_t* s(int y, int x) { return sum + (std::size_t(y) * w + x) * nd; }
 };
 
-ROBOMLX_SIMD_CLONES
-void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
+template <typename L>
+inline __attribute__((always_inline)) void horizontal_paths_body(Volume& v, int y, L p1, L p2) {
   const int nd = v.nd;
-  std::vector<std::uint16_t> a(nd + 2, kSentinel), b(nd + 2, kSentinel);
+  std::vector<L> a(nd + 2, sentinel(p1)), b(nd + 2, sentinel(p1));
   for (int dir : {1, -1}) {
     std::fill(a.begin() + 1, a.end() - 1, 0);
-    std::uint16_t pmin = 0;
+    L pmin = 0;
     for (int i = 0; i < v.w; ++i) {
       const int x = dir > 0 ? i : v.w - 1 - i;
       // The first pass writes S, so S needs no clearing.
-      pmin = dir > 0 ? path_step<true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
-                     : path_step(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
+      pmin = dir > 0 ? path_step<L, true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
+                     : path_step<L>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
       std::swap(a, b);
     }
   }
 }
+ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint8_t p1, std::uint8_t p2) {
+  horizontal_paths_body(v, y, p1, p2);
+}
+ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
+  horizontal_paths_body(v, y, p1, p2);
+}
 
 // One row of a vertical or diagonal path over columns [x0, x1): prev/cur rows are padded by one
 // zero "start" pixel on each side; pixel x reads its predecessor at padded index x - dx + 1.
-ROBOMLX_SIMD_CLONES
-void path_row_chunk(const std::uint16_t* pr, const std::uint16_t* pm, std::uint16_t* cr, std::uint16_t* cm,
-                    const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1, int dx, bool first, int nd,
-                    std::uint16_t p1, std::uint16_t p2) {
+template <typename L>
+inline __attribute__((always_inline)) void path_row_chunk_body(const L* pr, const L* pm, L* cr, L* cm,
+                                                               const std::uint8_t* cost, std::uint16_t* sum, int x0,
+                                                               int x1, int dx, bool first, int nd, L p1, L p2) {
   const std::size_t stride = nd + 2;
   for (int x = x0; x < x1; ++x) {
     const int xp = first ? 0 : x - dx + 1;
-    cm[x + 1] = path_step(pr + xp * stride, pm[xp], cost + std::size_t(x) * nd, cr + (x + 1) * stride,
-                          sum + std::size_t(x) * nd, nd, p1, p2);
+    cm[x + 1] = path_step<L>(pr + xp * stride, pm[xp], cost + std::size_t(x) * nd, cr + (x + 1) * stride,
+                             sum + std::size_t(x) * nd, nd, p1, p2);
   }
 }
+#define ROBOMLX_ROW_CHUNK(L)                                                                                  \
+  ROBOMLX_SIMD_CLONES void path_row_chunk(const L* pr, const L* pm, L* cr, L* cm, const std::uint8_t* cost,  \
+                                          std::uint16_t* sum, int x0, int x1, int dx, bool first, int nd, L p1, \
+                                          L p2) {                                                             \
+    path_row_chunk_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, dx, first, nd, p1, p2);                        \
+  }
+ROBOMLX_ROW_CHUNK(std::uint8_t)
+ROBOMLX_ROW_CHUNK(std::uint16_t)
+#undef ROBOMLX_ROW_CHUNK
 
 // The three top-down (or bottom-up) paths of the 8-path mode in one sweep over S: the sum is
 // read and written once per pixel instead of three times.
-ROBOMLX_SIMD_CLONES
-void path_row_chunk3(std::uint16_t* const* pr, std::uint16_t* const* pm, std::uint16_t* const* cr,
-                     std::uint16_t* const* cm, const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1,
-                     bool first, int nd, std::uint16_t p1, std::uint16_t p2) {
+template <typename L>
+inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L* const* pm, L* const* cr,
+                                                                L* const* cm, const std::uint8_t* cost,
+                                                                std::uint16_t* sum, int x0, int x1, bool first,
+                                                                int nd, L p1, L p2) {
   const std::size_t stride = nd + 2;
   for (int x = x0; x < x1; ++x) {
     const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
-    const std::uint16_t* __restrict a = pr[0] + xa * stride;
-    const std::uint16_t* __restrict b = pr[1] + xb * stride;
-    const std::uint16_t* __restrict c = pr[2] + xc * stride;
-    const std::uint16_t ma = pm[0][xa], mb = pm[1][xb], mc = pm[2][xc];
-    const std::uint16_t la = std::uint16_t(ma + p2), lb = std::uint16_t(mb + p2), lc = std::uint16_t(mc + p2);
-    std::uint16_t* __restrict oa = cr[0] + (x + 1) * stride + 1;
-    std::uint16_t* __restrict ob = cr[1] + (x + 1) * stride + 1;
-    std::uint16_t* __restrict oc = cr[2] + (x + 1) * stride + 1;
-    const std::uint8_t* __restrict cc = cost + std::size_t(x) * nd;
-    std::uint16_t* __restrict s = sum + std::size_t(x) * nd;
-    std::uint16_t na = 0xFFFF, nb = 0xFFFF, nc = 0xFFFF;
+    const L* a = pr[0] + xa * stride;
+    const L* b = pr[1] + xb * stride;
+    const L* c = pr[2] + xc * stride;
+    const L ma = pm[0][xa], mb = pm[1][xb], mc = pm[2][xc];
+    const L la = L(ma + p2), lb = L(mb + p2), lc = L(mc + p2);
+    L* oa = cr[0] + (x + 1) * stride + 1;
+    L* ob = cr[1] + (x + 1) * stride + 1;
+    L* oc = cr[2] + (x + 1) * stride + 1;
+    const std::uint8_t* cc = cost + std::size_t(x) * nd;
+    std::uint16_t* s = sum + std::size_t(x) * nd;
+    L na = L(~L(0)), nb = L(~L(0)), nc = L(~L(0));
     // The six rows and the sum never overlap (separate buffers).
 #pragma GCC ivdep
     for (int k = 0; k < nd; ++k) {
-      const std::uint16_t va = std::min(std::min(a[k + 1], std::uint16_t(std::min(a[k], a[k + 2]) + p1)), la);
-      const std::uint16_t vb = std::min(std::min(b[k + 1], std::uint16_t(std::min(b[k], b[k + 2]) + p1)), lb);
-      const std::uint16_t vc = std::min(std::min(c[k + 1], std::uint16_t(std::min(c[k], c[k + 2]) + p1)), lc);
-      const std::uint16_t ra = std::uint16_t(cc[k] + va - ma);
-      const std::uint16_t rb = std::uint16_t(cc[k] + vb - mb);
-      const std::uint16_t rc = std::uint16_t(cc[k] + vc - mc);
+      const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
+      const L vb = std::min(std::min(b[k + 1], L(std::min(b[k], b[k + 2]) + p1)), lb);
+      const L vc = std::min(std::min(c[k + 1], L(std::min(c[k], c[k + 2]) + p1)), lc);
+      const L ra = L(cc[k] + L(va - ma));
+      const L rb = L(cc[k] + L(vb - mb));
+      const L rc = L(cc[k] + L(vc - mc));
       oa[k] = ra;
       ob[k] = rb;
       oc[k] = rc;
@@ -230,19 +254,29 @@ void path_row_chunk3(std::uint16_t* const* pr, std::uint16_t* const* pm, std::ui
     cm[2][x + 1] = nc;
   }
 }
+#define ROBOMLX_ROW_CHUNK3(L)                                                                                 \
+  ROBOMLX_SIMD_CLONES void path_row_chunk3(L* const* pr, L* const* pm, L* const* cr, L* const* cm,           \
+                                           const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1,      \
+                                           bool first, int nd, L p1, L p2) {                                  \
+    path_row_chunk3_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, first, nd, p1, p2);                           \
+  }
+ROBOMLX_ROW_CHUNK3(std::uint8_t)
+ROBOMLX_ROW_CHUNK3(std::uint16_t)
+#undef ROBOMLX_ROW_CHUNK3
 
 // Vertical (and with 8 paths the two diagonal) paths sweeping rows in direction dy.
-void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_t p2) {
+template <typename L>
+void vertical_paths(Volume& v, int dy, int paths, L p1, L p2) {
   const int w = v.w, nd = v.nd, stride = nd + 2;
   const int dxs[3] = {0, 1, -1};
   const int np = paths == 8 ? 3 : 1;
   // buf[path][parity]: (W + 2) pixels of D + 2 values; pixels 0 and W + 1 are zero "starts".
-  std::vector<std::uint16_t> buf(std::size_t(np) * 2 * (w + 2) * stride);
-  std::vector<std::uint16_t> mins(std::size_t(np) * 2 * (w + 2), 0);
+  std::vector<L> buf(std::size_t(np) * 2 * (w + 2) * stride);
+  std::vector<L> mins(std::size_t(np) * 2 * (w + 2), 0);
   for (std::size_t i = 0; i < buf.size(); i += stride) {
-    buf[i] = kSentinel;
+    buf[i] = sentinel(p1);
     std::fill(buf.begin() + i + 1, buf.begin() + i + stride - 1, 0);
-    buf[i + stride - 1] = kSentinel;
+    buf[i + stride - 1] = sentinel(p1);
   }
   auto row = [&](int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; };
   auto rmin = [&](int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); };
@@ -253,18 +287,18 @@ void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_
       const int y = dy > 0 ? i : v.h - 1 - i;
       const int cur = i & 1, prev = cur ^ 1;
       if (np == 3) {
-        std::uint16_t* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
-        std::uint16_t* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
-        std::uint16_t* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
-        std::uint16_t* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
+        L* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
+        L* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
+        L* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
+        L* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
         path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, i == 0, nd, p1, p2);
       }
       for (int p = 0; p < np && np != 3; ++p) {
         const int dx = dxs[p];
-        std::uint16_t* pr = row(p, prev);
-        std::uint16_t* cr = row(p, cur);
-        const std::uint16_t* pm = rmin(p, prev);
-        std::uint16_t* cm = rmin(p, cur);
+        L* pr = row(p, prev);
+        L* cr = row(p, cur);
+        const L* pm = rmin(p, prev);
+        L* cm = rmin(p, cur);
         path_row_chunk(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, dx, i == 0, nd, p1, p2);
       }
       sync.arrive_and_wait();
@@ -275,10 +309,16 @@ void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_
   for (auto& th : pool) th.join();
 }
 
-ROBOMLX_SIMD_CLONES
-int min_range(const std::uint16_t* s, int k0, int k1) {
+inline __attribute__((always_inline)) int min_range(const std::uint16_t* s, int k0, int k1) {
   int m = 1 << 30;
   for (int k = k0; k < k1; ++k) m = std::min(m, int(s[k]));
+  return m;
+}
+
+// First argmin as one vectorisable min over (S << 16 | k) keys.
+inline __attribute__((always_inline)) std::uint32_t min_key(const std::uint16_t* s, int nd) {
+  std::uint32_t m = 0xFFFFFFFFu;
+  for (int k = 0; k < nd; ++k) m = std::min(m, (std::uint32_t(s[k]) << 16) | std::uint32_t(k));
   return m;
 }
 
@@ -308,9 +348,8 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
   }
   for (int x = 0; x < w; ++x) {
     const std::uint16_t* s = v.s(y, x);
-    const int s1 = min_range(s, 0, nd);
-    int k1 = 0;
-    while (s[k1] != s1) ++k1;
+    const std::uint32_t key = min_key(s, nd);
+    const int s1 = int(key >> 16), k1 = int(key & 0xFFFF);
     const int s2 = std::min(min_range(s, 0, std::max(0, k1 - 1)), min_range(s, std::min(nd, k1 + 2), nd));
     const float s1f = float(s1), s2f = float(s2);
     bool valid = true;
@@ -394,18 +433,25 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
     census_rows(right, h, w, p.census_w, p.census_h, cr, y0, y1);
   });
   Volume v{h, w, nd, ws->cost.get(), ws->sum.get()};
-  const auto p1 = std::uint16_t(p.p1), p2 = std::uint16_t(p.p2);
   const auto outside = std::uint8_t(cost_max(p));
+  const bool narrow = cost_max(p) + p.p2 + p.p1 <= 255;
   const bool ad = p.cost == CostKind::ad_census;
   parallel_for(h, [&](int y0, int y1) {
     for (int y = y0; y < y1; ++y) {
       const std::size_t o = std::size_t(y) * w;
       cost_row(cl + o, cr + o, left + o, right + o, w, p.min_d, nd, ad, outside, v.cost + o * nd);
-      horizontal_paths(v, y, p1, p2);
+      if (narrow)
+        horizontal_paths(v, y, std::uint8_t(p.p1), std::uint8_t(p.p2));
+      else
+        horizontal_paths(v, y, std::uint16_t(p.p1), std::uint16_t(p.p2));
     }
   });
-  vertical_paths(v, 1, p.paths, p1, p2);
-  vertical_paths(v, -1, p.paths, p1, p2);
+  for (int dy : {1, -1}) {
+    if (narrow)
+      vertical_paths(v, dy, p.paths, std::uint8_t(p.p1), std::uint8_t(p.p2));
+    else
+      vertical_paths(v, dy, p.paths, std::uint16_t(p.p1), std::uint16_t(p.p2));
+  }
   float* d_out = p.median > 1 ? ws->raw.get() : disparity;
   parallel_for(h, [&](int y0, int y1) {
     std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
