@@ -66,6 +66,8 @@ void sgm_suite(BenchContext& ctx) {
     stereo::SgmOptions four = def;
     four.paths = 4;
     case_("sgm census 4-path", four, fast);
+    four.cost = "ad_census";
+    case_("sgm ad_census 4-path", four, fast);
     stereo::SgmOptions pyr = def;
     pyr.pyramid_factor = 2;
     pyr.refinement_radius = 2;
