@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Threaded CPU twin of the SGM core (cost .. median), matching the portable path exactly
-// (see sgm_internal.h). Costs are uint8, path costs and sums uint16 (S <= paths * (cost_max
-// + P2) < 65536 by the option limits). Horizontal paths run per row in parallel; vertical and
+// (see sgm_internal.h). Costs are uint8, path costs uint8 when cost_max + P2 + P1 <= 255
+// (the defaults) else uint16, sums uint16 (S <= paths * (cost_max + P2) < 65536 by the option
+// limits); large buffers are reused between calls. Horizontal paths run per row in parallel; vertical and
 // diagonal paths sweep rows in order with the columns split across threads and a barrier per
 // row. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
@@ -14,33 +15,12 @@
 #include <thread>
 #include <vector>
 
+#include "robomlx/stereo/sgm_cpu_util.h"
 #include "robomlx/stereo/sgm_host_primitive.h"
 #include "robomlx/stereo/sgm_internal.h"
 
 namespace robomlx::stereo::detail {
 
-namespace {
-// Feature-based clones: an "arch=" clone would be picked by CPU model and skip AMD parts.
-#define ROBOMLX_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-
-int thread_count(int work_items) {
-  const int hw = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1, std::min({hw, 16, work_items}));
-}
-
-template <class F>
-void parallel_for(int n, F&& f) {
-  const int t = thread_count(n);
-  if (t == 1) {
-    f(0, n);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (int i = 0; i < t; ++i) pool.emplace_back([&, i] { f(n * i / t, n * (i + 1) / t); });
-  for (auto& th : pool) th.join();
-}
-
-// Rows [y0, y1) of the census of `img`; `row_buf` holds one edge-padded row per window row.
 ROBOMLX_SIMD_CLONES
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
   const int rx = cw / 2, ry = ch / 2, wp = w + 2 * rx;
@@ -64,6 +44,8 @@ void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* 
       }
   }
 }
+
+namespace {
 
 inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl, const std::uint64_t* cr,
                                                         const float* il, const float* ir, int w, int min_d, int nd,
@@ -463,71 +445,6 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
       if (!(disparity[i] >= 0.f)) confidence[i] = 0.f;
   }
   return_workspace(std::move(ws));
-}
-
-namespace {
-void refine_host(const float* left, const float* right, const float* coarse, int h, int w, const CoreParams& p,
-                 int radius, float* out) {
-  const std::size_t n = std::size_t(h) * w;
-  const int nk = 2 * radius + 1, b = kRefineBox;
-  std::vector<std::uint64_t> cl(n), cr(n);
-  std::vector<std::uint16_t> cost(n * nk), rows(n * nk);
-  std::vector<int> centre(n);
-  parallel_for(h, [&](int y0, int y1) {
-    census_rows(left, h, w, p.census_w, p.census_h, cl.data(), y0, y1);
-    census_rows(right, h, w, p.census_w, p.census_h, cr.data(), y0, y1);
-  });
-  const int outside = cost_max(p);
-  parallel_for(h, [&](int y0, int y1) {
-    for (std::size_t i = std::size_t(y0) * w; i < std::size_t(y1) * w; ++i) {
-      const int x = int(i % w);
-      // nearbyint: round half to even, like mx::round.
-      const int c = std::clamp(int(std::nearbyint(coarse[i])), p.min_d, p.min_d + p.num_d - 1);
-      centre[i] = c;
-      for (int k = 0; k < nk; ++k) {
-        const int d = c + k - radius;
-        const bool ok = d >= p.min_d && d < p.min_d + p.num_d && x - d >= 0;
-        cost[i * nk + k] = std::uint16_t(ok ? __builtin_popcountll(cl[i] ^ cr[i - d]) : outside);
-      }
-    }
-    // Horizontal box sums (edge-clamped) of these rows.
-    for (int y = y0; y < y1; ++y)
-      for (int x = 0; x < w; ++x)
-        for (int k = 0; k < nk; ++k) {
-          int acc = 0;
-          for (int dx = -b; dx <= b; ++dx) acc += cost[(std::size_t(y) * w + std::clamp(x + dx, 0, w - 1)) * nk + k];
-          rows[(std::size_t(y) * w + x) * nk + k] = std::uint16_t(acc);
-        }
-  });
-  parallel_for(h, [&](int y0, int y1) {
-    std::vector<int> s(nk);
-    for (int y = y0; y < y1; ++y)
-      for (int x = 0; x < w; ++x) {
-        const std::size_t i = std::size_t(y) * w + x;
-        for (int k = 0; k < nk; ++k) {
-          int acc = 0;
-          for (int dy = -b; dy <= b; ++dy) acc += rows[(std::size_t(std::clamp(y + dy, 0, h - 1)) * w + x) * nk + k];
-          s[k] = acc;
-        }
-        int kb = 0;
-        for (int k = 1; k < nk; ++k)
-          if (s[k] < s[kb]) kb = k;
-        const float s1 = float(s[kb]), sm = float(s[std::max(kb - 1, 0)]), sp = float(s[std::min(kb + 1, nk - 1)]);
-        const float denom = sm + sp - s1 * 2.f;
-        const float offset = kb > 0 && kb < nk - 1 && denom > 0.f ? (sm - sp) / (2.f * std::max(denom, 1.f)) : 0.f;
-        const float best = float(centre[i] + kb - radius) + (p.subpixel ? offset : 0.f);
-        out[i] = coarse[i] >= 0.f ? best : -1.f;
-      }
-  });
-}
-}  // namespace
-
-std::vector<mx::array> refine_cpu(const mx::array& left, const mx::array& right, const mx::array& coarse,
-                                  const CoreParams& p, int radius) {
-  return host_image_op("stereo.refine/cpu", {left, right, coarse}, 1,
-                       [p, radius](const std::vector<const float*>& in, const std::vector<float*>& out, int h, int w) {
-                         refine_host(in[0], in[1], in[2], h, w, p, radius, out[0]);
-                       });
 }
 
 std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p) {
