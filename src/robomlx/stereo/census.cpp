@@ -59,7 +59,7 @@ mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreP
   auto cl = census_transform(left, p.census_w, p.census_h);
   auto cr = census_transform(right, p.census_w, p.census_h);
   auto xs = mx::arange(w, mx::int32);
-  const auto outside = mx::array(cost_max(p), mx::int32);
+  const auto outside = mx::array(cost_max(p), mx::int16);
   std::vector<mx::array> slices;
   slices.reserve(p.num_d);
   for (int k = 0; k < p.num_d; ++k) {
@@ -68,10 +68,10 @@ mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreP
       slices.push_back(mx::full({h, w}, outside));
       continue;
     }
-    auto c = mx::astype(popcount64(mx::bitwise_xor(cl, shift_columns(cr, d))), mx::int32);
+    auto c = mx::astype(popcount64(mx::bitwise_xor(cl, shift_columns(cr, d))), mx::int16);
     if (p.cost == CostKind::ad_census) {
       auto ad = mx::minimum(mx::abs(mx::subtract(left, shift_columns(right, d))), mx::array(float(kAdTrunc)));
-      c = mx::add(c, mx::right_shift(mx::astype(ad, mx::int32), mx::array(kAdShift, mx::int32)));
+      c = mx::add(c, mx::right_shift(mx::astype(ad, mx::int16), mx::array(kAdShift, mx::int16)));
     }
     auto valid = mx::logical_and(mx::greater_equal(xs, mx::array(d)), mx::less(xs, mx::array(w + d)));
     slices.push_back(mx::where(valid, c, outside));

@@ -44,11 +44,11 @@ int cost_max(const CoreParams& p);
 mx::array census_transform(const mx::array& image, int width, int height);
 /// popcount of a uint64 array, as uint8.
 mx::array popcount64(const mx::array& bits);
-/// Matching cost volume [H, W, D] int32 (portable path).
+/// Matching cost volume [H, W, D] int16 (portable path).
 mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p);
-/// Path-aggregated cost S [H, W, D] int32 (portable path), over p.paths directions.
+/// Path-aggregated cost S [H, W, D] int16 (portable path; < 32767 by the option limits).
 mx::array aggregate_paths(const mx::array& cost, const CoreParams& p);
-/// Aggregation along one direction (dx, dy) in {-1,0,1}^2 \ {0}: L_r [H, W, D] int32.
+/// Aggregation along one direction (dx, dy) in {-1,0,1}^2 \ {0}: L_r [H, W, D], cost's dtype.
 mx::array aggregate_one_path(const mx::array& cost, int dx, int dy, int p1, int p2);
 /// WTA, uniqueness, sub-pixel, LR check and confidence from S: {disparity, confidence} [H, W].
 std::vector<mx::array> select_disparity(const mx::array& s, const CoreParams& p);

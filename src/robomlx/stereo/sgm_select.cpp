@@ -14,7 +14,7 @@
 namespace robomlx::stereo::detail {
 
 namespace {
-constexpr int kInf = 1 << 30;
+constexpr int kInf = 32767;  // "no such disparity"; S < 32767 (sgm_internal.h bounds)
 }
 
 std::vector<mx::array> select_disparity(const mx::array& s, const CoreParams& p) {
@@ -23,7 +23,8 @@ std::vector<mx::array> select_disparity(const mx::array& s, const CoreParams& p)
   auto kbest = mx::astype(mx::argmin(s, -1, true), mx::int32);  // [H, W, 1]
   auto s1 = mx::take_along_axis(s, kbest, -1);
   auto near = mx::less_equal(mx::abs(mx::subtract(ks, kbest)), mx::array(1));
-  auto s2 = mx::min(mx::where(near, mx::array(kInf), s), -1, true);
+  const auto inf = mx::array(kInf, s.dtype());  // typed: an int32 scalar would widen the volume
+  auto s2 = mx::min(mx::where(near, inf, s), -1, true);
   auto s1f = mx::astype(s1, mx::float32), s2f = mx::astype(s2, mx::float32);
 
   auto valid = mx::full({h, w, 1}, true);
@@ -52,7 +53,7 @@ std::vector<mx::array> select_disparity(const mx::array& s, const CoreParams& p)
     auto inside = mx::logical_and(mx::greater_equal(xl, mx::array(0)), mx::less(xl, mx::array(w)));
     auto xl_c = mx::broadcast_to(mx::clip(xl, mx::array(0), mx::array(w - 1)), {h, w, nd});
     auto gathered = mx::take_along_axis(s, xl_c, 1);  // gathered[y, xr, k] = S(y, xl_c[xr, k], k)
-    auto sr = mx::where(inside, gathered, mx::array(kInf));
+    auto sr = mx::where(inside, gathered, inf);
     auto kr = mx::astype(mx::argmin(sr, -1, true), mx::int32);  // [H, W, 1]
     auto xm = mx::subtract(mx::subtract(xr, mx::array(p.min_d)), kbest);  // matched right column
     auto in_img = mx::logical_and(mx::greater_equal(xm, mx::array(0)), mx::less(xm, mx::array(w)));
