@@ -50,17 +50,28 @@ namespace {
 inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl, const std::uint64_t* cr,
                                                         const float* il, const float* ir, int w, int min_d, int nd,
                                                         bool ad, std::uint8_t outside, std::uint8_t* out) {
+  // The right row reversed (rev[j] = right[w - 1 - j]): candidates x - min_d - k for k = 0, 1, ...
+  // become a forward run, which the vectoriser handles.
+  thread_local std::vector<std::uint64_t> crev;
+  thread_local std::vector<float> irev;
+  crev.resize(w);
+  for (int j = 0; j < w; ++j) crev[j] = cr[w - 1 - j];
+  if (ad) {
+    irev.resize(w);
+    for (int j = 0; j < w; ++j) irev[j] = ir[w - 1 - j];
+  }
   for (int x = 0; x < w; ++x) {
     std::uint8_t* c = out + std::size_t(x) * nd;
     const int inside = std::clamp(x - min_d + 1, 0, nd);  // k < inside <=> x - min_d - k >= 0
     const std::uint64_t l = cl[x];
-    const std::uint64_t* r = cr + (x - min_d);
-    for (int k = 0; k < inside; ++k) c[k] = std::uint8_t(__builtin_popcountll(l ^ r[-k]));
+    const int base = w - 1 - x + min_d;  // rev index of candidate k = 0
+    const std::uint64_t* r = crev.data() + base;
+    for (int k = 0; k < inside; ++k) c[k] = std::uint8_t(__builtin_popcountll(l ^ r[k]));
     if (ad) {
       const float li = il[x];
-      const float* ri = ir + (x - min_d);
+      const float* ri = irev.data() + base;
       for (int k = 0; k < inside; ++k)
-        c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[-k]), float(kAdTrunc))) >> kAdShift));
+        c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[k]), float(kAdTrunc))) >> kAdShift));
     }
     for (int k = inside; k < nd; ++k) c[k] = outside;
   }
