@@ -70,7 +70,7 @@ mx::array box_sum(const mx::array& v, int r) {
 }
 
 // Full-resolution re-match in [c - r, c + r] around the upsampled disparity c (census cost,
-// 5x5 box aggregation over the relative disparity index, WTA + parabola).
+// 7x7 box aggregation over the relative disparity index, WTA + parabola).
 mx::array refine(const mx::array& left, const mx::array& right, const mx::array& coarse, const detail::CoreParams& p,
                  int radius) {
   const int h = left.shape(0), w = left.shape(1), nk = 2 * radius + 1;

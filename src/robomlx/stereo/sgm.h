@@ -13,7 +13,10 @@
 // Pixels whose match x - d falls outside the right image get the largest cost.
 // pyramid_factor f > 1 matches at 1/f resolution (area-averaged images, range [min/f,
 // ceil((min+num)/f))), upsamples (nearest, disparity * f); refinement_radius r > 0 then
-// re-matches at full resolution among round(d) + [-r, r] with census cost summed over a 5x5 box.
+// re-matches at full resolution among round(d) + [-r, r] with census cost summed over a 7x7 box.
+// Presets measured on Middlebury (tests/stereo/sgm_quality_test.cpp, bad-2.0 nonocc, filled):
+// defaults 3.3 %; fast = {paths 4, cost ad_census, pyramid_factor 2, refinement_radius 1}
+// 3.6 % and faster than OpenCV SGBM_3WAY on the CPU (4.2 % by the same rule).
 //
 // Implementations (core/dispatch.h, tag "stereo.sgm"): portable MLX ops (any device; the
 // reference), a threaded CPU twin (cpu streams) and a CUDA twin (fast::cuda_kernel,

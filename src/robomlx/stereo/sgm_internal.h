@@ -67,7 +67,7 @@ bool cuda_supports(const CoreParams& p);
 std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& right, const CoreParams& p);
 /// Coarse-to-fine refinement (see sgm.cpp): census cost at c + [-radius, radius] around
 /// c = round(coarse) clipped to the range, summed over a (2 kRefineBox + 1)^2 box, WTA + parabola.
-constexpr int kRefineBox = 2;
+constexpr int kRefineBox = 3;  // 7x7: best of 2, 3 on Middlebury with radius 1-2
 std::vector<mx::array> refine_cpu(const mx::array& left, const mx::array& right, const mx::array& coarse,
                                   const CoreParams& p, int radius);
 /// Host body of the CPU twin (row-major float images, outputs preallocated H*W).

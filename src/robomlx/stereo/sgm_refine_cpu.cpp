@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU twin of the coarse-to-fine refinement (sgm.cpp `refine`): same census costs, 5x5 box
+// CPU twin of the coarse-to-fine refinement (sgm.cpp `refine`): same census costs, 7x7 box
 // sums and WTA + parabola, so it matches the portable path to float rounding.
 #include <algorithm>
 #include <cmath>
