@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/stereo/sgm.h"
+
+#include <cmath>
+
+#include <mlx/ops.h>
+
+#include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/stereo/sgm_internal.h"
+
+namespace robomlx::stereo {
+
+namespace {
+constexpr const char* kTag = "stereo.sgm";
+
+void check_one_of(const char* name, int v, std::initializer_list<int> allowed, const char* text) {
+  for (int a : allowed)
+    if (v == a) return;
+  fail_argument(kTag, std::string(name) + " must be " + text + ", got " + std::to_string(v));
+}
+
+detail::CoreParams core_params(const SgmOptions& o) {
+  detail::CoreParams p;
+  p.min_d = o.min_disparity;
+  p.num_d = o.num_disparities;
+  p.cost = o.cost == "ad_census" ? detail::CostKind::ad_census : detail::CostKind::census;
+  p.census_w = o.census_width;
+  p.census_h = o.census_height;
+  p.p1 = int(std::lround(o.p1));
+  p.p2 = int(std::lround(o.p2));
+  p.paths = o.paths;
+  p.subpixel = o.subpixel;
+  p.lr_max_diff = o.lr_max_diff;
+  p.uniqueness = o.uniqueness_ratio;
+  p.median = o.median_size;
+  return p;
+}
+
+std::vector<mx::array> run_core(const mx::array& left, const mx::array& right, const detail::CoreParams& p) {
+  const auto device = mx::default_device();
+  const Impl impl = choose_impl(kTag, device, ImplSet{.cpu = true, .cuda = detail::cuda_supports(p)});
+  if (impl == Impl::cpu) return detail::sgm_core_cpu(left, right, p);
+  if (impl == Impl::cuda) return detail::sgm_core_cuda(left, right, p);
+  return detail::sgm_core_portable(left, right, p);
+}
+
+// Area-average downsampling by f (edge-padded to a multiple of f).
+mx::array downsample(const mx::array& img, int f) {
+  const int h = img.shape(0), w = img.shape(1);
+  const int hp = (h + f - 1) / f * f, wp = (w + f - 1) / f * f;
+  auto padded = mx::pad(img, std::vector<std::pair<int, int>>{{0, hp - h}, {0, wp - w}}, mx::array(0.f), "edge");
+  return mx::mean(mx::reshape(padded, {hp / f, f, wp / f, f}), std::vector<int>{1, 3});
+}
+
+mx::array upsample_nearest(const mx::array& a, int f, int h, int w) {
+  auto up = mx::repeat(mx::repeat(a, f, 0), f, 1);
+  return mx::slice(up, {0, 0}, {h, w});
+}
+
+// Box sum over (2r+1)^2, edge-clamped, of each [H, W] slice of v [H, W, K].
+mx::array box_sum(const mx::array& v, int r) {
+  const int h = v.shape(0), w = v.shape(1), k = v.shape(2);
+  auto p = mx::pad(v, std::vector<std::pair<int, int>>{{r, r}, {r, r}, {0, 0}}, mx::array(0), "edge");
+  auto rows = mx::slice(p, {0, 0, 0}, {h + 2 * r, w, k});
+  for (int dx = 1; dx <= 2 * r; ++dx) rows = mx::add(rows, mx::slice(p, {0, dx, 0}, {h + 2 * r, dx + w, k}));
+  auto out = mx::slice(rows, {0, 0, 0}, {h, w, k});
+  for (int dy = 1; dy <= 2 * r; ++dy) out = mx::add(out, mx::slice(rows, {dy, 0, 0}, {dy + h, w, k}));
+  return out;
+}
+
+// Full-resolution re-match in [c - r, c + r] around the upsampled disparity c (census cost,
+// 7x7 box aggregation over the relative disparity index, WTA + parabola).
+mx::array refine(const mx::array& left, const mx::array& right, const mx::array& coarse, const detail::CoreParams& p,
+                 int radius) {
+  const int h = left.shape(0), w = left.shape(1), nk = 2 * radius + 1;
+  auto cl = detail::census_transform(left, p.census_w, p.census_h);
+  auto cr = detail::census_transform(right, p.census_w, p.census_h);
+  auto centre = mx::clip(mx::astype(mx::round(coarse), mx::int32), mx::array(p.min_d), mx::array(p.min_d + p.num_d - 1));
+  auto ks = mx::reshape(mx::arange(-radius, radius + 1, mx::int32), {1, 1, nk});
+  auto d = mx::add(mx::expand_dims(centre, 2), ks);  // [H, W, K]
+  auto xs = mx::reshape(mx::arange(w, mx::int32), {1, w, 1});
+  auto xr = mx::subtract(xs, d);
+  auto ok = mx::logical_and(mx::logical_and(mx::greater_equal(d, mx::array(p.min_d)), mx::less(d, mx::array(p.min_d + p.num_d))),
+                            mx::greater_equal(xr, mx::array(0)));
+  auto idx = mx::reshape(mx::clip(xr, mx::array(0), mx::array(w - 1)), {h, w * nk});
+  auto crg = mx::reshape(mx::take_along_axis(cr, idx, 1), {h, w, nk});
+  auto cost = mx::astype(detail::popcount64(mx::bitwise_xor(mx::expand_dims(cl, 2), crg)), mx::int32);
+  cost = mx::where(ok, cost, mx::array(detail::cost_max(p)));
+  auto s = box_sum(cost, detail::kRefineBox);
+  auto kb = mx::astype(mx::argmin(s, -1, true), mx::int32);
+  auto s1 = mx::astype(mx::take_along_axis(s, kb, -1), mx::float32);
+  auto sm = mx::astype(mx::take_along_axis(s, mx::maximum(mx::subtract(kb, mx::array(1)), mx::array(0)), -1), mx::float32);
+  auto sp = mx::astype(mx::take_along_axis(s, mx::minimum(mx::add(kb, mx::array(1)), mx::array(nk - 1)), -1), mx::float32);
+  auto denom = mx::subtract(mx::add(sm, sp), mx::multiply(s1, mx::array(2.f)));
+  auto inner = mx::logical_and(mx::greater(kb, mx::array(0)), mx::less(kb, mx::array(nk - 1)));
+  auto offset = mx::where(mx::logical_and(inner, mx::greater(denom, mx::array(0.f))),
+                          mx::divide(mx::subtract(sm, sp), mx::multiply(mx::array(2.f), mx::maximum(denom, mx::array(1.f)))),
+                          mx::array(0.f));
+  auto best = mx::add(mx::astype(mx::take_along_axis(d, kb, -1), mx::float32), p.subpixel ? offset : mx::array(0.f));
+  best = mx::reshape(best, {h, w});
+  return mx::where(mx::greater_equal(coarse, mx::array(0.f)), best, mx::array(-1.f));
+}
+}  // namespace
+
+void SgmOptions::validate() const {
+  check_range(kTag, "min_disparity", min_disparity, 0, 4096);
+  check_range(kTag, "num_disparities", num_disparities, 1, 1024);
+  if (cost != "census" && cost != "ad_census")
+    fail_argument(kTag, "cost must be \"census\" or \"ad_census\", got \"" + cost + "\"");
+  check_one_of("census_width", census_width, {1, 3, 5, 7, 9}, "odd in [1, 9]");
+  check_one_of("census_height", census_height, {1, 3, 5, 7}, "odd in [1, 7]");
+  if (census_width * census_height < 2)
+    fail_argument(kTag, "census_width * census_height must be >= 2, got 1");
+  check_range(kTag, "p1", p1, 0, 1000);
+  check_range(kTag, "p2", p2, p1, 4000);
+  check_one_of("paths", paths, {4, 8}, "4 or 8");
+  check_range(kTag, "lr_max_diff", lr_max_diff, -1e9, 1024);
+  check_range(kTag, "uniqueness_ratio", uniqueness_ratio, 0, 99);
+  check_one_of("median_size", median_size, {0, 3, 5}, "0, 3 or 5");
+  check_range(kTag, "speckle_window", speckle_window, 0, 1 << 20);
+  check_range(kTag, "speckle_range", speckle_range, 0, 4096);
+  check_one_of("pyramid_factor", pyramid_factor, {1, 2, 4}, "1, 2 or 4");
+  check_range(kTag, "refinement_radius", refinement_radius, 0, 16);
+}
+
+namespace detail {
+std::vector<mx::array> sgm_core_portable(const mx::array& left, const mx::array& right, const CoreParams& p) {
+  auto s = aggregate_paths(cost_volume(left, right, p), p);
+  auto out = select_disparity(s, p);
+  if (p.median > 1) {
+    out[0] = median_filter(out[0], p.median);
+    out[1] = mx::where(mx::greater_equal(out[0], mx::array(0.f)), out[1], mx::array(0.f));
+  }
+  return out;
+}
+}  // namespace detail
+
+DisparityResult compute_disparity(const mx::array& left, const mx::array& right, const SgmOptions& opts) {
+  opts.validate();
+  check_ndim(kTag, "left", left, 2);
+  check_dtype(kTag, "left", left, {mx::uint8, mx::float32});
+  check_dtype(kTag, "right", right, {mx::uint8, mx::float32});
+  check_shape(kTag, "right", right, {left.shape(0), left.shape(1)});
+  const int h = left.shape(0), w = left.shape(1);
+  const int f = opts.pyramid_factor;
+  if (h < f || w < f) fail_argument(kTag, "left must be at least pyramid_factor pixels wide and high, got " + shape_string(left.shape()));
+  auto lf = mx::astype(left, mx::float32), rf = mx::astype(right, mx::float32);
+  auto p = core_params(opts);
+  std::vector<mx::array> out;
+  if (f == 1) {
+    out = run_core(lf, rf, p);
+  } else {
+    auto pc = p;
+    pc.min_d = p.min_d / f;
+    pc.num_d = std::max(1, (p.min_d + p.num_d + f - 1) / f - pc.min_d);
+    auto coarse = run_core(downsample(lf, f), downsample(rf, f), pc);
+    auto disp = upsample_nearest(coarse[0], f, h, w);
+    disp = mx::where(mx::greater_equal(disp, mx::array(0.f)), mx::multiply(disp, mx::array(float(f))), mx::array(-1.f));
+    auto conf = upsample_nearest(coarse[1], f, h, w);
+    if (opts.refinement_radius > 0) {
+      const Impl impl = choose_impl("stereo.sgm.refine", mx::default_device(), ImplSet{.cpu = true});
+      disp = impl == Impl::cpu ? detail::refine_cpu(lf, rf, disp, p, opts.refinement_radius)[0]
+                               : refine(lf, rf, disp, p, opts.refinement_radius);
+    }
+    out = {disp, conf};
+  }
+  if (opts.speckle_window > 0) {
+    out[0] = detail::speckle_filter(out[0], opts.speckle_window, float(opts.speckle_range));
+    out[1] = mx::where(mx::greater_equal(out[0], mx::array(0.f)), out[1], mx::array(0.f));
+  }
+  return {out[0], out[1]};
+}
+
+}  // namespace robomlx::stereo

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+// compute_disparity: option and input errors, synthetic pairs with a known disparity, and the
+// CPU twin against the portable path.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/core/dispatch.h"
+#include "robomlx/stereo/sgm.h"
+#include "support.h"
+
+namespace robomlx::stereo {
+namespace {
+
+// Smooth random texture, and its right view for a fronto-parallel plane at disparity `disp`
+// (right(y, x) = left(y, x + disp)); columns without a source get fresh texture.
+struct Pair {
+  mx::array left, right;
+};
+Pair synthetic_pair(int h, int w, int disp, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<float> wide(std::size_t(h) * (w + disp));
+  for (auto& v : wide) v = float(rng() % 256);
+  std::vector<float> l(std::size_t(h) * w), r(std::size_t(h) * w);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      l[y * w + x] = wide[y * (w + disp) + x];
+      r[y * w + x] = wide[y * (w + disp) + x + disp];
+    }
+  // Right columns x >= w - disp see scene the left view does not: that is the "fresh" part.
+  return {mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w})};
+}
+
+SgmOptions small_options() {
+  SgmOptions o;
+  o.num_disparities = 16;
+  return o;
+}
+
+TEST(Sgm, RejectsBadOptions) {
+  auto bad = [](auto edit, const char* text) {
+    SgmOptions o;
+    edit(o);
+    EXPECT_THROW_MSG(o.validate(), std::invalid_argument, text);
+  };
+  bad([](SgmOptions& o) { o.num_disparities = 0; }, "[stereo.sgm] num_disparities must be in [1, 1024], got 0");
+  bad([](SgmOptions& o) { o.min_disparity = -1; }, "min_disparity must be");
+  bad([](SgmOptions& o) { o.cost = "sad"; }, "cost must be \"census\" or \"ad_census\", got \"sad\"");
+  bad([](SgmOptions& o) { o.census_width = 8; }, "census_width must be odd in [1, 9], got 8");
+  bad([](SgmOptions& o) { o.census_height = 9; }, "census_height must be odd in [1, 7], got 9");
+  bad([](SgmOptions& o) { o.p2 = 5; }, "p2 must be in [10, 4000], got 5");
+  bad([](SgmOptions& o) { o.p1 = -1; }, "p1 must be in [0, 1000]");
+  bad([](SgmOptions& o) { o.paths = 2; }, "paths must be 4 or 8, got 2");
+  bad([](SgmOptions& o) { o.uniqueness_ratio = 100; }, "uniqueness_ratio must be in [0, 99]");
+  bad([](SgmOptions& o) { o.median_size = 4; }, "median_size must be 0, 3 or 5, got 4");
+  bad([](SgmOptions& o) { o.speckle_window = -3; }, "speckle_window must be");
+  bad([](SgmOptions& o) { o.pyramid_factor = 3; }, "pyramid_factor must be 1, 2 or 4, got 3");
+  bad([](SgmOptions& o) { o.refinement_radius = 40; }, "refinement_radius must be in [0, 16], got 40");
+  SgmOptions ok;
+  EXPECT_NO_THROW(ok.validate());
+}
+
+TEST(Sgm, RejectsBadImages) {
+  auto a = mx::zeros({8, 10}, mx::uint8);
+  EXPECT_THROW_MSG(compute_disparity(a, mx::zeros({8, 11}, mx::uint8), small_options()), std::invalid_argument,
+                   "[stereo.sgm] right");
+  EXPECT_THROW_MSG(compute_disparity(mx::zeros({8, 10, 3}, mx::uint8), a, small_options()), std::invalid_argument,
+                   "[stereo.sgm] left");
+  EXPECT_THROW_MSG(compute_disparity(mx::zeros({8, 10}, mx::int32), a, small_options()), std::invalid_argument,
+                   "[stereo.sgm] left");
+}
+
+// Fraction of pixels in columns [x0, W) within tol of `want`.
+double fraction_near(const mx::array& disp, int x0, float want, float tol) {
+  auto d = mx::contiguous(disp);
+  mx::eval(d);
+  const int h = d.shape(0), w = d.shape(1);
+  int good = 0, n = 0;
+  for (int y = 0; y < h; ++y)
+    for (int x = x0; x < w; ++x, ++n) good += std::abs(d.data<float>()[y * w + x] - want) <= tol;
+  return double(good) / n;
+}
+
+TEST(Sgm, RecoversConstantDisparity) {
+  auto pair = synthetic_pair(40, 64, 6, 1);
+  for (Impl impl : {Impl::portable, Impl::cpu}) {
+    ScopedImpl scope(impl);
+    auto r = compute_disparity(pair.left, pair.right, small_options());
+    EXPECT_GT(fraction_near(r.disparity, 16, 6.f, 0.5f), 0.98) << to_string(impl);
+    auto conf = mx::min(r.confidence).item<float>();
+    EXPECT_GE(conf, 0.f);
+    EXPECT_LE(mx::max(r.confidence).item<float>(), 1.f);
+  }
+}
+
+TEST(Sgm, PyramidWithRefinementRecoversDisparity) {
+  auto pair = synthetic_pair(48, 80, 8, 2);
+  SgmOptions o = small_options();
+  o.num_disparities = 24;
+  o.pyramid_factor = 2;
+  o.refinement_radius = 2;
+  EXPECT_GT(fraction_near(compute_disparity(pair.left, pair.right, o).disparity, 24, 8.f, 0.5f), 0.95);
+  // Odd disparity, integer output: the coarse level can only say 8 or 10; refinement finds 9.
+  pair = synthetic_pair(48, 80, 9, 3);
+  o.subpixel = false;
+  EXPECT_GT(fraction_near(compute_disparity(pair.left, pair.right, o).disparity, 24, 9.f, 0.f), 0.8);
+  o.refinement_radius = 0;
+  EXPECT_LT(fraction_near(compute_disparity(pair.left, pair.right, o).disparity, 24, 9.f, 0.f), 0.05);
+}
+
+TEST(Sgm, Uint8AndFloatInputsAgree) {
+  auto pair = synthetic_pair(24, 40, 3, 3);
+  auto a = compute_disparity(pair.left, pair.right, small_options());
+  auto b = compute_disparity(mx::astype(pair.left, mx::uint8), mx::astype(pair.right, mx::uint8), small_options());
+  EXPECT_CLOSE(allclose_scaled(a.disparity, b.disparity, 0, 0));
+}
+
+// The CPU twin computes the same integer costs and sums: identical disparities (float rounding
+// aside) for every option that reaches the core.
+TEST(Sgm, CpuTwinMatchesPortable) {
+  auto pair = synthetic_pair(21, 45, 5, 4);
+  // Perturb the right view so costs, ties and LR failures are not trivial.
+  std::mt19937 rng(9);
+  std::vector<float> noise(21 * 45);
+  for (auto& v : noise) v = float(int(rng() % 31) - 15);
+  auto right = mx::clip(mx::add(pair.right, mx::array(noise.data(), {21, 45})), mx::array(0.f), mx::array(255.f));
+  int cases = 0;
+  for (const char* cost : {"census", "ad_census"})
+    for (int paths : {4, 8})
+      for (int median : {0, 3, 5})
+        for (int lr : {-1, 1}) {
+          SgmOptions o = small_options();
+          o.cost = cost;
+          o.paths = paths;
+          o.median_size = median;
+          o.lr_max_diff = lr;
+          o.min_disparity = lr < 0 ? 2 : 0;
+          o.uniqueness_ratio = median == 3 ? 0.f : 10.f;
+          o.p2 = median == 5 ? 300.f : 120.f;  // 300: the CPU twin's uint16 path costs (else uint8)
+          o.census_width = paths == 4 ? 5 : 9;
+          o.census_height = paths == 4 ? 3 : 7;
+          std::vector<mx::array> out[2];
+          for (int i = 0; i < 2; ++i) {
+            ScopedImpl scope(i == 0 ? Impl::portable : Impl::cpu);
+            auto r = compute_disparity(pair.left, right, o);
+            out[i] = {r.disparity, r.confidence};
+          }
+          const std::string what = std::string(cost) + " paths " + std::to_string(paths) + " median " +
+                                   std::to_string(median) + " lr " + std::to_string(lr);
+          SCOPED_TRACE(what);
+          EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
+          EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
+          ++cases;
+        }
+  EXPECT_EQ(cases, 24);
+}
+
+TEST(Sgm, CpuRefinementMatchesPortable) {
+  auto pair = synthetic_pair(30, 52, 7, 8);
+  for (int radius : {1, 3})
+    for (bool subpixel : {true, false}) {
+      SgmOptions o = small_options();
+      o.pyramid_factor = 2;
+      o.refinement_radius = radius;
+      o.subpixel = subpixel;
+      std::vector<mx::array> out[2];
+      for (int i = 0; i < 2; ++i) {
+        ScopedImpl scope(i == 0 ? Impl::portable : Impl::cpu);
+        auto r = compute_disparity(pair.left, pair.right, o);
+        out[i] = {r.disparity, r.confidence};
+      }
+      SCOPED_TRACE("radius " + std::to_string(radius) + (subpixel ? " subpixel" : ""));
+      EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
+      EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
+    }
+}
+
+// Same comparison for the CUDA twin (needs a CUDA device: the suite run with ROBOMLX_DEVICE=gpu).
+TEST(Sgm, CudaTwinMatchesPortable) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
+  auto pair = synthetic_pair(37, 70, 7, 6);
+  std::mt19937 rng(10);
+  std::vector<float> noise(37 * 70);
+  for (auto& v : noise) v = float(int(rng() % 31) - 15);
+  auto right = mx::clip(mx::add(pair.right, mx::array(noise.data(), {37, 70})), mx::array(0.f), mx::array(255.f));
+  for (int nd : {16, 40, 128})
+    for (const char* cost : {"census", "ad_census"})
+      for (int paths : {4, 8})
+        for (int median : {0, 3, 5}) {
+          SgmOptions o;
+          o.num_disparities = nd;
+          o.cost = cost;
+          o.paths = paths;
+          o.median_size = median;
+          o.min_disparity = median == 5 ? 3 : 0;
+          o.lr_max_diff = median == 0 ? -1 : 1;
+          o.p2 = nd == 40 ? 300.f : 120.f;  // 300: uint16 path costs
+          std::vector<mx::array> out[2];
+          for (int i = 0; i < 2; ++i) {
+            ScopedImpl scope(i == 0 ? Impl::portable : Impl::cuda);
+            auto r = compute_disparity(pair.left, right, o);
+            out[i] = {r.disparity, r.confidence};
+          }
+          SCOPED_TRACE(std::string(cost) + " D " + std::to_string(nd) + " paths " + std::to_string(paths) +
+                       " median " + std::to_string(median));
+          EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
+          EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
+        }
+}
+
+TEST(Sgm, SpeckleRemovesSmallBlobs) {
+  auto pair = synthetic_pair(32, 48, 4, 5);
+  SgmOptions o = small_options();
+  o.speckle_window = 32 * 48;  // every blob is "small": all invalid
+  o.speckle_range = 100;
+  auto r = compute_disparity(pair.left, pair.right, o);
+  EXPECT_EQ(mx::max(r.disparity).item<float>(), -1.f);
+  EXPECT_EQ(mx::max(r.confidence).item<float>(), 0.f);
+}
+
+}  // namespace
+}  // namespace robomlx::stereo
