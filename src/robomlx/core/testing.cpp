@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 std::vector<double> to_host_f64(const mx::array& a) {
-  auto h = mx::astype(mx::flatten(a), mx::float64, mx::Device::cpu);
+  auto h = mx::astype(mx::flatten(a, mx::Device::cpu), mx::float64, mx::Device::cpu);
   mx::eval(h);
   const double* p = h.data<double>();
   return std::vector<double>(p, p + h.size());
