@@ -35,7 +35,8 @@ mx::array load_8bit(const std::string& path) {
 }
 
 void report(const stereo::PairResult& r, const std::string& what) {
-  const mx::array valid = mx::mean(mx::astype(r.disparity >= 0.0f, mx::float32));
+  mx::array valid = mx::mean(mx::astype(r.disparity >= 0.0f, mx::float32));
+  mx::eval(valid);
   std::printf("%s: %dx%d, %.1f%% valid disparities, matcher %.1f ms\n", what.c_str(), r.disparity.shape(1),
               r.disparity.shape(0), 100.0 * valid.item<float>(), r.seconds * 1e3);
 }

@@ -122,10 +122,15 @@ StereoConfig tune_interactively(const PairSource& next_pair, StereoConfig config
                        {"speckle window", &bars.speckle_window, 1000}, {"speckle range", &bars.speckle_range, 32},
                        {"pyramid 1/2/4", &bars.pyramid, 2}, {"refine radius", &bars.refinement, 8},
                        {"8 paths", &bars.paths8, 1}};
-  for (const Bar& b : table) cv::createTrackbar(b.name, w, b.value, b.max);
+  // Positions are polled each frame (the value-pointer form is deprecated in OpenCV 4).
+  for (const Bar& b : table) {
+    cv::createTrackbar(b.name, w, nullptr, b.max);
+    cv::setTrackbarPos(b.name, w, *b.value);
+  }
   mx::array left = mx::array(0), right = mx::array(0);
   for (int frame = 0; options.frames == 0 || frame < options.frames; ++frame) {
     if (!next_pair(left, right)) break;
+    for (const Bar& b : table) *b.value = cv::getTrackbarPos(b.name, w);
     StereoConfig trial = config;
     to_options(bars, trial.sgm);
     if (trial.sgm.num_disparities + trial.sgm.min_disparity >= left.shape(1))
