@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include <mlx/mlx.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
 
 #include "robomlx/core/image.h"
 #include "robomlx/core/io/png.h"
@@ -93,6 +95,31 @@ TEST_F(StereoCli, BadInputExitCodes) {
   std::ofstream(dir_ + "/cfg.json") << R"({"sgm": {"p3": 1}})";
   EXPECT_EQ(run(args_ + " --config " + dir_ + "/cfg.json" + out), 3);
   EXPECT_FALSE(fs::exists(dir_ + "/bad"));
+}
+
+TEST_F(StereoCli, DefaultConfigIsLoadedFromHome) {
+  fs::create_directories(dir_ + "/home/zed/settings");
+  std::ofstream(dir_ + "/home/zed/settings/mlx_live_stereo.json") << R"({"sgm": {"num_disparitiez": 32}})";
+  const std::string args = "stereo depth --left " + dir_ + "/imL.png --right " + dir_ + "/imR.png --max-disparity 32";
+  EXPECT_EQ(run(args + " --out " + dir_ + "/o1", "HOME=" + dir_ + "/home"), 3);  // the file was read
+  EXPECT_EQ(run(args + " --no-config --out " + dir_ + "/o2", "HOME=" + dir_ + "/home"), 0);
+  std::ofstream(dir_ + "/home/zed/settings/mlx_live_stereo.json") << R"({"sgm": {"num_disparities": 256}})";
+  EXPECT_EQ(run(args + " --out " + dir_ + "/o3", "HOME=" + dir_ + "/home"), 0);  // 256 > width 160: only the flag makes it run
+}
+
+TEST_F(StereoCli, SideBySideVideo) {
+  const cv::Mat l = cv::imread(dir_ + "/imL.png"), r = cv::imread(dir_ + "/imR.png");
+  cv::Mat sbs;
+  cv::hconcat(l, r, sbs);
+  const std::string video = dir_ + "/sbs.avi";
+  cv::VideoWriter writer(video, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, sbs.size());
+  if (!writer.isOpened()) GTEST_SKIP() << "this OpenCV build cannot write MJPG AVI";
+  for (int i = 0; i < 3; ++i) writer << sbs;
+  writer.release();
+  EXPECT_EQ(run("stereo depth --no-config --video " + video + " --frames 2 --max-disparity 32 --out " + dir_ + "/v"), 0);
+  EXPECT_TRUE(fs::exists(dir_ + "/v/disparity_00001.png"));
+  EXPECT_FALSE(fs::exists(dir_ + "/v/disparity_00002.png"));
+  EXPECT_EQ(run("stereo depth --no-config --video " + dir_ + "/none.avi --out " + dir_ + "/v2"), 3);
 }
 
 TEST_F(StereoCli, EvalPrintsBothRules) {

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# OpenCV for the stereo application layer: calibration maps (calib3d), video capture (videoio)
-# and the interactive tuner (highgui). Included from stereo/CMakeLists.txt.
-find_package(OpenCV REQUIRED COMPONENTS core imgproc calib3d videoio highgui)
+# OpenCV for the stereo application layer: calibration maps (calib3d), image files (imgcodecs),
+# video capture (videoio) and the interactive tuner (highgui). Included from stereo/CMakeLists.txt.
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs calib3d videoio highgui)
 target_include_directories(robomlx SYSTEM PRIVATE ${OpenCV_INCLUDE_DIRS})
 target_link_libraries(robomlx PRIVATE ${OpenCV_LIBS})
 
