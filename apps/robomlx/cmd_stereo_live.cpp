@@ -25,6 +25,7 @@ struct LiveArgs {
   int frames = 0;
   bool no_window = false;
   bool list_controls = false;
+  bool raw_yuyv = false;
   std::string out;
   std::vector<std::string> controls;  // name=value
 };
@@ -36,7 +37,7 @@ void run_live(const GlobalOptions& global, const LiveArgs& a) {
     throw std::invalid_argument("[stereo.live] --no-window needs --out DIR or --frames N (else nothing is shown or kept)");
   apply_device(global);
   auto cam = stereo::FrameSource::open_camera(config.camera.index, config.camera.width, config.camera.height,
-                                              config.camera.fps);
+                                              config.camera.fps, a.raw_yuyv);
   std::printf("camera %d via %s: %dx%d\n", config.camera.index, cam.backend().c_str(), cam.width(), cam.height());
   for (const auto& c : a.controls) {
     const auto eq = c.find('=');
@@ -53,10 +54,12 @@ void run_live(const GlobalOptions& global, const LiveArgs& a) {
   std::unique_ptr<stereo::PreviewWindow> window;
   if (!a.no_window) window = std::make_unique<stereo::PreviewWindow>("robomlx stereo live");
   std::optional<stereo::PipelineSetup> setup;
-  Image frame;
+  mx::array frame = mx::array(0);
   for (int n = 0; a.frames == 0 || n < a.frames; ++n) {
     if (!cam.read(frame)) throw std::runtime_error("[stereo.live] the camera stopped delivering frames");
-    const stereo::StereoPair eyes = stereo::split_side_by_side(frame.to_array());
+    if (n == 0 && a.raw_yuyv)
+      std::printf("YUYV conversion: %s\n", cam.raw_yuyv_active() ? "on the compute device" : "by the backend (raw refused)");
+    const stereo::StereoPair eyes = stereo::split_side_by_side(frame);
     if (!setup) setup = stereo::prepare_pipeline(config, eyes.left.shape(1), eyes.left.shape(0));
     const stereo::PairResult r = stereo::process_pair(*setup, config, eyes.left, eyes.right);
     if (!a.out.empty()) {
@@ -82,6 +85,7 @@ void add_stereo_live(CLI::App* stereo, GlobalOptions& global) {
   cmd->add_option("--frames", args->frames, "Stop after N frames (0 = until q)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-window", args->no_window, "No preview window");
   cmd->add_option("--out", args->out, "Also write each frame's outputs into this folder");
+  cmd->add_flag("--raw-yuyv", args->raw_yuyv, "Ask for raw YUYV frames and convert them on the compute device");
   cmd->add_flag("--list-controls", args->list_controls, "Print the camera controls the capture backend reports");
   cmd->add_option("--control", args->controls, "Set a camera control name=value (only what the backend supports)");
   add_stereo_config_flags(cmd, args->config);

@@ -9,6 +9,7 @@
 #include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "robomlx/core/dispatch.h"
 #include "robomlx/stereo/video.h"
 #include "support.h"
 
@@ -119,7 +120,10 @@ TEST(StereoRectify, SizeMustMatchTheResolution) {
                    std::invalid_argument, "left image must be 1280x720");
 }
 
-TEST(StereoRemap, MatchesOpenCvRemapWithinCoordinateQuantisation) {
+class StereoRemapImpl : public ::testing::TestWithParam<Impl> {};
+
+TEST_P(StereoRemapImpl, MatchesOpenCvRemapWithinCoordinateQuantisation) {
+  ScopedImpl impl(GetParam());
   const Rectification rect = compute_rectification(hd_calibration(), 1280, 720);
   for (int type : {CV_8UC1, CV_8UC3, CV_32FC1}) {
     const cv::Mat img = texture(720, 1280, type, 11);
@@ -162,7 +166,8 @@ TEST(StereoRemap, MatchesOpenCvRemapWithinCoordinateQuantisation) {
   }
 }
 
-TEST(StereoRemap, ExactBilinearAgainstLoopAndBorders) {
+TEST_P(StereoRemapImpl, ExactBilinearAgainstLoopAndBorders) {
+  ScopedImpl impl(GetParam());
   // 3x4 image, hand-picked sample points including partially and fully outside ones.
   std::vector<float> img = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110};
   std::vector<float> pts = {0.5f, 0.5f, 2.25f, 1.75f, 3.0f, 2.0f, -0.5f, 0.0f, 3.5f, 2.5f, -3.0f, 1.0f, 1.0f, 0.0f, 0.0f, 2.0f};
@@ -183,6 +188,41 @@ TEST(StereoRemap, ExactBilinearAgainstLoopAndBorders) {
   EXPECT_CLOSE(allclose_scaled(out, mx::reshape(mx::array(expect.data(), {8}, mx::float32), {1, 8}), 1e-6));
   EXPECT_THROW_MSG(remap_bilinear(mx::zeros({3, 4}, mx::uint16), mx::zeros({1, 1, 2})), std::invalid_argument, "image");
   EXPECT_THROW_MSG(remap_bilinear(mx::zeros({3, 4}), mx::zeros({1, 1, 3})), std::invalid_argument, "map");
+}
+
+INSTANTIATE_TEST_SUITE_P(Impls, StereoRemapImpl, ::testing::Values(Impl::portable, Impl::cpu),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST(StereoRemap, CpuTwinMatchesPortable) {
+  const Rectification rect = compute_rectification(hd_calibration(), 1280, 720);
+  // Include a map shifted half off the image so the border rule is exercised too.
+  // A 240-row band of each map keeps the test quick; the source image is the full frame.
+  const mx::array band = mx::slice(rect.right_map, {200, 0, 0}, {440, 1280, 2});
+  const mx::array maps[] = {mx::slice(rect.left_map, {0, 0, 0}, {240, 1280, 2}), band + mx::array({-640.0f, 200.0f})};
+  for (const mx::array& map : maps) {
+    for (int c : {1, 3}) {
+      const mx::array f = c == 1 ? mx::random::uniform(0, 255, {720, 1280}) : mx::random::uniform(0, 255, {720, 1280, 3});
+      const mx::array u = mx::astype(f, mx::uint8);
+      mx::array pf = mx::array(0), pu = mx::array(0), cf = mx::array(0), cu = mx::array(0);
+      {
+        ScopedImpl impl(Impl::portable);
+        pf = remap_bilinear(f, map);
+        pu = remap_bilinear(u, map);
+        mx::eval(pf, pu);
+      }
+      {
+        ScopedImpl impl(Impl::cpu);
+        cf = remap_bilinear(f, map);
+        cu = remap_bilinear(u, map);
+        mx::eval(cf, cu);
+      }
+      EXPECT_CLOSE(allclose_scaled(cf, pf, 1e-6, 1e-4));
+      // Summation order may differ, which can move a value across a .5 rounding boundary.
+      const mx::array du = mx::abs(mx::astype(cu, mx::int32) - mx::astype(pu, mx::int32));
+      EXPECT_LE(mx::max(du).item<int>(), 1);
+      EXPECT_LT(mx::mean(mx::astype(du, mx::float32)).item<float>(), 1e-3);
+    }
+  }
 }
 
 TEST(StereoFrames, SplitSideBySide) {

@@ -27,7 +27,7 @@ struct DepthConfig {
   DepthUnit unit = DepthUnit::millimetre;  // unit of the depth outputs (PNG16 is always mm)
   double min_depth_mm = 300;     // point-cloud clipping (zed-open-capture minDepth_mm)
   double max_depth_mm = 10000;   // (maxDepth_mm)
-  double focal_px = 0;           // used without calibration; 0 = no metric outputs
+  double focal_px = 0;           // used without calibration (principal point = image centre); 0 = no metric outputs
   double baseline_mm = 0;        // used without calibration
 };
 

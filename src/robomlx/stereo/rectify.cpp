@@ -9,12 +9,18 @@
 #include <opencv2/calib3d.hpp>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/stereo/rectify_cpu.h"
 
 namespace robomlx::stereo {
 
 namespace {
 
 constexpr const char* kTag = "stereo.rectify";
+
+bool use_cpu_twin() {
+  return choose_impl("stereo.remap", mx::default_device(), ImplSet{.cpu = true}) == Impl::cpu;
+}
 
 cv::Mat camera_matrix(const CameraIntrinsics& c) {
   return (cv::Mat_<double>(3, 3) << c.fx, 0, c.cx, 0, c.fy, c.cy, 0, 0, 1);
@@ -77,6 +83,10 @@ Rectification compute_rectification(const StereoCalibration& calib, int width, i
   rect.height = height;
   rect.left_map = interleave(lx, ly);
   rect.right_map = interleave(rx, ry);
+  if (!use_cpu_twin()) {  // the twin reads the maps directly
+    rect.left_table = make_remap_table(rect.left_map, height, width);
+    rect.right_table = make_remap_table(rect.right_map, height, width);
+  }
   rect.r1 = to_array<9>(r1);
   rect.r2 = to_array<9>(r2);
   rect.p1 = to_array<12>(p1);
@@ -92,34 +102,62 @@ Rectification compute_rectification(const StereoCalibration& calib, int width, i
   return rect;
 }
 
+RemapTable make_remap_table(const mx::array& map, int src_height, int src_width) {
+  check_shape(kTag, "map", map, {-1, -1, 2});
+  check_dtype(kTag, "map", map, {mx::float32});
+  const int h = src_height, w = src_width;
+  RemapTable t{h, w, map.shape(0), map.shape(1)};
+  const mx::array x = mx::take(map, 0, 2), y = mx::take(map, 1, 2);
+  const mx::array x0f = mx::floor(x), y0f = mx::floor(y);
+  const mx::array ax = x - x0f, ay = y - y0f;
+  // Far-away coordinates are clamped before the int cast; their neighbours stay outside.
+  const mx::array x0 = mx::astype(mx::clip(x0f, mx::array(-2.0f), mx::array(float(w + 1))), mx::int32);
+  const mx::array y0 = mx::astype(mx::clip(y0f, mx::array(-2.0f), mx::array(float(h + 1))), mx::int32);
+  std::vector<mx::array> index, weight;
+  for (int dy = 0; dy < 2; ++dy) {
+    for (int dx = 0; dx < 2; ++dx) {
+      const mx::array xi = x0 + dx, yi = y0 + dy;
+      const mx::array inside = (xi >= 0) && (xi < w) && (yi >= 0) && (yi < h);
+      index.push_back(mx::clip(yi, mx::array(0), mx::array(h - 1)) * w + mx::clip(xi, mx::array(0), mx::array(w - 1)));
+      const mx::array wx = dx ? ax : 1.0f - ax, wy = dy ? ay : 1.0f - ay;
+      weight.push_back(mx::where(inside, wx * wy, mx::array(0.0f)));
+    }
+  }
+  const int n = t.out_height * t.out_width;
+  t.index = mx::reshape(mx::stack(index, -1), {n * 4});
+  t.weight = mx::reshape(mx::stack(weight, -1), {n, 4, 1});
+  mx::eval(t.index, t.weight);
+  return t;
+}
+
+mx::array remap_bilinear(const mx::array& image, const RemapTable& table) {
+  if (image.ndim() != 2 && image.ndim() != 3)
+    fail_argument(kTag, "image must be [H, W] or [H, W, C], got " + shape_string(image.shape()));
+  check_dtype(kTag, "image", image, {mx::uint8, mx::float32});
+  if (image.shape(0) != table.src_height || image.shape(1) != table.src_width)
+    fail_argument(kTag, "image must be " + std::to_string(table.src_width) + "x" + std::to_string(table.src_height) +
+                            " for this remap table, got shape " + shape_string(image.shape()));
+  const int h = image.shape(0), w = image.shape(1);
+  const int c = image.ndim() == 3 ? image.shape(2) : 1;
+  const int n = table.out_height * table.out_width;
+  const mx::array flat = mx::reshape(image, {h * w, c});
+  // Gather in the source dtype (uint8 moves 4x less memory), then blend in float32.
+  const mx::array neighbours = mx::astype(mx::reshape(mx::take(flat, table.index, 0), {n, 4, c}), mx::float32);
+  mx::array out = mx::sum(neighbours * table.weight, 1);
+  out = image.ndim() == 2 ? mx::reshape(out, {table.out_height, table.out_width})
+                          : mx::reshape(out, {table.out_height, table.out_width, c});
+  if (image.dtype() == mx::uint8) return mx::astype(mx::clip(mx::round(out), mx::array(0.0f), mx::array(255.0f)), mx::uint8);
+  return out;
+}
+
 mx::array remap_bilinear(const mx::array& image, const mx::array& map) {
   if (image.ndim() != 2 && image.ndim() != 3)
     fail_argument(kTag, "image must be [H, W] or [H, W, C], got " + shape_string(image.shape()));
   check_dtype(kTag, "image", image, {mx::uint8, mx::float32});
   check_shape(kTag, "map", map, {-1, -1, 2});
   check_dtype(kTag, "map", map, {mx::float32});
-  const int h = image.shape(0), w = image.shape(1);
-  const int c = image.ndim() == 3 ? image.shape(2) : 1;
-  const mx::array flat = mx::reshape(mx::astype(image, mx::float32), {h * w, c});
-  const mx::array x = mx::take(map, 0, 2), y = mx::take(map, 1, 2);
-  const mx::array x0f = mx::floor(x), y0f = mx::floor(y);
-  const mx::array ax = x - x0f, ay = y - y0f;
-  const mx::array x0 = mx::astype(mx::clip(x0f, mx::array(-2.0f), mx::array(float(w + 1))), mx::int32);
-  const mx::array y0 = mx::astype(mx::clip(y0f, mx::array(-2.0f), mx::array(float(h + 1))), mx::int32);
-  mx::array acc = mx::zeros({map.shape(0), map.shape(1), c}, mx::float32);
-  for (int dy = 0; dy < 2; ++dy) {
-    for (int dx = 0; dx < 2; ++dx) {
-      const mx::array xi = x0 + dx, yi = y0 + dy;
-      const mx::array inside = (xi >= 0) && (xi < w) && (yi >= 0) && (yi < h);
-      const mx::array idx = mx::clip(yi, mx::array(0), mx::array(h - 1)) * w + mx::clip(xi, mx::array(0), mx::array(w - 1));
-      const mx::array wx = dx ? ax : 1.0f - ax, wy = dy ? ay : 1.0f - ay;
-      const mx::array weight = mx::where(inside, wx * wy, mx::array(0.0f));
-      acc = acc + mx::take(flat, idx, 0) * mx::expand_dims(weight, -1);
-    }
-  }
-  if (image.ndim() == 2) acc = mx::squeeze(acc, -1);
-  if (image.dtype() == mx::uint8) return mx::astype(mx::clip(mx::round(acc), mx::array(0.0f), mx::array(255.0f)), mx::uint8);
-  return acc;
+  if (use_cpu_twin()) return detail::remap_bilinear_cpu(image, map);
+  return remap_bilinear(image, make_remap_table(map, image.shape(0), image.shape(1)));
 }
 
 StereoPair rectify_pair(const Rectification& rect, const mx::array& left, const mx::array& right) {
@@ -129,7 +167,9 @@ StereoPair rectify_pair(const Rectification& rect, const mx::array& left, const 
                               std::to_string(rect.width) + "x" + std::to_string(rect.height) +
                               " (the calibration's size), got shape " + shape_string(im->shape()));
   }
-  return {remap_bilinear(left, rect.left_map), remap_bilinear(right, rect.right_map)};
+  if (use_cpu_twin() || rect.left_table.src_width == 0)
+    return {remap_bilinear(left, rect.left_map), remap_bilinear(right, rect.right_map)};
+  return {remap_bilinear(left, rect.left_table), remap_bilinear(right, rect.right_table)};
 }
 
 StereoPair split_side_by_side(const mx::array& frame) {

@@ -27,6 +27,18 @@ struct RectifiedGeometry {
   std::array<double, 16> q() const;
 };
 
+/// A bilinear remap prepared once per map: the 4 neighbour indices into the flattened source
+/// (clamped) and their weights (0 for neighbours outside the source, i.e. BORDER_CONSTANT 0).
+/// Per frame the remap is then one gather and one weighted sum.
+struct RemapTable {
+  int src_height = 0, src_width = 0, out_height = 0, out_width = 0;
+  mx::array index = mx::array(0);   // [Ho * Wo * 4] int32, neighbours (y0,x0) (y0,x1) (y1,x0) (y1,x1)
+  mx::array weight = mx::array(0);  // [Ho * Wo, 4, 1] float32
+};
+
+/// map: [Ho, Wo, 2] float32 source coordinates (x, y) into a src_height x src_width image.
+RemapTable make_remap_table(const mx::array& map, int src_height, int src_width);
+
 /// Rectification of one resolution.
 struct Rectification {
   int width = 0, height = 0;  // single-eye image size (input and output)
@@ -34,6 +46,7 @@ struct Rectification {
   /// CV_32FC1 maps of initUndistortRectifyMap.
   mx::array left_map = mx::array(0.0f);
   mx::array right_map = mx::array(0.0f);
+  RemapTable left_table, right_table;  // the maps prepared for the portable remap
   std::array<double, 9> r1{}, r2{};   // rectifying rotations (row major 3x3)
   std::array<double, 12> p1{}, p2{};  // rectified projections (row major 3x4), P2[0,3] = Tx * f
   RectifiedGeometry geometry;
@@ -48,8 +61,12 @@ Rectification compute_rectification(const StereoCalibration& calib, int width, i
 /// image: [H, W] or [H, W, C] uint8 or float32; map: [Ho, Wo, 2] float32 (x, y) pixels.
 /// Returns [Ho, Wo(, C)] of the image's dtype (uint8 rounded to nearest and saturated).
 /// Exact bilinear weights; cv::remap quantises coordinates to 1/32 px, so the two differ by at
-/// most about |local gradient| / 64 plus rounding.
+/// most about |local gradient| / 64 plus rounding. On a CPU device a threaded twin runs
+/// (rectify_cpu.h, choose_impl tag "stereo.remap"); elsewhere the portable MLX path.
 mx::array remap_bilinear(const mx::array& image, const mx::array& map);
+
+/// The portable path with a prepared table (image must be table.src_height x table.src_width).
+mx::array remap_bilinear(const mx::array& image, const RemapTable& table);
 
 /// Left and right images of a pair.
 struct StereoPair {

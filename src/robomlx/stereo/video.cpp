@@ -110,6 +110,7 @@ Image read_image(const std::string& path) {
 
 struct FrameSource::Impl {
   cv::VideoCapture cap;
+  bool raw = false;
 };
 
 FrameSource::FrameSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -124,7 +125,7 @@ FrameSource FrameSource::open_file(const std::string& path) {
   return FrameSource(std::move(impl));
 }
 
-FrameSource FrameSource::open_camera(int index, int width, int height, double fps) {
+FrameSource FrameSource::open_camera(int index, int width, int height, double fps, bool raw_yuyv) {
   auto impl = std::make_unique<Impl>();
   if (!impl->cap.open(index, cv::CAP_ANY) || !impl->cap.isOpened())
     throw UnsupportedFeatureError("no camera could be opened at index " + std::to_string(index) +
@@ -133,6 +134,10 @@ FrameSource FrameSource::open_camera(int index, int width, int height, double fp
   if (width > 0) impl->cap.set(cv::CAP_PROP_FRAME_WIDTH, width);
   if (height > 0) impl->cap.set(cv::CAP_PROP_FRAME_HEIGHT, height);
   if (fps > 0) impl->cap.set(cv::CAP_PROP_FPS, fps);
+  if (raw_yuyv) {
+    impl->cap.set(cv::CAP_PROP_FOURCC, cv::VideoWriter::fourcc('Y', 'U', 'Y', 'V'));
+    impl->cap.set(cv::CAP_PROP_CONVERT_RGB, 0);
+  }
   return FrameSource(std::move(impl));
 }
 
@@ -143,6 +148,24 @@ bool FrameSource::read(Image& frame) {
   frame = from_mat_rgb(m);
   return true;
 }
+
+bool FrameSource::read(mx::array& frame) {
+  cv::Mat m;
+  if (!impl_->cap.read(m) || m.empty()) return false;
+  if (m.depth() != CV_8U) throw std::runtime_error("[stereo.video] backend delivered non 8-bit frames");
+  impl_->raw = m.channels() == 2;
+  if (impl_->raw) {
+    // Unconverted YUYV: [H, W] pixels of 2 bytes; convert on the compute device.
+    std::vector<std::uint8_t> bytes(m.total() * 2);
+    for (int y = 0; y < m.rows; ++y) std::memcpy(bytes.data() + std::size_t(y) * m.cols * 2, m.ptr(y), m.cols * 2);
+    frame = yuyv_to_rgb(mx::array(bytes.begin(), {m.rows, m.cols, 2}, mx::uint8));
+    return true;
+  }
+  frame = from_mat_rgb(m).to_array();
+  return true;
+}
+
+bool FrameSource::raw_yuyv_active() const { return impl_->raw; }
 
 std::vector<CameraControl> FrameSource::controls() const {
   std::vector<CameraControl> out;

@@ -45,7 +45,10 @@ class FrameSource {
   /// Opens camera `index` (V4L2 on Linux, AVFoundation on macOS) asking for the given
   /// side-by-side size and rate (0 = driver default). Throws UnsupportedFeatureError when no
   /// camera can be opened, saying so plainly.
-  static FrameSource open_camera(int index, int width = 0, int height = 0, double fps = 0);
+  /// raw_yuyv asks the backend for unconverted YUYV (CAP_PROP_CONVERT_RGB off, V4L2) so that
+  /// the colour conversion runs on the compute device (yuyv_to_rgb); backends that ignore the
+  /// request keep delivering BGR, which read() handles too (see raw_yuyv_active()).
+  static FrameSource open_camera(int index, int width = 0, int height = 0, double fps = 0, bool raw_yuyv = false);
 
   FrameSource(FrameSource&&) noexcept;
   FrameSource& operator=(FrameSource&&) noexcept;
@@ -53,6 +56,11 @@ class FrameSource {
 
   /// Next frame as uint8 RGB [H, W, 3]; false at the end of the stream.
   bool read(Image& frame);
+  /// Next frame as an mx::array uint8 RGB [H, W, 3]; raw YUYV frames are converted with
+  /// yuyv_to_rgb (lazily, on the default device). False at the end of the stream.
+  bool read(mx::array& frame);
+  /// Whether the last frame arrived as raw YUYV.
+  bool raw_yuyv_active() const;
   /// Controls the backend answers for (brightness, contrast, exposure, ...); only reports,
   /// never pretends: a control the backend does not know is listed as unsupported.
   std::vector<CameraControl> controls() const;
