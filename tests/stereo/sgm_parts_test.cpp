@@ -130,6 +130,27 @@ TEST(SgmParts, EachPathMatchesLoop) {
     }
 }
 
+TEST(SgmParts, AllPathsSumMatchesLoops) {
+  const int h = 6, w = 9, nd = 5;
+  std::mt19937 rng(8);
+  std::vector<int> c(h * w * nd);
+  for (auto& v : c) v = int(rng() % 64);
+  auto ca = mx::array(c.data(), {h, w, nd}, mx::int32);
+  for (int paths : {4, 8}) {
+    d::CoreParams p;
+    p.paths = paths;
+    p.p1 = 6;
+    p.p2 = 50;
+    std::vector<int> want(c.size(), 0);
+    const int dirs[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
+    for (int r = 0; r < paths; ++r) {
+      auto l = path_ref(c, h, w, nd, dirs[r][0], dirs[r][1], p.p1, p.p2);
+      for (std::size_t i = 0; i < want.size(); ++i) want[i] += l[i];
+    }
+    EXPECT_EQ(host<int>(d::aggregate_paths(ca, p)), want) << paths << " paths";
+  }
+}
+
 // Selection reference: WTA, uniqueness, parabola, LR check, confidence (sgm_select.cpp).
 void select_ref(const std::vector<int>& s, int h, int w, int nd, const d::CoreParams& p, std::vector<float>& disp,
                 std::vector<float>& conf) {

@@ -139,6 +139,7 @@ TEST(Sgm, CpuTwinMatchesPortable) {
           o.lr_max_diff = lr;
           o.min_disparity = lr < 0 ? 2 : 0;
           o.uniqueness_ratio = median == 3 ? 0.f : 10.f;
+          o.p2 = median == 5 ? 300.f : 120.f;  // 300: the CPU twin's uint16 path costs (else uint8)
           o.census_width = paths == 4 ? 5 : 9;
           o.census_height = paths == 4 ? 3 : 7;
           std::vector<mx::array> out[2];
@@ -155,6 +156,59 @@ TEST(Sgm, CpuTwinMatchesPortable) {
           ++cases;
         }
   EXPECT_EQ(cases, 24);
+}
+
+TEST(Sgm, CpuRefinementMatchesPortable) {
+  auto pair = synthetic_pair(30, 52, 7, 8);
+  for (int radius : {1, 3})
+    for (bool subpixel : {true, false}) {
+      SgmOptions o = small_options();
+      o.pyramid_factor = 2;
+      o.refinement_radius = radius;
+      o.subpixel = subpixel;
+      std::vector<mx::array> out[2];
+      for (int i = 0; i < 2; ++i) {
+        ScopedImpl scope(i == 0 ? Impl::portable : Impl::cpu);
+        auto r = compute_disparity(pair.left, pair.right, o);
+        out[i] = {r.disparity, r.confidence};
+      }
+      SCOPED_TRACE("radius " + std::to_string(radius) + (subpixel ? " subpixel" : ""));
+      EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
+      EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
+    }
+}
+
+// Same comparison for the CUDA twin (needs a CUDA device: the suite run with ROBOMLX_DEVICE=gpu).
+TEST(Sgm, CudaTwinMatchesPortable) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
+  auto pair = synthetic_pair(37, 70, 7, 6);
+  std::mt19937 rng(10);
+  std::vector<float> noise(37 * 70);
+  for (auto& v : noise) v = float(int(rng() % 31) - 15);
+  auto right = mx::clip(mx::add(pair.right, mx::array(noise.data(), {37, 70})), mx::array(0.f), mx::array(255.f));
+  for (int nd : {16, 40, 128})
+    for (const char* cost : {"census", "ad_census"})
+      for (int paths : {4, 8})
+        for (int median : {0, 3, 5}) {
+          SgmOptions o;
+          o.num_disparities = nd;
+          o.cost = cost;
+          o.paths = paths;
+          o.median_size = median;
+          o.min_disparity = median == 5 ? 3 : 0;
+          o.lr_max_diff = median == 0 ? -1 : 1;
+          o.p2 = nd == 40 ? 300.f : 120.f;  // 300: uint16 path costs
+          std::vector<mx::array> out[2];
+          for (int i = 0; i < 2; ++i) {
+            ScopedImpl scope(i == 0 ? Impl::portable : Impl::cuda);
+            auto r = compute_disparity(pair.left, right, o);
+            out[i] = {r.disparity, r.confidence};
+          }
+          SCOPED_TRACE(std::string(cost) + " D " + std::to_string(nd) + " paths " + std::to_string(paths) +
+                       " median " + std::to_string(median));
+          EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
+          EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
+        }
 }
 
 TEST(Sgm, SpeckleRemovesSmallBlobs) {

@@ -39,8 +39,9 @@ detail::CoreParams core_params(const SgmOptions& o) {
 
 std::vector<mx::array> run_core(const mx::array& left, const mx::array& right, const detail::CoreParams& p) {
   const auto device = mx::default_device();
-  const Impl impl = choose_impl(kTag, device, ImplSet{.cpu = true, .cuda = false});
+  const Impl impl = choose_impl(kTag, device, ImplSet{.cpu = true, .cuda = detail::cuda_supports(p)});
   if (impl == Impl::cpu) return detail::sgm_core_cpu(left, right, p);
+  if (impl == Impl::cuda) return detail::sgm_core_cuda(left, right, p);
   return detail::sgm_core_portable(left, right, p);
 }
 
@@ -86,7 +87,7 @@ mx::array refine(const mx::array& left, const mx::array& right, const mx::array&
   auto crg = mx::reshape(mx::take_along_axis(cr, idx, 1), {h, w, nk});
   auto cost = mx::astype(detail::popcount64(mx::bitwise_xor(mx::expand_dims(cl, 2), crg)), mx::int32);
   cost = mx::where(ok, cost, mx::array(detail::cost_max(p)));
-  auto s = box_sum(cost, 2);
+  auto s = box_sum(cost, detail::kRefineBox);
   auto kb = mx::astype(mx::argmin(s, -1, true), mx::int32);
   auto s1 = mx::astype(mx::take_along_axis(s, kb, -1), mx::float32);
   auto sm = mx::astype(mx::take_along_axis(s, mx::maximum(mx::subtract(kb, mx::array(1)), mx::array(0)), -1), mx::float32);
@@ -157,7 +158,11 @@ DisparityResult compute_disparity(const mx::array& left, const mx::array& right,
     auto disp = upsample_nearest(coarse[0], f, h, w);
     disp = mx::where(mx::greater_equal(disp, mx::array(0.f)), mx::multiply(disp, mx::array(float(f))), mx::array(-1.f));
     auto conf = upsample_nearest(coarse[1], f, h, w);
-    if (opts.refinement_radius > 0) disp = refine(lf, rf, disp, p, opts.refinement_radius);
+    if (opts.refinement_radius > 0) {
+      const Impl impl = choose_impl("stereo.sgm.refine", mx::default_device(), ImplSet{.cpu = true});
+      disp = impl == Impl::cpu ? detail::refine_cpu(lf, rf, disp, p, opts.refinement_radius)[0]
+                               : refine(lf, rf, disp, p, opts.refinement_radius);
+    }
     out = {disp, conf};
   }
   if (opts.speckle_window > 0) {

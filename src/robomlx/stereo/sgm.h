@@ -1,12 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 // Semi-global matching (Hirschmueller 2008) on rectified grey images.
 //
-// Pipeline: matching cost (census Hamming distance, or AD+census) over the disparity range,
-// path aggregation along 4 or 8 directions with penalties P1 (|dd| = 1) and P2 (|dd| > 1),
-// winner-take-all, parabola sub-pixel fit, uniqueness ratio, left-right consistency, optional
-// median and speckle filters. pyramid_factor > 1 matches at reduced resolution, then (with
-// refinement_radius > 0) re-matches at full resolution in a small window around the
-// upsampled disparity.
+// Pipeline: matching cost (census Hamming distance over a census_width x census_height window,
+// or "ad_census" = census + floor(min(|IL - IR|, 30) / 2)) over the disparity range,
+// path aggregation along 4 (horizontal + vertical) or 8 (+ diagonals) directions with
+// penalties P1 (|dd| = 1) and P2 (|dd| > 1; both rounded to integers, costs are integers),
+// winner-take-all, parabola sub-pixel fit, uniqueness ratio (OpenCV's rule: invalid when some
+// disparity more than 1 away has S * (100 - ratio) < S_best * 100), left-right consistency
+// (right-view WTA from the same aggregated volume), then optional median (invalid values take
+// part as -1) and speckle filters (cv::filterSpeckles rule: 4-connected blobs of <= window
+// pixels whose neighbours differ by <= range become invalid; runs on a CPU stream).
+// Pixels whose match x - d falls outside the right image get the largest cost.
+// pyramid_factor f > 1 matches at 1/f resolution (area-averaged images, range [min/f,
+// ceil((min+num)/f))), upsamples (nearest, disparity * f); refinement_radius r > 0 then
+// re-matches at full resolution among round(d) + [-r, r] with census cost summed over a 5x5 box.
+//
+// Implementations (core/dispatch.h, tag "stereo.sgm"): portable MLX ops (any device; the
+// reference), a threaded CPU twin (cpu streams) and a CUDA twin (fast::cuda_kernel,
+// num_disparities <= 256). The twins reproduce the portable integer costs exactly, so results
+// match to float rounding of the sub-pixel step (tests/stereo/sgm_test.cpp).
+// Confidence = (S2 - S1) / S2 with S1 the best aggregated cost and S2 the best more than one
+// disparity away (1 when there is none); 0 where the disparity is invalid.
 #pragma once
 
 #include <string>

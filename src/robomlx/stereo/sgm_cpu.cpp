@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Threaded CPU twin of the SGM core (cost .. median), matching the portable path exactly
-// (see sgm_internal.h). Costs are uint8, path costs and sums uint16 (S <= paths * (cost_max
-// + P2) < 65536 by the option limits). Horizontal paths run per row in parallel; vertical and
+// (see sgm_internal.h). Costs are uint8, path costs uint8 when cost_max + P2 + P1 <= 255
+// (the defaults) else uint16, sums uint16 (S <= paths * (cost_max + P2) < 65536 by the option
+// limits); large buffers are reused between calls. Horizontal paths run per row in parallel; vertical and
 // diagonal paths sweep rows in order with the columns split across threads and a barrier per
 // row. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
@@ -9,125 +10,255 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "robomlx/stereo/sgm_cpu_util.h"
 #include "robomlx/stereo/sgm_host_primitive.h"
 #include "robomlx/stereo/sgm_internal.h"
 
 namespace robomlx::stereo::detail {
 
-namespace {
-constexpr std::uint16_t kSentinel = 0x7FFF;
-#define ROBOMLX_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
-
-int thread_count(int work_items) {
-  const int hw = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1, std::min({hw, 16, work_items}));
-}
-
-template <class F>
-void parallel_for(int n, F&& f) {
-  const int t = thread_count(n);
-  if (t == 1) {
-    f(0, n);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (int i = 0; i < t; ++i) pool.emplace_back([&, i] { f(n * i / t, n * (i + 1) / t); });
-  for (auto& th : pool) th.join();
-}
-
-void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
-  const int rx = cw / 2, ry = ch / 2;
-  for (int y = y0; y < y1; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const float c = img[std::size_t(y) * w + x];
-      std::uint64_t bits = 0;
-      int b = 0;
-      for (int dy = -ry; dy <= ry; ++dy) {
-        const int yy = std::clamp(y + dy, 0, h - 1);
-        for (int dx = -rx; dx <= rx; ++dx) {
-          if (dy == 0 && dx == 0) continue;
-          const int xx = std::clamp(x + dx, 0, w - 1);
-          bits |= std::uint64_t(img[std::size_t(yy) * w + xx] < c) << b;
-          ++b;
-        }
-      }
-      out[std::size_t(y) * w + x] = bits;
-    }
-  }
-}
-
 ROBOMLX_SIMD_CLONES
-void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
-              int nd, bool ad, std::uint8_t outside, std::uint8_t* out) {
+void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
+  const int rx = cw / 2, ry = ch / 2, wp = w + 2 * rx;
+  std::vector<float> pad(std::size_t(ch) * wp);
+  for (int y = y0; y < y1; ++y) {
+    for (int dy = -ry; dy <= ry; ++dy) {
+      const float* src = img + std::size_t(std::clamp(y + dy, 0, h - 1)) * w;
+      float* dst = pad.data() + std::size_t(dy + ry) * wp;
+      for (int x = 0; x < wp; ++x) dst[x] = src[std::clamp(x - rx, 0, w - 1)];
+    }
+    const float* c = img + std::size_t(y) * w;
+    std::uint64_t* o = out + std::size_t(y) * w;
+    std::fill(o, o + w, 0);
+    std::uint64_t b = 0;
+    for (int dy = 0; dy < ch; ++dy)
+      for (int dx = 0; dx < cw; ++dx) {
+        if (dy == ry && dx == rx) continue;
+        const float* nb = pad.data() + std::size_t(dy) * wp + dx;
+        for (int x = 0; x < w; ++x) o[x] |= std::uint64_t(nb[x] < c[x]) << b;
+        ++b;
+      }
+  }
+}
+
+namespace {
+
+inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl, const std::uint64_t* cr,
+                                                        const float* il, const float* ir, int w, int min_d, int nd,
+                                                        bool ad, std::uint8_t outside, std::uint8_t* out) {
   for (int x = 0; x < w; ++x) {
     std::uint8_t* c = out + std::size_t(x) * nd;
-    for (int k = 0; k < nd; ++k) {
-      const int xr = x - min_d - k;
-      if (xr < 0) {
-        c[k] = outside;
-        continue;
-      }
-      int v = __builtin_popcountll(cl[x] ^ cr[xr]);
-      if (ad) v += int(std::min(std::fabs(il[x] - ir[xr]), float(kAdTrunc))) >> kAdShift;
-      c[k] = std::uint8_t(v);
+    const int inside = std::clamp(x - min_d + 1, 0, nd);  // k < inside <=> x - min_d - k >= 0
+    const std::uint64_t l = cl[x];
+    const std::uint64_t* r = cr + (x - min_d);
+    for (int k = 0; k < inside; ++k) c[k] = std::uint8_t(__builtin_popcountll(l ^ r[-k]));
+    if (ad) {
+      const float li = il[x];
+      const float* ri = ir + (x - min_d);
+      for (int k = 0; k < inside; ++k)
+        c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[-k]), float(kAdTrunc))) >> kAdShift));
     }
+    for (int k = inside; k < nd; ++k) c[k] = outside;
   }
 }
 
-// One path step at one pixel: prev points at D+2 values (sentinels at both ends).
-ROBOMLX_SIMD_CLONES
-std::uint16_t path_step(const std::uint16_t* prev, std::uint16_t pmin, const std::uint8_t* c, std::uint16_t* cur,
-                        std::uint16_t* s, int nd, std::uint16_t p1, std::uint16_t p2) {
-  const std::uint16_t lim = std::uint16_t(pmin + p2);
-  std::uint16_t m = 0xFFFF;
+// The popcnt instruction needs its own target (AVX2 does not imply it); dispatched by hand.
+__attribute__((target("avx2,popcnt"))) void cost_row_hw(const std::uint64_t* cl, const std::uint64_t* cr,
+                                                        const float* il, const float* ir, int w, int min_d, int nd,
+                                                        bool ad, std::uint8_t outside, std::uint8_t* out) {
+  cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
+}
+void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
+              int nd, bool ad, std::uint8_t outside, std::uint8_t* out) {
+  static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
+  if (hw) return cost_row_hw(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
+  cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
+}
+
+// One path step at one pixel: prev points at D+2 values (sentinels at both ends). L is the
+// path-cost type: uint8 when cost_max + P2 + P1 <= 255 (no intermediate overflows: every L is
+// <= cost_max + P2 and v - pmin >= 0), which doubles the SIMD width; uint16 otherwise.
+template <typename L, bool kAssign = false>
+inline __attribute__((always_inline)) L path_step(const L* prev, L pmin, const std::uint8_t* c, L* cur,
+                                                  std::uint16_t* s, int nd, L p1, L p2) {
+  const L lim = L(pmin + p2);
+  L m = L(~L(0));
   for (int k = 0; k < nd; ++k) {
-    const std::uint16_t nb = std::uint16_t(std::min(prev[k], prev[k + 2]) + p1);
-    const std::uint16_t v = std::min(std::min(prev[k + 1], nb), lim);
-    const std::uint16_t l = std::uint16_t(c[k] + v - pmin);
+    const L nb = L(std::min(prev[k], prev[k + 2]) + p1);
+    const L v = std::min(std::min(prev[k + 1], nb), lim);
+    const L l = L(c[k] + L(v - pmin));
     cur[k + 1] = l;
-    s[k] = std::uint16_t(s[k] + l);
+    s[k] = kAssign ? std::uint16_t(l) : std::uint16_t(s[k] + l);
     m = std::min(m, l);
   }
   return m;
 }
 
-struct Volume {
-  int h, w, nd;
-  std::vector<std::uint8_t> cost;
-  std::vector<std::uint16_t> sum;
-  const std::uint8_t* c(int y, int x) const { return cost.data() + (std::size_t(y) * w + x) * nd; }
-  std::uint16_t* s(int y, int x) { return sum.data() + (std::size_t(y) * w + x) * nd; }
+// Sentinel outside the disparity range: sentinel + P1 must not wrap, and must be >= any
+// pmin + P2 so it never wins.
+template <typename L>
+L sentinel(L p1) {
+  return sizeof(L) == 1 ? L(255 - p1) : L(0x7FFF);
+}
+
+// Large scratch buffers, kept between calls (a video stream repeats the same size): fresh
+// allocations cost page faults worth ~a third of the run. Uninitialised on purpose.
+struct Workspace {
+  std::size_t pixels = 0, cells = 0;
+  std::unique_ptr<std::uint64_t[]> census;  // 2 * pixels
+  std::unique_ptr<std::uint8_t[]> cost;     // cells
+  std::unique_ptr<std::uint16_t[]> sum;     // cells
+  std::unique_ptr<float[]> raw;             // pixels
+  void reserve(std::size_t n, std::size_t c) {
+    if (n > pixels) {
+      census.reset(new std::uint64_t[2 * n]);
+      raw.reset(new float[n]);
+      pixels = n;
+    }
+    if (c > cells) {
+      cost.reset(new std::uint8_t[c]);
+      sum.reset(new std::uint16_t[c]);
+      cells = c;
+    }
+  }
 };
 
-void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
+std::mutex cache_mutex;
+std::unique_ptr<Workspace> cached_workspace;
+
+std::unique_ptr<Workspace> take_workspace() {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  return cached_workspace ? std::move(cached_workspace) : std::make_unique<Workspace>();
+}
+void return_workspace(std::unique_ptr<Workspace> ws) {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  if (!cached_workspace || cached_workspace->cells < ws->cells) cached_workspace = std::move(ws);
+}
+
+struct Volume {
+  int h, w, nd;
+  std::uint8_t* cost;
+  std::uint16_t* sum;
+  const std::uint8_t* c(int y, int x) const { return cost + (std::size_t(y) * w + x) * nd; }
+  std::uint16_t* s(int y, int x) { return sum + (std::size_t(y) * w + x) * nd; }
+};
+
+template <typename L>
+inline __attribute__((always_inline)) void horizontal_paths_body(Volume& v, int y, L p1, L p2) {
   const int nd = v.nd;
-  std::vector<std::uint16_t> a(nd + 2, kSentinel), b(nd + 2, kSentinel);
+  std::vector<L> a(nd + 2, sentinel(p1)), b(nd + 2, sentinel(p1));
   for (int dir : {1, -1}) {
     std::fill(a.begin() + 1, a.end() - 1, 0);
-    std::uint16_t pmin = 0;
+    L pmin = 0;
     for (int i = 0; i < v.w; ++i) {
       const int x = dir > 0 ? i : v.w - 1 - i;
-      pmin = path_step(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
+      // The first pass writes S, so S needs no clearing.
+      pmin = dir > 0 ? path_step<L, true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
+                     : path_step<L>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
       std::swap(a, b);
     }
   }
 }
+ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint8_t p1, std::uint8_t p2) {
+  horizontal_paths_body(v, y, p1, p2);
+}
+ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
+  horizontal_paths_body(v, y, p1, p2);
+}
+
+// One row of a vertical or diagonal path over columns [x0, x1): prev/cur rows are padded by one
+// zero "start" pixel on each side; pixel x reads its predecessor at padded index x - dx + 1.
+template <typename L>
+inline __attribute__((always_inline)) void path_row_chunk_body(const L* pr, const L* pm, L* cr, L* cm,
+                                                               const std::uint8_t* cost, std::uint16_t* sum, int x0,
+                                                               int x1, int dx, bool first, int nd, L p1, L p2) {
+  const std::size_t stride = nd + 2;
+  for (int x = x0; x < x1; ++x) {
+    const int xp = first ? 0 : x - dx + 1;
+    cm[x + 1] = path_step<L>(pr + xp * stride, pm[xp], cost + std::size_t(x) * nd, cr + (x + 1) * stride,
+                             sum + std::size_t(x) * nd, nd, p1, p2);
+  }
+}
+#define ROBOMLX_ROW_CHUNK(L)                                                                                  \
+  ROBOMLX_SIMD_CLONES void path_row_chunk(const L* pr, const L* pm, L* cr, L* cm, const std::uint8_t* cost,  \
+                                          std::uint16_t* sum, int x0, int x1, int dx, bool first, int nd, L p1, \
+                                          L p2) {                                                             \
+    path_row_chunk_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, dx, first, nd, p1, p2);                        \
+  }
+ROBOMLX_ROW_CHUNK(std::uint8_t)
+ROBOMLX_ROW_CHUNK(std::uint16_t)
+#undef ROBOMLX_ROW_CHUNK
+
+// The three top-down (or bottom-up) paths of the 8-path mode in one sweep over S: the sum is
+// read and written once per pixel instead of three times.
+template <typename L>
+inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L* const* pm, L* const* cr,
+                                                                L* const* cm, const std::uint8_t* cost,
+                                                                std::uint16_t* sum, int x0, int x1, bool first,
+                                                                int nd, L p1, L p2) {
+  const std::size_t stride = nd + 2;
+  for (int x = x0; x < x1; ++x) {
+    const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
+    const L* a = pr[0] + xa * stride;
+    const L* b = pr[1] + xb * stride;
+    const L* c = pr[2] + xc * stride;
+    const L ma = pm[0][xa], mb = pm[1][xb], mc = pm[2][xc];
+    const L la = L(ma + p2), lb = L(mb + p2), lc = L(mc + p2);
+    L* oa = cr[0] + (x + 1) * stride + 1;
+    L* ob = cr[1] + (x + 1) * stride + 1;
+    L* oc = cr[2] + (x + 1) * stride + 1;
+    const std::uint8_t* cc = cost + std::size_t(x) * nd;
+    std::uint16_t* s = sum + std::size_t(x) * nd;
+    L na = L(~L(0)), nb = L(~L(0)), nc = L(~L(0));
+    // The six rows and the sum never overlap (separate buffers).
+#pragma GCC ivdep
+    for (int k = 0; k < nd; ++k) {
+      const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
+      const L vb = std::min(std::min(b[k + 1], L(std::min(b[k], b[k + 2]) + p1)), lb);
+      const L vc = std::min(std::min(c[k + 1], L(std::min(c[k], c[k + 2]) + p1)), lc);
+      const L ra = L(cc[k] + L(va - ma));
+      const L rb = L(cc[k] + L(vb - mb));
+      const L rc = L(cc[k] + L(vc - mc));
+      oa[k] = ra;
+      ob[k] = rb;
+      oc[k] = rc;
+      s[k] = std::uint16_t(s[k] + ra + rb + rc);
+      na = std::min(na, ra);
+      nb = std::min(nb, rb);
+      nc = std::min(nc, rc);
+    }
+    cm[0][x + 1] = na;
+    cm[1][x + 1] = nb;
+    cm[2][x + 1] = nc;
+  }
+}
+#define ROBOMLX_ROW_CHUNK3(L)                                                                                 \
+  ROBOMLX_SIMD_CLONES void path_row_chunk3(L* const* pr, L* const* pm, L* const* cr, L* const* cm,           \
+                                           const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1,      \
+                                           bool first, int nd, L p1, L p2) {                                  \
+    path_row_chunk3_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, first, nd, p1, p2);                           \
+  }
+ROBOMLX_ROW_CHUNK3(std::uint8_t)
+ROBOMLX_ROW_CHUNK3(std::uint16_t)
+#undef ROBOMLX_ROW_CHUNK3
 
 // Vertical (and with 8 paths the two diagonal) paths sweeping rows in direction dy.
-void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_t p2) {
+template <typename L>
+void vertical_paths(Volume& v, int dy, int paths, L p1, L p2) {
   const int w = v.w, nd = v.nd, stride = nd + 2;
   const int dxs[3] = {0, 1, -1};
   const int np = paths == 8 ? 3 : 1;
   // buf[path][parity]: (W + 2) pixels of D + 2 values; pixels 0 and W + 1 are zero "starts".
-  std::vector<std::uint16_t> buf(std::size_t(np) * 2 * (w + 2) * stride);
-  std::vector<std::uint16_t> mins(std::size_t(np) * 2 * (w + 2), 0);
+  std::vector<L> buf(std::size_t(np) * 2 * (w + 2) * stride);
+  std::vector<L> mins(std::size_t(np) * 2 * (w + 2), 0);
   for (std::size_t i = 0; i < buf.size(); i += stride) {
-    buf[i] = kSentinel;
+    buf[i] = sentinel(p1);
     std::fill(buf.begin() + i + 1, buf.begin() + i + stride - 1, 0);
-    buf[i + stride - 1] = kSentinel;
+    buf[i + stride - 1] = sentinel(p1);
   }
   auto row = [&](int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; };
   auto rmin = [&](int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); };
@@ -137,18 +268,20 @@ void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_
     for (int i = 0; i < v.h; ++i) {
       const int y = dy > 0 ? i : v.h - 1 - i;
       const int cur = i & 1, prev = cur ^ 1;
-      for (int p = 0; p < np; ++p) {
+      if (np == 3) {
+        L* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
+        L* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
+        L* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
+        L* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
+        path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, i == 0, nd, p1, p2);
+      }
+      for (int p = 0; p < np && np != 3; ++p) {
         const int dx = dxs[p];
-        std::uint16_t* pr = row(p, prev);
-        std::uint16_t* cr = row(p, cur);
-        const std::uint16_t* pm = rmin(p, prev);
-        std::uint16_t* cm = rmin(p, cur);
-        for (int x = x0; x < x1; ++x) {
-          const int xp = x - dx + 1;  // padded index of the predecessor column
-          const bool first = i == 0;
-          const std::uint16_t* src = pr + std::size_t(first ? 0 : xp) * stride;
-          cm[x + 1] = path_step(src, first ? 0 : pm[xp], v.c(y, x), cr + std::size_t(x + 1) * stride, v.s(y, x), nd, p1, p2);
-        }
+        L* pr = row(p, prev);
+        L* cr = row(p, cur);
+        const L* pm = rmin(p, prev);
+        L* cm = rmin(p, cur);
+        path_row_chunk(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, dx, i == 0, nd, p1, p2);
       }
       sync.arrive_and_wait();
     }
@@ -158,30 +291,49 @@ void vertical_paths(Volume& v, int dy, int paths, std::uint16_t p1, std::uint16_
   for (auto& th : pool) th.join();
 }
 
-void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<int>& kright) {
+inline __attribute__((always_inline)) int min_range(const std::uint16_t* s, int k0, int k1) {
+  int m = 1 << 30;
+  for (int k = k0; k < k1; ++k) m = std::min(m, int(s[k]));
+  return m;
+}
+
+// First argmin as one vectorisable min over (S << 16 | k) keys.
+inline __attribute__((always_inline)) std::uint32_t min_key(const std::uint16_t* s, int nd) {
+  std::uint32_t m = 0xFFFFFFFFu;
+  for (int k = 0; k < nd; ++k) m = std::min(m, (std::uint32_t(s[k]) << 16) | std::uint32_t(k));
+  return m;
+}
+
+ROBOMLX_SIMD_CLONES
+void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
+                std::vector<std::uint16_t>& sright) {
   const int w = v.w, nd = v.nd;
   constexpr int kInf = 1 << 30;
   if (p.lr_max_diff >= 0) {
-    for (int xr = 0; xr < w; ++xr) {
-      int best = kInf, kb = 0;
-      for (int k = 0; k < nd; ++k) {
-        const int x = xr + p.min_d + k;
-        if (x >= w) break;
-        const int s = v.s(y, x)[k];
-        if (s < best) best = s, kb = k;
+    // kR(xr) = first argmin over k of S(y, xr + min_d + k, k): visiting x in order visits each
+    // xr's candidates in increasing k, so a strict < keeps the first minimum.
+    // Stored reversed (r = W - 1 - xr) so that one x updates a contiguous run: vectorisable.
+    std::fill(kright.begin(), kright.end(), 0);
+    std::fill(sright.begin(), sright.end(), 0xFFFF);
+    std::uint16_t* __restrict sr = sright.data();
+    std::uint16_t* __restrict kr = kright.data();
+    for (int x = 0; x < w; ++x) {
+      const std::uint16_t* __restrict s = v.s(y, x);
+      const int kmax = std::min(nd, x - p.min_d + 1);
+      const int base = w - 1 - x + p.min_d;
+      for (int k = 0; k < kmax; ++k) {
+        const bool better = s[k] < sr[base + k];
+        sr[base + k] = better ? s[k] : sr[base + k];
+        kr[base + k] = better ? std::uint16_t(k) : kr[base + k];
       }
-      kright[xr] = kb;
     }
   }
   for (int x = 0; x < w; ++x) {
     const std::uint16_t* s = v.s(y, x);
-    int k1 = 0;
-    for (int k = 1; k < nd; ++k)
-      if (s[k] < s[k1]) k1 = k;
-    int s2 = kInf;
-    for (int k = 0; k < nd; ++k)
-      if (std::abs(k - k1) > 1) s2 = std::min(s2, int(s[k]));
-    const float s1f = float(s[k1]), s2f = float(s2);
+    const std::uint32_t key = min_key(s, nd);
+    const int s1 = int(key >> 16), k1 = int(key & 0xFFFF);
+    const int s2 = std::min(min_range(s, 0, std::max(0, k1 - 1)), min_range(s, std::min(nd, k1 + 2), nd));
+    const float s1f = float(s1), s2f = float(s2);
     bool valid = true;
     if (p.uniqueness > 0) valid = s2 == kInf || s2f * (100.f - p.uniqueness) >= s1f * 100.f;
     float d = float(k1 + p.min_d);
@@ -192,7 +344,7 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
     }
     if (p.lr_max_diff >= 0) {
       const int xm = x - p.min_d - k1;
-      valid = valid && xm >= 0 && xm < w && std::abs(kright[std::max(0, std::min(xm, w - 1))] - k1) <= p.lr_max_diff;
+      valid = valid && xm >= 0 && xm < w && std::abs(int(kright[w - 1 - std::clamp(xm, 0, w - 1)]) - k1) <= p.lr_max_diff;
     }
     float c = s2 == kInf ? 1.f : (s2f - s1f) / std::max(s2f, 1.f);
     if (s2 == 0) c = 0.f;
@@ -201,7 +353,40 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
   }
 }
 
+// Median of 9 by the classic 19-exchange network (Paeth / Devillard), vectorised across x.
+ROBOMLX_SIMD_CLONES
+void median3_rows(const float* in, float* out, int h, int w, int y0, int y1) {
+  std::vector<float> pad(3 * std::size_t(w + 2));
+  for (int y = y0; y < y1; ++y) {
+    for (int dy = 0; dy < 3; ++dy) {
+      const float* src = in + std::size_t(std::clamp(y + dy - 1, 0, h - 1)) * w;
+      float* dst = pad.data() + dy * std::size_t(w + 2);
+      dst[0] = src[0];
+      std::copy(src, src + w, dst + 1);
+      dst[w + 1] = src[w - 1];
+    }
+    const float* r0 = pad.data();
+    const float* r1 = r0 + (w + 2);
+    const float* r2 = r1 + (w + 2);
+    float* o = out + std::size_t(y) * w;
+    for (int x = 0; x < w; ++x) {
+      float p0 = r0[x], p1 = r0[x + 1], p2 = r0[x + 2], p3 = r1[x], p4 = r1[x + 1], p5 = r1[x + 2], p6 = r2[x],
+            p7 = r2[x + 1], p8 = r2[x + 2];
+      auto sw = [](float& a, float& b) {
+        const float lo = std::min(a, b), hi = std::max(a, b);
+        a = lo;
+        b = hi;
+      };
+      sw(p1, p2); sw(p4, p5); sw(p7, p8); sw(p0, p1); sw(p3, p4); sw(p6, p7); sw(p1, p2); sw(p4, p5);
+      sw(p7, p8); sw(p0, p3); sw(p5, p8); sw(p4, p7); sw(p3, p6); sw(p1, p4); sw(p2, p5); sw(p4, p7);
+      sw(p4, p2); sw(p6, p4); sw(p4, p2);
+      o[x] = p4;
+    }
+  }
+}
+
 void median_rows(const float* in, float* out, int h, int w, int size, int y0, int y1) {
+  if (size == 3) return median3_rows(in, out, h, w, y0, y1);
   const int r = size / 2;
   std::vector<float> win(std::size_t(size) * size);
   for (int y = y0; y < y1; ++y) {
@@ -221,36 +406,45 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
                    float* confidence) {
   const int nd = p.num_d;
   const std::size_t n = std::size_t(h) * w;
-  std::vector<std::uint64_t> cl(n), cr(n);
+  auto ws = take_workspace();
+  ws->reserve(n, n * nd);
+  std::uint64_t* cl = ws->census.get();
+  std::uint64_t* cr = cl + n;
   parallel_for(h, [&](int y0, int y1) {
-    census_rows(left, h, w, p.census_w, p.census_h, cl.data(), y0, y1);
-    census_rows(right, h, w, p.census_w, p.census_h, cr.data(), y0, y1);
+    census_rows(left, h, w, p.census_w, p.census_h, cl, y0, y1);
+    census_rows(right, h, w, p.census_w, p.census_h, cr, y0, y1);
   });
-  Volume v{h, w, nd, std::vector<std::uint8_t>(n * nd), std::vector<std::uint16_t>(n * nd, 0)};
-  const auto p1 = std::uint16_t(p.p1), p2 = std::uint16_t(p.p2);
+  Volume v{h, w, nd, ws->cost.get(), ws->sum.get()};
   const auto outside = std::uint8_t(cost_max(p));
+  const bool narrow = cost_max(p) + p.p2 + p.p1 <= 255;
   const bool ad = p.cost == CostKind::ad_census;
   parallel_for(h, [&](int y0, int y1) {
     for (int y = y0; y < y1; ++y) {
       const std::size_t o = std::size_t(y) * w;
-      cost_row(cl.data() + o, cr.data() + o, left + o, right + o, w, p.min_d, nd, ad, outside,
-               v.cost.data() + o * nd);
-      horizontal_paths(v, y, p1, p2);
+      cost_row(cl + o, cr + o, left + o, right + o, w, p.min_d, nd, ad, outside, v.cost + o * nd);
+      if (narrow)
+        horizontal_paths(v, y, std::uint8_t(p.p1), std::uint8_t(p.p2));
+      else
+        horizontal_paths(v, y, std::uint16_t(p.p1), std::uint16_t(p.p2));
     }
   });
-  vertical_paths(v, 1, p.paths, p1, p2);
-  vertical_paths(v, -1, p.paths, p1, p2);
-  std::vector<float> raw(p.median > 1 ? n : 0);
-  float* d_out = p.median > 1 ? raw.data() : disparity;
+  for (int dy : {1, -1}) {
+    if (narrow)
+      vertical_paths(v, dy, p.paths, std::uint8_t(p.p1), std::uint8_t(p.p2));
+    else
+      vertical_paths(v, dy, p.paths, std::uint16_t(p.p1), std::uint16_t(p.p2));
+  }
+  float* d_out = p.median > 1 ? ws->raw.get() : disparity;
   parallel_for(h, [&](int y0, int y1) {
-    std::vector<int> kright(w, 0);
-    for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright);
+    std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
+    for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
   });
   if (p.median > 1) {
-    parallel_for(h, [&](int y0, int y1) { median_rows(raw.data(), disparity, h, w, p.median, y0, y1); });
+    parallel_for(h, [&](int y0, int y1) { median_rows(ws->raw.get(), disparity, h, w, p.median, y0, y1); });
     for (std::size_t i = 0; i < n; ++i)
       if (!(disparity[i] >= 0.f)) confidence[i] = 0.f;
   }
+  return_workspace(std::move(ws));
 }
 
 std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p) {

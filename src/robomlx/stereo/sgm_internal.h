@@ -61,6 +61,15 @@ mx::array speckle_filter(const mx::array& disparity, int window, float range);
 /// The whole core (cost .. median) on the portable path and on the threaded CPU twin.
 std::vector<mx::array> sgm_core_portable(const mx::array& left, const mx::array& right, const CoreParams& p);
 std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p);
+/// CUDA twin (fast::cuda_kernel); supports num_d <= kCudaMaxDisparities (K <= 8 per lane).
+constexpr int kCudaMaxDisparities = 256;
+bool cuda_supports(const CoreParams& p);
+std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& right, const CoreParams& p);
+/// Coarse-to-fine refinement (see sgm.cpp): census cost at c + [-radius, radius] around
+/// c = round(coarse) clipped to the range, summed over a (2 kRefineBox + 1)^2 box, WTA + parabola.
+constexpr int kRefineBox = 2;
+std::vector<mx::array> refine_cpu(const mx::array& left, const mx::array& right, const mx::array& coarse,
+                                  const CoreParams& p, int radius);
 /// Host body of the CPU twin (row-major float images, outputs preallocated H*W).
 void sgm_core_host(const float* left, const float* right, int h, int w, const CoreParams& p, float* disparity,
                    float* confidence);

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// `robomlx bench stereo`: SGM on 1280x720 (128 disparities) and 672x376 ZED VGA (64), from the
+// Middlebury cones pair scaled and tiled (synthetic texture when shared/ is missing), with
+// OpenCV StereoSGBM (MODE_SGBM_3WAY, block 5, same range) timed in the same run on the CPU.
+// Metrics: speedup_vs_opencv = OpenCV median / ours; Mpix*D/s = H*W*D / time.
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <mlx/ops.h>
+#include <mlx/random.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/core/bench.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/stereo/sgm.h"
+#include "robomlx/stereo/sgm_opencv_peer.h"
+
+namespace robomlx {
+
+namespace {
+std::string find_shared() {
+  if (const char* env = std::getenv("ROBOMLX_SHARED_DIR"); env && *env) return env;
+  for (const char* c : {"../shared", "../../shared", "/work/shared"})
+    if (std::filesystem::exists(std::string(c) + "/data/stereo/middlebury-v2")) return c;
+  return "";
+}
+
+std::pair<mx::array, mx::array> bench_pair(int h, int w) {
+  const std::string shared = find_shared();
+  if (!shared.empty()) return stereo::middlebury_bench_pair(shared, h, w);
+  // Random texture shifted by 20 px: same work, unrealistic scene.
+  auto wide = mx::floor(mx::multiply(mx::random::uniform({h, w + 20}, mx::float32, mx::random::key(1)), mx::array(256.f)));
+  return {mx::slice(wide, {0, 0}, {h, w}), mx::slice(wide, {0, 20}, {h, w + 20})};
+}
+
+void sgm_suite(BenchContext& ctx) {
+  struct Size {
+    int h, w, nd;
+    const char* label;
+  };
+  std::vector<Size> sizes = {{376, 672, 64, "672x376 D=64"}, {720, 1280, 128, "1280x720 D=128"}};
+  if (ctx.quick) sizes = {{188, 336, 32, "336x188 D=32"}};
+  const bool on_cpu = ctx.device().type == mx::Device::cpu;
+  for (const auto& s : sizes) {
+    auto [left, right] = bench_pair(s.h, s.w);
+    auto left8 = mx::astype(left, mx::uint8), right8 = mx::astype(right, mx::uint8);
+    mx::eval(left8, right8);
+    // Copy the time: results() grows (and may move) with every later case.
+    const double cv_ms = ctx.run_host("opencv SGBM_3WAY " + std::string(s.label),
+                            [&] { mx::eval(stereo::opencv_sgbm(left8, right8, s.nd)); }, "opencv")
+                             .median_ms;
+    auto case_ = [&](const std::string& name, stereo::SgmOptions o, Impl impl) {
+      o.num_disparities = s.nd;
+      ScopedImpl scope(impl);
+      auto& r = ctx.run(name + " " + s.label, [&] {
+        auto out = stereo::compute_disparity(left8, right8, o);
+        return std::vector<mx::array>{out.disparity, out.confidence};
+      }, to_string(impl));
+      r.metrics["speedup_vs_opencv"] = cv_ms / r.median_ms;
+      r.metrics["Mpix*D/s"] = double(s.h) * s.w * s.nd / (r.median_ms * 1e3);
+    };
+    stereo::SgmOptions def;
+    const Impl fast = on_cpu ? Impl::cpu : Impl::cuda;
+    case_("sgm census 8-path", def, fast);
+    stereo::SgmOptions four = def;
+    four.paths = 4;
+    case_("sgm census 4-path", four, fast);
+    four.cost = "ad_census";
+    case_("sgm ad_census 4-path", four, fast);
+    stereo::SgmOptions pyr = def;
+    pyr.pyramid_factor = 2;
+    pyr.refinement_radius = 2;
+    case_("sgm pyramid2+refine2", pyr, fast);
+    // The portable path builds ~(2W + 6H) steps of small ops: on one CPU thread it is the
+    // parity reference, not a contender; time it at VGA only there.
+    if (!on_cpu || s.w <= 672) case_("sgm census 8-path", def, Impl::portable);
+  }
+}
+}  // namespace
+
+ROBOMLX_BENCH_SUITE(stereo, "SGM stereo matcher (CPU twin / portable / CUDA) vs OpenCV StereoSGBM", sgm_suite);
+
+}  // namespace robomlx
