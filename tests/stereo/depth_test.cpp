@@ -11,6 +11,7 @@
 #include <mlx/mlx.h>
 
 #include "robomlx/core/error.h"
+#include "robomlx/core/io/ply.h"
 #include "robomlx/stereo/depth_io.h"
 #include "robomlx/stereo/point_cloud.h"
 #include "support.h"
@@ -162,6 +163,10 @@ TEST(StereoPointCloud, ClipsColoursAndWritesPly) {
   float z0 = 0;
   std::memcpy(&z0, all.data() + end + 11 + 8, 4);
   EXPECT_FLOAT_EQ(z0, 1000.0f);
+  // Read back with the core PLY reader.
+  const PlyData ply = read_ply(path);
+  EXPECT_CLOSE(exactly_equal(ply.positions(), mx::array(cloud.xyz.data(), {2, 3}, mx::float32)));
+  EXPECT_CLOSE(exactly_equal(*ply.colors(), mx::array(cloud.rgb.data(), {2, 3}, mx::uint8)));
 }
 
 TEST(StereoColorize, InvalidIsBlackAndRangeIsOrdered) {

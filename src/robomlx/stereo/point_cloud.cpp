@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/stereo/point_cloud.h"
 
-#include <bit>
 #include <cmath>
 #include <limits>
 
 #include <mlx/mlx.h>
 
 #include "robomlx/core/check.h"
-#include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/ply.h"
 
 namespace robomlx::stereo {
 
@@ -65,22 +64,11 @@ PointCloud make_point_cloud(const mx::array& disparity, const mx::array& left_im
 }
 
 void write_ply(const std::string& path, const PointCloud& cloud) {
-  AtomicFile file(path);
-  file.write("ply\nformat binary_little_endian 1.0\ncomment robomlx stereo, units: mm\nelement vertex " +
-             std::to_string(cloud.size()) +
-             "\nproperty float x\nproperty float y\nproperty float z\n"
-             "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n");
-  std::vector<std::uint8_t> buf;
-  buf.reserve(cloud.size() * 15);
-  for (std::size_t i = 0; i < cloud.size(); ++i) {
-    for (int k = 0; k < 3; ++k) {
-      const std::uint32_t bits = std::bit_cast<std::uint32_t>(cloud.xyz[3 * i + k]);
-      for (int b = 0; b < 4; ++b) buf.push_back(std::uint8_t(bits >> (8 * b)));
-    }
-    buf.insert(buf.end(), cloud.rgb.begin() + 3 * i, cloud.rgb.begin() + 3 * i + 3);
-  }
-  file.write(buf.data(), buf.size());
-  file.commit();
+  const int n = int(cloud.size());
+  PlyPoints points;
+  points.positions = mx::array(cloud.xyz.begin(), {n, 3}, mx::float32);
+  points.colors = mx::array(cloud.rgb.begin(), {n, 3}, mx::uint8);
+  write_ply_points(path, points);
 }
 
 }  // namespace robomlx::stereo

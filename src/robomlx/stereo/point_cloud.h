@@ -33,7 +33,8 @@ PointCloud make_point_cloud(const mx::array& disparity, const mx::array& left_im
                             const RectifiedGeometry& geometry, double min_depth_mm = 0,
                             double max_depth_mm = 1e12);
 
-/// Binary little-endian PLY (x y z float, red green blue uchar), written atomically.
+/// Binary little-endian PLY (x y z float in mm, red green blue uchar), written atomically
+/// through core/io/ply.h.
 void write_ply(const std::string& path, const PointCloud& cloud);
 
 }  // namespace robomlx::stereo
