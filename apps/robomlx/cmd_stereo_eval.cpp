@@ -131,6 +131,8 @@ void run_eval(const GlobalOptions& global, const EvalArgs& a) {
 void add_stereo_eval(CLI::App* stereo, GlobalOptions& global) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = stereo->add_subcommand("eval", "Middlebury-style accuracy (bad-1.0/2.0, density, time) of scene folders");
+  cmd->footer("Each scene searches its own range [0, max) from info.txt unless --min-disparity, --max-disparity or "
+              "--set sgm.*_disparit* is given. Both rules for invalid pixels are printed.");
   cmd->add_option("scenes", args->scenes, "Scene folders (imL.png, imR.png, groundtruth.png, info.txt, nonocc.png, all.png)")
       ->required()
       ->check(CLI::ExistingDirectory);

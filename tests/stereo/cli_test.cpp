@@ -51,13 +51,14 @@ class StereoCli : public ::testing::Test {
 
 TEST_F(StereoCli, DepthWritesOutputs) {
   EXPECT_EQ(run(args_ + " --focal 935 --baseline-mm 160 --out " + dir_ + "/out --disparity-out " + dir_ + "/d.png"), 0);
-  for (const char* f : {"disparity.png", "disparity.pfm", "disparity_color.png", "left.png", "depth_mm.png", "cloud.ply"})
+  for (const char* f : {"disparity.png", "disparity.pfm", "disparity_color.png", "left.png", "confidence.png", "depth_mm.png",
+                       "cloud.ply"})
     EXPECT_TRUE(fs::exists(dir_ + "/out/" + f)) << f;
   const Image kitti = read_png(dir_ + "/d.png");
   EXPECT_EQ(kitti.dtype, mx::uint16);
   EXPECT_EQ(kitti.width, 160);
   // Only the staged files, no leftovers.
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ + "/out"), fs::directory_iterator()), 6);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ + "/out"), fs::directory_iterator()), 7);
 }
 
 TEST_F(StereoCli, CalibratedSideBySide) {

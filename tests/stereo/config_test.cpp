@@ -25,7 +25,7 @@ TEST(StereoConfig, DefaultsRoundTrip) {
   c.depth.baseline_mm = 120;
   c.output.write_ply = false;
   c.camera.index = 2;
-  const std::string path = test::temp_dir() + "/cfg.json";
+  const std::string path = test::temp_dir() + "/zed/settings/cfg.json";  // parent created
   save_config(path, c);
   const StereoConfig back = load_config(path);
   EXPECT_EQ(config_to_json(back), config_to_json(c));

@@ -2,6 +2,7 @@
 #include "robomlx/stereo/config.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <algorithm>
 #include <functional>
@@ -187,6 +188,9 @@ void apply_config_override(StereoConfig& config, const std::string& assignment) 
 
 void save_config(const std::string& path, const StereoConfig& config) {
   config.validate();
+  // The default location (~/zed/settings/) may not exist yet on a fresh machine.
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
   write_file_atomically(path, config_to_json(config).dump(2) + "\n");
 }
 

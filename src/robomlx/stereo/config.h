@@ -69,7 +69,7 @@ StereoConfig config_from_json(const nlohmann::json& json, const std::string& nam
 /// words are taken as strings), with the same checks as a file; std::invalid_argument names the key.
 void apply_config_override(StereoConfig& config, const std::string& assignment);
 
-/// Validates, then writes pretty JSON atomically.
+/// Validates, then writes pretty JSON atomically (creating the parent folder).
 void save_config(const std::string& path, const StereoConfig& config);
 
 }  // namespace robomlx::stereo

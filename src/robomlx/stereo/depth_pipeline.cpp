@@ -107,6 +107,8 @@ std::vector<std::string> write_pair_outputs(const std::string& dir, const PairRe
     write_pfm(out("disparity", ".pfm"), result.disparity);
     write_png(out("disparity_color", ".png"), Image::from_array(colorize_disparity(result.disparity, lo, hi)));
     write_png(out("left", ".png"), Image::from_array(result.left));
+    const mx::array conf8 = mx::astype(mx::round(mx::clip(result.confidence, mx::array(0.0f), mx::array(1.0f)) * 255.0f), mx::uint8);
+    write_png(out("confidence", ".png"), Image::from_array(conf8));
     if (setup.geometry && result.depth) {
       if (config.output.write_depth) {
         const double to_mm = config.depth.unit == DepthUnit::metre ? 1000.0 : 1.0;

@@ -41,7 +41,8 @@ PairResult process_pair(const PipelineSetup& setup, const StereoConfig& config, 
                         const mx::array& right);
 
 /// Writes into `dir` (created if needed): disparity.png (KITTI 16-bit), disparity.pfm,
-/// disparity_color.png, left.png (the rectified left image) and, with a geometry,
+/// disparity_color.png, left.png (the rectified left image), confidence.png (matcher
+/// confidence * 255, 8-bit) and, with a geometry,
 /// depth_mm.png (PNG16 mm) and cloud.ply (unless disabled in config.output). `suffix` is inserted
 /// before each extension (video frames: "_00012"). Files are staged in a temporary folder and
 /// moved in only when all were written. Returns the list of written paths.
