@@ -2,6 +2,7 @@
 #include "robomlx/stereo/calibration.h"
 
 #include <clocale>
+#include <locale>
 
 #include "robomlx/core/error.h"
 #include "support.h"
@@ -91,6 +92,26 @@ TEST(StereoCalibration, IgnoresTheProcessLocale) {
   const StereoCalibration c = parse_zed_calibration(kMixedCase, "fhd1200");
   std::setlocale(LC_NUMERIC, saved.c_str());
   EXPECT_DOUBLE_EQ(c.left.fx, 735.5);
+}
+
+// A C++ global locale whose decimal point is ',' (always available, unlike OS locales):
+// parsing must not go through locale-aware streams either.
+struct CommaDecimal : std::numpunct<char> {
+  char do_decimal_point() const override { return ','; }
+};
+
+TEST(StereoCalibration, IgnoresTheGlobalCxxLocale) {
+  const std::locale saved = std::locale::global(std::locale(std::locale::classic(), new CommaDecimal));
+  StereoCalibration c;
+  try {
+    c = parse_zed_calibration(kMixedCase, "fhd1200");
+  } catch (...) {
+    std::locale::global(saved);
+    throw;
+  }
+  std::locale::global(saved);
+  EXPECT_DOUBLE_EQ(c.left.fx, 735.5);
+  EXPECT_DOUBLE_EQ(c.left.distortion[2], 1e-4);
 }
 
 TEST(StereoCalibration, UnknownResolutionListsAvailable) {
