@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/stereo/calibration.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "robomlx/core/error.h"
+
+namespace robomlx::stereo {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  const char* ws = " \t\r\n\f\v";
+  auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+struct Entry {
+  std::string value;
+  int line = 0;
+  std::string key;  // as spelled in the file, for messages
+};
+
+// section (lower case) -> key (lower case) -> entry. Case-insensitive like upstream's SimpleIni.
+using Ini = std::map<std::string, std::map<std::string, Entry>>;
+
+Ini parse_ini(std::string_view text, const std::string& name) {
+  Ini ini;
+  std::string section;
+  bool in_section = false;
+  int line_no = 0;
+  std::size_t pos = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // UTF-8 byte-order mark
+  while (pos <= text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    if (line.empty() || line[0] == ';' || line[0] == '#') continue;
+    const std::string where = "line " + std::to_string(line_no) + ": ";
+    if (line.front() == '[') {
+      if (line.back() != ']' || line.size() < 3)
+        throw FormatError(name, where + "malformed section header '" + std::string(line) + "'");
+      section = lower(trim(line.substr(1, line.size() - 2)));
+      if (section.empty()) throw FormatError(name, where + "empty section name");
+      ini[section];  // an empty section still exists
+      in_section = true;
+      continue;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos)
+      throw FormatError(name, where + "expected 'key = value', got '" + std::string(line.substr(0, 60)) + "'");
+    std::string_view key = trim(line.substr(0, eq));
+    if (key.empty()) throw FormatError(name, where + "empty key before '='");
+    if (!in_section) throw FormatError(name, where + "key '" + std::string(key) + "' outside any [section]");
+    auto& keys = ini[section];
+    const std::string k = lower(key);
+    if (keys.count(k))
+      throw FormatError(name, where + "duplicate key '" + std::string(key) + "' in [" + upper(section) +
+                                  "] (first on line " + std::to_string(keys[k].line) + ")");
+    keys[k] = Entry{std::string(trim(line.substr(eq + 1))), line_no, std::string(key)};
+  }
+  return ini;
+}
+
+double number(const Ini& ini, const std::string& section, const std::string& key, const std::string& name) {
+  auto s = ini.find(section);
+  if (s == ini.end()) throw FormatError(name, "missing section [" + upper(section) + "]");
+  auto k = s->second.find(key);
+  if (k == s->second.end())
+    throw FormatError(name, "missing key '" + key + "' in section [" + upper(section) + "]");
+  const Entry& e = k->second;
+  std::string_view v = e.value;
+  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
+  double out = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || ptr != v.data() + v.size() || v.empty() || !std::isfinite(out))
+    throw FormatError(name, "line " + std::to_string(e.line) + ": key '" + e.key + "' in [" + upper(section) +
+                                "] must be a finite number (with '.' as decimal point), got '" + e.value + "'");
+  return out;
+}
+
+CameraIntrinsics eye(const Ini& ini, const std::string& section, const std::string& name) {
+  CameraIntrinsics c;
+  c.fx = number(ini, section, "fx", name);
+  c.fy = number(ini, section, "fy", name);
+  c.cx = number(ini, section, "cx", name);
+  c.cy = number(ini, section, "cy", name);
+  const char* dist[5] = {"k1", "k2", "p1", "p2", "k3"};
+  for (int i = 0; i < 5; ++i) c.distortion[i] = number(ini, section, dist[i], name);
+  if (c.fx <= 0 || c.fy <= 0)
+    throw FormatError(name, "[" + upper(section) + "] focal lengths fx, fy must be > 0, got " + std::to_string(c.fx) +
+                                ", " + std::to_string(c.fy));
+  return c;
+}
+
+std::vector<std::string> resolutions(const Ini& ini) {
+  std::vector<std::string> tags;
+  for (const auto& [section, keys] : ini) {
+    const std::string prefix = "left_cam_";
+    if (section.rfind(prefix, 0) == 0 && ini.count("right_cam_" + section.substr(prefix.size())))
+      tags.push_back(upper(section.substr(prefix.size())));
+  }
+  return tags;
+}
+
+}  // namespace
+
+StereoCalibration parse_zed_calibration(std::string_view text, std::string_view resolution, const std::string& name) {
+  const Ini ini = parse_ini(text, name);
+  const std::string r = lower(trim(resolution));
+  if (!ini.count("left_cam_" + r) || !ini.count("right_cam_" + r)) {
+    std::string tags;
+    for (const auto& t : resolutions(ini)) tags += (tags.empty() ? "" : ", ") + t;
+    throw std::invalid_argument("[stereo.calibration] resolution '" + std::string(resolution) + "' is not in " + name +
+                                "; available: " + (tags.empty() ? "none" : tags));
+  }
+  StereoCalibration calib;
+  calib.resolution = upper(r);
+  calib.left = eye(ini, "left_cam_" + r, name);
+  calib.right = eye(ini, "right_cam_" + r, name);
+  calib.translation_mm = {number(ini, "stereo", "baseline", name), number(ini, "stereo", "ty_" + r, name),
+                          number(ini, "stereo", "tz_" + r, name)};
+  calib.rotation = {number(ini, "stereo", "rx_" + r, name), number(ini, "stereo", "cv_" + r, name),
+                    number(ini, "stereo", "rz_" + r, name)};
+  if (calib.translation_mm[0] == 0)
+    throw FormatError(name, "[STEREO] Baseline must be non-zero (millimetres)");
+  return calib;
+}
+
+StereoCalibration load_zed_calibration(const std::string& path, std::string_view resolution) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FormatError(path, "cannot open calibration file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_zed_calibration(ss.str(), resolution, path);
+}
+
+std::vector<std::string> zed_calibration_resolutions(std::string_view text, const std::string& name) {
+  return resolutions(parse_ini(text, name));
+}
+
+std::optional<std::pair<int, int>> zed_resolution_size(std::string_view resolution) {
+  static const std::map<std::string, std::pair<int, int>> sizes = {
+      {"2k", {2208, 1242}},    {"fhd", {1920, 1080}},     {"hd", {1280, 720}},   {"vga", {672, 376}},
+      {"fhd1200", {1920, 1200}}, {"hd1200", {1920, 1200}}, {"hd1080", {1920, 1080}}, {"svga", {960, 600}}};
+  auto it = sizes.find(lower(trim(resolution)));
+  if (it == sizes.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string zed_resolution_for_size(int width, int height) {
+  for (const char* tag : {"2K", "FHD", "HD", "VGA", "FHD1200", "SVGA"}) {
+    auto size = zed_resolution_size(tag);
+    if (size->first == width && size->second == height) return tag;
+  }
+  throw std::invalid_argument("[stereo.calibration] single-eye image size " + std::to_string(width) + "x" +
+                              std::to_string(height) +
+                              " is not a known ZED resolution (2208x1242, 1920x1080, 1280x720, 672x376, "
+                              "1920x1200, 960x600); pass --resolution explicitly");
+}
+
+}  // namespace robomlx::stereo

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/stereo/config.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "robomlx/core/error.h"
+#include "support.h"
+
+namespace robomlx::stereo {
+namespace {
+
+TEST(StereoConfig, DefaultsRoundTrip) {
+  StereoConfig c;
+  c.sgm.num_disparities = 64;
+  c.sgm.p2 = 96.5f;
+  c.sgm.cost = "ad_census";
+  c.sgm.subpixel = false;
+  c.rectify.calibration = "/x/SN1.conf";
+  c.rectify.resolution = "HD";
+  c.depth.unit = DepthUnit::metre;
+  c.depth.focal_px = 700;
+  c.depth.baseline_mm = 120;
+  c.output.write_ply = false;
+  c.camera.index = 2;
+  const std::string path = test::temp_dir() + "/zed/settings/cfg.json";  // parent created
+  save_config(path, c);
+  const StereoConfig back = load_config(path);
+  EXPECT_EQ(config_to_json(back), config_to_json(c));
+  EXPECT_EQ(back.sgm.num_disparities, 64);
+  EXPECT_FLOAT_EQ(back.sgm.p2, 96.5f);
+  EXPECT_EQ(back.sgm.cost, "ad_census");
+  EXPECT_EQ(back.depth.unit, DepthUnit::metre);
+  EXPECT_EQ(back.camera.index, 2);
+  // Every SgmOptions field is written (a complete, editable file).
+  const auto j = config_to_json(StereoConfig{});
+  EXPECT_EQ(j.at("sgm").size(), 16u);
+  EXPECT_EQ(j.at("sgm").at("census_width"), 9);
+}
+
+TEST(StereoConfig, PartialFileKeepsDefaults) {
+  const StereoConfig c = parse_config(R"({"sgm": {"num_disparities": 96}, "depth": {"unit": "m"}})");
+  EXPECT_EQ(c.sgm.num_disparities, 96);
+  EXPECT_EQ(c.sgm.paths, SgmOptions{}.paths);
+  EXPECT_EQ(c.depth.unit, DepthUnit::metre);
+  EXPECT_EQ(c.depth.min_depth_mm, 300);
+}
+
+TEST(StereoConfig, ErrorsNameTheKey) {
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": {"num_disparity": 96}})", "c.json"), FormatError,
+                   "c.json: unknown key 'sgm.num_disparity'");
+  EXPECT_THROW_MSG(parse_config(R"({"sgmx": {}})", "c.json"), FormatError, "unknown key 'sgmx'");
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": {"paths": 4.5}})", "c.json"), FormatError, "'sgm.paths' must be an integer");
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": {"subpixel": 1}})", "c.json"), FormatError, "'sgm.subpixel' must be true or false");
+  EXPECT_THROW_MSG(parse_config(R"({"depth": {"unit": "cm"}})", "c.json"), FormatError, "'depth.unit' must be");
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": {"num_disparities": -3}})", "c.json"), FormatError, "num_disparities");
+  EXPECT_THROW_MSG(parse_config(R"({"depth": {"min_depth_mm": 500, "max_depth_mm": 100}})", "c.json"), FormatError,
+                   "depth.max_depth_mm must be in [500");
+  EXPECT_THROW_MSG(parse_config(R"({"depth": {"focal_px": 500}})", "c.json"), FormatError, "given together");
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": 3})", "c.json"), FormatError, "'sgm' must be an object");
+  EXPECT_THROW_MSG(parse_config("{\"sgm\": {", "c.json"), FormatError, "invalid JSON");
+  EXPECT_THROW_MSG(parse_config("[]", "c.json"), FormatError, "JSON object");
+  EXPECT_THROW_MSG(load_config("/nonexistent/c.json"), FormatError, "cannot open");
+}
+
+TEST(StereoConfig, DefaultPathUsesHome) {
+  const char* home = std::getenv("HOME");
+  if (home == nullptr) GTEST_SKIP() << "HOME is not set";
+  EXPECT_EQ(default_config_path(), std::string(home) + "/zed/settings/mlx_live_stereo.json");
+}
+
+}  // namespace
+}  // namespace robomlx::stereo
