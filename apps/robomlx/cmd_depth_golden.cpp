@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// `robomlx depth golden <folder>`: runs every librealsense golden case under <folder>
+// (shared/golden/realsense), one PASS/FAIL line each and "N passed, M failed"; exit 1 on any failure.
+#include <cstdlib>
+#include <iostream>
+
+#include "command.h"
+#include "robomlx/depth/golden.h"
+
+namespace robomlx::cli {
+
+namespace {
+
+void add_depth_golden(CLI::App& app, GlobalOptions& global) {
+  auto folder = std::make_shared<std::string>();
+  auto* depth = ensure_subcommand(app, "depth", "Intel RealSense processing blocks");
+  auto* cmd = depth->add_subcommand("golden", "Check the blocks against librealsense golden vectors");
+  cmd->add_option("folder", *folder, "Folder of case sub-folders (shared/golden/realsense)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->callback([&global, folder] {
+    apply_device(global);
+    const auto results = run_golden_cases(*folder, depth::run_depth_golden_case, std::cout);
+    for (const auto& r : results) {
+      if (!r.passed) {
+        std::cout.flush();
+        std::exit(1);  // the per-case lines already say what failed
+      }
+    }
+  });
+}
+
+}  // namespace
+
+ROBOMLX_COMMAND(depth_golden, add_depth_golden);
+
+}  // namespace robomlx::cli

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// Align (librealsense rs2::align, src/proc/align.cpp and the x86 default src/proc/sse/sse-align.cpp).
+//
+// Not a ProcessingBlock: it consumes two frames. AlignTo::color re-projects Z16 depth into the other
+// camera (output Z16 [Ho, Wo] with the other stream's intrinsics; nearest depth wins where several
+// depth pixels land on one target pixel). AlignTo::depth re-samples the other image (RGB8/BGR8/
+// RGBA8/BGRA8/Y8, [Ho, Wo(, C)] uint8) into the depth geometry (output [H, W(, C)], zero where
+// depth is 0 or the pixel maps outside the image); no occlusion test, like librealsense.
+//
+// Two modes (both whole-image MLX ops: a scatter-min z-buffer for depth->other, a gather for
+// other->depth):
+//   AlignMode::sse (default) is librealsense's x86 default path (sse-align.cpp), which the golden
+//     vectors come from: corners rounded with rint(p + 0.5); depth->other splats the box between the
+//     two corners (clipped per pixel) when the depth stream has fewer pixels per degree than the
+//     target (or 640x480->640x360, 640x240->320x180), else only the top-left corner's pixel;
+//     other->depth copies ONE pixel: the top-left corner's, or the bottom-right one's when the other
+//     image is smaller than depth in both dimensions; only modified Brown-Conrady target distortion
+//     is modelled (inverse Brown-Conrady maps to it for other->depth; other models: undistorted).
+//   AlignMode::scalar is the portable reference of align.cpp: corners truncated with (int)(p + 0.5),
+//     any box reaching outside the target skips the pixel, full projection model; other->depth takes
+//     the box's last (bottom-right) pixel.
+// Depth->other boxes are bounded by K x K target pixels, K = ceil(1.25 * max(fx_o/fx_d, fy_o/fy_d))
+// + 2 (a depth pixel's footprint at constant depth plus the two roundings); larger boxes, which only
+// unusual extrinsics produce, are cut at K.
+#pragma once
+
+#include "robomlx/depth/frame.h"
+
+namespace robomlx::depth {
+
+enum class AlignTo { color, depth };
+enum class AlignMode { sse, scalar };
+
+class Align {
+ public:
+  explicit Align(AlignTo to, AlignMode mode = AlignMode::sse) : to_(to), mode_(mode) {}
+  /// depth: Z16 frame; other: the colour (or other) frame with its intrinsics; depth_to_other:
+  /// extrinsics from the depth to the other stream.
+  Frame process(const Frame& depth, const Frame& other, const Extrinsics& depth_to_other) const;
+  AlignTo target() const { return to_; }
+
+ private:
+  AlignTo to_;
+  AlignMode mode_;
+};
+
+}  // namespace robomlx::depth

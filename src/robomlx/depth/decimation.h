@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// Decimation filter (librealsense rs2::decimation_filter, src/proc/decimation-filter.cpp).
+//
+// Input Z16 [H, W] uint16. Output Z16 [hp, wp] uint16 where hr = H / s, wr = W / s (remainders
+// dropped) and hp, wp are hr, wr rounded up to multiples of 4 (zero padding). Each s x s block gives
+// the LOWER median of its non-zero samples for s = 2, 3 (rank (n-1)/2 ascending) and the integer mean
+// floor(sum / n) of the non-zero samples for s = 1 and s >= 4; 0 when all samples are 0.
+// Output intrinsics: padded size, fx/s, fy/s, ppx/s, ppy/s (float division, no half-pixel shift).
+#pragma once
+
+#include "robomlx/depth/frame.h"
+
+namespace robomlx::depth {
+
+struct DecimationOptions {
+  int magnitude = 2;  // "filter_magnitude", 1..8
+  void validate() const;
+};
+
+/// Decimates a Z16 frame (see file comment). Lazy; bit-exact with librealsense.
+Frame decimate(const Frame& in, const DecimationOptions& options);
+
+/// The raw image path: [H, W] uint16 -> [hp, wp] uint16.
+mx::array decimate_z16(const mx::array& depth, int magnitude);
+
+}  // namespace robomlx::depth

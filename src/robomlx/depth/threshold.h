@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// Threshold filter (librealsense rs2::threshold_filter, src/proc/threshold.cpp).
+//
+// Input/output Z16 [H, W] uint16: a pixel is kept when min <= float(depth_units) * z <= max
+// (float32 math, both ends inclusive), else set to 0. Options (metres, 0..16): "min_distance"
+// (default 0.1) and "max_distance" (default 4). Coupling as librealsense: setting min above the
+// current max first sets max to 16; setting max below the current min first sets min to 0.
+#pragma once
+
+#include "robomlx/depth/frame.h"
+
+namespace robomlx::depth {
+
+struct ThresholdOptions {
+  float min_distance = 0.1f;  // metres
+  float max_distance = 4.0f;  // metres
+  void validate() const;
+};
+
+Frame threshold(const Frame& in, const ThresholdOptions& options);
+
+}  // namespace robomlx::depth
