@@ -70,7 +70,7 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
                special;
     }
     const auto br = use_br ? corner(depth, oi, e, 0.5f, mode_) : tl;
-    const int k = use_br ? int(std::ceil(1.25f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 2 : 1;
+    const int k = use_br ? int(std::ceil(1.1f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 1 : 1;
     const auto x0 = channel(tl, 0), y0 = channel(tl, 1), x1 = channel(br, 0), y1 = channel(br, 1);
     auto keep = valid;
     if (mode_ == AlignMode::scalar) {

@@ -19,9 +19,10 @@
 //   AlignMode::scalar is the portable reference of align.cpp: corners truncated with (int)(p + 0.5),
 //     any box reaching outside the target skips the pixel, full projection model; other->depth takes
 //     the box's last (bottom-right) pixel.
-// Depth->other boxes are bounded by K x K target pixels, K = ceil(1.25 * max(fx_o/fx_d, fy_o/fy_d))
-// + 2 (a depth pixel's footprint at constant depth plus the two roundings); larger boxes, which only
-// unusual extrinsics produce, are cut at K.
+// Depth->other boxes are bounded by K x K target pixels, K = ceil(1.1 * max(fx_o/fx_d, fy_o/fy_d)) + 1:
+// a depth pixel's footprint at constant depth spans about the focal ratio in target pixels (10 %
+// margin for perspective and rotation), and rounding both corners adds at most one pixel. Larger
+// boxes, which only extreme extrinsics produce, are cut at K.
 #pragma once
 
 #include "robomlx/depth/frame.h"

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/decimation.h"
 
+#include <utility>
+#include <vector>
+
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
@@ -14,6 +17,20 @@ constexpr const char* kTag = "depth.decimation";
 
 void DecimationOptions::validate() const { check_range(kTag, "filter_magnitude", magnitude, 1, 8); }
 
+namespace {
+
+// Sorting networks (verified with the 0-1 principle over all 2^n binary inputs): 5 comparators
+// for 4 inputs, 25 for 9.
+const std::vector<std::pair<int, int>>& network(int n) {
+  static const std::vector<std::pair<int, int>> four = {{0, 1}, {2, 3}, {0, 2}, {1, 3}, {1, 2}};
+  static const std::vector<std::pair<int, int>> nine = {
+      {0, 3}, {1, 7}, {2, 5}, {4, 8}, {0, 7}, {2, 4}, {3, 8}, {5, 6}, {0, 2}, {1, 3}, {4, 5}, {7, 8}, {1, 4},
+      {3, 6}, {5, 7}, {0, 1}, {2, 4}, {3, 5}, {6, 8}, {2, 3}, {4, 5}, {6, 7}, {1, 2}, {3, 4}, {5, 6}};
+  return n == 4 ? four : nine;
+}
+
+}  // namespace
+
 mx::array decimate_z16(const mx::array& depth, int s) {
   check_ndim(kTag, "depth", depth, 2);
   check_dtype(kTag, "depth", depth, {mx::uint16});
@@ -22,24 +39,39 @@ mx::array decimate_z16(const mx::array& depth, int s) {
     fail_argument(kTag, "input " + shape_string(depth.shape()) + " is smaller than the scale " + std::to_string(s));
   }
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
-  // [hr, s, wr, s] -> [hr, wr, s*s]: one row per output pixel holding its block's samples.
-  auto blocks = mx::slice(depth, {0, 0}, {hr * s, wr * s});
-  blocks = mx::reshape(mx::transpose(mx::reshape(blocks, {hr, s, wr, s}), {0, 2, 1, 3}), {hr, wr, s * s});
-  const auto valid = mx::not_equal(blocks, mx::array(0, mx::uint16));
-  const auto n = mx::sum(mx::astype(valid, mx::int32), -1, true);
   mx::array out{0};
   if (s == 2 || s == 3) {
-    // Zeros sort last as 65536; the lower median of the n non-zero values sits at rank (n-1)/2.
-    auto keyed = mx::where(valid, mx::astype(blocks, mx::int32), mx::array(65536, mx::int32));
-    auto sorted = mx::sort(keyed, -1);
-    auto rank = mx::maximum(mx::floor_divide(n - 1, mx::array(2, mx::int32)), mx::array(0, mx::int32));
-    out = mx::take_along_axis(sorted, rank, -1);
+    // One strided [hr, wr] plane per sample of the s x s block. v - 1 in uint16 maps 0 (invalid) to
+    // 65535, above every valid value, so a sorting network over whole planes leaves the n non-zero
+    // samples in front; the lower median is plane (n - 1) / 2.
+    const auto one = mx::array(1, mx::uint16);
+    std::vector<mx::array> planes;
+    auto n = mx::zeros({hr, wr}, mx::uint8);
+    for (int dy = 0; dy < s; ++dy) {
+      for (int dx = 0; dx < s; ++dx) {
+        auto p = mx::slice(depth, {dy, dx}, {dy + (hr - 1) * s + 1, dx + (wr - 1) * s + 1}, {s, s});
+        n = n + mx::astype(mx::not_equal(p, mx::array(0, mx::uint16)), mx::uint8);
+        planes.push_back(p - one);
+      }
+    }
+    for (auto [i, j] : network(s * s)) {
+      auto lo = mx::minimum(planes[i], planes[j]);
+      planes[j] = mx::maximum(planes[i], planes[j]);
+      planes[i] = lo;
+    }
+    // rank (n - 1) / 2 for n = 1..s*s; n = 0 gives 65535 + 1 = 0 through plane 0.
+    out = planes[0];
+    for (int r = 1; r <= (s * s - 1) / 2; ++r) {
+      out = mx::where(mx::greater_equal(n, mx::array(std::uint8_t(2 * r + 1), mx::uint8)), planes[r], out);
+    }
+    out = out + one;
   } else {
-    auto sum = mx::sum(mx::astype(blocks, mx::int32), -1, true);  // <= 64 * 65535 fits int32
-    out = mx::floor_divide(sum, mx::maximum(n, mx::array(1, mx::int32)));
+    auto blocks = mx::slice(depth, {0, 0}, {hr * s, wr * s});
+    blocks = mx::reshape(mx::transpose(mx::reshape(blocks, {hr, s, wr, s}), {0, 2, 1, 3}), {hr, wr, s * s});
+    const auto n = mx::sum(mx::astype(mx::not_equal(blocks, mx::array(0, mx::uint16)), mx::int32), -1);
+    const auto sum = mx::sum(mx::astype(blocks, mx::int32), -1);  // <= 64 * 65535 fits int32
+    out = mx::astype(mx::floor_divide(sum, mx::maximum(n, mx::array(1, mx::int32))), mx::uint16);
   }
-  out = mx::where(mx::greater(n, mx::array(0, mx::int32)), out, mx::array(0, mx::int32));
-  out = mx::astype(mx::squeeze(out, -1), mx::uint16);
   if (hp != hr || wp != wr) out = mx::pad(out, {{0, hp - hr}, {0, wp - wr}});
   return out;
 }

@@ -2,6 +2,7 @@
 // Camera models of librealsense src/rs.cpp (rs2_deproject_pixel_to_point, rs2_project_point_to_pixel,
 // rs2_transform_point_to_point) as whole-image MLX ops. Operation order follows the C code so CPU
 // results agree to the last bit where the SSE paths use the same order.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 
@@ -101,6 +102,13 @@ mx::array project_points(const mx::array& p, const Intrinsics& in) {
   auto x = mx::divide(component(p, 0), component(p, 2));
   auto y = mx::divide(component(p, 1), component(p, 2));
   const auto& k = in.coeffs;
+  // All-zero coefficients leave Brown-Conrady points unchanged bit for bit (x * 1 + 0); skip the ops.
+  const bool zero = std::all_of(k.begin(), k.end(), [](float c) { return c == 0.0f; });
+  const bool brown_family = in.model == Distortion::modified_brown_conrady ||
+                            in.model == Distortion::inverse_brown_conrady || in.model == Distortion::brown_conrady;
+  if (in.model == Distortion::none || (brown_family && zero)) {
+    return mx::stack({x * f32(in.fx) + f32(in.ppx), y * f32(in.fy) + f32(in.ppy)}, last);
+  }
   const auto r2 = x * x + y * y;
   const auto f = f32(1) + f32(k[0]) * r2 + f32(k[1]) * r2 * r2 + f32(k[4]) * r2 * r2 * r2;
   if (in.model == Distortion::modified_brown_conrady || in.model == Distortion::inverse_brown_conrady) {

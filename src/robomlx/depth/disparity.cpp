@@ -3,6 +3,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <sstream>
 
 #include <mlx/ops.h>
 
@@ -11,16 +12,24 @@
 
 namespace robomlx::depth {
 
+namespace {
+std::string text(float v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+}  // namespace
+
 float disparity_factor(const Frame& frame, const char* tag) {
   if (!(frame.baseline_mm > 0) || !std::isfinite(frame.baseline_mm)) {
     fail_argument(tag, "frame has no stereo baseline (baseline_mm must be > 0, got " +
-                           std::to_string(frame.baseline_mm) + "); the disparity transform needs a stereo depth stream");
+                           text(frame.baseline_mm) + "); the disparity transform needs a stereo depth stream");
   }
   if (!(frame.depth_units > 0) || !std::isfinite(frame.depth_units)) {
-    fail_argument(tag, "depth_units must be finite and > 0, got " + std::to_string(frame.depth_units));
+    fail_argument(tag, "depth_units must be finite and > 0, got " + text(frame.depth_units));
   }
   if (!std::isfinite(frame.intrinsics.fx) || !(frame.intrinsics.fx > 0)) {
-    fail_argument(tag, "intrinsics.fx must be finite and > 0, got " + std::to_string(frame.intrinsics.fx));
+    fail_argument(tag, "intrinsics.fx must be finite and > 0, got " + text(frame.intrinsics.fx));
   }
   // Same float32 operation order as disparity_info::update_info_from_frame.
   const float baseline_m = frame.baseline_mm * 0.001f;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <mlx/ops.h>
+#include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
@@ -49,6 +50,11 @@ mx::array occlusion_mask(const mx::array& z, const mx::array& px) {
   return mx::logical_and(valid, mx::logical_or(occluded, prev_occluded));
 }
 
+bool same_geometry(const Intrinsics& a, const Intrinsics& b) {
+  return a.width == b.width && a.height == b.height && a.fx == b.fx && a.fy == b.fy && a.ppx == b.ppx &&
+         a.ppy == b.ppy && a.model == b.model && a.coeffs == b.coeffs;
+}
+
 bool is_identity(const Extrinsics& e) {
   const Extrinsics id;
   return e.rotation == id.rotation && e.translation == id.translation;
@@ -74,7 +80,11 @@ PointcloudResult Pointcloud::calculate(const Frame& depth) const {
   check_dtype(kTag, "depth", depth.data, {mx::uint16});
   depth.intrinsics.validate("pointcloud");
   const int h = depth.height(), w = depth.width();
-  const auto rays = deproject_rays(depth.intrinsics, h, w);
+  if (!rays_for_ || !same_geometry(*rays_for_, depth.intrinsics) || rays_.shape(0) != h || rays_.shape(1) != w) {
+    rays_ = deproject_rays(depth.intrinsics, h, w);
+    rays_for_ = depth.intrinsics;
+  }
+  const auto& rays = rays_;
   const auto z = mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units));
   const auto zz = mx::expand_dims(z, -1);
   auto vertices = mx::concatenate({mx::multiply(zz, rays), zz}, -1);

@@ -40,6 +40,9 @@ class Pointcloud {
  private:
   OptionTable table_;
   std::optional<Intrinsics> texture_;
+  // Rays depend only on the depth intrinsics: kept like librealsense's per-profile table.
+  mutable std::optional<Intrinsics> rays_for_;
+  mutable mx::array rays_{0};
   Extrinsics extrinsics_;
 };
 

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/depth/colorizer.h"
+
+#include <array>
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include <mlx/ops.h>
+
+#include "robomlx/core/check.h"
+#include "robomlx/depth/block_options.h"
+
+namespace robomlx::depth {
+
+namespace {
+
+constexpr const char* kTag = "depth.colorizer";
+using Rgb = std::array<float, 3>;
+
+std::vector<Rgb> control_points(int scheme) {
+  switch (scheme) {
+    case 0: return {{0, 0, 255}, {0, 255, 255}, {255, 255, 0}, {255, 0, 0}, {50, 0, 0}};
+    case 1: return {{30, 77, 203}, {25, 60, 192}, {45, 117, 220}, {204, 108, 191}, {196, 57, 178}, {198, 33, 24}};
+    case 2: return {{255, 255, 255}, {0, 0, 0}};
+    case 3: return {{0, 0, 0}, {255, 255, 255}};
+    case 4: return {{0, 0, 204}, {204, 230, 255}, {255, 255, 153}, {170, 255, 128}, {0, 153, 0}, {230, 242, 255}};
+    case 5: return {{230, 247, 255}, {0, 92, 230}, {0, 179, 179}, {0, 51, 153}, {0, 5, 15}};
+    case 6: return {{255, 255, 230}, {255, 204, 0}, {255, 136, 77}, {255, 51, 0}, {128, 0, 0}, {10, 0, 0}};
+    case 7: return {{255, 255, 255}, {0, 0, 0}};
+    case 8: {
+      std::vector<Rgb> p;
+      for (int i = 0; i < 50; ++i) p.push_back(i % 2 ? Rgb{0, 0, 0} : Rgb{255, 255, 255});
+      return p;
+    }
+    default: return {{255, 0, 0}, {255, 255, 0}, {0, 255, 0}, {0, 255, 255}, {0, 0, 255}, {255, 0, 255}, {255, 0, 0}};
+  }
+}
+
+int cache_steps(int scheme) { return scheme == 7 ? 6 : 4000; }
+
+// The float cache of librealsense's color_map::initialize, same float32 operations.
+std::vector<Rgb> build_cache(int scheme) {
+  const auto values = control_points(scheme);
+  std::map<float, Rgb> map;
+  for (std::size_t i = 0; i < values.size(); ++i) map[float(i) / float(values.size() - 1)] = values[i];
+  const int steps = cache_steps(scheme);
+  const float lo = map.begin()->first, hi = map.rbegin()->first;
+  std::vector<Rgb> cache(steps + 1);
+  for (int i = 0; i <= steps; ++i) {
+    const float t = float(i) / float(steps);
+    const float x = lo + t * (hi - lo);
+    if (map.count(x)) {
+      cache[i] = map.at(x);
+    } else if (x < lo) {
+      cache[i] = map.begin()->second;
+    } else if (x > hi) {
+      cache[i] = map.rbegin()->second;
+    } else {
+      auto upper = map.upper_bound(x);
+      auto lower = std::prev(map.lower_bound(x));
+      const float u = (x - lower->first) / (upper->first - lower->first);
+      for (int c = 0; c < 3; ++c) cache[i][c] = upper->second[c] * u + lower->second[c] * (1 - u);
+    }
+  }
+  return cache;
+}
+
+}  // namespace
+
+mx::array colormap_table(int scheme) {
+  check_range(kTag, "color_scheme", scheme, 0, 9);
+  const auto cache = build_cache(scheme);
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(cache.size() * 3);
+  for (const auto& c : cache) {
+    for (float v : c) bytes.push_back(static_cast<std::uint8_t>(v));
+  }
+  return mx::array(bytes.data(), {int(cache.size()), 3}, mx::uint8);
+}
+
+void ColorizerOptions::validate() const {
+  check_range(kTag, "color_scheme", color_scheme, 0, 9);
+  check_range(kTag, "min_distance", min_distance, 0, 16);
+  check_range(kTag, "max_distance", max_distance, 0, 16);
+}
+
+Frame colorize(const Frame& depth, const ColorizerOptions& o) {
+  o.validate();
+  const bool disparity = depth.format == FrameFormat::disparity32;
+  if (!disparity && depth.format != FrameFormat::z16) {
+    fail_argument(kTag, std::string("input format must be z16 or disparity32, got ") + to_string(depth.format));
+  }
+  check_ndim(kTag, "depth", depth.data, 2);
+  check_dtype(kTag, "depth", depth.data, {disparity ? mx::float32 : mx::uint16});
+  auto f32 = [](float v) { return mx::array(v, mx::float32); };
+  const auto v = mx::astype(depth.data, mx::float32);
+  const auto valid = mx::not_equal(v, f32(0));  // NaN counts as valid, as `if (data)` does
+  mx::array f{0};
+  if (o.equalize) {
+    // (int)v, kept inside the 65536-bin table.
+    const auto clean = mx::where(mx::isnan(v), f32(0), v);
+    const auto bin = mx::astype(mx::clip(clean, f32(0), f32(65535)), mx::int32);
+    auto hist = mx::scatter_add(mx::zeros({65536}, mx::int32), mx::reshape(bin, {-1}),
+                                mx::ones({int(bin.size()), 1}, mx::int32), 0);
+    // Cumulative from bin 1; bin 0 keeps its own count.
+    const auto h0 = mx::slice(hist, {0}, {1});
+    auto cum = mx::cumsum(hist, 0) - h0;
+    cum = mx::concatenate({h0, mx::slice(cum, {1}, {65536})});
+    const auto pixels = mx::astype(mx::slice(cum, {65535}, {65536}), mx::float32);
+    f = mx::divide(mx::astype(mx::take(cum, bin), mx::float32), pixels);
+  } else if (disparity) {
+    const float k = 681678.625f;
+    const float mn = o.min_distance < 1e-6f ? 1e-6f : o.min_distance;
+    const float dmax = (k / mn) * depth.depth_units + .5f;
+    const float dmin = (k / o.max_distance) * depth.depth_units + .5f;
+    f = mx::divide(v - f32(dmin), f32(dmax - dmin));
+  } else if (o.min_distance >= o.max_distance) {
+    f = mx::zeros(v.shape(), mx::float32);
+  } else {
+    f = mx::divide(v * f32(depth.depth_units) - f32(o.min_distance), f32(o.max_distance - o.min_distance));
+  }
+  // std::max(0, std::min(f, 1)) including its NaN -> 0 behaviour, then (int)(t * N).
+  f = mx::where(mx::greater(f, f32(1)), f32(1), f);
+  f = mx::where(mx::greater(f, f32(0)), f, f32(0));
+  const auto index = mx::astype(f * f32(float(cache_steps(o.color_scheme))), mx::int32);
+  auto rgb = mx::take(colormap_table(o.color_scheme), mx::reshape(index, {-1}), 0);
+  rgb = mx::where(mx::reshape(valid, {-1, 1}), rgb, mx::array(0, mx::uint8));
+  Frame out = depth;
+  out.format = FrameFormat::rgb8;
+  out.data = mx::reshape(rgb, {depth.height(), depth.width(), 3});
+  return out;
+}
+
+namespace {
+
+class ColorizerBlock : public TableBlock {
+ public:
+  ColorizerBlock() : TableBlock("colorizer") {
+    table_.add("color_scheme", {0, 9, 1, 0, "Color map"});
+    table_.add("histogram_equalization_enabled", {0, 1, 1, 1, "Perform histogram equalization"});
+    table_.add("min_distance", {0, 16, 0.1f, 0, "Min range in meters"});
+    table_.add("max_distance", {0, 16, 0.1f, 6, "Max range in meters"});
+    table_.add("visual_preset", {0, 3, 1, 0, "Preset depth colorization"});
+  }
+  void set_option(const std::string& option, float value) override {
+    const auto& r = table_.ranges();
+    if (r.count(option)) check_range(tag(), option, value, r.at(option).min, r.at(option).max);
+    if (option == "min_distance" || option == "max_distance") {
+      // librealsense couples min/max like the threshold filter and turns equalization off.
+      if (option == "min_distance" && table_.get("max_distance") < value) table_.force("max_distance", 16);
+      if (option == "max_distance" && table_.get("min_distance") > value) table_.force("min_distance", 0);
+      table_.set(option, value);
+      table_.force("histogram_equalization_enabled", 0);
+      return;
+    }
+    table_.set(option, value);
+    if (option == "visual_preset") apply_preset(int(value));
+  }
+  Frame process(const Frame& in) override {
+    ColorizerOptions o;
+    o.color_scheme = int(table_.get("color_scheme"));
+    o.equalize = table_.get("histogram_equalization_enabled") != 0;
+    o.min_distance = table_.get("min_distance");
+    o.max_distance = table_.get("max_distance");
+    return colorize(in, o);
+  }
+
+ private:
+  void apply_preset(int preset) {
+    // Dynamic, Fixed, Near, Far as colorizer.cpp's preset hook (Dynamic keeps min/max).
+    static const struct { bool eq; int scheme; float min, max; } presets[] = {
+        {true, 0, -1, -1}, {false, 0, 0, 6}, {false, 1, 0.3f, 1.5f}, {false, 0, 1, 16}};
+    const auto& p = presets[preset];
+    table_.force("histogram_equalization_enabled", p.eq ? 1 : 0);
+    table_.force("color_scheme", float(p.scheme));
+    if (p.min >= 0) {
+      table_.force("min_distance", p.min);
+      table_.force("max_distance", p.max);
+    }
+  }
+};
+
+std::unique_ptr<ProcessingBlock> make_colorizer() { return std::make_unique<ColorizerBlock>(); }
+
+}  // namespace
+
+ROBOMLX_DEPTH_BLOCK(colorizer, "colorizer", make_colorizer);
+
+}  // namespace robomlx::depth

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal: the implementations behind spatial_filter(). Arguments are validated by the caller;
+// `image` is [H, W] uint16 or float32 with H, W >= 2.
+#pragma once
+
+#include <mlx/array.h>
+#include <mlx/stream.h>
+
+#include "robomlx/depth/spatial_filter.h"
+
+namespace robomlx::depth::detail {
+
+/// MLX ops only (runs on any device); the parity reference for the twins.
+mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
+/// Threaded host loops in a Primitive (CPU streams).
+mx::array spatial_filter_cpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
+/// fast::cuda_kernel, one thread per row or column (CUDA streams).
+mx::array spatial_filter_cuda(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
+
+}  // namespace robomlx::depth::detail

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// CUDA twin of the temporal filter (fast::cuda_kernel): one thread per pixel, three outputs.
+// __fmul_rn/__fadd_rn keep NVRTC from contracting the blend into an FMA (bit-exactness).
+#include <stdexcept>
+
+#include <mlx/fast.h>
+#include <mlx/ops.h>
+
+#include "robomlx/core/dispatch.h"
+#include "robomlx/depth/temporal_filter_twins.h"
+
+namespace robomlx::depth::detail {
+
+namespace {
+// params: alpha, 1 - alpha, delta, phase. table: uint8 [256]. T: frame element type.
+const char* kSource = R"(
+  long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  long long n = (long long)frame_shape[0] * frame_shape[1];
+  if (i >= n) return;
+  unsigned char mask = (unsigned char)(1u << (int)params[3]);
+  T c = frame[i], l = last[i];
+  unsigned char h = history[i];
+  T o = c;
+  if (c != T(0)) {
+    if (l != T(0) && fabsf(__fsub_rn((float)c, (float)l)) < params[2]) {
+      float filtered = __fadd_rn(__fmul_rn(params[0], (float)c), __fmul_rn(params[1], (float)l));
+      o = l = (T)filtered;
+      h |= mask;
+    } else {
+      l = c;
+      h = mask;
+    }
+  } else {
+    if (l != T(0) && table[h]) o = l;
+    h &= (unsigned char)~mask;
+  }
+  out[i] = o;
+  new_last[i] = l;
+  new_history[i] = h;
+)";
+}  // namespace
+
+std::vector<mx::array> temporal_filter_cuda(const mx::array& frame, const mx::array& last, const mx::array& history,
+                                            const TemporalFilterOptions& o, int phase, mx::Stream s) {
+  if (!is_cuda_device(s.device)) throw std::runtime_error("[depth.temporal/cuda] needs a CUDA GPU stream");
+  static const auto kernel = mx::fast::cuda_kernel("rs_temporal", {"frame", "last", "history", "table", "params"},
+                                                   {"out", "new_last", "new_history"}, kSource);
+  auto table_host = persistence_table(o.persistence, phase);
+  auto table = mx::array(table_host.data(), {256}, mx::uint8);
+  auto params = mx::array({o.alpha, 1.0f - o.alpha, static_cast<float>(o.delta), static_cast<float>(phase)}, {4},
+                          mx::float32);
+  int n = static_cast<int>(frame.size());
+  return kernel({frame, last, history, table, params}, {frame.shape(), frame.shape(), frame.shape()},
+                {frame.dtype(), frame.dtype(), mx::uint8}, {n, 1, 1}, {256, 1, 1}, {{"T", frame.dtype()}}, std::nullopt,
+                false, s);
+}
+
+}  // namespace robomlx::depth::detail

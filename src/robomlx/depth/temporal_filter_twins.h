@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal: the implementations behind temporal_filter_step(). Arguments are validated by the
+// caller: frame, last [H, W] of one dtype (uint16 or float32), history [H, W] uint8.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include <mlx/array.h>
+#include <mlx/stream.h>
+
+#include "robomlx/depth/temporal_filter.h"
+
+namespace robomlx::depth::detail {
+
+/// Entry h is 1 when a hole at phase `phase` with history h may be filled under `persistence`
+/// (librealsense's persistence map, rotated so that bit phase-1 is the previous frame).
+std::array<uint8_t, 256> persistence_table(int persistence, int phase);
+
+/// Each returns {output, new last, new history}.
+std::vector<mx::array> temporal_filter_portable(const mx::array& frame, const mx::array& last, const mx::array& history,
+                                                const TemporalFilterOptions& options, int phase, mx::Stream s);
+std::vector<mx::array> temporal_filter_cpu(const mx::array& frame, const mx::array& last, const mx::array& history,
+                                           const TemporalFilterOptions& options, int phase, mx::Stream s);
+std::vector<mx::array> temporal_filter_cuda(const mx::array& frame, const mx::array& last, const mx::array& history,
+                                            const TemporalFilterOptions& options, int phase, mx::Stream s);
+
+}  // namespace robomlx::depth::detail

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <cmath>
+
+#include "depth_test_util.h"
+#include "robomlx/depth/align.h"
+#include "support.h"
+
+namespace robomlx::depth {
+namespace {
+
+using namespace test_util;
+
+struct Scene {
+  int h = 30, w = 40;
+  std::vector<std::uint16_t> z;
+  Frame depth, color;
+  Extrinsics e;
+};
+
+Scene scene() {
+  Scene s;
+  s.z = random_depth(s.h, s.w, 21, 0.15, 400, 4000);
+  s.depth = test_util::z16_frame(s.z, s.h, s.w);
+  s.depth.intrinsics.fx = s.depth.intrinsics.fy = 30;
+  Intrinsics ci;
+  ci.width = 56, ci.height = 44, ci.fx = 47, ci.fy = 46, ci.ppx = 27.7f, ci.ppy = 21.4f;
+  std::vector<std::uint8_t> rgb(ci.width * ci.height * 3);
+  for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = std::uint8_t(i * 7 % 251);
+  s.color.data = mx::array(rgb.data(), {ci.height, ci.width, 3}, mx::uint8);
+  s.color.format = FrameFormat::rgb8;
+  s.color.intrinsics = ci;
+  s.e.translation = {0.015f, 0.0005f, 0.0006f};
+  s.e.rotation = {0.9999f, 0.0103f, -0.0129f, -0.0103f, 0.99995f, 0, 0.0129f, 0.0002f, 0.9999f};
+  return s;
+}
+
+// Target pixel of a depth pixel corner with librealsense's scalar math (distortion none).
+void corner(const Scene& s, int x, int y, float off, int& ox, int& oy) {
+  const auto& d = s.depth.intrinsics;
+  const auto& c = s.color.intrinsics;
+  const float z = s.z[y * s.w + x] * 0.001f;
+  const float rx = ((float(x) + off) - d.ppx) / d.fx, ry = ((float(y) + off) - d.ppy) / d.fy;
+  const float px = z * rx, py = z * ry;
+  const auto& r = s.e.rotation;
+  const auto& t = s.e.translation;
+  const float X = r[0] * px + (r[3] * py + (r[6] * z + t[0]));
+  const float Y = r[1] * px + (r[4] * py + (r[7] * z + t[1]));
+  const float Z = r[2] * px + (r[5] * py + (r[8] * z + t[2]));
+  ox = int(X / Z * c.fx + c.ppx + 0.5f);
+  oy = int(Y / Z * c.fy + c.ppy + 0.5f);
+}
+
+TEST(Align, ScalarDepthToColorMatchesPlainLoop) {
+  Scene s = scene();
+  const int ho = s.color.intrinsics.height, wo = s.color.intrinsics.width;
+  std::vector<std::uint16_t> want(ho * wo, 0);
+  for (int y = 0; y < s.h; ++y) {
+    for (int x = 0; x < s.w; ++x) {
+      const auto z = s.z[y * s.w + x];
+      if (!z) continue;
+      int x0, y0, x1, y1;
+      corner(s, x, y, -0.5f, x0, y0);
+      corner(s, x, y, 0.5f, x1, y1);
+      if (x0 < 0 || y0 < 0 || x1 >= wo || y1 >= ho) continue;
+      for (int v = y0; v <= y1; ++v) {
+        for (int u = x0; u <= x1; ++u) {
+          auto& o = want[v * wo + u];
+          o = o ? std::min(o, z) : z;
+        }
+      }
+    }
+  }
+  auto got = Align(AlignTo::color, AlignMode::scalar).process(s.depth, s.color, s.e);
+  EXPECT_EQ(got.data.shape(), (mx::Shape{ho, wo}));
+  EXPECT_EQ(got.intrinsics.fx, s.color.intrinsics.fx);
+  const auto g = to_vector<std::uint16_t>(got.data);
+  EXPECT_GT(std::count_if(want.begin(), want.end(), [](auto v) { return v != 0; }), ho * wo / 2);
+  EXPECT_EQ(g, want);
+}
+
+TEST(Align, ScalarColorToDepthMatchesPlainLoop) {
+  Scene s = scene();
+  const int ho = s.color.intrinsics.height, wo = s.color.intrinsics.width;
+  const auto rgb = to_vector<std::uint8_t>(s.color.data);
+  std::vector<std::uint8_t> want(s.h * s.w * 3, 0);
+  for (int y = 0; y < s.h; ++y) {
+    for (int x = 0; x < s.w; ++x) {
+      if (!s.z[y * s.w + x]) continue;
+      int x0, y0, x1, y1;
+      corner(s, x, y, -0.5f, x0, y0);
+      corner(s, x, y, 0.5f, x1, y1);
+      if (x0 < 0 || y0 < 0 || x1 >= wo || y1 >= ho || x1 < x0 || y1 < y0) continue;
+      for (int c = 0; c < 3; ++c) want[(y * s.w + x) * 3 + c] = rgb[(y1 * wo + x1) * 3 + c];
+    }
+  }
+  auto got = Align(AlignTo::depth, AlignMode::scalar).process(s.depth, s.color, s.e);
+  EXPECT_EQ(got.data.shape(), (mx::Shape{s.h, s.w, 3}));
+  EXPECT_EQ(to_vector<std::uint8_t>(got.data), want);
+}
+
+TEST(Align, Errors) {
+  Scene s = scene();
+  s.color.intrinsics.fy = NAN;
+  EXPECT_THROW_MSG(Align(AlignTo::color).process(s.depth, s.color, s.e), std::invalid_argument,
+                   "[depth.align] intrinsics.fy must be finite and > 0, got nan");
+  s = scene();
+  EXPECT_THROW_MSG(Align(AlignTo::color).process(s.color, s.color, s.e), std::invalid_argument,
+                   "[depth.align] depth format must be z16, got rgb8");
+  s.color.data = mx::zeros({3, 3, 3}, mx::uint8);
+  EXPECT_THROW_MSG(Align(AlignTo::depth).process(s.depth, s.color, s.e), std::invalid_argument,
+                   "other image must be uint8 [44, 56(, C)]");
+}
+
+}  // namespace
+}  // namespace robomlx::depth

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small host helpers for the depth tests: deterministic random frames and array <-> vector.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/depth/frame.h"
+
+namespace robomlx::depth::test_util {
+
+namespace mx = mlx::core;
+
+template <typename T>
+std::vector<T> to_vector(const mx::array& a) {
+  auto c = mx::contiguous(a);
+  mx::eval(c);
+  return std::vector<T>(c.data<T>(), c.data<T>() + c.size());
+}
+
+/// Z16 [h, w] with about `hole_fraction` zeros and values in [lo, hi].
+inline std::vector<std::uint16_t> random_depth(int h, int w, unsigned seed, double hole_fraction = 0.2,
+                                               int lo = 1, int hi = 65535) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> value(lo, hi);
+  std::bernoulli_distribution hole(hole_fraction);
+  std::vector<std::uint16_t> v(std::size_t(h) * w);
+  for (auto& x : v) x = hole(rng) ? 0 : std::uint16_t(value(rng));
+  return v;
+}
+
+inline Frame z16_frame(const std::vector<std::uint16_t>& v, int h, int w) {
+  Frame f;
+  f.data = mx::array(v.data(), {h, w}, mx::uint16);
+  f.format = FrameFormat::z16;
+  f.intrinsics.width = w;
+  f.intrinsics.height = h;
+  f.intrinsics.fx = f.intrinsics.fy = 400;
+  f.intrinsics.ppx = w / 2.0f;
+  f.intrinsics.ppy = h / 2.0f;
+  f.depth_units = 0.001f;
+  f.baseline_mm = 50;
+  return f;
+}
+
+}  // namespace robomlx::depth::test_util

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cfloat>
+#include <cmath>
+
+#include "depth_test_util.h"
+#include "robomlx/depth/block.h"
+#include "robomlx/depth/disparity.h"
+#include "support.h"
+
+namespace robomlx::depth {
+namespace {
+
+using namespace test_util;
+
+TEST(Disparity, FactorAndErrors) {
+  auto f = test_util::z16_frame({1000, 0}, 1, 2);
+  f.intrinsics.fx = 424;
+  // D435 848x480 example of the spec: 0.05 m * 424 px * 32 / 0.001 = 678400.
+  EXPECT_FLOAT_EQ(disparity_factor(f, "t"), 678400.0f);
+  f.baseline_mm = 0;
+  EXPECT_THROW_MSG(depth_to_disparity(f), std::invalid_argument, "[depth.depth2disparity] frame has no stereo baseline");
+  f.baseline_mm = 50;
+  f.intrinsics.fx = NAN;
+  EXPECT_THROW_MSG(depth_to_disparity(f), std::invalid_argument, "intrinsics.fx must be finite and > 0, got nan");
+  f.intrinsics.fx = 0;
+  EXPECT_THROW_MSG(depth_to_disparity(f), std::invalid_argument, "intrinsics.fx must be finite and > 0, got 0");
+  EXPECT_THROW_MSG(disparity_to_depth(test_util::z16_frame({1}, 1, 1)), std::invalid_argument,
+                   "[depth.disparity2depth] input format must be disparity32, got z16");
+  EXPECT_THROW_MSG(make_block("depth2disparity")->set_option("x", 1), std::invalid_argument, "known: (none)");
+}
+
+TEST(Disparity, RoundTripMatchesPlainLoop) {
+  const auto v = random_depth(9, 13, 5, 0.2, 1, 65535);
+  auto f = test_util::z16_frame(v, 9, 13);
+  f.intrinsics.fx = 195.21573f;
+  f.baseline_mm = 50.17067f;
+  const float k = (f.baseline_mm * 0.001f * f.intrinsics.fx * 32) / f.depth_units;
+  auto d = depth_to_disparity(f);
+  EXPECT_EQ(d.format, FrameFormat::disparity32);
+  const auto disp = to_vector<float>(d.data);
+  auto z = to_vector<std::uint16_t>(disparity_to_depth(d).data);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const float want = v[i] ? k / float(v[i]) : 0.0f;
+    ASSERT_EQ(disp[i], want) << i;
+    const std::uint16_t back = v[i] ? std::uint16_t(std::int32_t(k / want + 0.5f)) : 0;
+    ASSERT_EQ(z[i], back) << i;
+  }
+}
+
+TEST(Disparity, NonNormalInputsGiveZeroAndLargeValuesWrap) {
+  Frame f = test_util::z16_frame({0}, 1, 1);
+  f.format = FrameFormat::disparity32;
+  f.intrinsics.fx = 400;
+  const float k = disparity_factor(f, "t");  // 640000
+  std::vector<float> d = {0.0f, FLT_MIN / 2, INFINITY, NAN, -0.0f, k / 70000.0f, k / 1234.0f};
+  f.data = mx::array(d.data(), {1, int(d.size())});
+  auto z = to_vector<std::uint16_t>(disparity_to_depth(f).data);
+  EXPECT_EQ(z[0], 0);
+  EXPECT_EQ(z[1], 0);
+  EXPECT_EQ(z[2], 0);
+  EXPECT_EQ(z[3], 0);
+  EXPECT_EQ(z[4], 0);
+  EXPECT_EQ(z[5], std::uint16_t(std::int32_t(k / d[5] + 0.5f)));  // 70000 wraps to 4464
+  EXPECT_EQ(z[6], 1234);
+}
+
+TEST(Units, MetresFromZ16) {
+  auto f = test_util::z16_frame({0, 1, 1500, 65535}, 1, 4);
+  auto m = to_vector<float>(units_transform(f).data);
+  EXPECT_EQ(m[0], 0.0f);
+  EXPECT_EQ(m[2], 1500.0f * 0.001f);
+  EXPECT_EQ(m[3], 65535.0f * 0.001f);
+  EXPECT_EQ(make_block("units")->process(f).depth_units, 1.0f);
+}
+
+}  // namespace
+}  // namespace robomlx::depth

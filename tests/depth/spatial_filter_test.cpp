@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+// Spatial filter: option errors, a hand-computed row, twins against the portable path, and
+// parity with librealsense's own outputs (shared/golden/realsense/spatial_*).
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+#include <nlohmann/json.hpp>
+
+#include "robomlx/core/dispatch.h"
+#include "robomlx/core/io/pnm.h"
+#include "robomlx/depth/block.h"
+#include "robomlx/depth/spatial_filter.h"
+#include "support.h"
+
+namespace robomlx::depth {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path golden_case(const std::string& name) { return fs::path(test::shared_dir()) / "golden/realsense" / name; }
+
+mx::array load_frame(const fs::path& dir, const nlohmann::json& entry) {
+  auto path = (dir / entry.at("file").get<std::string>()).string();
+  if (entry.at("kind") == "z16") return read_pnm(path).to_array_2d();
+  int h = entry.at("height"), w = entry.at("width");
+  auto values = read_raw_f32(path, static_cast<size_t>(h) * w);
+  return mx::array(values.data(), {h, w}, mx::float32);
+}
+
+// Z16 depth (or disparity) with noise, edges, holes and raw 1s: exercises every branch.
+mx::array synthetic(int h, int w, bool disparity, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0, 6);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<uint16_t> z(static_cast<size_t>(h) * w);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      float base = x < w / 3 ? 800 + 2 * y : (x < 2 * w / 3 ? 1500 + x : 3000 - 3 * y);
+      float v = base + noise(rng);
+      float r = u(rng);
+      if (r < 0.12f || (y > h / 2 && y < h / 2 + 3 && x > 5 && x < 14)) v = 0;
+      else if (r < 0.14f) v = 1;
+      else if (r < 0.16f) v = base + 45;
+      z[static_cast<size_t>(y) * w + x] = static_cast<uint16_t>(v);
+    }
+  }
+  auto depth = mx::array(z.data(), {h, w}, mx::uint16);
+  if (!disparity) return depth;
+  // Same layout as DISPARITY32: K / z, 0 for holes.
+  auto zf = mx::astype(depth, mx::float32);
+  return mx::where(mx::greater(zf, mx::array(0.0f)), mx::divide(mx::array(32000.0f), zf), mx::array(0.0f));
+}
+
+mx::array run(const mx::array& image, const SpatialFilterOptions& o, Impl impl) {
+  ScopedImpl forced(impl);
+  auto out = spatial_filter(image, o);
+  mx::eval(out);
+  return out;
+}
+
+TEST(SpatialFilter, RejectsBadOptionsAndInputs) {
+  auto img = mx::zeros({4, 4}, mx::uint16);
+  EXPECT_THROW_MSG(spatial_filter(img, {.alpha = 1.5f}), std::invalid_argument,
+                   "[depth.spatial] filter_smooth_alpha must be in [0.25, 1], got 1.5");
+  EXPECT_THROW_MSG(spatial_filter(img, {.delta = 0}), std::invalid_argument,
+                   "[depth.spatial] filter_smooth_delta must be in [1, 50], got 0");
+  EXPECT_THROW_MSG(spatial_filter(img, {.iterations = 6}), std::invalid_argument,
+                   "[depth.spatial] filter_magnitude must be in [1, 5], got 6");
+  EXPECT_THROW_MSG(spatial_filter(img, {.holes_fill = -1}), std::invalid_argument,
+                   "[depth.spatial] holes_fill must be in [0, 5], got -1");
+  EXPECT_THROW_MSG(spatial_filter(mx::zeros({4, 4}, mx::int32)), std::invalid_argument, "[depth.spatial] image");
+  EXPECT_THROW_MSG(spatial_filter(mx::zeros({4}, mx::uint16)), std::invalid_argument, "[depth.spatial] image");
+  EXPECT_THROW_MSG(spatial_filter(mx::zeros({1, 4}, mx::uint16)), std::invalid_argument, "at least 2x2");
+}
+
+TEST(SpatialFilter, BlockOptions) {
+  auto block = make_block("spatial");
+  EXPECT_EQ(block->name(), "spatial");
+  auto opts = block->options();
+  ASSERT_EQ(opts.size(), 4u);
+  EXPECT_EQ(opts.at("filter_magnitude").def, 2);
+  EXPECT_EQ(opts.at("filter_smooth_alpha").min, 0.25f);
+  EXPECT_EQ(opts.at("filter_smooth_delta").max, 50);
+  EXPECT_EQ(opts.at("holes_fill").max, 5);
+  EXPECT_THROW_MSG(block->set_option("filter_smooth_alpha", 1.5f), std::invalid_argument,
+                   "[depth.spatial] filter_smooth_alpha must be in [0.25, 1], got 1.5");
+  EXPECT_THROW_MSG(block->set_option("filter_magnitude", 2.5f), std::invalid_argument,
+                   "[depth.spatial] filter_magnitude must be an integer");
+  EXPECT_THROW_MSG(block->set_option("magnitude", 2), std::invalid_argument, "unknown option 'magnitude'");
+  block->set_option("holes_fill", 3);
+  EXPECT_EQ(block->get_option("holes_fill"), 3);
+  Frame rgb;
+  rgb.format = FrameFormat::rgb8;
+  rgb.data = mx::zeros({2, 2, 3}, mx::uint8);
+  EXPECT_THROW_MSG(block->process(rgb), std::invalid_argument, "[depth.spatial] input format must be z16");
+}
+
+// One float row pass by hand: alpha 0.5, delta 20, one iteration on a 2-row image whose rows are
+// equal (the vertical passes then blend equal values, which leaves them unchanged).
+TEST(SpatialFilter, FloatRowByHand) {
+  std::vector<float> row = {100, 110, 0, 120, 125, 200};
+  std::vector<float> img = row;
+  img.insert(img.end(), row.begin(), row.end());
+  auto x = mx::array(img.data(), {2, 6}, mx::float32);
+  // left->right: 110 -> 105; 0 hole; 120 restarts; 125 -> 122.5; 200 edge.
+  // right->left from 200: 122.5 (raw 125 vs 200: edge) stays; 120 vs raw 125 -> 0.5*120+0.5*122.5
+  std::vector<float> want = {102.5f, 105, 0, 121.25f, 122.5f, 200};
+  for (Impl impl : {Impl::portable, Impl::cpu}) {
+    auto out = run(x, {.alpha = 0.5f, .delta = 20, .iterations = 1}, impl);
+    SCOPED_TRACE(to_string(impl));
+    EXPECT_CLOSE(exactly_equal(mx::slice(out, {0, 0}, {1, 6}), mx::array(want.data(), {1, 6}, mx::float32)));
+  }
+}
+
+TEST(SpatialFilter, CpuTwinMatchesPortable) {
+  struct Case { bool disparity; SpatialFilterOptions o; };
+  std::vector<Case> cases = {{false, {}}, {true, {}}, {false, {.alpha = 0.3f, .delta = 8, .iterations = 3, .holes_fill = 2}},
+                             {false, {.alpha = 0.77f, .delta = 50, .iterations = 1, .holes_fill = 5}},
+                             {true, {.alpha = 0.6f, .delta = 20, .iterations = 3, .holes_fill = 2}},
+                             {true, {.alpha = 0.25f, .delta = 1, .iterations = 1, .holes_fill = 5}}};
+  unsigned seed = 1;
+  for (const auto& c : cases) {
+    auto img = synthetic(29, 41, c.disparity, seed++);
+    auto want = run(img, c.o, Impl::portable);
+    auto got = run(img, c.o, Impl::cpu);
+    SCOPED_TRACE("disparity=" + std::to_string(c.disparity) + " holes_fill=" + std::to_string(c.o.holes_fill));
+    EXPECT_CLOSE(exactly_equal(got, want));
+    EXPECT_FALSE(exactly_equal(want, img).ok) << "the filter must change something";
+  }
+}
+
+TEST(SpatialFilter, CudaTwinMatchesPortable) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
+  for (bool disparity : {false, true}) {
+    SpatialFilterOptions o{.alpha = 0.45f, .delta = 15, .iterations = 2, .holes_fill = 3};
+    auto img = synthetic(61, 83, disparity, 7);
+    SCOPED_TRACE("disparity=" + std::to_string(disparity));
+    EXPECT_CLOSE(exactly_equal(run(img, o, Impl::cuda), run(img, o, Impl::portable)));
+  }
+}
+
+class SpatialGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SpatialGolden, MatchesLibrealsense) {
+  auto dir = golden_case(GetParam());
+  if (!fs::exists(dir / "case.json")) GTEST_SKIP() << "golden case missing: " << dir;
+  std::ifstream f(dir / "case.json");
+  auto spec = nlohmann::json::parse(f);
+  SpatialFilterOptions o;
+  for (const auto& opt : spec.at("options_set_in_order")) {
+    std::string name = opt.at("option");
+    double v = opt.at("value_readback");
+    if (name == "RS2_OPTION_FILTER_SMOOTH_ALPHA") o.alpha = static_cast<float>(v);
+    if (name == "RS2_OPTION_FILTER_SMOOTH_DELTA") o.delta = static_cast<int>(v);
+    if (name == "RS2_OPTION_FILTER_MAGNITUDE") o.iterations = static_cast<int>(v);
+    if (name == "RS2_OPTION_HOLES_FILL") o.holes_fill = static_cast<int>(v);
+  }
+  auto input = load_frame(dir, spec.at("inputs").at(0));
+  auto expected = load_frame(dir, spec.at("outputs").at(0));
+  for (Impl impl : {Impl::portable, Impl::cpu}) {
+    // Bit-exact for both paths: the float path keeps upstream's operation order.
+    SCOPED_TRACE(to_string(impl));
+    EXPECT_CLOSE(exactly_equal(run(input, o, impl), expected));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, SpatialGolden,
+                         ::testing::Values("spatial_realdec2_depth_a0.5_d20_it2_h0",
+                                           "spatial_realdec2_disparity_a0.5_d20_it2_h0",
+                                           "spatial_synth848dec2_depth_a0.25_d8_it1_h0",
+                                           "spatial_synth848dec2_depth_a0.5_d20_it2_h0",
+                                           "spatial_synth848dec2_disparity_a0.25_d8_it1_h0",
+                                           "spatial_synth848dec2_disparity_a0.5_d20_it2_h0",
+                                           "spatial_synth848dec2_disparity_a0.6_d20_it3_h2"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (auto& c : n) if (c == '.') c = 'p';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace robomlx::depth
