@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include <mlx/mlx.h>
 
@@ -88,7 +89,7 @@ void depth_suite(BenchContext& ctx) {
   };
   std::vector<Size> sizes = ctx.quick ? std::vector<Size>{{424, 240, 210.94f, 50}}
                                       : std::vector<Size>{{848, 480, 421.88f, 50}, {1280, 720, 636.8f, 95}};
-  std::vector<std::string> notes;
+  std::set<std::string> notes;
   for (const auto& s : sizes) {
     const bool is720 = s.w == 1280;
     const std::string tag = " " + std::to_string(s.w) + "x" + std::to_string(s.h);
@@ -100,7 +101,7 @@ void depth_suite(BenchContext& ctx) {
 
     auto single = [&](const std::string& block, const std::string& label, const Frame& in, const std::string& ref) {
       if (!available(block)) {
-        notes.push_back("skip " + label + ": block '" + block + "' not in this build");
+        notes.insert("skip " + label + ": block '" + block + "' not in this build");
         return;
       }
       auto b = make_block(block);
@@ -130,7 +131,7 @@ void depth_suite(BenchContext& ctx) {
     for (const auto& st : ChainSpec::standard().stages)
       if (!available(st.block)) missing += st.block + " ";
     if (!missing.empty()) {
-      notes.push_back("skip standard chain: blocks not in this build: " + missing);
+      notes.insert("skip standard chain: blocks not in this build: " + missing);
       continue;
     }
     Pipeline chain(ChainSpec::standard());

@@ -138,5 +138,18 @@ TEST(DepthRecording, EveryTruncationOfTheRealBagFailsCleanly) {
   }
 }
 
+TEST(DepthRecording, FuzzSeedsAreValidRecordings) {
+  // fuzz/seeds/bag: one synthetic recording per chunk codec (depth + colour + tf + options).
+  for (std::string c : {"none", "lz4", "bz2"}) {
+    Recording rec = read_recording(test::source_dir() + "/fuzz/seeds/bag/synth_" + c + ".bag");
+    ASSERT_EQ(rec.depth.size(), 2u) << c;
+    EXPECT_EQ(rec.color.size(), 1u);
+    EXPECT_FLOAT_EQ(*rec.baseline_mm, 50.f);
+    ASSERT_TRUE(rec.depth_to_color.has_value());
+    EXPECT_FLOAT_EQ(rec.depth_to_color->translation[0], 0.015f);
+    EXPECT_EQ(rec.device_info.at("Name"), "Synthetic");
+  }
+}
+
 }  // namespace
 }  // namespace robomlx::depth

@@ -10,19 +10,13 @@
 #include "robomlx/core/error.h"
 #include "robomlx/core/image.h"
 
-// The point cloud lands with the depth-a branch; until then asking for a cloud fails clearly.
-#if __has_include("robomlx/depth/pointcloud.h")
 #include "robomlx/depth/pointcloud.h"
-#define ROBOMLX_DEPTH_HAS_POINTCLOUD 1
-#endif
 
 namespace robomlx::depth {
 
 struct OutputBlocks::Impl {
   std::unique_ptr<ProcessingBlock> colorizer;
-#ifdef ROBOMLX_DEPTH_HAS_POINTCLOUD
   std::optional<Pointcloud> pointcloud;
-#endif
   bool textured = false;
 };
 
@@ -39,14 +33,8 @@ OutputBlocks::OutputBlocks(const ChainSpec& spec, bool colorize, bool cloud) : i
     throw std::invalid_argument("[depth.process] colorizer options were set but output 'colorized' is not requested");
   }
   if (cloud) {
-#ifdef ROBOMLX_DEPTH_HAS_POINTCLOUD
     impl_->pointcloud.emplace();
     for (const auto& [o, v] : spec.pointcloud) impl_->pointcloud->set_option(o, v);
-#else
-    throw UnsupportedFeatureError(
-        "[depth.process] output 'cloud' needs the pointcloud block, which this build lacks; "
-        "drop it with --outputs depth,colorized");
-#endif
   } else if (!spec.pointcloud.empty()) {
     throw std::invalid_argument("[depth.process] pointcloud options were set but output 'cloud' is not requested");
   }
@@ -55,14 +43,10 @@ OutputBlocks::OutputBlocks(const ChainSpec& spec, bool colorize, bool cloud) : i
 OutputBlocks::~OutputBlocks() = default;
 
 void OutputBlocks::map_texture(const Intrinsics& color, const Extrinsics& depth_to_color) {
-#ifdef ROBOMLX_DEPTH_HAS_POINTCLOUD
   if (impl_->pointcloud) {
     impl_->pointcloud->map_to(color, depth_to_color);
     impl_->textured = true;
   }
-#else
-  (void)color, (void)depth_to_color;
-#endif
 }
 
 mx::array OutputBlocks::colorize(const Frame& depth) {
@@ -73,7 +57,6 @@ mx::array OutputBlocks::colorize(const Frame& depth) {
 
 CloudPoints OutputBlocks::cloud(const Frame& depth, const Frame* colour) {
   CloudPoints out;
-#ifdef ROBOMLX_DEPTH_HAS_POINTCLOUD
   PointcloudResult res = impl_->pointcloud->calculate(depth);
   mx::array v = mx::astype(res.vertices, mx::float32);
   mx::array t = mx::astype(res.texcoords, mx::float32);
@@ -101,9 +84,6 @@ CloudPoints OutputBlocks::cloud(const Frame& depth, const Frame* colour) {
     else if (bgr) out.rgb.insert(out.rgb.end(), {p[2], p[1], p[0]});
     else out.rgb.insert(out.rgb.end(), {p[0], p[1], p[2]});
   }
-#else
-  (void)depth, (void)colour;
-#endif
   return out;
 }
 
@@ -114,13 +94,11 @@ nlohmann::json OutputBlocks::effective_options() const {
     for (const auto& [name, range] : impl_->colorizer->options()) o[name] = impl_->colorizer->get_option(name);
     j["colorizer"] = o;
   }
-#ifdef ROBOMLX_DEPTH_HAS_POINTCLOUD
   if (impl_->pointcloud) {
     nlohmann::json o = nlohmann::json::object();
     for (const auto& [name, range] : impl_->pointcloud->options()) o[name] = impl_->pointcloud->get_option(name);
     j["pointcloud"] = o;
   }
-#endif
   return j;
 }
 

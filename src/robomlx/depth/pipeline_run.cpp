@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/pipeline_run.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -112,6 +113,10 @@ class StagingDir {
     std::string tmpl = (parent / ("." + target_.filename().string() + ".tmp-XXXXXX")).string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error(kTag + "cannot create a temporary folder in " + parent.string());
     path_ = tmpl;
+    // mkdtemp makes the folder 0700; the result should get the usual umask-derived mode.
+    mode_t mask = umask(0);
+    umask(mask);
+    fs::permissions(path_, static_cast<fs::perms>(0777 & ~mask));
   }
   ~StagingDir() {
     std::error_code ec;
