@@ -4,6 +4,7 @@
 // Input: the golden synthetic 848x480 frame (planes, sphere, boxes, holes, noise), nearest-
 // resized to 1280x720. Reference: librealsense 2.56.5 on one core of this machine class at
 // 1280x720 (ms/frame); ratio_vs_librealsense = librealsense_ms / ours (> 1 = faster).
+// impl "auto" = whatever twin each block's dispatcher picks; the chain also runs all-portable.
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <mlx/mlx.h>
 
 #include "robomlx/core/bench.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/core/image.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
@@ -105,7 +107,7 @@ void depth_suite(BenchContext& ctx) {
         return;
       }
       auto b = make_block(block);
-      auto& r = ctx.run(label + tag, [&] { return std::vector<mx::array>{b->process(in).data}; });
+      auto& r = ctx.run(label + tag, [&] { return std::vector<mx::array>{b->process(in).data}; }, "auto");
       reference(r, ref, is720);
     };
     single("decimation", "decimation(2)", depth, "decimation");
@@ -124,7 +126,7 @@ void depth_suite(BenchContext& ctx) {
     auto& pr = ctx.run("pointcloud" + tag, [&] {
       auto res = pc.calculate(depth);
       return std::vector<mx::array>{res.vertices, res.texcoords};
-    });
+    }, "auto");
     reference(pr, "pointcloud", is720);
 
     std::string missing;
@@ -135,8 +137,16 @@ void depth_suite(BenchContext& ctx) {
       continue;
     }
     Pipeline chain(ChainSpec::standard());
-    auto& cr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{chain.process(depth).data}; });
+    auto& cr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{chain.process(depth).data}; }, "auto");
     reference(cr, "chain", is720);
+    double auto_ms = cr.median_ms;
+    {
+      ScopedImpl portable(Impl::portable);  // every block on its MLX-ops path
+      Pipeline pchain(ChainSpec::standard());
+      auto& prr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{pchain.process(depth).data}; });
+      reference(prr, "chain", is720);
+      prr.metrics["auto_speedup"] = prr.median_ms / auto_ms;
+    }
   }
   for (const auto& n : notes) std::cout << "note: " << n << "\n";
 }
