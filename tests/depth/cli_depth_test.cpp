@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "robomlx/core/io/png.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/pipeline_run.h"
+#include "robomlx/depth/recording.h"
 #include "support.h"
 
 namespace robomlx::depth {
@@ -104,6 +106,26 @@ TEST(DepthCli, AllOutputsOnTheRecording) {
   float z = d.data<std::uint16_t>()[first] * 0.001f;
   EXPECT_NEAR(xyz[2], z, 1e-6f);
   EXPECT_EQ(summary["frames"][1]["points"], valid);
+  // Colours: an independent projection of every 997th point into the colour image (zero
+  // distortion in this recording), nearest pixel as librealsense's PLY export.
+  Recording rec = read_recording(real_bag());
+  Image colour = read_pnm(golden("inputs/real_color_640x480.ppm"));
+  const Extrinsics& e = *rec.depth_to_color;
+  const Intrinsics& ci = *rec.color_intrinsics;
+  int checked = 0;
+  for (std::size_t i = 0; i < valid; i += 997) {
+    float p[3];
+    std::memcpy(p, body.data() + 15 * i, 12);
+    float q[3];
+    for (int r = 0; r < 3; ++r) q[r] = e.rotation[r] * p[0] + e.rotation[3 + r] * p[1] + e.rotation[6 + r] * p[2] + e.translation[r];
+    float u = q[0] / q[2] * ci.fx + ci.ppx, v = q[1] / q[2] * ci.fy + ci.ppy;
+    if (std::abs(u - std::floor(u) - 0.5f) < 1e-2f || std::abs(v - std::floor(v) - 0.5f) < 1e-2f) continue;
+    int x = std::clamp(int(std::lround(u)), 0, colour.width - 1), y = std::clamp(int(std::lround(v)), 0, colour.height - 1);
+    for (int c = 0; c < 3; ++c)
+      EXPECT_EQ(static_cast<unsigned char>(body[15 * i + 12 + c]), colour.at<std::uint8_t>(y, x, c)) << "point " << i;
+    ++checked;
+  }
+  EXPECT_GT(checked, 50);
   EXPECT_EQ(summary["output_options"]["pointcloud"]["filter_magnitude"], 1.0);
 }
 
