@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/recording.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -270,6 +275,28 @@ Recording parse_recording(std::string_view bytes, const std::string& name) {
   return rec;
 }
 
-Recording read_recording(const std::string& path) { return parse_recording(read_file_bytes(path), path); }
+Recording read_recording(const std::string& path) {
+  // Map the file instead of copying it: recordings are often gigabytes.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw FormatError(path, "cannot open file");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return parse_recording(read_file_bytes(path), path);  // pipes and the like
+  }
+  if (st.st_size == 0) {
+    ::close(fd);
+    return parse_recording(std::string_view(), path);
+  }
+  void* p = ::mmap(nullptr, std::size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) return parse_recording(read_file_bytes(path), path);
+  struct Unmap {
+    void* p;
+    std::size_t n;
+    ~Unmap() { ::munmap(p, n); }
+  } guard{p, std::size_t(st.st_size)};
+  return parse_recording(std::string_view(static_cast<const char*>(p), std::size_t(st.st_size)), path);
+}
 
 }  // namespace robomlx::depth

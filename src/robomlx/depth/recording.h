@@ -37,7 +37,8 @@ struct Recording {
   const Frame* color_for(const Frame& depth) const;
 };
 
-/// Reads a whole recording; throws FormatError naming the file, byte offset and field.
+/// Reads a whole recording (memory-mapped; every frame is decoded into memory, so very long
+/// recordings need RAM for all their frames). Throws FormatError naming file, byte offset, field.
 Recording read_recording(const std::string& path);
 /// Same from memory (`name` is used in error messages); the entry point the fuzzer drives.
 Recording parse_recording(std::string_view bytes, const std::string& name);
