@@ -3,6 +3,7 @@
 // exactly the golden input frames and the intrinsics/extrinsics recorded in the golden case.json.
 #include <cmath>
 #include <fstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -136,6 +137,32 @@ TEST(DepthRecording, EveryTruncationOfTheRealBagFailsCleanly) {
                         bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
     EXPECT_THROW(parse_recording(bytes.substr(0, n), "cut.bag"), FormatError) << n;
   }
+}
+
+TEST(DepthRecording, StreamingMatchesWholeFileRead) {
+  Recording all = read_recording(real_bag());
+  MappedFile file(real_bag());
+  std::vector<long long> numbers;
+  std::vector<bool> had_colour;
+  std::size_t n = stream_recording(file.bytes(), real_bag(), [&](const Frame& d, const Frame* c, const Recording& meta) {
+    std::size_t i = numbers.size();
+    numbers.push_back(d.frame_number);
+    had_colour.push_back(c != nullptr);
+    EXPECT_TRUE(exactly_equal(d.data, all.depth[i].data).ok) << i;
+    EXPECT_EQ(d.intrinsics.fx, all.depth[i].intrinsics.fx);
+    EXPECT_EQ(d.baseline_mm, *all.baseline_mm);
+    EXPECT_EQ(meta.device_info.at("Name"), "Intel RealSense D435");
+    if (c) {
+      EXPECT_TRUE(exactly_equal(c->data, all.color[0].data).ok);
+      ASSERT_TRUE(meta.depth_to_color.has_value());
+      EXPECT_EQ(meta.depth_to_color->translation[0], all.depth_to_color->translation[0]);
+    }
+  });
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(numbers, (std::vector<long long>{169, 170}));
+  EXPECT_EQ(had_colour, (std::vector<bool>{false, true}));  // colour #162 is written between them
+  EXPECT_THROW_MSG(stream_recording(file.bytes().substr(0, 600000), "cut.bag", [](auto&&...) {}), FormatError,
+                   "cut.bag: byte offset");
 }
 
 TEST(DepthRecording, FuzzSeedsAreValidRecordings) {

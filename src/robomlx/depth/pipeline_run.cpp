@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include <mlx/mlx.h>
@@ -19,6 +20,7 @@
 #include "robomlx/core/io/png.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/pipeline_outputs.h"
+#include "robomlx/depth/bag.h"
 #include "robomlx/depth/recording.h"
 
 namespace robomlx::depth {
@@ -37,11 +39,6 @@ std::string lower_ext(const std::string& path) {
   return e;
 }
 
-struct Source {
-  std::vector<Frame> depth;
-  const Recording* rec = nullptr;  // set for bag input (colour + extrinsics)
-  std::string description;
-};
 
 std::vector<Frame> load_images(const ProcessRequest& r) {
   std::vector<Frame> frames;
@@ -174,35 +171,57 @@ void ProcessRequest::validate() const {
   }
 }
 
+namespace {
+
+// Depth frames in a bag (for the progress bar): one cheap pass over the chunks.
+std::size_t count_depth_frames(std::string_view bytes, const std::string& name) {
+  std::size_t n = 0;
+  BagVisitor v;
+  v.on_message = [&](const BagMessageView& m) {
+    const std::string& t = m.connection->topic;
+    const std::string suffix = "/image/data";
+    if (t.find("/Depth_") != std::string::npos && t.size() > suffix.size() &&
+        t.compare(t.size() - suffix.size(), suffix.size(), suffix) == 0)
+      ++n;
+  };
+  scan_bag(bytes, name, v);
+  return n;
+}
+
+}  // namespace
+
 nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
   r.validate();
   auto wants = [&](const char* o) { return std::find(r.outputs.begin(), r.outputs.end(), o) != r.outputs.end(); };
 
-  // Everything that can fail on bad input happens before the first output is written.
+  // Everything that can fail on bad input is checked before the first output is written; what
+  // only a frame can tell (a truncated recording) fails into the staging folder, which is dropped.
   Pipeline pipeline(r.chain);
   OutputBlocks outs(r.chain, wants("colorized"), wants("cloud"));
-  Recording rec;
-  Source src;
-  if (r.inputs.size() == 1 && lower_ext(r.inputs[0]) == ".bag") {
-    rec = read_recording(r.inputs[0]);
-    src.depth = rec.depth;
-    src.rec = &rec;
-    src.description = "recording '" + r.inputs[0] + "'";
+  const bool is_bag = r.inputs.size() == 1 && lower_ext(r.inputs[0]) == ".bag";
+  std::optional<MappedFile> bag;
+  std::vector<Frame> images;
+  std::size_t total = 0;
+  std::string source;
+  if (is_bag) {
+    bag.emplace(r.inputs[0]);
+    total = count_depth_frames(bag->bytes(), r.inputs[0]);
+    source = "recording '" + r.inputs[0] + "'";
+    if (total == 0) throw FormatError(r.inputs[0], "no Depth stream (/device_0/sensor_<s>/Depth_<i>/image/data) in the recording");
   } else {
-    src.depth = load_images(r);
-    src.description = "input '" + r.inputs[0] + "'";
+    images = load_images(r);
+    total = images.size();
+    source = "input '" + r.inputs[0] + "'";
+    check_camera(images[0], source, pipeline.needs_stereo(), wants("cloud"));
   }
-  if (src.depth.empty()) throw FormatError(r.inputs[0], "holds no depth frames");
-  check_camera(src.depth[0], src.description, pipeline.needs_stereo(), wants("cloud"));
-  if (src.rec && wants("cloud") && src.rec->color.size() && src.rec->color_intrinsics && src.rec->depth_to_color)
-    outs.map_texture(*src.rec->color_intrinsics, *src.rec->depth_to_color);
 
   StagingDir staging(r.out_dir);
   nlohmann::json frames = nlohmann::json::array();
+  nlohmann::json recording_info;
   bool tty = isatty(STDERR_FILENO);
   auto t_all = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < src.depth.size(); ++i) {
-    const Frame& in = src.depth[i];
+  auto process_one = [&](const Frame& in, const Frame* colour) {
+    std::size_t i = frames.size();
     char idx[16];
     std::snprintf(idx, sizeof idx, "%06zu", i);
     nlohmann::json fj = {{"index", i}, {"frame_number", in.frame_number}, {"timestamp_ms", in.timestamp_ms},
@@ -230,7 +249,6 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
       files.push_back(name);
     }
     if (wants("cloud")) {
-      const Frame* colour = src.rec ? src.rec->color_for(in) : nullptr;
       t0 = std::chrono::steady_clock::now();
       CloudPoints pts = outs.cloud(out, colour);
       fj["pointcloud_ms"] = ms_since(t0);
@@ -241,7 +259,23 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
     }
     fj["files"] = files;
     frames.push_back(fj);
-    if (r.progress) show_progress(progress, i + 1, src.depth.size(), tty);
+    if (r.progress) show_progress(progress, frames.size(), total, tty);
+  };
+  if (is_bag) {
+    bool textured = false;
+    stream_recording(bag->bytes(), r.inputs[0], [&](const Frame& in, const Frame* colour, const Recording& meta) {
+      if (frames.empty()) {
+        check_camera(in, source, pipeline.needs_stereo(), wants("cloud"));
+        recording_info = {{"device_info", meta.device_info}, {"depth_units", in.depth_units}, {"baseline_mm", in.baseline_mm}};
+      }
+      if (wants("cloud") && !textured && colour && meta.color_intrinsics && meta.depth_to_color) {
+        outs.map_texture(*meta.color_intrinsics, *meta.depth_to_color);
+        textured = true;
+      }
+      process_one(in, textured ? colour : nullptr);
+    });
+  } else {
+    for (const auto& f : images) process_one(f, nullptr);
   }
   nlohmann::json chain = nlohmann::json::array();
   for (const auto& [block, options] : pipeline.effective_options()) chain.push_back({{"block", block}, {"options", options}});
@@ -254,12 +288,7 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
                             {"frame_count", frames.size()},
                             {"total_ms", ms_since(t_all)},
                             {"frames", frames}};
-  if (src.rec) {
-    summary["recording"] = {{"device_info", src.rec->device_info},
-                            {"depth_units", src.depth[0].depth_units},
-                            {"baseline_mm", src.depth[0].baseline_mm},
-                            {"color_frames", src.rec->color.size()}};
-  }
+  if (is_bag) summary["recording"] = recording_info;
   write_file_atomically((staging.path() / "summary.json").string(), summary.dump(2) + "\n");
   staging.commit();
   return summary;

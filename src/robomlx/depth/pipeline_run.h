@@ -4,10 +4,13 @@
 //   depth_<i>.png      filtered depth, 16-bit PNG, raw units (the chain must end in Z16)
 //   colorized_<i>.png  colourised depth (colorizer block), 8-bit RGB PNG
 //   cloud_<i>.ply      binary little-endian PLY of the valid vertices (metres), coloured from the
-//                      recording's colour stream when it has one (texture map as rs2::pointcloud)
+//                      latest colour frame recorded before this depth frame (texture map as
+//                      rs2::pointcloud; frames before the first colour frame stay uncoloured)
 //   summary.json       inputs, device, chain with every option in effect, per-frame timings
-// Everything is validated before the first frame is processed, and written into a temporary
-// folder beside --out that is renamed into place at the end: on any error nothing is left.
+// Recordings are streamed (one depth and one colour frame in memory at a time). Options, inputs
+// and the camera are validated before the first frame is processed, and everything is written
+// into a temporary folder beside --out that is renamed into place at the end: on any error
+// (including a recording found truncated half-way) nothing is left.
 #pragma once
 
 #include <optional>

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "robomlx/core/error.h"
@@ -204,13 +205,17 @@ const Frame* Recording::color_for(const Frame& d) const {
   return best;
 }
 
-Recording parse_recording(std::string_view bytes, const std::string& name) {
-  Recording rec;
-  rec.source = name;
+namespace {
+
+// Topic routing shared by the whole-file and the streaming readers.
+struct Router {
+  const std::string& name;
+  Recording& rec;
   std::map<std::string, StreamData> streams;
   std::map<std::string, std::optional<float>> units, baselines;  // by sensor
-  BagVisitor v;
-  v.on_message = [&](const BagMessageView& m) {
+  std::function<void(StreamData&, const std::string& key, Frame&&, std::uint64_t time_ns)> on_image;
+
+  void route(const BagMessageView& m) {
     const std::string& topic = m.connection->topic;
     const std::string where = m.where + " (topic '" + topic + "')";
     if (topic == "/file_version") {
@@ -233,22 +238,46 @@ Recording parse_recording(std::string_view bytes, const std::string& name) {
     }
     auto us = p[2].rfind('_');
     if (us == std::string::npos) return;
-    StreamData& s = streams[sensor + "/" + p[2]];
-    s.kind = p[2].substr(0, us);
-    if (s.kind != "Depth" && s.kind != "Color") return;  // IR, IMU, pose streams are not read yet
+    std::string kind = p[2].substr(0, us);
+    if (kind != "Depth" && kind != "Color") return;  // IR, IMU, pose streams are not read yet
+    std::string key = sensor + "/" + p[2];
+    StreamData& s = streams[key];
+    s.kind = kind;
     std::string rest = p[3] + (p.size() > 4 ? "/" + p[4] : "");
     if (rest == "image/data") {
       auto im = ros::decode_image(m.data, name, where);
       if (s.where.empty()) s.where = where;
-      s.frames.push_back(make_image_frame(im, s.kind, name, where));
-      s.times.push_back(m.time_ns);
+      on_image(s, key, make_image_frame(im, s.kind, name, where), m.time_ns);
     } else if (rest == "info/camera_info") {
       s.intrinsics = make_intrinsics(ros::decode_camera_info(m.data, name, where), name, where);
     } else if (rest == "tf/0") {
       s.tf = ros::decode_transform(m.data, name, where);
     }
+  }
+};
+
+std::optional<Extrinsics> depth_to_color(const StreamData& depth, const StreamData* color) {
+  if (!color || !color->tf) return std::nullopt;
+  Extrinsics ref_to_depth = depth.tf ? to_extrinsics(*depth.tf) : Extrinsics{};
+  return compose(invert(ref_to_depth), to_extrinsics(*color->tf));
+}
+
+}  // namespace
+
+Recording parse_recording(std::string_view bytes, const std::string& name) {
+  Recording rec;
+  rec.source = name;
+  Router router{name, rec, {}, {}, {}, {}};
+  router.on_image = [](StreamData& s, const std::string&, Frame&& f, std::uint64_t t) {
+    s.frames.push_back(std::move(f));
+    s.times.push_back(t);
   };
+  BagVisitor v;
+  v.on_message = [&](const BagMessageView& m) { router.route(m); };
   scan_bag(bytes, name, v);
+  auto& streams = router.streams;
+  auto& units = router.units;
+  auto& baselines = router.baselines;
 
   StreamData* depth = nullptr;
   StreamData* color = nullptr;
@@ -267,36 +296,74 @@ Recording parse_recording(std::string_view bytes, const std::string& name) {
     finish_stream(*color, name, std::nullopt, std::nullopt);
     rec.color = std::move(color->frames);
     rec.color_intrinsics = color->intrinsics;
-    if (color->tf) {
-      Extrinsics ref_to_depth = depth->tf ? to_extrinsics(*depth->tf) : Extrinsics{};
-      rec.depth_to_color = compose(invert(ref_to_depth), to_extrinsics(*color->tf));
-    }
+    rec.depth_to_color = depth_to_color(*depth, color);
   }
   return rec;
 }
 
-Recording read_recording(const std::string& path) {
-  // Map the file instead of copying it: recordings are often gigabytes.
+std::size_t stream_recording(std::string_view bytes, const std::string& name, const RecordingCallback& on_depth) {
+  Recording meta;
+  meta.source = name;
+  Router router{name, meta, {}, {}, {}, {}};
+  std::string depth_key, color_key;
+  std::optional<Frame> colour;
+  std::size_t delivered = 0;
+  router.on_image = [&](StreamData& s, const std::string& key, Frame&& f, std::uint64_t) {
+    if (s.intrinsics) {
+      if (s.intrinsics->width != f.width() || s.intrinsics->height != f.height())
+        throw FormatError(name, s.where + ": " + s.kind + " image is " + std::to_string(f.width()) + "x" +
+                                    std::to_string(f.height()) + " but its camera_info says " +
+                                    std::to_string(s.intrinsics->width) + "x" + std::to_string(s.intrinsics->height));
+      f.intrinsics = *s.intrinsics;
+    }
+    if (s.kind == "Color") {
+      if (color_key.empty()) color_key = key;
+      if (key == color_key) colour = std::move(f), meta.color_intrinsics = s.intrinsics;
+      return;
+    }
+    if (depth_key.empty()) depth_key = key;
+    if (key != depth_key) return;
+    std::string sensor = key.substr(0, key.find('/'));
+    meta.depth_units = router.units.count(sensor) ? router.units[sensor] : std::nullopt;
+    meta.baseline_mm = router.baselines.count(sensor) ? router.baselines[sensor] : std::nullopt;
+    if (meta.depth_units) f.depth_units = *meta.depth_units;
+    if (meta.baseline_mm) f.baseline_mm = *meta.baseline_mm;
+    meta.depth_intrinsics = s.intrinsics;
+    auto ci = color_key.empty() ? router.streams.end() : router.streams.find(color_key);
+    meta.depth_to_color = depth_to_color(s, ci == router.streams.end() ? nullptr : &ci->second);
+    on_depth(f, colour ? &*colour : nullptr, meta);
+    ++delivered;
+  };
+  BagVisitor v;
+  v.on_message = [&](const BagMessageView& m) { router.route(m); };
+  scan_bag(bytes, name, v);
+  if (delivered == 0) throw FormatError(name, "no Depth stream (/device_0/sensor_<s>/Depth_<i>/image/data) in the recording");
+  return delivered;
+}
+
+MappedFile::MappedFile(const std::string& path) : path_(path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw FormatError(path, "cannot open file");
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return parse_recording(read_file_bytes(path), path);  // pipes and the like
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    void* p = ::mmap(nullptr, std::size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) map_ = p, size_ = std::size_t(st.st_size);
   }
-  if (st.st_size == 0) {
-    ::close(fd);
-    return parse_recording(std::string_view(), path);
-  }
-  void* p = ::mmap(nullptr, std::size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
-  if (p == MAP_FAILED) return parse_recording(read_file_bytes(path), path);
-  struct Unmap {
-    void* p;
-    std::size_t n;
-    ~Unmap() { ::munmap(p, n); }
-  } guard{p, std::size_t(st.st_size)};
-  return parse_recording(std::string_view(static_cast<const char*>(p), std::size_t(st.st_size)), path);
+  if (!map_) owned_ = read_file_bytes(path);  // empty files, pipes, or mmap refused
+}
+
+MappedFile::~MappedFile() {
+  if (map_) ::munmap(map_, size_);
+}
+
+std::string_view MappedFile::bytes() const {
+  return map_ ? std::string_view(static_cast<const char*>(map_), size_) : std::string_view(owned_);
+}
+
+Recording read_recording(const std::string& path) {
+  MappedFile file(path);
+  return parse_recording(file.bytes(), path);
 }
 
 }  // namespace robomlx::depth

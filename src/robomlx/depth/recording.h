@@ -11,6 +11,7 @@
 // or Y8 [H, W] uint8, on the default device, in recording order (by message time).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,10 +38,38 @@ struct Recording {
   const Frame* color_for(const Frame& depth) const;
 };
 
-/// Reads a whole recording (memory-mapped; every frame is decoded into memory, so very long
-/// recordings need RAM for all their frames). Throws FormatError naming file, byte offset, field.
+/// Reads a whole recording, every frame decoded into memory (see stream_recording for long
+/// ones). Throws FormatError naming the file, the byte offset and the field.
 Recording read_recording(const std::string& path);
 /// Same from memory (`name` is used in error messages); the entry point the fuzzer drives.
 Recording parse_recording(std::string_view bytes, const std::string& name);
+
+/// Called per depth frame in file order, with the most recent colour frame so far (nullptr
+/// before the first) and the metadata known so far (`meta` has no frames; its intrinsics,
+/// units, baseline and extrinsics are those recorded before this frame, as librealsense writes
+/// them first). The frames are valid only during the call.
+using RecordingCallback = std::function<void(const Frame& depth, const Frame* color, const Recording& meta)>;
+
+/// Streams a recording with one depth and one colour frame in memory at a time (long
+/// recordings); returns the number of depth frames delivered. Throws FormatError as
+/// parse_recording, also when no depth frame was found.
+std::size_t stream_recording(std::string_view bytes, const std::string& name, const RecordingCallback& on_depth);
+
+/// A read-only view of a whole file: memory-mapped when possible, else read into memory.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path);  // throws FormatError when it cannot be opened
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view bytes() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  void* map_ = nullptr;
+  std::size_t size_ = 0;
+  std::string owned_;
+};
 
 }  // namespace robomlx::depth
