@@ -9,8 +9,13 @@
 #include "robomlx/depth/recording.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
   try {
-    robomlx::depth::parse_recording(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.bag");
+    robomlx::depth::parse_recording(bytes, "fuzz.bag");
+  } catch (const robomlx::FormatError&) {
+  }
+  try {  // the streaming reader behind `depth process` routes the same messages differently
+    robomlx::depth::stream_recording(bytes, "fuzz.bag", [](const auto&...) {});
   } catch (const robomlx::FormatError&) {
   }
   return 0;
