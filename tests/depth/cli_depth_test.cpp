@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <mlx/mlx.h>
+#include <nlohmann/json.hpp>
 
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/png.h"
@@ -241,6 +242,21 @@ TEST(DepthCli, BinaryExitCodes) {
   EXPECT_EQ(run_cli("depth process --input " + real_bag() + " --chain standard --preset x.json --out " + out, err), 2);
   EXPECT_NE(err.find("either --chain or --preset"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(out));
+  if (!has_block("decimation") || !has_block("threshold")) return;
+  // A preset plus --set overriding it, end to end through the binary.
+  std::string preset = test::temp_dir() + "/p.json";
+  std::ofstream(preset) << R"({"chain": [{"block": "decimation", "options": {"filter_magnitude": 2}}, "threshold"]})";
+  std::string ok = test::temp_dir() + "/ok";
+  EXPECT_EQ(run_cli("depth process --input " + real_bag() + " --preset " + preset +
+                        " --set decimation.filter_magnitude=4 --outputs depth --no-progress --out " + ok, err), 0) << err;
+  EXPECT_EQ(read_png(ok + "/depth_000001.png").width, 160);
+  std::ifstream sj(ok + "/summary.json");
+  auto summary = nlohmann::json::parse(sj);
+  EXPECT_EQ(summary["chain"][0]["options"]["filter_magnitude"], 4.0);
+  EXPECT_EQ(summary["chain"][1]["block"], "threshold");
+  EXPECT_EQ(run_cli("depth process --input " + real_bag() + " --preset " + preset +
+                        " --set decimation.filter_magnitude=9 --outputs depth --out " + out, err), 2);
+  EXPECT_NE(err.find("filter_magnitude must be in [1, 8], got 9"), std::string::npos) << err;
 }
 
 }  // namespace
