@@ -257,6 +257,21 @@ TEST(DepthCli, BinaryExitCodes) {
   EXPECT_EQ(run_cli("depth process --input " + real_bag() + " --preset " + preset +
                         " --set decimation.filter_magnitude=9 --outputs depth --out " + out, err), 2);
   EXPECT_NE(err.find("filter_magnitude must be in [1, 8], got 9"), std::string::npos) << err;
+  // Image inputs with a camera from the command line, through a disparity chain and a cloud.
+  if (!has_block("depth2disparity") || !has_block("spatial")) return;
+  std::string imgs = test::temp_dir() + "/imgs";
+  EXPECT_EQ(run_cli("depth process --input " + golden("inputs/real_depth_640x480.pgm") + " " +
+                        golden("inputs/real_depth_640x480.pgm") +
+                        " --chain decimation,depth2disparity,spatial,disparity2depth --intrinsics 390.43,390.43,331.39,242.19"
+                        " --baseline-mm 50.17 --outputs depth,cloud --no-progress --out " + imgs, err), 0) << err;
+  EXPECT_TRUE(fs::exists(imgs + "/cloud_000001.ply"));
+  EXPECT_EQ(run_cli("depth process --input " + golden("inputs/real_depth_640x480.pgm") +
+                        " --chain decimation,depth2disparity --outputs depth --out " + out, err), 2);
+  EXPECT_NE(err.find("needs intrinsics.fx finite and > 0"), std::string::npos) << err;
+  EXPECT_EQ(run_cli("depth process --input " + golden("inputs/real_depth_640x480.pgm") +
+                        " --chain decimation --intrinsics 1,2,3 --outputs depth --out " + out, err), 2);
+  EXPECT_NE(err.find("--intrinsics must be fx,fy,ppx,ppy (4 numbers)"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out));
 }
 
 }  // namespace

@@ -64,10 +64,14 @@ std::vector<Frame> load_images(const ProcessRequest& r) {
     f.baseline_mm = r.baseline_mm;
     f.frame_number = static_cast<long long>(i);
     if (r.intrinsics) {
-      if (r.intrinsics->width != im.width || r.intrinsics->height != im.height)
-        bad("--intrinsics are for " + std::to_string(r.intrinsics->width) + "x" + std::to_string(r.intrinsics->height) +
-            " but '" + path + "' is " + std::to_string(im.width) + "x" + std::to_string(im.height));
       f.intrinsics = *r.intrinsics;
+      if (f.intrinsics.width == 0 && f.intrinsics.height == 0) {  // --intrinsics gives no size
+        f.intrinsics.width = im.width;
+        f.intrinsics.height = im.height;
+      } else if (f.intrinsics.width != im.width || f.intrinsics.height != im.height) {
+        bad("intrinsics are for " + std::to_string(f.intrinsics.width) + "x" + std::to_string(f.intrinsics.height) +
+            " but '" + path + "' is " + std::to_string(im.width) + "x" + std::to_string(im.height));
+      }
     } else {
       f.intrinsics.width = im.width;
       f.intrinsics.height = im.height;

@@ -31,7 +31,7 @@ struct ProcessRequest {
   std::string out_dir;
   std::vector<std::string> outputs{"depth", "colorized", "cloud"};  // any of these
   // Camera of image inputs (bags carry their own): required by disparity transforms and clouds.
-  std::optional<Intrinsics> intrinsics;
+  std::optional<Intrinsics> intrinsics;  // width/height 0 = take the image's size
   float depth_units = 0.001f;        // metres per unit (image inputs)
   float baseline_mm = 0;             // stereo baseline (image inputs); 0 = unknown
   std::string device;                // for the summary, e.g. "cpu"
