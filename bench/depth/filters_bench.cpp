@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx bench depth_filters`: spatial, temporal and hole filling on synthetic D400-like frames
 // (1280x720, 848x480 and 640x360 = 1280x720 after decimation 2), portable path vs CPU twin (or
-// CUDA twin on a GPU). Metrics: speedup_vs_portable, and for spatial the ratio to librealsense's
-// single-core time measured on this machine's kind of CPU (13.6 ms at 1280x720, 3.00 ms at 640x360).
+// CUDA twin on a GPU). Metrics: speedup_vs_portable; for spatial also the ratio to librealsense's
+// published single-core time on an idle machine (13.6 ms at 1280x720, 3.00 ms at 640x360) and, as
+// like-for-like peers timed in the same run, the twin on one thread and librealsense's loop order.
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/hole_filling.h"
 #include "robomlx/depth/spatial_filter.h"
+#include "robomlx/depth/spatial_filter_twins.h"
 #include "robomlx/depth/temporal_filter.h"
 
 namespace robomlx {
@@ -46,6 +50,40 @@ mx::array to_disparity(const mx::array& depth) {
   auto d = mx::where(mx::greater(z, mx::array(0.0f)), mx::divide(mx::array(1.0e6f), z), mx::array(0.0f));
   mx::eval(d);
   return d;
+}
+
+// librealsense's loop order, scalar, one thread (restated from shared/specs/realsense.md §1.5): the
+// like-for-like peer for the published single-core numbers, timed under the same machine load.
+void upstream_order_z16(uint16_t* p, int h, int w, float alpha, int delta, int iterations) {
+  float keep = 1.0f - alpha;
+  auto blend = [&](int a, int b) { return static_cast<uint16_t>(a * alpha + b * keep + 0.5f); };
+  for (int it = 0; it < iterations; ++it) {
+    for (int y = 0; y < h; ++y) {
+      uint16_t* r = p + static_cast<size_t>(y) * w;
+      int v0 = r[0];
+      for (int x = 1; x < w - 1; ++x) {
+        int v1 = r[x];
+        if (v0 >= 1 && v1 >= 1 && std::abs(v1 - v0) >= 1 && std::abs(v1 - v0) <= delta) r[x] = v1 = blend(v1, v0);
+        v0 = v1;
+      }
+      int v1 = r[w - 1];
+      for (int x = w - 2; x >= 0; --x) {
+        int c = r[x];
+        if (v1 >= 1 && c > 1 && std::abs(v1 - c) <= delta) r[x] = c = blend(c, v1);
+        v1 = c;
+      }
+    }
+    for (int y = 1; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        int a = p[(y - 1) * w + x], c = p[y * w + x];
+        if (std::abs(a - c) < delta) p[y * w + x] = blend(c, a);
+      }
+    for (int y = h - 2; y >= 0; --y)
+      for (int x = 0; x < w; ++x) {
+        int b = p[(y + 1) * w + x], c = p[y * w + x];
+        if (c >= 1 && b >= 1 && std::abs(c - b) < delta) p[y * w + x] = blend(c, b);
+      }
+  }
 }
 
 Impl twin(const BenchContext& ctx) { return ctx.device().type == mx::Device::gpu ? Impl::cuda : Impl::cpu; }
@@ -82,6 +120,26 @@ void filters_suite(BenchContext& ctx) {
       auto& r = pair(ctx, "spatial " + std::string(disp ? "disparity32" : "z16") + res,
                      [&] { return std::vector<mx::array>{rd::spatial_filter(in, o)}; }, portable_spatial);
       if (sz.librealsense_spatial_ms > 0) r.metrics["speedup_vs_librealsense_1core"] = sz.librealsense_spatial_ms / r.median_ms;
+      if (ctx.device().type == mx::Device::cpu) {
+        // Like-for-like peer timed in the same run: the same loops on one thread, i.e. librealsense's
+        // scalar code path (the published single-core numbers were taken on an idle machine).
+        size_t twin_index = ctx.results().size() - 1;  // run() may reallocate results: no references across it
+        double twin_ms = r.median_ms;
+        auto& one = ctx.run("spatial " + std::string(disp ? "disparity32" : "z16") + res, [&] {
+          return std::vector<mx::array>{rd::detail::spatial_filter_cpu(in, o, mx::default_stream(mx::Device::cpu), 1)};
+        }, "cpu_1thread");
+        double one_ms = one.median_ms;
+        ctx.results()[twin_index].metrics["speedup_vs_1thread"] = one_ms / twin_ms;
+        if (!disp) {
+          std::vector<uint16_t> src(in.data<uint16_t>(), in.data<uint16_t>() + in.size()), work;
+          auto& up = ctx.run_host("spatial z16" + res, [&] {
+            work = src;
+            upstream_order_z16(work.data(), sz.h, sz.w, o.alpha, o.delta, o.iterations);
+          }, "upstream_order_1thread");
+          double up_ms = up.median_ms;
+          ctx.results()[twin_index].metrics["speedup_vs_upstream_order"] = up_ms / twin_ms;
+        }
+      }
     }
     std::vector<mx::array> seq;
     for (unsigned k = 0; k < 4; ++k) seq.push_back(to_disparity(synthetic_depth(sz.h, sz.w, 10 + k)));

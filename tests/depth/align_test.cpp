@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depth_test_util.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/align.h"
 #include "support.h"
 
@@ -71,6 +72,7 @@ TEST(Align, ScalarDepthToColorMatchesPlainLoop) {
       }
     }
   }
+  ScopedImpl force(Impl::portable);  // the CPU twin is compared with the portable path below
   auto got = Align(AlignTo::color, AlignMode::scalar).process(s.depth, s.color, s.e);
   EXPECT_EQ(got.data.shape(), (mx::Shape{ho, wo}));
   EXPECT_EQ(got.intrinsics.fx, s.color.intrinsics.fx);
@@ -97,6 +99,86 @@ TEST(Align, ScalarColorToDepthMatchesPlainLoop) {
   auto got = Align(AlignTo::depth, AlignMode::scalar).process(s.depth, s.color, s.e);
   EXPECT_EQ(got.data.shape(), (mx::Shape{s.h, s.w, 3}));
   EXPECT_EQ(to_vector<std::uint8_t>(got.data), want);
+}
+
+TEST(Align, CpuTwinMatchesPortable) {
+  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+  for (bool small_color : {false, true}) {  // a colour image smaller than depth switches SSE rules
+    Scene s = scene();
+    if (small_color) {
+      s.color.intrinsics.width = 24, s.color.intrinsics.height = 20, s.color.intrinsics.fx = 20, s.color.intrinsics.fy = 20;
+      s.color.intrinsics.ppx = 12, s.color.intrinsics.ppy = 10;
+      s.color.data = mx::slice(s.color.data, {0, 0, 0}, {20, 24, 3});
+    }
+    for (AlignTo to : {AlignTo::color, AlignTo::depth}) {
+      for (AlignMode mode : {AlignMode::sse, AlignMode::scalar}) {
+        Align align(to, mode);
+        mx::array portable{0}, twin{0};
+        {
+          ScopedImpl force(Impl::portable);
+          portable = align.process(s.depth, s.color, s.e).data;
+        }
+        {
+          ScopedImpl force(Impl::cpu);
+          twin = align.process(s.depth, s.color, s.e).data;
+        }
+        const auto a = to_vector<std::uint8_t>(mx::view(mx::contiguous(twin), mx::uint8));
+        const auto b = to_vector<std::uint8_t>(mx::view(mx::contiguous(portable), mx::uint8));
+        EXPECT_GT(std::count_if(a.begin(), a.end(), [](auto v) { return v != 0; }), 100);
+        EXPECT_EQ(a, b) << "to " << (to == AlignTo::color ? "color" : "depth") << " mode "
+                        << (mode == AlignMode::sse ? "sse" : "scalar") << " small " << small_color;
+      }
+    }
+  }
+}
+
+TEST(Align, SseModifiedBrownConradyMatchesPlainLoop) {
+  // The SIMD distortion (with its y term reusing the x tangential term) and half-even rounding.
+  ScopedImpl force(Impl::portable);  // the CPU twin leaves this model to the portable path
+  Scene s = scene();
+  auto& ci = s.color.intrinsics;
+  ci.model = Distortion::modified_brown_conrady;
+  ci.coeffs = {0.08f, -0.03f, 0.002f, -0.001f, 0.004f};
+  const int ho = ci.height, wo = ci.width;
+  const auto& d = s.depth.intrinsics;
+  auto project = [&](int x, int y, float off, int& ox, int& oy) {
+    const float z = s.z[y * s.w + x] * 0.001f;
+    const float rx = ((float(x) + off) - d.ppx) / d.fx, ry = ((float(y) + off) - d.ppy) / d.fy;
+    const float px = z * rx, py = z * ry;
+    const auto& r = s.e.rotation;
+    const auto& t = s.e.translation;
+    const float X = r[0] * px + (r[3] * py + (r[6] * z + t[0]));
+    const float Y = r[1] * px + (r[4] * py + (r[7] * z + t[1]));
+    const float Z = r[2] * px + (r[5] * py + (r[8] * z + t[2]));
+    const float u = X / Z, v = Y / Z;
+    const auto& c = ci.coeffs;
+    const float r2 = u * u + v * v;
+    const float f = 1 + (c[0] * r2 + (c[1] * (r2 * r2) + c[4] * (r2 * (r2 * r2))));
+    const float uf = u * f, vf = v * f;
+    const float r4 = c[3] * (r2 + 2 * (uf * uf));
+    const float du = uf + (2 * (c[2] * (uf * vf)) + r4), dv = vf + (2 * (c[3] * (uf * vf)) + r4);
+    ox = int(std::nearbyint(du * ci.fx + ci.ppx + 0.5f));
+    oy = int(std::nearbyint(dv * ci.fy + ci.ppy + 0.5f));
+  };
+  std::vector<std::uint16_t> want(ho * wo, 0);
+  for (int y = 0; y < s.h; ++y) {
+    for (int x = 0; x < s.w; ++x) {
+      const auto z = s.z[y * s.w + x];
+      if (!z) continue;
+      int x0, y0, x1, y1;
+      project(x, y, -0.5f, x0, y0);
+      project(x, y, 0.5f, x1, y1);  // this geometry has depth coarser than colour: boxes
+      for (int v = std::max(y0, 0); v <= std::min(y1, ho - 1); ++v) {
+        for (int u = std::max(x0, 0); u <= std::min(x1, wo - 1); ++u) {
+          auto& o = want[v * wo + u];
+          o = o ? std::min(o, z) : z;
+        }
+      }
+    }
+  }
+  const auto got = to_vector<std::uint16_t>(Align(AlignTo::color).process(s.depth, s.color, s.e).data);
+  EXPECT_EQ(got, want);  // same float32 operations in the same order: exact
+  EXPECT_GT(std::count_if(got.begin(), got.end(), [](auto v) { return v != 0; }), ho * wo / 2);
 }
 
 TEST(Align, Errors) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "depth_test_util.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/colorizer.h"
 #include "robomlx/depth/disparity.h"
@@ -41,6 +42,7 @@ TEST(Colorizer, TablesEndpoints) {
 }
 
 TEST(Colorizer, FixedRangeMatchesHandFormula) {
+  ScopedImpl force(Impl::portable);
   // White-to-black over 0..4 m: 1 m -> f = 0.25 -> index 1000 -> 255 * 0.75 = 191.25 -> 191.
   std::vector<std::uint16_t> v = {0, 1000, 4000, 6000};
   auto out = to_vector<std::uint8_t>(colorize(test_util::z16_frame(v, 1, 4), {2, false, 0, 4}).data);
@@ -51,6 +53,7 @@ TEST(Colorizer, FixedRangeMatchesHandFormula) {
 }
 
 TEST(Colorizer, EqualizationMatchesPlainLoop) {
+  ScopedImpl force(Impl::portable);  // the CPU twin is compared with the portable path separately
   const int h = 20, w = 30;
   const auto v = random_depth(h, w, 9, 0.3, 1, 300);  // many repeated values
   auto out = to_vector<std::uint8_t>(colorize(test_util::z16_frame(v, h, w), {3, true, 0, 6}).data);
@@ -66,6 +69,41 @@ TEST(Colorizer, EqualizationMatchesPlainLoop) {
     }
     ASSERT_EQ(out[3 * i], want) << i;
   }
+}
+
+void expect_twin_matches_portable(Impl impl) {
+  const int h = 23, w = 31;
+  auto f = test_util::z16_frame(random_depth(h, w, 4, 0.2, 1, 9000), h, w);
+  f.intrinsics.fx = 50;
+  const auto d = depth_to_disparity(f);
+  int compared = 0;
+  for (const Frame* in : {static_cast<const Frame*>(&f), &d}) {
+    for (ColorizerOptions o : {ColorizerOptions{0, true, 0, 6}, ColorizerOptions{4, false, 0.3f, 4},
+                               ColorizerOptions{7, false, 0, 2}, ColorizerOptions{9, false, 3, 1}}) {
+      std::vector<std::uint8_t> portable, twin;
+      {
+        ScopedImpl force(Impl::portable);
+        portable = to_vector<std::uint8_t>(colorize(*in, o).data);
+      }
+      {
+        ScopedImpl force(impl);
+        twin = to_vector<std::uint8_t>(colorize(*in, o).data);
+      }
+      EXPECT_EQ(twin, portable) << "scheme " << o.color_scheme << " eq " << o.equalize;
+      compared += std::count_if(twin.begin(), twin.end(), [](auto v) { return v != 0; }) > 0;
+    }
+  }
+  EXPECT_EQ(compared, 8);
+}
+
+TEST(Colorizer, CpuTwinMatchesPortable) {
+  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+  expect_twin_matches_portable(Impl::cpu);
+}
+
+TEST(Colorizer, CudaTwinMatchesPortable) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
+  expect_twin_matches_portable(Impl::cuda);
 }
 
 TEST(Colorizer, DisparityInputAndErrors) {

@@ -95,10 +95,39 @@ TEST(Decimation, MatchesPlainLoopForEveryScale) {
   }
 }
 
+TEST(Decimation, VideoBoxAverageMatchesPlainLoop) {
+  const int h = 10, w = 13, c = 3, s = 3;
+  std::mt19937 rng(5);
+  std::vector<std::uint8_t> img(h * w * c);
+  for (auto& v : img) v = std::uint8_t(rng() & 255);
+  Frame f;
+  f.data = mx::array(img.data(), {h, w, c}, mx::uint8);
+  f.format = FrameFormat::rgb8;
+  f.intrinsics.width = w, f.intrinsics.height = h, f.intrinsics.fx = f.intrinsics.fy = 10;
+  auto out = decimate(f, {s});
+  ASSERT_EQ(out.data.shape(), (mx::Shape{4, 4, 3}));  // 3x4 real, padded to 4x4
+  const auto got = to_vector<std::uint8_t>(out.data);
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      for (int k = 0; k < c; ++k) {
+        int want = 0;
+        if (i < h / s && j < w / s) {
+          int sum = 0;
+          for (int y = 0; y < s; ++y) {
+            for (int x = 0; x < s; ++x) sum += img[((i * s + y) * w + j * s + x) * c + k];
+          }
+          want = sum / (s * s);
+        }
+        ASSERT_EQ(got[(i * 4 + j) * c + k], want) << i << "," << j << "," << k;
+      }
+    }
+  }
+}
+
 TEST(Decimation, RejectsWrongInput) {
   Frame f = test_util::z16_frame(random_depth(4, 4, 1), 4, 4);
   f.format = FrameFormat::disparity32;
-  EXPECT_THROW_MSG(decimate(f, {2}), std::invalid_argument, "[depth.decimation] input format must be z16");
+  EXPECT_THROW_MSG(decimate(f, {2}), std::invalid_argument, "[depth.decimation] input format must be z16, rgb8");
   EXPECT_THROW_MSG(decimate(test_util::z16_frame(random_depth(4, 4, 1), 4, 4), {5}), std::invalid_argument,
                    "smaller than the scale 5");
 }

@@ -2,6 +2,7 @@
 // Small host helpers for the depth tests: deterministic random frames and array <-> vector.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>

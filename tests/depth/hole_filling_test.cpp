@@ -90,6 +90,18 @@ TEST(HoleFilling, CpuTwinMatchesPortable) {
   }
 }
 
+TEST(HoleFilling, ThinImages) {
+  for (bool disparity : {false, true}) {
+    for (auto [h, w] : {std::pair{1, 7}, std::pair{2, 7}, std::pair{7, 1}, std::pair{3, 2}}) {
+      auto img = synthetic(h, w, disparity, 21 + h * w);
+      for (int mode = 0; mode < 3; ++mode) {
+        SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " mode " + std::to_string(mode));
+        EXPECT_CLOSE(exactly_equal(run(img, mode, Impl::cpu), run(img, mode, Impl::portable)));
+      }
+    }
+  }
+}
+
 TEST(HoleFilling, CudaTwinMatchesPortable) {
   if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
   for (bool disparity : {false, true}) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depth_test_util.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/pointcloud.h"
 #include "support.h"
 
@@ -98,6 +99,7 @@ TEST(Pointcloud, KannalaBrandtProjectionInvertsDeprojection) {
 }
 
 TEST(Pointcloud, VerticesTexcoordsAndOcclusionMatchPlainLoop) {
+  ScopedImpl force(Impl::portable);  // the CPU twin (the scan itself) is compared below
   // A far wall (3 m) with a near box (0.6 m) in the middle: the texture camera 5 cm to the side
   // sees the wall behind the box's edge through the occlusion test.
   const int h = 24, w = 40;
@@ -165,6 +167,43 @@ TEST(Pointcloud, VerticesTexcoordsAndOcclusionMatchPlainLoop) {
   const int i = 10 * w + 5;
   const float X = v_off[3 * i] + e.translation[0], Z = v_off[3 * i + 2] + e.translation[2];
   EXPECT_NEAR(uv[2 * i], (X / Z * tex.fx + tex.ppx) / tex.width, 1e-6);
+}
+
+void expect_twin_matches_portable(Impl twin) {
+  const int h = 36, w = 52;
+  auto f = test_util::z16_frame(random_depth(h, w, 17, 0.1, 300, 4000), h, w);
+  Intrinsics tex = f.intrinsics;
+  tex.width = 64, tex.height = 48, tex.fx = 520, tex.fy = 515, tex.ppx = 31, tex.ppy = 25;
+  tex.model = Distortion::brown_conrady;  // zero coefficients: the twin's pinhole case
+  Extrinsics e;
+  e.translation = {0.015f, 0.0006f, 0.0006f};
+  e.rotation = {0.9999f, 0.0103f, -0.0129f, -0.0103f, 0.99995f, 0, 0.0129f, 0.0002f, 0.9999f};
+  for (int mode : {0, 1, 2}) {  // no texture, texture without and with occlusion removal
+    Pointcloud pc;
+    if (mode > 0) pc.map_to(tex, e);
+    pc.set_option("filter_magnitude", mode == 2 ? 2 : 1);
+    PointcloudResult a, b;
+    {
+      ScopedImpl force(Impl::portable);
+      a = pc.calculate(f);
+    }
+    {
+      ScopedImpl force(twin);
+      b = pc.calculate(f);
+    }
+    EXPECT_EQ(to_vector<float>(b.vertices), to_vector<float>(a.vertices)) << "mode " << mode;
+    EXPECT_EQ(to_vector<float>(b.texcoords), to_vector<float>(a.texcoords)) << "mode " << mode;
+  }
+}
+
+TEST(Pointcloud, CpuTwinMatchesPortable) {
+  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+  expect_twin_matches_portable(Impl::cpu);
+}
+
+TEST(Pointcloud, CudaTwinMatchesPortable) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
+  expect_twin_matches_portable(Impl::cuda);
 }
 
 TEST(Pointcloud, Errors) {

@@ -99,6 +99,7 @@ TEST(SpatialFilter, BlockOptions) {
   rgb.format = FrameFormat::rgb8;
   rgb.data = mx::zeros({2, 2, 3}, mx::uint8);
   EXPECT_THROW_MSG(block->process(rgb), std::invalid_argument, "[depth.spatial] input format must be z16");
+  EXPECT_THROW_MSG(block->get_option("alpha"), std::invalid_argument, "[depth.spatial] unknown option 'alpha'");
 }
 
 // One float row pass by hand: alpha 0.5, delta 20, one iteration on a 2-row image whose rows are
@@ -132,6 +133,17 @@ TEST(SpatialFilter, CpuTwinMatchesPortable) {
     SCOPED_TRACE("disparity=" + std::to_string(c.disparity) + " holes_fill=" + std::to_string(c.o.holes_fill));
     EXPECT_CLOSE(exactly_equal(got, want));
     EXPECT_FALSE(exactly_equal(want, img).ok) << "the filter must change something";
+  }
+}
+
+TEST(SpatialFilter, SmallestImages) {
+  for (bool disparity : {false, true}) {
+    for (auto [h, w] : {std::pair{2, 2}, std::pair{2, 9}, std::pair{9, 2}, std::pair{3, 3}}) {
+      SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + (disparity ? " disparity" : " z16"));
+      auto img = synthetic(h, w, disparity, 17 + h * w);
+      SpatialFilterOptions o{.alpha = 0.5f, .delta = 50, .iterations = 2, .holes_fill = 5};
+      EXPECT_CLOSE(exactly_equal(run(img, o, Impl::cpu), run(img, o, Impl::portable)));
+    }
   }
 }
 

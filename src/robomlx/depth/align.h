@@ -7,15 +7,16 @@
 // RGBA8/BGRA8/Y8, [Ho, Wo(, C)] uint8) into the depth geometry (output [H, W(, C)], zero where
 // depth is 0 or the pixel maps outside the image); no occlusion test, like librealsense.
 //
-// Two modes (both whole-image MLX ops: a scatter-min z-buffer for depth->other, a gather for
-// other->depth):
+// Two modes. The portable path is whole-image MLX ops (a scatter-min z-buffer for depth->other, a
+// gather for other->depth); on CPU streams a host-loop twin (align_cpu.h) gives the same output.
 //   AlignMode::sse (default) is librealsense's x86 default path (sse-align.cpp), which the golden
 //     vectors come from: corners rounded with rint(p + 0.5); depth->other splats the box between the
 //     two corners (clipped per pixel) when the depth stream has fewer pixels per degree than the
 //     target (or 640x480->640x360, 640x240->320x180), else only the top-left corner's pixel;
 //     other->depth copies ONE pixel: the top-left corner's, or the bottom-right one's when the other
 //     image is smaller than depth in both dimensions; only modified Brown-Conrady target distortion
-//     is modelled (inverse Brown-Conrady maps to it for other->depth; other models: undistorted).
+//     is modelled, in the SIMD code's form including its y-term bug (inverse Brown-Conrady maps to
+//     it for other->depth only; other models: undistorted).
 //   AlignMode::scalar is the portable reference of align.cpp: corners truncated with (int)(p + 0.5),
 //     any box reaching outside the target skips the pixel, full projection model; other->depth takes
 //     the box's last (bottom-right) pixel.
@@ -24,6 +25,8 @@
 // margin for perspective and rotation), and rounding both corners adds at most one pixel. Larger
 // boxes, which only extreme extrinsics produce, are cut at K.
 #pragma once
+
+#include <map>
 
 #include "robomlx/depth/frame.h"
 
@@ -41,8 +44,16 @@ class Align {
   AlignTo target() const { return to_; }
 
  private:
+  /// Rays of the depth pixels' corners, kept per depth geometry (librealsense's pre_compute maps).
+  struct Rays {
+    Intrinsics geometry;
+    mx::array x{0}, y{0};
+  };
+  const Rays& rays(const Intrinsics& depth, float offset) const;
+
   AlignTo to_;
   AlignMode mode_;
+  mutable std::map<float, Rays> rays_;
 };
 
 }  // namespace robomlx::depth

@@ -9,6 +9,9 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/depth/colorizer_cpu.h"
+#include "robomlx/depth/colorizer_cuda.h"
 #include "robomlx/depth/block_options.h"
 
 namespace robomlx::depth {
@@ -70,14 +73,40 @@ std::vector<Rgb> build_cache(int scheme) {
 
 mx::array colormap_table(int scheme) {
   check_range(kTag, "color_scheme", scheme, 0, 9);
-  const auto cache = build_cache(scheme);
-  std::vector<std::uint8_t> bytes;
-  bytes.reserve(cache.size() * 3);
-  for (const auto& c : cache) {
-    for (float v : c) bytes.push_back(static_cast<std::uint8_t>(v));
+  // Leaked on purpose: arrays must not be destroyed after MLX's allocator at exit.
+  static auto* tables = new std::map<int, mx::array>;
+  auto it = tables->find(scheme);
+  if (it == tables->end()) {
+    std::vector<std::uint8_t> bytes;
+    for (const auto& c : build_cache(scheme)) {
+      for (float v : c) bytes.push_back(static_cast<std::uint8_t>(v));
+    }
+    it = tables->emplace(scheme, mx::array(bytes.data(), {int(bytes.size() / 3), 3}, mx::uint8)).first;
   }
-  return mx::array(bytes.data(), {int(cache.size()), 3}, mx::uint8);
+  return it->second;
 }
+
+namespace {
+
+// [N + 2] uint32: the cache as little-endian R, G, B, 0 bytes, plus black at N + 1. Built once per
+// scheme (a table, not per-pixel work).
+const mx::array& packed_table(int scheme) {
+  // Leaked on purpose: arrays must not be destroyed after MLX's allocator at exit.
+  static auto* tables = new std::map<int, mx::array>;
+  auto it = tables->find(scheme);
+  if (it == tables->end()) {
+    std::vector<std::uint32_t> packed;
+    for (const auto& c : build_cache(scheme)) {
+      packed.push_back(std::uint32_t(static_cast<std::uint8_t>(c[0])) | std::uint32_t(static_cast<std::uint8_t>(c[1])) << 8 |
+                       std::uint32_t(static_cast<std::uint8_t>(c[2])) << 16);
+    }
+    packed.push_back(0);
+    it = tables->emplace(scheme, mx::array(packed.data(), {int(packed.size())}, mx::uint32)).first;
+  }
+  return it->second;
+}
+
+}  // namespace
 
 void ColorizerOptions::validate() const {
   check_range(kTag, "color_scheme", color_scheme, 0, 9);
@@ -94,6 +123,25 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o) {
   check_ndim(kTag, "depth", depth.data, 2);
   check_dtype(kTag, "depth", depth.data, {disparity ? mx::float32 : mx::uint16});
   auto f32 = [](float v) { return mx::array(v, mx::float32); };
+  // Fixed-range bounds in the input's own units (disparity: librealsense's hard-coded factor).
+  float lo = o.min_distance, hi = o.max_distance;
+  if (disparity) {
+    const float k = 681678.625f;
+    const float mn = o.min_distance < 1e-6f ? 1e-6f : o.min_distance;
+    hi = (k / mn) * depth.depth_units + .5f;
+    lo = (k / o.max_distance) * depth.depth_units + .5f;
+  }
+  ImplSet twins;
+  twins.cpu = twins.cuda = true;
+  const Impl impl = choose_impl(kTag, mx::default_device(), twins);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
+    Frame out = depth;
+    out.format = FrameFormat::rgb8;
+    const auto table = colormap_table(o.color_scheme);
+    out.data = impl == Impl::cpu ? colorize_cpu(depth.data, table, o.equalize, depth.depth_units, lo, hi)
+                                 : colorize_cuda(depth.data, table, o.equalize, depth.depth_units, lo, hi);
+    return out;
+  }
   const auto v = mx::astype(depth.data, mx::float32);
   const auto valid = mx::not_equal(v, f32(0));  // NaN counts as valid, as `if (data)` does
   mx::array f{0};
@@ -110,11 +158,7 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o) {
     const auto pixels = mx::astype(mx::slice(cum, {65535}, {65536}), mx::float32);
     f = mx::divide(mx::astype(mx::take(cum, bin), mx::float32), pixels);
   } else if (disparity) {
-    const float k = 681678.625f;
-    const float mn = o.min_distance < 1e-6f ? 1e-6f : o.min_distance;
-    const float dmax = (k / mn) * depth.depth_units + .5f;
-    const float dmin = (k / o.max_distance) * depth.depth_units + .5f;
-    f = mx::divide(v - f32(dmin), f32(dmax - dmin));
+    f = mx::divide(v - f32(lo), f32(hi - lo));
   } else if (o.min_distance >= o.max_distance) {
     f = mx::zeros(v.shape(), mx::float32);
   } else {
@@ -123,12 +167,16 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o) {
   // std::max(0, std::min(f, 1)) including its NaN -> 0 behaviour, then (int)(t * N).
   f = mx::where(mx::greater(f, f32(1)), f32(1), f);
   f = mx::where(mx::greater(f, f32(0)), f, f32(0));
-  const auto index = mx::astype(f * f32(float(cache_steps(o.color_scheme))), mx::int32);
-  auto rgb = mx::take(colormap_table(o.color_scheme), mx::reshape(index, {-1}), 0);
-  rgb = mx::where(mx::reshape(valid, {-1, 1}), rgb, mx::array(0, mx::uint8));
+  // One gather from a packed 0x00BBGGRR table whose extra last entry is black for invalid pixels,
+  // then a bit-cast to bytes: far fewer passes over the image than three gathers and a select.
+  const int steps = cache_steps(o.color_scheme);
+  auto index = mx::astype(f * f32(float(steps)), mx::int32);
+  index = mx::where(valid, index, mx::array(steps + 1, mx::int32));
+  const auto rgba = mx::view(mx::take(packed_table(o.color_scheme), index), mx::uint8);
   Frame out = depth;
   out.format = FrameFormat::rgb8;
-  out.data = mx::reshape(rgb, {depth.height(), depth.width(), 3});
+  out.data = mx::slice(mx::reshape(rgba, {depth.height(), depth.width(), 4}), {0, 0, 0},
+                       {depth.height(), depth.width(), 3});
   return out;
 }
 

@@ -76,14 +76,35 @@ mx::array decimate_z16(const mx::array& depth, int s) {
   return out;
 }
 
+mx::array decimate_video(const mx::array& image, int s) {
+  check_dtype(kTag, "image", image, {mx::uint8});
+  if (image.ndim() != 2 && image.ndim() != 3) {
+    fail_argument(kTag, "image must be [H, W] or [H, W, C] uint8, got " + shape_string(image.shape()));
+  }
+  const int hr = image.shape(0) / s, wr = image.shape(1) / s;
+  if (hr == 0 || wr == 0) {
+    fail_argument(kTag, "input " + shape_string(image.shape()) + " is smaller than the scale " + std::to_string(s));
+  }
+  const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
+  const int c = image.ndim() == 3 ? image.shape(2) : 1;
+  auto blocks = mx::slice(mx::reshape(image, {image.shape(0), image.shape(1), c}), {0, 0, 0}, {hr * s, wr * s, c});
+  blocks = mx::reshape(blocks, {hr, s, wr, s, c});
+  const auto sum = mx::sum(mx::astype(blocks, mx::int32), {1, 3});  // [hr, wr, c]
+  auto out = mx::astype(mx::floor_divide(sum, mx::array(s * s, mx::int32)), mx::uint8);
+  if (hp != hr || wp != wr) out = mx::pad(out, {{0, hp - hr}, {0, wp - wr}, {0, 0}});
+  return image.ndim() == 3 ? out : mx::reshape(out, {hp, wp});
+}
+
 Frame decimate(const Frame& in, const DecimationOptions& options) {
   options.validate();
-  if (in.format != FrameFormat::z16) {
-    fail_argument(kTag, std::string("input format must be z16, got ") + to_string(in.format));
+  const bool video = in.format == FrameFormat::rgb8 || in.format == FrameFormat::bgr8 ||
+                     in.format == FrameFormat::rgba8 || in.format == FrameFormat::bgra8 || in.format == FrameFormat::y8;
+  if (in.format != FrameFormat::z16 && !video) {
+    fail_argument(kTag, std::string("input format must be z16, rgb8, bgr8, rgba8, bgra8 or y8, got ") + to_string(in.format));
   }
   Frame out = in;
   const int s = options.magnitude;
-  out.data = decimate_z16(in.data, s);
+  out.data = video ? decimate_video(in.data, s) : decimate_z16(in.data, s);
   out.intrinsics.width = out.data.shape(1);
   out.intrinsics.height = out.data.shape(0);
   out.intrinsics.fx = in.intrinsics.fx / s;

@@ -6,6 +6,9 @@
 // the LOWER median of its non-zero samples for s = 2, 3 (rank (n-1)/2 ascending) and the integer mean
 // floor(sum / n) of the non-zero samples for s = 1 and s >= 4; 0 when all samples are 0.
 // Output intrinsics: padded size, fx/s, fy/s, ppx/s, ppy/s (float division, no half-pixel shift).
+// Video frames (RGB8/BGR8/RGBA8/BGRA8/Y8, uint8 [H, W(, C)]) are box-averaged including zeros,
+// floor(sum / s^2) per channel, with the same geometry (librealsense reaches this path only after
+// its stream filter is changed from depth).
 #pragma once
 
 #include "robomlx/depth/frame.h"
@@ -22,5 +25,8 @@ Frame decimate(const Frame& in, const DecimationOptions& options);
 
 /// The raw image path: [H, W] uint16 -> [hp, wp] uint16.
 mx::array decimate_z16(const mx::array& depth, int magnitude);
+
+/// Video path: uint8 [H, W] or [H, W, C] -> [hp, wp(, C)] box average.
+mx::array decimate_video(const mx::array& image, int magnitude);
 
 }  // namespace robomlx::depth

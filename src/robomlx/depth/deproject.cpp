@@ -8,6 +8,7 @@
 
 #include <mlx/ops.h>
 
+#include "robomlx/depth/camera_planes.h"
 #include "robomlx/depth/pointcloud.h"
 
 namespace robomlx::depth {
@@ -34,13 +35,14 @@ mx::array component(const mx::array& p, int i) {
 
 }  // namespace
 
-mx::array deproject_rays(const Intrinsics& in, int height, int width, float offset) {
+PlanesXY deproject_ray_planes(const Intrinsics& in, int height, int width, float offset) {
   const auto& k = in.coeffs;
   // (float)x + offset, as librealsense forms the pixel coordinate.
   const auto u = mx::reshape(mx::arange(0, width, 1, mx::float32), {1, width}) + f32(offset);
   const auto v = mx::reshape(mx::arange(0, height, 1, mx::float32), {height, 1}) + f32(offset);
-  auto x = mx::broadcast_to(mx::divide(u - f32(in.ppx), f32(in.fx)), {height, width});
-  auto y = mx::broadcast_to(mx::divide(v - f32(in.ppy), f32(in.fy)), {height, width});
+  // Materialised (contiguous) planes: ops mixing broadcast views fall off MLX's fast CPU path.
+  auto x = mx::contiguous(mx::broadcast_to(mx::divide(u - f32(in.ppx), f32(in.fx)), {height, width}));
+  auto y = mx::contiguous(mx::broadcast_to(mx::divide(v - f32(in.ppy), f32(in.fy)), {height, width}));
   const auto xo = x, yo = y;
   const bool brown = in.model == Distortion::brown_conrady, inverse = in.model == Distortion::inverse_brown_conrady;
   if ((brown || inverse) && !coeffs_zero(in)) {
@@ -84,30 +86,41 @@ mx::array deproject_rays(const Intrinsics& in, int height, int width, float offs
     x = x * s;
     y = y * s;
   }
-  return mx::stack({x, y}, -1);
+  return {x, y};
+}
+
+mx::array deproject_rays(const Intrinsics& in, int height, int width, float offset) {
+  auto r = deproject_ray_planes(in, height, width, offset);
+  return mx::stack({r.x, r.y}, -1);
+}
+
+PlanesXYZ transform_planes(const PlanesXYZ& p, const Extrinsics& e) {
+  const auto& r = e.rotation;
+  const auto& t = e.translation;
+  auto row = [&](int i) { return f32(r[i]) * p.x + (f32(r[i + 3]) * p.y + (f32(r[i + 6]) * p.z + f32(t[i]))); };
+  return {row(0), row(1), row(2)};
 }
 
 mx::array transform_points(const mx::array& p, const Extrinsics& e) {
-  const int last = p.ndim() - 1;
-  const auto x = component(p, 0), y = component(p, 1), z = component(p, 2);
-  const auto& r = e.rotation;
-  const auto& t = e.translation;
-  // The SSE order: r0 x + (r3 y + (r6 z + t0)).
-  auto row = [&](int i) { return f32(r[i]) * x + (f32(r[i + 3]) * y + (f32(r[i + 6]) * z + f32(t[i]))); };
-  return mx::stack({row(0), row(1), row(2)}, last);
+  auto q = transform_planes({component(p, 0), component(p, 1), component(p, 2)}, e);
+  return mx::stack({q.x, q.y, q.z}, p.ndim() - 1);
 }
 
 mx::array project_points(const mx::array& p, const Intrinsics& in) {
-  const int last = p.ndim() - 1;
-  auto x = mx::divide(component(p, 0), component(p, 2));
-  auto y = mx::divide(component(p, 1), component(p, 2));
+  auto q = project_planes({component(p, 0), component(p, 1), component(p, 2)}, in);
+  return mx::stack({q.x, q.y}, p.ndim() - 1);
+}
+
+PlanesXY project_planes(const PlanesXYZ& p, const Intrinsics& in) {
+  auto x = mx::divide(p.x, p.z);
+  auto y = mx::divide(p.y, p.z);
   const auto& k = in.coeffs;
   // All-zero coefficients leave Brown-Conrady points unchanged bit for bit (x * 1 + 0); skip the ops.
   const bool zero = std::all_of(k.begin(), k.end(), [](float c) { return c == 0.0f; });
   const bool brown_family = in.model == Distortion::modified_brown_conrady ||
                             in.model == Distortion::inverse_brown_conrady || in.model == Distortion::brown_conrady;
   if (in.model == Distortion::none || (brown_family && zero)) {
-    return mx::stack({x * f32(in.fx) + f32(in.ppx), y * f32(in.fy) + f32(in.ppy)}, last);
+    return {x * f32(in.fx) + f32(in.ppx), y * f32(in.fy) + f32(in.ppy)};
   }
   const auto r2 = x * x + y * y;
   const auto f = f32(1) + f32(k[0]) * r2 + f32(k[1]) * r2 * r2 + f32(k[4]) * r2 * r2 * r2;
@@ -136,7 +149,7 @@ mx::array project_points(const mx::array& p, const Intrinsics& in) {
     x = x * s;
     y = y * s;
   }
-  return mx::stack({x * f32(in.fx) + f32(in.ppx), y * f32(in.fy) + f32(in.ppy)}, last);
+  return {x * f32(in.fx) + f32(in.ppx), y * f32(in.fy) + f32(in.ppy)};
 }
 
 }  // namespace robomlx::depth

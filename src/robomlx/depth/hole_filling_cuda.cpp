@@ -3,7 +3,8 @@
 // Mode 0: one thread per row. Modes 1/2: one block sweeps anti-diagonals. Thread i owns row
 // y = i + 1 and at step t handles column x = t - i, so the filled up/up-left/left neighbours it
 // needs were produced one or two steps earlier (handed over through shared memory, double
-// buffered, one __syncthreads per step); down neighbours are read from the untouched input.
+// buffered, one __syncthreads per step); down neighbours are read from the untouched input, one
+// step ahead so that load latency overlaps the barrier.
 // Rows beyond one block's 1024 threads are done in bands; a band's first row reads its up
 // neighbours from the finished output.
 #include <algorithm>
@@ -49,21 +50,30 @@ const char* kAround = R"(
     int rows = min(nt, h - 1 - band);
     int y = band + tid;
     bool mine = tid < rows;
-    T left = T(0), up_left = T(0), down_left = T(0);
+    const T* cur_row = inp + (long long)y * w;
+    const T* down_row = inp + (long long)(y + 1) * w;
+    // Thread 0's up row is finished (row 0 or the previous band), so it is prefetched too.
+    const T* up_row = out + (long long)(y - 1) * w;
+    T left = T(0), up_left = T(0), down_left = T(0), cur = T(0), down = T(0), up0 = T(0);
     if (mine) {
-      left = inp[(long long)y * w];
-      up_left = out[(long long)(y - 1) * w];
-      down_left = inp[(long long)(y + 1) * w];
+      left = cur_row[0];
+      up_left = up_row[0];
+      down_left = down_row[0];
+      if (tid == 0) { cur = cur_row[1]; down = down_row[1]; up0 = up_row[1]; }
     }
     for (int t = 1; t < w + rows - 1; ++t) {
       int x = t - tid;
-      T filled = T(0);
       bool active = mine && x >= 1 && x < w;
+      // The untouched input is read one step ahead so its latency overlaps the barrier.
+      T next_cur = T(0), next_down = T(0), next_up0 = T(0);
+      if (mine && x + 1 >= 1 && x + 1 < w) {
+        next_cur = cur_row[x + 1];
+        next_down = down_row[x + 1];
+        if (tid == 0) next_up0 = up_row[x + 1];
+      }
       if (active) {
-        T up = tid == 0 ? out[(long long)(y - 1) * w + x] : handoff[(t - 1) & 1][tid - 1];
-        T cur = inp[(long long)y * w + x];
-        T down = inp[(long long)(y + 1) * w + x];
-        filled = cur;
+        T up = tid == 0 ? up0 : handoff[(t - 1) & 1][tid - 1];
+        T filled = cur;
         if (rs_empty(cur)) {
           T v = up;
           T cand[4] = {up_left, left, down_left, down};
@@ -78,6 +88,9 @@ const char* kAround = R"(
         left = filled;
         down_left = down;
       }
+      cur = next_cur;
+      down = next_down;
+      up0 = next_up0;
       __syncthreads();
     }
   }

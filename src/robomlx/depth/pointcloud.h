@@ -12,6 +12,12 @@
 //   Kannala-Brandt4, F-theta; src/rs.cpp rs2_deproject_pixel_to_point).
 // texcoords: [H, W, 2] float32, (u, v) = projected pixel / (width, height) of the texture
 //   intrinsics after the depth->texture extrinsics; (0, 0) where z == 0; not clamped.
+// The camera models are librealsense's scalar reference (src/rs.cpp). Its x86/ARM SIMD paths differ
+// only for non-zero distortion coefficients (they ignore depth distortion except one forward
+// inverse-Brown-Conrady step, and apply the modified-Brown-Conrady formula to every texture model
+// but none/Brown-Conrady); with the D400's zero coefficients all agree, which the golden case shows
+// to the last bit. On CPU streams a host-loop twin (pointcloud_cpu.h), on CUDA a kernel twin
+// (pointcloud_cuda.h) run the pinhole-texture case.
 #pragma once
 
 #include <optional>
@@ -42,7 +48,7 @@ class Pointcloud {
   std::optional<Intrinsics> texture_;
   // Rays depend only on the depth intrinsics: kept like librealsense's per-profile table.
   mutable std::optional<Intrinsics> rays_for_;
-  mutable mx::array rays_{0};
+  mutable mx::array rays_x_{0}, rays_y_{0};
   Extrinsics extrinsics_;
 };
 

@@ -4,8 +4,10 @@
 // at once; horizontal passes run on the transposed image so both cases scan axis 0.
 #include "robomlx/depth/spatial_filter.h"
 
+#include <functional>
 #include <vector>
 
+#include <mlx/compile.h>
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
@@ -25,8 +27,100 @@ mx::array row(const mx::array& x, int k, mx::Stream s) {
 
 mx::array scalar(float v) { return mx::array(v, mx::float32); }
 
-// Float path, one directional scan along axis 0 of x [N, M]. The edge test uses raw neighbours
-// (vectorised up front); only the blend of the state is sequential. Output row = state.
+// One step of each recursion. On the CPU it is compiled once (shapeless, so every image size
+// shares it): the elementwise work of a step fuses into one kernel, leaving ~4 graph nodes per
+// scanned line. Options enter as scalar inputs, never as captured constants.
+using Step = std::function<std::vector<mx::array>(const std::vector<mx::array>&)>;
+
+// {state, blend, weighted, cur, keep} -> {state}
+std::vector<mx::array> float_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
+  return {mx::where(a[1], mx::add(a[2], mx::multiply(a[0], a[4], s), s), a[3], s)};
+}
+
+mx::array z16_blend(const mx::array& weighted, const mx::array& other, const mx::array& keep, mx::StreamOrDevice s) {
+  return mx::floor(mx::add(mx::add(weighted, mx::multiply(other, keep, s), s), scalar(0.5f), s), s);
+}
+
+// Horizontal steps: {state, fill, cur, weighted, keep, delta, radius} -> {state, fill}.
+// Left->right compares with the filtered left pixel; both must be >= 1 and differ by 1..delta.
+std::vector<mx::array> z16_lr_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
+  const auto &state = a[0], &fill = a[1], &cur = a[2];
+  auto one = scalar(1.0f);
+  auto v0 = mx::greater_equal(state, one, s), v1 = mx::greater_equal(cur, one, s);
+  auto diff = mx::abs(mx::subtract(cur, state, s), s);
+  auto blend = mx::logical_and(mx::logical_and(v0, v1, s),
+                               mx::logical_and(mx::greater_equal(diff, one, s), mx::less_equal(diff, a[5], s), s), s);
+  auto out = mx::where(blend, z16_blend(a[3], state, a[4], s), cur, s);
+  auto hole = mx::logical_and(v0, mx::logical_not(v1, s), s);
+  auto next_fill = mx::where(mx::logical_and(v0, v1, s), scalar(0), mx::where(hole, mx::add(fill, one, s), fill, s), s);
+  return {mx::where(mx::logical_and(hole, mx::less(next_fill, a[6], s), s), state, out, s), next_fill};
+}
+
+// Right->left: the right pixel (filtered) must be >= 1 and the current one > 1 (raw 1 = hole).
+std::vector<mx::array> z16_rl_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
+  const auto &state = a[0], &fill = a[1], &cur = a[2];
+  auto one = scalar(1.0f);
+  auto v1 = mx::greater_equal(state, one, s), v0 = mx::greater(cur, one, s);
+  auto blend = mx::logical_and(mx::logical_and(v0, v1, s), mx::less_equal(mx::abs(mx::subtract(state, cur, s), s), a[5], s), s);
+  auto out = mx::where(blend, z16_blend(a[3], state, a[4], s), cur, s);
+  auto hole = mx::logical_and(v1, mx::logical_not(v0, s), s);
+  auto next_fill = mx::where(mx::logical_and(v0, v1, s), scalar(0), mx::where(hole, mx::add(fill, one, s), fill, s), s);
+  return {mx::where(mx::logical_and(hole, mx::less(next_fill, a[6], s), s), state, out, s), next_fill};
+}
+
+// Vertical steps: {state, cur, weighted, keep, delta} -> {state}. Top->bottom has no validity test.
+std::vector<mx::array> z16_tb_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
+  auto close = mx::less(mx::abs(mx::subtract(a[0], a[1], s), s), a[4], s);
+  return {mx::where(close, z16_blend(a[2], a[0], a[3], s), a[1], s)};
+}
+
+std::vector<mx::array> z16_bt_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
+  auto one = scalar(1.0f);
+  auto both = mx::logical_and(mx::greater_equal(a[1], one, s), mx::greater_equal(a[0], one, s), s);
+  auto close = mx::logical_and(both, mx::less(mx::abs(mx::subtract(a[1], a[0], s), s), a[4], s), s);
+  return {mx::where(close, z16_blend(a[2], a[0], a[3], s), a[1], s)};
+}
+
+using StepFn = std::vector<mx::array> (*)(const std::vector<mx::array>&, mx::StreamOrDevice);
+
+// Compiled only for the default CPU stream: fused GPU kernels (NVRTC, Metal) may contract a*b+c
+// into an FMA, which would break bit-exactness, and a compiled graph keeps the trace's stream.
+template <StepFn F>
+Step step_for(mx::Stream s) {
+  bool default_cpu = s.device == mx::Device::cpu && mx::default_device() == mx::Device::cpu &&
+                     s == mx::default_stream(s.device);
+  if (!default_cpu) return [s](const std::vector<mx::array>& a) { return F(a, s); };
+  thread_local Step fused = mx::compile(+[](const std::vector<mx::array>& a) { return F(a, {}); }, /*shapeless=*/true);
+  return fused;
+}
+
+// Runs `step` along axis 0 of x [N, M] (forward: rows 1..N-1 from row 0; backward: N-2..0 from
+// row N-1). `per_row` are [N, M] inputs sliced per step, `extra` scalars; the first input and output
+// are the carried line, further state outputs (hole counters) are carried too.
+mx::array scan(const mx::array& x, bool forward, const Step& step, const std::vector<mx::array>& per_row,
+               const std::vector<mx::array>& extra, int carried, int skip_last, mx::Stream s) {
+  int n = x.shape(0);
+  std::vector<mx::array> rows(n, mx::array(0));
+  std::vector<mx::array> state = {row(x, forward ? 0 : n - 1, s)};
+  for (int i = 1; i < carried; ++i) state.push_back(mx::zeros_like(state[0], s));
+  rows[forward ? 0 : n - 1] = state[0];
+  for (int i = 1; i < n; ++i) {
+    int k = forward ? i : n - 1 - i;
+    if (forward && k >= n - skip_last) {
+      rows[k] = row(x, k, s);
+      continue;
+    }
+    std::vector<mx::array> args = state;
+    for (const auto& a : per_row) args.push_back(row(a, k, s));
+    args.insert(args.end(), extra.begin(), extra.end());
+    state = step(args);
+    rows[k] = state[0];
+  }
+  return mx::concatenate(rows, 0, s);
+}
+
+// Float path, one directional scan along axis 0 of x [N, M]. The edge test uses raw neighbours,
+// so it is vectorised up front; only the blend of the state is sequential. Output row = state.
 mx::array float_scan(const mx::array& x, float alpha, float delta, bool forward, mx::Stream s) {
   int n = x.shape(0), m = x.shape(1);
   auto valid = mx::greater(mx::view(x, mx::int32, s), mx::array(0), s);
@@ -37,103 +131,27 @@ mx::array float_scan(const mx::array& x, float alpha, float delta, bool forward,
   auto d = mx::subtract(prev, cur, s);
   auto blend = mx::logical_and(mx::logical_and(vhead, vtail, s),
                                mx::logical_and(mx::less(d, scalar(delta), s), mx::greater(d, scalar(-delta), s), s), s);
+  // Pad the pair arrays to N rows so that row k of each belongs to output row k.
+  auto pad = [&](const mx::array& a) {
+    auto first = mx::zeros({1, m}, a.dtype(), s);
+    return forward ? mx::concatenate({first, a}, 0, s) : mx::concatenate({a, first}, 0, s);
+  };
   auto weighted = mx::multiply(cur, scalar(alpha), s);
-  auto keep = scalar(1.0f - alpha);
-  std::vector<mx::array> rows(n, mx::array(0));
-  mx::array state = row(x, forward ? 0 : n - 1, s);
-  rows[forward ? 0 : n - 1] = state;
-  for (int i = 0; i < n - 1; ++i) {
-    int k = forward ? i : n - 2 - i;  // pair index
-    state = mx::where(row(blend, k, s), mx::add(row(weighted, k, s), mx::multiply(state, keep, s), s), row(cur, k, s), s);
-    rows[forward ? k + 1 : k] = state;
-  }
-  return mx::concatenate(rows, 0, s);
+  return scan(x, forward, step_for<float_step>(s), {pad(blend), pad(weighted), x}, {scalar(1.0f - alpha)}, 1, 0, s);
 }
 
-// uint16 path (values held as float32, exact), the two horizontal scans of librealsense's
-// recursive_filter_horizontal on xt = image transposed [W, H].
-mx::array z16_left_right(const mx::array& xt, float alpha, float delta, int radius, mx::Stream s) {
-  int n = xt.shape(0);
-  auto weighted = mx::multiply(xt, scalar(alpha), s);
-  auto keep = scalar(1.0f - alpha), one = scalar(1.0f), half = scalar(0.5f);
-  std::vector<mx::array> rows;
-  mx::array state = row(xt, 0, s);
-  mx::array fill = mx::zeros_like(state, s);
-  rows.push_back(state);
-  for (int k = 1; k < n - 1; ++k) {
-    auto cur = row(xt, k, s);
-    auto v0 = mx::greater_equal(state, one, s), v1 = mx::greater_equal(cur, one, s);
-    auto diff = mx::abs(mx::subtract(cur, state, s), s);
-    auto blend = mx::logical_and(mx::logical_and(v0, v1, s),
-                                 mx::logical_and(mx::greater_equal(diff, one, s), mx::less_equal(diff, scalar(delta), s), s), s);
-    auto filtered = mx::floor(mx::add(mx::add(row(weighted, k, s), mx::multiply(state, keep, s), s), half, s), s);
-    auto out = mx::where(blend, filtered, cur, s);
-    if (radius > 0) {
-      auto hole = mx::logical_and(v0, mx::logical_not(v1, s), s);
-      fill = mx::where(mx::logical_and(v0, v1, s), scalar(0), mx::where(hole, mx::add(fill, one, s), fill, s), s);
-      out = mx::where(mx::logical_and(hole, mx::less(fill, scalar(radius), s), s), state, out, s);
-    }
-    state = out;
-    rows.push_back(state);
-  }
-  rows.push_back(row(xt, n - 1, s));
-  return mx::concatenate(rows, 0, s);
+// uint16 path (values held as float32, exact): librealsense's recursive_filter_horizontal on
+// xt = image transposed [W, H] (left->right skips the last column), then recursive_filter_vertical.
+mx::array z16_horizontal(const mx::array& xt, float alpha, float delta, int radius, mx::Stream s) {
+  std::vector<mx::array> extra = {scalar(1.0f - alpha), scalar(delta), scalar(static_cast<float>(radius))};
+  auto lr = scan(xt, true, step_for<z16_lr_step>(s), {xt, mx::multiply(xt, scalar(alpha), s)}, extra, 2, 1, s);
+  return scan(lr, false, step_for<z16_rl_step>(s), {lr, mx::multiply(lr, scalar(alpha), s)}, extra, 2, 0, s);
 }
 
-mx::array z16_right_left(const mx::array& xt, float alpha, float delta, int radius, mx::Stream s) {
-  int n = xt.shape(0);
-  auto weighted = mx::multiply(xt, scalar(alpha), s);
-  auto keep = scalar(1.0f - alpha), one = scalar(1.0f), half = scalar(0.5f);
-  std::vector<mx::array> rows(n, mx::array(0));
-  mx::array state = row(xt, n - 1, s);
-  mx::array fill = mx::zeros_like(state, s);
-  rows[n - 1] = state;
-  for (int k = n - 2; k >= 0; --k) {
-    auto cur = row(xt, k, s);
-    auto v1 = mx::greater_equal(state, one, s), v0 = mx::greater(cur, one, s);  // raw 1 counts as a hole here
-    auto diff = mx::abs(mx::subtract(state, cur, s), s);
-    auto blend = mx::logical_and(mx::logical_and(v0, v1, s), mx::less_equal(diff, scalar(delta), s), s);
-    auto filtered = mx::floor(mx::add(mx::add(row(weighted, k, s), mx::multiply(state, keep, s), s), half, s), s);
-    auto out = mx::where(blend, filtered, cur, s);
-    if (radius > 0) {
-      auto hole = mx::logical_and(v1, mx::logical_not(v0, s), s);
-      fill = mx::where(mx::logical_and(v0, v1, s), scalar(0), mx::where(hole, mx::add(fill, one, s), fill, s), s);
-      out = mx::where(mx::logical_and(hole, mx::less(fill, scalar(radius), s), s), state, out, s);
-    }
-    state = out;
-    rows[k] = state;
-  }
-  return mx::concatenate(rows, 0, s);
-}
-
-// recursive_filter_vertical: top->bottom without a validity test, bottom->top with one.
 mx::array z16_vertical(const mx::array& x, float alpha, float delta, mx::Stream s) {
-  int n = x.shape(0);
-  auto weighted = mx::multiply(x, scalar(alpha), s);
-  auto keep = scalar(1.0f - alpha), one = scalar(1.0f), half = scalar(0.5f);
-  std::vector<mx::array> rows(n, mx::array(0));
-  mx::array state = row(x, 0, s);
-  rows[0] = state;
-  for (int k = 1; k < n; ++k) {
-    auto cur = row(x, k, s);
-    auto close = mx::less(mx::abs(mx::subtract(state, cur, s), s), scalar(delta), s);
-    auto filtered = mx::floor(mx::add(mx::add(row(weighted, k, s), mx::multiply(state, keep, s), s), half, s), s);
-    state = mx::where(close, filtered, cur, s);
-    rows[k] = state;
-  }
-  auto down = mx::concatenate(rows, 0, s);
-  weighted = mx::multiply(down, scalar(alpha), s);
-  state = row(down, n - 1, s);
-  rows[n - 1] = state;
-  for (int k = n - 2; k >= 0; --k) {
-    auto cur = row(down, k, s);
-    auto both = mx::logical_and(mx::greater_equal(cur, one, s), mx::greater_equal(state, one, s), s);
-    auto close = mx::logical_and(both, mx::less(mx::abs(mx::subtract(cur, state, s), s), scalar(delta), s), s);
-    auto filtered = mx::floor(mx::add(mx::add(row(weighted, k, s), mx::multiply(state, keep, s), s), half, s), s);
-    state = mx::where(close, filtered, cur, s);
-    rows[k] = state;
-  }
-  return mx::concatenate(rows, 0, s);
+  std::vector<mx::array> extra = {scalar(1.0f - alpha), scalar(delta)};
+  auto down = scan(x, true, step_for<z16_tb_step>(s), {x, mx::multiply(x, scalar(alpha), s)}, extra, 1, 0, s);
+  return scan(down, false, step_for<z16_bt_step>(s), {down, mx::multiply(down, scalar(alpha), s)}, extra, 1, 0, s);
 }
 
 // Float-path hole filling after all iterations (intertial_holes_fill): per row, left->right then
@@ -187,8 +205,7 @@ mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOpt
   auto x = mx::astype(image, mx::float32, s);
   for (int it = 0; it < o.iterations; ++it) {
     auto xt = mx::transpose(x, s);
-    xt = z16_right_left(z16_left_right(xt, o.alpha, delta, radius, s), o.alpha, delta, radius, s);
-    x = z16_vertical(mx::transpose(xt, s), o.alpha, delta, s);
+    x = z16_vertical(mx::transpose(z16_horizontal(xt, o.alpha, delta, radius, s), s), o.alpha, delta, s);
   }
   return mx::astype(x, mx::uint16, s);
 }

@@ -19,6 +19,8 @@
 //    raw 1 as a hole; the top->bottom pass has no validity test (a 0 can be blended into a small
 //    value); hole filling happens inside the horizontal passes of every iteration.
 // Floating point order matches upstream (a*alpha + b*(1-alpha), float32, no fused multiply-add).
+// Options apply to the next call. (Upstream quirk not kept: a changed filter_smooth_delta only takes
+// effect there when the stream profile changes.) Stereo baseline and focal length are not used.
 //
 // Implementations (core/dispatch.h, tag "depth.spatial"): portable MLX ops (a loop over the
 // sequential axis, vectorised over the other), a threaded CPU Primitive, and a CUDA kernel (one

@@ -4,6 +4,7 @@
 // meet at a barrier between passes. Results equal the portable path bit for bit.
 #include <algorithm>
 #include <barrier>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -22,7 +23,7 @@
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
+#pragma GCC optimize("fp-contract=off", "no-trapping-math")
 #endif
 
 namespace robomlx::depth::detail {
@@ -30,7 +31,7 @@ namespace robomlx::depth::detail {
 namespace {
 
 struct Params {
-  int h = 0, w = 0, iterations = 0, radius = 0, delta = 0;
+  int h = 0, w = 0, iterations = 0, radius = 0, delta = 0, threads = 0;
   float alpha = 0, keep = 0;  // keep = 1 - alpha, rounded to float once, as upstream
 };
 
@@ -40,26 +41,66 @@ inline bool positive_bits(float v) {
   return b > 0;
 }
 
-// One directional float scan over n samples starting at p, `stride` apart (may be negative).
-void float_line(float* p, int n, std::ptrdiff_t stride, const Params& q) {
-  float state = p[0], prev = p[0];
-  bool valid = positive_bits(prev);
+// The recursions are sequential along a line but independent across lines, so every loop below
+// advances several lines per step (G rows side by side for horizontal passes, a whole block of
+// columns for vertical ones): independent chains hide each other's latency and the column loops
+// vectorise. Per line, the arithmetic and its order are exactly upstream's.
+constexpr int G = 8;
+
+// Float step: `valid`/`prev` describe the previous raw sample, `state` the filtered one.
+inline void float_step(float& px, float& state, float& prev, bool& valid, const Params& q, float delta) {
+  float in = px;
+  bool v = positive_bits(in);
+  float d = prev - in;
+  bool blend = valid & v & (d < delta) & (d > -delta);  // non-short-circuit: selects, no branches
+  float blended = in * q.alpha + state * q.keep;
+  state = blend ? blended : in;
+  px = state;
+  prev = in;
+  valid = v;
+}
+
+void float_rows(float* img, int r0, int r1, const Params& q) {
   const float delta = static_cast<float>(q.delta);
-  for (int k = 1; k < n; ++k) {
-    float in = p[k * stride];
-    if (positive_bits(in)) {
-      float d = prev - in;
-      if (valid && d < delta && d > -delta) {
-        state = in * q.alpha + state * q.keep;
-        p[k * stride] = state;
-      } else {
-        state = in;
+  const int w = q.w;
+  for (int g = r0; g < r1; g += G) {
+    int n = std::min(G, r1 - g);
+    float* rows[G];
+    float state[G], prev[G];
+    bool valid[G];
+    for (int i = 0; i < n; ++i) rows[i] = img + static_cast<size_t>(g + i) * w;
+    for (int pass = 0; pass < 2; ++pass) {
+      int start = pass == 0 ? 0 : w - 1, step = pass == 0 ? 1 : -1;
+      for (int i = 0; i < n; ++i) {
+        state[i] = prev[i] = rows[i][start];
+        valid[i] = positive_bits(prev[i]);
       }
-      valid = true;
-    } else {
-      valid = false;
+      for (int k = 1, x = start + step; k < w; ++k, x += step)
+        for (int i = 0; i < n; ++i) float_step(rows[i][x], state[i], prev[i], valid[i], q, delta);
     }
-    prev = in;
+  }
+}
+
+void float_columns(float* img, int c0, int c1, const Params& q) {
+  const float delta = static_cast<float>(q.delta);
+  const int w = q.w, n = c1 - c0;
+  std::vector<float> state(n), prev(n);
+  std::vector<char> valid(n);
+  for (int pass = 0; pass < 2; ++pass) {
+    int start = pass == 0 ? 0 : q.h - 1, step = pass == 0 ? 1 : -1;
+    const float* first = img + static_cast<size_t>(start) * w + c0;
+    for (int i = 0; i < n; ++i) {
+      state[i] = prev[i] = first[i];
+      valid[i] = positive_bits(first[i]);
+    }
+    for (int k = 1, y = start + step; k < q.h; ++k, y += step) {
+      float* row = img + static_cast<size_t>(y) * w + c0;
+      for (int i = 0; i < n; ++i) {
+        bool v = valid[i];
+        float_step(row[i], state[i], prev[i], v, q, delta);
+        valid[i] = v;
+      }
+    }
   }
 }
 
@@ -83,52 +124,75 @@ void float_fill_row(float* p, const float* next_first, const Params& q) {
   }
 }
 
-inline uint16_t blend16(int cur, int other, const Params& q) {
+// (uint16)(float) of upstream, through int32 (same value for 0 <= x < 65536) so loops vectorise.
+inline int blend16(int cur, int other, const Params& q) {
   float filtered = cur * q.alpha + other * q.keep;
-  return static_cast<uint16_t>(filtered + 0.5f);
+  return static_cast<int>(filtered + 0.5f);
 }
 
-void z16_row(uint16_t* p, const Params& q) {
+// recursive_filter_horizontal for G rows side by side.
+void z16_rows(uint16_t* img, int r0, int r1, const Params& q) {
   const size_t radius = q.radius;
-  int val0 = p[0];
-  size_t fill = 0;
-  for (int u = 1; u < q.w - 1; ++u) {  // left->right, last column not visited
-    int val1 = p[u];
-    if (val0 >= 1) {
-      if (val1 >= 1) {
-        fill = 0;
+  const int w = q.w;
+  for (int g = r0; g < r1; g += G) {
+    int n = std::min(G, r1 - g);
+    uint16_t* rows[G];
+    int carry[G];
+    size_t fill[G];
+    for (int i = 0; i < n; ++i) {
+      rows[i] = img + static_cast<size_t>(g + i) * w;
+      carry[i] = rows[i][0];
+      fill[i] = 0;
+    }
+    // Branch-free forms of upstream's nested ifs (depth noise makes those branches unpredictable).
+    for (int u = 1; u < w - 1; ++u) {  // left->right, last column not visited
+      for (int i = 0; i < n; ++i) {
+        int val0 = carry[i], val1 = rows[i][u];
+        bool v0 = val0 >= 1, v1 = val1 >= 1;
         int diff = std::abs(val1 - val0);
-        if (diff >= 1 && diff <= q.delta) p[u] = val1 = blend16(val1, val0, q);
-      } else if (radius && ++fill < radius) {
-        p[u] = val1 = val0;
+        bool blend = v0 & v1 & (diff >= 1) & (diff <= q.delta);
+        bool hole = v0 & !v1 & (radius != 0);
+        fill[i] = (v0 & v1) ? 0 : fill[i] + hole;
+        bool fill_it = hole & (fill[i] < radius);
+        int blended = blend16(val1, val0, q);
+        val1 = blend ? blended : (fill_it ? val0 : val1);
+        rows[i][u] = static_cast<uint16_t>(val1);
+        carry[i] = val1;
       }
     }
-    val0 = val1;
-  }
-  int val1 = p[q.w - 1];
-  fill = 0;
-  for (int u = q.w - 2; u >= 0; --u) {  // right->left, a raw 1 counts as a hole
-    int cur = p[u];
-    if (val1 >= 1) {
-      if (cur > 1) {
-        fill = 0;
-        if (std::abs(val1 - cur) <= q.delta) p[u] = cur = blend16(cur, val1, q);
-      } else if (radius && ++fill < radius) {
-        p[u] = cur = val1;
+    for (int i = 0; i < n; ++i) {
+      carry[i] = rows[i][w - 1];
+      fill[i] = 0;
+    }
+    for (int u = w - 2; u >= 0; --u) {  // right->left, a raw 1 counts as a hole
+      for (int i = 0; i < n; ++i) {
+        int val1 = carry[i], cur = rows[i][u];
+        bool v1 = val1 >= 1, v0 = cur > 1;
+        bool blend = v1 & v0 & (std::abs(val1 - cur) <= q.delta);
+        bool hole = v1 & !v0 & (radius != 0);
+        fill[i] = (v1 & v0) ? 0 : fill[i] + hole;
+        bool fill_it = hole & (fill[i] < radius);
+        int blended = blend16(cur, val1, q);
+        cur = blend ? blended : (fill_it ? val1 : cur);
+        rows[i][u] = static_cast<uint16_t>(cur);
+        carry[i] = cur;
       }
     }
-    val1 = cur;
   }
 }
 
+// recursive_filter_vertical on columns [c0, c1): row by row, so the column loop is branch-free.
 void z16_columns(uint16_t* img, int c0, int c1, const Params& q) {
-  const int w = q.w;
+  const int w = q.w, delta = q.delta;
   for (int y = 1; y < q.h; ++y) {  // top->bottom, no validity test
     const uint16_t* up = img + static_cast<size_t>(y - 1) * w;
     uint16_t* row = img + static_cast<size_t>(y) * w;
     for (int x = c0; x < c1; ++x) {
       int prev = up[x], cur = row[x];
-      if (std::abs(prev - cur) < q.delta) row[x] = blend16(cur, prev, q);
+      int b = blend16(cur, prev, q);
+      int d = prev - cur;
+      d = d < 0 ? -d : d;
+      row[x] = static_cast<uint16_t>(d < delta ? b : cur);
     }
   }
   for (int y = q.h - 2; y >= 0; --y) {  // bottom->top, both valid
@@ -136,7 +200,10 @@ void z16_columns(uint16_t* img, int c0, int c1, const Params& q) {
     uint16_t* row = img + static_cast<size_t>(y) * w;
     for (int x = c0; x < c1; ++x) {
       int below = down[x], cur = row[x];
-      if (cur >= 1 && below >= 1 && std::abs(cur - below) < q.delta) row[x] = blend16(cur, below, q);
+      int b = blend16(cur, below, q);
+      int d = cur - below;
+      d = d < 0 ? -d : d;
+      row[x] = static_cast<uint16_t>(((cur >= 1) & (below >= 1) & (d < delta)) ? b : cur);
     }
   }
 }
@@ -158,28 +225,19 @@ inline std::pair<int, int> share(int n, int t, int count) {
 
 void filter(void* data, bool is_float, const Params& q) {
   int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int threads = std::clamp(std::min(q.h, q.w) / 32, 1, std::min(hw, 16));
+  int threads = q.threads > 0 ? q.threads : std::clamp(std::min(q.h, q.w) / 32, 1, std::min(hw, 16));
   run_threads(threads, [&](int t, int count, auto& sync) {
     auto [r0, r1] = share(q.h, t, count);
     auto [c0, c1] = share(q.w, t, count);
     for (int it = 0; it < q.iterations; ++it) {
       if (is_float) {
-        auto* img = static_cast<float*>(data);
-        for (int y = r0; y < r1; ++y) {
-          float* row = img + static_cast<size_t>(y) * q.w;
-          float_line(row, q.w, 1, q);
-          float_line(row + q.w - 1, q.w, -1, q);
-        }
+        float_rows(static_cast<float*>(data), r0, r1, q);
         sync.arrive_and_wait();
-        for (int x = c0; x < c1; ++x) {
-          float_line(img + x, q.h, q.w, q);
-          float_line(img + static_cast<size_t>(q.h - 1) * q.w + x, q.h, -static_cast<std::ptrdiff_t>(q.w), q);
-        }
+        float_columns(static_cast<float*>(data), c0, c1, q);
       } else {
-        auto* img = static_cast<uint16_t*>(data);
-        for (int y = r0; y < r1; ++y) z16_row(img + static_cast<size_t>(y) * q.w, q);
+        z16_rows(static_cast<uint16_t*>(data), r0, r1, q);
         sync.arrive_and_wait();
-        z16_columns(img, c0, c1, q);
+        z16_columns(static_cast<uint16_t*>(data), c0, c1, q);
       }
       sync.arrive_and_wait();
     }
@@ -217,7 +275,7 @@ class SpatialFilterCpu : public mx::UnaryPrimitive {
   const char* name() const override { return "SpatialFilterCpu"; }
   bool is_equivalent(const mx::Primitive& other) const override {
     const auto& o = static_cast<const SpatialFilterCpu&>(other).q_;
-    return o.iterations == q_.iterations && o.radius == q_.radius && o.delta == q_.delta && o.alpha == q_.alpha;
+    return o.threads == q_.threads && o.iterations == q_.iterations && o.radius == q_.radius && o.delta == q_.delta && o.alpha == q_.alpha;
   }
 
  private:
@@ -226,8 +284,9 @@ class SpatialFilterCpu : public mx::UnaryPrimitive {
 
 }  // namespace
 
-mx::array spatial_filter_cpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s) {
+mx::array spatial_filter_cpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s, int threads) {
   Params q;
+  q.threads = threads;
   q.h = image.shape(0);
   q.w = image.shape(1);
   q.iterations = options.iterations;

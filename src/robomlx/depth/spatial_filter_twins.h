@@ -12,8 +12,9 @@ namespace robomlx::depth::detail {
 
 /// MLX ops only (runs on any device); the parity reference for the twins.
 mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
-/// Threaded host loops in a Primitive (CPU streams).
-mx::array spatial_filter_cpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
+/// Threaded host loops in a Primitive (CPU streams). threads = 0 picks from the core count;
+/// threads = 1 is librealsense's single-core loop order (the bench's like-for-like peer).
+mx::array spatial_filter_cpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s, int threads = 0);
 /// fast::cuda_kernel, one thread per row or column (CUDA streams).
 mx::array spatial_filter_cuda(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
 

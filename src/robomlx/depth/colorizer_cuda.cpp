@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/depth/colorizer_cuda.h"
+
+#include <mlx/fast.h>
+#include <mlx/ops.h>
+
+namespace robomlx::depth {
+
+namespace {
+
+// (int) of the value kept inside the 65536-bin table, NaN -> 0 (as the portable path).
+constexpr const char* kHeader = R"(
+__device__ inline int robomlx_bin(float x) {
+  if (isnan(x)) return 0;
+  return (int)fminf(fmaxf(x, 0.0f), 65535.0f);
+}
+)";
+
+constexpr const char* kHistSource = R"(
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= N) return;
+  atomicAdd(&hist[robomlx_bin((float)data[i])], 1);
+)";
+
+// params: units, lo, hi - lo, equalize flag. cum: inclusive cumsum of hist.
+constexpr const char* kLookupSource = R"(
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= N) return;
+  const float x = (float)data[i];
+  unsigned char* o = out + 3 * i;
+  if (x == 0.0f) { o[0] = 0; o[1] = 0; o[2] = 0; return; }
+  float f;
+  if (params[3] != 0.0f) {
+    const int b = robomlx_bin(x);
+    const int h0 = hist[0];
+    const int c = b == 0 ? h0 : cum[b] - h0;
+    f = __fdiv_rn((float)c, (float)(cum[65535] - h0));
+  } else if (DISPARITY) {
+    f = __fdiv_rn(__fsub_rn(x, params[1]), params[2]);
+  } else if (params[2] <= 0.0f) {
+    f = 0.0f;
+  } else {
+    f = __fdiv_rn(__fsub_rn(__fmul_rn(x, params[0]), params[1]), params[2]);
+  }
+  f = f > 1.0f ? 1.0f : f;
+  f = f > 0.0f ? f : 0.0f;
+  const int k = (int)__fmul_rn(f, (float)STEPS);
+  o[0] = table[3 * k]; o[1] = table[3 * k + 1]; o[2] = table[3 * k + 2];
+)";
+
+}  // namespace
+
+mx::array colorize_cuda(const mx::array& data, const mx::array& table, bool equalize, float units, float lo, float hi) {
+  static const auto hist_kernel =
+      mx::fast::cuda_kernel("robomlx_depth_colorizer_hist", {"data"}, {"hist"}, kHistSource, kHeader);
+  static const auto lookup_kernel = mx::fast::cuda_kernel(
+      "robomlx_depth_colorizer_lookup", {"data", "hist", "cum", "table", "params"}, {"out"}, kLookupSource, kHeader);
+  const int h = data.shape(0), w = data.shape(1), n = h * w;
+  const bool disparity = data.dtype() == mx::float32;
+  // lo >= hi gives f = 0 for Z16 (params[2] <= 0 there); the disparity formula has no such guard.
+  const float params[4] = {units, lo, hi - lo, equalize ? 1.0f : 0.0f};
+  const auto params_array = mx::array(params, {4}, mx::float32);
+  const int steps = table.shape(0) - 1;
+  mx::array hist = mx::zeros({1}, mx::int32), cum = mx::zeros({65536}, mx::int32);
+  if (equalize) {
+    hist = hist_kernel({data}, {{65536}}, {mx::int32}, {n, 1, 1}, {256, 1, 1},
+                       {{"N", n}}, 0.0f, false, {})[0];
+    cum = mx::cumsum(hist, 0);
+  }
+  return lookup_kernel({data, hist, cum, table, params_array}, {{h, w, 3}}, {mx::uint8}, {n, 1, 1}, {256, 1, 1},
+                       {{"N", n}, {"STEPS", steps}, {"DISPARITY", disparity}}, std::nullopt, false, {})[0];
+}
+
+}  // namespace robomlx::depth
