@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: Apache-2.0
+# The .bag reader's chunk codecs: bzip2 and lz4 (frame API), linked privately into robomlx.
+find_package(BZip2 REQUIRED)
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(ROBOMLX_LZ4 QUIET IMPORTED_TARGET liblz4)
+endif()
+if(TARGET PkgConfig::ROBOMLX_LZ4)
+  target_link_libraries(robomlx PRIVATE BZip2::BZip2 PkgConfig::ROBOMLX_LZ4)
+else()
+  find_path(ROBOMLX_LZ4_INCLUDE_DIR lz4frame.h REQUIRED)
+  find_library(ROBOMLX_LZ4_LIBRARY lz4 REQUIRED)
+  target_include_directories(robomlx PRIVATE ${ROBOMLX_LZ4_INCLUDE_DIR})
+  target_link_libraries(robomlx PRIVATE BZip2::BZip2 ${ROBOMLX_LZ4_LIBRARY})
+endif()
