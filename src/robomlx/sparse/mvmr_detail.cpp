@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/sparse/mvmr_detail.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <mlx/ops.h>
+
+#include "robomlx/core/check.h"
+
+namespace robomlx::sparse::detail {
+
+mx::array as_index(const char* tag, const char* name, const mx::array& idx) {
+  check_ndim(tag, name, idx, 1);
+  check_dtype(tag, name, idx, {mx::int32, mx::int64});
+  return idx.dtype() == mx::int32 ? idx : mx::astype(idx, mx::int32);
+}
+
+namespace {
+template <typename T>
+IndexScan scan_values(const char* tag, const char* name, const T* v, int64_t n, int64_t limit) {
+  IndexScan scan;
+  for (int64_t t = 0; t < n; ++t) {
+    if (v[t] < 0 || static_cast<int64_t>(v[t]) >= limit) {
+      fail_argument(tag, std::string(name) + " must be in [0, " + std::to_string(limit) + "), got " +
+                             std::to_string(static_cast<int64_t>(v[t])) + " at position " + std::to_string(t));
+    }
+    if (t > 0 && v[t] < v[t - 1]) scan.sorted = false;
+  }
+  return scan;
+}
+}  // namespace
+
+IndexScan scan_index(const char* tag, const char* name, const mx::array& idx, int64_t limit) {
+  check_ndim(tag, name, idx, 1);
+  check_dtype(tag, name, idx, {mx::int32, mx::int64});
+  auto c = mx::contiguous(idx);
+  c.eval();
+  if (c.dtype() == mx::int32) return scan_values(tag, name, c.data<int32_t>(), c.size(), limit);
+  return scan_values(tag, name, c.data<int64_t>(), c.size(), limit);
+}
+
+mx::Dtype accum_dtype(mx::Dtype dtype) { return dtype == mx::float64 ? mx::float64 : mx::float32; }
+
+mx::Dtype operand_dtype(const char* tag, const mx::array& a, const mx::array& b) {
+  check_dtype(tag, "a", a, {mx::float32, mx::float16, mx::bfloat16, mx::float64});
+  check_dtype(tag, "b", b, {mx::float32, mx::float16, mx::bfloat16, mx::float64});
+  return mx::promote_types(a.dtype(), b.dtype());
+}
+
+void parallel_for(int64_t n, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  int64_t hw = std::max(1u, std::thread::hardware_concurrency());
+  int64_t threads = std::min<int64_t>(hw, (n + min_chunk - 1) / std::max<int64_t>(min_chunk, 1));
+  if (threads <= 1) {
+    fn(0, n);
+    return;
+  }
+  // More chunks than threads balances uneven rows (segments and outputs vary in size).
+  int64_t chunks = std::min<int64_t>(n, threads * 8);
+  std::atomic<int64_t> next{0};
+  auto worker = [&] {
+    for (int64_t c; (c = next.fetch_add(1)) < chunks;) fn(n * c / chunks, n * (c + 1) / chunks);
+  };
+  std::vector<std::thread> pool;
+  for (int64_t i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+}
+
+void bucket_by_key(const int32_t* key, int64_t T, int64_t n, int64_t* offsets, int32_t* order) {
+  std::fill(offsets, offsets + n + 1, 0);
+  for (int64_t t = 0; t < T; ++t) ++offsets[key[t] + 1];
+  for (int64_t i = 0; i < n; ++i) offsets[i + 1] += offsets[i];
+  std::vector<int64_t> fill(offsets, offsets + n);
+  for (int64_t t = 0; t < T; ++t) order[fill[key[t]]++] = static_cast<int32_t>(t);
+}
+
+}  // namespace robomlx::sparse::detail

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal: the implementations segment_reduce dispatches to. All take x [T, D] (trailing dims
+// flattened) in the accumulation dtype (float32 or float64), lengths int32 [K] with
+// sum(lengths) == T (not re-checked), and return the raw forward y [K, D] (empty segments 0).
+#pragma once
+
+#include <mlx/array.h>
+
+#include "robomlx/sparse/segment_reduce.h"
+
+namespace robomlx::sparse::detail {
+
+mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, ReduceOp op);
+mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op);
+mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op);
+
+}  // namespace robomlx::sparse::detail

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/sparse/vvor.h"
+
+#include <string>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/sparse/mvmr_detail.h"
+
+namespace robomlx::sparse {
+
+namespace detail {
+
+mx::array vvor_any(const mx::array& a_in, const mx::array& b_in, const mx::array& a_idx, const mx::array& b_idx,
+                   const mx::array& o_idx, int num_outputs, TripletOrder order) {
+  auto dtype = mx::promote_types(a_in.dtype(), b_in.dtype());
+  auto a = mx::astype(a_in, dtype);
+  auto b = mx::astype(b_in, dtype);
+  int G = a.shape(1), M = a.shape(2), C = b.shape(2);
+  if (a_idx.size() == 0 || num_outputs == 0) return mx::zeros({num_outputs, G, M, C}, dtype);
+  auto device = mx::default_device();
+  ImplSet available{.cpu = true, .cuda = dtype != mx::float64};
+  switch (choose_impl("sparse.vvor", device, available)) {
+    case Impl::cpu: return vvor_cpu(a, b, a_idx, b_idx, o_idx, num_outputs);
+    case Impl::cuda: return vvor_cuda(a, b, a_idx, b_idx, o_idx, num_outputs);
+    default: return vvor_portable(a, b, a_idx, b_idx, o_idx, num_outputs, order);
+  }
+}
+
+mx::array vvor_diff(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
+                    const mx::array& o_idx, int num_outputs, TripletOrder order) {
+  int N_a = a.shape(0), N_b = b.shape(0);
+  auto forward = [=](const std::vector<mx::array>& in) {
+    return std::vector<mx::array>{vvor_any(in[0], in[1], in[2], in[3], in[4], num_outputs, order)};
+  };
+  // Upstream's adjoints: both are MVMRs keyed by o_idx, with the output gradient as weights.
+  auto backward = [=](const std::vector<mx::array>& p, const std::vector<mx::array>& cot,
+                      const std::vector<mx::array>&) {
+    const auto &xa = p[0], &xb = p[1], &ai = p[2], &bi = p[3], &oi = p[4];
+    auto g = cot[0];  // [n_o, G, M, C]
+    TripletOrder by_o{.a_sorted = order.o_sorted, .o_sorted = false};
+    auto grad_a = mvmr_diff(mx::swapaxes(g, 2, 3), xb, oi, bi, ai, N_a,
+                            TripletOrder{.a_sorted = order.o_sorted, .o_sorted = order.a_sorted});
+    auto grad_b = mvmr_diff(g, xa, oi, ai, bi, N_b, by_o);
+    return std::vector<mx::array>{mx::astype(grad_a, xa.dtype()), mx::astype(grad_b, xb.dtype()),
+                                  mx::zeros_like(ai), mx::zeros_like(bi), mx::zeros_like(oi)};
+  };
+  return mx::custom_vjp(forward, backward)({a, b, a_idx, b_idx, o_idx})[0];
+}
+
+}  // namespace detail
+
+mx::array vvor(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
+               const mx::array& o_idx, int num_outputs, IndexCheck check) {
+  const char* tag = "sparse.vvor";
+  check_ndim(tag, "a", a, 3);
+  check_ndim(tag, "b", b, 3);
+  detail::operand_dtype(tag, a, b);
+  int G = a.shape(1);
+  check_shape(tag, "b", b, {-1, G, -1});
+  check_range(tag, "num_outputs", num_outputs, 0, 2147483647.0);
+  auto ai = detail::as_index(tag, "a_idx", a_idx);
+  auto bi = detail::as_index(tag, "b_idx", b_idx);
+  auto oi = detail::as_index(tag, "o_idx", o_idx);
+  for (auto [name, idx] : {std::pair{"b_idx", &bi}, std::pair{"o_idx", &oi}}) {
+    if (idx->size() != ai.size()) {
+      fail_argument(tag, std::string(name) + " must have the same length as a_idx (" + std::to_string(ai.size()) +
+                             "), got " + std::to_string(idx->size()));
+    }
+  }
+  detail::TripletOrder order;
+  if (check == IndexCheck::host) {
+    order.a_sorted = detail::scan_index(tag, "a_idx", a_idx, a.shape(0)).sorted;
+    detail::scan_index(tag, "b_idx", b_idx, b.shape(0));
+    order.o_sorted = detail::scan_index(tag, "o_idx", o_idx, num_outputs).sorted;
+  }
+  return detail::vvor_diff(a, b, ai, bi, oi, num_outputs, order);
+}
+
+}  // namespace robomlx::sparse

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+// MVMR against plain loops at upstream's test sizes (specs/sparse-sim-vision.md A.2), per
+// implementation (portable, CPU twin, CUDA twin on a GPU), plus gradients and bad input.
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "mvmr_test_data.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/sparse/mvmr.h"
+#include "robomlx/sparse/vvor.h"
+#include "support.h"
+
+namespace robomlx::sparse {
+namespace {
+
+using test::random_triplets;
+using test::random_values;
+using test::to_array;
+
+class MvmrImpl : public ::testing::TestWithParam<Impl> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Impl::cuda && !is_cuda_device(mx::default_device())) {
+      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
+    }
+    if (GetParam() == Impl::cpu && mx::default_device() != mx::Device::cpu) {
+      GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+    }
+    scoped_.emplace(GetParam());
+  }
+  std::optional<ScopedImpl> scoped_;
+};
+
+// Upstream sizes: N_a = 125 taps (5^3), N_b = 512, N_o = 1024, G = 1, M = 256, C = 128,
+// 1..32 triplets per output (T ~ 17k), in the three orderings upstream tests.
+TEST_P(MvmrImpl, MatchesLoopAtUpstreamSizes) {
+  const int K = 125, N_b = 512, N_o = 1024, G = 1, C = 128, M = 256;
+  auto trip = random_triplets(K, N_b, N_o, 1, 32, 9527);
+  auto av = random_values(size_t(K) * G * C * M, 1), bv = random_values(size_t(N_b) * G * C, 2);
+  auto expected = to_array(test::mvmr_loop(av, bv, trip, N_o, G, C, M), {N_o, G, M});
+  auto a = to_array(av, {K, G, C, M}), b = to_array(bv, {N_b, G, C});
+  for (char key : {'a', 'o', 'b'}) {
+    auto t = test::sorted_by(trip, key);
+    auto out = mvmr(a, b, to_array(t.a), to_array(t.b), to_array(t.o), N_o);
+    EXPECT_EQ(out.dtype(), mx::float32);
+    SCOPED_TRACE(std::string("sorted by ") + key);
+    EXPECT_CLOSE(allclose_scaled(out, expected, 1e-4));
+  }
+}
+
+TEST_P(MvmrImpl, GroupsMatchLoop) {
+  const int K = 27, N_b = 300, N_o = 200, G = 4, C = 8, M = 12;
+  auto t = random_triplets(K, N_b, N_o, 0, 9, 5);
+  auto av = random_values(size_t(K) * G * C * M, 3), bv = random_values(size_t(N_b) * G * C, 4);
+  auto out = mvmr(to_array(av, {K, G, C, M}), to_array(bv, {N_b, G, C}), to_array(t.a), to_array(t.b),
+                  to_array(t.o), N_o);
+  EXPECT_CLOSE(allclose_scaled(out, to_array(test::mvmr_loop(av, bv, t, N_o, G, C, M), {N_o, G, M}), 1e-4));
+}
+
+// grad_a and grad_b of sum(mvmr * W) against loops of upstream's adjoint formulas.
+TEST_P(MvmrImpl, GradientsMatchLoops) {
+  const int K = 27, N_b = 200, N_o = 300, G = 2, C = 16, M = 24;
+  auto t = test::sorted_by(random_triplets(K, N_b, N_o, 1, 12, 7), 'a');
+  auto av = random_values(size_t(K) * G * C * M, 8), bv = random_values(size_t(N_b) * G * C, 9);
+  auto wv = random_values(size_t(N_o) * G * M, 10);
+  auto ai = to_array(t.a), bi = to_array(t.b), oi = to_array(t.o);
+  auto w = to_array(wv, {N_o, G, M});
+  auto loss = [&](const std::vector<mx::array>& x) { return mx::sum(mx::multiply(mvmr(x[0], x[1], ai, bi, oi, N_o), w)); };
+  auto grads = mx::grad(loss, std::vector<int>{0, 1})({to_array(av, {K, G, C, M}), to_array(bv, {N_b, G, C})});
+  // grad_a[k] = sum outer(b[j], w[i]): a VVOR keyed by the taps.
+  test::Triplets ta{t.b, t.o, t.a};
+  auto expect_a = test::vvor_loop(bv, wv, ta, K, G, C, M);
+  // grad_b[j] = sum a[k] @ w[i] over M: an MVMR with the weights transposed.
+  std::vector<float> at(av.size());
+  for (int k = 0; k < K * G; ++k)
+    for (int c = 0; c < C; ++c)
+      for (int m = 0; m < M; ++m) at[(size_t(k) * M + m) * C + c] = av[(size_t(k) * C + c) * M + m];
+  test::Triplets tb{t.a, t.o, t.b};
+  auto expect_b = test::mvmr_loop(at, wv, tb, N_b, G, M, C);
+  EXPECT_CLOSE(allclose_scaled(grads[0], to_array(expect_a, {K, G, C, M}), 1e-3));
+  EXPECT_CLOSE(allclose_scaled(grads[1], to_array(expect_b, {N_b, G, C}), 1e-3));
+}
+
+TEST_P(MvmrImpl, FiniteDifferenceGradient) {
+  const int K = 3, N_b = 5, N_o = 4, G = 2, C = 3, M = 2;
+  auto t = random_triplets(K, N_b, N_o, 0, 4, 11);
+  auto ai = to_array(t.a), bi = to_array(t.b), oi = to_array(t.o);
+  auto f = [&](const std::vector<mx::array>& x) {
+    return std::vector<mx::array>{mvmr(x[0], x[1], ai, bi, oi, N_o, IndexCheck::none)};
+  };
+  auto a = to_array(random_values(size_t(K) * G * C * M, 12), {K, G, C, M});
+  auto b = to_array(random_values(size_t(N_b) * G * C, 13), {N_b, G, C});
+  EXPECT_CLOSE(check_gradient(f, {a, b}, {0, 1}));
+}
+
+TEST_P(MvmrImpl, HalfPrecisionAccumulatesInFloat32) {
+  const int K = 8, N_b = 64, N_o = 32, G = 1, C = 64, M = 32;
+  auto t = random_triplets(K, N_b, N_o, 20, 32, 14);
+  auto av = random_values(size_t(K) * C * M, 15), bv = random_values(size_t(N_b) * C, 16);
+  for (auto dtype : {mx::float16, mx::bfloat16}) {
+    auto a = mx::astype(to_array(av, {K, G, C, M}), dtype), b = mx::astype(to_array(bv, {N_b, G, C}), dtype);
+    auto out = mvmr(a, b, to_array(t.a), to_array(t.b), to_array(t.o), N_o);
+    EXPECT_EQ(out.dtype(), dtype);
+    // The reference sees the same rounded inputs; what remains is the output rounding.
+    auto ref = mvmr(mx::astype(a, mx::float32), mx::astype(b, mx::float32), to_array(t.a), to_array(t.b),
+                    to_array(t.o), N_o);
+    EXPECT_CLOSE(allclose_scaled(out, ref, dtype == mx::float16 ? 2e-3 : 1e-2));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Impls, MvmrImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST(Mvmr, TwinMatchesPortableForwardAndBackward) {
+  if (mx::default_device() != mx::Device::cpu) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+  const int K = 27, N_b = 400, N_o = 500, G = 2, C = 32, M = 16;
+  auto t = random_triplets(K, N_b, N_o, 1, 20, 17);
+  auto ai = to_array(t.a), bi = to_array(t.b), oi = to_array(t.o);
+  auto a = to_array(random_values(size_t(K) * G * C * M, 18), {K, G, C, M});
+  auto b = to_array(random_values(size_t(N_b) * G * C, 19), {N_b, G, C});
+  auto w = to_array(random_values(size_t(N_o) * G * M, 20), {N_o, G, M});
+  auto run = [&](Impl impl) {
+    ScopedImpl scoped(impl);
+    auto vg = mx::value_and_grad(
+        [&](const std::vector<mx::array>& x) { return mx::sum(mx::multiply(mvmr(x[0], x[1], ai, bi, oi, N_o), w)); },
+        std::vector<int>{0, 1});
+    auto [value, grads] = vg({a, b});
+    auto out = mvmr(a, b, ai, bi, oi, N_o);
+    mx::eval({out, grads[0], grads[1]});
+    return std::vector<mx::array>{out, grads[0], grads[1]};
+  };
+  auto p = run(Impl::portable), c = run(Impl::cpu);
+  EXPECT_CLOSE(allclose_scaled(c[0], p[0], 1e-5));
+  EXPECT_CLOSE(allclose_scaled(c[1], p[1], 1e-5));
+  EXPECT_CLOSE(allclose_scaled(c[2], p[2], 1e-5));
+}
+
+TEST(Mvmr, EdgeCases) {
+  auto a = to_array(random_values(3 * 1 * 4 * 5, 21), {3, 1, 4, 5});
+  auto b = to_array(random_values(6 * 4, 22), {6, 1, 4});
+  auto none = mx::zeros({0}, mx::int32);
+  auto zero = mvmr(a, b, none, none, none, 7);
+  EXPECT_EQ(zero.shape(), (mx::Shape{7, 1, 5}));
+  EXPECT_EQ(mx::sum(mx::abs(zero)).item<float>(), 0.f);
+  EXPECT_EQ(mvmr(a, b, none, none, none, 0).shape(), (mx::Shape{0, 1, 5}));
+  // int64 indices are accepted; untouched outputs stay 0.
+  test::Triplets t{{2, 0}, {5, 1}, {3, 3}};
+  auto as64 = [](const std::vector<int>& v) { return mx::astype(to_array(v), mx::int64); };
+  auto out = mvmr(a, b, as64(t.a), as64(t.b), as64(t.o), 5);
+  auto av = random_values(3 * 4 * 5, 21), bv = random_values(6 * 4, 22);
+  EXPECT_CLOSE(allclose_scaled(out, to_array(test::mvmr_loop(av, bv, t, 5, 1, 4, 5), {5, 1, 5}), 1e-5));
+}
+
+TEST(Mvmr, BadInputNamesTheArgument) {
+  auto a = mx::zeros({3, 1, 4, 5}), b = mx::zeros({6, 1, 4});
+  auto idx = mx::zeros({10}, mx::int32);
+  EXPECT_THROW_MSG(mvmr(a, b, idx, mx::zeros({9}, mx::int32), idx, 2), std::invalid_argument,
+                   "[sparse.mvmr] b_idx must have the same length as a_idx (10), got 9");
+  EXPECT_THROW_MSG(mvmr(a, b, idx, idx, mx::zeros({11}, mx::int32), 2), std::invalid_argument,
+                   "[sparse.mvmr] o_idx must have the same length as a_idx (10), got 11");
+  EXPECT_THROW_MSG(mvmr(a, mx::zeros({6, 1, 3}), idx, idx, idx, 2), std::invalid_argument, "[sparse.mvmr] b");
+  EXPECT_THROW_MSG(mvmr(mx::zeros({3, 4, 5}), b, idx, idx, idx, 2), std::invalid_argument, "[sparse.mvmr] a");
+  EXPECT_THROW_MSG(mvmr(a, b, mx::zeros({10}), idx, idx, 2), std::invalid_argument, "[sparse.mvmr] a_idx");
+  EXPECT_THROW_MSG(mvmr(a, b, idx, mx::zeros({10}, mx::uint32), idx, 2), std::invalid_argument, "[sparse.mvmr] b_idx");
+  EXPECT_THROW_MSG(mvmr(a, b, idx, idx, idx, -1), std::invalid_argument, "[sparse.mvmr] num_outputs");
+  EXPECT_THROW_MSG(mvmr(mx::zeros({3, 1, 4, 5}, mx::int32), b, idx, idx, idx, 2), std::invalid_argument,
+                   "[sparse.mvmr] a");
+  auto bad = to_array(std::vector<int>{0, 1, 3});
+  auto ok = to_array(std::vector<int>{0, 1, 2});
+  EXPECT_THROW_MSG(mvmr(a, b, bad, ok, ok, 3), std::invalid_argument,
+                   "[sparse.mvmr] a_idx must be in [0, 3), got 3 at position 2");
+  EXPECT_THROW_MSG(mvmr(a, b, ok, mx::negative(ok), ok, 3), std::invalid_argument,
+                   "[sparse.mvmr] b_idx must be in [0, 6), got -1 at position 1");
+  EXPECT_THROW_MSG(mvmr(a, b, ok, ok, ok, 2), std::invalid_argument, "[sparse.mvmr] o_idx must be in [0, 2), got 2");
+  auto huge = mx::astype(to_array(std::vector<int>{0, 1, 2}), mx::int64) + mx::array(int64_t{1} << 32);
+  EXPECT_THROW_MSG(mvmr(a, b, ok, huge, ok, 3), std::invalid_argument, "[sparse.mvmr] b_idx must be in [0, 6)");
+}
+
+}  // namespace
+}  // namespace robomlx::sparse
