@@ -21,9 +21,9 @@ struct TripletOptions {
 
 /// Convolution triplets (tap k, input j, output i), sorted by tap (stable). All int32 [T].
 struct ConvTriplets {
-  mx::array tap;
-  mx::array input;
-  mx::array output;
+  mx::array tap = mx::array({}, mx::int32);
+  mx::array input = mx::array({}, mx::int32);
+  mx::array output = mx::array({}, mx::int32);
   int num_inputs = 0;
   int num_outputs = 0;
   int num_taps = 0;
