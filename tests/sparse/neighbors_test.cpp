@@ -198,6 +198,33 @@ TEST(Neighbors, CpuTwinEqualsPortableExactly) {
   EXPECT_CLOSE(allclose_scaled(b.distances, a.distances, 0, 0));
 }
 
+TEST(Neighbors, KnnCpuTwinEqualsPortableOnClusteredCloud) {
+  // Dense clusters plus far outliers (the twin's ring search gives up on them and scans the
+  // batch), duplicated points (ties by index) and a batch with a single point.
+  auto p = random_cloud(3000, 2, 11, 0.05f);
+  auto far = random_cloud(20, 2, 12, 40.0f);
+  p.xyz.insert(p.xyz.end(), far.xyz.begin(), far.xyz.end());
+  p.batch.insert(p.batch.end(), far.batch.begin(), far.batch.end());
+  p.xyz.insert(p.xyz.end(), p.xyz.begin(), p.xyz.begin() + 30);
+  p.batch.insert(p.batch.end(), p.batch.begin(), p.batch.begin() + 10);
+  p.xyz.insert(p.xyz.end(), {1, 1, 1});
+  p.batch.push_back(2);
+  auto q = random_cloud(400, 3, 13, 0.1f);
+  q.xyz.insert(q.xyz.end(), far.xyz.begin(), far.xyz.end());
+  q.batch.insert(q.batch.end(), far.batch.begin(), far.batch.end());
+  KnnResult a = [&] {
+    ScopedImpl s(Impl::portable);
+    return knn_search(p.points(), q.points(), 8, p.ids(), q.ids());
+  }();
+  KnnResult b = [&] {
+    ScopedImpl s(Impl::cpu);
+    return knn_search(p.points(), q.points(), 8, p.ids(), q.ids());
+  }();
+  EXPECT_CLOSE(exactly_equal(b.indices, a.indices));
+  EXPECT_CLOSE(allclose_scaled(mx::where(mx::isinf(b.distances), mx::array(-1.0f), b.distances),
+                               mx::where(mx::isinf(a.distances), mx::array(-1.0f), a.distances), 1e-6));
+}
+
 TEST(Neighbors, RejectsBadArguments) {
   auto pts = mx::zeros({4, 3});
   RadiusSearchOptions opts;

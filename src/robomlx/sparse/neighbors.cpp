@@ -76,6 +76,14 @@ std::vector<mx::array> scan_cells_portable(const detail::SearchGrid& grid, const
 }
 }  // namespace
 
+void detail::validate_search_inputs(const mx::array& points, const mx::array& queries,
+                                    const std::optional<mx::array>& point_batch,
+                                    const std::optional<mx::array>& query_batch) {
+  check_cloud("points", points);
+  check_cloud("queries", queries);
+  check_batches(points, queries, point_batch, query_batch);
+}
+
 void RadiusSearchOptions::validate() const {
   if (!(radius > 0) || !std::isfinite(radius)) {
     fail_argument(kTag, "radius must be a finite value > 0, got " + std::to_string(radius));
@@ -86,9 +94,7 @@ void RadiusSearchOptions::validate() const {
 NeighborList radius_search(const mx::array& points, const mx::array& queries, const RadiusSearchOptions& options,
                            const std::optional<mx::array>& point_batch, const std::optional<mx::array>& query_batch) {
   options.validate();
-  check_cloud("points", points);
-  check_cloud("queries", queries);
-  check_batches(points, queries, point_batch, query_batch);
+  detail::validate_search_inputs(points, queries, point_batch, query_batch);
   int q = queries.shape(0);
   if (points.shape(0) == 0 || q == 0) {
     auto none = mx::zeros({0}, mx::int32);

@@ -28,6 +28,15 @@ SearchGrid build_search_grid(const mx::array& points, const mx::array& queries, 
 NeighborList finish_neighbors(const mx::array& query, const mx::array& index, const mx::array& dist_sq,
                               const mx::array& counts, int num_queries, const RadiusSearchOptions& options);
 
+/// Shape, dtype and batch-id checks shared by radius_search and knn_search (throws).
+void validate_search_inputs(const mx::array& points, const mx::array& queries, const std::optional<mx::array>& point_batch,
+                            const std::optional<mx::array>& query_batch);
+
+/// Host kNN twin (grid of ~k points per cell, rings of cells around each query, bounded heap).
+/// Inputs validated and non-empty; same result as the portable path.
+KnnResult knn_cpu(const mx::array& points, const mx::array& queries, int k, const std::optional<mx::array>& point_batch,
+                  const std::optional<mx::array>& query_batch);
+
 /// Host twin of the candidate scan: threaded binary search + distance test over `grid`.
 /// Returns (query, index, dist_sq, counts) in the same order as the portable path.
 std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries);

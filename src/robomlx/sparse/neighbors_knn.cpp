@@ -12,7 +12,9 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/sparse/neighbors.h"
+#include "robomlx/sparse/neighbors_grid.h"
 
 namespace robomlx::sparse {
 
@@ -26,10 +28,10 @@ KnnResult knn_search(const mx::array& points, const mx::array& queries, int k,
     return KnnResult{mx::reshape(mx::slice(indices, {0}, {q * k}), {q, k}),
                      mx::reshape(mx::slice(dists, {0}, {q * k}), {q, k})};
   };
-  if (n == 0 || q == 0) {
-    // Still validate shapes and batches through the radius search entry point.
-    radius_search(points, queries, RadiusSearchOptions{}, point_batch, query_batch);
-    return finish();
+  detail::validate_search_inputs(points, queries, point_batch, query_batch);
+  if (n == 0 || q == 0) return finish();
+  if (choose_impl("sparse.knn", mx::default_device(), ImplSet{.cpu = true}) == Impl::cpu) {
+    return detail::knn_cpu(points, queries, k, point_batch, query_batch);
   }
   // Starting radius: 1/8 of the ball that would hold ~k points at the cloud's mean density. Real
   // scans are far denser than their bounding box suggests, and a too-large radius costs much more
