@@ -87,6 +87,11 @@ void expect_matches(const NeighborList& nl, const std::vector<std::vector<std::p
 
 class NeighborsImpl : public ::testing::TestWithParam<Impl> {
  protected:
+  void SetUp() override {
+    if (GetParam() == Impl::cuda && !is_cuda_device(mx::default_device())) {
+      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
+    }
+  }
   ScopedImpl impl_{GetParam()};
 };
 
@@ -178,7 +183,7 @@ TEST_P(NeighborsImpl, KnnMatchesBruteForce) {
   EXPECT_EQ(idx[(q.size() - 1) * k + 2], -1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, NeighborsImpl, ::testing::Values(Impl::portable, Impl::cpu),
+INSTANTIATE_TEST_SUITE_P(Impls, NeighborsImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(Neighbors, CpuTwinEqualsPortableExactly) {

@@ -41,4 +41,7 @@ KnnResult knn_cpu(const mx::array& points, const mx::array& queries, int k, cons
 /// Returns (query, index, dist_sq, counts) in the same order as the portable path.
 std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries);
 
+/// CUDA twin of the candidate scan (count and fill kernels); same outputs and order.
+std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& points, const mx::array& queries);
+
 }  // namespace robomlx::sparse::detail
