@@ -102,9 +102,12 @@ NeighborList radius_search(const mx::array& points, const mx::array& queries, co
   }
   auto grid = detail::build_search_grid(points, queries, options.radius, point_batch, query_batch);
   Impl impl = choose_impl("sparse.radius_search", mx::default_device(), ImplSet{.cpu = true, .cuda = true});
-  auto scan = impl == Impl::cpu    ? detail::scan_cells_cpu(grid, points, queries)
-              : impl == Impl::cuda ? detail::scan_cells_cuda(grid, points, queries)
-                                   : scan_cells_portable(grid, points, queries);
+  if (impl == Impl::cpu) {
+    auto scan = detail::scan_cells_cpu(grid, points, queries, options.sort, options.max_neighbors);
+    return NeighborList{scan[1], mx::sqrt(scan[2]), lengths_to_offsets(scan[3])};
+  }
+  auto scan = impl == Impl::cuda ? detail::scan_cells_cuda(grid, points, queries)
+                                 : scan_cells_portable(grid, points, queries);
   return detail::finish_neighbors(scan[0], scan[1], scan[2], scan[3], q, options);
 }
 

@@ -2,6 +2,7 @@
 // CPU twin of the candidate scan. The search already synchronises (its output size depends on the
 // data), so instead of a Primitive it runs a two-pass count/fill over the evaluated grid on a few
 // host threads, producing exactly the portable path's order: query, then cell, then sorted slot.
+// When asked, it also sorts and caps each query's list on the host (same (distance, index) rule).
 #include <algorithm>
 #include <thread>
 #include <vector>
@@ -31,7 +32,8 @@ void parallel_for(int n, Fn fn) {
 }
 }  // namespace
 
-std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries) {
+std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
+                                      bool sort, int cap) {
   auto pts = mx::contiguous(points), qs = mx::contiguous(queries);
   mx::eval(pts, qs);
   int n = pts.shape(0), q = qs.shape(0);
@@ -90,6 +92,31 @@ std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& p
       }
     }
   });
+  if (sort || cap > 0) {
+    // Order each query's list by (distance, index) and keep the first `cap`, in place per query;
+    // the lists are short, so this beats three global sorts by far.
+    std::vector<int32_t> kept(q);
+    parallel_for(q, [&](int lo, int hi) {
+      std::vector<std::pair<float, int32_t>> buf;
+      for (int i = lo; i < hi; ++i) {
+        int64_t b = offsets[i], e = offsets[i + 1];
+        buf.clear();
+        for (int64_t s = b; s < e; ++s) buf.emplace_back(dist[s], idx[s]);
+        int64_t keep = cap > 0 ? std::min<int64_t>(cap, e - b) : e - b;
+        std::partial_sort(buf.begin(), buf.begin() + keep, buf.end());
+        for (int64_t s = 0; s < keep; ++s) dist[b + s] = buf[s].first, idx[b + s] = buf[s].second;
+        kept[i] = static_cast<int32_t>(keep);
+      }
+    });
+    int64_t out = 0;
+    for (int i = 0; i < q; ++i) {
+      for (int64_t s = offsets[i]; s < offsets[i] + kept[i]; ++s, ++out) {
+        qi[out] = qi[s], idx[out] = idx[s], dist[out] = dist[s];
+      }
+    }
+    total = out;
+    counts = kept;
+  }
   int t = static_cast<int>(total);
   return {mx::array(qi.data(), {t}, mx::int32), mx::array(idx.data(), {t}, mx::int32),
           mx::array(dist.data(), {t}, mx::float32), mx::array(counts.data(), {q}, mx::int32)};

@@ -38,8 +38,10 @@ KnnResult knn_cpu(const mx::array& points, const mx::array& queries, int k, cons
                   const std::optional<mx::array>& query_batch);
 
 /// Host twin of the candidate scan: threaded binary search + distance test over `grid`.
-/// Returns (query, index, dist_sq, counts) in the same order as the portable path.
-std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries);
+/// Returns (query, index, dist_sq, counts) in the same order as the portable path; with `sort`
+/// or `cap` > 0 each query's list is already ordered by (distance, index) and capped.
+std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
+                                      bool sort, int cap);
 
 /// CUDA twin of the candidate scan (count and fill kernels); same outputs and order.
 std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& points, const mx::array& queries);
