@@ -2,11 +2,13 @@
 // MVMR against plain loops at upstream's test sizes (specs/sparse-sim-vision.md A.2), per
 // implementation (portable, CPU twin, CUDA twin on a GPU), plus gradients and bad input.
 #include <mlx/ops.h>
+#include <mlx/compile.h>
 #include <mlx/transforms.h>
 
 #include "mvmr_test_data.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/sparse/mvmr.h"
+#include "robomlx/sparse/segment_reduce.h"
 #include "robomlx/sparse/vvor.h"
 #include "support.h"
 
@@ -162,7 +164,7 @@ TEST(Mvmr, BadInputNamesTheArgument) {
   EXPECT_THROW_MSG(mvmr(mx::zeros({3, 4, 5}), b, idx, idx, idx, 2), std::invalid_argument, "[sparse.mvmr] a");
   EXPECT_THROW_MSG(mvmr(a, b, mx::zeros({10}), idx, idx, 2), std::invalid_argument, "[sparse.mvmr] a_idx");
   EXPECT_THROW_MSG(mvmr(a, b, idx, mx::zeros({10}, mx::uint32), idx, 2), std::invalid_argument, "[sparse.mvmr] b_idx");
-  EXPECT_THROW_MSG(mvmr(a, b, idx, idx, idx, -1), std::invalid_argument, "[sparse.mvmr] num_outputs");
+  EXPECT_THROW_MSG(mvmr(a, b, idx, idx, idx, -1), std::invalid_argument, "[sparse.mvmr] num_outputs must be >= 0, got -1");
   EXPECT_THROW_MSG(mvmr(mx::zeros({3, 1, 4, 5}, mx::int32), b, idx, idx, idx, 2), std::invalid_argument,
                    "[sparse.mvmr] a");
   auto bad = to_array(std::vector<int>{0, 1, 3});
@@ -174,6 +176,31 @@ TEST(Mvmr, BadInputNamesTheArgument) {
   EXPECT_THROW_MSG(mvmr(a, b, ok, ok, ok, 2), std::invalid_argument, "[sparse.mvmr] o_idx must be in [0, 2), got 2");
   auto huge = mx::astype(to_array(std::vector<int>{0, 1, 2}), mx::int64) + mx::array(int64_t{1} << 32);
   EXPECT_THROW_MSG(mvmr(a, b, ok, huge, ok, 3), std::invalid_argument, "[sparse.mvmr] b_idx must be in [0, 6)");
+}
+
+}  // namespace
+}  // namespace robomlx::sparse
+
+namespace robomlx::sparse {
+namespace {
+
+// IndexCheck::none keeps the ops fully lazy, so they trace under mx::compile.
+TEST(Mvmr, UncheckedCallsCompile) {
+  const int K = 5, N_b = 30, N_o = 20, G = 1, C = 6, M = 7;
+  auto t = test::random_triplets(K, N_b, N_o, 0, 5, 23);
+  auto ai = test::to_array(t.a), bi = test::to_array(t.b), oi = test::to_array(t.o);
+  auto av = test::random_values(size_t(K) * C * M, 24), bv = test::random_values(size_t(N_b) * C, 25);
+  auto fn = mx::compile([N_o](const std::vector<mx::array>& x) {
+    auto o = mvmr(x[0], x[1], x[2], x[3], x[4], N_o, IndexCheck::none);
+    auto w = vvor(x[1], o, x[3], x[4], x[2], 5, IndexCheck::none);  // [K, G, C, M]
+    return std::vector<mx::array>{o, segment_reduce(mx::reshape(o, {N_o, M}), mx::full({4}, 5, mx::int32),
+                                                    ReduceOp::max, IndexCheck::none), w};
+  });
+  auto a = test::to_array(av, {K, G, C, M}), b = test::to_array(bv, {N_b, G, C});
+  auto out = fn({a, b, ai, bi, oi});
+  EXPECT_CLOSE(allclose_scaled(out[0], test::to_array(test::mvmr_loop(av, bv, t, N_o, G, C, M), {N_o, G, M}), 1e-4));
+  EXPECT_EQ(out[1].shape(), (mx::Shape{4, M}));
+  EXPECT_EQ(out[2].shape(), (mx::Shape{K, G, C, M}));
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ mx::array mvmr(const mx::array& a, const mx::array& b, const mx::array& a_idx, c
   detail::operand_dtype(tag, a, b);
   int K = a.shape(0), G = a.shape(1), C = a.shape(2);
   check_shape(tag, "b", b, {-1, G, C});
-  check_range(tag, "num_outputs", num_outputs, 0, 2147483647.0);
+  if (num_outputs < 0) fail_argument(tag, "num_outputs must be >= 0, got " + std::to_string(num_outputs));
   auto ai = detail::as_index(tag, "a_idx", a_idx);
   auto bi = detail::as_index(tag, "b_idx", b_idx);
   auto oi = detail::as_index(tag, "o_idx", o_idx);

@@ -3,11 +3,12 @@
 // upcast before the launch). Sizes travel in a small int32 `dims` input so one compiled kernel
 // serves every shape.
 //
-// MVMR: a block owns a tile of 32 consecutive triplets x 128 output columns of one group. It
-// stages the tile's b rows in shared memory 32 channels at a time; each thread keeps 32
-// accumulators (one per triplet) and re-reads a weight only when the tap changes between
-// consecutive triplets, so tap-sorted triplets read each weight once per tile. Consecutive
-// triplets with the same output are merged before the atomicAdd.
+// MVMR: a block owns a tile of 16 consecutive triplets x 128 output columns of one group. It
+// stages the tile's b rows in shared memory 32 channels at a time; each thread keeps 16
+// accumulators (one per triplet; 16 compiles to 128 registers, 32 needed 254) and re-reads a
+// weight only when the tap changes between consecutive triplets, so tap-sorted triplets read
+// each weight once per tile. Consecutive triplets with the same output are merged before the
+// atomicAdd.
 // VVOR: a block owns a tile of 64 triplets x a 16 x 16 patch of (M, C) of one group; each thread
 // accumulates its (m, c) entry while the output stays the same and flushes with atomicAdd
 // when it changes, so output-sorted triplets (the weight-gradient case) rarely hit atomics.
@@ -21,14 +22,14 @@ namespace robomlx::sparse::detail {
 namespace {
 
 constexpr const char* kMvmrSource = R"(
-  constexpr int TT = 32, CC = 32, NT = 128;
+  constexpr int TT = 16, CC = 32, NT = 128;
   __shared__ float sb[TT][CC + 1];
   __shared__ int sk[TT], sj[TT], si[TT];
   const int T = dims[0], G = dims[1], C = dims[2], M = dims[3];
   const int g = blockIdx.z;
   const int m = blockIdx.y * NT + threadIdx.x;
   const long long t0 = (long long)blockIdx.x * TT;
-  const int n = (int)min((long long)TT, (long long)T - t0);
+  const int n = (long long)T - t0 < TT ? (int)((long long)T - t0) : TT;
   if (threadIdx.x < TT) {
     bool ok = (int)threadIdx.x < n;
     long long t = t0 + threadIdx.x;
@@ -88,7 +89,7 @@ constexpr const char* kVvorSource = R"(
   const int m0 = (blockIdx.y / cblocks) * P, c0 = (blockIdx.y % cblocks) * P;
   const int tm = threadIdx.x / P, tc = threadIdx.x % P;
   const long long t0 = (long long)blockIdx.x * TT;
-  const int n = (int)min((long long)TT, (long long)T - t0);
+  const int n = (long long)T - t0 < TT ? (int)((long long)T - t0) : TT;
   for (int e = threadIdx.x; e < TT * P; e += P * P) {
     int q = e / P, r = e % P;
     bool ok = q < n;
@@ -135,7 +136,7 @@ mx::array mvmr_cuda(const mx::array& a, const mx::array& b, const mx::array& a_i
   int T = a_idx.size(), G = a.shape(1), C = a.shape(2), M = a.shape(3);
   auto dims = mx::array({T, G, C, M});
   auto out = mvmr_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx, dims},
-                           {{num_outputs, G, M}}, {mx::float32}, {ceil_div(T, 32) * 128, ceil_div(M, 128), G},
+                           {{num_outputs, G, M}}, {mx::float32}, {ceil_div(T, 16) * 128, ceil_div(M, 128), G},
                            {128, 1, 1}, {}, 0.0f, false, {})[0];
   return mx::astype(out, a.dtype());
 }

@@ -2,6 +2,7 @@
 #include "robomlx/sparse/segment_reduce.h"
 
 #include <limits>
+#include <optional>
 #include <string>
 
 #include <mlx/ops.h>
@@ -47,42 +48,54 @@ mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, 
 }
 
 namespace {
-mx::array reduce_any(const mx::array& x, const mx::array& lengths, ReduceOp op) {
+// Rows are x[indices] when indices are given, else x. The CPU twin reads indexed rows in
+// place; the other paths gather first.
+mx::array reduce_any(const mx::array& x, const std::optional<mx::array>& indices, const mx::array& lengths,
+                     ReduceOp op) {
   auto device = mx::default_device();
   ImplSet available{.cpu = true, .cuda = x.dtype() != mx::float64};
-  switch (choose_impl("sparse.segment_reduce", device, available)) {
-    case Impl::cpu: return segment_reduce_cpu(x, lengths, op);
-    case Impl::cuda: return segment_reduce_cuda(x, lengths, op);
-    default: return segment_reduce_portable(x, lengths, op);
-  }
+  Impl impl = choose_impl("sparse.segment_reduce", device, available);
+  if (impl == Impl::cpu) return segment_reduce_cpu(x, lengths, op, indices);
+  auto rows = indices ? mx::take(x, *indices, 0) : x;
+  return impl == Impl::cuda ? segment_reduce_cuda(rows, lengths, op) : segment_reduce_portable(rows, lengths, op);
 }
 
-// Differentiable core on x [T, D] in the accumulation dtype.
-mx::array reduce_diff(const mx::array& x, const mx::array& lengths, ReduceOp op) {
-  auto forward = [op](const std::vector<mx::array>& in) {
-    return std::vector<mx::array>{reduce_any(in[0], in[1], op)};
+// Differentiable core on x [N, D] in the accumulation dtype.
+mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indices, const mx::array& lengths,
+                      ReduceOp op) {
+  bool indexed = indices.has_value();
+  auto forward = [op, indexed](const std::vector<mx::array>& in) {
+    return std::vector<mx::array>{
+        reduce_any(in[0], indexed ? std::optional<mx::array>(in[1]) : std::nullopt, in.back(), op)};
   };
-  auto backward = [op](const std::vector<mx::array>& p, const std::vector<mx::array>& cot,
-                       const std::vector<mx::array>& outs) {
-    const auto &xv = p[0], &len = p[1];
-    int T = xv.shape(0), K = len.size(), D = xv.shape(1);
-    auto ids = segment_ids(lengths_to_offsets(len), T);
+  auto backward = [op, indexed](const std::vector<mx::array>& p, const std::vector<mx::array>& cot,
+                                const std::vector<mx::array>& outs) {
+    const auto &xv = p[0], &len = p.back();
+    auto rows = indexed ? mx::take(xv, p[1], 0) : xv;
+    int L = rows.shape(0), K = len.size(), D = xv.shape(1);
+    auto ids = segment_ids(lengths_to_offsets(len), L);
     auto g = mx::astype(cot[0], xv.dtype());
-    mx::array gx = g;
+    mx::array grows = g;  // gradient per reduced row
     if (op == ReduceOp::sum) {
-      gx = mx::take(g, ids, 0);
+      grows = mx::take(g, ids, 0);
     } else if (op == ReduceOp::mean) {
-      gx = mx::take(mx::divide(g, per_segment(mx::maximum(len, mx::array(1)), xv.dtype())), ids, 0);
+      grows = mx::take(mx::divide(g, per_segment(mx::maximum(len, mx::array(1)), xv.dtype())), ids, 0);
     } else {
       // Tie rule: the gradient is split equally among the rows equal to the extremum.
-      auto hit = mx::astype(mx::equal(xv, mx::take(outs[0], ids, 0)), xv.dtype());
+      auto hit = mx::astype(mx::equal(rows, mx::take(outs[0], ids, 0)), xv.dtype());
       auto count = mx::scatter_add(mx::zeros({K, D}, xv.dtype()), ids, mx::expand_dims(hit, 1), 0);
       auto share = mx::divide(g, mx::maximum(count, mx::array(1, xv.dtype())));
-      gx = mx::multiply(hit, mx::take(share, ids, 0));
+      grows = mx::multiply(hit, mx::take(share, ids, 0));
     }
-    return std::vector<mx::array>{gx, mx::zeros_like(len)};
+    if (!indexed) return std::vector<mx::array>{grows, mx::zeros_like(len)};
+    // A duplicated index collects one share per occurrence.
+    auto gx = mx::scatter_add(mx::zeros_like(xv), p[1], mx::expand_dims(grows, 1), 0);
+    return std::vector<mx::array>{gx, mx::zeros_like(p[1]), mx::zeros_like(len)};
   };
-  return mx::custom_vjp(forward, backward)({x, lengths})[0];
+  std::vector<mx::array> primals{x};
+  if (indexed) primals.push_back(*indices);
+  primals.push_back(lengths);
+  return mx::custom_vjp(forward, backward)(primals)[0];
 }
 
 void check_lengths(const char* tag, const mx::array& lengths, int64_t total, const char* total_name) {
@@ -102,15 +115,18 @@ void check_lengths(const char* tag, const mx::array& lengths, int64_t total, con
   }
 }
 
-mx::array reduce_rows(const mx::array& rows, const mx::array& lengths, ReduceOp op, mx::Dtype out_dtype) {
-  auto shape = rows.shape();
-  int T = shape[0], D = 1;
+// x [N, ...] -> y [K, ...]: flattens the trailing dims, reduces, restores them.
+mx::array reduce_rows(const mx::array& x, const std::optional<mx::array>& indices, const mx::array& lengths,
+                      ReduceOp op) {
+  auto shape = x.shape();
+  int N = shape[0], D = 1;
   for (size_t d = 1; d < shape.size(); ++d) D *= shape[d];
-  auto flat = mx::reshape(mx::astype(rows, accum_dtype(rows.dtype())), {T, D});
+  int L = indices ? static_cast<int>(indices->size()) : N;
+  auto flat = mx::reshape(mx::astype(x, accum_dtype(x.dtype())), {N, D});
   shape[0] = lengths.size();
-  mx::array y = lengths.size() == 0 || D == 0 || T == 0 ? mx::zeros({int(lengths.size()), D}, flat.dtype())
-                    : reduce_diff(flat, lengths, op);
-  return mx::astype(mx::reshape(y, shape), out_dtype);
+  mx::array y = lengths.size() == 0 || D == 0 || L == 0 ? mx::zeros({int(lengths.size()), D}, flat.dtype())
+                                                        : reduce_diff(flat, indices, lengths, op);
+  return mx::astype(mx::reshape(y, shape), x.dtype());
 }
 
 void check_x(const char* tag, const mx::array& x) {
@@ -126,7 +142,7 @@ mx::array segment_reduce(const mx::array& x, const mx::array& lengths, ReduceOp 
   detail::check_x(tag, x);
   auto len = detail::as_index(tag, "lengths", lengths);
   if (check == IndexCheck::host) detail::check_lengths(tag, lengths, x.shape(0), "x.shape[0]");
-  return detail::reduce_rows(x, len, op, x.dtype());
+  return detail::reduce_rows(x, std::nullopt, len, op);
 }
 
 mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, const mx::array& lengths, ReduceOp op,
@@ -139,9 +155,7 @@ mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, c
     detail::scan_index(tag, "indices", indices, x.shape(0));
     detail::check_lengths(tag, lengths, idx.size(), "the number of indices");
   }
-  // Gathering first keeps one reduction kernel; take's own VJP scatter-adds the row gradients,
-  // so a duplicated index collects one share per occurrence.
-  return detail::reduce_rows(mx::take(x, idx, 0), len, op, x.dtype());
+  return detail::reduce_rows(x, idx, len, op);
 }
 
 }  // namespace robomlx::sparse

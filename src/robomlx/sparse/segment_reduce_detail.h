@@ -4,6 +4,8 @@
 // sum(lengths) == T (not re-checked), and return the raw forward y [K, D] (empty segments 0).
 #pragma once
 
+#include <optional>
+
 #include <mlx/array.h>
 
 #include "robomlx/sparse/segment_reduce.h"
@@ -11,7 +13,9 @@
 namespace robomlx::sparse::detail {
 
 mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, ReduceOp op);
-mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op);
+/// With `indices` (int32 [L], sum(lengths) == L) the rows are x[indices], read in place.
+mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op,
+                             const std::optional<mx::array>& indices = std::nullopt);
 mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op);
 
 }  // namespace robomlx::sparse::detail

@@ -61,7 +61,7 @@ mx::array vvor(const mx::array& a, const mx::array& b, const mx::array& a_idx, c
   detail::operand_dtype(tag, a, b);
   int G = a.shape(1);
   check_shape(tag, "b", b, {-1, G, -1});
-  check_range(tag, "num_outputs", num_outputs, 0, 2147483647.0);
+  if (num_outputs < 0) fail_argument(tag, "num_outputs must be >= 0, got " + std::to_string(num_outputs));
   auto ai = detail::as_index(tag, "a_idx", a_idx);
   auto bi = detail::as_index(tag, "b_idx", b_idx);
   auto oi = detail::as_index(tag, "o_idx", o_idx);

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// `robomlx bench sparse`: MVMR, VVOR and segment reductions, portable path vs the device's twin
+// (CPU Primitive on CPU, fast::cuda_kernel on CUDA), at upstream's test sizes and at the large
+// sizes of the PyTorch anchors (scripts/torch_sparse_peer.py times the same cases on CUDA).
+// Index checks are off (IndexCheck::none) except in the one case that measures them.
+// ROBOMLX_SPARSE_BENCH_FILTER=<text> keeps only the cases whose name contains <text>.
+#include <cstdlib>
+#include <string>
+
+#include <mlx/ops.h>
+#include <mlx/random.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/core/bench.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/sparse/mvmr.h"
+#include "robomlx/sparse/segment_reduce.h"
+#include "robomlx/sparse/vvor.h"
+
+namespace robomlx::sparse {
+
+namespace {
+
+using Arrays = std::vector<mx::array>;
+
+struct Triplets {
+  mx::array a, b, o;  // tap, input row, output row; sorted by tap (the production order)
+  int size;
+};
+
+// `per_point` triplets per output on average over `taps` taps, inputs and outputs in [0, n).
+Triplets make_triplets(int n, int taps, int T, mx::array key) {
+  auto keys = mx::random::split(key, 3);
+  auto a = mx::sort(mx::random::randint(0, taps, {T}, mx::int32, mx::take(keys, 0, 0)));
+  auto b = mx::random::randint(0, n, {T}, mx::int32, mx::take(keys, 1, 0));
+  auto o = mx::random::randint(0, n, {T}, mx::int32, mx::take(keys, 2, 0));
+  mx::eval(a, b, o);
+  return {a, b, o, T};
+}
+
+
+void sparse_suite(BenchContext& ctx) {
+  bool on_cpu = ctx.device().type == mx::Device::cpu;
+  std::vector<Impl> impls{Impl::portable};
+  if (on_cpu) impls.push_back(Impl::cpu);
+  if (is_cuda_device(ctx.device())) impls.push_back(Impl::cuda);
+  auto key = mx::random::key(9527);
+  // ROBOMLX_SPARSE_BENCH_FILTER=text runs only the cases whose name contains it.
+  const char* filter_env = std::getenv("ROBOMLX_SPARSE_BENCH_FILTER");
+  std::string filter = filter_env ? filter_env : "";
+  BenchResult skipped;
+  auto timed = [&](const std::string& name, Impl impl, const std::function<Arrays()>& fn) -> BenchResult& {
+    if (!filter.empty() && name.find(filter) == std::string::npos) return skipped;
+    return ctx.run(name, [&] {
+      ScopedImpl scoped(impl);
+      return fn();
+    }, to_string(impl));
+  };
+
+  // MVMR / VVOR: (points, taps, triplets, C, M). Upstream's test: 125 taps, 512 inputs, 1024
+  // outputs, C = 128, M = 256, ~17k triplets. Large: 1M triplets over 27 taps.
+  struct Case {
+    std::string label;
+    int n, taps, T, C, M;
+  };
+  std::vector<Case> cases{{"upstream", 1024, 125, 16896, 128, 256}};
+  if (ctx.quick) {
+    cases.push_back({"small", 4000, 27, 40000, 64, 64});
+  } else {
+    cases.push_back({"large", 100000, 27, 1000000, 64, 64});
+    cases.push_back({"large", 100000, 27, 1000000, 128, 128});
+  }
+  for (const auto& c : cases) {
+    auto t = make_triplets(c.n, c.taps, c.T, key);
+    auto w = mx::random::normal({c.taps, 1, c.C, c.M}, mx::float32, 0.f, 1.f, key);
+    auto x = mx::random::normal({c.n, 1, c.C}, mx::float32, 0.f, 1.f, key);
+    auto g = mx::random::normal({c.n, 1, c.M}, mx::float32, 0.f, 1.f, key);
+    mx::eval(w, x, g);
+    std::string size = " " + c.label + " T=" + std::to_string(c.T) + " K=" + std::to_string(c.taps) +
+                       " C=" + std::to_string(c.C) + " M=" + std::to_string(c.M);
+    double flops = 2.0 * c.T * c.C * c.M;
+    for (Impl impl : impls) {
+      auto& f = timed("mvmr" + size, impl, [&] {
+        return Arrays{mvmr(w, x, t.a, t.b, t.o, c.n, IndexCheck::none)};
+      });
+      f.metrics["TFLOP/s"] = flops / (f.median_ms * 1e9);
+      // VVOR as MVMR's weight gradient: outer(x[j], g[i]) reduced into the taps.
+      auto& v = timed("vvor" + size, impl, [&] {
+        return Arrays{vvor(x, g, t.b, t.o, t.a, c.taps, IndexCheck::none)};
+      });
+      v.metrics["TFLOP/s"] = flops / (v.median_ms * 1e9);
+    }
+  }
+  {
+    // What IndexCheck::host adds (a host scan of the three index arrays) at the first large size.
+    const auto& c = cases.back();
+    auto t = make_triplets(c.n, c.taps, c.T, key);
+    auto w = mx::random::normal({c.taps, 1, c.C, c.M}, mx::float32, 0.f, 1.f, key);
+    auto x = mx::random::normal({c.n, 1, c.C}, mx::float32, 0.f, 1.f, key);
+    mx::eval(w, x);
+    timed("mvmr host-checked T=" + std::to_string(c.T) + " C=" + std::to_string(c.C), impls.back(),
+          [&] { return Arrays{mvmr(w, x, t.a, t.b, t.o, c.n, IndexCheck::host)}; });
+  }
+
+  // Segment reductions over T values in K segments (C = 1), cut at K - 1 sorted random points.
+  const int T = ctx.quick ? 100'000 : 10'000'000, K = ctx.quick ? 2'000 : 200'000;
+  auto cuts = mx::sort(mx::random::randint(0, T, {K - 1}, mx::int32, key));
+  auto bounds = mx::concatenate({mx::zeros({1}, mx::int32), cuts, mx::full({1}, T, mx::int32)});
+  auto lengths = mx::subtract(mx::slice(bounds, {1}, {K + 1}), mx::slice(bounds, {0}, {K}));
+  auto values = mx::random::normal({T}, mx::float32, 0.f, 1.f, key);
+  mx::eval(lengths, values);
+  for (auto op : {ReduceOp::sum, ReduceOp::mean, ReduceOp::max}) {
+    for (Impl impl : impls) {
+      auto& r = timed(std::string("segment_") + to_string(op) + " T=" + std::to_string(T) + " K=" + std::to_string(K),
+                      impl, [&] { return Arrays{segment_reduce(values, lengths, op, IndexCheck::none)}; });
+      r.metrics["GB/s"] = (4.0 * T + 8.0 * K) / (r.median_ms * 1e6);
+    }
+  }
+  // Indexed (max-pool style): 27 neighbours per output over C = 64 channels.
+  const int P = ctx.quick ? 2'000 : 50'000, Cp = 64, nb = 27;
+  auto feats = mx::random::normal({P, Cp}, mx::float32, 0.f, 1.f, key);
+  auto nbr = mx::random::randint(0, P, {P * nb}, mx::int32, key);
+  auto nlen = mx::full({P}, nb, mx::int32);
+  mx::eval(feats, nbr, nlen);
+  for (Impl impl : impls) {
+    auto& r = timed("indexed_max P=" + std::to_string(P) + " nbrs=27 C=64", impl,
+                    [&] { return Arrays{indexed_segment_reduce(feats, nbr, nlen, ReduceOp::max, IndexCheck::none)}; });
+    r.metrics["GB/s"] = (4.0 * P * nb * (Cp + 1)) / (r.median_ms * 1e6);
+  }
+}
+
+}  // namespace
+
+ROBOMLX_BENCH_SUITE(sparse, "MVMR, VVOR and segment reductions (portable vs twins) at upstream and large sizes",
+                    sparse_suite);
+
+}  // namespace robomlx::sparse

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+// Segment reductions against plain loops at upstream's sizes (T = 1000, K = 50, lengths
+// 1..14 with lengths[0] = 50, C in {1, 3, 4, 7, 8, 13, 16, 64, 128}), per implementation,
+// with the documented empty-segment value (0) and tie rule (equal split).
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <random>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "mvmr_test_data.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/sparse/segment_reduce.h"
+#include "support.h"
+
+namespace robomlx::sparse {
+namespace {
+
+using test::to_array;
+
+// y[k] and d<y, w>/dx by plain loops over the rows `rows` (indices into x [T, C]).
+struct Reference {
+  std::vector<double> y, grad;
+};
+
+Reference reference(const std::vector<float>& x, int C, const std::vector<int>& rows, const std::vector<int>& lengths,
+                    const std::vector<float>& w, ReduceOp op) {
+  int K = lengths.size();
+  Reference r{std::vector<double>(size_t(K) * C, 0.0), std::vector<double>(x.size(), 0.0)};
+  int off = 0;
+  for (int k = 0; k < K; ++k) {
+    int len = lengths[k];
+    for (int c = 0; c < C; ++c) {
+      if (len == 0) continue;
+      double acc = op == ReduceOp::max ? -1e300 : op == ReduceOp::min ? 1e300 : 0.0;
+      for (int p = off; p < off + len; ++p) {
+        double v = x[size_t(rows[p]) * C + c];
+        acc = op == ReduceOp::max ? std::max(acc, v) : op == ReduceOp::min ? std::min(acc, v) : acc + v;
+      }
+      if (op == ReduceOp::mean) acc /= len;
+      r.y[size_t(k) * C + c] = acc;
+      double g = w[size_t(k) * C + c];
+      int ties = 0;
+      for (int p = off; p < off + len; ++p) ties += x[size_t(rows[p]) * C + c] == acc;
+      for (int p = off; p < off + len; ++p) {
+        double v = x[size_t(rows[p]) * C + c];
+        double share = op == ReduceOp::sum ? g : op == ReduceOp::mean ? g / len : (v == acc ? g / ties : 0.0);
+        r.grad[size_t(rows[p]) * C + c] += share;
+      }
+    }
+    off += len;
+  }
+  return r;
+}
+
+std::vector<int> upstream_lengths(int K, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> len(1, 14);
+  std::vector<int> l(K);
+  for (auto& v : l) v = len(rng);
+  l[0] = 50;
+  return l;
+}
+
+// Unique values (upstream adds arange * 1e-5) so max/min have no ties.
+std::vector<float> tie_free(size_t n, unsigned seed) {
+  auto v = test::random_values(n, seed);
+  for (size_t i = 0; i < n; ++i) v[i] += 1e-5f * i;
+  return v;
+}
+
+const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
+
+class SegmentReduceImpl : public ::testing::TestWithParam<Impl> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Impl::cuda && !is_cuda_device(mx::default_device())) {
+      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
+    }
+    if (GetParam() == Impl::cpu && mx::default_device() != mx::Device::cpu) {
+      GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+    }
+    scoped_.emplace(GetParam());
+  }
+  std::optional<ScopedImpl> scoped_;
+};
+
+void check_case(const std::vector<float>& xv, int T, int C, const std::vector<int>& rows,
+                const std::vector<int>& lengths, bool indexed, ReduceOp op) {
+  int K = lengths.size();
+  auto w = test::random_values(size_t(K) * C, 99);
+  auto ref = reference(xv, C, rows, lengths, w, op);
+  auto x = to_array(xv, {T, C});
+  auto idx = to_array(rows), len = to_array(lengths);
+  auto f = [&](const mx::array& xx) {
+    return indexed ? indexed_segment_reduce(xx, idx, len, op) : segment_reduce(xx, len, op);
+  };
+  auto y = f(x);
+  auto g = mx::grad([&](const mx::array& xx) { return mx::sum(mx::multiply(f(xx), to_array(w, {K, C}))); })(x);
+  SCOPED_TRACE(std::string(to_string(op)) + " C=" + std::to_string(C) + (indexed ? " indexed" : ""));
+  EXPECT_CLOSE(allclose_scaled(y, to_array(ref.y, {K, C}), 1e-4));
+  EXPECT_CLOSE(allclose_scaled(g, to_array(ref.grad, {T, C}), 1e-3));
+}
+
+TEST_P(SegmentReduceImpl, MatchesLoopAtUpstreamSizes) {
+  const int T = 1000, K = 50;
+  auto lengths = upstream_lengths(K, 9527);
+  int L = std::accumulate(lengths.begin(), lengths.end(), 0);
+  // Indexed: unique indices (a random permutation prefix), as upstream.
+  std::vector<int> perm(T);
+  std::iota(perm.begin(), perm.end(), 0);
+  std::shuffle(perm.begin(), perm.end(), std::mt19937(1));
+  perm.resize(L);
+  std::vector<int> identity(L);
+  std::iota(identity.begin(), identity.end(), 0);
+  for (int C : {1, 3, 4, 7, 8, 13, 16, 64, 128}) {
+    auto xv = tie_free(size_t(T) * C, C);
+    std::vector<float> contiguous(xv.begin(), xv.begin() + size_t(L) * C);
+    for (auto op : kOps) {
+      check_case(xv, T, C, perm, lengths, true, op);
+      check_case(contiguous, L, C, identity, lengths, false, op);
+    }
+  }
+}
+
+TEST_P(SegmentReduceImpl, EmptySegmentsGiveZeroAndNoGradient) {
+  std::vector<int> lengths{0, 3, 0, 0, 2, 0};
+  std::vector<float> xv{-5, -6, -7, 8, 9};  // all-negative max and positive min would expose +-inf
+  std::vector<int> rows{0, 1, 2, 3, 4};
+  for (auto op : kOps) {
+    check_case(xv, 5, 1, rows, lengths, false, op);
+    check_case(xv, 5, 1, rows, lengths, true, op);
+  }
+}
+
+TEST_P(SegmentReduceImpl, TiedExtremaSplitTheGradient) {
+  // Segment 0 has a three-way tie for the max and a two-way tie for the min.
+  std::vector<float> xv{2, 5, 1, 5, 5, 1, 7};
+  std::vector<int> lengths{6, 1};
+  auto x = to_array(xv, {7});
+  auto len = to_array(lengths);
+  auto gmax = mx::grad([&](const mx::array& v) { return mx::sum(segment_reduce(v, len, ReduceOp::max)); })(x);
+  auto gmin = mx::grad([&](const mx::array& v) { return mx::sum(segment_reduce(v, len, ReduceOp::min)); })(x);
+  float t = 1.f / 3.f;
+  EXPECT_CLOSE(allclose_scaled(gmax, to_array(std::vector<float>{0, t, 0, t, t, 0, 1}, {7}), 1e-6));
+  EXPECT_CLOSE(allclose_scaled(gmin, to_array(std::vector<float>{0, 0, .5f, 0, 0, .5f, 1}, {7}), 1e-6));
+  // Indexed: a duplicated index holding the max collects one share per occurrence.
+  auto idx = to_array(std::vector<int>{1, 1, 0, 6});
+  auto gi = mx::grad([&](const mx::array& v) {
+    return mx::sum(indexed_segment_reduce(v, idx, to_array(std::vector<int>{3, 1}), ReduceOp::max));
+  })(x);
+  EXPECT_CLOSE(allclose_scaled(gi, to_array(std::vector<float>{0, 1, 0, 0, 0, 0, 1}, {7}), 1e-6));
+}
+
+TEST_P(SegmentReduceImpl, FiniteDifferenceGradient) {
+  std::vector<int> lengths{3, 0, 4, 1};
+  auto len = to_array(lengths);
+  auto idx = to_array(std::vector<int>{5, 0, 2, 7, 1, 1, 3, 6});
+  auto x = to_array(tie_free(8 * 3, 5), {8, 3});
+  for (auto op : kOps) {
+    SCOPED_TRACE(to_string(op));
+    EXPECT_CLOSE(check_gradient(
+        [&](const std::vector<mx::array>& in) {
+          return std::vector<mx::array>{segment_reduce(in[0], len, op, IndexCheck::none)};
+        },
+        {x}, {0}));
+    EXPECT_CLOSE(check_gradient(
+        [&](const std::vector<mx::array>& in) {
+          return std::vector<mx::array>{indexed_segment_reduce(in[0], idx, len, op, IndexCheck::none)};
+        },
+        {x}, {0}));
+  }
+}
+
+TEST_P(SegmentReduceImpl, SingleHugeSegmentAndTrailingDims) {
+  const int T = 200000;
+  auto xv = tie_free(T, 3);
+  std::vector<int> rows(T);
+  std::iota(rows.begin(), rows.end(), 0);
+  for (auto op : kOps) {
+    auto w = test::random_values(1, 99);
+    auto ref = reference(xv, 1, rows, {T}, w, op);
+    auto y = segment_reduce(to_array(xv, {T}), to_array(std::vector<int>{T}), op);
+    EXPECT_EQ(y.shape(), (mx::Shape{1}));
+    EXPECT_CLOSE(allclose_scaled(y, to_array(ref.y, {1}), 1e-4));
+  }
+  // [T, 2, 3] reduces element-wise over the trailing dims.
+  auto x = mx::reshape(mx::arange(24, mx::float32), {4, 2, 3});
+  auto y = segment_reduce(x, to_array(std::vector<int>{1, 3}), ReduceOp::sum);
+  EXPECT_EQ(y.shape(), (mx::Shape{2, 2, 3}));
+  auto expected = mx::stack({mx::take(x, 0, 0), mx::sum(mx::slice(x, {1, 0, 0}, {4, 2, 3}), 0)}, 0);
+  EXPECT_CLOSE(exactly_equal(y, expected));
+}
+
+INSTANTIATE_TEST_SUITE_P(Impls, SegmentReduceImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST(SegmentReduce, TwinMatchesPortable) {
+  if (mx::default_device() != mx::Device::cpu) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+  std::mt19937 rng(4);
+  std::uniform_int_distribution<int> len(0, 40);
+  std::vector<int> lengths(3000);
+  for (auto& l : lengths) l = len(rng);
+  int T = std::accumulate(lengths.begin(), lengths.end(), 0);
+  auto x = to_array(test::random_values(size_t(T) * 5, 6), {T, 5});
+  for (auto op : kOps) {
+    mx::array p = mx::array(0.f), c = mx::array(0.f);
+    {
+      ScopedImpl s(Impl::portable);
+      p = segment_reduce(x, to_array(lengths), op);
+      mx::eval(p);
+    }
+    {
+      ScopedImpl s(Impl::cpu);
+      c = segment_reduce(x, to_array(lengths), op);
+      mx::eval(c);
+    }
+    SCOPED_TRACE(to_string(op));
+    EXPECT_CLOSE(allclose_scaled(c, p, 1e-5));
+  }
+}
+
+TEST(SegmentReduce, HalfPrecisionAndInt64) {
+  auto x = mx::astype(to_array(test::random_values(60 * 4, 7), {60, 4}), mx::float16);
+  auto len = mx::astype(to_array(std::vector<int>{10, 20, 0, 30}), mx::int64);
+  auto y = segment_reduce(x, len, ReduceOp::mean);
+  EXPECT_EQ(y.dtype(), mx::float16);
+  auto ref = segment_reduce(mx::astype(x, mx::float32), to_array(std::vector<int>{10, 20, 0, 30}), ReduceOp::mean);
+  EXPECT_CLOSE(allclose_scaled(y, ref, 2e-3));
+}
+
+TEST(SegmentReduce, BadInputNamesTheArgument) {
+  auto x = mx::zeros({10, 2});
+  EXPECT_THROW_MSG(segment_reduce(x, to_array(std::vector<int>{4, -1, 7}), ReduceOp::sum), std::invalid_argument,
+                   "[sparse.segment_reduce] lengths must be >= 0, got -1 at position 1");
+  EXPECT_THROW_MSG(segment_reduce(x, to_array(std::vector<int>{4, 5}), ReduceOp::sum), std::invalid_argument,
+                   "[sparse.segment_reduce] lengths must sum to x.shape[0] (10), got 9");
+  EXPECT_THROW_MSG(segment_reduce(x, mx::zeros({2}), ReduceOp::sum), std::invalid_argument,
+                   "[sparse.segment_reduce] lengths");
+  EXPECT_THROW_MSG(segment_reduce(mx::zeros({10}, mx::int32), to_array(std::vector<int>{10}), ReduceOp::sum),
+                   std::invalid_argument, "[sparse.segment_reduce] x");
+  EXPECT_THROW_MSG(segment_reduce(mx::array(1.f), to_array(std::vector<int>{1}), ReduceOp::sum), std::invalid_argument,
+                   "[sparse.segment_reduce] x");
+  auto idx = to_array(std::vector<int>{0, 9, 10});
+  EXPECT_THROW_MSG(indexed_segment_reduce(x, idx, to_array(std::vector<int>{3}), ReduceOp::max), std::invalid_argument,
+                   "[sparse.indexed_segment_reduce] indices must be in [0, 10), got 10 at position 2");
+  EXPECT_THROW_MSG(indexed_segment_reduce(x, to_array(std::vector<int>{0, 1}), to_array(std::vector<int>{3}),
+                                          ReduceOp::max),
+                   std::invalid_argument,
+                   "[sparse.indexed_segment_reduce] lengths must sum to the number of indices (2), got 3");
+  EXPECT_THROW_MSG(indexed_segment_reduce(x, mx::zeros({2}, mx::uint8), to_array(std::vector<int>{2}), ReduceOp::max),
+                   std::invalid_argument, "[sparse.indexed_segment_reduce] indices");
+}
+
+}  // namespace
+}  // namespace robomlx::sparse
