@@ -131,7 +131,7 @@ void sparse_nn_suite(BenchContext& ctx) {
   ctx.run("build_triplets R=0.03 cap=16" + size, [&] {
     auto t = build_triplets(pts, pts, topts, batch, batch);
     return std::vector<mx::array>{t.tap, t.input, t.output};
-  });
+  }, "auto");
   auto t = build_triplets(pts, pts, topts, batch, batch);
   auto key = mx::random::key(3);
   auto x = mx::random::normal({n, 32}, mx::float32, 0, 1, key);

@@ -11,6 +11,13 @@
 // predicate |p - q|^2 <= R^2 decides. The boundary is INCLUSIVE (a point at exactly R is a
 // neighbour; upstream's brute-force oracle uses strict <, so this matters only at the boundary).
 // Output sizes depend on the data, so these ops evaluate and synchronise (twice or three times).
+//
+// Implementations (core/dispatch.h; ROBOMLX_IMPL=portable forces the reference):
+//   portable - MLX ops: argsort, searchsorted, candidate expansion, compaction by scatter;
+//   cpu      - the candidate scan (and sort/cap) as threaded host loops over the same grid; same
+//              output, same order (tested equal); kNN as a ring search on a ~k-per-cell grid;
+//   cuda     - the candidate scan as count/fill kernels (fast::cuda_kernel); kNN stays portable.
+// kNN's portable path is a capped radius search that doubles R for queries short of k.
 #pragma once
 
 #include <optional>
