@@ -5,4 +5,4 @@
 # Usage: 40-sparse.sh path/to/robomlx OUT_DIR SHARED_DIR
 set -euo pipefail
 bin="$1"; out="$2"
-"$bin" sparse train-demo --steps 80 --batch 8 --points 256 --seed 3 --json "$out/sparse_train.json"
+"$bin" sparse train-demo --steps 200 --batch 8 --points 512 --seed 3 --json "$out/sparse_train.json"
