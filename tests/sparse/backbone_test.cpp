@@ -69,6 +69,17 @@ TEST(Backbone, GeometryShrinksAndKeepsEverySample) {
   EXPECT_TRUE(mx::all(mx::isfinite(logits)).item<bool>());
 }
 
+TEST(Backbone, RejectsUnsortedOrEmptySamples) {
+  auto pts = mx::zeros({4, 3});
+  BackboneConfig cfg;
+  EXPECT_THROW_MSG(build_backbone_geometry(pts, mx::array({0, 1, 0, 1}), 2, cfg), std::invalid_argument,
+                   "[sparse.backbone] batch ids must be non-decreasing");
+  EXPECT_THROW_MSG(build_backbone_geometry(pts, mx::array({0, 0, 2, 2}), 3, cfg), std::invalid_argument,
+                   "every sample");
+  EXPECT_THROW_MSG(build_backbone_geometry(pts, mx::array({0, 0, 1, 5}), 2, cfg), std::invalid_argument,
+                   "batch ids must be in [0, 2), got [0, 5]");
+}
+
 TEST(Backbone, CrossEntropyMatchesHandValue) {
   std::vector<float> l{1, 2, 3, 0, 0, 0};
   std::vector<int> y{2, 1};

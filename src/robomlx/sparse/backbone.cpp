@@ -9,6 +9,7 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/sparse/segment_reduce.h"
 #include "robomlx/sparse/voxel.h"
 
 namespace robomlx::sparse {
@@ -60,7 +61,24 @@ BackboneGeometry build_backbone_geometry(const mx::array& points, const mx::arra
   config.validate();
   BackboneGeometry geo;
   geo.num_samples = num_samples;
-  geo.levels.push_back(Level{points, mx::astype(batch, mx::int32)});
+  check_ndim(kTag, "batch", batch, 1);
+  if (batch.shape(0) != points.shape(0)) fail_argument(kTag, "batch must have one id per point");
+  auto ids = mx::astype(batch, mx::int32);
+  // Samples must be stored one after another (non-decreasing ids), like upstream's ragged batches:
+  // downsampling keeps ascending indices, so every level stays sample-contiguous.
+  int n = points.shape(0);
+  if (n > 1) {
+    bool sorted = mx::all(mx::less_equal(mx::slice(ids, {0}, {n - 1}), mx::slice(ids, {1}, {n}))).item<bool>();
+    if (!sorted) fail_argument(kTag, "batch ids must be non-decreasing (samples stored one after another)");
+  }
+  if (n > 0) {
+    int lo = mx::min(ids).item<int>(), hi = mx::max(ids).item<int>();
+    if (lo < 0 || hi >= num_samples) {
+      fail_argument(kTag, "batch ids must be in [0, " + std::to_string(num_samples) + "), got [" + std::to_string(lo) +
+                              ", " + std::to_string(hi) + "]");
+    }
+  }
+  geo.levels.push_back(Level{points, ids});
   auto triplets = [&](const Level& in, const Level& out, float radius) {
     TripletOptions opts{radius, config.kernel_size, config.max_neighbors};
     return build_triplets(in.points, out.points, opts, in.batch, out.batch);
@@ -76,6 +94,9 @@ BackboneGeometry build_backbone_geometry(const mx::array& points, const mx::arra
     geo.same.push_back(triplets(next, next, config.radius_factor * voxel));
     geo.levels.push_back(next);
   }
+  const auto& last = geo.levels.back().batch;
+  geo.last_lengths = mx::scatter_add(mx::zeros({num_samples}, mx::int32), last, mx::ones({last.shape(0), 1}, mx::int32), 0);
+  if (mx::min(geo.last_lengths).item<int>() < 1) fail_argument(kTag, "every sample in [0, num_samples) needs points");
   return geo;
 }
 
@@ -134,12 +155,9 @@ mx::array Backbone::forward(const std::vector<mx::array>& params, const mx::arra
     h = norm_relu(p, conv(h, geo.same[s]), level, b, /*relu=*/false);
     x = mx::maximum(mx::add(x, h), mx::array(0.0f, x.dtype()));
   }
-  // Global mean pool per sample (scatter-add of rows, divided by the row count).
-  const auto& last = geo.levels.back();
-  int n = x.shape(0), c = x.shape(1);
-  auto sums = mx::scatter_add(mx::zeros({geo.num_samples, c}, x.dtype()), last.batch, mx::reshape(x, {n, 1, c}), 0);
-  auto counts = mx::scatter_add(mx::zeros({geo.num_samples}, x.dtype()), last.batch, mx::ones({n, 1}, x.dtype()), 0);
-  auto pooled = mx::divide(sums, mx::expand_dims(mx::maximum(counts, mx::array(1.0f, x.dtype())), 1));
+  // Global mean pool per sample: the last level is sample-contiguous (checked when the geometry
+  // is built), so it is one contiguous segment mean.
+  auto pooled = segment_reduce(x, geo.last_lengths, ReduceOp::mean, IndexCheck::none);
   const auto& w = p.take();
   const auto& bias = p.take();
   return mx::add(mx::matmul(pooled, w), bias);

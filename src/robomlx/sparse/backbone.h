@@ -3,7 +3,7 @@
 //   stem: point_conv(in -> stem, same points) -> LayerNorm -> ReLU
 //   stage s = 1..4: voxel-downsample (voxel = first_voxel * 2^(s-1)) -> strided point_conv ->
 //                   LayerNorm -> ReLU -> one BasicBlock (conv-norm-relu-conv-norm + identity, ReLU)
-//   head: per-sample mean over the last level (global pool) -> linear -> logits.
+//   head: per-sample mean over the last level (global pool, segment_reduce mean) -> linear -> logits.
 // Normalisation is upstream's RaggedLayerNorm (per sample, over all its points and channels, then a
 // per-channel affine). Convolutions have no bias (a norm follows each), like upstream.
 //
@@ -50,9 +50,11 @@ struct BackboneGeometry {
   std::vector<ConvTriplets> down;   // [s-1]: level s-1 -> s
   std::vector<ConvTriplets> same;   // [s-1]: level s -> s
   int num_samples = 0;
+  mx::array last_lengths = mx::array({}, mx::int32);  // int32 [num_samples]: points per sample, last level
 };
 
-/// points float32 [N, 3], batch int32 [N] in [0, num_samples), every sample non-empty.
+/// points float32 [N, 3], batch int32 [N] in [0, num_samples), non-decreasing (samples stored one
+/// after another), every sample non-empty. Throws "[sparse.backbone] ..." otherwise.
 BackboneGeometry build_backbone_geometry(const mx::array& points, const mx::array& batch, int num_samples,
                                          const BackboneConfig& config);
 
