@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/sparse/neighbors.h"
+
+#include <cmath>
+#include <string>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/sparse/neighbors_grid.h"
+
+namespace robomlx::sparse {
+
+namespace {
+constexpr const char* kTag = "sparse.neighbors";
+
+void check_cloud(const char* name, const mx::array& a) {
+  check_ndim(kTag, name, a, 2);
+  check_shape(kTag, name, a, {-1, 3});
+  check_dtype(kTag, name, a, {mx::float32});
+}
+
+void check_batches(const mx::array& points, const mx::array& queries, const std::optional<mx::array>& pb,
+                   const std::optional<mx::array>& qb) {
+  if (pb.has_value() != qb.has_value()) fail_argument(kTag, "point_batch and query_batch must be given together");
+  if (!pb) return;
+  check_ndim(kTag, "point_batch", *pb, 1);
+  check_ndim(kTag, "query_batch", *qb, 1);
+  check_integer(kTag, "point_batch", *pb);
+  check_integer(kTag, "query_batch", *qb);
+  if (pb->shape(0) != points.shape(0) || qb->shape(0) != queries.shape(0)) {
+    fail_argument(kTag, "batch ids must have one entry per point/query, got " + shape_string(pb->shape()) + " and " +
+                            shape_string(qb->shape()) + " for " + std::to_string(points.shape(0)) + " points and " +
+                            std::to_string(queries.shape(0)) + " queries");
+  }
+  if (pb->size() + qb->size() > 0) {
+    int lo = mx::min(mx::astype(mx::concatenate({*pb, *qb}), mx::int32)).item<int>();
+    if (lo < 0) fail_argument(kTag, "batch ids must be >= 0, got " + std::to_string(lo));
+  }
+}
+
+// Portable candidate scan: searchsorted the 8 cells of every query, expand the slot ranges,
+// test distances and compact the survivors (guide 3.9: count on device, read back, scatter).
+std::vector<mx::array> scan_cells_portable(const detail::SearchGrid& grid, const mx::array& points,
+                                           const mx::array& queries) {
+  int q = queries.shape(0);
+  auto flat_keys = mx::flatten(grid.cell_keys);
+  auto starts = mx::astype(mx::searchsorted(grid.sorted_keys, flat_keys, "left"), mx::int32);
+  auto ends = mx::astype(mx::searchsorted(grid.sorted_keys, flat_keys, "right"), mx::int32);
+  auto cand_offsets = lengths_to_offsets(mx::subtract(ends, starts));
+  int total = mx::slice(cand_offsets, {q * 8}, {q * 8 + 1}).item<int>();
+  auto empty_i = mx::zeros({0}, mx::int32);
+  if (total == 0) return {empty_i, empty_i, mx::zeros({0}, mx::float32), mx::zeros({q}, mx::int32)};
+
+  auto seg = segment_ids(cand_offsets, total);
+  auto slot = mx::add(mx::take(starts, seg), mx::subtract(mx::arange(total, mx::int32), mx::take(cand_offsets, seg)));
+  auto j = mx::take(grid.order, slot);
+  auto i = mx::floor_divide(seg, mx::array(8));
+  auto diff = mx::subtract(mx::take(points, j, 0), mx::take(queries, i, 0));
+  auto dx = mx::take(diff, 0, 1), dy = mx::take(diff, 1, 1), dz = mx::take(diff, 2, 1);
+  auto d2 = mx::add(mx::add(mx::multiply(dx, dx), mx::multiply(dy, dy)), mx::multiply(dz, dz));
+  auto keep = mx::less_equal(d2, mx::array(grid.radius_sq));
+  auto keep_i = mx::astype(keep, mx::int32);
+  auto counts = mx::scatter_add(mx::zeros({q}, mx::int32), i, mx::expand_dims(keep_i, 1), 0);
+  auto running = mx::cumsum(keep_i, 0);
+  mx::eval(counts, running);
+  int kept = mx::slice(running, {total - 1}, {total}).item<int>();
+  auto dest = mx::where(keep, mx::subtract(running, mx::array(1)), mx::array(kept));
+  auto compact = [&](const mx::array& v) {
+    auto out = mx::scatter(mx::zeros({kept + 1}, v.dtype()), dest, mx::expand_dims(v, 1), 0);
+    return mx::slice(out, {0}, {kept});
+  };
+  return {compact(i), compact(j), compact(d2), counts};
+}
+}  // namespace
+
+void detail::validate_search_inputs(const mx::array& points, const mx::array& queries,
+                                    const std::optional<mx::array>& point_batch,
+                                    const std::optional<mx::array>& query_batch) {
+  check_cloud("points", points);
+  check_cloud("queries", queries);
+  check_batches(points, queries, point_batch, query_batch);
+}
+
+void RadiusSearchOptions::validate() const {
+  if (!(radius > 0) || !std::isfinite(radius)) {
+    fail_argument(kTag, "radius must be a finite value > 0, got " + std::to_string(radius));
+  }
+  if (max_neighbors < 0) fail_argument(kTag, "max_neighbors must be >= 0, got " + std::to_string(max_neighbors));
+}
+
+NeighborList radius_search(const mx::array& points, const mx::array& queries, const RadiusSearchOptions& options,
+                           const std::optional<mx::array>& point_batch, const std::optional<mx::array>& query_batch) {
+  options.validate();
+  detail::validate_search_inputs(points, queries, point_batch, query_batch);
+  int q = queries.shape(0);
+  if (points.shape(0) == 0 || q == 0) {
+    auto none = mx::zeros({0}, mx::int32);
+    return NeighborList{none, mx::zeros({0}, mx::float32), mx::zeros({q + 1}, mx::int32)};
+  }
+  auto grid = detail::build_search_grid(points, queries, options.radius, point_batch, query_batch);
+  Impl impl = choose_impl("sparse.radius_search", mx::default_device(), ImplSet{.cpu = true, .cuda = true});
+  if (impl == Impl::cpu) {
+    auto scan = detail::scan_cells_cpu(grid, points, queries, options.sort, options.max_neighbors);
+    return NeighborList{scan[1], mx::sqrt(scan[2]), lengths_to_offsets(scan[3])};
+  }
+  auto scan = impl == Impl::cuda ? detail::scan_cells_cuda(grid, points, queries)
+                                 : scan_cells_portable(grid, points, queries);
+  return detail::finish_neighbors(scan[0], scan[1], scan[2], scan[3], q, options);
+}
+
+mx::array batch_ids_from_offsets(const mx::array& offsets) { return segment_ids(offsets); }
+
+}  // namespace robomlx::sparse
