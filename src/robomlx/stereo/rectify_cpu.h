@@ -15,4 +15,7 @@ namespace mx = mlx::core;
 /// by the caller (remap_bilinear).
 mx::array remap_bilinear_cpu(const mx::array& image, const mx::array& map);
 
+/// True when remaps on the default device should use the CPU twin (choose_impl "stereo.remap").
+bool remap_uses_cpu_twin();
+
 }  // namespace robomlx::stereo::detail
