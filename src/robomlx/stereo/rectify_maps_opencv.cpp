@@ -2,7 +2,7 @@
 #include "robomlx/stereo/rectify.h"
 
 // Rectification maps through OpenCV (stereoRectify + initUndistortRectifyMap); built only when
-// OpenCV is found (see CMakeLists.txt; no_opencv.cpp stands in otherwise).
+// OpenCV is found (see CMakeLists.txt; opencv_missing.cpp stands in otherwise).
 
 #include <cmath>
 #include <stdexcept>
