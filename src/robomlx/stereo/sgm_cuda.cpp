@@ -51,7 +51,7 @@ std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& rig
                        std::nullopt, false, s);
   auto out = kernel(3)({sel[0], sel[1], sel[2], sel[3]}, {{h, w}, {h, w}}, {mx::float32, mx::float32},
                        {h * w, 1, 1}, block,
-                       {{"H", h}, {"W", w}, {"D", nd}, {"MIN_D", p.min_d}, {"LR", std::max(-1, p.lr_max_diff)}},
+                       {{"H", h}, {"W", w}, {"D", nd}, {"MIN_D", p.min_d}, {"LR_PLUS_1", std::max(0, p.lr_max_diff + 1)}},
                        std::nullopt, false, s);
   if (p.median > 1)
     out = kernel(4)({out[0], out[1]}, {{h, w}, {h, w}}, {mx::float32, mx::float32}, {h * w, 1, 1}, block,
