@@ -71,6 +71,20 @@ TEST(Units, MetresFromZ16) {
   EXPECT_EQ(m[2], 1500.0f * 0.001f);
   EXPECT_EQ(m[3], 65535.0f * 0.001f);
   EXPECT_EQ(make_block("units")->process(f).depth_units, 1.0f);
+  EXPECT_EQ(units_transform(f).format, FrameFormat::distance32f);
+  EXPECT_STREQ(to_string(FrameFormat::distance32f), "distance32f");
+}
+
+TEST(Units, MetresAreRejectedByBlocksExpectingZ16OrDisparity) {
+  auto f = test_util::z16_frame({0, 1, 1500, 65535}, 1, 4);
+  f.baseline_mm = 50;
+  f.intrinsics.fx = 424;
+  const Frame metres = units_transform(f);
+  for (const char* block : {"spatial", "temporal", "hole_filling", "colorizer", "threshold", "decimation",
+                            "depth2disparity", "disparity2depth", "units"}) {
+    SCOPED_TRACE(block);
+    EXPECT_THROW_MSG(make_block(block)->process(metres), std::invalid_argument, "got distance32f");
+  }
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ Frame units_transform(const Frame& depth) {
   }
   check_dtype(tag, "depth", depth.data, {mx::uint16});
   Frame out = depth;
-  out.format = FrameFormat::disparity32;
+  out.format = FrameFormat::distance32f;  // metres, not disparity: blocks expecting z16/disparity32 reject it
   out.data = mx::multiply(mx::astype(depth.data, mx::float32), mx::array(depth.depth_units));
   out.depth_units = 1.0f;
   out.baseline_mm = 0;

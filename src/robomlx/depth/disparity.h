@@ -21,8 +21,8 @@ float disparity_factor(const Frame& frame, const char* tag);
 Frame depth_to_disparity(const Frame& depth);
 Frame disparity_to_depth(const Frame& disparity);
 
-/// Z16 -> float32 metres, z * depth_units. The result is tagged disparity32 with depth_units 1 and
-/// no baseline (FrameFormat has no metres format yet), so a disparity block refuses it.
+/// Z16 -> float32 metres, z * depth_units. The result is tagged distance32f with depth_units 1 and
+/// no baseline; blocks that expect z16 or disparity32 refuse it.
 Frame units_transform(const Frame& depth);
 
 }  // namespace robomlx::depth

@@ -93,6 +93,7 @@ const char* to_string(FrameFormat f) {
   switch (f) {
     case FrameFormat::z16: return "z16";
     case FrameFormat::disparity32: return "disparity32";
+    case FrameFormat::distance32f: return "distance32f";
     case FrameFormat::rgb8: return "rgb8";
     case FrameFormat::bgr8: return "bgr8";
     case FrameFormat::rgba8: return "rgba8";

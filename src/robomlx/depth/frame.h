@@ -4,6 +4,7 @@
 // Pixel layouts (row major, HWC, on the compute device as mx::array):
 //   Z16          [H, W] uint16, raw depth units (depth_units metres per unit; D400: 0.001); 0 = invalid
 //   Disparity32  [H, W] float32, disparity in 1/32-pixel units (librealsense DISPARITY32); 0 = invalid
+//   Distance32F  [H, W] float32 metres, output of the units transform; 0 = invalid
 //   RGB8/BGR8    [H, W, 3] uint8;  RGBA8/BGRA8 [H, W, 4] uint8;  Y8 [H, W] uint8
 //   XYZ32F       [H, W, 3] float32 metres (point cloud vertices)
 //   UV32F        [H, W, 2] float32 normalised texture coordinates
@@ -55,7 +56,7 @@ struct Extrinsics {
   Extrinsics inverse() const;
 };
 
-enum class FrameFormat { z16, disparity32, rgb8, bgr8, rgba8, bgra8, y8, xyz32f, uv32f };
+enum class FrameFormat { z16, disparity32, distance32f, rgb8, bgr8, rgba8, bgra8, y8, xyz32f, uv32f };
 const char* to_string(FrameFormat f);
 
 /// One frame: pixels plus the stream metadata librealsense attaches to it.

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include <mlx/allocator.h>
@@ -13,6 +12,7 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/parallel.h"
 #include "robomlx/depth/hole_filling_twins.h"
 
 namespace robomlx::depth::detail {
@@ -61,13 +61,8 @@ void fill(T* img, int h, int w, int mode) {
     around(img, h, w, mode == 1);
     return;
   }
-  int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int threads = std::clamp(h / 64, 1, std::min(hw, 16));
-  int chunk = (h + threads - 1) / threads;
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back([=] { from_left(img, w, std::min(h, t * chunk), std::min(h, (t + 1) * chunk)); });
-  from_left(img, w, 0, std::min(h, chunk));
-  for (auto& th : pool) th.join();
+  // Rows are independent in mode 0; at least 64 rows per thread.
+  parallel_for(h, 64, [=](int64_t y0, int64_t y1) { from_left(img, w, int(y0), int(y1)); });
 }
 
 class HoleFillingCpu : public mx::UnaryPrimitive {

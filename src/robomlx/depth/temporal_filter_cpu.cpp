@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include <mlx/allocator.h>
@@ -14,6 +13,7 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/parallel.h"
 #include "robomlx/depth/temporal_filter_twins.h"
 
 #if defined(__clang__)
@@ -59,17 +59,6 @@ void run(const T* frame, const T* last_in, const uint8_t* hist_in, T* out, T* la
   }
 }
 
-template <typename Fn>
-void parallel_for(size_t n, Fn fn) {
-  size_t hw = std::max(1u, std::thread::hardware_concurrency());
-  size_t threads = std::clamp<size_t>(n / 65536, 1, std::min<size_t>(hw, 16));
-  std::vector<std::thread> pool;
-  size_t chunk = (n + threads - 1) / threads;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(fn, std::min(n, t * chunk), std::min(n, (t + 1) * chunk));
-  fn(0, std::min(n, chunk));
-  for (auto& th : pool) th.join();
-}
-
 class TemporalFilterCpu : public mx::Primitive {
  public:
   TemporalFilterCpu(mx::Stream s, const Params& q) : mx::Primitive(s), q_(q) {}
@@ -85,7 +74,8 @@ class TemporalFilterCpu : public mx::Primitive {
     enc.dispatch([f = inputs[0].data<void>(), l = inputs[1].data<void>(), h = inputs[2].data<uint8_t>(),
                   o = outputs[0].data<void>(), nl = outputs[1].data<void>(), nh = outputs[2].data<uint8_t>(),
                   n = inputs[0].size(), is_float, q = q_] {
-      parallel_for(n, [&](size_t lo, size_t hi) {
+      // Pixels are independent; at least 64Ki per thread.
+      parallel_for(static_cast<int64_t>(n), 65536, [&](int64_t lo, int64_t hi) {
         if (is_float) {
           run(static_cast<const float*>(f), static_cast<const float*>(l), h, static_cast<float*>(o),
               static_cast<float*>(nl), nh, lo, hi, q);

@@ -15,6 +15,7 @@
 #include <mlx/primitives.h>
 
 #include "robomlx/sparse/mvmr_cpu_kernels.h"
+#include "robomlx/core/parallel.h"
 #include "robomlx/sparse/mvmr_detail.h"
 
 namespace robomlx::sparse::detail {

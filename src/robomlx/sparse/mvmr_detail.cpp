@@ -2,9 +2,7 @@
 #include "robomlx/sparse/mvmr_detail.h"
 
 #include <algorithm>
-#include <atomic>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <mlx/ops.h>
@@ -49,26 +47,6 @@ mx::Dtype operand_dtype(const char* tag, const mx::array& a, const mx::array& b)
   check_dtype(tag, "a", a, {mx::float32, mx::float16, mx::bfloat16, mx::float64});
   check_dtype(tag, "b", b, {mx::float32, mx::float16, mx::bfloat16, mx::float64});
   return mx::promote_types(a.dtype(), b.dtype());
-}
-
-void parallel_for(int64_t n, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& fn) {
-  if (n <= 0) return;
-  int64_t hw = std::max(1u, std::thread::hardware_concurrency());
-  int64_t threads = std::min<int64_t>(hw, (n + min_chunk - 1) / std::max<int64_t>(min_chunk, 1));
-  if (threads <= 1) {
-    fn(0, n);
-    return;
-  }
-  // More chunks than threads balances uneven rows (segments and outputs vary in size).
-  int64_t chunks = std::min<int64_t>(n, threads * 8);
-  std::atomic<int64_t> next{0};
-  auto worker = [&] {
-    for (int64_t c; (c = next.fetch_add(1)) < chunks;) fn(n * c / chunks, n * (c + 1) / chunks);
-  };
-  std::vector<std::thread> pool;
-  for (int64_t i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
 }
 
 void bucket_by_key(const int32_t* key, int64_t T, int64_t n, int64_t* offsets, int32_t* order) {

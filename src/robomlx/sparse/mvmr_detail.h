@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include <mlx/array.h>
@@ -63,10 +62,6 @@ mx::array mvmr_diff(const mx::array& a, const mx::array& b, const mx::array& a_i
                     const mx::array& o_idx, int num_outputs, TripletOrder order);
 mx::array vvor_diff(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
                     const mx::array& o_idx, int num_outputs, TripletOrder order);
-
-/// Runs fn(begin, end) over [0, n) split across up to hardware_concurrency threads (inline
-/// when n is small or one thread is available).
-void parallel_for(int64_t n, int64_t min_chunk, const std::function<void(int64_t, int64_t)>& fn);
 
 /// Counting sort of [0, T) by key (values in [0, n)): order[offsets[i]:offsets[i+1]] lists,
 /// in ascending t, the positions with key i. offsets has n + 1 entries.

@@ -4,32 +4,19 @@
 // host threads, producing exactly the portable path's order: query, then cell, then sorted slot.
 // When asked, it also sorts and caps each query's list on the host (same (distance, index) rule).
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include "robomlx/core/parallel.h"
 #include "robomlx/sparse/neighbors_grid.h"
 
 namespace robomlx::sparse::detail {
 
 namespace {
-template <typename Fn>
-void parallel_for(int n, Fn fn) {
-  int threads = std::max(1, std::min<int>(std::thread::hardware_concurrency(), n / 2048));
-  if (threads <= 1) {
-    fn(0, n);
-    return;
-  }
-  std::vector<std::thread> pool;
-  int chunk = (n + threads - 1) / threads;
-  for (int t = 0; t < threads; ++t) {
-    int lo = t * chunk, hi = std::min(n, lo + chunk);
-    if (lo < hi) pool.emplace_back(fn, lo, hi);
-  }
-  for (auto& th : pool) th.join();
-}
+// Queries are independent; below ~2048 per thread the thread start-up outweighs the scan.
+constexpr int64_t kMinQueriesPerThread = 2048;
 }  // namespace
 
 std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
@@ -47,7 +34,7 @@ std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& p
   // Pass 1: per query, the 8 slot ranges and the number of points within R.
   std::vector<int32_t> ranges(static_cast<size_t>(q) * 16);
   std::vector<int32_t> counts(q);
-  parallel_for(q, [&](int lo, int hi) {
+  parallel_for(q, kMinQueriesPerThread, [&](int lo, int hi) {
     for (int i = lo; i < hi; ++i) {
       int count = 0;
       for (int c = 0; c < 8; ++c) {
@@ -73,7 +60,7 @@ std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& p
   // Pass 2: fill in the same order.
   std::vector<int32_t> qi(total), idx(total);
   std::vector<float> dist(total);
-  parallel_for(q, [&](int lo, int hi) {
+  parallel_for(q, kMinQueriesPerThread, [&](int lo, int hi) {
     for (int i = lo; i < hi; ++i) {
       int64_t out = offsets[i];
       for (int c = 0; c < 8; ++c) {
@@ -96,7 +83,7 @@ std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& p
     // Order each query's list by (distance, index) and keep the first `cap`, in place per query;
     // the lists are short, so this beats three global sorts by far.
     std::vector<int32_t> kept(q);
-    parallel_for(q, [&](int lo, int hi) {
+    parallel_for(q, kMinQueriesPerThread, [&](int lo, int hi) {
       std::vector<std::pair<float, int32_t>> buf;
       for (int i = lo; i < hi; ++i) {
         int64_t b = offsets[i], e = offsets[i + 1];

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -15,6 +14,7 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include "robomlx/core/parallel.h"
 #include "robomlx/sparse/neighbors_grid.h"
 
 namespace robomlx::sparse::detail {
@@ -153,12 +153,7 @@ KnnResult knn_cpu(const mx::array& points, const mx::array& queries, int k, cons
       }
     }
   };
-  int threads = std::max(1, std::min<int>(std::thread::hardware_concurrency(), q / 1024));
-  std::vector<std::thread> pool;
-  int chunk = (q + threads - 1) / threads;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t * chunk, std::min(q, (t + 1) * chunk));
-  work(0, std::min(q, chunk));
-  for (auto& th : pool) th.join();
+  parallel_for(q, 1024, work);  // queries are independent; >= 1024 per thread
   return KnnResult{mx::array(out_idx.data(), {q, k}, mx::int32), mx::array(out_dist.data(), {q, k}, mx::float32)};
 }
 

@@ -12,6 +12,7 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/parallel.h"
 #include "robomlx/sparse/mvmr_detail.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 

@@ -5,13 +5,14 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include <mlx/allocator.h>
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
+
+#include "robomlx/core/parallel.h"
 
 namespace robomlx::stereo::detail {
 
@@ -80,13 +81,10 @@ class RemapBilinear : public mx::UnaryPrimitive {
  private:
   template <typename T>
   static void run(const T* src, int h, int w, int c, const float* map, T* out, int ho, int wo) {
-    const int threads = int(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
-    const int rows = (ho + threads - 1) / threads;
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads && t * rows < ho; ++t)
-      pool.emplace_back(remap_rows<T>, src, h, w, c, map, out, wo, t * rows, std::min(ho, (t + 1) * rows));
-    remap_rows<T>(src, h, w, c, map, out, wo, 0, std::min(ho, rows));
-    for (auto& th : pool) th.join();
+    // Output rows are independent.
+    parallel_for(ho, 1, [=](std::int64_t y0, std::int64_t y1) {
+      remap_rows<T>(src, h, w, c, map, out, wo, int(y0), int(y1));
+    });
   }
 };
 

@@ -421,7 +421,7 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
   ws->reserve(n, n * nd);
   std::uint64_t* cl = ws->census.get();
   std::uint64_t* cr = cl + n;
-  parallel_for(h, [&](int y0, int y1) {
+  parallel_for(h, 1, [&](int y0, int y1) {
     census_rows(left, h, w, p.census_w, p.census_h, cl, y0, y1);
     census_rows(right, h, w, p.census_w, p.census_h, cr, y0, y1);
   });
@@ -429,7 +429,7 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
   const auto outside = std::uint8_t(cost_max(p));
   const bool narrow = cost_max(p) + p.p2 + p.p1 <= 255;
   const bool ad = p.cost == CostKind::ad_census;
-  parallel_for(h, [&](int y0, int y1) {
+  parallel_for(h, 1, [&](int y0, int y1) {
     for (int y = y0; y < y1; ++y) {
       const std::size_t o = std::size_t(y) * w;
       cost_row(cl + o, cr + o, left + o, right + o, w, p.min_d, nd, ad, outside, v.cost + o * nd);
@@ -446,12 +446,12 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
       vertical_paths(v, dy, p.paths, std::uint16_t(p.p1), std::uint16_t(p.p2));
   }
   float* d_out = p.median > 1 ? ws->raw.get() : disparity;
-  parallel_for(h, [&](int y0, int y1) {
+  parallel_for(h, 1, [&](int y0, int y1) {
     std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
     for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
   });
   if (p.median > 1) {
-    parallel_for(h, [&](int y0, int y1) { median_rows(ws->raw.get(), disparity, h, w, p.median, y0, y1); });
+    parallel_for(h, 1, [&](int y0, int y1) { median_rows(ws->raw.get(), disparity, h, w, p.median, y0, y1); });
     for (std::size_t i = 0; i < n; ++i)
       if (!(disparity[i] >= 0.f)) confidence[i] = 0.f;
   }

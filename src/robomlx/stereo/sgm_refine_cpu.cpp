@@ -20,12 +20,12 @@ void refine_host(const float* left, const float* right, const float* coarse, int
   std::vector<std::uint64_t> cl(n), cr(n);
   std::vector<std::uint16_t> cost(n * nk), rows(n * nk);
   std::vector<int> centre(n);
-  parallel_for(h, [&](int y0, int y1) {
+  parallel_for(h, 1, [&](int y0, int y1) {
     census_rows(left, h, w, p.census_w, p.census_h, cl.data(), y0, y1);
     census_rows(right, h, w, p.census_w, p.census_h, cr.data(), y0, y1);
   });
   const int outside = cost_max(p);
-  parallel_for(h, [&](int y0, int y1) {
+  parallel_for(h, 1, [&](int y0, int y1) {
     for (std::size_t i = std::size_t(y0) * w; i < std::size_t(y1) * w; ++i) {
       const int x = int(i % w);
       // nearbyint: round half to even, like mx::round.
@@ -46,7 +46,7 @@ void refine_host(const float* left, const float* right, const float* coarse, int
           rows[(std::size_t(y) * w + x) * nk + k] = std::uint16_t(acc);
         }
   });
-  parallel_for(h, [&](int y0, int y1) {
+  parallel_for(h, 1, [&](int y0, int y1) {
     std::vector<int> s(nk);
     for (int y = y0; y < y1; ++y)
       for (int x = 0; x < w; ++x) {
