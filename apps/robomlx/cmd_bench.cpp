@@ -35,8 +35,9 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
   BenchContext ctx(args.suite, device, options);
   ctx.quick = args.quick;
   std::cout << "suite " << args.suite << " on " << describe_device(device) << " | " << machine_description() << "\n";
+  std::cout << format_bench_header() << std::flush;
+  ctx.on_result = [](const BenchResult& r) { std::cout << format_bench_row(r) << std::flush; };
   it->second.fn(ctx);
-  std::cout << format_bench_table(ctx.results());
   if (!args.json.empty()) {
     write_file_atomically(args.json, bench_results_json(ctx.results(), describe_device(device)));
     std::cout << "wrote " << args.json << "\n";

@@ -88,6 +88,7 @@ BenchResult& BenchContext::run_host(const std::string& name, const std::function
   r.min_ms = st.min;
   r.peak_bytes = mx::get_peak_memory();
   results_.push_back(std::move(r));
+  if (on_result) on_result(results_.back());
   return results_.back();
 }
 
@@ -121,24 +122,30 @@ std::string machine_description() {
   return os.str();
 }
 
-std::string format_bench_table(const std::vector<BenchResult>& results) {
-  std::ostringstream os;
-  char line[512];
+std::string format_bench_header() {
+  char line[256];
   std::snprintf(line, sizeof line, "%-44s %-10s %10s %10s %10s %9s  %s\n", "case", "impl", "median ms", "p10 ms",
                 "p90 ms", "peak MiB", "metrics");
-  os << line;
-  for (const auto& r : results) {
-    std::string metrics;
-    for (const auto& [k, v] : r.metrics) {
-      char m[64];
-      std::snprintf(m, sizeof m, "%s%s=%.3g", metrics.empty() ? "" : " ", k.c_str(), v);
-      metrics += m;
-    }
-    std::snprintf(line, sizeof line, "%-44s %-10s %10.3f %10.3f %10.3f %9.1f  %s\n", r.name.c_str(), r.impl.c_str(),
-                  r.median_ms, r.p10_ms, r.p90_ms, r.peak_bytes / (1024.0 * 1024.0), metrics.c_str());
-    os << line;
+  return line;
+}
+
+std::string format_bench_row(const BenchResult& r) {
+  std::string metrics;
+  for (const auto& [k, v] : r.metrics) {
+    char m[64];
+    std::snprintf(m, sizeof m, "%s%s=%.3g", metrics.empty() ? "" : " ", k.c_str(), v);
+    metrics += m;
   }
-  return os.str();
+  char line[512];
+  std::snprintf(line, sizeof line, "%-44s %-10s %10.3f %10.3f %10.3f %9.1f  %s\n", r.name.c_str(), r.impl.c_str(),
+                r.median_ms, r.p10_ms, r.p90_ms, r.peak_bytes / (1024.0 * 1024.0), metrics.c_str());
+  return line;
+}
+
+std::string format_bench_table(const std::vector<BenchResult>& results) {
+  std::string out = format_bench_header();
+  for (const auto& r : results) out += format_bench_row(r);
+  return out;
 }
 
 std::string bench_results_json(const std::vector<BenchResult>& results, const std::string& device) {

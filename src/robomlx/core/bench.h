@@ -58,6 +58,9 @@ class BenchContext {
   std::vector<BenchResult>& results() { return results_; }
   /// True when --quick asked for small sizes (CI smoke runs).
   bool quick = false;
+  /// Called with each result as soon as it is measured (the CLI prints rows as they come, so a
+  /// case that fails later does not hide the ones before it).
+  std::function<void(const BenchResult&)> on_result;
 
  private:
   std::string suite_;
@@ -81,7 +84,9 @@ const std::map<std::string, BenchSuiteInfo>& bench_suites();
 /// "Intel(R) Xeon(R) ... , 2 cores, 23.4 GiB" — for result files.
 std::string machine_description();
 
-/// Fixed-width table of results.
+/// Fixed-width table of results: the header line, one row, or both for a whole list.
+std::string format_bench_header();
+std::string format_bench_row(const BenchResult& r);
 std::string format_bench_table(const std::vector<BenchResult>& results);
 /// JSON document: {machine, mlx_version, robomlx_version, device, results: [...]}.
 std::string bench_results_json(const std::vector<BenchResult>& results, const std::string& device);

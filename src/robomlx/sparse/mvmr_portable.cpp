@@ -16,6 +16,9 @@ namespace {
 // Elements of intermediate per block (64 MiB of float32): large enough to amortise the
 // per-op overhead, small enough that a 1M-triplet call does not double the memory peak.
 constexpr int64_t kBlockElements = int64_t{1} << 24;
+// MLX's CUDA gather_mm puts the batch (one triplet each) on a grid dimension limited to 65535
+// blocks: larger batches fail to launch ("invalid argument"), so blocks stay below it.
+constexpr int64_t kMaxBlockTriplets = 65535;
 
 mx::array slice1(const mx::array& x, int t0, int t1) { return mx::slice(x, {t0}, {t1}); }
 
@@ -38,7 +41,7 @@ mx::array mvmr_portable(const mx::array& a, const mx::array& b, const mx::array&
   // gather_mm is float32-only on CPU; float64 (finite-difference checks) gathers the weights.
   bool gathered = acc != mx::float32;
   int64_t per_triplet = int64_t(G) * (gathered ? int64_t(C) * M : std::max(C, M));
-  int block = static_cast<int>(std::clamp<int64_t>(kBlockElements / per_triplet, 1, T));
+  int block = static_cast<int>(std::clamp<int64_t>(kBlockElements / per_triplet, 1, std::min<int64_t>(T, kMaxBlockTriplets)));
   for (int t0 = 0; t0 < T; t0 += block) {
     int t1 = std::min(T, t0 + block);
     auto li = with_groups(slice1(b_idx, t0, t1), G), ri = with_groups(slice1(a_idx, t0, t1), G);
@@ -66,7 +69,8 @@ mx::array vvor_portable(const mx::array& a, const mx::array& b, const mx::array&
   auto starts = mx::subtract(ends, counts);
   auto xa = mx::astype(a, acc), xb = mx::astype(b, acc);
   auto out = mx::zeros({num_outputs, G, M, C}, acc);
-  int block = static_cast<int>(std::clamp<int64_t>(kBlockElements / (int64_t(G) * (M + C)), 1, T));
+  int block = static_cast<int>(
+      std::clamp<int64_t>(kBlockElements / (int64_t(G) * (M + C)), 1, std::min<int64_t>(T, kMaxBlockTriplets)));
   for (int t0 = 0; t0 < T; t0 += block) {
     int t1 = std::min(T, t0 + block);
     auto lo = mx::array(t0, mx::int32), hi = mx::array(t1, mx::int32);
