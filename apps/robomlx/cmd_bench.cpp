@@ -38,6 +38,7 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
   std::cout << format_bench_header() << std::flush;
   ctx.on_result = [](const BenchResult& r) { std::cout << format_bench_row(r) << std::flush; };
   it->second.fn(ctx);
+  std::cout << "\n" << format_bench_table(ctx.results());  // again, with the metrics added after timing
   if (!args.json.empty()) {
     write_file_atomically(args.json, bench_results_json(ctx.results(), describe_device(device)));
     std::cout << "wrote " << args.json << "\n";
