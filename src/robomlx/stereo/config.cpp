@@ -112,11 +112,16 @@ StereoConfig config_from_json(const json& j, const std::string& name) {
   if (!j.is_object()) throw FormatError(name, "the top level must be a JSON object");
   auto table = sections(config);
   try {
-    for (const auto& [section, value] : j.items()) {
+    // Named copies, not structured bindings: clang 14 (the fuzz build) cannot capture bindings.
+    for (const auto& item : j.items()) {
+      const std::string section = item.key();
+      const json& value = item.value();
       auto it = std::find_if(table.begin(), table.end(), [&](const auto& s) { return s.first == section; });
       if (it == table.end()) throw std::invalid_argument("unknown key '" + section + "'");
       if (!value.is_object()) throw std::invalid_argument("'" + section + "' must be an object");
-      for (const auto& [key, v] : value.items()) {
+      for (const auto& field : value.items()) {
+        const std::string key = field.key();
+        const json& v = field.value();
         auto f = std::find_if(it->second.begin(), it->second.end(), [&](const Field& x) { return x.key == key; });
         if (f == it->second.end()) throw std::invalid_argument("unknown key '" + section + "." + key + "'");
         f->set(v, "'" + section + "." + key + "'");
