@@ -72,6 +72,8 @@ TEST(DepthPipeline, LoadPreset) {
   EXPECT_EQ(load_preset(write_text("q.json", R"({"chain": "standard"})")).stages.size(), 6u);
   auto broken = write_text("b.json", "{\"chain\": [");
   EXPECT_THROW_MSG(load_preset(broken), FormatError, broken + ": not valid JSON");
+  // A number that overflows a double throws out_of_range inside nlohmann, not parse_error.
+  EXPECT_THROW_MSG(load_preset(write_text("big.json", R"({"chain": 1e400})")), FormatError, "not valid JSON");
   EXPECT_THROW_MSG(load_preset(write_text("c.json", R"({"chain": [{"block": "spatial", "options": {"x": "big"}}]})")),
                    FormatError, "field 'chain[0].options.x' must be a number");
   EXPECT_THROW_MSG(load_preset(write_text("d.json", R"({"chian": []})")), FormatError, "field 'chain' is missing");

@@ -63,6 +63,9 @@ TEST(StereoConfig, ErrorsNameTheKey) {
   EXPECT_THROW_MSG(parse_config("{\"sgm\": {", "c.json"), FormatError, "invalid JSON");
   EXPECT_THROW_MSG(parse_config("[]", "c.json"), FormatError, "JSON object");
   EXPECT_THROW_MSG(load_config("/nonexistent/c.json"), FormatError, "cannot open");
+  // Fuzzer find: a number too large for a double made nlohmann throw out_of_range, not parse_error.
+  EXPECT_THROW_MSG(parse_config("8888888888888880000324e248839560304", "c.json"), FormatError, "invalid JSON");
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": {"p1": 1e400}})", "c.json"), FormatError, "invalid JSON");
 }
 
 TEST(StereoConfig, DefaultPathUsesHome) {

@@ -94,7 +94,7 @@ ChainSpec load_preset(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // also out_of_range: numbers that overflow
     throw FormatError(path, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw FormatError(path, "a preset must be a JSON object with a \"chain\" field");

@@ -151,7 +151,7 @@ StereoConfig parse_config(const std::string& text, const std::string& name) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
     throw FormatError(name, std::string("invalid JSON: ") + e.what());
   }
   return config_from_json(j, name);
