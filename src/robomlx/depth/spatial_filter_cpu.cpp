@@ -45,7 +45,8 @@ inline bool positive_bits(float v) {
 // advances several lines per step (G rows side by side for horizontal passes, a whole block of
 // columns for vertical ones): independent chains hide each other's latency and the column loops
 // vectorise. Per line, the arithmetic and its order are exactly upstream's.
-constexpr int G = 8;
+// 16 lanes measured best for the tiled float rows here (8: 2.1 ms, 16: 1.7 ms, 32: 2.0 ms at 640x360).
+constexpr int G = 16;
 
 // Float step: `valid`/`prev` describe the previous raw sample, `state` the filtered one.
 inline void float_step(float& px, float& state, float& prev, bool& valid, const Params& q, float delta) {
