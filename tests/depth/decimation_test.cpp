@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <filesystem>
 
 #include "depth_test_util.h"
 #include "robomlx/depth/block.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/decimation.h"
+#include "robomlx/depth/golden.h"
 #include "support.h"
 
 namespace robomlx::depth {
@@ -93,6 +96,52 @@ TEST(Decimation, MatchesPlainLoopForEveryScale) {
     ASSERT_EQ(out.data.shape(), (mx::Shape{hp, wp})) << "s=" << s;
     EXPECT_EQ(to_vector<std::uint16_t>(out.data), want) << "s=" << s;
   }
+}
+
+TEST(Decimation, CpuTwinEqualsPortableOnRandomFrames) {
+  const std::pair<int, int> sizes[] = {{37, 53}, {61, 29}, {8, 8}, {123, 97}, {720, 1280}};
+  unsigned seed = 11;
+  for (auto [h, w] : sizes) {
+    for (double holes : {0.0, 0.4, 0.95}) {
+      const auto v = random_depth(h, w, seed++, holes, 1, 65535);
+      for (int s = 1; s <= 8; ++s) {
+        if (h < s || w < s) continue;
+        const auto frame = test_util::z16_frame(v, h, w);
+        mx::array want{0}, got{0};
+        {
+          ScopedImpl force(Impl::portable);
+          want = decimate(frame, {s}).data;
+          mx::eval(want);
+        }
+        {
+          ScopedImpl force(Impl::cpu);
+          got = decimate(frame, {s}).data;
+          mx::eval(got);
+        }
+        ASSERT_EQ(got.shape(), want.shape()) << h << "x" << w << " s=" << s;
+        EXPECT_EQ(to_vector<std::uint16_t>(got), to_vector<std::uint16_t>(want))
+            << h << "x" << w << " holes=" << holes << " s=" << s;
+      }
+    }
+  }
+}
+
+// Both paths match librealsense's own outputs exactly on every decimation golden case, so they
+// equal each other there.
+TEST(Decimation, CpuTwinAndPortableBothPassGoldenCases) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(test::shared_dir()) / "golden" / "realsense";
+  int cases = 0;
+  for (const auto& e : fs::directory_iterator(root)) {
+    if (e.path().filename().string().rfind("decimation_", 0) != 0) continue;
+    for (Impl impl : {Impl::portable, Impl::cpu}) {
+      ScopedImpl force(impl);
+      const auto r = run_depth_golden_case(e.path().string());
+      EXPECT_TRUE(r.passed) << to_string(impl) << " " << r.name << ": " << r.detail;
+    }
+    ++cases;
+  }
+  EXPECT_GE(cases, 5);
 }
 
 TEST(Decimation, VideoBoxAverageMatchesPlainLoop) {

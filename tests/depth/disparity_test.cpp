@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cfloat>
 #include <cmath>
+#include <random>
 
 #include "depth_test_util.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/disparity.h"
 #include "support.h"
@@ -62,6 +64,52 @@ TEST(Disparity, NonNormalInputsGiveZeroAndLargeValuesWrap) {
   EXPECT_EQ(z[4], 0);
   EXPECT_EQ(z[5], std::uint16_t(std::int32_t(k / d[5] + 0.5f)));  // 70000 wraps to 4464
   EXPECT_EQ(z[6], 1234);
+}
+
+// The CPU twins against the portable path, bit for bit: odd sizes, holes, special floats
+// (subnormal, +-inf, NaN, +-0, negative, tiny values whose k / d overflows or wraps).
+TEST(Disparity, CpuTwinsEqualPortable) {
+  const std::pair<int, int> sizes[] = {{9, 13}, {61, 29}, {1, 1}, {360, 640}, {720, 1280}};
+  unsigned seed = 3;
+  for (auto [h, w] : sizes) {
+    auto f = test_util::z16_frame(random_depth(h, w, seed++, 0.3, 1, 65535), h, w);
+    f.intrinsics.fx = 637.5713f;
+    f.baseline_mm = 49.98271f;
+    Frame d;
+    mx::array want_d{0}, got_d{0}, want_z{0}, got_z{0};
+    {
+      ScopedImpl force(Impl::portable);
+      d = depth_to_disparity(f);
+      want_d = d.data;
+      mx::eval(want_d);
+    }
+    {
+      ScopedImpl force(Impl::cpu);
+      got_d = depth_to_disparity(f).data;
+      mx::eval(got_d);
+    }
+    EXPECT_EQ(to_vector<float>(got_d), to_vector<float>(want_d)) << h << "x" << w;
+    // Disparities: the round trip plus random floats of every magnitude and specials.
+    auto disp = to_vector<float>(want_d);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> mant(-1.0f, 1.0f);
+    std::uniform_int_distribution<int> ex(-140, 40);
+    const float specials[] = {0.0f, -0.0f, FLT_MIN, FLT_MIN / 2, -FLT_MIN, INFINITY, -INFINITY, NAN, 1e-30f, -5.0f};
+    for (std::size_t i = 0; i < disp.size(); i += 3) disp[i] = std::ldexp(mant(rng), ex(rng));
+    for (std::size_t i = 0; i < disp.size() && i < 10; ++i) disp[i * 7 % disp.size()] = specials[i];
+    d.data = mx::array(disp.data(), {h, w});
+    {
+      ScopedImpl force(Impl::portable);
+      want_z = disparity_to_depth(d).data;
+      mx::eval(want_z);
+    }
+    {
+      ScopedImpl force(Impl::cpu);
+      got_z = disparity_to_depth(d).data;
+      mx::eval(got_z);
+    }
+    EXPECT_EQ(to_vector<std::uint16_t>(got_z), to_vector<std::uint16_t>(want_z)) << h << "x" << w;
+  }
 }
 
 TEST(Units, MetresFromZ16) {

@@ -7,7 +7,9 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
+#include "robomlx/depth/decimation_cpu.h"
 
 namespace robomlx::depth {
 
@@ -38,6 +40,9 @@ mx::array decimate_z16(const mx::array& depth, int s) {
   if (hr == 0 || wr == 0) {
     fail_argument(kTag, "input " + shape_string(depth.shape()) + " is smaller than the scale " + std::to_string(s));
   }
+  ImplSet twins;
+  twins.cpu = true;
+  if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) return decimate_z16_cpu(depth, s);
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   mx::array out{0};
   if (s == 2 || s == 3) {

