@@ -2,11 +2,13 @@
 // Shared test fixtures: where the data lives and which device the suite runs on.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <mlx/device.h>
 
+#include "robomlx/core/dispatch.h"
 #include "robomlx/core/testing.h"
 
 namespace robomlx::test {
@@ -19,6 +21,22 @@ std::string source_dir();
 std::string temp_dir();
 /// The device the suite runs on (ROBOMLX_DEVICE; auto by default).
 mlx::core::Device test_device();
+
+/// A test parameterised by implementation: forces GetParam() for the test's duration and skips,
+/// with the reason, when that twin cannot run on the default device.
+class ImplTest : public ::testing::TestWithParam<Impl> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Impl::cuda && !is_cuda_device(mlx::core::default_device())) {
+      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
+    }
+    if (GetParam() == Impl::cpu && mlx::core::default_device() != mlx::core::Device::cpu) {
+      GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+    }
+    scoped_.emplace(GetParam());
+  }
+  std::optional<ScopedImpl> scoped_;
+};
 
 }  // namespace robomlx::test
 

@@ -19,19 +19,7 @@ using test::random_triplets;
 using test::random_values;
 using test::to_array;
 
-class MvmrImpl : public ::testing::TestWithParam<Impl> {
- protected:
-  void SetUp() override {
-    if (GetParam() == Impl::cuda && !is_cuda_device(mx::default_device())) {
-      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
-    }
-    if (GetParam() == Impl::cpu && mx::default_device() != mx::Device::cpu) {
-      GTEST_SKIP() << "the CPU twin runs on CPU streams only";
-    }
-    scoped_.emplace(GetParam());
-  }
-  std::optional<ScopedImpl> scoped_;
-};
+class MvmrImpl : public ::robomlx::test::ImplTest {};
 
 // Upstream sizes: N_a = 125 taps (5^3), N_b = 512, N_o = 1024, G = 1, M = 256, C = 128,
 // 1..32 triplets per output (T ~ 17k), in the three orderings upstream tests.

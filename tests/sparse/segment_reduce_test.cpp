@@ -73,19 +73,7 @@ std::vector<float> tie_free(size_t n, unsigned seed) {
 
 const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
 
-class SegmentReduceImpl : public ::testing::TestWithParam<Impl> {
- protected:
-  void SetUp() override {
-    if (GetParam() == Impl::cuda && !is_cuda_device(mx::default_device())) {
-      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
-    }
-    if (GetParam() == Impl::cpu && mx::default_device() != mx::Device::cpu) {
-      GTEST_SKIP() << "the CPU twin runs on CPU streams only";
-    }
-    scoped_.emplace(GetParam());
-  }
-  std::optional<ScopedImpl> scoped_;
-};
+class SegmentReduceImpl : public ::robomlx::test::ImplTest {};
 
 void check_case(const std::vector<float>& xv, int T, int C, const std::vector<int>& rows,
                 const std::vector<int>& lengths, bool indexed, ReduceOp op) {

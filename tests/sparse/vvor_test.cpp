@@ -17,19 +17,7 @@ using test::random_triplets;
 using test::random_values;
 using test::to_array;
 
-class VvorImpl : public ::testing::TestWithParam<Impl> {
- protected:
-  void SetUp() override {
-    if (GetParam() == Impl::cuda && !is_cuda_device(mx::default_device())) {
-      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
-    }
-    if (GetParam() == Impl::cpu && mx::default_device() != mx::Device::cpu) {
-      GTEST_SKIP() << "the CPU twin runs on CPU streams only";
-    }
-    scoped_.emplace(GetParam());
-  }
-  std::optional<ScopedImpl> scoped_;
-};
+class VvorImpl : public ::robomlx::test::ImplTest {};
 
 // Upstream sizes in the weight-gradient configuration: 1024 output-gradient rows (M = 256)
 // times 512 input rows (C = 128) reduced into the 125 taps, 1..32 triplets per point.
