@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA twins of MVMR and VVOR (fast::cuda_kernel, float32 accumulation; fp16/bf16 operands are
-// upcast before the launch). Sizes travel in a small int32 `dims` input so one compiled kernel
-// serves every shape.
+// upcast before the launch). Sizes come from the inputs' shapes (`<name>_shape`, passed by value
+// at launch), so one compiled kernel serves every shape and nothing is uploaded per call.
 //
-// MVMR: a block owns a tile of 16 consecutive triplets x 128 output columns of one group. It
-// stages the tile's b rows in shared memory 32 channels at a time; each thread keeps 16
-// accumulators (one per triplet; 16 compiles to 128 registers, 32 needed 254) and re-reads a
-// weight only when the tap changes between consecutive triplets, so tap-sorted triplets read
-// each weight once per tile. Consecutive triplets with the same output are merged before the
-// atomicAdd.
-// VVOR: a block owns a tile of 64 triplets x a 16 x 16 patch of (M, C) of one group; each thread
-// accumulates its (m, c) entry while the output stays the same and flushes with atomicAdd
-// when it changes, so output-sorted triplets (the weight-gradient case) rarely hit atomics.
+// Both kernels are small register-tiled GEMMs: 256 threads own a 64 x 64 output tile, each
+// thread a 4 x 4 patch, operands staged in shared memory 16 deep.
+// MVMR: a tile is 64 consecutive triplets x 64 output columns. The triplets of a tile that share
+//   a tap form one pass (b rows of other taps are zeroed), so tap-sorted triplets, the order
+//   convolutions produce, run one pass per tile: gather 64 b rows, multiply by the tap's weight
+//   matrix, atomically add the 64 rows into the outputs. Unsorted triplets stay correct, one pass
+//   per distinct tap in the tile.
+// VVOR: a block owns a chunk of 512 triplets and a 64 x 64 (M, C) tile; it accumulates outer
+//   products while the output index stays the same and flushes with atomics when it changes, so
+//   output-sorted triplets (the weight-gradient case) flush about once per block.
+// Where the row length is a multiple of 4, the flushes use sm_90's float4 atomicAdd.
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
@@ -22,108 +24,160 @@ namespace robomlx::sparse::detail {
 namespace {
 
 constexpr const char* kMvmrSource = R"(
-  constexpr int TT = 16, CC = 32, NT = 128;
-  __shared__ float sb[TT][CC + 1];
-  __shared__ int sk[TT], sj[TT], si[TT];
-  const int T = dims[0], G = dims[1], C = dims[2], M = dims[3];
-  const int g = blockIdx.z;
-  const int m = blockIdx.y * NT + threadIdx.x;
-  const long long t0 = (long long)blockIdx.x * TT;
-  const int n = (long long)T - t0 < TT ? (int)((long long)T - t0) : TT;
-  if (threadIdx.x < TT) {
-    bool ok = (int)threadIdx.x < n;
-    long long t = t0 + threadIdx.x;
-    sk[threadIdx.x] = ok ? a_idx[t] : -1;
-    sj[threadIdx.x] = ok ? b_idx[t] : 0;
-    si[threadIdx.x] = ok ? o_idx[t] : -1;
+  constexpr int BR = 64, BM = 64, BC = 16, NT = 256;
+  __shared__ __align__(16) float sb[BC][BR + 4];
+  __shared__ __align__(16) float sa[BC][BM + 4];
+  __shared__ int sk[BR], sj[BR], si[BR], s_done[BR];
+  __shared__ int s_key;
+  const long long T = a_idx_shape[0];
+  const int G = a_shape[1], C = a_shape[2], M = a_shape[3];
+  const int tid = threadIdx.x, tr = tid / 16, tc = tid % 16;
+  const int g = blockIdx.z, m0 = blockIdx.y * BM;
+  const long long t0 = (long long)blockIdx.x * BR;
+  const int n = T - t0 < BR ? (int)(T - t0) : BR;
+  if (tid < BR) {
+    const bool ok = tid < n;
+    const long long t = t0 + tid;
+    sk[tid] = ok ? a_idx[t] : -1;
+    sj[tid] = ok ? b_idx[t] : 0;
+    si[tid] = ok ? o_idx[t] : -1;
+    s_done[tid] = ok ? 0 : 1;
   }
-  __syncthreads();
-  float acc[TT];
+  float acc[4][4];
 #pragma unroll
-  for (int q = 0; q < TT; ++q) acc[q] = 0.f;
-  for (int c0 = 0; c0 < C; c0 += CC) {
-    for (int e = threadIdx.x; e < TT * CC; e += NT) {
-      int q = e / CC, c = c0 + e % CC;
-      sb[q][e % CC] = (q < n && c < C) ? b[((long long)sj[q] * G + g) * C + c] : 0.f;
+  for (int r = 0; r < 4; ++r)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) acc[r][j] = 0.f;
+  while (true) {
+    __syncthreads();
+    if (tid < 32) {
+      // The next pass takes the tap of the first triplet not yet done.
+      const unsigned lo = __ballot_sync(0xffffffffu, s_done[tid] == 0);
+      const unsigned hi = __ballot_sync(0xffffffffu, s_done[tid + 32] == 0);
+      if (tid == 0) s_key = lo ? sk[__ffs(lo) - 1] : (hi ? sk[32 + __ffs(hi) - 1] : -1);
     }
     __syncthreads();
-    if (m < M) {
-      const int cn = min(CC, C - c0);
-      for (int c = 0; c < cn; ++c) {
-        int kprev = -2;
-        float w = 0.f;
-#pragma unroll
-        for (int q = 0; q < TT; ++q) {
-          const int k = sk[q];
-          if (k != kprev) {
-            w = k >= 0 ? a[(((long long)k * G + g) * C + c0 + c) * M + m] : 0.f;
-            kprev = k;
-          }
-          acc[q] += sb[q][c] * w;
-        }
+    const int k = s_key;
+    if (k < 0) break;
+    for (int c0 = 0; c0 < C; c0 += BC) {
+      for (int e = tid; e < BR * BC; e += NT) {
+        const int q = e / BC, c = c0 + e % BC;
+        sb[e % BC][q] = (sk[q] == k && c < C) ? b[((long long)sj[q] * G + g) * C + c] : 0.f;
       }
+      for (int e = tid; e < BC * BM; e += NT) {
+        const int c = c0 + e / BM, m = m0 + e % BM;
+        sa[e / BM][e % BM] = (c < C && m < M) ? a[(((long long)k * G + g) * C + c) * M + m] : 0.f;
+      }
+      __syncthreads();
+#pragma unroll
+      for (int c = 0; c < BC; ++c) {
+        const float4 bv = *reinterpret_cast<const float4*>(&sb[c][tr * 4]);
+        const float4 av = *reinterpret_cast<const float4*>(&sa[c][tc * 4]);
+        const float br[4] = {bv.x, bv.y, bv.z, bv.w}, ar[4] = {av.x, av.y, av.z, av.w};
+#pragma unroll
+        for (int r = 0; r < 4; ++r)
+#pragma unroll
+          for (int j = 0; j < 4; ++j) acc[r][j] += br[r] * ar[j];
+      }
+      __syncthreads();
     }
-    __syncthreads();
+    if (tid < BR && sk[tid] == k) s_done[tid] = 1;
   }
-  if (m < M) {
+  const int mc = m0 + tc * 4;
 #pragma unroll
-    for (int q = 0; q < TT; ++q) {
-      const int i = si[q];
-      if (i < 0) continue;
-      if (q + 1 < TT && si[q + 1] == i) {
-        acc[q + 1] += acc[q];
-        continue;
-      }
-      atomicAdd(&o[((long long)i * G + g) * M + m], acc[q]);
+  for (int r = 0; r < 4; ++r) {
+    const int q = tr * 4 + r;
+    if (q >= n) continue;
+    float* row = o + ((long long)si[q] * G + g) * M;
+#if __CUDA_ARCH__ >= 900
+    if (M % 4 == 0 && mc < M) {
+      atomicAdd(reinterpret_cast<float4*>(row + mc), make_float4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]));
+      continue;
     }
+#endif
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+      if (mc + j < M) atomicAdd(row + mc + j, acc[r][j]);
   }
 )";
 
 constexpr const char* kVvorSource = R"(
-  constexpr int TT = 64, P = 16;
-  __shared__ float sa[TT][P + 1], sb[TT][P + 1];
-  __shared__ int si[TT];
-  const int T = dims[0], G = dims[1], M = dims[2], C = dims[3];
+  constexpr int CH = 512, BQ = 16, BT = 64, NT = 256;
+  __shared__ __align__(16) float sa[BQ][BT + 4];
+  __shared__ __align__(16) float sb[BQ][BT + 4];
+  __shared__ int si[BQ];
+  const long long T = a_idx_shape[0];
+  const int G = a_shape[1], M = a_shape[2], C = b_shape[2];
+  const int tid = threadIdx.x, tr = tid / 16, tc = tid % 16;
   const int g = blockIdx.z;
-  const int cblocks = (C + P - 1) / P;
-  const int m0 = (blockIdx.y / cblocks) * P, c0 = (blockIdx.y % cblocks) * P;
-  const int tm = threadIdx.x / P, tc = threadIdx.x % P;
-  const long long t0 = (long long)blockIdx.x * TT;
-  const int n = (long long)T - t0 < TT ? (int)((long long)T - t0) : TT;
-  for (int e = threadIdx.x; e < TT * P; e += P * P) {
-    int q = e / P, r = e % P;
-    bool ok = q < n;
-    long long t = t0 + q;
-    sa[q][r] = (ok && m0 + r < M) ? a[((long long)a_idx[t] * G + g) * M + m0 + r] : 0.f;
-    sb[q][r] = (ok && c0 + r < C) ? b[((long long)b_idx[t] * G + g) * C + c0 + r] : 0.f;
-    if (r == 0) si[q] = ok ? o_idx[t] : -1;
-  }
-  __syncthreads();
-  const int m = m0 + tm, c = c0 + tc;
-  if (m >= M || c >= C) return;
-  float acc = 0.f;
-  int cur = si[0];
-  for (int q = 0; q < n; ++q) {
-    const int i = si[q];
-    if (i != cur) {
-      atomicAdd(&o[(((long long)cur * G + g) * M + m) * C + c], acc);
-      acc = 0.f;
-      cur = i;
+  const int cblocks = (C + BT - 1) / BT;
+  const int m0 = (blockIdx.y / cblocks) * BT, c0 = (blockIdx.y % cblocks) * BT;
+  const int mr = m0 + tr * 4, cc = c0 + tc * 4;
+  const long long t_begin = (long long)blockIdx.x * CH;
+  const long long t_end = T < t_begin + CH ? T : t_begin + CH;
+  float acc[4][4];
+#pragma unroll
+  for (int r = 0; r < 4; ++r)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) acc[r][j] = 0.f;
+  int cur = -1;
+  auto flush = [&](int i) {
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      if (mr + r >= M) continue;
+      float* row = o + (((long long)i * G + g) * M + mr + r) * C;
+#if __CUDA_ARCH__ >= 900
+      if (C % 4 == 0 && cc < C) {
+        atomicAdd(reinterpret_cast<float4*>(row + cc), make_float4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]));
+        acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
+        continue;
+      }
+#endif
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        if (cc + j < C) atomicAdd(row + cc + j, acc[r][j]);
+        acc[r][j] = 0.f;
+      }
     }
-    acc += sa[q][tm] * sb[q][tc];
+  };
+  for (long long q0 = t_begin; q0 < t_end; q0 += BQ) {
+    const int nq = t_end - q0 < BQ ? (int)(t_end - q0) : BQ;
+    for (int e = tid; e < BQ * BT; e += NT) {
+      const int q = e / BT, r = e % BT;
+      const bool ok = q < nq;
+      sa[q][r] = (ok && m0 + r < M) ? a[((long long)a_idx[q0 + q] * G + g) * M + m0 + r] : 0.f;
+      sb[q][r] = (ok && c0 + r < C) ? b[((long long)b_idx[q0 + q] * G + g) * C + c0 + r] : 0.f;
+    }
+    if (tid < BQ) si[tid] = tid < nq ? o_idx[q0 + tid] : -1;
+    __syncthreads();
+    for (int q = 0; q < nq; ++q) {
+      const int i = si[q];
+      if (i != cur) {
+        if (cur >= 0) flush(cur);
+        cur = i;
+      }
+      const float4 av = *reinterpret_cast<const float4*>(&sa[q][tr * 4]);
+      const float4 bv = *reinterpret_cast<const float4*>(&sb[q][tc * 4]);
+      const float ar[4] = {av.x, av.y, av.z, av.w}, br[4] = {bv.x, bv.y, bv.z, bv.w};
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[r][j] += ar[r] * br[j];
+    }
+    __syncthreads();
   }
-  if (n > 0) atomicAdd(&o[(((long long)cur * G + g) * M + m) * C + c], acc);
+  if (cur >= 0) flush(cur);
 )";
 
 const mx::fast::CustomKernelFunction& mvmr_kernel() {
-  static const auto k = mx::fast::cuda_kernel("robomlx_sparse_mvmr", {"a", "b", "a_idx", "b_idx", "o_idx", "dims"},
-                                              {"o"}, kMvmrSource);
+  static const auto k =
+      mx::fast::cuda_kernel("robomlx_sparse_mvmr_tiled", {"a", "b", "a_idx", "b_idx", "o_idx"}, {"o"}, kMvmrSource);
   return k;
 }
 
 const mx::fast::CustomKernelFunction& vvor_kernel() {
-  static const auto k = mx::fast::cuda_kernel("robomlx_sparse_vvor", {"a", "b", "a_idx", "b_idx", "o_idx", "dims"},
-                                              {"o"}, kVvorSource);
+  static const auto k =
+      mx::fast::cuda_kernel("robomlx_sparse_vvor_tiled", {"a", "b", "a_idx", "b_idx", "o_idx"}, {"o"}, kVvorSource);
   return k;
 }
 
@@ -133,22 +187,24 @@ int ceil_div(int64_t a, int64_t b) { return static_cast<int>((a + b - 1) / b); }
 
 mx::array mvmr_cuda(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
                     const mx::array& o_idx, int num_outputs) {
-  int T = a_idx.size(), G = a.shape(1), C = a.shape(2), M = a.shape(3);
-  auto dims = mx::array({T, G, C, M});
-  auto out = mvmr_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx, dims},
-                           {{num_outputs, G, M}}, {mx::float32}, {ceil_div(T, 16) * 128, ceil_div(M, 128), G},
-                           {128, 1, 1}, {}, 0.0f, false, {})[0];
+  int64_t T = a_idx.size();
+  int G = a.shape(1), M = a.shape(3);
+  if (T == 0 || num_outputs == 0 || M == 0) return mx::zeros({num_outputs, G, M}, a.dtype());
+  auto out = mvmr_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
+                           {{num_outputs, G, M}}, {mx::float32}, {ceil_div(T, 64) * 256, ceil_div(M, 64), G},
+                           {256, 1, 1}, {}, 0.0f, true, {})[0];
   return mx::astype(out, a.dtype());
 }
 
 mx::array vvor_cuda(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
                     const mx::array& o_idx, int num_outputs) {
-  int T = a_idx.size(), G = a.shape(1), M = a.shape(2), C = b.shape(2);
-  auto dims = mx::array({T, G, M, C});
-  auto out = vvor_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx, dims},
+  int64_t T = a_idx.size();
+  int G = a.shape(1), M = a.shape(2), C = b.shape(2);
+  if (T == 0 || num_outputs == 0 || M == 0 || C == 0) return mx::zeros({num_outputs, G, M, C}, a.dtype());
+  auto out = vvor_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
                            {{num_outputs, G, M, C}}, {mx::float32},
-                           {ceil_div(T, 64) * 256, ceil_div(M, 16) * ceil_div(C, 16), G}, {256, 1, 1}, {}, 0.0f,
-                           false, {})[0];
+                           {ceil_div(T, 512) * 256, ceil_div(M, 64) * ceil_div(C, 64), G}, {256, 1, 1}, {}, 0.0f,
+                           true, {})[0];
   return mx::astype(out, a.dtype());
 }
 

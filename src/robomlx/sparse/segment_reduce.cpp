@@ -48,16 +48,17 @@ mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, 
 }
 
 namespace {
-// Rows are x[indices] when indices are given, else x. The CPU twin reads indexed rows in
-// place; the other paths gather first.
+// Rows are x[indices] when indices are given, else x. The twins read indexed rows in place;
+// the portable path gathers first.
 mx::array reduce_any(const mx::array& x, const std::optional<mx::array>& indices, const mx::array& lengths,
                      ReduceOp op) {
   auto device = mx::default_device();
   ImplSet available{.cpu = true, .cuda = x.dtype() != mx::float64};
   Impl impl = choose_impl("sparse.segment_reduce", device, available);
   if (impl == Impl::cpu) return segment_reduce_cpu(x, lengths, op, indices);
+  if (impl == Impl::cuda) return segment_reduce_cuda(x, lengths, op, indices);
   auto rows = indices ? mx::take(x, *indices, 0) : x;
-  return impl == Impl::cuda ? segment_reduce_cuda(rows, lengths, op) : segment_reduce_portable(rows, lengths, op);
+  return segment_reduce_portable(rows, lengths, op);
 }
 
 // Differentiable core on x [N, D] in the accumulation dtype.

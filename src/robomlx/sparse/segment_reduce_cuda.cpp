@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
-// CUDA twin of the contiguous segment reduction (fast::cuda_kernel). Each segment is read
-// exactly once:
-//   D >= 32: a warp owns (segment, 32 channels); lanes are channels, rows are looped, so each
-//            row read is one coalesced 128-byte transaction;
-//   D < 32:  LANES lanes (1..32, from the mean segment length) own (segment, channel), stride
-//            its rows, then reduce with sub-warp shuffles.
-// Sizes and offsets travel as int32 inputs so one compiled kernel (per op) serves every shape.
+// CUDA twin of the contiguous and indexed segment reductions (fast::cuda_kernel). One warp
+// owns one segment (and, for D > 32, one 32-channel slice of it), so each segment is read
+// exactly once, in coalesced 128-byte rows:
+//   D >= 32: lanes are channels; the warp walks the segment's rows.
+//   D <  32: the warp covers R = 32 / D rows per step (lane = row-in-step x D + channel), so a
+//            step reads R * D consecutive floats; lanes of one channel are then combined, by
+//            shuffles when D is a power of two, else through shared memory.
+// The indexed form reads row idx[r] instead of row r (no gathered copy). Segment boundaries
+// come from the inclusive cumulative sum of the lengths; sizes from the inputs' shapes.
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/core/ragged.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 
 namespace robomlx::sparse::detail {
 
 namespace {
 
+// OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order). INDEXED: rows come through idx.
 constexpr const char* kSource = R"(
-  const int K = dims[0], D = dims[1];
-  const long long gtid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  constexpr int WARPS = 8;
+  __shared__ float s_part[WARPS][32];
+  const int K = ends_shape[0], D = x_shape[1];
+  const int lane = threadIdx.x % 32, w = threadIdx.x / 32;
+  const long long warp = (long long)blockIdx.x * WARPS + w;
   const float inf_ = __int_as_float(0x7f800000);
   const float init = OP == 2 ? -inf_ : (OP == 3 ? inf_ : 0.f);
   auto combine = [](float u, float v) {
@@ -26,54 +31,67 @@ constexpr const char* kSource = R"(
     if (OP == 3) return fminf(u, v);
     return u + v;
   };
+  auto row_of = [&](int r) -> long long { return INDEXED ? (long long)idx[r] : (long long)r; };
+  auto finish = [&](int k, int d, int len, float acc) {
+    if (OP == 1 && len > 0) acc = acc / (float)len;
+    y[(long long)k * D + d] = len > 0 ? acc : 0.f;
+  };
   float acc = init;
   if (D >= 32) {
-    const long long warp = gtid / 32;
-    const int per_seg = (D + 31) / 32;
-    if (warp >= (long long)K * per_seg) return;
-    const int k = (int)(warp / per_seg);
-    const int d = (int)(warp % per_seg) * 32 + (int)(threadIdx.x % 32);
-    const int r0 = offsets[k], r1 = offsets[k + 1];
-    if (d < D) {
-      for (int r = r0; r < r1; ++r) acc = combine(acc, x[(long long)r * D + d]);
-      if (OP == 1 && r1 > r0) acc = acc / (float)(r1 - r0);
-      y[(long long)k * D + d] = r1 > r0 ? acc : 0.f;
-    }
-  } else {
-    // LANES lanes per (segment, channel); every lane reaches the shuffles (full-warp mask).
-    const long long group = gtid / LANES;
-    const int lane = (int)(threadIdx.x % LANES);
-    const bool valid = group < (long long)K * D;
-    const int k = valid ? (int)(group / D) : 0, d = valid ? (int)(group % D) : 0;
-    const int r0 = valid ? offsets[k] : 0, r1 = valid ? offsets[k + 1] : 0;
-    for (int r = r0 + lane; r < r1; r += LANES) acc = combine(acc, x[(long long)r * D + d]);
-    for (int s = LANES / 2; s > 0; s >>= 1) acc = combine(acc, __shfl_down_sync(0xffffffffu, acc, s, LANES));
-    if (valid && lane == 0) {
-      if (OP == 1 && r1 > r0) acc = acc / (float)(r1 - r0);
-      y[(long long)k * D + d] = r1 > r0 ? acc : 0.f;
-    }
+    const int slices = (D + 31) / 32;
+    if (warp >= (long long)K * slices) return;
+    const int k = (int)(warp / slices);
+    const int d = (int)(warp % slices) * 32 + lane;
+    const int r0 = k > 0 ? ends[k - 1] : 0, r1 = ends[k];
+    if (d >= D) return;
+#pragma unroll 4
+    for (int r = r0; r < r1; ++r) acc = combine(acc, x[row_of(r) * D + d]);
+    finish(k, d, r1 - r0, acc);
+    return;
   }
+  if (warp >= K) return;  // the whole warp leaves together
+  const int k = (int)warp;
+  const int R = 32 / D, d = lane % D, rr = lane / D;
+  const int r0 = k > 0 ? ends[k - 1] : 0, r1 = ends[k];
+  if (rr < R) {
+#pragma unroll 4
+    for (int r = r0 + rr; r < r1; r += R) acc = combine(acc, x[row_of(r) * D + d]);
+  }
+  if ((D & (D - 1)) == 0) {
+    for (int s = 16; s >= D; s >>= 1) acc = combine(acc, __shfl_down_sync(0xffffffffu, acc, s));
+  } else {
+    s_part[w][lane] = acc;
+    __syncwarp();
+    if (lane < D)
+      for (int j = 1; j < R; ++j) acc = combine(acc, s_part[w][lane + j * D]);
+  }
+  if (lane < D) finish(k, d, r1 - r0, acc);
 )";
 
-const mx::fast::CustomKernelFunction& kernel() {
-  static const auto k = mx::fast::cuda_kernel("robomlx_sparse_segment_reduce", {"x", "offsets", "dims"}, {"y"}, kSource);
-  return k;
+const mx::fast::CustomKernelFunction& kernel(bool indexed) {
+  // The plain kernel has no idx input; a null one keeps the body shared.
+  static const auto plain = mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_w", {"x", "ends"}, {"y"},
+                                                  std::string("  const int32_t* idx = nullptr;\n") + kSource);
+  static const auto with_idx =
+      mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_wi", {"x", "idx", "ends"}, {"y"}, kSource);
+  return indexed ? with_idx : plain;
 }
 
 }  // namespace
 
-mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op) {
+mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op,
+                              const std::optional<mx::array>& indices) {
   int K = lengths.size(), D = x.shape(1);
-  // Narrow rows: lanes per (segment, channel) follow the mean segment length (T / K, known
-  // from the shapes), so short segments do not leave most of a warp idle.
-  int lanes = 1;
-  int64_t mean_len = K > 0 ? x.shape(0) / K : 0;
-  while (lanes < 32 && lanes * 4 <= mean_len) lanes *= 2;
-  int64_t work = D >= 32 ? int64_t(K) * ((D + 31) / 32) * 32 : int64_t(K) * D * lanes;
-  int threads = static_cast<int>(((work + 255) / 256) * 256);
-  auto dims = mx::array({K, D});
-  auto y = kernel()({mx::astype(x, mx::float32), lengths_to_offsets(lengths), dims}, {{K, D}}, {mx::float32},
-                    {threads, 1, 1}, {256, 1, 1}, {{"OP", static_cast<int>(op)}, {"LANES", lanes}}, std::nullopt, false, {})[0];
+  if (K == 0 || D == 0) return mx::zeros({K, D}, x.dtype());
+  auto ends = mx::cumsum(mx::astype(lengths, mx::int32), 0);
+  int64_t warps = D >= 32 ? int64_t(K) * ((D + 31) / 32) : int64_t(K);
+  int threads = static_cast<int>((warps + 7) / 8 * 256);
+  std::vector<mx::array> inputs{mx::astype(x, mx::float32)};
+  if (indices) inputs.push_back(mx::astype(*indices, mx::int32));
+  inputs.push_back(ends);
+  auto y = kernel(indices.has_value())(inputs, {{K, D}}, {mx::float32}, {threads, 1, 1}, {256, 1, 1},
+                                       {{"OP", static_cast<int>(op)}, {"INDEXED", indices.has_value()}},
+                                       std::nullopt, true, {})[0];
   return mx::astype(y, x.dtype());
 }
 

@@ -16,6 +16,7 @@ mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, 
 /// With `indices` (int32 [L], sum(lengths) == L) the rows are x[indices], read in place.
 mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op,
                              const std::optional<mx::array>& indices = std::nullopt);
-mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op);
+mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op,
+                              const std::optional<mx::array>& indices = std::nullopt);
 
 }  // namespace robomlx::sparse::detail

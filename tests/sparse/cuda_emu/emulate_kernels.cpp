@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <random>
 #include <thread>
 #include <vector>
@@ -18,21 +20,43 @@ struct D3 { unsigned x = 0, y = 0, z = 0; };
 thread_local D3 threadIdx, blockIdx;
 D3 blockDim;
 std::barrier<>* g_bar;
+std::barrier<>** g_wbar_list;  // one barrier of 32 per warp
 void __syncthreads() { g_bar->arrive_and_wait(); }
+void __syncwarp() { g_wbar_list[threadIdx.x / 32]->arrive_and_wait(); }
 float atomicAdd(float* p, float v) { return std::atomic_ref<float>(*p).fetch_add(v); }
+struct float4 { float x, y, z, w; };
+float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+void atomicAdd(float4* p, float4 v) {
+  float* f = reinterpret_cast<float*>(p);
+  if (reinterpret_cast<uintptr_t>(f) % 16) { fprintf(stderr, "misaligned float4 atomic\n"); std::abort(); }
+  atomicAdd(f, v.x); atomicAdd(f + 1, v.y); atomicAdd(f + 2, v.z); atomicAdd(f + 3, v.w);
+}
 float __int_as_float(int i) { return std::bit_cast<float>(i); }
+int __ffs(unsigned v) { return v ? std::countr_zero(v) + 1 : 0; }
 using std::max;
 using std::min;
 float g_shfl[1024];
+int g_vote[1024];
 float __shfl_down_sync(unsigned, float v, int s, int width = 32) {
   int t = threadIdx.x;
   g_shfl[t] = v;
-  __syncthreads();
+  __syncwarp();
   int lane = t % width;
   float r = (lane + s < width) ? g_shfl[t + s] : v;
-  __syncthreads();
+  __syncwarp();
   return r;
 }
+unsigned __ballot_sync(unsigned, bool p) {
+  int t = threadIdx.x, w0 = t / 32 * 32;
+  g_vote[t] = p;
+  __syncwarp();
+  unsigned m = 0;
+  for (int l = 0; l < 32; ++l) m |= unsigned(g_vote[w0 + l] != 0) << l;
+  __syncwarp();
+  return m;
+}
+#define __CUDA_ARCH__ 900
+#define __align__(n) __attribute__((aligned(n)))
 #define __shared__ static
 #include "kernels.inc"
 template <class F>
@@ -42,7 +66,12 @@ void launch(unsigned gx, unsigned gy, unsigned gz, unsigned threads, F body) {
     for (unsigned y = 0; y < gy; ++y)
       for (unsigned x = 0; x < gx; ++x) {
         std::barrier<> bar(threads);
+        std::vector<std::unique_ptr<std::barrier<>>> wbars;
+        for (unsigned w = 0; w < threads / 32; ++w) wbars.push_back(std::make_unique<std::barrier<>>(32));
+        std::vector<std::barrier<>*> wp;
+        for (auto& b : wbars) wp.push_back(b.get());
         g_bar = &bar;
+        g_wbar_list = wp.data();
         std::vector<std::thread> ts;
         for (unsigned i = 0; i < threads; ++i)
           ts.emplace_back([=] { threadIdx = {i, 0, 0}; blockIdx = {x, y, z}; body(); });
@@ -59,8 +88,9 @@ int main() {
   std::mt19937 rng(1);
   std::normal_distribution<float> nd;
   bool ok = true;
-  for (bool sorted : {true, false}) {
-    int K = 5, Nb = 40, No = 30, G = 2, C = 37, M = 131, T = 70;
+  for (int variant = 0; variant < 4; ++variant) {
+    bool sorted = variant % 2 == 0;
+    int K = 5, Nb = 40, No = 30, G = 2, C = 37, M = variant < 2 ? 131 : 132, T = 70;
     std::uniform_int_distribution<int> uk(0, K - 1), ub(0, Nb - 1), uo(0, No - 1);
     std::vector<int> ai(T), bi(T), oi(T);
     for (int t = 0; t < T; ++t) { ai[t] = uk(rng); bi[t] = ub(rng); oi[t] = uo(rng); }
@@ -74,13 +104,16 @@ int main() {
         for (int c = 0; c < C; ++c)
           for (int m = 0; m < M; ++m)
             ref[(oi[t] * G + g) * M + m] += double(b[(bi[t] * G + g) * C + c]) * a[((ai[t] * G + g) * C + c) * M + m];
-    int dims[4] = {T, G, C, M};
-    launch(cdiv(T, 16), cdiv(M, 128), G, 128, [&] { k_mvmr(a.data(), b.data(), ai.data(), bi.data(), oi.data(), dims, o.data()); });
+    int a_shape[4] = {K, G, C, M}, b_shape[3] = {Nb, G, C}, i_shape[1] = {T};
+    launch(cdiv(T, 64), cdiv(M, 64), G, 256, [&] {
+      k_mvmr(a.data(), a_shape, b.data(), b_shape, ai.data(), i_shape, bi.data(), oi.data(), o.data());
+    });
     double e = maxerr(o, ref);
-    printf("mvmr sorted=%d rel err %.2e\n", sorted, e);
+    printf("mvmr sorted=%d M=%d rel err %.2e\n", sorted, M, e);
     ok &= e < 1e-5;
     // VVOR: a [Na, G, M], b [Nb, G, C], o [n, G, M, C]
-    int Na = 40, n = 6, Mv = 21, Cv = 35;
+    int Na = 40, n = 6, Mv = 21, Cv = variant < 2 ? 35 : 36;
+    T = 1100;
     std::vector<float> va(Na * G * Mv), vb(Nb * G * Cv), vo(n * G * Mv * Cv, 0.f);
     for (auto& v : va) v = nd(rng);
     for (auto& v : vb) v = nd(rng);
@@ -94,48 +127,58 @@ int main() {
         for (int m = 0; m < Mv; ++m)
           for (int c = 0; c < Cv; ++c)
             vref[((xo[t] * G + g) * Mv + m) * Cv + c] += double(va[(xa[t] * G + g) * Mv + m]) * vb[(xb[t] * G + g) * Cv + c];
-    int vd[4] = {T, G, Mv, Cv};
-    launch(cdiv(T, 64), cdiv(Mv, 16) * cdiv(Cv, 16), G, 256, [&] { k_vvor(va.data(), vb.data(), xa.data(), xb.data(), xo.data(), vd, vo.data()); });
+    int va_shape[3] = {Na, G, Mv}, vb_shape[3] = {Nb, G, Cv}, vi_shape[1] = {T};
+    launch(cdiv(T, 512), cdiv(Mv, 64) * cdiv(Cv, 64), G, 256, [&] {
+      k_vvor(va.data(), va_shape, vb.data(), vb_shape, xa.data(), vi_shape, xb.data(), xo.data(), vo.data());
+    });
     e = maxerr(vo, vref);
-    printf("vvor sorted=%d rel err %.2e\n", sorted, e);
+    printf("vvor sorted=%d C=%d rel err %.2e\n", sorted, Cv, e);
     ok &= e < 1e-5;
   }
-  // Segment reduce: D in {1, 3, 40}, lengths with empties.
-  for (int D : {1, 3, 40}) {
-    std::vector<int> len{0, 5, 17, 0, 1, 33, 2, 0};
+  // Segment reduce: every D regime (shuffle and shared-memory lane merges, 32-channel slices),
+  // lengths with empties, plain and indexed rows.
+  for (int D : {1, 3, 4, 7, 32, 40, 64}) {
+    std::vector<int> len{0, 5, 17, 0, 1, 33, 2, 0, 70, 9};
     int K = len.size();
     std::vector<int> off(K + 1, 0);
     for (int k = 0; k < K; ++k) off[k + 1] = off[k] + len[k];
-    int T = off[K];
-    std::vector<float> x(T * D);
+    std::vector<int> ends(off.begin() + 1, off.end());
+    int T = off[K], N = 23;
+    std::vector<float> x(T * D), xi(N * D);
     for (auto& v : x) v = nd(rng);
-    auto run = [&](auto op_tag, auto lanes_tag) {
-      constexpr int OP = decltype(op_tag)::value, LANES = decltype(lanes_tag)::value;
+    for (auto& v : xi) v = nd(rng);
+    std::vector<int> idx(T);
+    for (auto& v : idx) v = std::uniform_int_distribution<int>(0, N - 1)(rng);
+    auto run = [&](auto op_tag, auto indexed_tag) {
+      constexpr int OP = decltype(op_tag)::value;
+      constexpr bool INDEXED = decltype(indexed_tag)::value;
+      const float* src = INDEXED ? xi.data() : x.data();
       std::vector<float> y(K * D, -999.f);
-      long work = D >= 32 ? long(K) * cdiv(D, 32) * 32 : long(K) * D * LANES;
-      int threads = cdiv(work, 256) * 256;
-      int dims[2] = {K, D};
-      launch(threads / 256, 1, 1, 256, [&] { k_seg<OP, LANES>(x.data(), off.data(), dims, y.data()); });
+      long warps = D >= 32 ? long(K) * cdiv(D, 32) : K;
+      int x_shape[2] = {INDEXED ? N : T, D}, e_shape[1] = {K};
+      launch(cdiv(warps, 8), 1, 1, 256, [&] {
+        k_seg<OP, INDEXED>(src, x_shape, INDEXED ? idx.data() : nullptr, ends.data(), e_shape, y.data());
+      });
       std::vector<double> ref(K * D, 0.0);
       for (int k = 0; k < K; ++k)
         for (int d = 0; d < D; ++d) {
           if (len[k] == 0) continue;
           double acc = OP == 2 ? -1e300 : OP == 3 ? 1e300 : 0;
           for (int r = off[k]; r < off[k + 1]; ++r) {
-            double v = x[r * D + d];
+            double v = src[(INDEXED ? idx[r] : r) * D + d];
             acc = OP == 2 ? std::max(acc, v) : OP == 3 ? std::min(acc, v) : acc + v;
           }
           if (OP == 1) acc /= len[k];
           ref[k * D + d] = acc;
         }
       double e = maxerr(y, ref);
-      printf("segment op=%d lanes=%d D=%d rel err %.2e\n", OP, LANES, D, e);
+      printf("segment op=%d indexed=%d D=%d rel err %.2e\n", OP, INDEXED, D, e);
       ok &= e < 1e-5;
     };
     using I0 = std::integral_constant<int, 0>; using I1 = std::integral_constant<int, 1>;
     using I2 = std::integral_constant<int, 2>; using I3 = std::integral_constant<int, 3>;
-    using L1 = std::integral_constant<int, 1>; using L8 = std::integral_constant<int, 8>; using L32 = std::integral_constant<int, 32>;
-    run(I0{}, L8{}); run(I1{}, L1{}); run(I2{}, L32{}); run(I3{}, L8{});
+    using Plain = std::integral_constant<bool, false>; using Idx = std::integral_constant<bool, true>;
+    run(I0{}, Plain{}); run(I1{}, Plain{}); run(I2{}, Idx{}); run(I3{}, Plain{}); run(I0{}, Idx{});
   }
   printf(ok ? "ALL OK\n" : "MISMATCH\n");
   return ok ? 0 : 1;

@@ -11,7 +11,9 @@ def raw(path, name):
     i=s.index(name+' = R"(')+len(name+' = R"(')
     return s[i:s.index(')"',i)]
 out=open(sys.argv[1] if len(sys.argv) > 1 else 'kernels.inc','w')
-idx='const float* a, const float* b, const int32_t* a_idx, const int32_t* b_idx, const int32_t* o_idx, const int32_t* dims, float* o'
-out.write(f'void k_mvmr({idx}) {{\n{raw("mvmr_cuda.cpp","kMvmrSource")}\n}}\n')
-out.write(f'void k_vvor({idx}) {{\n{raw("mvmr_cuda.cpp","kVvorSource")}\n}}\n')
-out.write(f'template <int OP, int LANES> void k_seg(const float* x, const int32_t* offsets, const int32_t* dims, float* y) {{\n{raw("segment_reduce_cuda.cpp","kSource")}\n}}\n')
+# Parameters in the order fast::cuda_kernel generates them: each input (then its shape when the
+# source uses it), then the outputs; template arguments become template parameters.
+sig='const float* a, const int* a_shape, const float* b, const int* b_shape, const int32_t* a_idx, const int* a_idx_shape, const int32_t* b_idx, const int32_t* o_idx, float* o'
+out.write(f'void k_mvmr({sig}) {{\n{raw("mvmr_cuda.cpp","kMvmrSource")}\n}}\n')
+out.write(f'void k_vvor({sig}) {{\n{raw("mvmr_cuda.cpp","kVvorSource")}\n}}\n')
+out.write(f'template <int OP, bool INDEXED> void k_seg(const float* x, const int* x_shape, const int32_t* idx, const int32_t* ends, const int* ends_shape, float* y) {{\n{raw("segment_reduce_cuda.cpp","kSource")}\n}}\n')
