@@ -114,6 +114,8 @@ void sparse_suite(BenchContext& ctx) {
       auto& r = timed(std::string("segment_") + to_string(op) + " T=" + std::to_string(T) + " K=" + std::to_string(K),
                       impl, [&] { return Arrays{segment_reduce(values, lengths, op, IndexCheck::none)}; });
       r.metrics["GB/s"] = (4.0 * T + 8.0 * K) / (r.median_ms * 1e6);
+      // Share of the H100's 3.35 TB/s (the yardstick), on CUDA devices only.
+      if (is_cuda_device(ctx.device())) r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
     }
   }
   // Indexed (max-pool style): 27 neighbours per output over C = 64 channels.
