@@ -12,7 +12,8 @@
 //   per distinct tap in the tile.
 // VVOR: a block owns a chunk of 512 triplets and a 64 x 64 (M, C) tile; it accumulates outer
 //   products while the output index stays the same and flushes with atomics when it changes, so
-//   output-sorted triplets (the weight-gradient case) flush about once per block.
+//   output-sorted triplets (the weight-gradient case) flush about once per block. Rows arrive
+//   32 triplets at a time, the next group's gathers issued before the current one is used.
 // Where the row length is a multiple of 4, the flushes use sm_90's float4 atomicAdd.
 #include <mlx/fast.h>
 #include <mlx/ops.h>
@@ -102,7 +103,7 @@ constexpr const char* kMvmrSource = R"(
 )";
 
 constexpr const char* kVvorSource = R"(
-  constexpr int CH = 512, BQ = 16, BT = 64, NT = 256;
+  constexpr int CH = 512, BQ = 32, BT = 64, NT = 256, PER = BQ * BT / NT;
   __shared__ __align__(16) float sa[BQ][BT + 4];
   __shared__ __align__(16) float sb[BQ][BT + 4];
   __shared__ int si[BQ];
@@ -115,6 +116,26 @@ constexpr const char* kVvorSource = R"(
   const int mr = m0 + tr * 4, cc = c0 + tc * 4;
   const long long t_begin = (long long)blockIdx.x * CH;
   const long long t_end = T < t_begin + CH ? T : t_begin + CH;
+  // Stage loads go through registers so the next stage's gathers are in flight while the
+  // current one is multiplied.
+  float pa[PER], pb[PER];
+  int pi = -1;
+  // Thread tid always loads column r = tid % 64 of rows q = tid / 64 + 4u.
+  const int r_own = tid % BT, q_own = tid / BT;
+  const bool a_col = m0 + r_own < M, b_col = c0 + r_own < C;
+  const float* a_base = a + (long long)g * M + m0 + r_own;
+  const float* b_base = b + (long long)g * C + c0 + r_own;
+  const long long a_row = (long long)G * M, b_row = (long long)G * C;
+  auto fetch = [&](long long q0) {
+#pragma unroll
+    for (int u = 0; u < PER; ++u) {
+      const long long t = q0 + q_own + u * (NT / BT);
+      const bool ok = t < t_end;
+      pa[u] = (ok && a_col) ? a_base[a_idx[t] * a_row] : 0.f;
+      pb[u] = (ok && b_col) ? b_base[b_idx[t] * b_row] : 0.f;
+    }
+    if (tid < BQ) pi = q0 + tid < t_end ? o_idx[q0 + tid] : -1;
+  };
   float acc[4][4];
 #pragma unroll
   for (int r = 0; r < 4; ++r)
@@ -140,16 +161,17 @@ constexpr const char* kVvorSource = R"(
       }
     }
   };
+  if (t_begin < t_end) fetch(t_begin);
   for (long long q0 = t_begin; q0 < t_end; q0 += BQ) {
     const int nq = t_end - q0 < BQ ? (int)(t_end - q0) : BQ;
-    for (int e = tid; e < BQ * BT; e += NT) {
-      const int q = e / BT, r = e % BT;
-      const bool ok = q < nq;
-      sa[q][r] = (ok && m0 + r < M) ? a[((long long)a_idx[q0 + q] * G + g) * M + m0 + r] : 0.f;
-      sb[q][r] = (ok && c0 + r < C) ? b[((long long)b_idx[q0 + q] * G + g) * C + c0 + r] : 0.f;
+#pragma unroll
+    for (int u = 0; u < PER; ++u) {
+      sa[q_own + u * (NT / BT)][r_own] = pa[u];
+      sb[q_own + u * (NT / BT)][r_own] = pb[u];
     }
-    if (tid < BQ) si[tid] = tid < nq ? o_idx[q0 + tid] : -1;
+    if (tid < BQ) si[tid] = pi;
     __syncthreads();
+    if (q0 + BQ < t_end) fetch(q0 + BQ);
     for (int q = 0; q < nq; ++q) {
       const int i = si[q];
       if (i != cur) {
