@@ -98,7 +98,7 @@ TEST(Decimation, MatchesPlainLoopForEveryScale) {
   }
 }
 
-TEST(Decimation, CpuTwinEqualsPortableOnRandomFrames) {
+TEST(Decimation, TwinEqualsPortableOnRandomFrames) {
   const std::pair<int, int> sizes[] = {{37, 53}, {61, 29}, {8, 8}, {123, 97}, {720, 1280}};
   unsigned seed = 11;
   for (auto [h, w] : sizes) {
@@ -114,7 +114,7 @@ TEST(Decimation, CpuTwinEqualsPortableOnRandomFrames) {
           mx::eval(want);
         }
         {
-          ScopedImpl force(Impl::cpu);
+          ScopedImpl force(test_util::device_twin());
           got = decimate(frame, {s}).data;
           mx::eval(got);
         }
@@ -128,13 +128,13 @@ TEST(Decimation, CpuTwinEqualsPortableOnRandomFrames) {
 
 // Both paths match librealsense's own outputs exactly on every decimation golden case, so they
 // equal each other there.
-TEST(Decimation, CpuTwinAndPortableBothPassGoldenCases) {
+TEST(Decimation, TwinAndPortableBothPassGoldenCases) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(test::shared_dir()) / "golden" / "realsense";
   int cases = 0;
   for (const auto& e : fs::directory_iterator(root)) {
     if (e.path().filename().string().rfind("decimation_", 0) != 0) continue;
-    for (Impl impl : {Impl::portable, Impl::cpu}) {
+    for (Impl impl : {Impl::portable, test_util::device_twin()}) {
       ScopedImpl force(impl);
       const auto r = run_depth_golden_case(e.path().string());
       EXPECT_TRUE(r.passed) << to_string(impl) << " " << r.name << ": " << r.detail;

@@ -10,6 +10,7 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/frame.h"
 
 namespace robomlx::depth::test_util {
@@ -47,5 +48,8 @@ inline Frame z16_frame(const std::vector<std::uint16_t>& v, int h, int w) {
   f.baseline_mm = 50;
   return f;
 }
+
+/// The twin the default device runs: the CUDA kernel on a CUDA GPU, else the threaded CPU one.
+inline Impl device_twin() { return is_cuda_device(mx::default_device()) ? Impl::cuda : Impl::cpu; }
 
 }  // namespace robomlx::depth::test_util

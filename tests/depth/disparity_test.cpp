@@ -66,9 +66,9 @@ TEST(Disparity, NonNormalInputsGiveZeroAndLargeValuesWrap) {
   EXPECT_EQ(z[6], 1234);
 }
 
-// The CPU twins against the portable path, bit for bit: odd sizes, holes, special floats
+// The twins (CPU, or CUDA on a CUDA GPU) against the portable path, bit for bit: odd sizes, holes, special floats
 // (subnormal, +-inf, NaN, +-0, negative, tiny values whose k / d overflows or wraps).
-TEST(Disparity, CpuTwinsEqualPortable) {
+TEST(Disparity, TwinsEqualPortable) {
   const std::pair<int, int> sizes[] = {{9, 13}, {61, 29}, {1, 1}, {360, 640}, {720, 1280}};
   unsigned seed = 3;
   for (auto [h, w] : sizes) {
@@ -84,7 +84,7 @@ TEST(Disparity, CpuTwinsEqualPortable) {
       mx::eval(want_d);
     }
     {
-      ScopedImpl force(Impl::cpu);
+      ScopedImpl force(test_util::device_twin());
       got_d = depth_to_disparity(f).data;
       mx::eval(got_d);
     }
@@ -104,7 +104,7 @@ TEST(Disparity, CpuTwinsEqualPortable) {
       mx::eval(want_z);
     }
     {
-      ScopedImpl force(Impl::cpu);
+      ScopedImpl force(test_util::device_twin());
       got_z = disparity_to_depth(d).data;
       mx::eval(got_z);
     }
