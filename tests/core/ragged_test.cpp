@@ -91,5 +91,26 @@ TEST(Ragged, ValidationNamesTheProblem) {
   EXPECT_EQ(host_ints(r.row_segment_ids()), (std::vector<int>{0, 0, 2, 2, 2}));
 }
 
+// Offsets and segment ids through each prefix-sum implementation (portable MLX cumsum, the
+// CUDA twin on a CUDA GPU), at sizes around the twin's 2048-element chunks and one large one.
+class RaggedImpl : public test::ImplTest {};
+
+TEST_P(RaggedImpl, OffsetsAndSegmentIdsMatchLoopsAcrossChunkSizes) {
+  for (int n : {1, 2, 2047, 2048, 2049, 6000, 300000}) {
+    auto lengths = random_lengths(n, 9, unsigned(n), 0.25);
+    std::vector<int> offsets{0}, ids;
+    for (int i = 0; i < n; ++i) {
+      offsets.push_back(offsets.back() + lengths[i]);
+      ids.insert(ids.end(), lengths[i], i);
+    }
+    auto got = lengths_to_offsets(ints(lengths));
+    EXPECT_EQ(host_ints(got), offsets) << "n=" << n;
+    EXPECT_EQ(host_ints(segment_ids(got, offsets.back())), ids) << "n=" << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Impls, RaggedImpl, ::testing::Values(Impl::portable, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
 }  // namespace
 }  // namespace robomlx

@@ -7,18 +7,29 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/core/scan_cuda.h"
 
 namespace robomlx {
 
 namespace {
 mx::array as_int32(const mx::array& a) { return a.dtype() == mx::int32 ? a : mx::astype(a, mx::int32); }
+
+// Prefix sum of a 1-D int32 array, optionally with a leading 0. On CUDA the twin: MLX's scan
+// gives a whole row to one thread block.
+mx::array int32_cumsum(const mx::array& x, bool leading_zero) {
+  ImplSet twins;
+  twins.cuda = true;
+  if (choose_impl("core.cumsum", mx::default_device(), twins) == Impl::cuda) return cumsum_int32_cuda(x, leading_zero);
+  auto c = mx::cumsum(x, 0);
+  return leading_zero ? mx::concatenate({mx::zeros({1}, mx::int32), c}) : c;
+}
 }  // namespace
 
 mx::array lengths_to_offsets(const mx::array& lengths) {
   check_ndim("core.ragged", "lengths", lengths, 1);
   check_integer("core.ragged", "lengths", lengths);
-  auto l = as_int32(lengths);
-  return mx::concatenate({mx::zeros({1}, mx::int32), mx::cumsum(l, 0)});
+  return int32_cumsum(as_int32(lengths), /*leading_zero=*/true);
 }
 
 mx::array offsets_to_lengths(const mx::array& offsets) {
@@ -43,7 +54,7 @@ mx::array segment_ids(const mx::array& offsets, int total) {
   auto starts = mx::clip(mx::slice(as_int32(offsets), {1}, {n}), mx::array(0), mx::array(total));
   auto marks = mx::scatter_add(mx::zeros({total + 1}, mx::int32), starts,
                                mx::ones({n - 1, 1}, mx::int32), 0);
-  return mx::slice(mx::cumsum(marks, 0), {0}, {total});
+  return mx::slice(int32_cumsum(marks, /*leading_zero=*/false), {0}, {total});
 }
 
 mx::array segment_ids(const mx::array& offsets) {

@@ -11,6 +11,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/scan_cuda.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 
 namespace robomlx::sparse::detail {
@@ -83,7 +84,7 @@ mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, Redu
                               const std::optional<mx::array>& indices) {
   int K = lengths.size(), D = x.shape(1);
   if (K == 0 || D == 0) return mx::zeros({K, D}, x.dtype());
-  auto ends = mx::cumsum(mx::astype(lengths, mx::int32), 0);
+  auto ends = cumsum_int32_cuda(lengths, /*leading_zero=*/false);
   int64_t warps = D >= 32 ? int64_t(K) * ((D + 31) / 32) : int64_t(K);
   int threads = static_cast<int>((warps + 7) / 8 * 256);
   std::vector<mx::array> inputs{mx::astype(x, mx::float32)};

@@ -35,14 +35,24 @@ float __int_as_float(int i) { return std::bit_cast<float>(i); }
 int __ffs(unsigned v) { return v ? std::countr_zero(v) + 1 : 0; }
 using std::max;
 using std::min;
-float g_shfl[1024];
+double g_shfl[1024];
 int g_vote[1024];
-float __shfl_down_sync(unsigned, float v, int s, int width = 32) {
+template <class V>
+V __shfl_down_sync(unsigned, V v, int s, int width = 32) {
   int t = threadIdx.x;
   g_shfl[t] = v;
   __syncwarp();
   int lane = t % width;
-  float r = (lane + s < width) ? g_shfl[t + s] : v;
+  V r = (lane + s < width) ? V(g_shfl[t + s]) : v;
+  __syncwarp();
+  return r;
+}
+template <class V>
+V __shfl_up_sync(unsigned, V v, int s) {
+  int t = threadIdx.x;
+  g_shfl[t] = v;
+  __syncwarp();
+  V r = (t % 32 >= s) ? V(g_shfl[t - s]) : v;
   __syncwarp();
   return r;
 }
@@ -179,6 +189,20 @@ int main() {
     using I2 = std::integral_constant<int, 2>; using I3 = std::integral_constant<int, 3>;
     using Plain = std::integral_constant<bool, false>; using Idx = std::integral_constant<bool, true>;
     run(I0{}, Plain{}); run(I1{}, Plain{}); run(I2{}, Idx{}); run(I3{}, Plain{}); run(I0{}, Idx{});
+  }
+  // core/scan_cuda.cpp: chunk totals then chunk scans, with and without the leading zero.
+  for (int n : {1, 7, 2047, 2048, 2049, 5000, 9000}) {
+    std::vector<int> x(n), want(n + 1, 0);
+    for (auto& v : x) v = std::uniform_int_distribution<int>(0, 50)(rng);
+    for (int i = 0; i < n; ++i) want[i + 1] = want[i] + x[i];
+    int blocks = cdiv(n, 2048), shape[1] = {n};
+    std::vector<int> totals(blocks), out0(n), out1(n + 1, -1);
+    launch(blocks, 1, 1, 256, [&] { k_totals(x.data(), shape, totals.data()); });
+    launch(blocks, 1, 1, 256, [&] { k_scan<0>(x.data(), shape, totals.data(), out0.data()); });
+    launch(blocks, 1, 1, 256, [&] { k_scan<1>(x.data(), shape, totals.data(), out1.data()); });
+    bool good = out1 == want && std::equal(out0.begin(), out0.end(), want.begin() + 1);
+    printf("scan n=%d %s\n", n, good ? "ok" : "WRONG");
+    ok &= good;
   }
   printf(ok ? "ALL OK\n" : "MISMATCH\n");
   return ok ? 0 : 1;
