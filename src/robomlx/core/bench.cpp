@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -63,6 +64,12 @@ BenchResult& BenchContext::run(const std::string& name, const std::function<std:
 
 BenchResult& BenchContext::run_host(const std::string& name, const std::function<void()>& fn,
                                     const std::string& impl) {
+  const char* filter = std::getenv("ROBOMLX_BENCH_FILTER");
+  if (filter && *filter && name.find(filter) == std::string::npos) {
+    skipped_ = BenchResult{};
+    skipped_.name = name;
+    return skipped_;
+  }
   for (int i = 0; i < options_.warmup; ++i) fn();
   mx::reset_peak_memory();
   std::vector<double> times;

@@ -51,6 +51,8 @@ class BenchContext {
   BenchResult& run(const std::string& name, const std::function<std::vector<mx::array>()>& fn,
                    const std::string& impl = "portable");
   /// Times a host-side peer (OpenCV, a plain loop) the same way, for ratios.
+  /// With ROBOMLX_BENCH_FILTER=text set, cases whose name lacks `text` are skipped (not run,
+  /// not recorded; the returned result is a scratch one).
   BenchResult& run_host(const std::string& name, const std::function<void()>& fn, const std::string& impl);
 
   const mx::Device& device() const { return device_; }
@@ -67,6 +69,7 @@ class BenchContext {
   mx::Device device_;
   BenchOptions options_;
   std::vector<BenchResult> results_;
+  BenchResult skipped_;
 };
 
 using BenchSuiteFn = std::function<void(BenchContext&)>;
