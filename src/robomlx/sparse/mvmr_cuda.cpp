@@ -3,8 +3,8 @@
 // upcast before the launch). Sizes come from the inputs' shapes (`<name>_shape`, passed by value
 // at launch), so one compiled kernel serves every shape and nothing is uploaded per call.
 //
-// Both kernels are small register-tiled GEMMs: 256 threads own a 64 x 64 output tile, each
-// thread a 4 x 4 patch, operands staged in shared memory 16 deep.
+// Both kernels are small register-tiled GEMMs: 256 threads own a 64 x 64 output tile (64 x 128
+// when the output rows are 128 wide or more: WIDE), each thread a 4 x 4 (4 x 8) patch.
 // MVMR: a tile is 64 consecutive triplets x 64 output columns. The triplets of a tile that share
 //   a tap form one pass (b rows of other taps are zeroed), so tap-sorted triplets, the order
 //   convolutions produce, run one pass per tile: gather 64 b rows, multiply by the tap's weight
@@ -25,7 +25,8 @@ namespace robomlx::sparse::detail {
 namespace {
 
 constexpr const char* kMvmrSource = R"(
-  constexpr int BR = 64, BM = 64, BC = 16, NT = 256;
+  // WIDE: 128 output columns per block (thread patch 4 x 8), for M >= 128.
+  constexpr int CG = WIDE ? 2 : 1, BR = 64, BM = 64 * CG, BC = 16, NT = 256;
   __shared__ __align__(16) float sb[BC][BR + 4];
   __shared__ __align__(16) float sa[BC][BM + 4];
   __shared__ int sk[BR], sj[BR], si[BR], s_done[BR];
@@ -44,11 +45,11 @@ constexpr const char* kMvmrSource = R"(
     si[tid] = ok ? o_idx[t] : -1;
     s_done[tid] = ok ? 0 : 1;
   }
-  float acc[4][4];
+  float acc[4][4 * CG];
 #pragma unroll
   for (int r = 0; r < 4; ++r)
 #pragma unroll
-    for (int j = 0; j < 4; ++j) acc[r][j] = 0.f;
+    for (int j = 0; j < 4 * CG; ++j) acc[r][j] = 0.f;
   while (true) {
     __syncthreads();
     if (tid < 32) {
@@ -73,91 +74,109 @@ constexpr const char* kMvmrSource = R"(
 #pragma unroll
       for (int c = 0; c < BC; ++c) {
         const float4 bv = *reinterpret_cast<const float4*>(&sb[c][tr * 4]);
-        const float4 av = *reinterpret_cast<const float4*>(&sa[c][tc * 4]);
-        const float br[4] = {bv.x, bv.y, bv.z, bv.w}, ar[4] = {av.x, av.y, av.z, av.w};
+        const float br[4] = {bv.x, bv.y, bv.z, bv.w};
 #pragma unroll
-        for (int r = 0; r < 4; ++r)
+        for (int h = 0; h < CG; ++h) {
+          const float4 av = *reinterpret_cast<const float4*>(&sa[c][h * 64 + tc * 4]);
+          const float ar[4] = {av.x, av.y, av.z, av.w};
 #pragma unroll
-          for (int j = 0; j < 4; ++j) acc[r][j] += br[r] * ar[j];
+          for (int r = 0; r < 4; ++r)
+#pragma unroll
+            for (int j = 0; j < 4; ++j) acc[r][h * 4 + j] += br[r] * ar[j];
+        }
       }
       __syncthreads();
     }
     if (tid < BR && sk[tid] == k) s_done[tid] = 1;
   }
-  const int mc = m0 + tc * 4;
 #pragma unroll
   for (int r = 0; r < 4; ++r) {
     const int q = tr * 4 + r;
     if (q >= n) continue;
     float* row = o + ((long long)si[q] * G + g) * M;
+#pragma unroll
+    for (int h = 0; h < CG; ++h) {
+      const int mc = m0 + h * 64 + tc * 4;
+      const float* v = acc[r] + h * 4;
 #if __CUDA_ARCH__ >= 900
-    if (M % 4 == 0 && mc < M) {
-      atomicAdd(reinterpret_cast<float4*>(row + mc), make_float4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]));
-      continue;
-    }
+      if (M % 4 == 0 && mc < M) {
+        atomicAdd(reinterpret_cast<float4*>(row + mc), make_float4(v[0], v[1], v[2], v[3]));
+        continue;
+      }
 #endif
 #pragma unroll
-    for (int j = 0; j < 4; ++j)
-      if (mc + j < M) atomicAdd(row + mc + j, acc[r][j]);
+      for (int j = 0; j < 4; ++j)
+        if (mc + j < M) atomicAdd(row + mc + j, v[j]);
+    }
   }
 )";
 
 constexpr const char* kVvorSource = R"(
-  constexpr int CH = 512, BQ = 32, BT = 64, NT = 256, PER = BQ * BT / NT;
-  __shared__ __align__(16) float sa[BQ][BT + 4];
-  __shared__ __align__(16) float sb[BQ][BT + 4];
+  // WIDE: 128 columns of C per block (thread patch 4 x 8, 16 triplets a stage), for C >= 128.
+  constexpr int CG = WIDE ? 2 : 1, CH = 512, BQ = WIDE ? 16 : 32, BTM = 64, BTC = 64 * CG, NT = 256;
+  constexpr int PER_A = BQ * BTM / NT, PER_B = BQ * BTC / NT;
+  __shared__ __align__(16) float sa[BQ][BTM + 4];
+  __shared__ __align__(16) float sb[BQ][BTC + 4];
   __shared__ int si[BQ];
   const long long T = a_idx_shape[0];
   const int G = a_shape[1], M = a_shape[2], C = b_shape[2];
   const int tid = threadIdx.x, tr = tid / 16, tc = tid % 16;
   const int g = blockIdx.z;
-  const int cblocks = (C + BT - 1) / BT;
-  const int m0 = (blockIdx.y / cblocks) * BT, c0 = (blockIdx.y % cblocks) * BT;
-  const int mr = m0 + tr * 4, cc = c0 + tc * 4;
+  const int cblocks = (C + BTC - 1) / BTC;
+  const int m0 = (blockIdx.y / cblocks) * BTM, c0 = (blockIdx.y % cblocks) * BTC;
+  const int mr = m0 + tr * 4;
   const long long t_begin = (long long)blockIdx.x * CH;
   const long long t_end = T < t_begin + CH ? T : t_begin + CH;
   // Stage loads go through registers so the next stage's gathers are in flight while the
-  // current one is multiplied.
-  float pa[PER], pb[PER];
-  int pi = -1;
-  // Thread tid always loads column r = tid % 64 of rows q = tid / 64 + 4u.
-  const int r_own = tid % BT, q_own = tid / BT;
-  const bool a_col = m0 + r_own < M, b_col = c0 + r_own < C;
-  const float* a_base = a + (long long)g * M + m0 + r_own;
-  const float* b_base = b + (long long)g * C + c0 + r_own;
+  // current one is multiplied. Thread tid always loads one column of a (and of b) for rows
+  // tid / width + u * (256 / width).
+  const int ra = tid % BTM, qa = tid / BTM, rb = tid % BTC, qb = tid / BTC;
+  const bool a_col = m0 + ra < M, b_col = c0 + rb < C;
+  const float* a_base = a + (long long)g * M + m0 + ra;
+  const float* b_base = b + (long long)g * C + c0 + rb;
   const long long a_row = (long long)G * M, b_row = (long long)G * C;
+  float pa[PER_A], pb[PER_B];
+  int pi = -1;
   auto fetch = [&](long long q0) {
 #pragma unroll
-    for (int u = 0; u < PER; ++u) {
-      const long long t = q0 + q_own + u * (NT / BT);
-      const bool ok = t < t_end;
-      pa[u] = (ok && a_col) ? a_base[a_idx[t] * a_row] : 0.f;
-      pb[u] = (ok && b_col) ? b_base[b_idx[t] * b_row] : 0.f;
+    for (int u = 0; u < PER_A; ++u) {
+      const long long t = q0 + qa + u * (NT / BTM);
+      pa[u] = (t < t_end && a_col) ? a_base[a_idx[t] * a_row] : 0.f;
+    }
+#pragma unroll
+    for (int u = 0; u < PER_B; ++u) {
+      const long long t = q0 + qb + u * (NT / BTC);
+      pb[u] = (t < t_end && b_col) ? b_base[b_idx[t] * b_row] : 0.f;
     }
     if (tid < BQ) pi = q0 + tid < t_end ? o_idx[q0 + tid] : -1;
   };
-  float acc[4][4];
+  float acc[4][4 * CG];
 #pragma unroll
   for (int r = 0; r < 4; ++r)
 #pragma unroll
-    for (int j = 0; j < 4; ++j) acc[r][j] = 0.f;
+    for (int j = 0; j < 4 * CG; ++j) acc[r][j] = 0.f;
   int cur = -1;
   auto flush = [&](int i) {
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
       if (mr + r >= M) continue;
       float* row = o + (((long long)i * G + g) * M + mr + r) * C;
+#pragma unroll
+      for (int h = 0; h < CG; ++h) {
+        const int cc = c0 + h * 64 + tc * 4;
+        float* v = acc[r] + h * 4;
 #if __CUDA_ARCH__ >= 900
-      if (C % 4 == 0 && cc < C) {
-        atomicAdd(reinterpret_cast<float4*>(row + cc), make_float4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]));
-        acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.f;
-        continue;
-      }
+        if (C % 4 == 0 && cc < C) {
+          atomicAdd(reinterpret_cast<float4*>(row + cc), make_float4(v[0], v[1], v[2], v[3]));
+          v[0] = v[1] = v[2] = v[3] = 0.f;
+          continue;
+        }
 #endif
 #pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        if (cc + j < C) atomicAdd(row + cc + j, acc[r][j]);
-        acc[r][j] = 0.f;
+        for (int j = 0; j < 4; ++j) {
+          if (cc + j < C) atomicAdd(row + cc + j, v[j]);
+          v[j] = 0.f;
+        }
       }
     }
   };
@@ -165,10 +184,9 @@ constexpr const char* kVvorSource = R"(
   for (long long q0 = t_begin; q0 < t_end; q0 += BQ) {
     const int nq = t_end - q0 < BQ ? (int)(t_end - q0) : BQ;
 #pragma unroll
-    for (int u = 0; u < PER; ++u) {
-      sa[q_own + u * (NT / BT)][r_own] = pa[u];
-      sb[q_own + u * (NT / BT)][r_own] = pb[u];
-    }
+    for (int u = 0; u < PER_A; ++u) sa[qa + u * (NT / BTM)][ra] = pa[u];
+#pragma unroll
+    for (int u = 0; u < PER_B; ++u) sb[qb + u * (NT / BTC)][rb] = pb[u];
     if (tid < BQ) si[tid] = pi;
     __syncthreads();
     if (q0 + BQ < t_end) fetch(q0 + BQ);
@@ -179,12 +197,16 @@ constexpr const char* kVvorSource = R"(
         cur = i;
       }
       const float4 av = *reinterpret_cast<const float4*>(&sa[q][tr * 4]);
-      const float4 bv = *reinterpret_cast<const float4*>(&sb[q][tc * 4]);
-      const float ar[4] = {av.x, av.y, av.z, av.w}, br[4] = {bv.x, bv.y, bv.z, bv.w};
+      const float ar[4] = {av.x, av.y, av.z, av.w};
 #pragma unroll
-      for (int r = 0; r < 4; ++r)
+      for (int h = 0; h < CG; ++h) {
+        const float4 bv = *reinterpret_cast<const float4*>(&sb[q][h * 64 + tc * 4]);
+        const float br[4] = {bv.x, bv.y, bv.z, bv.w};
 #pragma unroll
-        for (int j = 0; j < 4; ++j) acc[r][j] += ar[r] * br[j];
+        for (int r = 0; r < 4; ++r)
+#pragma unroll
+          for (int j = 0; j < 4; ++j) acc[r][h * 4 + j] += ar[r] * br[j];
+      }
     }
     __syncthreads();
   }
@@ -212,9 +234,11 @@ mx::array mvmr_cuda(const mx::array& a, const mx::array& b, const mx::array& a_i
   int64_t T = a_idx.size();
   int G = a.shape(1), M = a.shape(3);
   if (T == 0 || num_outputs == 0 || M == 0) return mx::zeros({num_outputs, G, M}, a.dtype());
+  const bool wide = M >= 128;
   auto out = mvmr_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
-                           {{num_outputs, G, M}}, {mx::float32}, {ceil_div(T, 64) * 256, ceil_div(M, 64), G},
-                           {256, 1, 1}, {}, 0.0f, true, {})[0];
+                           {{num_outputs, G, M}}, {mx::float32},
+                           {ceil_div(T, 64) * 256, ceil_div(M, wide ? 128 : 64), G}, {256, 1, 1},
+                           {{"WIDE", wide}}, 0.0f, true, {})[0];
   return mx::astype(out, a.dtype());
 }
 
@@ -223,10 +247,11 @@ mx::array vvor_cuda(const mx::array& a, const mx::array& b, const mx::array& a_i
   int64_t T = a_idx.size();
   int G = a.shape(1), M = a.shape(2), C = b.shape(2);
   if (T == 0 || num_outputs == 0 || M == 0 || C == 0) return mx::zeros({num_outputs, G, M, C}, a.dtype());
+  const bool wide = C >= 128;
   auto out = vvor_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
                            {{num_outputs, G, M, C}}, {mx::float32},
-                           {ceil_div(T, 512) * 256, ceil_div(M, 64) * ceil_div(C, 64), G}, {256, 1, 1}, {}, 0.0f,
-                           true, {})[0];
+                           {ceil_div(T, 512) * 256, ceil_div(M, 64) * ceil_div(C, wide ? 128 : 64), G}, {256, 1, 1},
+                           {{"WIDE", wide}}, 0.0f, true, {})[0];
   return mx::astype(out, a.dtype());
 }
 

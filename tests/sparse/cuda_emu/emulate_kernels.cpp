@@ -115,8 +115,10 @@ int main() {
           for (int m = 0; m < M; ++m)
             ref[(oi[t] * G + g) * M + m] += double(b[(bi[t] * G + g) * C + c]) * a[((ai[t] * G + g) * C + c) * M + m];
     int a_shape[4] = {K, G, C, M}, b_shape[3] = {Nb, G, C}, i_shape[1] = {T};
-    launch(cdiv(T, 64), cdiv(M, 64), G, 256, [&] {
-      k_mvmr(a.data(), a_shape, b.data(), b_shape, ai.data(), i_shape, bi.data(), oi.data(), o.data());
+    const bool wide = variant >= 2;  // 131: narrow kernel, scalar atomics; 132: wide kernel, float4 atomics
+    launch(cdiv(T, 64), cdiv(M, wide ? 128 : 64), G, 256, [&] {
+      if (wide) k_mvmr<true>(a.data(), a_shape, b.data(), b_shape, ai.data(), i_shape, bi.data(), oi.data(), o.data());
+      else k_mvmr<false>(a.data(), a_shape, b.data(), b_shape, ai.data(), i_shape, bi.data(), oi.data(), o.data());
     });
     double e = maxerr(o, ref);
     printf("mvmr sorted=%d M=%d rel err %.2e\n", sorted, M, e);
@@ -138,8 +140,9 @@ int main() {
           for (int c = 0; c < Cv; ++c)
             vref[((xo[t] * G + g) * Mv + m) * Cv + c] += double(va[(xa[t] * G + g) * Mv + m]) * vb[(xb[t] * G + g) * Cv + c];
     int va_shape[3] = {Na, G, Mv}, vb_shape[3] = {Nb, G, Cv}, vi_shape[1] = {T};
-    launch(cdiv(T, 512), cdiv(Mv, 64) * cdiv(Cv, 64), G, 256, [&] {
-      k_vvor(va.data(), va_shape, vb.data(), vb_shape, xa.data(), vi_shape, xb.data(), xo.data(), vo.data());
+    launch(cdiv(T, 512), cdiv(Mv, 64) * cdiv(Cv, wide ? 128 : 64), G, 256, [&] {
+      if (wide) k_vvor<true>(va.data(), va_shape, vb.data(), vb_shape, xa.data(), vi_shape, xb.data(), xo.data(), vo.data());
+      else k_vvor<false>(va.data(), va_shape, vb.data(), vb_shape, xa.data(), vi_shape, xb.data(), xo.data(), vo.data());
     });
     e = maxerr(vo, vref);
     printf("vvor sorted=%d C=%d rel err %.2e\n", sorted, Cv, e);
