@@ -10,6 +10,7 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/decimation_cpu.h"
+#include "robomlx/depth/decimation_cuda.h"
 
 namespace robomlx::depth {
 
@@ -41,8 +42,10 @@ mx::array decimate_z16(const mx::array& depth, int s) {
     fail_argument(kTag, "input " + shape_string(depth.shape()) + " is smaller than the scale " + std::to_string(s));
   }
   ImplSet twins;
-  twins.cpu = true;
-  if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) return decimate_z16_cpu(depth, s);
+  twins.cpu = twins.cuda = true;
+  const Impl impl = choose_impl(kTag, mx::default_device(), twins);
+  if (impl == Impl::cpu) return decimate_z16_cpu(depth, s);
+  if (impl == Impl::cuda) return decimate_z16_cuda(depth, s);
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   mx::array out{0};
   if (s == 2 || s == 3) {

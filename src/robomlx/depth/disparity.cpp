@@ -11,14 +11,15 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/disparity_cpu.h"
+#include "robomlx/depth/disparity_cuda.h"
 
 namespace robomlx::depth {
 
 namespace {
-bool use_cpu_twin(const char* tag) {
+Impl pick_impl(const char* tag) {
   ImplSet twins;
-  twins.cpu = true;
-  return choose_impl(tag, mx::default_device(), twins) == Impl::cpu;
+  twins.cpu = twins.cuda = true;
+  return choose_impl(tag, mx::default_device(), twins);
 }
 
 std::string text(float v) {
@@ -54,8 +55,9 @@ Frame depth_to_disparity(const Frame& depth) {
   const float k = disparity_factor(depth, tag);
   Frame out = depth;
   out.format = FrameFormat::disparity32;
-  if (use_cpu_twin(tag)) {
-    out.data = depth_to_disparity_cpu(depth.data, k);
+  const Impl impl = pick_impl(tag);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
+    out.data = impl == Impl::cpu ? depth_to_disparity_cpu(depth.data, k) : depth_to_disparity_cuda(depth.data, k);
     return out;
   }
   const auto z = mx::astype(depth.data, mx::float32);
@@ -72,10 +74,11 @@ Frame disparity_to_depth(const Frame& disparity) {
   check_ndim(tag, "disparity", disparity.data, 2);
   check_dtype(tag, "disparity", disparity.data, {mx::float32});
   const float k = disparity_factor(disparity, tag);
-  if (use_cpu_twin(tag)) {
+  const Impl impl = pick_impl(tag);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
     Frame out = disparity;
     out.format = FrameFormat::z16;
-    out.data = disparity_to_depth_cpu(disparity.data, k);
+    out.data = impl == Impl::cpu ? disparity_to_depth_cpu(disparity.data, k) : disparity_to_depth_cuda(disparity.data, k);
     return out;
   }
   const auto& d = disparity.data;
