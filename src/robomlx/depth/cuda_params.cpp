@@ -25,7 +25,8 @@ mx::array cached(char tag, const void* data, std::size_t bytes, int n, mx::Dtype
   if (it != cache->end()) return it->second;
   if (cache->size() >= 256) cache->clear();
   mx::array a = dtype == mx::float32 ? mx::array(static_cast<const float*>(data), {n}, dtype)
-                                     : mx::array(static_cast<const std::uint8_t*>(data), {n}, dtype);
+                : dtype == mx::int32   ? mx::array(static_cast<const std::int32_t*>(data), {n}, dtype)
+                                       : mx::array(static_cast<const std::uint8_t*>(data), {n}, dtype);
   return cache->emplace(std::move(key), a).first->second;
 }
 
@@ -33,6 +34,10 @@ mx::array cached(char tag, const void* data, std::size_t bytes, int n, mx::Dtype
 
 mx::array cached_floats(const std::vector<float>& values) {
   return cached('f', values.data(), values.size() * sizeof(float), int(values.size()), mx::float32);
+}
+
+mx::array cached_ints(const std::vector<std::int32_t>& values) {
+  return cached('i', values.data(), values.size() * sizeof(std::int32_t), int(values.size()), mx::int32);
 }
 
 mx::array cached_bytes(const std::vector<std::uint8_t>& bytes) {

@@ -18,6 +18,9 @@ mx::array cached_floats(const std::vector<float>& values);
 /// [bytes.size()] uint8 with these bytes, reused across calls.
 mx::array cached_bytes(const std::vector<std::uint8_t>& bytes);
 
+/// [values.size()] int32 with these values, reused across calls.
+mx::array cached_ints(const std::vector<std::int32_t>& values);
+
 /// Float bit pattern as an int (for template constants; non-negative for floats >= +0).
 int float_bits(float v);
 
