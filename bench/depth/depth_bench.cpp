@@ -5,6 +5,9 @@
 // resized to 1280x720. Reference: librealsense 2.56.5 on one core of this machine class at
 // 1280x720 (ms/frame); ratio_vs_librealsense = librealsense_ms / ours (> 1 = faster).
 // impl "auto" = whatever twin each block's dispatcher picks; the chain also runs all-portable.
+// "chain+colorizer+pointcloud" evaluates the chain, the colorizer and the point cloud of the chain's
+// output in one eval (issue 3's GPU target); the "full-res" variant colorizes and deprojects the
+// input frame instead.
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -140,6 +143,27 @@ void depth_suite(BenchContext& ctx) {
     auto& cr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{chain.process(depth).data}; }, "auto");
     reference(cr, "chain", is720);
     double auto_ms = cr.median_ms;
+    if (available("colorizer")) {
+      // Issue 3's GPU target in one number: the standard chain, then the colorizer and the point
+      // cloud of its output, all in one eval (frame already on the device).
+      Pipeline full(ChainSpec::standard());
+      auto colorizer = make_block("colorizer");
+      Pointcloud cloud;
+      ctx.run("chain+colorizer+pointcloud" + tag, [&] {
+        const Frame f = full.process(depth);
+        const auto pts = cloud.calculate(f);
+        return std::vector<mx::array>{f.data, colorizer->process(f).data, pts.vertices, pts.texcoords};
+      }, "auto");
+      // Variant: colorizer and point cloud of the full-resolution frame (as the per-block rows).
+      Pipeline full2(ChainSpec::standard());
+      auto colorizer2 = make_block("colorizer");
+      Pointcloud cloud2;
+      ctx.run("chain+colorizer+pointcloud full-res" + tag, [&] {
+        const auto pts = cloud2.calculate(depth);
+        return std::vector<mx::array>{full2.process(depth).data, colorizer2->process(depth).data, pts.vertices,
+                                      pts.texcoords};
+      }, "auto");
+    }
     {
       ScopedImpl portable(Impl::portable);  // every block on its MLX-ops path
       Pipeline pchain(ChainSpec::standard());

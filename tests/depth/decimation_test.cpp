@@ -98,8 +98,10 @@ TEST(Decimation, MatchesPlainLoopForEveryScale) {
   }
 }
 
-TEST(Decimation, TwinEqualsPortableOnRandomFrames) {
-  const std::pair<int, int> sizes[] = {{37, 53}, {61, 29}, {8, 8}, {123, 97}, {720, 1280}};
+// A twin against the portable path on random frames, every scale, odd sizes and widths that are
+// not multiples of 32 (CUDA blocks), from tiny to 1280x720.
+void expect_twin_equals_portable(Impl twin) {
+  const std::pair<int, int> sizes[] = {{37, 53}, {61, 29}, {8, 8}, {1, 1}, {3, 2}, {123, 97}, {720, 1280}};
   unsigned seed = 11;
   for (auto [h, w] : sizes) {
     for (double holes : {0.0, 0.4, 0.95}) {
@@ -114,7 +116,7 @@ TEST(Decimation, TwinEqualsPortableOnRandomFrames) {
           mx::eval(want);
         }
         {
-          ScopedImpl force(test_util::device_twin());
+          ScopedImpl force(twin);
           got = decimate(frame, {s}).data;
           mx::eval(got);
         }
@@ -128,6 +130,13 @@ TEST(Decimation, TwinEqualsPortableOnRandomFrames) {
 
 // Both paths match librealsense's own outputs exactly on every decimation golden case, so they
 // equal each other there.
+TEST(Decimation, CpuTwinEqualsPortableOnRandomFrames) { expect_twin_equals_portable(Impl::cpu); }
+
+TEST(Decimation, CudaTwinEqualsPortableOnRandomFrames) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
+  expect_twin_equals_portable(Impl::cuda);
+}
+
 TEST(Decimation, TwinAndPortableBothPassGoldenCases) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(test::shared_dir()) / "golden" / "realsense";

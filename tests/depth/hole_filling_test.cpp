@@ -110,11 +110,17 @@ TEST(HoleFilling, ThinImages) {
 
 TEST(HoleFilling, CudaTwinMatchesPortable) {
   if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
+  // Tiny and odd sizes, widths off the 32-sample chunks, > 1024 rows (two bands of the sweep).
+  const std::pair<int, int> sizes[] = {{1, 7}, {7, 1}, {3, 2}, {2, 40}, {33, 65}, {64, 31}, {360, 640}, {1100, 37}};
+  int seed = 9;
   for (bool disparity : {false, true}) {
-    for (int mode = 0; mode < 3; ++mode) {
-      SCOPED_TRACE("disparity=" + std::to_string(disparity) + " mode=" + std::to_string(mode));
-      auto img = synthetic(1100, 37, disparity, 9 + mode);  // > 1024 rows: two bands
-      EXPECT_CLOSE(exactly_equal(run(img, mode, Impl::cuda), run(img, mode, Impl::portable)));
+    for (auto [h, w] : sizes) {
+      for (int mode = 0; mode < 3; ++mode) {
+        SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " disparity=" + std::to_string(disparity) +
+                     " mode=" + std::to_string(mode));
+        auto img = synthetic(h, w, disparity, seed++);
+        EXPECT_CLOSE(exactly_equal(run(img, mode, Impl::cuda), run(img, mode, Impl::portable)));
+      }
     }
   }
 }

@@ -4,6 +4,8 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/depth/cuda_params.h"
+
 namespace robomlx::depth {
 
 namespace {
@@ -16,13 +18,18 @@ __device__ inline int robomlx_bin(float x) {
 }
 )";
 
+// Warp-aggregated: lanes with the same bin (holes, flat surfaces) add once through their leader,
+// so the atomics on hot bins do not serialise. No early return: every lane joins the match.
 constexpr const char* kHistSource = R"(
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= N) return;
-  atomicAdd(&hist[robomlx_bin((float)data[i])], 1);
+  const bool ok = i < N;
+  const int b = ok ? robomlx_bin((float)data[i]) : -1;
+  const unsigned int peers = __match_any_sync(__activemask(), b);
+  if (ok && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[b], (int)__popc(peers));
 )";
 
-// params: units, lo, hi - lo, equalize flag. cum: inclusive cumsum of hist.
+// params: units, lo, hi - lo (a cached array). cum: inclusive cumsum of hist. EQUALIZE, DISPARITY,
+// STEPS: template constants.
 constexpr const char* kLookupSource = R"(
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= N) return;
@@ -30,7 +37,7 @@ constexpr const char* kLookupSource = R"(
   unsigned char* o = out + 3 * i;
   if (x == 0.0f) { o[0] = 0; o[1] = 0; o[2] = 0; return; }
   float f;
-  if (params[3] != 0.0f) {
+  if (EQUALIZE) {
     const int b = robomlx_bin(x);
     const int h0 = hist[0];
     const int c = b == 0 ? h0 : cum[b] - h0;
@@ -52,23 +59,23 @@ constexpr const char* kLookupSource = R"(
 
 mx::array colorize_cuda(const mx::array& data, const mx::array& table, bool equalize, float units, float lo, float hi) {
   static const auto hist_kernel =
-      mx::fast::cuda_kernel("robomlx_depth_colorizer_hist", {"data"}, {"hist"}, kHistSource, kHeader);
+      mx::fast::cuda_kernel("robomlx_depth_colorizer_hist", {"data"}, {"hist"}, kHistSource, kHeader, true);
   static const auto lookup_kernel = mx::fast::cuda_kernel(
-      "robomlx_depth_colorizer_lookup", {"data", "hist", "cum", "table", "params"}, {"out"}, kLookupSource, kHeader);
+      "robomlx_depth_colorizer_lookup", {"data", "hist", "cum", "table", "params"}, {"out"}, kLookupSource, kHeader, true);
   const int h = data.shape(0), w = data.shape(1), n = h * w;
   const bool disparity = data.dtype() == mx::float32;
   // lo >= hi gives f = 0 for Z16 (params[2] <= 0 there); the disparity formula has no such guard.
-  const float params[4] = {units, lo, hi - lo, equalize ? 1.0f : 0.0f};
-  const auto params_array = mx::array(params, {4}, mx::float32);
+  // Cached device arrays, not per-frame host arrays (those page-migrate on every launch).
+  const auto params_array = detail::cached_floats({units, lo, hi - lo});
   const int steps = table.shape(0) - 1;
-  mx::array hist = mx::zeros({1}, mx::int32), cum = mx::zeros({65536}, mx::int32);
+  mx::array hist = detail::cached_ints({0}), cum = hist;
   if (equalize) {
     hist = hist_kernel({data}, {{65536}}, {mx::int32}, {n, 1, 1}, {256, 1, 1},
                        {{"N", n}}, 0.0f, false, {})[0];
     cum = mx::cumsum(hist, 0);
   }
   return lookup_kernel({data, hist, cum, table, params_array}, {{h, w, 3}}, {mx::uint8}, {n, 1, 1}, {256, 1, 1},
-                       {{"N", n}, {"STEPS", steps}, {"DISPARITY", disparity}}, std::nullopt, false, {})[0];
+                       {{"N", n}, {"STEPS", steps}, {"DISPARITY", disparity}, {"EQUALIZE", equalize}}, std::nullopt, false, {})[0];
 }
 
 }  // namespace robomlx::depth

@@ -16,7 +16,7 @@
 namespace robomlx::depth {
 
 namespace {
-Impl choose(const char* tag) {
+Impl pick_impl(const char* tag) {
   ImplSet twins;
   twins.cpu = twins.cuda = true;
   return choose_impl(tag, mx::default_device(), twins);
@@ -55,8 +55,8 @@ Frame depth_to_disparity(const Frame& depth) {
   const float k = disparity_factor(depth, tag);
   Frame out = depth;
   out.format = FrameFormat::disparity32;
-  const Impl impl = choose(tag);
-  if (impl != Impl::portable) {
+  const Impl impl = pick_impl(tag);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
     out.data = impl == Impl::cpu ? depth_to_disparity_cpu(depth.data, k) : depth_to_disparity_cuda(depth.data, k);
     return out;
   }
@@ -74,8 +74,8 @@ Frame disparity_to_depth(const Frame& disparity) {
   check_ndim(tag, "disparity", disparity.data, 2);
   check_dtype(tag, "disparity", disparity.data, {mx::float32});
   const float k = disparity_factor(disparity, tag);
-  const Impl impl = choose(tag);
-  if (impl != Impl::portable) {
+  const Impl impl = pick_impl(tag);
+  if (impl == Impl::cpu || impl == Impl::cuda) {
     Frame out = disparity;
     out.format = FrameFormat::z16;
     out.data = impl == Impl::cpu ? disparity_to_depth_cpu(disparity.data, k) : disparity_to_depth_cuda(disparity.data, k);

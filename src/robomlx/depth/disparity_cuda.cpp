@@ -1,52 +1,56 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/disparity_cuda.h"
 
-#include <bit>
+#include <stdexcept>
 
 #include <mlx/fast.h>
 #include <mlx/ops.h>
+
+#include "robomlx/core/dispatch.h"
+#include "robomlx/depth/cuda_params.h"
 
 namespace robomlx::depth {
 
 namespace {
 
+// K_BITS: float bits of k (template constant).
 constexpr const char* kToDisparity = R"(
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= depth_shape[0] * depth_shape[1]) return;
-  const unsigned short z = depth[i];
-  out[i] = z == 0 ? 0.0f : __fdiv_rn(__int_as_float(KBITS), (float)z);
+  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (long long)inp_shape[0] * inp_shape[1]) return;
+  const uint16_t z = inp[i];
+  out[i] = z == 0 ? 0.0f : __fdiv_rn(__int_as_float(K_BITS), (float)z);
 )";
 
+// std::isnormal(d) ? uint16(int32(k / d + 0.5f)) : 0, the int32 conversion saturated as x86's.
 constexpr const char* kToDepth = R"(
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= disparity_shape[0] * disparity_shape[1]) return;
-  const float d = disparity[i], a = fabsf(d);
-  // std::isnormal; the C float -> uint16 cast on x86 goes through int32 and keeps the low bits.
-  if (!(a >= 1.17549435e-38f && a < __int_as_float(0x7f800000))) {
-    out[i] = 0;
-    return;
-  }
-  float z = __fadd_rn(__fdiv_rn(__int_as_float(KBITS), d), 0.5f);
-  z = fminf(fmaxf(z, -2147483648.0f), 2147483520.0f);
-  out[i] = (unsigned short)(int)z;
+  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (long long)inp_shape[0] * inp_shape[1]) return;
+  const float d = inp[i];
+  const float a = fabsf(d);
+  float v = __fadd_rn(__fdiv_rn(__int_as_float(K_BITS), d), 0.5f);
+  v = v < -2147483648.0f ? -2147483648.0f : v;
+  v = v > 2147483520.0f ? 2147483520.0f : v;
+  const bool normal = a >= __int_as_float(0x00800000) && a < __int_as_float(0x7f800000);
+  out[i] = normal ? (uint16_t)(int)v : (uint16_t)0;
 )";
 
-int kbits(float k) { return std::bit_cast<int>(k); }  // k > 0 (checked by the caller): bits >= 0
+mx::array launch(const mx::fast::CustomKernelFunction& kernel, const mx::array& x, mx::Dtype out_dtype, float k) {
+  if (!is_cuda_device(mx::default_device())) throw std::runtime_error("[depth.disparity/cuda] needs a CUDA GPU");
+  const int n = static_cast<int>(x.size());
+  return kernel({x}, {x.shape()}, {out_dtype}, {n, 1, 1}, {256, 1, 1}, {{"K_BITS", detail::float_bits(k)}},
+                std::nullopt, false, {})[0];
+}
 
 }  // namespace
 
 mx::array depth_to_disparity_cuda(const mx::array& depth, float k) {
-  static const auto kernel = mx::fast::cuda_kernel("rs_depth_to_disparity", {"depth"}, {"out"}, kToDisparity);
-  const int n = depth.size();
-  return kernel({depth}, {depth.shape()}, {mx::float32}, {n, 1, 1}, {256, 1, 1}, {{"KBITS", kbits(k)}},
-                std::nullopt, true, {})[0];
+  static const auto kernel = mx::fast::cuda_kernel("robomlx_depth_to_disparity", {"inp"}, {"out"}, kToDisparity, "", true);
+  return launch(kernel, depth, mx::float32, k);
 }
 
 mx::array disparity_to_depth_cuda(const mx::array& disparity, float k) {
-  static const auto kernel = mx::fast::cuda_kernel("rs_disparity_to_depth", {"disparity"}, {"out"}, kToDepth);
-  const int n = disparity.size();
-  return kernel({disparity}, {disparity.shape()}, {mx::uint16}, {n, 1, 1}, {256, 1, 1}, {{"KBITS", kbits(k)}},
-                std::nullopt, true, {})[0];
+  static const auto kernel = mx::fast::cuda_kernel("robomlx_disparity_to_depth", {"inp"}, {"out"}, kToDepth, "", true);
+  return launch(kernel, disparity, mx::uint16, k);
 }
 
 }  // namespace robomlx::depth

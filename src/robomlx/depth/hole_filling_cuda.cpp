@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA twin of hole filling (fast::cuda_kernel).
-// Mode 0: one thread per row. Modes 1/2: one block sweeps anti-diagonals. Thread i owns row
-// y = i + 1 and at step t handles column x = t - i, so the filled up/up-left/left neighbours it
-// needs were produced one or two steps earlier (handed over through shared memory, double
-// buffered, one __syncthreads per step); down neighbours are read from the untouched input, one
-// step ahead so that load latency overlaps the barrier.
+// Mode 0: the line walker of cuda_line_walk.h (one thread per row, 32 rows per warp).
+// Modes 1/2: one block sweeps anti-diagonals. Thread i owns row y = i + 1 and at step t handles
+// column x = t - i, so the filled up/up-left/left neighbours it needs were produced one or two
+// steps earlier (handed over through shared memory, double buffered, one __syncthreads per step).
+// The untouched input (own and down rows) is fetched B steps ahead into registers, so its latency
+// overlaps B barriers. Every swept pixel is written, so only the frame's border is copied first.
 // Rows beyond one block's 1024 threads are done in bands; a band's first row reads its up
 // neighbours from the finished output.
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
 #include "robomlx/core/dispatch.h"
+#include "robomlx/depth/cuda_line_walk.h"
 #include "robomlx/depth/hole_filling_twins.h"
 
 namespace robomlx::depth::detail {
@@ -24,80 +27,106 @@ template <typename T> __device__ inline bool rs_empty(T v) { return v == T(0); }
 template <> __device__ inline bool rs_empty<float>(float v) { return __float_as_int(v) == 0; }
 )";
 
-const char* kFromLeft = R"(
-  int y = blockIdx.x * blockDim.x + threadIdx.x;
-  int h = inp_shape[0], w = inp_shape[1];
-  if (y >= h) return;
-  const T* src = inp + (long long)y * w;
-  T* p = out + (long long)y * w;
-  T last = src[0];
-  p[0] = last;
-  for (int x = 1; x < w; ++x) {
-    T v = src[x];
-    if (rs_empty(v)) v = last;
-    p[x] = v;
+// Mode 0 as a line-walker op: an empty pixel takes its (filled) left neighbour.
+const char* kFromLeftOp = R"(
+template <typename V> struct RsFromLeft {
+  V last;
+  __device__ V step(V v, int k, int) {
+    if (k > 0 && rs_empty(v)) v = last;
     last = v;
+    return v;
   }
+};
 )";
 
+const char* kFromLeft = R"(
+  __shared__ V tile[32][33];
+  const int h = inp_shape[0], w = inp_shape[1];
+  const int row0 = blockIdx.x * 32;
+  if (row0 >= h) return;
+  RsFromLeft<V> op;
+  rs_rows_pass<false, V>(inp, out, h, w, row0, tile, op);
+)";
+
+// B: steps fetched ahead. T: element type; FAREST: mode 1.
 const char* kAround = R"(
+  constexpr int B = 8;
   __shared__ T handoff[2][1024];
-  int h = inp_shape[0], w = inp_shape[1];
-  int tid = threadIdx.x, nt = blockDim.x;
-  for (long long k = tid; k < (long long)h * w; k += nt) out[k] = inp[k];
+  const int h = inp_shape[0], w = inp_shape[1];
+  const int tid = threadIdx.x, nt = blockDim.x;
+  for (int x = tid; x < w; x += nt) {
+    out[x] = inp[x];
+    out[(long long)(h - 1) * w + x] = inp[(long long)(h - 1) * w + x];
+  }
+  for (int y = 1 + tid; y < h - 1; y += nt) out[(long long)y * w] = inp[(long long)y * w];
   __syncthreads();
   for (int band = 1; band < h - 1; band += nt) {
-    int rows = min(nt, h - 1 - band);
-    int y = band + tid;
-    bool mine = tid < rows;
-    const T* cur_row = inp + (long long)y * w;
-    const T* down_row = inp + (long long)(y + 1) * w;
-    // Thread 0's up row is finished (row 0 or the previous band), so it is prefetched too.
+    const int rows = min(nt, h - 1 - band);
+    const int y = band + tid;
+    const bool mine = tid < rows;
+    const T* cur_row = inp + (long long)(mine ? y : 1) * w;
+    const T* down_row = cur_row + w;
+    // Thread 0's up row is finished (row 0 or the previous band).
     const T* up_row = out + (long long)(y - 1) * w;
-    T left = T(0), up_left = T(0), down_left = T(0), cur = T(0), down = T(0), up0 = T(0);
+    // Column 0 is never filled: its raw values start the left neighbours.
+    T left = T(0), up_left = T(0), down_left = T(0);
     if (mine) {
       left = cur_row[0];
-      up_left = up_row[0];
+      up_left = cur_row[-w];
       down_left = down_row[0];
-      if (tid == 0) { cur = cur_row[1]; down = down_row[1]; up0 = up_row[1]; }
     }
-    for (int t = 1; t < w + rows - 1; ++t) {
-      int x = t - tid;
-      bool active = mine && x >= 1 && x < w;
-      // The untouched input is read one step ahead so its latency overlaps the barrier.
-      T next_cur = T(0), next_down = T(0), next_up0 = T(0);
-      if (mine && x + 1 >= 1 && x + 1 < w) {
-        next_cur = cur_row[x + 1];
-        next_down = down_row[x + 1];
-        if (tid == 0) next_up0 = up_row[x + 1];
+    T cc[B], cd[B], cu[B], nc[B], nd[B], nu[B];
+    auto fetch = [&](int x0, T (&c)[B], T (&d)[B], T (&u)[B]) {
+#pragma unroll
+      for (int j = 0; j < B; ++j) {
+        const int x = x0 + j;
+        const bool ok = mine && x >= 1 && x < w;
+        c[j] = ok ? cur_row[x] : T(0);
+        d[j] = ok ? down_row[x] : T(0);
+        u[j] = ok && tid == 0 ? up_row[x] : T(0);
       }
-      if (active) {
-        T up = tid == 0 ? up0 : handoff[(t - 1) & 1][tid - 1];
-        T filled = cur;
-        if (rs_empty(cur)) {
-          T v = up;
-          T cand[4] = {up_left, left, down_left, down};
-          for (int c = 0; c < 4; ++c) {
-            if (FAREST ? cand[c] > v : (!rs_empty(cand[c]) && cand[c] < v)) v = cand[c];
+    };
+    const int t_end = w + rows - 1;
+    fetch(1 - tid, cc, cd, cu);
+    for (int t0 = 1; t0 < t_end; t0 += B) {
+      fetch(t0 + B - tid, nc, nd, nu);
+#pragma unroll
+      for (int j = 0; j < B; ++j) {
+        const int t = t0 + j;
+        if (t < t_end) {  // uniform over the block
+          const int x = t - tid;
+          if (mine && x >= 1 && x < w) {
+            const T up = tid == 0 ? cu[j] : handoff[(t - 1) & 1][tid - 1];
+            T v = cc[j];
+            if (rs_empty(v)) {
+              v = up;
+              const T cand[4] = {up_left, left, down_left, cd[j]};
+#pragma unroll
+              for (int c = 0; c < 4; ++c) {
+                if (FAREST ? cand[c] > v : (!rs_empty(cand[c]) && cand[c] < v)) v = cand[c];
+              }
+            }
+            out[(long long)y * w + x] = v;
+            handoff[t & 1][tid] = v;
+            up_left = up;
+            left = v;
+            down_left = cd[j];
           }
-          filled = v;
-          out[(long long)y * w + x] = v;
+          __syncthreads();
         }
-        handoff[t & 1][tid] = filled;
-        up_left = up;
-        left = filled;
-        down_left = down;
       }
-      cur = next_cur;
-      down = next_down;
-      up0 = next_up0;
-      __syncthreads();
+#pragma unroll
+      for (int j = 0; j < B; ++j) {
+        cc[j] = nc[j];
+        cd[j] = nd[j];
+        cu[j] = nu[j];
+      }
     }
   }
 )";
 
 mx::array launch_around(const mx::array& x, bool farest, mx::Stream s) {
-  static const auto kernel = mx::fast::cuda_kernel("rs_hole_fill_around", {"inp"}, {"out"}, kAround, kHeader);
+  static const auto kernel = mx::fast::cuda_kernel("rs_hole_fill_around", {"inp"}, {"out"}, kAround, kHeader, true);
   int threads = std::clamp(x.shape(0) - 2, 32, 1024);
   threads = (threads + 31) / 32 * 32;
   return kernel({x}, {x.shape()}, {x.dtype()}, {threads, 1, 1}, {threads, 1, 1},
@@ -109,9 +138,12 @@ mx::array hole_filling_cuda(const mx::array& image, int mode, mx::Stream s) {
   if (!is_cuda_device(s.device)) throw std::runtime_error("[depth.hole_filling/cuda] needs a CUDA GPU stream");
   if (image.shape(0) < 3 && mode != 0) return image;
   if (mode != 0) return launch_around(image, mode == 1, s);
-  static const auto kernel = mx::fast::cuda_kernel("rs_hole_fill_left", {"inp"}, {"out"}, kFromLeft, kHeader);
-  return kernel({image}, {image.shape()}, {image.dtype()}, {image.shape(0), 1, 1}, {64, 1, 1},
-                {{"T", image.dtype()}}, std::nullopt, false, s)[0];
+  static const auto kernel = mx::fast::cuda_kernel(
+      "rs_hole_fill_left", {"inp"}, {"out"}, kFromLeft, std::string(kHeader) + kCudaLineWalk + kFromLeftOp, true);
+  const int threads = (image.shape(0) + 31) / 32 * 32;
+  const auto v = image.dtype() == mx::float32 ? mx::float32 : mx::int32;
+  return kernel({image}, {image.shape()}, {image.dtype()}, {threads, 1, 1}, {32, 1, 1}, {{"V", v}}, std::nullopt,
+                false, s)[0];
 }
 
 }  // namespace robomlx::depth::detail

@@ -4,18 +4,21 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/depth/cuda_params.h"
+
 namespace robomlx::depth {
 
 namespace {
 
-// params: units, r[9] (column major), t[3], fx, fy, ppx, ppy, width, height, texture flag.
+// params: units, r[9] (column major), t[3], fx, fy, ppx, ppy, width, height (a cached array).
+// TEXTURE: template constant.
 constexpr const char* kPixelSource = R"(
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= N) return;
   const float z = __fmul_rn((float)depth[i], params[0]);
   float vx = __fmul_rn(z, rays_x[i]), vy = __fmul_rn(z, rays_y[i]), vz = z;
   float u = 0.0f, v = 0.0f, px = 0.0f;
-  if (params[19] != 0.0f) {
+  if (TEXTURE) {
     if (depth[i] == 0) {
       vx = 0.0f; vy = 0.0f; vz = 0.0f;
     } else {
@@ -36,29 +39,70 @@ constexpr const char* kPixelSource = R"(
 )";
 
 // One thread per row: occlusion-filter.cpp's scan, copying the row's vertices with drops zeroed.
+// The inputs are not written here, so the next B columns are fetched into registers while the
+// current B are scanned (the scan's latency is then the arithmetic, not the loads).
 constexpr const char* kScanSource = R"(
+  constexpr int B = 16;
   const int y = blockIdx.x * blockDim.x + threadIdx.x;
   if (y >= H) return;
+  const long long row = (long long)y * W;
   float max_x = -1.0f, max_z = 0.0f;
   int dilation = 0;
-  for (int x = 0; x < W; ++x) {
-    const int i = y * W + x;
-    float a = vertices[3 * i], b = vertices[3 * i + 1], c = vertices[3 * i + 2];
-    if (depth[i] != 0) {
-      const float px = pixel_x[i];
-      if (px < max_x || (px == max_x && __fsub_rn(c, max_z) > 0.1f)) {
-        a = 0.0f; b = 0.0f; c = 0.0f;
-        dilation = 1;
-      } else {
-        max_x = px;
-        max_z = c;
-        if (dilation > 0) {
-          a = 0.0f; b = 0.0f; c = 0.0f;
-          --dilation;
+  bool cv[B], nv[B];
+  float cp[B], ca[B], cb[B], cz[B], np[B], na[B], nb[B], nz[B];
+#pragma unroll
+  for (int j = 0; j < B; ++j) {
+    const bool ok = j < W;
+    cv[j] = ok && depth[row + j] != 0;
+    cp[j] = ok ? pixel_x[row + j] : 0.0f;
+    ca[j] = ok ? vertices[3 * (row + j)] : 0.0f;
+    cb[j] = ok ? vertices[3 * (row + j) + 1] : 0.0f;
+    cz[j] = ok ? vertices[3 * (row + j) + 2] : 0.0f;
+  }
+  for (int x0 = 0; x0 < W; x0 += B) {
+#pragma unroll
+    for (int j = 0; j < B; ++j) {
+      const int x = x0 + B + j;
+      const bool ok = x < W;
+      nv[j] = ok && depth[row + x] != 0;
+      np[j] = ok ? pixel_x[row + x] : 0.0f;
+      na[j] = ok ? vertices[3 * (row + x)] : 0.0f;
+      nb[j] = ok ? vertices[3 * (row + x) + 1] : 0.0f;
+      nz[j] = ok ? vertices[3 * (row + x) + 2] : 0.0f;
+    }
+#pragma unroll
+    for (int j = 0; j < B; ++j) {
+      const int x = x0 + j;
+      if (x < W) {
+        const long long i = row + x;
+        bool drop = false;
+        if (cv[j]) {
+          const float px = cp[j], c = cz[j];
+          if (px < max_x || (px == max_x && __fsub_rn(c, max_z) > 0.1f)) {
+            drop = true;
+            dilation = 1;
+          } else {
+            max_x = px;
+            max_z = c;
+            if (dilation > 0) {
+              drop = true;
+              --dilation;
+            }
+          }
         }
+        out[3 * i] = drop ? 0.0f : ca[j];
+        out[3 * i + 1] = drop ? 0.0f : cb[j];
+        out[3 * i + 2] = drop ? 0.0f : cz[j];
       }
     }
-    out[3 * i] = a; out[3 * i + 1] = b; out[3 * i + 2] = c;
+#pragma unroll
+    for (int j = 0; j < B; ++j) {
+      cv[j] = nv[j];
+      cp[j] = np[j];
+      ca[j] = na[j];
+      cb[j] = nb[j];
+      cz[j] = nz[j];
+    }
   }
 )";
 
@@ -68,18 +112,19 @@ std::vector<mx::array> pointcloud_cuda(const mx::array& depth, const mx::array& 
                                        const PointcloudCpuParams& p) {
   static const auto pixel_kernel = mx::fast::cuda_kernel(
       "robomlx_depth_pointcloud_pixels", {"depth", "rays_x", "rays_y", "params"}, {"vertices", "texcoords", "pixel_x"},
-      kPixelSource);
+      kPixelSource, "", true);
   static const auto scan_kernel =
-      mx::fast::cuda_kernel("robomlx_depth_pointcloud_scan", {"depth", "vertices", "pixel_x"}, {"out"}, kScanSource);
+      mx::fast::cuda_kernel("robomlx_depth_pointcloud_scan", {"depth", "vertices", "pixel_x"}, {"out"}, kScanSource, "", true);
   const int h = depth.shape(0), w = depth.shape(1), n = h * w;
+  // A cached device array (one per intrinsics/extrinsics set), not a per-frame host array.
   std::vector<float> params = {p.units};
   params.insert(params.end(), p.extrinsics.rotation.begin(), p.extrinsics.rotation.end());
   params.insert(params.end(), p.extrinsics.translation.begin(), p.extrinsics.translation.end());
-  params.insert(params.end(), {p.fx, p.fy, p.ppx, p.ppy, float(p.width), float(p.height), p.texture ? 1.0f : 0.0f});
-  const auto params_array = mx::array(params.data(), {int(params.size())}, mx::float32);
+  params.insert(params.end(), {p.fx, p.fy, p.ppx, p.ppy, float(p.width), float(p.height)});
+  const auto params_array = detail::cached_floats(params);
   auto out = pixel_kernel({depth, rays_x, rays_y, params_array}, {{h, w, 3}, {h, w, 2}, {h, w}},
-                          {mx::float32, mx::float32, mx::float32}, {n, 1, 1}, {256, 1, 1}, {{"N", n}}, std::nullopt,
-                          false, {});
+                          {mx::float32, mx::float32, mx::float32}, {n, 1, 1}, {256, 1, 1},
+                          {{"N", n}, {"TEXTURE", p.texture}}, std::nullopt, false, {});
   if (!p.occlusion) return {out[0], out[1]};
   auto scanned = scan_kernel({depth, out[0], out[2]}, {{h, w, 3}}, {mx::float32}, {h, 1, 1}, {64, 1, 1},
                              {{"H", h}, {"W", w}}, std::nullopt, false, {});

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// CUDA twin of the spatial filter (fast::cuda_kernel). Each iteration launches a row kernel (one
-// thread per row: left->right and right->left) and a column kernel (one thread per column, so a
-// warp reads consecutive addresses). __fmul_rn/__fadd_rn keep NVRTC from fusing a*b+c into an FMA,
-// which would break bit-exactness with librealsense's scalar float code.
+// CUDA twin of the spatial filter (fast::cuda_kernel). The recursions are serial along a line; the
+// line walkers of cuda_line_walk.h give each thread one row or column with latency hidden. One
+// launch does a whole direction (forward then backward pass), so an iteration is two launches.
+// Options are template constants (alpha and 1 - alpha as float bit patterns, both >= 0): no per-frame
+// parameter array, and a new kernel is compiled only when an option changes.
+// __fmul_rn/__fadd_rn keep NVRTC from fusing a*b+c into an FMA, which would break bit-exactness.
 #include <stdexcept>
 #include <string>
 
@@ -10,163 +12,225 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/dispatch.h"
+#include "robomlx/depth/cuda_line_walk.h"
+#include "robomlx/depth/cuda_params.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 
 namespace robomlx::depth::detail {
 
 namespace {
 
-// params: alpha, 1 - alpha, delta, radius (float32). inp/out: [H, W].
+// The per-line recursions, as cuda_line_walk.h ops.
 const char* kHeader = R"(
 __device__ inline bool rs_valid(float v) { return __float_as_int(v) > 0; }
 __device__ inline float rs_blend(float cur, float other, float alpha, float keep) {
   return __fadd_rn(__fmul_rn(cur, alpha), __fmul_rn(other, keep));
 }
-__device__ inline void rs_float_line(float* p, int n, long long stride, float alpha, float keep, float delta) {
-  float state = p[0], prev = p[0];
-  bool valid = rs_valid(prev);
-  for (int k = 1; k < n; ++k) {
-    float in = p[k * stride];
-    if (rs_valid(in)) {
-      float d = __fsub_rn(prev, in);
-      if (valid && d < delta && d > -delta) {
-        state = rs_blend(in, state, alpha, keep);
-        p[k * stride] = state;
-      } else {
-        state = in;
-      }
-      valid = true;
-    } else {
-      valid = false;
+__device__ inline int rs_blend16(int cur, int other, float alpha, float keep) {
+  return (int)__fadd_rn(rs_blend((float)cur, (float)other, alpha, keep), 0.5f);
+}
+
+// librealsense's float recursion (both directions): blend with the filtered neighbour when this
+// and the previous raw sample are valid and differ by less than delta.
+struct RsFloatLine {
+  float alpha, keep, delta, state, prev;
+  bool valid;
+  __device__ float step(float in, int k, int) {
+    if (k == 0) {
+      state = prev = in;
+      valid = rs_valid(in);
+      return in;
     }
+    const bool v = rs_valid(in);
+    const float d = __fsub_rn(prev, in);
+    const bool blend = valid && v && d < delta && d > -delta;
+    const float o = blend ? rs_blend(in, state, alpha, keep) : in;
+    state = o;
     prev = in;
+    valid = v;
+    return o;
   }
-}
-__device__ inline unsigned short rs_blend16(int cur, int other, float alpha, float keep) {
-  return (unsigned short)__fadd_rn(rs_blend((float)cur, (float)other, alpha, keep), 0.5f);
-}
-)";
+};
 
-const char* kFloatRows = R"(
-  int y = blockIdx.x * blockDim.x + threadIdx.x;
-  int h = inp_shape[0], w = inp_shape[1];
-  if (y >= h) return;
-  float* p = out + (long long)y * w;
-  const float* src = inp + (long long)y * w;
-  for (int x = 0; x < w; ++x) p[x] = src[x];
-  rs_float_line(p, w, 1, params[0], params[1], params[2]);
-  rs_float_line(p + w - 1, w, -1, params[0], params[1], params[2]);
-)";
-
-const char* kFloatColumns = R"(
-  int x = blockIdx.x * blockDim.x + threadIdx.x;
-  int h = inp_shape[0], w = inp_shape[1];
-  if (x >= w) return;
-  for (int y = 0; y < h; ++y) out[(long long)y * w + x] = inp[(long long)y * w + x];
-  rs_float_line(out + x, h, w, params[0], params[1], params[2]);
-  rs_float_line(out + (long long)(h - 1) * w + x, h, -(long long)w, params[0], params[1], params[2]);
-)";
-
-const char* kFloatFill = R"(
-  int y = blockIdx.x * blockDim.x + threadIdx.x;
-  int h = inp_shape[0], w = inp_shape[1];
-  if (y >= h) return;
-  unsigned int radius = (unsigned int)params[3];
-  float* p = out + (long long)y * w;
-  const float* src = inp + (long long)y * w;
-  for (int x = 0; x < w; ++x) p[x] = src[x];
-  float next_first = y + 1 < h ? src[w] : 0.0f;
-  unsigned int fill = 0;
-  for (int x = 1; x < w; ++x) {
-    if (__float_as_int(p[x]) == 0) {
-      if (++fill < radius) p[x] = p[x - 1];
+// Float hole filling, left->right: an empty pixel takes its (filled) left neighbour.
+struct RsFillLeft {
+  unsigned int radius, fill;
+  float last;
+  __device__ float step(float v, int k, int) {
+    if (k == 0) {
+      fill = 0;
+      last = v;
+      return v;
+    }
+    if (__float_as_int(v) == 0) {
+      if (++fill < radius) v = last;
     } else {
       fill = 0;
     }
+    last = v;
+    return v;
   }
-  fill = 0;
-  for (int x = w - 1; x >= 1; --x) {
-    if (__float_as_int(p[x]) == 0) {
-      if (++fill < radius) p[x] = x + 1 < w ? p[x + 1] : next_first;
+};
+
+// Float hole filling, right->left: x = w - 1 takes the next row's first pixel; x = 0 is not visited.
+struct RsFillRight {
+  unsigned int radius, fill;
+  float last, next_first;
+  __device__ float step(float v, int k, int n) {
+    if (k == n - 1) return v;
+    const float right = k == 0 ? next_first : last;
+    if (__float_as_int(v) == 0) {
+      if (++fill < radius) v = right;
     } else {
       fill = 0;
     }
+    last = v;
+    return v;
   }
-)";
+};
 
-const char* kZ16Rows = R"(
-  int y = blockIdx.x * blockDim.x + threadIdx.x;
-  int h = inp_shape[0], w = inp_shape[1];
-  if (y >= h) return;
-  float alpha = params[0], keep = params[1];
-  int delta = (int)params[2];
-  unsigned int radius = (unsigned int)params[3];
-  unsigned short* p = out + (long long)y * w;
-  const unsigned short* src = inp + (long long)y * w;
-  for (int x = 0; x < w; ++x) p[x] = src[x];
-  int val0 = p[0];
-  unsigned int fill = 0;
-  for (int u = 1; u < w - 1; ++u) {
-    int val1 = p[u];
+// Z16 rows, left->right (recursive_filter_horizontal): the last column is not visited.
+struct RsZ16RowFwd {
+  float alpha, keep;
+  int delta;
+  unsigned int radius, fill;
+  int val0;
+  __device__ int step(int val1, int k, int n) {
+    if (k == 0) {
+      val0 = val1;
+      fill = 0;
+      return val1;
+    }
+    if (k == n - 1) return val1;
     if (val0 >= 1) {
       if (val1 >= 1) {
         fill = 0;
-        int diff = abs(val1 - val0);
-        if (diff >= 1 && diff <= delta) p[u] = val1 = rs_blend16(val1, val0, alpha, keep);
+        const int diff = abs(val1 - val0);
+        if (diff >= 1 && diff <= delta) val1 = rs_blend16(val1, val0, alpha, keep);
       } else if (radius && ++fill < radius) {
-        p[u] = val1 = val0;
+        val1 = val0;
       }
     }
     val0 = val1;
+    return val1;
   }
-  int val1 = p[w - 1];
-  fill = 0;
-  for (int u = w - 2; u >= 0; --u) {
-    int cur = p[u];
+};
+
+// Z16 rows, right->left: a raw 1 counts as a hole.
+struct RsZ16RowBwd {
+  float alpha, keep;
+  int delta;
+  unsigned int radius, fill;
+  int val1;
+  __device__ int step(int cur, int k, int) {
+    if (k == 0) {
+      val1 = cur;
+      fill = 0;
+      return cur;
+    }
     if (val1 >= 1) {
       if (cur > 1) {
         fill = 0;
-        if (abs(val1 - cur) <= delta) p[u] = cur = rs_blend16(cur, val1, alpha, keep);
+        if (abs(val1 - cur) <= delta) cur = rs_blend16(cur, val1, alpha, keep);
       } else if (radius && ++fill < radius) {
-        p[u] = cur = val1;
+        cur = val1;
       }
     }
     val1 = cur;
+    return cur;
   }
+};
+
+// Z16 columns, top->bottom: no validity test.
+struct RsZ16ColFwd {
+  float alpha, keep;
+  int delta, prev;
+  __device__ int step(int cur, int k, int) {
+    if (k > 0 && abs(prev - cur) < delta) cur = rs_blend16(cur, prev, alpha, keep);
+    prev = cur;
+    return cur;
+  }
+};
+
+// Z16 columns, bottom->top: both valid.
+struct RsZ16ColBwd {
+  float alpha, keep;
+  int delta, below;
+  __device__ int step(int cur, int k, int) {
+    if (k > 0 && cur >= 1 && below >= 1 && abs(cur - below) < delta) cur = rs_blend16(cur, below, alpha, keep);
+    below = cur;
+    return cur;
+  }
+};
+)";
+
+// Template constants: ALPHA_BITS, KEEP_BITS (float bits of alpha, 1 - alpha), DELTA, RADIUS.
+// Launch: one warp per 32 lines, 32-thread blocks.
+const char* kFloatRows = R"(
+  __shared__ float tile[32][33];
+  const int h = inp_shape[0], w = inp_shape[1];
+  const int row0 = blockIdx.x * 32;
+  if (row0 >= h) return;
+  const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
+  RsFloatLine op{alpha, keep, (float)DELTA};
+  rs_rows_pass<false, float>(inp, out, h, w, row0, tile, op);
+  __syncwarp();
+  rs_rows_pass<true, float>(out, out, h, w, row0, tile, op);
+)";
+
+const char* kFloatColumns = R"(
+  const int h = inp_shape[0], w = inp_shape[1];
+  const int col0 = blockIdx.x * 32;
+  if (col0 >= w) return;
+  const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
+  RsFloatLine op{alpha, keep, (float)DELTA};
+  rs_cols_pass<false, float>(inp, out, h, w, col0, op);
+  __syncwarp();
+  rs_cols_pass<true, float>(out, out, h, w, col0, op);
+)";
+
+const char* kFloatFill = R"(
+  __shared__ float tile[32][33];
+  const int h = inp_shape[0], w = inp_shape[1];
+  const int row0 = blockIdx.x * 32;
+  if (row0 >= h) return;
+  const int y = row0 + (threadIdx.x & 31);
+  // Filling never changes a row's first pixel, so the next row's is read from the input.
+  const float next_first = y + 1 < h ? inp[(long long)(y + 1) * w] : 0.0f;
+  RsFillLeft left{(unsigned int)RADIUS};
+  rs_rows_pass<false, float>(inp, out, h, w, row0, tile, left);
+  __syncwarp();
+  RsFillRight right{(unsigned int)RADIUS, 0u, 0.0f, next_first};
+  rs_rows_pass<true, float>(out, out, h, w, row0, tile, right);
+)";
+
+const char* kZ16Rows = R"(
+  __shared__ int tile[32][33];
+  const int h = inp_shape[0], w = inp_shape[1];
+  const int row0 = blockIdx.x * 32;
+  if (row0 >= h) return;
+  const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
+  RsZ16RowFwd fwd{alpha, keep, DELTA, (unsigned int)RADIUS};
+  rs_rows_pass<false, int>(inp, out, h, w, row0, tile, fwd);
+  __syncwarp();
+  RsZ16RowBwd bwd{alpha, keep, DELTA, (unsigned int)RADIUS};
+  rs_rows_pass<true, int>(out, out, h, w, row0, tile, bwd);
 )";
 
 const char* kZ16Columns = R"(
-  int x = blockIdx.x * blockDim.x + threadIdx.x;
-  int h = inp_shape[0], w = inp_shape[1];
-  if (x >= w) return;
-  float alpha = params[0], keep = params[1];
-  int delta = (int)params[2];
-  int prev = inp[x];
-  out[x] = (unsigned short)prev;
-  for (int y = 1; y < h; ++y) {
-    int cur = inp[(long long)y * w + x];
-    if (abs(prev - cur) < delta) cur = rs_blend16(cur, prev, alpha, keep);
-    out[(long long)y * w + x] = (unsigned short)cur;
-    prev = cur;
-  }
-  int below = prev;
-  for (int y = h - 2; y >= 0; --y) {
-    int cur = out[(long long)y * w + x];
-    if (cur >= 1 && below >= 1 && abs(cur - below) < delta) {
-      cur = rs_blend16(cur, below, alpha, keep);
-      out[(long long)y * w + x] = (unsigned short)cur;
-    }
-    below = cur;
-  }
+  const int h = inp_shape[0], w = inp_shape[1];
+  const int col0 = blockIdx.x * 32;
+  if (col0 >= w) return;
+  const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
+  RsZ16ColFwd fwd{alpha, keep, DELTA};
+  rs_cols_pass<false, int>(inp, out, h, w, col0, fwd);
+  __syncwarp();
+  RsZ16ColBwd bwd{alpha, keep, DELTA};
+  rs_cols_pass<true, int>(out, out, h, w, col0, bwd);
 )";
 
 mx::fast::CustomKernelFunction make(const char* name, const char* source) {
-  return mx::fast::cuda_kernel(name, {"inp", "params"}, {"out"}, source, kHeader);
-}
-
-mx::array launch(const mx::fast::CustomKernelFunction& kernel, const mx::array& x, const mx::array& params,
-                 int threads, mx::Stream s) {
-  return kernel({x, params}, {x.shape()}, {x.dtype()}, {threads, 1, 1}, {64, 1, 1}, {}, std::nullopt, false, s)[0];
+  return mx::fast::cuda_kernel(name, {"inp"}, {"out"}, source, std::string(kCudaLineWalk) + kHeader, true);
 }
 
 }  // namespace
@@ -178,16 +242,23 @@ mx::array spatial_filter_cuda(const mx::array& image, const SpatialFilterOptions
   static const auto float_fill = make("rs_spatial_f32_fill", kFloatFill);
   static const auto z16_rows = make("rs_spatial_z16_rows", kZ16Rows);
   static const auto z16_cols = make("rs_spatial_z16_columns", kZ16Columns);
-  int h = image.shape(0), w = image.shape(1);
-  float radius = static_cast<float>(o.holes_fill_radius());
-  auto params = mx::array({o.alpha, 1.0f - o.alpha, static_cast<float>(o.delta), radius}, {4}, mx::float32);
-  bool is_float = image.dtype() == mx::float32;
+  const int h = image.shape(0), w = image.shape(1);
+  const int radius = o.holes_fill_radius();
+  // alpha in [0.25, 1], so both bit patterns are non-negative (they become part of the kernel name).
+  const std::vector<std::pair<std::string, mx::fast::TemplateArg>> consts = {
+      {"ALPHA_BITS", float_bits(o.alpha)}, {"KEEP_BITS", float_bits(1.0f - o.alpha)}, {"DELTA", o.delta},
+      {"RADIUS", radius}};
+  const bool is_float = image.dtype() == mx::float32;
+  auto launch = [&](const mx::fast::CustomKernelFunction& kernel, const mx::array& x, int lines) {
+    const int threads = (lines + 31) / 32 * 32;
+    return kernel({x}, {x.shape()}, {x.dtype()}, {threads, 1, 1}, {32, 1, 1}, consts, std::nullopt, false, s)[0];
+  };
   auto x = image;
   for (int it = 0; it < o.iterations; ++it) {
-    x = launch(is_float ? float_rows : z16_rows, x, params, h, s);
-    x = launch(is_float ? float_cols : z16_cols, x, params, w, s);
+    x = launch(is_float ? float_rows : z16_rows, x, h);
+    x = launch(is_float ? float_cols : z16_cols, x, w);
   }
-  if (is_float && radius > 0) x = launch(float_fill, x, params, h, s);
+  if (is_float && radius > 0) x = launch(float_fill, x, h);
   return x;
 }
 
