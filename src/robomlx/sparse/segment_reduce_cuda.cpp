@@ -6,6 +6,8 @@
 //   D <  32: the warp covers R = 32 / D rows per step (lane = row-in-step x D + channel), so a
 //            step reads R * D consecutive floats; lanes of one channel are then combined, by
 //            shuffles when D is a power of two, else through shared memory.
+// D == 1 (SEGS = 8): a warp owns 8 consecutive segments and reads their contiguous run 32 values
+// at a time, so short segments still keep several loads in flight per warp.
 // The indexed form reads row idx[r] instead of row r (no gathered copy). Segment boundaries
 // come from the inclusive cumulative sum of the lengths; sizes from the inputs' shapes.
 #include <mlx/fast.h>
@@ -37,6 +39,38 @@ constexpr const char* kSource = R"(
     if (OP == 1 && len > 0) acc = acc / (float)len;
     y[(long long)k * D + d] = len > 0 ? acc : 0.f;
   };
+  if (SEGS > 1) {
+    // D == 1: the warp owns SEGS consecutive segments, whose values are one contiguous run; it
+    // reads the run 32 at a time (independent loads, several in flight) and each lane sorts its
+    // value into the segment it falls in; then one butterfly per segment.
+    const long long k0 = warp * SEGS;
+    if (k0 >= K) return;
+    int e = 0;
+    if (lane <= SEGS) {
+      const long long kk = k0 - 1 + lane;
+      e = kk < 0 ? 0 : ends[kk < K ? kk : K - 1];
+    }
+    int bnd[SEGS + 1];
+#pragma unroll
+    for (int s = 0; s <= SEGS; ++s) bnd[s] = __shfl_sync(0xffffffffu, e, s);
+    float part[SEGS];
+#pragma unroll
+    for (int s = 0; s < SEGS; ++s) part[s] = init;
+#pragma unroll 4
+    for (int r = bnd[0] + lane; r < bnd[SEGS]; r += 32) {
+      const float v = x[row_of(r)];
+#pragma unroll
+      for (int s = 0; s < SEGS; ++s)
+        if (r >= bnd[s] && r < bnd[s + 1]) part[s] = combine(part[s], v);
+    }
+#pragma unroll
+    for (int s = 0; s < SEGS; ++s) {
+      float a = part[s];
+      for (int o = 16; o > 0; o >>= 1) a = combine(a, __shfl_xor_sync(0xffffffffu, a, o));
+      if (lane == s && k0 + s < K) finish((int)(k0 + s), 0, bnd[s + 1] - bnd[s], a);
+    }
+    return;
+  }
   float acc = init;
   if (D >= 32) {
     const int slices = (D + 31) / 32;
@@ -85,13 +119,14 @@ mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, Redu
   int K = lengths.size(), D = x.shape(1);
   if (K == 0 || D == 0) return mx::zeros({K, D}, x.dtype());
   auto ends = cumsum_int32_cuda(lengths, /*leading_zero=*/false);
-  int64_t warps = D >= 32 ? int64_t(K) * ((D + 31) / 32) : int64_t(K);
+  const int segs = D == 1 ? 8 : 1;
+  int64_t warps = D >= 32 ? int64_t(K) * ((D + 31) / 32) : (int64_t(K) + segs - 1) / segs;
   int threads = static_cast<int>((warps + 7) / 8 * 256);
   std::vector<mx::array> inputs{mx::astype(x, mx::float32)};
   if (indices) inputs.push_back(mx::astype(*indices, mx::int32));
   inputs.push_back(ends);
   auto y = kernel(indices.has_value())(inputs, {{K, D}}, {mx::float32}, {threads, 1, 1}, {256, 1, 1},
-                                       {{"OP", static_cast<int>(op)}, {"INDEXED", indices.has_value()}},
+                                       {{"OP", static_cast<int>(op)}, {"INDEXED", indices.has_value()}, {"SEGS", segs}},
                                        std::nullopt, true, {})[0];
   return mx::astype(y, x.dtype());
 }

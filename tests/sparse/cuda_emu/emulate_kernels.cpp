@@ -56,6 +56,24 @@ V __shfl_up_sync(unsigned, V v, int s) {
   __syncwarp();
   return r;
 }
+template <class V>
+V __shfl_xor_sync(unsigned, V v, int m) {
+  int t = threadIdx.x;
+  g_shfl[t] = v;
+  __syncwarp();
+  V r = V(g_shfl[(t & ~31) | ((t % 32) ^ m)]);
+  __syncwarp();
+  return r;
+}
+template <class V>
+V __shfl_sync(unsigned, V v, int src) {
+  int t = threadIdx.x;
+  g_shfl[t] = v;
+  __syncwarp();
+  V r = V(g_shfl[(t & ~31) | src]);
+  __syncwarp();
+  return r;
+}
 unsigned __ballot_sync(unsigned, bool p) {
   int t = threadIdx.x, w0 = t / 32 * 32;
   g_vote[t] = p;
@@ -152,6 +170,7 @@ int main() {
   // lengths with empties, plain and indexed rows.
   for (int D : {1, 3, 4, 7, 32, 40, 64}) {
     std::vector<int> len{0, 5, 17, 0, 1, 33, 2, 0, 70, 9};
+    for (int extra = 0; extra < 13; ++extra) len.push_back((extra * 7) % 11);  // 23 segments: 3 warps at D = 1
     int K = len.size();
     std::vector<int> off(K + 1, 0);
     for (int k = 0; k < K; ++k) off[k + 1] = off[k] + len[k];
@@ -167,10 +186,12 @@ int main() {
       constexpr bool INDEXED = decltype(indexed_tag)::value;
       const float* src = INDEXED ? xi.data() : x.data();
       std::vector<float> y(K * D, -999.f);
-      long warps = D >= 32 ? long(K) * cdiv(D, 32) : K;
+      constexpr int SEGS_D1 = 8;
+      long warps = D >= 32 ? long(K) * cdiv(D, 32) : (D == 1 ? cdiv(K, SEGS_D1) : K);
       int x_shape[2] = {INDEXED ? N : T, D}, e_shape[1] = {K};
       launch(cdiv(warps, 8), 1, 1, 256, [&] {
-        k_seg<OP, INDEXED>(src, x_shape, INDEXED ? idx.data() : nullptr, ends.data(), e_shape, y.data());
+        if (D == 1) k_seg<OP, INDEXED, SEGS_D1>(src, x_shape, INDEXED ? idx.data() : nullptr, ends.data(), e_shape, y.data());
+        else k_seg<OP, INDEXED, 1>(src, x_shape, INDEXED ? idx.data() : nullptr, ends.data(), e_shape, y.data());
       });
       std::vector<double> ref(K * D, 0.0);
       for (int k = 0; k < K; ++k)
