@@ -6,7 +6,7 @@
 // steps earlier (handed over through shared memory, double buffered, one __syncthreads per step).
 // The untouched input (own and down rows) is fetched B steps ahead into registers, so its latency
 // overlaps B barriers. Every swept pixel is written, so only the frame's border is copied first.
-// Rows beyond one block's 1024 threads are done in bands; a band's first row reads its up
+// Rows beyond one block's 512 threads are done in bands; a band's first row reads its up
 // neighbours from the finished output.
 #include <algorithm>
 #include <stdexcept>
@@ -127,7 +127,9 @@ const char* kAround = R"(
 
 mx::array launch_around(const mx::array& x, bool farest, mx::Stream s) {
   static const auto kernel = mx::fast::cuda_kernel("rs_hole_fill_around", {"inp"}, {"out"}, kAround, kHeader, true);
-  int threads = std::clamp(x.shape(0) - 2, 32, 1024);
+  // 512, not 1024: the kernel needs ~72 registers a thread, and 1024 x 72 is over an SM's 64k
+  // ("too many resources requested for launch" on the H100 for frames taller than ~900 rows).
+  int threads = std::clamp(x.shape(0) - 2, 32, 512);
   threads = (threads + 31) / 32 * 32;
   return kernel({x}, {x.shape()}, {x.dtype()}, {threads, 1, 1}, {threads, 1, 1},
                 {{"T", x.dtype()}, {"FAREST", farest}}, std::nullopt, false, s)[0];
