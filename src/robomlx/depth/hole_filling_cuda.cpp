@@ -55,7 +55,7 @@ const char* kFromLeft = R"(
 // B: steps fetched ahead; S: steps between block barriers; R: ring size (> 2 S). T: element type;
 // FAREST: mode 1.
 const char* kAround = R"(
-  constexpr int B = 8, S = 32, R = 128;
+  constexpr int B = 8, S = 16, R = 64;
   __shared__ T ring[32][R];
   const int h = inp_shape[0], w = inp_shape[1];
   const int tid = threadIdx.x, nt = blockDim.x, lane = tid & 31, warp = tid >> 5;
