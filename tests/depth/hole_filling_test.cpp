@@ -110,7 +110,7 @@ TEST(HoleFilling, ThinImages) {
 
 TEST(HoleFilling, CudaTwinMatchesPortable) {
   if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
-  // Tiny and odd sizes, widths off the 32-sample chunks, > 1024 rows (two bands of the sweep).
+  // Tiny and odd sizes, widths off the 32-sample chunks, > 512 rows (several bands of the sweep).
   const std::pair<int, int> sizes[] = {{1, 7}, {7, 1}, {3, 2}, {2, 40}, {33, 65}, {64, 31}, {360, 640}, {1100, 37}};
   int seed = 9;
   for (bool disparity : {false, true}) {

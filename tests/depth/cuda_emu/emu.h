@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// Host emulation of a CUDA block: one std::thread per CUDA thread, a barrier for __syncwarp/__syncthreads.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <array>
+#include <memory>
+#include <thread>
+#include <vector>
+#define __device__
+#define __global__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static thread_local_shared
+#define thread_local_shared
+#define __grid_constant__
+struct Dim { unsigned x = 0, y = 0, z = 0; };
+inline thread_local Dim threadIdx, blockIdx;
+inline Dim blockDim, gridDim;
+inline std::barrier<>* g_bar = nullptr;
+inline std::vector<std::barrier<>*> g_warp_bars;
+inline std::vector<std::array<long long, 32>> g_slots;
+inline void __syncwarp(unsigned = 0xffffffffu) { g_bar->arrive_and_wait(); }
+inline void __syncthreads() { g_bar->arrive_and_wait(); }
+inline float __fadd_rn(float a, float b) { volatile float r = a + b; return r; }
+inline float __fsub_rn(float a, float b) { volatile float r = a - b; return r; }
+inline float __fmul_rn(float a, float b) { volatile float r = a * b; return r; }
+inline float __fdiv_rn(float a, float b) { volatile float r = a / b; return r; }
+inline int __float_as_int(float f) { int i; std::memcpy(&i, &f, 4); return i; }
+inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
+using std::min; using std::max; using std::abs;
+inline float fminf(float a, float b) { return std::fmin(a, b); }
+inline float fmaxf(float a, float b) { return std::fmax(a, b); }
+template <typename T> T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v); }
+template <typename T> T __shfl_up_sync(unsigned, T v, int d) {
+  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
+  long long bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  g_slots[w][lane] = bits;
+  g_warp_bars[w]->arrive_and_wait();
+  T r = v;
+  if (lane >= d) std::memcpy(&r, &g_slots[w][lane - d], sizeof(T));
+  g_warp_bars[w]->arrive_and_wait();
+  return r;
+}
+struct Shape { int d[8]; int operator[](int i) const { return d[i]; } };
+// Runs kernel(…) over grid blocks of `threads` threads (the whole block concurrently).
+inline void launch(int blocks, int threads, const std::function<void()>& k) {
+  blockDim = {unsigned(threads), 1, 1};
+  gridDim = {unsigned(blocks), 1, 1};
+  for (int b = 0; b < blocks; ++b) {
+    std::barrier<> bar(threads);
+    g_bar = &bar;
+    std::vector<std::unique_ptr<std::barrier<>>> wb;
+    g_warp_bars.clear();
+    for (int w = 0; w < (threads + 31) / 32; ++w) {
+      wb.push_back(std::make_unique<std::barrier<>>(std::min(32, threads - 32 * w)));
+      g_warp_bars.push_back(wb.back().get());
+    }
+    g_slots.assign(wb.size(), {});
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t)
+      ts.emplace_back([&, b, t] { blockIdx = {unsigned(b), 0, 0}; threadIdx = {unsigned(t), 0, 0}; k(); bar.arrive_and_drop(); g_warp_bars[t / 32]->arrive_and_drop(); });
+    for (auto& t : ts) t.join();
+  }
+}
