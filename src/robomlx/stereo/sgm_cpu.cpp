@@ -21,30 +21,6 @@
 
 namespace robomlx::stereo::detail {
 
-ROBOMLX_SIMD_CLONES
-void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
-  const int rx = cw / 2, ry = ch / 2, wp = w + 2 * rx;
-  std::vector<float> pad(std::size_t(ch) * wp);
-  for (int y = y0; y < y1; ++y) {
-    for (int dy = -ry; dy <= ry; ++dy) {
-      const float* src = img + std::size_t(std::clamp(y + dy, 0, h - 1)) * w;
-      float* dst = pad.data() + std::size_t(dy + ry) * wp;
-      for (int x = 0; x < wp; ++x) dst[x] = src[std::clamp(x - rx, 0, w - 1)];
-    }
-    const float* c = img + std::size_t(y) * w;
-    std::uint64_t* o = out + std::size_t(y) * w;
-    std::fill(o, o + w, 0);
-    std::uint64_t b = 0;
-    for (int dy = 0; dy < ch; ++dy)
-      for (int dx = 0; dx < cw; ++dx) {
-        if (dy == ry && dx == rx) continue;
-        const float* nb = pad.data() + std::size_t(dy) * wp + dx;
-        for (int x = 0; x < w; ++x) o[x] |= std::uint64_t(nb[x] < c[x]) << b;
-        ++b;
-      }
-  }
-}
-
 namespace {
 
 inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl, const std::uint64_t* cr,
