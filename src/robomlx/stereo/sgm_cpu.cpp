@@ -6,6 +6,7 @@
 // diagonal paths sweep rows in order with the columns split across threads and a barrier per
 // row. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
+#include <atomic>
 #include <barrier>
 #include <cmath>
 #include <cstdint>
@@ -134,27 +135,31 @@ struct Volume {
   std::uint16_t* s(int y, int x) { return sum + (std::size_t(y) * w + x) * nd; }
 };
 
+// One horizontal path (dir = +1: left to right) along row y; assign: it writes S instead of adding.
 template <typename L>
-inline __attribute__((always_inline)) void horizontal_paths_body(Volume& v, int y, L p1, L p2) {
+inline __attribute__((always_inline)) void horizontal_path_body(Volume& v, int y, int dir, bool assign, L p1, L p2) {
   const int nd = v.nd;
   std::vector<L> a(nd + 2, sentinel(p1)), b(nd + 2, sentinel(p1));
-  for (int dir : {1, -1}) {
-    std::fill(a.begin() + 1, a.end() - 1, 0);
-    L pmin = 0;
-    for (int i = 0; i < v.w; ++i) {
-      const int x = dir > 0 ? i : v.w - 1 - i;
-      // The first pass writes S, so S needs no clearing.
-      pmin = dir > 0 ? path_step<L, true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
-                     : path_step<L>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
-      std::swap(a, b);
-    }
+  std::fill(a.begin() + 1, a.end() - 1, 0);
+  L pmin = 0;
+  for (int i = 0; i < v.w; ++i) {
+    const int x = dir > 0 ? i : v.w - 1 - i;
+    pmin = assign ? path_step<L, true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
+                  : path_step<L>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
+    std::swap(a, b);
   }
 }
-ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint8_t p1, std::uint8_t p2) {
-  horizontal_paths_body(v, y, p1, p2);
+ROBOMLX_SIMD_CLONES void horizontal_path(Volume& v, int y, int dir, bool assign, std::uint8_t p1, std::uint8_t p2) {
+  horizontal_path_body(v, y, dir, assign, p1, p2);
 }
-ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
-  horizontal_paths_body(v, y, p1, p2);
+ROBOMLX_SIMD_CLONES void horizontal_path(Volume& v, int y, int dir, bool assign, std::uint16_t p1, std::uint16_t p2) {
+  horizontal_path_body(v, y, dir, assign, p1, p2);
+}
+// Both horizontal paths of row y; the first pass writes S, so S needs no clearing.
+template <typename L>
+void horizontal_paths(Volume& v, int y, L p1, L p2) {
+  horizontal_path(v, y, 1, true, p1, p2);
+  horizontal_path(v, y, -1, false, p1, p2);
 }
 
 // One row of a vertical or diagonal path over columns [x0, x1): prev/cur rows are padded by one
@@ -233,48 +238,57 @@ ROBOMLX_ROW_CHUNK3(std::uint8_t)
 ROBOMLX_ROW_CHUNK3(std::uint16_t)
 #undef ROBOMLX_ROW_CHUNK3
 
-// Vertical (and with 8 paths the two diagonal) paths sweeping rows in direction dy.
+// State of the vertical (and with 8 paths the two diagonal) paths of one sweep direction:
+// buf[path][parity] holds (W + 2) pixels of D + 2 values (sentinels at both ends); pixels 0 and
+// W + 1 are zero "starts", so a diagonal's predecessor outside the image starts the path.
+template <typename L>
+struct VerticalPaths {
+  int w, nd, np, stride;
+  L p1, p2;
+  std::vector<L> buf, mins;
+  VerticalPaths(int w_, int nd_, int paths, L p1_, L p2_)
+      : w(w_), nd(nd_), np(paths == 8 ? 3 : 1), stride(nd_ + 2), p1(p1_), p2(p2_) {
+    buf.resize(std::size_t(np) * 2 * (w + 2) * stride);
+    mins.assign(std::size_t(np) * 2 * (w + 2), 0);
+    for (std::size_t i = 0; i < buf.size(); i += stride) {
+      buf[i] = sentinel(p1);
+      std::fill(buf.begin() + i + 1, buf.begin() + i + stride - 1, 0);
+      buf[i + stride - 1] = sentinel(p1);
+    }
+  }
+  L* row(int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; }
+  L* rmin(int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); }
+  // Step i of the sweep (row y) over columns [x0, x1): adds the paths' costs to S.
+  void step(Volume& v, int y, int i, int x0, int x1) {
+    const int cur = i & 1, prev = cur ^ 1;
+    if (np == 3) {
+      L* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
+      L* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
+      L* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
+      L* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
+      path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, i == 0, nd, p1, p2);
+    } else {
+      path_row_chunk(row(0, prev), rmin(0, prev), row(0, cur), rmin(0, cur), v.c(y, 0), v.s(y, 0), x0, x1, 0, i == 0,
+                     nd, p1, p2);
+    }
+  }
+};
+
+// Vertical and diagonal paths sweeping rows in direction dy, columns split across threads with
+// a barrier per row.
 template <typename L>
 void vertical_paths(Volume& v, int dy, int paths, L p1, L p2) {
-  const int w = v.w, nd = v.nd, stride = nd + 2;
-  const int dxs[3] = {0, 1, -1};
-  const int np = paths == 8 ? 3 : 1;
-  // buf[path][parity]: (W + 2) pixels of D + 2 values; pixels 0 and W + 1 are zero "starts".
-  std::vector<L> buf(std::size_t(np) * 2 * (w + 2) * stride);
-  std::vector<L> mins(std::size_t(np) * 2 * (w + 2), 0);
-  for (std::size_t i = 0; i < buf.size(); i += stride) {
-    buf[i] = sentinel(p1);
-    std::fill(buf.begin() + i + 1, buf.begin() + i + stride - 1, 0);
-    buf[i + stride - 1] = sentinel(p1);
-  }
-  auto row = [&](int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; };
-  auto rmin = [&](int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); };
-  const int t = thread_count(std::max(1, w / 32));
+  VerticalPaths<L> state(v.w, v.nd, paths, p1, p2);
+  const int t = thread_count(std::max(1, v.w / 32));
   std::barrier sync(t);
   auto worker = [&](int x0, int x1) {
     for (int i = 0; i < v.h; ++i) {
-      const int y = dy > 0 ? i : v.h - 1 - i;
-      const int cur = i & 1, prev = cur ^ 1;
-      if (np == 3) {
-        L* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
-        L* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
-        L* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
-        L* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
-        path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, i == 0, nd, p1, p2);
-      }
-      for (int p = 0; p < np && np != 3; ++p) {
-        const int dx = dxs[p];
-        L* pr = row(p, prev);
-        L* cr = row(p, cur);
-        const L* pm = rmin(p, prev);
-        L* cm = rmin(p, cur);
-        path_row_chunk(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, dx, i == 0, nd, p1, p2);
-      }
+      state.step(v, dy > 0 ? i : v.h - 1 - i, i, x0, x1);
       sync.arrive_and_wait();
     }
   };
   std::vector<std::thread> pool;
-  for (int i = 0; i < t; ++i) pool.emplace_back(worker, w * i / t, w * (i + 1) / t);
+  for (int i = 0; i < t; ++i) pool.emplace_back(worker, v.w * i / t, v.w * (i + 1) / t);
   for (auto& th : pool) th.join();
 }
 
@@ -340,6 +354,54 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
   }
 }
 
+// Cost rows and everything that follows them, for one matching problem.
+struct CostInputs {
+  const std::uint64_t *cl, *cr;
+  const float *left, *right;
+  int min_d;
+  bool ad;
+  std::uint8_t outside;
+  void row(Volume& v, int y) const {
+    const std::size_t o = std::size_t(y) * v.w;
+    cost_row(cl + o, cr + o, left + o, right + o, v.w, min_d, v.nd, ad, outside, v.cost + o * v.nd);
+  }
+};
+
+// Two threads, two sweeps that meet in the middle: one goes down the rows with the left-to-right
+// and downward paths, the other up with the right-to-left and upward paths. The first to reach
+// a row computes its costs and writes its partial S; the second (the other half of the image is
+// its own) waits for that row, adds its paths and selects the disparity of the row at once.
+// Against "horizontal pass, down sweep, up sweep, select" this touches the cost and S volumes
+// twice instead of about six times, and needs no barrier per row.
+template <typename L>
+void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2, float* disp, float* conf) {
+  const int h = v.h, mid = h / 2;
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[h]);
+  for (int y = 0; y < h; ++y) ready[y].store(false, std::memory_order_relaxed);
+  auto sweep = [&](int dy) {
+    VerticalPaths<L> vertical(v.w, v.nd, p.paths, p1, p2);
+    std::vector<std::uint16_t> kright(v.w, 0), sright(v.w, 0);
+    for (int i = 0; i < h; ++i) {
+      const int y = dy > 0 ? i : h - 1 - i;
+      const bool first = dy > 0 ? y < mid : y >= mid;
+      if (first) {
+        in.row(v, y);
+      } else {
+        while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
+      }
+      horizontal_path(v, y, dy, first, p1, p2);
+      vertical.step(v, y, i, 0, v.w);
+      if (first)
+        ready[y].store(true, std::memory_order_release);
+      else
+        select_row(v, y, p, disp, conf, kright, sright);
+    }
+  };
+  std::thread up(sweep, -1);
+  sweep(1);
+  up.join();
+}
+
 // Median of 9 by the classic 19-exchange network (Paeth / Devillard), vectorised across x.
 ROBOMLX_SIMD_CLONES
 void median3_rows(const float* in, float* out, int h, int w, int y0, int y1) {
@@ -402,30 +464,37 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
     census_rows(right, h, w, p.census_w, p.census_h, cr, y0, y1);
   });
   Volume v{h, w, nd, ws->cost.get(), ws->sum.get()};
-  const auto outside = std::uint8_t(cost_max(p));
+  const CostInputs costs{cl, cr, left, right, p.min_d, p.cost == CostKind::ad_census, std::uint8_t(cost_max(p))};
   const bool narrow = cost_max(p) + p.p2 + p.p1 <= 255;
-  const bool ad = p.cost == CostKind::ad_census;
-  parallel_for(h, 1, [&](int y0, int y1) {
-    for (int y = y0; y < y1; ++y) {
-      const std::size_t o = std::size_t(y) * w;
-      cost_row(cl + o, cr + o, left + o, right + o, w, p.min_d, nd, ad, outside, v.cost + o * nd);
-      if (narrow)
-        horizontal_paths(v, y, std::uint8_t(p.p1), std::uint8_t(p.p2));
-      else
-        horizontal_paths(v, y, std::uint16_t(p.p1), std::uint16_t(p.p2));
-    }
-  });
-  for (int dy : {1, -1}) {
-    if (narrow)
-      vertical_paths(v, dy, p.paths, std::uint8_t(p.p1), std::uint8_t(p.p2));
-    else
-      vertical_paths(v, dy, p.paths, std::uint16_t(p.p1), std::uint16_t(p.p2));
-  }
   float* d_out = p.median > 1 ? ws->raw.get() : disparity;
-  parallel_for(h, 1, [&](int y0, int y1) {
-    std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
-    for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
-  });
+  // Two sweeps when there are two or three threads (one per sweep); a column split otherwise.
+  const int threads = parallel_threads(h, 1);
+  if (threads == 2 || threads == 3) {
+    if (narrow)
+      two_sweeps(v, costs, p, std::uint8_t(p.p1), std::uint8_t(p.p2), d_out, confidence);
+    else
+      two_sweeps(v, costs, p, std::uint16_t(p.p1), std::uint16_t(p.p2), d_out, confidence);
+  } else {
+    parallel_for(h, 1, [&](int y0, int y1) {
+      for (int y = y0; y < y1; ++y) {
+        costs.row(v, y);
+        if (narrow)
+          horizontal_paths(v, y, std::uint8_t(p.p1), std::uint8_t(p.p2));
+        else
+          horizontal_paths(v, y, std::uint16_t(p.p1), std::uint16_t(p.p2));
+      }
+    });
+    for (int dy : {1, -1}) {
+      if (narrow)
+        vertical_paths(v, dy, p.paths, std::uint8_t(p.p1), std::uint8_t(p.p2));
+      else
+        vertical_paths(v, dy, p.paths, std::uint16_t(p.p1), std::uint16_t(p.p2));
+    }
+    parallel_for(h, 1, [&](int y0, int y1) {
+      std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
+      for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
+    });
+  }
   if (p.median > 1) {
     parallel_for(h, 1, [&](int y0, int y1) { median_rows(ws->raw.get(), disparity, h, w, p.median, y0, y1); });
     for (std::size_t i = 0; i < n; ++i)
