@@ -183,6 +183,28 @@ TEST(Sgm, CpuTwinMatchesPortable) {
   EXPECT_EQ(cases, 24);
 }
 
+// A range wide enough for the CPU twin's 32-disparity SIMD cost blocks plus a scalar tail.
+TEST(Sgm, CpuTwinMatchesPortableWideRange) {
+  auto pair = synthetic_pair(24, 100, 21, 5);
+  for (const char* cost : {"census", "ad_census"})
+    for (int census : {9, 5}) {
+      SgmOptions o;
+      o.num_disparities = 45;
+      o.min_disparity = 3;
+      o.cost = cost;
+      o.census_width = census;
+      o.census_height = census == 9 ? 7 : 3;
+      const auto ref = run_impl(Impl::portable, pair.left, pair.right, o);
+      for (const char* threads : {"1", "2"}) {
+        ScopedThreads scoped_threads(threads);
+        const auto got = run_impl(Impl::cpu, pair.left, pair.right, o);
+        SCOPED_TRACE(std::string(cost) + " census " + std::to_string(census) + " threads " + threads);
+        EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
+        EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
+      }
+    }
+}
+
 TEST(Sgm, CpuRefinementMatchesPortable) {
   for (int radius : {1, 3})
     for (bool subpixel : {true, false}) {
