@@ -363,9 +363,65 @@ inline __attribute__((always_inline)) std::uint32_t min_key(const std::uint16_t*
   return m;
 }
 
-ROBOMLX_SIMD_CLONES
-void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
-                std::vector<std::uint16_t>& sright) {
+// S1, its first index k1 and S2 (the least S more than one disparity away; kInf when none) of
+// one pixel's S[0, nd).
+struct PixelBest {
+  int s1, k1, s2;
+};
+inline __attribute__((always_inline)) PixelBest pixel_best(const std::uint16_t* s, int nd) {
+  const std::uint32_t key = min_key(s, nd);
+  const int s1 = int(key >> 16), k1 = int(key & 0xFFFF);
+  const int s2 = std::min(min_range(s, 0, std::max(0, k1 - 1)), min_range(s, std::min(nd, k1 + 2), nd));
+  return {s1, k1, s2};
+}
+// The same with 16-lane unsigned minima (S < 32767, so 0xFFFF is free to mean "excluded").
+// Inlined into select_row_avx2 (flatten): always_inline would be checked in select_row_body first.
+__attribute__((target("avx2"))) inline PixelBest pixel_best_avx2(const std::uint16_t* s, int nd) {
+  const int nv = nd / 16;
+  __m256i m = _mm256_set1_epi16(-1);
+  for (int j = 0; j < nv; ++j) m = _mm256_min_epu16(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 16 * j)));
+  const __m128i m8 = _mm_min_epu16(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+  int s1 = _mm_extract_epi16(_mm_minpos_epu16(m8), 0);
+  for (int k = 16 * nv; k < nd; ++k) s1 = std::min(s1, int(s[k]));
+  int k1 = 0;
+  const __m256i target = _mm256_set1_epi16(short(s1));
+  for (int j = 0;; ++j) {
+    if (j == nv) {
+      for (k1 = 16 * nv; s[k1] != s1; ++k1) {
+      }
+      break;
+    }
+    const unsigned mask = unsigned(_mm256_movemask_epi8(
+        _mm256_cmpeq_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 16 * j)), target)));
+    if (mask != 0) {
+      k1 = 16 * j + __builtin_ctz(mask) / 2;
+      break;
+    }
+  }
+  // Lanes k1 - 1 .. k1 + 1 are excluded: (k - (k1 - 1)) as unsigned <= 2.
+  const __m256i iota = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m256i two = _mm256_set1_epi16(2);
+  __m256i m2 = _mm256_set1_epi16(-1);
+  for (int j = 0; j < nv; ++j) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 16 * j));
+    if (16 * j + 15 >= k1 - 1 && 16 * j <= k1 + 1) {
+      const __m256i rel = _mm256_sub_epi16(_mm256_add_epi16(iota, _mm256_set1_epi16(short(16 * j))),
+                                           _mm256_set1_epi16(short(k1 - 1)));
+      v = _mm256_or_si256(v, _mm256_cmpeq_epi16(_mm256_min_epu16(rel, two), rel));
+    }
+    m2 = _mm256_min_epu16(m2, v);
+  }
+  const __m128i n8 = _mm_min_epu16(_mm256_castsi256_si128(m2), _mm256_extracti128_si256(m2, 1));
+  int s2 = _mm_extract_epi16(_mm_minpos_epu16(n8), 0);
+  for (int k = 16 * nv; k < nd; ++k)
+    if (k < k1 - 1 || k > k1 + 1) s2 = std::min(s2, int(s[k]));
+  return {s1, k1, s2 == 0xFFFF ? 1 << 30 : s2};
+}
+
+template <bool kAvx2>
+inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
+                                                           float* conf, std::vector<std::uint16_t>& kright,
+                                                           std::vector<std::uint16_t>& sright) {
   const int w = v.w, nd = v.nd;
   constexpr int kInf = 1 << 30;
   if (p.lr_max_diff >= 0) {
@@ -389,9 +445,12 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
   }
   for (int x = 0; x < w; ++x) {
     const std::uint16_t* s = v.s(y, x);
-    const std::uint32_t key = min_key(s, nd);
-    const int s1 = int(key >> 16), k1 = int(key & 0xFFFF);
-    const int s2 = std::min(min_range(s, 0, std::max(0, k1 - 1)), min_range(s, std::min(nd, k1 + 2), nd));
+    PixelBest best;
+    if constexpr (kAvx2)
+      best = pixel_best_avx2(s, nd);
+    else
+      best = pixel_best(s, nd);
+    const auto [s1, k1, s2] = best;
     const float s1f = float(s1), s2f = float(s2);
     bool valid = true;
     if (p.uniqueness > 0) valid = s2 == kInf || s2f * (100.f - p.uniqueness) >= s1f * 100.f;
@@ -410,6 +469,22 @@ void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
     disp[std::size_t(y) * w + x] = valid ? d : -1.f;
     conf[std::size_t(y) * w + x] = valid ? c : 0.f;
   }
+}
+
+__attribute__((target("avx2"), flatten)) void select_row_avx2(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
+                                                     std::vector<std::uint16_t>& kright,
+                                                     std::vector<std::uint16_t>& sright) {
+  select_row_body<true>(v, y, p, disp, conf, kright, sright);
+}
+__attribute__((flatten)) void select_row_generic(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
+                                                 std::vector<std::uint16_t>& kright, std::vector<std::uint16_t>& sright) {
+  select_row_body<false>(v, y, p, disp, conf, kright, sright);
+}
+void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
+                std::vector<std::uint16_t>& sright) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return select_row_avx2(v, y, p, disp, conf, kright, sright);
+  select_row_generic(v, y, p, disp, conf, kright, sright);
 }
 
 // Cost rows and everything that follows them, for one matching problem.
