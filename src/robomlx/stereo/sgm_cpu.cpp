@@ -151,6 +151,9 @@ L sentinel(L p1) {
   return sizeof(L) == 1 ? L(255 - p1) : L(0x7FFF);
 }
 
+// Elements of slack on both sides of the S volume for right_wta_avx2's unaligned loads.
+constexpr std::size_t kSumPad = 16;
+
 // Large scratch buffers, kept between calls (a video stream repeats the same size): fresh
 // allocations cost page faults worth ~a third of the run. Uninitialised on purpose.
 struct Workspace {
@@ -167,7 +170,7 @@ struct Workspace {
     }
     if (c > cells) {
       cost.reset(new std::uint8_t[c]);
-      sum.reset(new std::uint16_t[c]);
+      sum.reset(new std::uint16_t[c + 2 * kSumPad]);
       cells = c;
     }
   }
@@ -418,6 +421,37 @@ __attribute__((target("avx2"))) inline PixelBest pixel_best_avx2(const std::uint
   return {s1, k1, s2 == 0xFFFF ? 1 << 30 : s2};
 }
 
+// Right-view WTA kr[r] (r = W - 1 - xr) of row y, as select_row_body's generic loop, over blocks
+// of 16 r: the block's running minimum and argmin stay in registers while x walks over its
+// candidates (an unaligned load of S(x) per x), instead of a read-modify-write of memory that
+// overlaps the previous x's by one element (which defeats store forwarding). Loads may reach
+// 15 elements past either end of a pixel's S: the volume is padded (Workspace) and such lanes
+// are masked. S < 32767, so signed 16-bit compares are exact.
+__attribute__((target("avx2"))) inline void right_wta_avx2(Volume& v, int y, int min_d, std::uint16_t* kr) {
+  const int w = v.w, nd = v.nd;
+  const __m256i iota = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int r0 = 0; r0 < w; r0 += 16) {
+    __m256i best = _mm256_set1_epi16(0x7FFF), arg = _mm256_setzero_si256();
+    // r = W - 1 - x + min_d + k: the x whose candidates reach r0 .. r0 + 15.
+    const int xa = std::max(0, w - 1 + min_d - (r0 + 15)), xb = std::min(w - 1, w - 2 + min_d + nd - r0);
+    for (int x = xa; x <= xb; ++x) {
+      const int k0 = r0 - (w - 1 - x + min_d);
+      const int kmax = std::min(nd, x - min_d + 1);
+      const __m256i k = _mm256_add_epi16(iota, _mm256_set1_epi16(short(k0)));
+      // Valid lanes: 0 <= k < kmax.
+      const __m256i ok = _mm256_andnot_si256(_mm256_cmpgt_epi16(_mm256_setzero_si256(), k),
+                                             _mm256_cmpgt_epi16(_mm256_set1_epi16(short(kmax)), k));
+      const __m256i sv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v.s(y, x) + k0));
+      const __m256i better = _mm256_and_si256(ok, _mm256_cmpgt_epi16(best, sv));
+      best = _mm256_blendv_epi8(best, sv, better);
+      arg = _mm256_blendv_epi8(arg, k, better);
+    }
+    alignas(32) std::uint16_t out[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out), arg);
+    std::copy(out, out + std::min(16, w - r0), kr + r0);
+  }
+}
+
 template <bool kAvx2>
 inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
                                                            float* conf, std::vector<std::uint16_t>& kright,
@@ -428,6 +462,9 @@ inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
     // kR(xr) = first argmin over k of S(y, xr + min_d + k, k): visiting x in order visits each
     // xr's candidates in increasing k, so a strict < keeps the first minimum.
     // Stored reversed (r = W - 1 - xr) so that one x updates a contiguous run: vectorisable.
+    if constexpr (kAvx2) {
+      right_wta_avx2(v, y, p.min_d, kright.data());
+    } else {
     std::fill(kright.begin(), kright.end(), 0);
     std::fill(sright.begin(), sright.end(), 0xFFFF);
     std::uint16_t* __restrict sr = sright.data();
@@ -441,6 +478,7 @@ inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
         sr[base + k] = better ? s[k] : sr[base + k];
         kr[base + k] = better ? std::uint16_t(k) : kr[base + k];
       }
+    }
     }
   }
   for (int x = 0; x < w; ++x) {
@@ -597,7 +635,7 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
     census_rows(left, h, w, p.census_w, p.census_h, cl, y0, y1);
     census_rows(right, h, w, p.census_w, p.census_h, cr, y0, y1);
   });
-  Volume v{h, w, nd, ws->cost.get(), ws->sum.get()};
+  Volume v{h, w, nd, ws->cost.get(), ws->sum.get() + kSumPad};
   const CostInputs costs{cl, cr, left, right, p.min_d, p.cost == CostKind::ad_census, std::uint8_t(cost_max(p)),
                           (p.census_w * p.census_h - 1 + 7) / 8};
   const bool narrow = cost_max(p) + p.p2 + p.p1 <= 255;
