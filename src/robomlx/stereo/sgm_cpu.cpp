@@ -196,31 +196,33 @@ struct Volume {
   std::uint16_t* s(int y, int x) { return sum + (std::size_t(y) * w + x) * nd; }
 };
 
-// One horizontal path (dir = +1: left to right) along row y; assign: it writes S instead of adding.
+// Both horizontal paths of row y, interleaved: one step of each per iteration gives two
+// independent dependency chains (a step waits for the previous step's minimum, a reduction
+// across the disparities, so one chain alone is latency bound). The path that reaches a pixel
+// first writes its S (S needs no clearing); the other adds.
 template <typename L>
-inline __attribute__((always_inline)) void horizontal_path_body(Volume& v, int y, int dir, bool assign, L p1, L p2) {
-  const int nd = v.nd;
-  std::vector<L> a(nd + 2, sentinel(p1)), b(nd + 2, sentinel(p1));
-  std::fill(a.begin() + 1, a.end() - 1, 0);
-  L pmin = 0;
-  for (int i = 0; i < v.w; ++i) {
-    const int x = dir > 0 ? i : v.w - 1 - i;
-    pmin = assign ? path_step<L, true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
-                  : path_step<L>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
+inline __attribute__((always_inline)) void horizontal_pair_body(Volume& v, int y, L p1, L p2) {
+  const int nd = v.nd, w = v.w;
+  std::vector<L> buf(4 * std::size_t(nd + 2), sentinel(p1));
+  L *a = buf.data(), *b = a + (nd + 2), *c = b + (nd + 2), *d = c + (nd + 2);
+  std::fill(a + 1, a + nd + 1, 0);
+  std::fill(c + 1, c + nd + 1, 0);
+  L ma = 0, mc = 0;
+  for (int i = 0; i < w; ++i) {
+    const int xl = i, xr = w - 1 - i;
+    ma = xl <= xr ? path_step<L, true>(a, ma, v.c(y, xl), b, v.s(y, xl), nd, p1, p2)
+                  : path_step<L>(a, ma, v.c(y, xl), b, v.s(y, xl), nd, p1, p2);
+    mc = xr > xl ? path_step<L, true>(c, mc, v.c(y, xr), d, v.s(y, xr), nd, p1, p2)
+                 : path_step<L>(c, mc, v.c(y, xr), d, v.s(y, xr), nd, p1, p2);
     std::swap(a, b);
+    std::swap(c, d);
   }
 }
-ROBOMLX_SIMD_CLONES void horizontal_path(Volume& v, int y, int dir, bool assign, std::uint8_t p1, std::uint8_t p2) {
-  horizontal_path_body(v, y, dir, assign, p1, p2);
+ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint8_t p1, std::uint8_t p2) {
+  horizontal_pair_body(v, y, p1, p2);
 }
-ROBOMLX_SIMD_CLONES void horizontal_path(Volume& v, int y, int dir, bool assign, std::uint16_t p1, std::uint16_t p2) {
-  horizontal_path_body(v, y, dir, assign, p1, p2);
-}
-// Both horizontal paths of row y; the first pass writes S, so S needs no clearing.
-template <typename L>
-void horizontal_paths(Volume& v, int y, L p1, L p2) {
-  horizontal_path(v, y, 1, true, p1, p2);
-  horizontal_path(v, y, -1, false, p1, p2);
+ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
+  horizontal_pair_body(v, y, p1, p2);
 }
 
 // One row of a vertical or diagonal path over columns [x0, x1): prev/cur rows are padded by one
@@ -431,7 +433,8 @@ __attribute__((target("avx2"))) inline void right_wta_avx2(Volume& v, int y, int
   const int w = v.w, nd = v.nd;
   const __m256i iota = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   for (int r0 = 0; r0 < w; r0 += 16) {
-    __m256i best = _mm256_set1_epi16(0x7FFF), arg = _mm256_setzero_si256();
+    const __m256i big = _mm256_set1_epi16(0x7FFF);
+    __m256i best = big, arg = _mm256_setzero_si256();
     // r = W - 1 - x + min_d + k: the x whose candidates reach r0 .. r0 + 15.
     const int xa = std::max(0, w - 1 + min_d - (r0 + 15)), xb = std::min(w - 1, w - 2 + min_d + nd - r0);
     for (int x = xa; x <= xb; ++x) {
@@ -441,10 +444,12 @@ __attribute__((target("avx2"))) inline void right_wta_avx2(Volume& v, int y, int
       // Valid lanes: 0 <= k < kmax.
       const __m256i ok = _mm256_andnot_si256(_mm256_cmpgt_epi16(_mm256_setzero_si256(), k),
                                              _mm256_cmpgt_epi16(_mm256_set1_epi16(short(kmax)), k));
-      const __m256i sv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v.s(y, x) + k0));
-      const __m256i better = _mm256_and_si256(ok, _mm256_cmpgt_epi16(best, sv));
-      best = _mm256_blendv_epi8(best, sv, better);
-      arg = _mm256_blendv_epi8(arg, k, better);
+      // Invalid lanes read as 0x7FFF, which never wins; the running minimum is then a plain min
+      // (one-cycle dependency chain) and the argmin follows it off that chain.
+      const __m256i sv = _mm256_blendv_epi8(
+          big, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v.s(y, x) + k0)), ok);
+      arg = _mm256_blendv_epi8(arg, k, _mm256_cmpgt_epi16(best, sv));
+      best = _mm256_min_epi16(best, sv);
     }
     alignas(32) std::uint16_t out[16];
     _mm256_store_si256(reinterpret_cast<__m256i*>(out), arg);
@@ -539,10 +544,10 @@ struct CostInputs {
   }
 };
 
-// Two threads, two sweeps that meet in the middle: one goes down the rows with the left-to-right
-// and downward paths, the other up with the right-to-left and upward paths. The first to reach
-// a row computes its costs and writes its partial S; the second (the other half of the image is
-// its own) waits for that row, adds its paths and selects the disparity of the row at once.
+// Two threads, two sweeps that meet in the middle: one goes down the rows with the downward
+// paths, the other up with the upward paths. The first to reach a row computes its costs and
+// both horizontal paths and writes its partial S; the second (the other half of the image is its
+// own) waits for that row, adds its paths and selects the disparity of the row at once.
 // Against "horizontal pass, down sweep, up sweep, select" this touches the cost and S volumes
 // twice instead of about six times, and needs no barrier per row.
 template <typename L>
@@ -558,10 +563,10 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
       const bool first = dy > 0 ? y < mid : y >= mid;
       if (first) {
         in.row(v, y);
+        horizontal_paths(v, y, p1, p2);
       } else {
         while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
       }
-      horizontal_path(v, y, dy, first, p1, p2);
       vertical.step(v, y, i, 0, v.w);
       if (first)
         ready[y].store(true, std::memory_order_release);
