@@ -27,12 +27,13 @@ namespace robomlx::stereo::detail {
 
 namespace {
 
-// One path step at one pixel: prev points at D+2 values (sentinels at both ends). L is the
+// One path step at one pixel: prev points at D+2 values (sentinels at both ends); s = s_in + L
+// (s_in unused with kAssign; s may be s_in). L is the
 // path-cost type: uint8 when cost_max + P2 + P1 <= 255 (no intermediate overflows: every L is
 // <= cost_max + P2 and v - pmin >= 0), which doubles the SIMD width; uint16 otherwise.
 template <typename L, bool kAssign = false>
 inline __attribute__((always_inline)) L path_step(const L* prev, L pmin, const std::uint8_t* c, L* cur,
-                                                  std::uint16_t* s, int nd, L p1, L p2) {
+                                                  const std::uint16_t* s_in, std::uint16_t* s, int nd, L p1, L p2) {
   const L lim = L(pmin + p2);
   L m = L(~L(0));
   for (int k = 0; k < nd; ++k) {
@@ -40,7 +41,7 @@ inline __attribute__((always_inline)) L path_step(const L* prev, L pmin, const s
     const L v = std::min(std::min(prev[k + 1], nb), lim);
     const L l = L(c[k] + L(v - pmin));
     cur[k + 1] = l;
-    s[k] = kAssign ? std::uint16_t(l) : std::uint16_t(s[k] + l);
+    s[k] = kAssign ? std::uint16_t(l) : std::uint16_t(s_in[k] + l);
     m = std::min(m, l);
   }
   return m;
@@ -102,10 +103,11 @@ inline __attribute__((always_inline)) void horizontal_pair_body(Volume& v, int y
   L ma = 0, mc = 0;
   for (int i = 0; i < w; ++i) {
     const int xl = i, xr = w - 1 - i;
-    ma = xl <= xr ? path_step<L, true>(a, ma, v.c(y, xl), b, v.s(y, xl), nd, p1, p2)
-                  : path_step<L>(a, ma, v.c(y, xl), b, v.s(y, xl), nd, p1, p2);
-    mc = xr > xl ? path_step<L, true>(c, mc, v.c(y, xr), d, v.s(y, xr), nd, p1, p2)
-                 : path_step<L>(c, mc, v.c(y, xr), d, v.s(y, xr), nd, p1, p2);
+    std::uint16_t *sl = v.s(y, xl), *sr = v.s(y, xr);
+    ma = xl <= xr ? path_step<L, true>(a, ma, v.c(y, xl), b, sl, sl, nd, p1, p2)
+                  : path_step<L>(a, ma, v.c(y, xl), b, sl, sl, nd, p1, p2);
+    mc = xr > xl ? path_step<L, true>(c, mc, v.c(y, xr), d, sr, sr, nd, p1, p2)
+                 : path_step<L>(c, mc, v.c(y, xr), d, sr, sr, nd, p1, p2);
     std::swap(a, b);
     std::swap(c, d);
   }
@@ -119,34 +121,36 @@ ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint16_t p1, st
 
 // One row of a vertical or diagonal path over columns [x0, x1): prev/cur rows are padded by one
 // zero "start" pixel on each side; pixel x reads its predecessor at padded index x - dx + 1.
+// out = sum + this path's costs (out may be sum).
 template <typename L>
 inline __attribute__((always_inline)) void path_row_chunk_body(const L* pr, const L* pm, L* cr, L* cm,
-                                                               const std::uint8_t* cost, std::uint16_t* sum, int x0,
-                                                               int x1, int dx, bool first, int nd, L p1, L p2) {
+                                                               const std::uint8_t* cost, const std::uint16_t* sum,
+                                                               std::uint16_t* out, int x0, int x1, int dx, bool first,
+                                                               int nd, L p1, L p2) {
   const std::size_t stride = nd + 2;
   for (int x = x0; x < x1; ++x) {
     const int xp = first ? 0 : x - dx + 1;
     cm[x + 1] = path_step<L>(pr + xp * stride, pm[xp], cost + std::size_t(x) * nd, cr + (x + 1) * stride,
-                             sum + std::size_t(x) * nd, nd, p1, p2);
+                             sum + std::size_t(x) * nd, out + std::size_t(x) * nd, nd, p1, p2);
   }
 }
 #define ROBOMLX_ROW_CHUNK(L)                                                                                  \
   ROBOMLX_SIMD_CLONES void path_row_chunk(const L* pr, const L* pm, L* cr, L* cm, const std::uint8_t* cost,  \
-                                          std::uint16_t* sum, int x0, int x1, int dx, bool first, int nd, L p1, \
-                                          L p2) {                                                             \
-    path_row_chunk_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, dx, first, nd, p1, p2);                        \
+                                          const std::uint16_t* sum, std::uint16_t* out, int x0, int x1, int dx, \
+                                          bool first, int nd, L p1, L p2) {                                   \
+    path_row_chunk_body<L>(pr, pm, cr, cm, cost, sum, out, x0, x1, dx, first, nd, p1, p2);                   \
   }
 ROBOMLX_ROW_CHUNK(std::uint8_t)
 ROBOMLX_ROW_CHUNK(std::uint16_t)
 #undef ROBOMLX_ROW_CHUNK
 
 // The three top-down (or bottom-up) paths of the 8-path mode in one sweep over S: the sum is
-// read and written once per pixel instead of three times.
+// read and written once per pixel instead of three times. out = sum + the paths (may be sum).
 template <typename L>
 inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L* const* pm, L* const* cr,
                                                                 L* const* cm, const std::uint8_t* cost,
-                                                                std::uint16_t* sum, int x0, int x1, bool first,
-                                                                int nd, L p1, L p2) {
+                                                                const std::uint16_t* sum, std::uint16_t* out, int x0,
+                                                                int x1, bool first, int nd, L p1, L p2) {
   const std::size_t stride = nd + 2;
   for (int x = x0; x < x1; ++x) {
     const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
@@ -159,9 +163,10 @@ inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L*
     L* ob = cr[1] + (x + 1) * stride + 1;
     L* oc = cr[2] + (x + 1) * stride + 1;
     const std::uint8_t* cc = cost + std::size_t(x) * nd;
-    std::uint16_t* s = sum + std::size_t(x) * nd;
+    const std::uint16_t* s = sum + std::size_t(x) * nd;
+    std::uint16_t* o = out + std::size_t(x) * nd;
     L na = L(~L(0)), nb = L(~L(0)), nc = L(~L(0));
-    // The six rows and the sum never overlap (separate buffers).
+    // The six rows and the sums never overlap (separate buffers, or o == s elementwise).
 #pragma GCC ivdep
     for (int k = 0; k < nd; ++k) {
       const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
@@ -173,7 +178,7 @@ inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L*
       oa[k] = ra;
       ob[k] = rb;
       oc[k] = rc;
-      s[k] = std::uint16_t(s[k] + ra + rb + rc);
+      o[k] = std::uint16_t(s[k] + ra + rb + rc);
       na = std::min(na, ra);
       nb = std::min(nb, rb);
       nc = std::min(nc, rc);
@@ -185,9 +190,9 @@ inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L*
 }
 #define ROBOMLX_ROW_CHUNK3(L)                                                                                 \
   ROBOMLX_SIMD_CLONES void path_row_chunk3(L* const* pr, L* const* pm, L* const* cr, L* const* cm,           \
-                                           const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1,      \
-                                           bool first, int nd, L p1, L p2) {                                  \
-    path_row_chunk3_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, first, nd, p1, p2);                           \
+                                           const std::uint8_t* cost, const std::uint16_t* sum,                \
+                                           std::uint16_t* out, int x0, int x1, bool first, int nd, L p1, L p2) { \
+    path_row_chunk3_body<L>(pr, pm, cr, cm, cost, sum, out, x0, x1, first, nd, p1, p2);                      \
   }
 ROBOMLX_ROW_CHUNK3(std::uint8_t)
 ROBOMLX_ROW_CHUNK3(std::uint16_t)
@@ -213,18 +218,20 @@ struct VerticalPaths {
   }
   L* row(int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; }
   L* rmin(int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); }
-  // Step i of the sweep (row y) over columns [x0, x1): adds the paths' costs to S.
-  void step(Volume& v, int y, int i, int x0, int x1) {
+  // Step i of the sweep (row y) over columns [x0, x1): adds the paths' costs to S, or writes
+  // S + them to out (row y's [W, D], when not null).
+  void step(Volume& v, int y, int i, int x0, int x1, std::uint16_t* out = nullptr) {
+    std::uint16_t* o = out ? out : v.s(y, 0);
     const int cur = i & 1, prev = cur ^ 1;
     if (np == 3) {
       L* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
       L* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
       L* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
       L* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
-      path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, i == 0, nd, p1, p2);
+      path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), o, x0, x1, i == 0, nd, p1, p2);
     } else {
-      path_row_chunk(row(0, prev), rmin(0, prev), row(0, cur), rmin(0, cur), v.c(y, 0), v.s(y, 0), x0, x1, 0, i == 0,
-                     nd, p1, p2);
+      path_row_chunk(row(0, prev), rmin(0, prev), row(0, cur), rmin(0, cur), v.c(y, 0), v.s(y, 0), o, x0, x1, 0,
+                     i == 0, nd, p1, p2);
     }
   }
 };
@@ -275,6 +282,9 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
   auto sweep = [&](int dy) {
     VerticalPaths<L> vertical(v.w, v.nd, p.paths, p1, p2);
     std::vector<std::uint16_t> kright(v.w, 0), sright(v.w, 0);
+    // The second visit's S row stays here (cache resident): S is not written back to the volume.
+    std::vector<std::uint16_t> srow(std::size_t(v.w) * v.nd + 2 * kSumPad);
+    Volume row{1, v.w, v.nd, nullptr, srow.data() + kSumPad};
     for (int i = 0; i < h; ++i) {
       const int y = dy > 0 ? i : h - 1 - i;
       const bool first = dy > 0 ? y < mid : y >= mid;
@@ -284,11 +294,14 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
       } else {
         while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
       }
-      vertical.step(v, y, i, 0, v.w);
-      if (first)
+      if (first) {
+        vertical.step(v, y, i, 0, v.w);
         ready[y].store(true, std::memory_order_release);
-      else
-        select_row(v, y, p, disp, conf, kright, sright);
+      } else {
+        vertical.step(v, y, i, 0, v.w, row.sum);
+        const std::size_t o = std::size_t(y) * v.w;
+        select_row(row, 0, p, disp + o, conf + o, kright, sright);
+      }
     }
   };
   std::thread up(sweep, -1);
