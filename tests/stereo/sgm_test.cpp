@@ -205,24 +205,35 @@ TEST(Sgm, CpuTwinMatchesPortableWideRange) {
     }
 }
 
+// The CPU twin runs the whole pyramid (downsample, core, upsample, refinement) as one host op.
 TEST(Sgm, CpuRefinementMatchesPortable) {
-  for (int radius : {1, 3})
-    for (bool subpixel : {true, false}) {
-      // Coarse heights 15 and 16: the CPU twin's two sweeps meet on one row or between two.
-      auto pair = synthetic_pair(radius == 1 ? 30 : 32, 52, 7, 8);
-      SgmOptions o = small_options();
-      o.pyramid_factor = 2;
-      o.refinement_radius = radius;
-      o.subpixel = subpixel;
-      const auto ref = run_impl(Impl::portable, pair.left, pair.right, o);
-      for (const char* threads : {"1", "2"}) {
-        ScopedThreads scoped_threads(threads);
-        const auto got = run_impl(Impl::cpu, pair.left, pair.right, o);
-        SCOPED_TRACE("radius " + std::to_string(radius) + (subpixel ? " subpixel" : "") + " threads " + threads);
-        EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
-        EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
-      }
+  struct Case {
+    int factor, radius, min_d, h, w;
+    bool subpixel;
+  };
+  // Coarse heights 15 and 16: the CPU twin's two sweeps meet on one row or between two; sizes
+  // that are not multiples of the factor exercise the edge-padded average.
+  const Case cases[] = {{2, 1, 0, 30, 52, true}, {2, 1, 0, 30, 52, false}, {2, 3, 0, 32, 52, true},
+                        {2, 3, 0, 32, 52, false}, {4, 2, 5, 30, 50, true}, {4, 0, 0, 31, 53, true},
+                        {2, 0, 3, 29, 51, true}};
+  for (const auto& c : cases) {
+    auto pair = synthetic_pair(c.h, c.w, 7, 8);
+    SgmOptions o = small_options();
+    o.num_disparities = c.factor == 4 ? 24 : 16;
+    o.min_disparity = c.min_d;
+    o.pyramid_factor = c.factor;
+    o.refinement_radius = c.radius;
+    o.subpixel = c.subpixel;
+    const auto ref = run_impl(Impl::portable, pair.left, pair.right, o);
+    for (const char* threads : {"1", "2"}) {
+      ScopedThreads scoped_threads(threads);
+      const auto got = run_impl(Impl::cpu, pair.left, pair.right, o);
+      SCOPED_TRACE("factor " + std::to_string(c.factor) + " radius " + std::to_string(c.radius) + " min_d " +
+                   std::to_string(c.min_d) + (c.subpixel ? " subpixel" : "") + " threads " + threads);
+      EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
+      EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
     }
+  }
 }
 
 // Same comparison for the CUDA twin (needs a CUDA device: the suite run with ROBOMLX_DEVICE=gpu).
