@@ -3,14 +3,16 @@
 // The window bits are built in two 32-bit halves so that a compare mask ANDed with the bit is
 // one 8-lane operation; the AVX2 path keeps both halves of 8 pixels in registers over the whole
 // window, the generic path accumulates a row of halves in memory.
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "robomlx/stereo/sgm_cpu_util.h"
+
+#if ROBOMLX_STEREO_X86
+#include <immintrin.h>
+#endif
 
 namespace robomlx::stereo::detail {
 
@@ -38,6 +40,7 @@ void census_row_generic(const float* pad, const float* c, const int* off, int nb
   for (int x = 0; x < w; ++x) o[x] = std::uint64_t(lo[x]) | (std::uint64_t(hi[x]) << 32);
 }
 
+#if ROBOMLX_STEREO_X86
 __attribute__((target("avx2"))) void census_row_avx2(const float* pad, const float* c, const int* off, int nb, int w,
                                                      std::uint32_t* lo, std::uint32_t* hi, std::uint64_t* o) {
   const int n_lo = std::min(nb, 32);
@@ -64,10 +67,13 @@ __attribute__((target("avx2"))) void census_row_avx2(const float* pad, const flo
   }
   if (x < w) census_row_generic(pad + x, c + x, off, nb, w - x, lo, hi, o + x);
 }
+#endif
 }  // namespace
 
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
+#if ROBOMLX_STEREO_X86
   static const bool avx2 = __builtin_cpu_supports("avx2");
+#endif
   const int rx = cw / 2, ry = ch / 2, wp = w + 2 * rx;
   const auto off = window_offsets(cw, ch, wp);
   const int nb = int(off.size());
@@ -83,10 +89,13 @@ void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* 
     }
     const float* c = img + std::size_t(y) * w;
     std::uint64_t* o = out + std::size_t(y) * w;
-    if (avx2)
+#if ROBOMLX_STEREO_X86
+    if (avx2) {
       census_row_avx2(pad.data(), c, off.data(), nb, w, lo.data(), hi.data(), o);
-    else
-      census_row_generic(pad.data(), c, off.data(), nb, w, lo.data(), hi.data(), o);
+      continue;
+    }
+#endif
+    census_row_generic(pad.data(), c, off.data(), nb, w, lo.data(), hi.data(), o);
   }
 }
 

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Cost rows of the SGM CPU twin (sgm_internal.h definition), uint8 [W, D] per row.
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "robomlx/stereo/sgm_cpu_util.h"
+
+#if ROBOMLX_STEREO_X86
+#include <immintrin.h>
+#endif
 
 namespace robomlx::stereo::detail {
 
@@ -42,6 +44,7 @@ inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl
   }
 }
 
+#if ROBOMLX_STEREO_X86
 // AVX2 costs: the right census row is split into byte planes (plane b holds byte b of every
 // reversed pixel), so 32 consecutive disparities of one plane are one load; XOR with the left
 // byte and a nibble-table popcount (pshufb) give 32 byte counts, summed over the planes.
@@ -94,10 +97,14 @@ __attribute__((target("avx2,popcnt"))) void cost_row_planes(const std::uint64_t*
   }
 }
 
+#endif
 }  // namespace
 
 void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
               int nd, bool ad, std::uint8_t outside, int bytes, std::uint8_t* out) {
+#if !ROBOMLX_STEREO_X86
+  cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
+#else
   static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
   if (!hw) return cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
   switch (bytes) {
@@ -110,6 +117,7 @@ void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il,
     case 7: return cost_row_planes<7>(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
     default: return cost_row_planes<8>(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
   }
+#endif
 }
 
 }  // namespace robomlx::stereo::detail

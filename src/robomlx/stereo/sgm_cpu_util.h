@@ -11,8 +11,17 @@
 #include "robomlx/core/parallel.h"
 #include "robomlx/stereo/sgm_internal.h"
 
+// x86-64 builds get AVX2 code chosen at run time (ROBOMLX_STEREO_X86 = 1); other targets (arm64)
+// compile the generic loops only, which the compiler vectorises for the baseline ISA
+// (-DROBOMLX_STEREO_GENERIC_ONLY forces that on x86-64 too, to check or test those loops).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(ROBOMLX_STEREO_GENERIC_ONLY)
+#define ROBOMLX_STEREO_X86 1
 // Feature-based clones: an "arch=" clone would be picked by CPU model and skip AMD parts.
 #define ROBOMLX_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ROBOMLX_STEREO_X86 0
+#define ROBOMLX_SIMD_CLONES
+#endif
 
 namespace robomlx::stereo::detail {
 

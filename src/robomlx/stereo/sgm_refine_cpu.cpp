@@ -48,15 +48,19 @@ inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl
     std::memcpy(row + std::size_t(w + i) * nk, row + std::size_t(w - 1) * nk, sizeof(std::uint16_t) * nk);
   }
 }
+#if ROBOMLX_STEREO_X86
 __attribute__((target("avx2,popcnt"))) void cost_row_hw(const std::uint64_t* cl, const std::uint64_t* cr,
                                                         const float* coarse, int w, const CoreParams& p, int radius,
                                                         std::uint16_t* pc) {
   cost_row_body(cl, cr, coarse, w, p, radius, pc);
 }
-void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* coarse, int w, const CoreParams& p,
-              int radius, std::uint16_t* pc) {
+#endif
+void refine_cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* coarse, int w,
+                     const CoreParams& p, int radius, std::uint16_t* pc) {
+#if ROBOMLX_STEREO_X86
   static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
   if (hw) return cost_row_hw(cl, cr, coarse, w, p, radius, pc);
+#endif
   cost_row_body(cl, cr, coarse, w, p, radius, pc);
 }
 
@@ -116,7 +120,7 @@ void refine_host(Workspace& ws, const float* left, const float* right, const flo
     std::vector<std::uint16_t> pc(std::size_t(w + 2 * b) * nk);
     for (int y = y0; y < y1; ++y) {
       const std::size_t o = std::size_t(y) * w;
-      cost_row(cl + o, cr + o, coarse + o, w, p, radius, pc.data());
+      refine_cost_row(cl + o, cr + o, coarse + o, w, p, radius, pc.data());
       box_row(pc.data(), row_n, nk, hs + o * nk);
     }
   });

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Disparity selection of the SGM CPU twin (sgm_select.cpp rules: WTA, uniqueness, parabola,
 // left-right check, confidence) and the median filter, row by row.
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "robomlx/stereo/sgm_cpu_util.h"
+
+#if ROBOMLX_STEREO_X86
+#include <immintrin.h>
+#endif
 
 namespace robomlx::stereo::detail {
 
@@ -37,6 +39,7 @@ inline __attribute__((always_inline)) PixelBest pixel_best(const std::uint16_t* 
   const int s2 = std::min(min_range(s, 0, std::max(0, k1 - 1)), min_range(s, std::min(nd, k1 + 2), nd));
   return {s1, k1, s2};
 }
+#if ROBOMLX_STEREO_X86
 // The same with 16-lane unsigned minima (S < 32767, so 0xFFFF is free to mean "excluded").
 // Inlined into select_row_avx2 (flatten): always_inline would be checked in select_row_body first.
 __attribute__((target("avx2"))) inline PixelBest pixel_best_avx2(const std::uint16_t* s, int nd) {
@@ -114,6 +117,7 @@ __attribute__((target("avx2"))) inline void right_wta_avx2(Volume& v, int y, int
     std::copy(out, out + std::min(16, w - r0), kr + r0);
   }
 }
+#endif
 
 template <bool kAvx2>
 inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
@@ -125,9 +129,12 @@ inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
     // kR(xr) = first argmin over k of S(y, xr + min_d + k, k): visiting x in order visits each
     // xr's candidates in increasing k, so a strict < keeps the first minimum.
     // Stored reversed (r = W - 1 - xr) so that one x updates a contiguous run: vectorisable.
+#if ROBOMLX_STEREO_X86
     if constexpr (kAvx2) {
       right_wta_avx2(v, y, p.min_d, kright.data());
-    } else {
+    } else
+#endif
+    {
     std::fill(kright.begin(), kright.end(), 0);
     std::fill(sright.begin(), sright.end(), 0xFFFF);
     std::uint16_t* __restrict sr = sright.data();
@@ -147,9 +154,11 @@ inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
   for (int x = 0; x < w; ++x) {
     const std::uint16_t* s = v.s(y, x);
     PixelBest best;
+#if ROBOMLX_STEREO_X86
     if constexpr (kAvx2)
       best = pixel_best_avx2(s, nd);
     else
+#endif
       best = pixel_best(s, nd);
     const auto [s1, k1, s2] = best;
     const float s1f = float(s1), s2f = float(s2);
@@ -172,11 +181,13 @@ inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
   }
 }
 
+#if ROBOMLX_STEREO_X86
 __attribute__((target("avx2"), flatten)) void select_row_avx2(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
                                                      std::vector<std::uint16_t>& kright,
                                                      std::vector<std::uint16_t>& sright) {
   select_row_body<true>(v, y, p, disp, conf, kright, sright);
 }
+#endif
 __attribute__((flatten)) void select_row_generic(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
                                                  std::vector<std::uint16_t>& kright, std::vector<std::uint16_t>& sright) {
   select_row_body<false>(v, y, p, disp, conf, kright, sright);
@@ -185,8 +196,10 @@ __attribute__((flatten)) void select_row_generic(Volume& v, int y, const CorePar
 
 void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
                 std::vector<std::uint16_t>& sright) {
+#if ROBOMLX_STEREO_X86
   static const bool avx2 = __builtin_cpu_supports("avx2");
   if (avx2) return select_row_avx2(v, y, p, disp, conf, kright, sright);
+#endif
   select_row_generic(v, y, p, disp, conf, kright, sright);
 }
 
