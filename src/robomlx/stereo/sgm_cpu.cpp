@@ -291,13 +291,10 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
       if (first) {
         in.row(v, y);
         horizontal_paths(v, y, p1, p2);
-      } else {
-        while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
-      }
-      if (first) {
         vertical.step(v, y, i, 0, v.w);
         ready[y].store(true, std::memory_order_release);
       } else {
+        while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
         vertical.step(v, y, i, 0, v.w, row.sum);
         const std::size_t o = std::size_t(y) * v.w;
         select_row(row, 0, p, disp + o, conf + o, kright, sright);
