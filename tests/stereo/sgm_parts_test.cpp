@@ -2,6 +2,7 @@
 // SGM building blocks (portable path) against plain-loop references written from the
 // definitions in src/robomlx/stereo/sgm_internal.h.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include "robomlx/stereo/sgm_cpu_util.h"
 #include "robomlx/stereo/sgm_internal.h"
 #include "support.h"
 
@@ -51,6 +53,24 @@ TEST(SgmParts, CensusMatchesLoop) {
     auto got = host<std::uint64_t>(d::census_transform(mx::array(img.data(), {h, w}), cw, ch));
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) ASSERT_EQ(got[y * w + x], census_ref(img, h, w, y, x, cw, ch)) << cw << "x" << ch;
+  }
+}
+
+// The CPU twins' census (AVX2 blocks of 8 pixels + generic tail): widths around the block size,
+// few grey levels for ties, fractional values and a NaN (compares false).
+TEST(SgmParts, CpuCensusMatchesLoop) {
+  for (int w : {1, 7, 8, 13, 35}) {
+    const int h = 6;
+    auto img = random_levels(h * w, 4, w);
+    for (std::size_t i = 0; i < img.size(); i += 5) img[i] += 0.5f;
+    img[img.size() / 2] = std::nanf("");
+    for (auto [cw, ch] : {std::pair{9, 7}, std::pair{5, 5}, std::pair{3, 1}, std::pair{1, 3}}) {
+      std::vector<std::uint64_t> got(img.size());
+      d::census_rows(img.data(), h, w, cw, ch, got.data(), 0, h);
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+          ASSERT_EQ(got[y * w + x], census_ref(img, h, w, y, x, cw, ch)) << w << " " << cw << "x" << ch;
+    }
   }
 }
 

@@ -2,6 +2,9 @@
 // compute_disparity: option and input errors, synthetic pairs with a known disparity, and the
 // CPU twin against the portable path.
 #include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -33,6 +36,29 @@ Pair synthetic_pair(int h, int w, int disp, unsigned seed) {
   // Right columns x >= w - disp see scene the left view does not: that is the "fresh" part.
   return {mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w})};
 }
+
+DisparityResult run_impl(Impl impl, const mx::array& left, const mx::array& right, const SgmOptions& o) {
+  ScopedImpl scope(impl);
+  auto r = compute_disparity(left, right, o);
+  mx::eval(r.disparity, r.confidence);
+  return r;
+}
+
+// ROBOMLX_NUM_THREADS for one scope (the CPU twin picks its sweep scheme by thread count).
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(const char* value) {
+    if (const char* old = std::getenv("ROBOMLX_NUM_THREADS")) old_ = old;
+    ::setenv("ROBOMLX_NUM_THREADS", value, 1);
+  }
+  ~ScopedThreads() {
+    if (old_) ::setenv("ROBOMLX_NUM_THREADS", old_->c_str(), 1);
+    else ::unsetenv("ROBOMLX_NUM_THREADS");
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
 
 SgmOptions small_options() {
   SgmOptions o;
@@ -142,40 +168,72 @@ TEST(Sgm, CpuTwinMatchesPortable) {
           o.p2 = median == 5 ? 300.f : 120.f;  // 300: the CPU twin's uint16 path costs (else uint8)
           o.census_width = paths == 4 ? 5 : 9;
           o.census_height = paths == 4 ? 3 : 7;
-          std::vector<mx::array> out[2];
-          for (int i = 0; i < 2; ++i) {
-            ScopedImpl scope(i == 0 ? Impl::portable : Impl::cpu);
-            auto r = compute_disparity(pair.left, right, o);
-            out[i] = {r.disparity, r.confidence};
+          const auto ref = run_impl(Impl::portable, pair.left, right, o);
+          // One thread: horizontal pass + column-split sweeps; two: the two sweeps meeting in the middle.
+          for (const char* threads : {"1", "2"}) {
+            ScopedThreads scoped_threads(threads);
+            const auto got = run_impl(Impl::cpu, pair.left, right, o);
+            SCOPED_TRACE(std::string(cost) + " paths " + std::to_string(paths) + " median " + std::to_string(median) +
+                         " lr " + std::to_string(lr) + " threads " + threads);
+            EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
+            EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
           }
-          const std::string what = std::string(cost) + " paths " + std::to_string(paths) + " median " +
-                                   std::to_string(median) + " lr " + std::to_string(lr);
-          SCOPED_TRACE(what);
-          EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
-          EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
           ++cases;
         }
   EXPECT_EQ(cases, 24);
 }
 
-TEST(Sgm, CpuRefinementMatchesPortable) {
-  auto pair = synthetic_pair(30, 52, 7, 8);
-  for (int radius : {1, 3})
-    for (bool subpixel : {true, false}) {
-      SgmOptions o = small_options();
-      o.pyramid_factor = 2;
-      o.refinement_radius = radius;
-      o.subpixel = subpixel;
-      std::vector<mx::array> out[2];
-      for (int i = 0; i < 2; ++i) {
-        ScopedImpl scope(i == 0 ? Impl::portable : Impl::cpu);
-        auto r = compute_disparity(pair.left, pair.right, o);
-        out[i] = {r.disparity, r.confidence};
+// A range wide enough for the CPU twin's 32-disparity SIMD cost blocks plus a scalar tail.
+TEST(Sgm, CpuTwinMatchesPortableWideRange) {
+  auto pair = synthetic_pair(24, 100, 21, 5);
+  for (const char* cost : {"census", "ad_census"})
+    for (int census : {9, 5}) {
+      SgmOptions o;
+      o.num_disparities = 45;
+      o.min_disparity = 3;
+      o.cost = cost;
+      o.census_width = census;
+      o.census_height = census == 9 ? 7 : 3;
+      const auto ref = run_impl(Impl::portable, pair.left, pair.right, o);
+      for (const char* threads : {"1", "2"}) {
+        ScopedThreads scoped_threads(threads);
+        const auto got = run_impl(Impl::cpu, pair.left, pair.right, o);
+        SCOPED_TRACE(std::string(cost) + " census " + std::to_string(census) + " threads " + threads);
+        EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
+        EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
       }
-      SCOPED_TRACE("radius " + std::to_string(radius) + (subpixel ? " subpixel" : ""));
-      EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
-      EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
     }
+}
+
+// The CPU twin runs the whole pyramid (downsample, core, upsample, refinement) as one host op.
+TEST(Sgm, CpuRefinementMatchesPortable) {
+  struct Case {
+    int factor, radius, min_d, h, w;
+    bool subpixel;
+  };
+  // Coarse heights 15 and 16: the CPU twin's two sweeps meet on one row or between two; sizes
+  // that are not multiples of the factor exercise the edge-padded average.
+  const Case cases[] = {{2, 1, 0, 30, 52, true}, {2, 1, 0, 30, 52, false}, {2, 3, 0, 32, 52, true},
+                        {2, 3, 0, 32, 52, false}, {4, 2, 5, 30, 50, true}, {4, 0, 0, 31, 53, true},
+                        {2, 0, 3, 29, 51, true}};
+  for (const auto& c : cases) {
+    auto pair = synthetic_pair(c.h, c.w, 7, 8);
+    SgmOptions o = small_options();
+    o.num_disparities = c.factor == 4 ? 24 : 16;
+    o.min_disparity = c.min_d;
+    o.pyramid_factor = c.factor;
+    o.refinement_radius = c.radius;
+    o.subpixel = c.subpixel;
+    const auto ref = run_impl(Impl::portable, pair.left, pair.right, o);
+    for (const char* threads : {"1", "2"}) {
+      ScopedThreads scoped_threads(threads);
+      const auto got = run_impl(Impl::cpu, pair.left, pair.right, o);
+      SCOPED_TRACE("factor " + std::to_string(c.factor) + " radius " + std::to_string(c.radius) + " min_d " +
+                   std::to_string(c.min_d) + (c.subpixel ? " subpixel" : "") + " threads " + threads);
+      EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
+      EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
+    }
+  }
 }
 
 // Same comparison for the CUDA twin (needs a CUDA device: the suite run with ROBOMLX_DEVICE=gpu).

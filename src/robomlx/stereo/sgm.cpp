@@ -45,6 +45,21 @@ std::vector<mx::array> run_core(const mx::array& left, const mx::array& right, c
   return detail::sgm_core_portable(left, right, p);
 }
 
+// Parameters of the core at 1/f resolution: range [min/f, ceil((min+num)/f)).
+detail::CoreParams coarse_params(const detail::CoreParams& p, int f) {
+  auto pc = p;
+  pc.min_d = p.min_d / f;
+  pc.num_d = std::max(1, (p.min_d + p.num_d + f - 1) / f - pc.min_d);
+  return pc;
+}
+
+// The CPU twin runs the whole pyramid when both the core and the refinement pick it.
+bool pyramid_on_cpu(const detail::CoreParams& pc, int radius) {
+  const auto device = mx::default_device();
+  if (choose_impl(kTag, device, ImplSet{.cpu = true, .cuda = detail::cuda_supports(pc)}) != Impl::cpu) return false;
+  return radius == 0 || choose_impl("stereo.sgm.refine", device, ImplSet{.cpu = true}) == Impl::cpu;
+}
+
 // Area-average downsampling by f (edge-padded to a multiple of f).
 mx::array downsample(const mx::array& img, int f) {
   const int h = img.shape(0), w = img.shape(1);
@@ -150,10 +165,10 @@ DisparityResult compute_disparity(const mx::array& left, const mx::array& right,
   std::vector<mx::array> out;
   if (f == 1) {
     out = run_core(lf, rf, p);
+  } else if (auto pc = coarse_params(p, f); pyramid_on_cpu(pc, opts.refinement_radius)) {
+    // One host op for the whole pyramid: no MLX glue ops between the stages.
+    out = detail::sgm_pyramid_cpu(lf, rf, p, pc, f, opts.refinement_radius);
   } else {
-    auto pc = p;
-    pc.min_d = p.min_d / f;
-    pc.num_d = std::max(1, (p.min_d + p.num_d + f - 1) / f - pc.min_d);
     auto coarse = run_core(downsample(lf, f), downsample(rf, f), pc);
     auto disp = upsample_nearest(coarse[0], f, h, w);
     disp = mx::where(mx::greater_equal(disp, mx::array(0.f)), mx::multiply(disp, mx::array(float(f))), mx::array(-1.f));

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Threaded CPU twin of the SGM core (cost .. median), matching the portable path exactly
 // (see sgm_internal.h). Costs are uint8, path costs uint8 when cost_max + P2 + P1 <= 255
-// (the defaults) else uint16, sums uint16 (S <= paths * (cost_max + P2) < 65536 by the option
-// limits); large buffers are reused between calls. Horizontal paths run per row in parallel; vertical and
-// diagonal paths sweep rows in order with the columns split across threads and a barrier per
-// row. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
+// (the defaults) else uint16, sums uint16 (S <= paths * (cost_max + P2) < 32767 by the option
+// limits); large buffers are reused between calls. With two or three threads the rows are
+// visited by two sweeps that meet in the middle (two_sweeps); otherwise horizontal paths run
+// per row in parallel and the vertical and diagonal paths sweep rows in order with the columns
+// split across threads and a barrier per row. Cost rows: sgm_cost_cpu.cpp; selection and
+// median: sgm_select_cpu.cpp. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
+#include <atomic>
 #include <barrier>
 #include <cmath>
 #include <cstdint>
@@ -15,87 +18,22 @@
 #include <thread>
 #include <vector>
 
+
 #include "robomlx/stereo/sgm_cpu_util.h"
 #include "robomlx/stereo/sgm_host_primitive.h"
 #include "robomlx/stereo/sgm_internal.h"
 
 namespace robomlx::stereo::detail {
 
-ROBOMLX_SIMD_CLONES
-void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
-  const int rx = cw / 2, ry = ch / 2, wp = w + 2 * rx;
-  std::vector<float> pad(std::size_t(ch) * wp);
-  for (int y = y0; y < y1; ++y) {
-    for (int dy = -ry; dy <= ry; ++dy) {
-      const float* src = img + std::size_t(std::clamp(y + dy, 0, h - 1)) * w;
-      float* dst = pad.data() + std::size_t(dy + ry) * wp;
-      for (int x = 0; x < wp; ++x) dst[x] = src[std::clamp(x - rx, 0, w - 1)];
-    }
-    const float* c = img + std::size_t(y) * w;
-    std::uint64_t* o = out + std::size_t(y) * w;
-    std::fill(o, o + w, 0);
-    std::uint64_t b = 0;
-    for (int dy = 0; dy < ch; ++dy)
-      for (int dx = 0; dx < cw; ++dx) {
-        if (dy == ry && dx == rx) continue;
-        const float* nb = pad.data() + std::size_t(dy) * wp + dx;
-        for (int x = 0; x < w; ++x) o[x] |= std::uint64_t(nb[x] < c[x]) << b;
-        ++b;
-      }
-  }
-}
-
 namespace {
 
-inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl, const std::uint64_t* cr,
-                                                        const float* il, const float* ir, int w, int min_d, int nd,
-                                                        bool ad, std::uint8_t outside, std::uint8_t* out) {
-  // The right row reversed (rev[j] = right[w - 1 - j]): candidates x - min_d - k for k = 0, 1, ...
-  // become a forward run, which the vectoriser handles.
-  thread_local std::vector<std::uint64_t> crev;
-  thread_local std::vector<float> irev;
-  crev.resize(w);
-  for (int j = 0; j < w; ++j) crev[j] = cr[w - 1 - j];
-  if (ad) {
-    irev.resize(w);
-    for (int j = 0; j < w; ++j) irev[j] = ir[w - 1 - j];
-  }
-  for (int x = 0; x < w; ++x) {
-    std::uint8_t* c = out + std::size_t(x) * nd;
-    const int inside = std::clamp(x - min_d + 1, 0, nd);  // k < inside <=> x - min_d - k >= 0
-    const std::uint64_t l = cl[x];
-    const int base = w - 1 - x + min_d;  // rev index of candidate k = 0
-    const std::uint64_t* r = crev.data() + base;
-    for (int k = 0; k < inside; ++k) c[k] = std::uint8_t(__builtin_popcountll(l ^ r[k]));
-    if (ad) {
-      const float li = il[x];
-      const float* ri = irev.data() + base;
-      for (int k = 0; k < inside; ++k)
-        c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[k]), float(kAdTrunc))) >> kAdShift));
-    }
-    for (int k = inside; k < nd; ++k) c[k] = outside;
-  }
-}
-
-// The popcnt instruction needs its own target (AVX2 does not imply it); dispatched by hand.
-__attribute__((target("avx2,popcnt"))) void cost_row_hw(const std::uint64_t* cl, const std::uint64_t* cr,
-                                                        const float* il, const float* ir, int w, int min_d, int nd,
-                                                        bool ad, std::uint8_t outside, std::uint8_t* out) {
-  cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
-}
-void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
-              int nd, bool ad, std::uint8_t outside, std::uint8_t* out) {
-  static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
-  if (hw) return cost_row_hw(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
-  cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
-}
-
-// One path step at one pixel: prev points at D+2 values (sentinels at both ends). L is the
+// One path step at one pixel: prev points at D+2 values (sentinels at both ends); s = s_in + L
+// (s_in unused with kAssign; s may be s_in). L is the
 // path-cost type: uint8 when cost_max + P2 + P1 <= 255 (no intermediate overflows: every L is
 // <= cost_max + P2 and v - pmin >= 0), which doubles the SIMD width; uint16 otherwise.
 template <typename L, bool kAssign = false>
 inline __attribute__((always_inline)) L path_step(const L* prev, L pmin, const std::uint8_t* c, L* cur,
-                                                  std::uint16_t* s, int nd, L p1, L p2) {
+                                                  const std::uint16_t* s_in, std::uint16_t* s, int nd, L p1, L p2) {
   const L lim = L(pmin + p2);
   L m = L(~L(0));
   for (int k = 0; k < nd; ++k) {
@@ -103,7 +41,7 @@ inline __attribute__((always_inline)) L path_step(const L* prev, L pmin, const s
     const L v = std::min(std::min(prev[k + 1], nb), lim);
     const L l = L(c[k] + L(v - pmin));
     cur[k + 1] = l;
-    s[k] = kAssign ? std::uint16_t(l) : std::uint16_t(s[k] + l);
+    s[k] = kAssign ? std::uint16_t(l) : std::uint16_t(s_in[k] + l);
     m = std::min(m, l);
   }
   return m;
@@ -132,7 +70,7 @@ struct Workspace {
     }
     if (c > cells) {
       cost.reset(new std::uint8_t[c]);
-      sum.reset(new std::uint16_t[c]);
+      sum.reset(new std::uint16_t[c + 2 * kSumPad]);
       cells = c;
     }
   }
@@ -150,67 +88,69 @@ void return_workspace(std::unique_ptr<Workspace> ws) {
   if (!cached_workspace || cached_workspace->cells < ws->cells) cached_workspace = std::move(ws);
 }
 
-struct Volume {
-  int h, w, nd;
-  std::uint8_t* cost;
-  std::uint16_t* sum;
-  const std::uint8_t* c(int y, int x) const { return cost + (std::size_t(y) * w + x) * nd; }
-  std::uint16_t* s(int y, int x) { return sum + (std::size_t(y) * w + x) * nd; }
-};
 
+// Both horizontal paths of row y, interleaved: one step of each per iteration gives two
+// independent dependency chains (a step waits for the previous step's minimum, a reduction
+// across the disparities, so one chain alone is latency bound). The path that reaches a pixel
+// first writes its S (S needs no clearing); the other adds.
 template <typename L>
-inline __attribute__((always_inline)) void horizontal_paths_body(Volume& v, int y, L p1, L p2) {
-  const int nd = v.nd;
-  std::vector<L> a(nd + 2, sentinel(p1)), b(nd + 2, sentinel(p1));
-  for (int dir : {1, -1}) {
-    std::fill(a.begin() + 1, a.end() - 1, 0);
-    L pmin = 0;
-    for (int i = 0; i < v.w; ++i) {
-      const int x = dir > 0 ? i : v.w - 1 - i;
-      // The first pass writes S, so S needs no clearing.
-      pmin = dir > 0 ? path_step<L, true>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2)
-                     : path_step<L>(a.data(), pmin, v.c(y, x), b.data(), v.s(y, x), nd, p1, p2);
-      std::swap(a, b);
-    }
+inline __attribute__((always_inline)) void horizontal_pair_body(Volume& v, int y, L p1, L p2) {
+  const int nd = v.nd, w = v.w;
+  std::vector<L> buf(4 * std::size_t(nd + 2), sentinel(p1));
+  L *a = buf.data(), *b = a + (nd + 2), *c = b + (nd + 2), *d = c + (nd + 2);
+  std::fill(a + 1, a + nd + 1, 0);
+  std::fill(c + 1, c + nd + 1, 0);
+  L ma = 0, mc = 0;
+  for (int i = 0; i < w; ++i) {
+    const int xl = i, xr = w - 1 - i;
+    std::uint16_t *sl = v.s(y, xl), *sr = v.s(y, xr);
+    ma = xl <= xr ? path_step<L, true>(a, ma, v.c(y, xl), b, sl, sl, nd, p1, p2)
+                  : path_step<L>(a, ma, v.c(y, xl), b, sl, sl, nd, p1, p2);
+    mc = xr > xl ? path_step<L, true>(c, mc, v.c(y, xr), d, sr, sr, nd, p1, p2)
+                 : path_step<L>(c, mc, v.c(y, xr), d, sr, sr, nd, p1, p2);
+    std::swap(a, b);
+    std::swap(c, d);
   }
 }
 ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint8_t p1, std::uint8_t p2) {
-  horizontal_paths_body(v, y, p1, p2);
+  horizontal_pair_body(v, y, p1, p2);
 }
 ROBOMLX_SIMD_CLONES void horizontal_paths(Volume& v, int y, std::uint16_t p1, std::uint16_t p2) {
-  horizontal_paths_body(v, y, p1, p2);
+  horizontal_pair_body(v, y, p1, p2);
 }
 
 // One row of a vertical or diagonal path over columns [x0, x1): prev/cur rows are padded by one
 // zero "start" pixel on each side; pixel x reads its predecessor at padded index x - dx + 1.
+// out = sum + this path's costs (out may be sum).
 template <typename L>
 inline __attribute__((always_inline)) void path_row_chunk_body(const L* pr, const L* pm, L* cr, L* cm,
-                                                               const std::uint8_t* cost, std::uint16_t* sum, int x0,
-                                                               int x1, int dx, bool first, int nd, L p1, L p2) {
+                                                               const std::uint8_t* cost, const std::uint16_t* sum,
+                                                               std::uint16_t* out, int x0, int x1, int dx, bool first,
+                                                               int nd, L p1, L p2) {
   const std::size_t stride = nd + 2;
   for (int x = x0; x < x1; ++x) {
     const int xp = first ? 0 : x - dx + 1;
     cm[x + 1] = path_step<L>(pr + xp * stride, pm[xp], cost + std::size_t(x) * nd, cr + (x + 1) * stride,
-                             sum + std::size_t(x) * nd, nd, p1, p2);
+                             sum + std::size_t(x) * nd, out + std::size_t(x) * nd, nd, p1, p2);
   }
 }
 #define ROBOMLX_ROW_CHUNK(L)                                                                                  \
   ROBOMLX_SIMD_CLONES void path_row_chunk(const L* pr, const L* pm, L* cr, L* cm, const std::uint8_t* cost,  \
-                                          std::uint16_t* sum, int x0, int x1, int dx, bool first, int nd, L p1, \
-                                          L p2) {                                                             \
-    path_row_chunk_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, dx, first, nd, p1, p2);                        \
+                                          const std::uint16_t* sum, std::uint16_t* out, int x0, int x1, int dx, \
+                                          bool first, int nd, L p1, L p2) {                                   \
+    path_row_chunk_body<L>(pr, pm, cr, cm, cost, sum, out, x0, x1, dx, first, nd, p1, p2);                   \
   }
 ROBOMLX_ROW_CHUNK(std::uint8_t)
 ROBOMLX_ROW_CHUNK(std::uint16_t)
 #undef ROBOMLX_ROW_CHUNK
 
 // The three top-down (or bottom-up) paths of the 8-path mode in one sweep over S: the sum is
-// read and written once per pixel instead of three times.
+// read and written once per pixel instead of three times. out = sum + the paths (may be sum).
 template <typename L>
 inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L* const* pm, L* const* cr,
                                                                 L* const* cm, const std::uint8_t* cost,
-                                                                std::uint16_t* sum, int x0, int x1, bool first,
-                                                                int nd, L p1, L p2) {
+                                                                const std::uint16_t* sum, std::uint16_t* out, int x0,
+                                                                int x1, bool first, int nd, L p1, L p2) {
   const std::size_t stride = nd + 2;
   for (int x = x0; x < x1; ++x) {
     const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
@@ -223,9 +163,10 @@ inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L*
     L* ob = cr[1] + (x + 1) * stride + 1;
     L* oc = cr[2] + (x + 1) * stride + 1;
     const std::uint8_t* cc = cost + std::size_t(x) * nd;
-    std::uint16_t* s = sum + std::size_t(x) * nd;
+    const std::uint16_t* s = sum + std::size_t(x) * nd;
+    std::uint16_t* o = out + std::size_t(x) * nd;
     L na = L(~L(0)), nb = L(~L(0)), nc = L(~L(0));
-    // The six rows and the sum never overlap (separate buffers).
+    // The six rows and the sums never overlap (separate buffers, or o == s elementwise).
 #pragma GCC ivdep
     for (int k = 0; k < nd; ++k) {
       const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
@@ -237,7 +178,7 @@ inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L*
       oa[k] = ra;
       ob[k] = rb;
       oc[k] = rc;
-      s[k] = std::uint16_t(s[k] + ra + rb + rc);
+      o[k] = std::uint16_t(s[k] + ra + rb + rc);
       na = std::min(na, ra);
       nb = std::min(nb, rb);
       nc = std::min(nc, rc);
@@ -249,168 +190,122 @@ inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L*
 }
 #define ROBOMLX_ROW_CHUNK3(L)                                                                                 \
   ROBOMLX_SIMD_CLONES void path_row_chunk3(L* const* pr, L* const* pm, L* const* cr, L* const* cm,           \
-                                           const std::uint8_t* cost, std::uint16_t* sum, int x0, int x1,      \
-                                           bool first, int nd, L p1, L p2) {                                  \
-    path_row_chunk3_body<L>(pr, pm, cr, cm, cost, sum, x0, x1, first, nd, p1, p2);                           \
+                                           const std::uint8_t* cost, const std::uint16_t* sum,                \
+                                           std::uint16_t* out, int x0, int x1, bool first, int nd, L p1, L p2) { \
+    path_row_chunk3_body<L>(pr, pm, cr, cm, cost, sum, out, x0, x1, first, nd, p1, p2);                      \
   }
 ROBOMLX_ROW_CHUNK3(std::uint8_t)
 ROBOMLX_ROW_CHUNK3(std::uint16_t)
 #undef ROBOMLX_ROW_CHUNK3
 
-// Vertical (and with 8 paths the two diagonal) paths sweeping rows in direction dy.
+// State of the vertical (and with 8 paths the two diagonal) paths of one sweep direction:
+// buf[path][parity] holds (W + 2) pixels of D + 2 values (sentinels at both ends); pixels 0 and
+// W + 1 are zero "starts", so a diagonal's predecessor outside the image starts the path.
+template <typename L>
+struct VerticalPaths {
+  int w, nd, np, stride;
+  L p1, p2;
+  std::vector<L> buf, mins;
+  VerticalPaths(int w_, int nd_, int paths, L p1_, L p2_)
+      : w(w_), nd(nd_), np(paths == 8 ? 3 : 1), stride(nd_ + 2), p1(p1_), p2(p2_) {
+    buf.resize(std::size_t(np) * 2 * (w + 2) * stride);
+    mins.assign(std::size_t(np) * 2 * (w + 2), 0);
+    for (std::size_t i = 0; i < buf.size(); i += stride) {
+      buf[i] = sentinel(p1);
+      std::fill(buf.begin() + i + 1, buf.begin() + i + stride - 1, 0);
+      buf[i + stride - 1] = sentinel(p1);
+    }
+  }
+  L* row(int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; }
+  L* rmin(int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); }
+  // Step i of the sweep (row y) over columns [x0, x1): adds the paths' costs to S, or writes
+  // S + them to out (row y's [W, D], when not null).
+  void step(Volume& v, int y, int i, int x0, int x1, std::uint16_t* out = nullptr) {
+    std::uint16_t* o = out ? out : v.s(y, 0);
+    const int cur = i & 1, prev = cur ^ 1;
+    if (np == 3) {
+      L* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
+      L* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
+      L* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
+      L* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
+      path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), o, x0, x1, i == 0, nd, p1, p2);
+    } else {
+      path_row_chunk(row(0, prev), rmin(0, prev), row(0, cur), rmin(0, cur), v.c(y, 0), v.s(y, 0), o, x0, x1, 0,
+                     i == 0, nd, p1, p2);
+    }
+  }
+};
+
+// Vertical and diagonal paths sweeping rows in direction dy, columns split across threads with
+// a barrier per row.
 template <typename L>
 void vertical_paths(Volume& v, int dy, int paths, L p1, L p2) {
-  const int w = v.w, nd = v.nd, stride = nd + 2;
-  const int dxs[3] = {0, 1, -1};
-  const int np = paths == 8 ? 3 : 1;
-  // buf[path][parity]: (W + 2) pixels of D + 2 values; pixels 0 and W + 1 are zero "starts".
-  std::vector<L> buf(std::size_t(np) * 2 * (w + 2) * stride);
-  std::vector<L> mins(std::size_t(np) * 2 * (w + 2), 0);
-  for (std::size_t i = 0; i < buf.size(); i += stride) {
-    buf[i] = sentinel(p1);
-    std::fill(buf.begin() + i + 1, buf.begin() + i + stride - 1, 0);
-    buf[i + stride - 1] = sentinel(p1);
-  }
-  auto row = [&](int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; };
-  auto rmin = [&](int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); };
-  const int t = thread_count(std::max(1, w / 32));
+  VerticalPaths<L> state(v.w, v.nd, paths, p1, p2);
+  const int t = thread_count(std::max(1, v.w / 32));
   std::barrier sync(t);
   auto worker = [&](int x0, int x1) {
     for (int i = 0; i < v.h; ++i) {
-      const int y = dy > 0 ? i : v.h - 1 - i;
-      const int cur = i & 1, prev = cur ^ 1;
-      if (np == 3) {
-        L* pr[3] = {row(0, prev), row(1, prev), row(2, prev)};
-        L* pm[3] = {rmin(0, prev), rmin(1, prev), rmin(2, prev)};
-        L* cr[3] = {row(0, cur), row(1, cur), row(2, cur)};
-        L* cm[3] = {rmin(0, cur), rmin(1, cur), rmin(2, cur)};
-        path_row_chunk3(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, i == 0, nd, p1, p2);
-      }
-      for (int p = 0; p < np && np != 3; ++p) {
-        const int dx = dxs[p];
-        L* pr = row(p, prev);
-        L* cr = row(p, cur);
-        const L* pm = rmin(p, prev);
-        L* cm = rmin(p, cur);
-        path_row_chunk(pr, pm, cr, cm, v.c(y, 0), v.s(y, 0), x0, x1, dx, i == 0, nd, p1, p2);
-      }
+      state.step(v, dy > 0 ? i : v.h - 1 - i, i, x0, x1);
       sync.arrive_and_wait();
     }
   };
   std::vector<std::thread> pool;
-  for (int i = 0; i < t; ++i) pool.emplace_back(worker, w * i / t, w * (i + 1) / t);
+  for (int i = 0; i < t; ++i) pool.emplace_back(worker, v.w * i / t, v.w * (i + 1) / t);
   for (auto& th : pool) th.join();
 }
 
-inline __attribute__((always_inline)) int min_range(const std::uint16_t* s, int k0, int k1) {
-  int m = 1 << 30;
-  for (int k = k0; k < k1; ++k) m = std::min(m, int(s[k]));
-  return m;
-}
+// Cost rows and everything that follows them, for one matching problem.
+struct CostInputs {
+  const std::uint64_t *cl, *cr;
+  const float *left, *right;
+  int min_d;
+  bool ad;
+  std::uint8_t outside;
+  int bytes;  // census bytes in use
+  void row(Volume& v, int y) const {
+    const std::size_t o = std::size_t(y) * v.w;
+    cost_row(cl + o, cr + o, left + o, right + o, v.w, min_d, v.nd, ad, outside, bytes, v.cost + o * v.nd);
+  }
+};
 
-// First argmin as one vectorisable min over (S << 16 | k) keys.
-inline __attribute__((always_inline)) std::uint32_t min_key(const std::uint16_t* s, int nd) {
-  std::uint32_t m = 0xFFFFFFFFu;
-  for (int k = 0; k < nd; ++k) m = std::min(m, (std::uint32_t(s[k]) << 16) | std::uint32_t(k));
-  return m;
-}
-
-ROBOMLX_SIMD_CLONES
-void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
-                std::vector<std::uint16_t>& sright) {
-  const int w = v.w, nd = v.nd;
-  constexpr int kInf = 1 << 30;
-  if (p.lr_max_diff >= 0) {
-    // kR(xr) = first argmin over k of S(y, xr + min_d + k, k): visiting x in order visits each
-    // xr's candidates in increasing k, so a strict < keeps the first minimum.
-    // Stored reversed (r = W - 1 - xr) so that one x updates a contiguous run: vectorisable.
-    std::fill(kright.begin(), kright.end(), 0);
-    std::fill(sright.begin(), sright.end(), 0xFFFF);
-    std::uint16_t* __restrict sr = sright.data();
-    std::uint16_t* __restrict kr = kright.data();
-    for (int x = 0; x < w; ++x) {
-      const std::uint16_t* __restrict s = v.s(y, x);
-      const int kmax = std::min(nd, x - p.min_d + 1);
-      const int base = w - 1 - x + p.min_d;
-      for (int k = 0; k < kmax; ++k) {
-        const bool better = s[k] < sr[base + k];
-        sr[base + k] = better ? s[k] : sr[base + k];
-        kr[base + k] = better ? std::uint16_t(k) : kr[base + k];
+// Two threads, two sweeps that meet in the middle: one goes down the rows with the downward
+// paths, the other up with the upward paths. The first to reach a row computes its costs and
+// both horizontal paths and writes its partial S; the second (the other half of the image is its
+// own) waits for that row, adds its paths and selects the disparity of the row at once.
+// Against "horizontal pass, down sweep, up sweep, select" this touches the cost and S volumes
+// twice instead of about six times, and needs no barrier per row.
+template <typename L>
+void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2, float* disp, float* conf) {
+  const int h = v.h, mid = h / 2;
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[h]);
+  for (int y = 0; y < h; ++y) ready[y].store(false, std::memory_order_relaxed);
+  auto sweep = [&](int dy) {
+    VerticalPaths<L> vertical(v.w, v.nd, p.paths, p1, p2);
+    std::vector<std::uint16_t> kright(v.w, 0), sright(v.w, 0);
+    // The second visit's S row stays here (cache resident): S is not written back to the volume.
+    std::vector<std::uint16_t> srow(std::size_t(v.w) * v.nd + 2 * kSumPad);
+    Volume row{1, v.w, v.nd, nullptr, srow.data() + kSumPad};
+    for (int i = 0; i < h; ++i) {
+      const int y = dy > 0 ? i : h - 1 - i;
+      const bool first = dy > 0 ? y < mid : y >= mid;
+      if (first) {
+        in.row(v, y);
+        horizontal_paths(v, y, p1, p2);
+        vertical.step(v, y, i, 0, v.w);
+        ready[y].store(true, std::memory_order_release);
+      } else {
+        while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
+        vertical.step(v, y, i, 0, v.w, row.sum);
+        const std::size_t o = std::size_t(y) * v.w;
+        select_row(row, 0, p, disp + o, conf + o, kright, sright);
       }
     }
-  }
-  for (int x = 0; x < w; ++x) {
-    const std::uint16_t* s = v.s(y, x);
-    const std::uint32_t key = min_key(s, nd);
-    const int s1 = int(key >> 16), k1 = int(key & 0xFFFF);
-    const int s2 = std::min(min_range(s, 0, std::max(0, k1 - 1)), min_range(s, std::min(nd, k1 + 2), nd));
-    const float s1f = float(s1), s2f = float(s2);
-    bool valid = true;
-    if (p.uniqueness > 0) valid = s2 == kInf || s2f * (100.f - p.uniqueness) >= s1f * 100.f;
-    float d = float(k1 + p.min_d);
-    if (p.subpixel && nd >= 3 && k1 > 0 && k1 < nd - 1) {
-      const float sm = float(s[k1 - 1]), sp = float(s[k1 + 1]);
-      const float denom = sm + sp - s1f * 2.f;
-      if (denom > 0.f) d = d + (sm - sp) / (2.f * std::max(denom, 1.f));
-    }
-    if (p.lr_max_diff >= 0) {
-      const int xm = x - p.min_d - k1;
-      valid = valid && xm >= 0 && xm < w && std::abs(int(kright[w - 1 - std::clamp(xm, 0, w - 1)]) - k1) <= p.lr_max_diff;
-    }
-    float c = s2 == kInf ? 1.f : (s2f - s1f) / std::max(s2f, 1.f);
-    if (s2 == 0) c = 0.f;
-    disp[std::size_t(y) * w + x] = valid ? d : -1.f;
-    conf[std::size_t(y) * w + x] = valid ? c : 0.f;
-  }
+  };
+  std::thread up(sweep, -1);
+  sweep(1);
+  up.join();
 }
 
-// Median of 9 by the classic 19-exchange network (Paeth / Devillard), vectorised across x.
-ROBOMLX_SIMD_CLONES
-void median3_rows(const float* in, float* out, int h, int w, int y0, int y1) {
-  std::vector<float> pad(3 * std::size_t(w + 2));
-  for (int y = y0; y < y1; ++y) {
-    for (int dy = 0; dy < 3; ++dy) {
-      const float* src = in + std::size_t(std::clamp(y + dy - 1, 0, h - 1)) * w;
-      float* dst = pad.data() + dy * std::size_t(w + 2);
-      dst[0] = src[0];
-      std::copy(src, src + w, dst + 1);
-      dst[w + 1] = src[w - 1];
-    }
-    const float* r0 = pad.data();
-    const float* r1 = r0 + (w + 2);
-    const float* r2 = r1 + (w + 2);
-    float* o = out + std::size_t(y) * w;
-    for (int x = 0; x < w; ++x) {
-      float p0 = r0[x], p1 = r0[x + 1], p2 = r0[x + 2], p3 = r1[x], p4 = r1[x + 1], p5 = r1[x + 2], p6 = r2[x],
-            p7 = r2[x + 1], p8 = r2[x + 2];
-      auto sw = [](float& a, float& b) {
-        const float lo = std::min(a, b), hi = std::max(a, b);
-        a = lo;
-        b = hi;
-      };
-      sw(p1, p2); sw(p4, p5); sw(p7, p8); sw(p0, p1); sw(p3, p4); sw(p6, p7); sw(p1, p2); sw(p4, p5);
-      sw(p7, p8); sw(p0, p3); sw(p5, p8); sw(p4, p7); sw(p3, p6); sw(p1, p4); sw(p2, p5); sw(p4, p7);
-      sw(p4, p2); sw(p6, p4); sw(p4, p2);
-      o[x] = p4;
-    }
-  }
-}
-
-void median_rows(const float* in, float* out, int h, int w, int size, int y0, int y1) {
-  if (size == 3) return median3_rows(in, out, h, w, y0, y1);
-  const int r = size / 2;
-  std::vector<float> win(std::size_t(size) * size);
-  for (int y = y0; y < y1; ++y) {
-    for (int x = 0; x < w; ++x) {
-      int n = 0;
-      for (int dy = -r; dy <= r; ++dy)
-        for (int dx = -r; dx <= r; ++dx)
-          win[n++] = in[std::size_t(std::clamp(y + dy, 0, h - 1)) * w + std::clamp(x + dx, 0, w - 1)];
-      std::nth_element(win.begin(), win.begin() + n / 2, win.begin() + n);
-      out[std::size_t(y) * w + x] = win[n / 2];
-    }
-  }
-}
 }  // namespace
 
 void sgm_core_host(const float* left, const float* right, int h, int w, const CoreParams& p, float* disparity,
@@ -425,31 +320,39 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
     census_rows(left, h, w, p.census_w, p.census_h, cl, y0, y1);
     census_rows(right, h, w, p.census_w, p.census_h, cr, y0, y1);
   });
-  Volume v{h, w, nd, ws->cost.get(), ws->sum.get()};
-  const auto outside = std::uint8_t(cost_max(p));
+  Volume v{h, w, nd, ws->cost.get(), ws->sum.get() + kSumPad};
+  const CostInputs costs{cl, cr, left, right, p.min_d, p.cost == CostKind::ad_census, std::uint8_t(cost_max(p)),
+                          (p.census_w * p.census_h - 1 + 7) / 8};
   const bool narrow = cost_max(p) + p.p2 + p.p1 <= 255;
-  const bool ad = p.cost == CostKind::ad_census;
-  parallel_for(h, 1, [&](int y0, int y1) {
-    for (int y = y0; y < y1; ++y) {
-      const std::size_t o = std::size_t(y) * w;
-      cost_row(cl + o, cr + o, left + o, right + o, w, p.min_d, nd, ad, outside, v.cost + o * nd);
-      if (narrow)
-        horizontal_paths(v, y, std::uint8_t(p.p1), std::uint8_t(p.p2));
-      else
-        horizontal_paths(v, y, std::uint16_t(p.p1), std::uint16_t(p.p2));
-    }
-  });
-  for (int dy : {1, -1}) {
-    if (narrow)
-      vertical_paths(v, dy, p.paths, std::uint8_t(p.p1), std::uint8_t(p.p2));
-    else
-      vertical_paths(v, dy, p.paths, std::uint16_t(p.p1), std::uint16_t(p.p2));
-  }
   float* d_out = p.median > 1 ? ws->raw.get() : disparity;
-  parallel_for(h, 1, [&](int y0, int y1) {
-    std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
-    for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
-  });
+  // Two sweeps when there are two or three threads (one per sweep); a column split otherwise.
+  const int threads = parallel_threads(h, 1);
+  if (threads == 2 || threads == 3) {
+    if (narrow)
+      two_sweeps(v, costs, p, std::uint8_t(p.p1), std::uint8_t(p.p2), d_out, confidence);
+    else
+      two_sweeps(v, costs, p, std::uint16_t(p.p1), std::uint16_t(p.p2), d_out, confidence);
+  } else {
+    parallel_for(h, 1, [&](int y0, int y1) {
+      for (int y = y0; y < y1; ++y) {
+        costs.row(v, y);
+        if (narrow)
+          horizontal_paths(v, y, std::uint8_t(p.p1), std::uint8_t(p.p2));
+        else
+          horizontal_paths(v, y, std::uint16_t(p.p1), std::uint16_t(p.p2));
+      }
+    });
+    for (int dy : {1, -1}) {
+      if (narrow)
+        vertical_paths(v, dy, p.paths, std::uint8_t(p.p1), std::uint8_t(p.p2));
+      else
+        vertical_paths(v, dy, p.paths, std::uint16_t(p.p1), std::uint16_t(p.p2));
+    }
+    parallel_for(h, 1, [&](int y0, int y1) {
+      std::vector<std::uint16_t> kright(w, 0), sright(w, 0);
+      for (int y = y0; y < y1; ++y) select_row(v, y, p, d_out, confidence, kright, sright);
+    });
+  }
   if (p.median > 1) {
     parallel_for(h, 1, [&](int y0, int y1) { median_rows(ws->raw.get(), disparity, h, w, p.median, y0, y1); });
     for (std::size_t i = 0; i < n; ++i)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Helpers shared by the CPU twins (sgm_cpu.cpp, sgm_refine_cpu.cpp): threads and the census.
+// Helpers shared by the CPU twins (sgm_cpu.cpp, sgm_refine_cpu.cpp): threads, the census, and
+// the SGM core's cost rows and selection (sgm_cost_cpu.cpp, sgm_select_cpu.cpp).
 #pragma once
 
 #include <algorithm>
@@ -8,9 +9,19 @@
 #include <vector>
 
 #include "robomlx/core/parallel.h"
+#include "robomlx/stereo/sgm_internal.h"
 
+// x86-64 builds get AVX2 code chosen at run time (ROBOMLX_STEREO_X86 = 1); other targets (arm64)
+// compile the generic loops only, which the compiler vectorises for the baseline ISA
+// (-DROBOMLX_STEREO_GENERIC_ONLY forces that on x86-64 too, to check or test those loops).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(ROBOMLX_STEREO_GENERIC_ONLY)
+#define ROBOMLX_STEREO_X86 1
 // Feature-based clones: an "arch=" clone would be picked by CPU model and skip AMD parts.
 #define ROBOMLX_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ROBOMLX_STEREO_X86 0
+#define ROBOMLX_SIMD_CLONES
+#endif
 
 namespace robomlx::stereo::detail {
 
@@ -20,6 +31,29 @@ inline int thread_count(int work_items) {
   const int hw = std::max(1u, std::thread::hardware_concurrency());
   return std::max(1, std::min({hw, 16, work_items}));
 }
+
+/// The SGM core's volumes: cost C [H, W, D] uint8 and aggregated S [H, W, D] uint16. The S
+/// buffer has kSumPad writable elements of slack before and after (right_wta_avx2 loads).
+constexpr std::size_t kSumPad = 16;
+struct Volume {
+  int h, w, nd;
+  std::uint8_t* cost;
+  std::uint16_t* sum;
+  const std::uint8_t* c(int y, int x) const { return cost + (std::size_t(y) * w + x) * nd; }
+  std::uint16_t* s(int y, int x) { return sum + (std::size_t(y) * w + x) * nd; }
+};
+
+/// Cost row C(y, ., .) into out [W, D] (sgm_internal.h definition) from census rows cl, cr and
+/// grey rows il, ir; bytes = census bytes in use ((bits + 7) / 8); outside = cost_max.
+void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
+              int nd, bool ad, std::uint8_t outside, int bytes, std::uint8_t* out);
+
+/// Disparity and confidence of row y from S (sgm_select.cpp rules); kright, sright: W scratch.
+void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
+                std::vector<std::uint16_t>& sright);
+
+/// Rows [y0, y1) of the size x size median (3: sorting network; 5: nth_element), edge-clamped.
+void median_rows(const float* in, float* out, int h, int w, int size, int y0, int y1);
 
 /// Rows [y0, y1) of the census transform (sgm_internal.h definition) of img [h, w].
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1);

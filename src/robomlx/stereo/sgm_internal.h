@@ -70,6 +70,11 @@ std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& rig
 constexpr int kRefineBox = 3;  // 7x7: best of 2, 3 on Middlebury with radius 1-2
 std::vector<mx::array> refine_cpu(const mx::array& left, const mx::array& right, const mx::array& coarse,
                                   const CoreParams& p, int radius);
+/// The whole pyramid path of compute_disparity (downsample by `factor`, core with `coarse`
+/// params, nearest upsampling, refinement with `p` when radius > 0) as one CPU host op:
+/// {disparity, confidence} [H, W] (sgm_refine_cpu.cpp).
+std::vector<mx::array> sgm_pyramid_cpu(const mx::array& left, const mx::array& right, const CoreParams& p,
+                                       const CoreParams& coarse, int factor, int radius);
 /// Host body of the CPU twin (row-major float images, outputs preallocated H*W).
 void sgm_core_host(const float* left, const float* right, int h, int w, const CoreParams& p, float* disparity,
                    float* confidence);
