@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA twin of hole filling (fast::cuda_kernel).
-// Mode 0: the line walker of cuda_line_walk.h (one thread per row, 32 rows per warp).
+// Mode 0: the staged line walker of cuda_line_walk.h (one walking thread per row, 32 rows a block).
 // Modes 1/2: one block sweeps skewed anti-diagonals. Thread i owns row y = i + 1 and handles its
 // columns left to right, behind the row above, so the filled up/up-left/left neighbours it needs
 // are ready: inside a warp they come by shuffle from the previous step (no barrier), between warps
@@ -44,12 +44,12 @@ template <typename V> struct RsFromLeft {
 )";
 
 const char* kFromLeft = R"(
-  __shared__ V tile[32][33];
+  __shared__ V ring[4][32][33];
   const int h = inp_shape[0], w = inp_shape[1];
   const int row0 = blockIdx.x * 32;
   if (row0 >= h) return;
   RsFromLeft<V> op;
-  rs_rows_pass<false, V>(inp, out, h, w, row0, tile, op);
+  rs_pass<true, false, V>(inp, out, h, w, row0, ring, op);
 )";
 
 // B: steps fetched ahead; S: steps between block barriers; R: ring size (> 2 S). T: element type;
@@ -157,9 +157,9 @@ mx::array hole_filling_cuda(const mx::array& image, int mode, mx::Stream s) {
   if (mode != 0) return launch_around(image, mode == 1, s);
   static const auto kernel = mx::fast::cuda_kernel(
       "rs_hole_fill_left", {"inp"}, {"out"}, kFromLeft, std::string(kHeader) + kCudaLineWalk + kFromLeftOp, true);
-  const int threads = (image.shape(0) + 31) / 32 * 32;
+  const int threads = (image.shape(0) + 31) / 32 * 128;
   const auto v = image.dtype() == mx::float32 ? mx::float32 : mx::int32;
-  return kernel({image}, {image.shape()}, {image.dtype()}, {threads, 1, 1}, {32, 1, 1}, {{"V", v}}, std::nullopt,
+  return kernel({image}, {image.shape()}, {image.dtype()}, {threads, 1, 1}, {128, 1, 1}, {{"V", v}}, std::nullopt,
                 false, s)[0];
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA twin of the spatial filter (fast::cuda_kernel). The recursions are serial along a line; the
-// line walkers of cuda_line_walk.h give each thread one row or column with latency hidden. One
+// staged line walker of cuda_line_walk.h gives each walking thread one row or column, fed from
+// shared memory by three mover warps. One
 // launch does a whole direction (forward then backward pass), so an iteration is two launches.
 // Options are template constants (alpha and 1 - alpha as float bit patterns, both >= 0): no per-frame
 // parameter array, and a new kernel is compiled only when an option changes.
@@ -165,32 +166,31 @@ struct RsZ16ColBwd {
 )";
 
 // Template constants: ALPHA_BITS, KEEP_BITS (float bits of alpha, 1 - alpha), DELTA, RADIUS.
-// Launch: one warp per 32 lines, 32-thread blocks.
+// Launch: one 128-thread block per 32 lines (cuda_line_walk.h).
 const char* kFloatRows = R"(
-  __shared__ float tile[32][33];
+  __shared__ float ring[4][32][33];
   const int h = inp_shape[0], w = inp_shape[1];
   const int row0 = blockIdx.x * 32;
   if (row0 >= h) return;
   const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
   RsFloatLine op{alpha, keep, (float)DELTA};
-  rs_rows_pass<false, float>(inp, out, h, w, row0, tile, op);
-  __syncwarp();
-  rs_rows_pass<true, float>(out, out, h, w, row0, tile, op);
+  rs_pass<true, false, float>(inp, out, h, w, row0, ring, op);
+  rs_pass<true, true, float>(out, out, h, w, row0, ring, op);
 )";
 
 const char* kFloatColumns = R"(
+  __shared__ float ring[4][32][33];
   const int h = inp_shape[0], w = inp_shape[1];
   const int col0 = blockIdx.x * 32;
   if (col0 >= w) return;
   const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
   RsFloatLine op{alpha, keep, (float)DELTA};
-  rs_cols_pass<false, float>(inp, out, h, w, col0, op);
-  __syncwarp();
-  rs_cols_pass<true, float>(out, out, h, w, col0, op);
+  rs_pass<false, false, float>(inp, out, h, w, col0, ring, op);
+  rs_pass<false, true, float>(out, out, h, w, col0, ring, op);
 )";
 
 const char* kFloatFill = R"(
-  __shared__ float tile[32][33];
+  __shared__ float ring[4][32][33];
   const int h = inp_shape[0], w = inp_shape[1];
   const int row0 = blockIdx.x * 32;
   if (row0 >= h) return;
@@ -198,35 +198,33 @@ const char* kFloatFill = R"(
   // Filling never changes a row's first pixel, so the next row's is read from the input.
   const float next_first = y + 1 < h ? inp[(long long)(y + 1) * w] : 0.0f;
   RsFillLeft left{(unsigned int)RADIUS};
-  rs_rows_pass<false, float>(inp, out, h, w, row0, tile, left);
-  __syncwarp();
+  rs_pass<true, false, float>(inp, out, h, w, row0, ring, left);
   RsFillRight right{(unsigned int)RADIUS, 0u, 0.0f, next_first};
-  rs_rows_pass<true, float>(out, out, h, w, row0, tile, right);
+  rs_pass<true, true, float>(out, out, h, w, row0, ring, right);
 )";
 
 const char* kZ16Rows = R"(
-  __shared__ int tile[32][33];
+  __shared__ int ring[4][32][33];
   const int h = inp_shape[0], w = inp_shape[1];
   const int row0 = blockIdx.x * 32;
   if (row0 >= h) return;
   const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
   RsZ16RowFwd fwd{alpha, keep, DELTA, (unsigned int)RADIUS};
-  rs_rows_pass<false, int>(inp, out, h, w, row0, tile, fwd);
-  __syncwarp();
+  rs_pass<true, false, int>(inp, out, h, w, row0, ring, fwd);
   RsZ16RowBwd bwd{alpha, keep, DELTA, (unsigned int)RADIUS};
-  rs_rows_pass<true, int>(out, out, h, w, row0, tile, bwd);
+  rs_pass<true, true, int>(out, out, h, w, row0, ring, bwd);
 )";
 
 const char* kZ16Columns = R"(
+  __shared__ int ring[4][32][33];
   const int h = inp_shape[0], w = inp_shape[1];
   const int col0 = blockIdx.x * 32;
   if (col0 >= w) return;
   const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
   RsZ16ColFwd fwd{alpha, keep, DELTA};
-  rs_cols_pass<false, int>(inp, out, h, w, col0, fwd);
-  __syncwarp();
+  rs_pass<false, false, int>(inp, out, h, w, col0, ring, fwd);
   RsZ16ColBwd bwd{alpha, keep, DELTA};
-  rs_cols_pass<true, int>(out, out, h, w, col0, bwd);
+  rs_pass<false, true, int>(out, out, h, w, col0, ring, bwd);
 )";
 
 mx::fast::CustomKernelFunction make(const char* name, const char* source) {
@@ -250,8 +248,8 @@ mx::array spatial_filter_cuda(const mx::array& image, const SpatialFilterOptions
       {"RADIUS", radius}};
   const bool is_float = image.dtype() == mx::float32;
   auto launch = [&](const mx::fast::CustomKernelFunction& kernel, const mx::array& x, int lines) {
-    const int threads = (lines + 31) / 32 * 32;
-    return kernel({x}, {x.shape()}, {x.dtype()}, {threads, 1, 1}, {32, 1, 1}, consts, std::nullopt, false, s)[0];
+    const int threads = (lines + 31) / 32 * 128;
+    return kernel({x}, {x.shape()}, {x.dtype()}, {threads, 1, 1}, {128, 1, 1}, consts, std::nullopt, false, s)[0];
   };
   auto x = image;
   for (int it = 0; it < o.iterations; ++it) {

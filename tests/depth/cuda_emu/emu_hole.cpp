@@ -18,7 +18,7 @@ template <typename T, typename V> void run(int h, int w, int nt, std::mt19937& r
   Shape sh{{h, w}};
   std::vector<T> a(in.size(), T(77)), b(in.size(), T(99));
   launch((h + 63) / 64, 64, [&] { old_k::left<T>(in.data(), sh, a.data()); });
-  launch((h + 31) / 32, 32, [&] { new_k::left<V, T>(in.data(), sh, b.data()); });
+  launch((h + 31) / 32, 128, [&] { new_k::left<V, T>(in.data(), sh, b.data()); });
   cmp(a, b, "left", h, w);
   if (h < 3) return;
   for (bool far : {true, false}) {
