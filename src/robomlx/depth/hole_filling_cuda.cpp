@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA twin of hole filling (fast::cuda_kernel).
 // Mode 0: the staged line walker of cuda_line_walk.h (one walking thread per row, 32 rows a block).
-// Modes 1/2: one block sweeps skewed anti-diagonals. Thread i owns row y = i + 1 and handles its
-// columns left to right, behind the row above, so the filled up/up-left/left neighbours it needs
-// are ready: inside a warp they come by shuffle from the previous step (no barrier), between warps
-// through a shared ring with a lag of S steps, so the block meets at a barrier only every S steps.
-// The untouched input (own and down rows) is fetched B steps ahead into registers, so its latency
-// overlaps the serial steps. Every swept pixel is written, so only the frame's border is copied first.
-// Rows beyond one block's 512 threads are done in bands; a band's first row reads its up
-// neighbours from the finished output.
-#include <algorithm>
+// Modes 1/2: a pipeline of 32-row blocks sweeping skewed anti-diagonals (see kAround). The
+// single-block sweep it replaces kept one SM busy for ~435 us at 640x360 on an H100.
 #include <stdexcept>
 #include <string>
 
@@ -29,6 +22,9 @@ template <> __device__ inline bool rs_empty<float>(float v) { return __float_as_
 // Lane - 1's value (uint16 travels as int).
 template <typename T> __device__ inline T rs_shfl_up(T v) { return (T)__shfl_up_sync(0xffffffffu, (int)v, 1); }
 template <> __device__ inline float rs_shfl_up<float>(float v) { return __shfl_up_sync(0xffffffffu, v, 1); }
+// Lane src's value.
+template <typename T> __device__ inline T rs_shfl(T v, int src) { return (T)__shfl_sync(0xffffffffu, (int)v, src); }
+template <> __device__ inline float rs_shfl<float>(float v, int src) { return __shfl_sync(0xffffffffu, v, src); }
 )";
 
 // Mode 0 as a line-walker op: an empty pixel takes its (filled) left neighbour.
@@ -52,102 +48,105 @@ const char* kFromLeft = R"(
   rs_pass<true, false, V>(inp, out, h, w, row0, ring, op);
 )";
 
-// B: steps fetched ahead; S: steps between block barriers; R: ring size (> 2 S). T: element type;
-// FAREST: mode 1.
+// Modes 1/2 across blocks. Block b owns rows y0 = 1 + 32 b .. y0 + 31: warp 0 sweeps them in
+// skewed order (lane i, step t: column x = t - i), the up neighbour coming from lane i - 1's
+// previous step by shuffle; warps 1-3 stage the raw rows y0 .. y0 + 32 (own rows and the row
+// below) into a ring of 32-column shared chunks, one chunk ahead. Lane 0's up row is the previous
+// block's last row: that block publishes, every 32 steps, how many leading columns of it are final
+// (progress[b - 1], after a __threadfence), and this block waits for the next 32 before reading
+// them (block 0 reads row 0, never changed). Blocks thus run as a pipeline, each about 64 columns
+// behind the one above, on as many SMs as there are 32-row bands.
+// T: element type; FAREST: mode 1. Launch: 128-thread blocks, one per 32 rows of rows 1 .. h - 2;
+// `progress` is a zero-initialised int32 output, one entry per block.
 const char* kAround = R"(
-  constexpr int B = 8, S = 16, R = 64;
-  __shared__ T ring[32][R];
+  constexpr int PAD = 34;  // lane i reads column t - i of row i: (i * 34 + t - i) % 32 differs per lane
+  __shared__ T raw[4][33][PAD];
   const int h = inp_shape[0], w = inp_shape[1];
-  const int tid = threadIdx.x, nt = blockDim.x, lane = tid & 31, warp = tid >> 5;
-  for (int x = tid; x < w; x += nt) {
-    out[x] = inp[x];
-    out[(long long)(h - 1) * w + x] = inp[(long long)(h - 1) * w + x];
-  }
-  for (int y = 1 + tid; y < h - 1; y += nt) out[(long long)y * w] = inp[(long long)y * w];
-  __syncthreads();
-  // Thread tid handles column x = t - skew at step t. Inside a warp the skew grows by one per lane
-  // and the up neighbour comes from lane - 1's previous step by shuffle; each warp lags the one above
-  // by S more steps, so lane 0 reads lane 31's (above) output S + 1 steps after it was written,
-  // across at least one barrier, through a per-warp ring indexed by column.
-  const int skew = tid + warp * S;
-  for (int band = 1; band < h - 1; band += nt) {
-    const int rows = min(nt, h - 1 - band);
-    const int y = band + tid;
-    const bool mine = tid < rows;
-    const T* cur_row = inp + (long long)(mine ? y : 1) * w;
-    const T* down_row = cur_row + w;
-    // Lane 0 of warp 0 reads its up row from the output: row 0 or the previous band, finished.
-    const T* up_row = out + (long long)(y - 1) * w;
-    const bool top = tid == 0;
-    const bool feeds_ring = lane == 31 && tid + 1 < rows;
-    // Column 0 is never filled: its raw values start the left neighbours.
-    T left = T(0), up_left = T(0), down_left = T(0), from_above = T(0);
-    if (mine) {
-      left = cur_row[0];
-      up_left = cur_row[-w];
-      down_left = down_row[0];
+  const int tid = threadIdx.x, lane = tid & 31, b = blockIdx.x;
+  const int y0 = 1 + 32 * b, y = y0 + lane;
+  const bool mine = tid < 32 && y <= h - 2;
+  // Borders are never swept: rows 0 and h - 1 (block 0's movers) and column 0 (each row's lane).
+  if (b == 0 && tid >= 32) {
+    for (int x = tid - 32; x < w; x += 96) {
+      out[x] = inp[x];
+      out[(long long)(h - 1) * w + x] = inp[(long long)(h - 1) * w + x];
     }
-    T cc[B], cd[B], cu[B], nc[B], nd[B], nu[B];
-    auto fetch = [&](int x0, T (&c)[B], T (&d)[B], T (&u)[B]) {
-#pragma unroll
-      for (int j = 0; j < B; ++j) {
-        const int x = x0 + j;
-        const bool ok = mine && x >= 1 && x < w;
-        c[j] = ok ? cur_row[x] : T(0);
-        d[j] = ok ? down_row[x] : T(0);
-        u[j] = ok && top ? up_row[x] : T(0);
-      }
-    };
-    const int last_skew = (rows - 1) + ((rows - 1) >> 5) * S;
-    const int t_end = w + last_skew;  // exclusive: the last row reaches column w - 1 at t_end - 1
-    fetch(1 - skew, cc, cd, cu);
-    for (int t0 = 1; t0 < t_end; t0 += B) {
-      fetch(t0 + B - skew, nc, nd, nu);
-#pragma unroll
-      for (int j = 0; j < B; ++j) {
-        const int t = t0 + j;
-        if (t < t_end) {  // uniform over the block
-          const int x = t - skew;
-          T v = T(0);
-          if (mine && x >= 1 && x < w) {
-            const T up = top ? cu[j] : (lane == 0 ? ring[warp - 1][x & (R - 1)] : from_above);
-            v = cc[j];
-            if (rs_empty(v)) {
-              v = up;
-              const T cand[4] = {up_left, left, down_left, cd[j]};
-#pragma unroll
-              for (int c = 0; c < 4; ++c) {
-                if (FAREST ? cand[c] > v : (!rs_empty(cand[c]) && cand[c] < v)) v = cand[c];
-              }
-            }
-            out[(long long)y * w + x] = v;
-            if (feeds_ring) ring[warp][x & (R - 1)] = v;
-            up_left = up;
-            left = v;
-            down_left = cd[j];
+  }
+  if (mine) out[(long long)y * w] = inp[(long long)y * w];
+  auto stage = [&](int c) {  // raw rows y0 .. y0 + 32, columns 32 c .. 32 c + 31 -> raw[c & 3]
+    for (int e = tid - 32; e < 33 * 32; e += 96) {
+      const int r = e >> 5, x = 32 * c + (e & 31), yy = y0 + r;
+      raw[c & 3][r][e & 31] = (yy < h && x < w) ? inp[(long long)yy * w + x] : T(0);
+    }
+  };
+  if (tid >= 32) stage(0);
+  __syncthreads();
+  T left = T(0), up_left = T(0), down_left = T(0), from_above = T(0), up_chunk = T(0);
+  if (mine) {
+    left = inp[(long long)y * w];
+    up_left = inp[(long long)(y - 1) * w];
+    down_left = inp[(long long)(y + 1) * w];
+  }
+  const int supersteps = (w + 30) / 32 + 1;  // steps t = 0 .. w - 1 + 31
+  for (int s = 0; s < supersteps; ++s) {
+    if (tid >= 32) {
+      if (32 * (s + 1) < w) stage(s + 1);
+    } else {
+      // Lane 0's up values for columns 32 s .. 32 s + 31, one per lane.
+      const int xu = 32 * s + lane;
+      if (b == 0) {
+        up_chunk = xu < w ? inp[xu] : T(0);
+      } else {
+        const int need = min(32 * s + 32, w);
+        if (lane == 0) {
+          long long spins = 0;
+          while (*(volatile int*)&progress[b - 1] < need) {
+            if (++spins > (1ll << 24)) __trap();  // a stuck pipeline fails loudly, never hangs
           }
-          from_above = rs_shfl_up(v);
-          if (t % S == 0) __syncthreads();
+          __threadfence();
         }
+        __syncwarp();
+        up_chunk = xu < w ? __ldcg(out + (long long)(y0 - 1) * w + xu) : T(0);
       }
+#pragma unroll 4
+      for (int j = 0; j < 32; ++j) {
+        const int t = 32 * s + j, x = t - lane;
+        const T up_lane0 = rs_shfl(up_chunk, j);
+        T v = T(0);
+        if (mine && x >= 1 && x < w) {
+          const T up = lane == 0 ? up_lane0 : from_above;
+          const T down = raw[(x >> 5) & 3][lane + 1][x & 31];
+          v = raw[(x >> 5) & 3][lane][x & 31];
+          if (rs_empty(v)) {
+            v = up;
+            const T cand[4] = {up_left, left, down_left, down};
 #pragma unroll
-      for (int j = 0; j < B; ++j) {
-        cc[j] = nc[j];
-        cd[j] = nd[j];
-        cu[j] = nu[j];
+            for (int c = 0; c < 4; ++c) {
+              if (FAREST ? cand[c] > v : (!rs_empty(cand[c]) && cand[c] < v)) v = cand[c];
+            }
+          }
+          out[(long long)y * w + x] = v;
+          up_left = up;
+          left = v;
+          down_left = down;
+        }
+        from_above = rs_shfl_up(v);
       }
+      // Lane 31 has finished columns 0 .. 32 s of its row: publish them for the block below.
+      __threadfence();
+      if (lane == 31) *(volatile int*)&progress[b] = min(32 * s + 1, w);
     }
     __syncthreads();
   }
+  if (tid == 31) *(volatile int*)&progress[b] = w;
 )";
 
 mx::array launch_around(const mx::array& x, bool farest, mx::Stream s) {
-  static const auto kernel = mx::fast::cuda_kernel("rs_hole_fill_around", {"inp"}, {"out"}, kAround, kHeader, true);
-  // At most 512 threads: the sweep uses ~80 registers a thread (1024 x 80 exceeds an SM's 64K).
-  int threads = std::clamp(x.shape(0) - 2, 32, 512);
-  threads = (threads + 31) / 32 * 32;
-  return kernel({x}, {x.shape()}, {x.dtype()}, {threads, 1, 1}, {threads, 1, 1},
-                {{"T", x.dtype()}, {"FAREST", farest}}, std::nullopt, false, s)[0];
+  static const auto kernel =
+      mx::fast::cuda_kernel("rs_hole_fill_around_mb", {"inp"}, {"out", "progress"}, kAround, kHeader, true);
+  const int blocks = (x.shape(0) - 2 + 31) / 32;
+  return kernel({x}, {x.shape(), {blocks}}, {x.dtype(), mx::int32}, {blocks * 128, 1, 1}, {128, 1, 1},
+                {{"T", x.dtype()}, {"FAREST", farest}}, 0, false, s)[0];
 }
 }  // namespace
 

@@ -27,7 +27,7 @@ inline Dim blockDim, gridDim;
 inline std::barrier<>* g_bar = nullptr;
 inline std::vector<std::barrier<>*> g_warp_bars;
 inline std::vector<std::array<long long, 32>> g_slots;
-inline void __syncwarp(unsigned = 0xffffffffu) { g_bar->arrive_and_wait(); }
+inline void __syncwarp(unsigned = 0xffffffffu) { g_warp_bars[threadIdx.x / 32]->arrive_and_wait(); }
 inline void __syncthreads() { g_bar->arrive_and_wait(); }
 inline float __fadd_rn(float a, float b) { volatile float r = a + b; return r; }
 inline float __fsub_rn(float a, float b) { volatile float r = a - b; return r; }
@@ -50,6 +50,20 @@ template <typename T> T __shfl_up_sync(unsigned, T v, int d) {
   g_warp_bars[w]->arrive_and_wait();
   return r;
 }
+template <typename T> T __shfl_sync(unsigned, T v, int src) {
+  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
+  long long bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  g_slots[w][lane] = bits;
+  g_warp_bars[w]->arrive_and_wait();
+  T r = v;
+  std::memcpy(&r, &g_slots[w][src], sizeof(T));
+  g_warp_bars[w]->arrive_and_wait();
+  return r;
+}
+template <typename T> T __ldcg(const T* p) { return *p; }
+inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void __trap() { std::abort(); }
 struct Shape { int d[8]; int operator[](int i) const { return d[i]; } };
 // Runs kernel(…) over grid blocks of `threads` threads (the whole block concurrently).
 inline void launch(int blocks, int threads, const std::function<void()>& k) {

@@ -26,8 +26,12 @@ template <typename T, typename V> void run(int h, int w, int nt, std::mt19937& r
     int ot = std::clamp(h - 2, 32, 1024); ot = (ot + 31) / 32 * 32;
     if (far) launch(1, ot, [&] { old_k::around<T, true>(in.data(), sh, a.data()); });
     else launch(1, ot, [&] { old_k::around<T, false>(in.data(), sh, a.data()); });
-    if (far) launch(1, nt, [&] { new_k::around<T, true>(in.data(), sh, b.data()); });
-    else launch(1, nt, [&] { new_k::around<T, false>(in.data(), sh, b.data()); });
+    // Multi-block pipeline: one 128-thread block per 32 rows, progress flags zero-initialised.
+    (void)nt;
+    const int blocks = (h - 2 + 31) / 32;
+    std::vector<int32_t> progress(blocks, 0);
+    if (far) launch(blocks, 128, [&] { new_k::around<T, true>(in.data(), sh, b.data(), progress.data()); });
+    else launch(blocks, 128, [&] { new_k::around<T, false>(in.data(), sh, b.data(), progress.data()); });
     cmp(a, b, far ? "around-far" : "around-near", h, w);
   }
 }

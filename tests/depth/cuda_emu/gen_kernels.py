@@ -47,7 +47,8 @@ write("emu_hole_kernels.h",
           dict(fname="around", var="kAround", tparams="typename T, bool FAREST", args="const T* inp, Shape inp_shape, T* out")]) +
       emit("new_k", hf_new, [(hf_new, "kHeader"), (walk, "kCudaLineWalk"), (hf_new, "kFromLeftOp")], [
           dict(fname="left", var="kFromLeft", tparams="typename V, typename T", args="const T* inp, Shape inp_shape, T* out"),
-          dict(fname="around", var="kAround", tparams="typename T, bool FAREST", args="const T* inp, Shape inp_shape, T* out")]))
+          dict(fname="around", var="kAround", tparams="typename T, bool FAREST",
+               args="const T* inp, Shape inp_shape, T* out, int32_t* progress")]))
 
 write("emu_dec_kernels.h", emit("new_k", open(D + "decimation_cuda.cpp").read(), [], [
     dict(fname="dec", var="kSource", tparams="int S", args="const uint16_t* depth, Shape depth_shape, uint16_t* out")]))
