@@ -39,28 +39,22 @@ using std::min; using std::max; using std::abs;
 inline float fminf(float a, float b) { return std::fmin(a, b); }
 inline float fmaxf(float a, float b) { return std::fmax(a, b); }
 template <typename T> T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v); }
+// A shuffle: publish v, read lane from(lane) of the same warp (own value when from is -1).
+template <typename T, typename From> T rs_exchange(T v, From from) {
+  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
+  long long bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  g_slots[w][lane] = bits;
+  g_warp_bars[w]->arrive_and_wait();
+  T r = v;
+  if (const int f = from(lane); f >= 0) std::memcpy(&r, &g_slots[w][f], sizeof(T));
+  g_warp_bars[w]->arrive_and_wait();
+  return r;
+}
 template <typename T> T __shfl_up_sync(unsigned, T v, int d) {
-  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
-  long long bits = 0;
-  std::memcpy(&bits, &v, sizeof(T));
-  g_slots[w][lane] = bits;
-  g_warp_bars[w]->arrive_and_wait();
-  T r = v;
-  if (lane >= d) std::memcpy(&r, &g_slots[w][lane - d], sizeof(T));
-  g_warp_bars[w]->arrive_and_wait();
-  return r;
+  return rs_exchange(v, [=](int l) { return l >= d ? l - d : -1; });
 }
-template <typename T> T __shfl_sync(unsigned, T v, int src) {
-  const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
-  long long bits = 0;
-  std::memcpy(&bits, &v, sizeof(T));
-  g_slots[w][lane] = bits;
-  g_warp_bars[w]->arrive_and_wait();
-  T r = v;
-  std::memcpy(&r, &g_slots[w][src], sizeof(T));
-  g_warp_bars[w]->arrive_and_wait();
-  return r;
-}
+template <typename T> T __shfl_sync(unsigned, T v, int src) { return rs_exchange(v, [=](int) { return src; }); }
 template <typename T> T __ldcg(const T* p) { return *p; }
 inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
 inline void __trap() { std::abort(); }

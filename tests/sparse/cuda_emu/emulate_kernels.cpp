@@ -37,43 +37,27 @@ using std::max;
 using std::min;
 double g_shfl[1024];
 int g_vote[1024];
+// Every shuffle: publish v, read the lane `src(lane)` picks (its own value when src is -1).
+template <class V, class Src>
+V exchange(V v, Src src) {
+  int t = threadIdx.x, w0 = t & ~31;
+  g_shfl[t] = v;
+  __syncwarp();
+  int from = src(t % 32);
+  V r = from < 0 ? v : V(g_shfl[w0 + from]);
+  __syncwarp();
+  return r;
+}
 template <class V>
 V __shfl_down_sync(unsigned, V v, int s, int width = 32) {
-  int t = threadIdx.x;
-  g_shfl[t] = v;
-  __syncwarp();
-  int lane = t % width;
-  V r = (lane + s < width) ? V(g_shfl[t + s]) : v;
-  __syncwarp();
-  return r;
+  return exchange(v, [=](int l) { return l % width + s < width ? l + s : -1; });
 }
 template <class V>
-V __shfl_up_sync(unsigned, V v, int s) {
-  int t = threadIdx.x;
-  g_shfl[t] = v;
-  __syncwarp();
-  V r = (t % 32 >= s) ? V(g_shfl[t - s]) : v;
-  __syncwarp();
-  return r;
-}
+V __shfl_up_sync(unsigned, V v, int s) { return exchange(v, [=](int l) { return l >= s ? l - s : -1; }); }
 template <class V>
-V __shfl_xor_sync(unsigned, V v, int m) {
-  int t = threadIdx.x;
-  g_shfl[t] = v;
-  __syncwarp();
-  V r = V(g_shfl[(t & ~31) | ((t % 32) ^ m)]);
-  __syncwarp();
-  return r;
-}
+V __shfl_xor_sync(unsigned, V v, int m) { return exchange(v, [=](int l) { return l ^ m; }); }
 template <class V>
-V __shfl_sync(unsigned, V v, int src) {
-  int t = threadIdx.x;
-  g_shfl[t] = v;
-  __syncwarp();
-  V r = V(g_shfl[(t & ~31) | src]);
-  __syncwarp();
-  return r;
-}
+V __shfl_sync(unsigned, V v, int src) { return exchange(v, [=](int) { return src; }); }
 unsigned __ballot_sync(unsigned, bool p) {
   int t = threadIdx.x, w0 = t / 32 * 32;
   g_vote[t] = p;
