@@ -5,7 +5,7 @@
 # checked bit for bit against the previous kernels (git revision OLD_REV, default
 # 19ee510) or a plain-loop reference (decimation), on tiny, odd and multi-band sizes.
 # Not a build target: run by hand after editing a *_cuda.cpp (a minute or two on 2 cores).
-# Usage: tests/depth/cuda_emu/run.sh [OLD_REV]
+# Usage: tests/depth/cuda_emu/run.sh [OLD_REV]   (EMU_ONLY="spatial hole" runs a subset)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
