@@ -2,6 +2,7 @@
 // `robomlx stereo eval <scene-dir>...`: SGM on Middlebury-layout scenes (imL.png, imR.png,
 // groundtruth.png, info.txt with scale and max disparity, nonocc.png, all.png), bad-1.0 and
 // bad-2.0 over the nonocc and all masks under two stated rules for invalid pixels.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -99,13 +100,31 @@ nlohmann::json to_json(const stereo::StereoScores& s) {
           {"evaluated", s.evaluated}};
 }
 
+// A scene folder stays as it is; a folder without imL.png whose subfolders hold scenes (the
+// dataset root) becomes those subfolders, in name order.
+std::vector<std::string> expand_scenes(const std::vector<std::string>& dirs) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const auto& dir : dirs) {
+    std::vector<std::string> inner;
+    if (!fs::exists(fs::path(dir) / "imL.png")) {
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.is_directory() && fs::exists(e.path() / "imL.png")) inner.push_back(e.path().string());
+    }
+    std::sort(inner.begin(), inner.end());
+    if (inner.empty()) out.push_back(dir);
+    out.insert(out.end(), inner.begin(), inner.end());
+  }
+  return out;
+}
+
 void run_eval(const GlobalOptions& global, const EvalArgs& a) {
   const stereo::StereoConfig config = resolve_stereo_config(a.config);
   bool range_from_flags = a.config.max_disparity != -1 || a.config.min_disparity != -100000;
   for (const auto& s : a.config.sets) range_from_flags |= s.rfind("sgm.num_disparities", 0) == 0 || s.rfind("sgm.min_disparity", 0) == 0;
   apply_device(global);
   std::vector<SceneScores> rows;
-  for (const auto& dir : a.scenes) rows.push_back(eval_scene(dir, config, range_from_flags));
+  for (const auto& dir : expand_scenes(a.scenes)) rows.push_back(eval_scene(dir, config, range_from_flags));
   std::printf("SGM: cost %s, paths %d, P1 %g, P2 %g, subpixel %s, LR %d, uniqueness %g, median %d, pyramid %d\n",
               config.sgm.cost.c_str(), config.sgm.paths, double(config.sgm.p1), double(config.sgm.p2),
               config.sgm.subpixel ? "on" : "off", config.sgm.lr_max_diff, double(config.sgm.uniqueness_ratio),
@@ -133,7 +152,8 @@ void add_stereo_eval(CLI::App* stereo, GlobalOptions& global) {
   auto* cmd = stereo->add_subcommand("eval", "Middlebury-style accuracy (bad-1.0/2.0, density, time) of scene folders");
   cmd->footer("Each scene searches its own range [0, max) from info.txt unless --min-disparity, --max-disparity or "
               "--set sgm.*_disparit* is given. Both rules for invalid pixels are printed.");
-  cmd->add_option("scenes", args->scenes, "Scene folders (imL.png, imR.png, groundtruth.png, info.txt, nonocc.png, all.png)")
+  cmd->add_option("scenes", args->scenes,
+                  "Scene folders (imL.png, imR.png, groundtruth.png, info.txt, nonocc.png, all.png), or a folder of them")
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--json", args->json, "Also write the scores as JSON");

@@ -130,6 +130,13 @@ TEST_F(StereoCli, EvalPrintsBothRules) {
   const std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(text.find("\"bad2_filled\""), std::string::npos);
   EXPECT_EQ(run("stereo eval --no-config " + dir_), 3);  // no info.txt
+  // A dataset root expands to its scene folders.
+  fs::create_directories(dir_ + "/root");
+  fs::create_directory_symlink(fs::absolute(mid), dir_ + "/root/tsukuba");
+  EXPECT_EQ(run("stereo eval --no-config " + dir_ + "/root --json " + dir_ + "/r.json"), 0);
+  std::ifstream in2(dir_ + "/r.json");
+  const std::string root_text((std::istreambuf_iterator<char>(in2)), {});
+  EXPECT_NE(root_text.find("\"scene\": \"tsukuba\""), std::string::npos) << root_text;
 }
 
 TEST_F(StereoCli, LiveWithoutCameraIsUnsupported) {
