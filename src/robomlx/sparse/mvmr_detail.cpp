@@ -31,26 +31,67 @@ IndexScan scan_values(const char* tag, const char* name, const T* v, int64_t n, 
   }
   return scan;
 }
-}  // namespace
 
-IndexScan scan_index(const char* tag, const char* name, const mx::array& idx, int64_t limit) {
-  check_ndim(tag, name, idx, 1);
-  check_dtype(tag, name, idx, {mx::int32, mx::int64});
-  const int n = idx.size();
-  if (mx::default_device() != mx::Device::cpu && n > 0) {
-    // On a GPU: min, max and "sorted" reduced on the device and 3 numbers read back (one
-    // synchronisation) instead of copying the whole array to the host (5.6 ms for 3 x 1M
-    // indices on an H100). The host scan below runs only to name the first bad position.
-    auto lo = mx::astype(mx::min(idx), mx::int64), hi = mx::astype(mx::max(idx), mx::int64);
-    auto sorted = n > 1 ? mx::all(mx::greater_equal(mx::slice(idx, {1}, {n}), mx::slice(idx, {0}, {n - 1})))
-                        : mx::array(true);
-    mx::eval(lo, hi, sorted);
-    if (lo.item<int64_t>() >= 0 && hi.item<int64_t>() < limit) return IndexScan{.sorted = sorted.item<bool>()};
-  }
+IndexScan scan_on_host(const char* tag, const char* name, const mx::array& idx, int64_t limit) {
   auto c = mx::contiguous(idx);
   c.eval();
   if (c.dtype() == mx::int32) return scan_values(tag, name, c.data<int32_t>(), c.size(), limit);
   return scan_values(tag, name, c.data<int64_t>(), c.size(), limit);
+}
+}  // namespace
+
+std::vector<IndexScan> scan_indices(const char* tag, const std::vector<IndexToScan>& arrays) {
+  for (const auto& x : arrays) {
+    check_ndim(tag, x.name, x.idx, 1);
+    check_dtype(tag, x.name, x.idx, {mx::int32, mx::int64});
+  }
+  std::vector<IndexScan> scans(arrays.size());
+  if (mx::default_device() == mx::Device::cpu) {
+    for (size_t i = 0; i < arrays.size(); ++i) scans[i] = scan_on_host(tag, arrays[i].name, arrays[i].idx, arrays[i].limit);
+    return scans;
+  }
+  // On a GPU: min, max and "sorted" of every array reduced on the device and read back in one
+  // synchronisation, instead of copying the arrays to the host (5.6 ms for 3 x 1M indices on an
+  // H100). The host scan runs only to name the first bad position.
+  std::vector<mx::array> stats;
+  for (const auto& x : arrays) {
+    const int n = x.idx.size();
+    if (n == 0) continue;
+    stats.push_back(mx::astype(mx::min(x.idx), mx::int64));
+    stats.push_back(mx::astype(mx::max(x.idx), mx::int64));
+    stats.push_back(n > 1 ? mx::all(mx::greater_equal(mx::slice(x.idx, {1}, {n}), mx::slice(x.idx, {0}, {n - 1})))
+                          : mx::array(true));
+  }
+  mx::eval(stats);
+  size_t k = 0;
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    if (arrays[i].idx.size() == 0) continue;
+    const bool in_range = stats[k].item<int64_t>() >= 0 && stats[k + 1].item<int64_t>() < arrays[i].limit;
+    scans[i] = in_range ? IndexScan{.sorted = stats[k + 2].item<bool>()}
+                        : scan_on_host(tag, arrays[i].name, arrays[i].idx, arrays[i].limit);
+    k += 3;
+  }
+  return scans;
+}
+
+IndexScan scan_index(const char* tag, const char* name, const mx::array& idx, int64_t limit) {
+  return scan_indices(tag, {{name, idx, limit}})[0];
+}
+
+CheckedTriplets check_triplets(const char* tag, const mx::array& a_idx, const mx::array& b_idx, const mx::array& o_idx,
+                               int64_t a_limit, int64_t b_limit, int64_t o_limit, bool scan) {
+  CheckedTriplets t{as_index(tag, "a_idx", a_idx), as_index(tag, "b_idx", b_idx), as_index(tag, "o_idx", o_idx), {}};
+  for (auto [name, idx] : {std::pair{"b_idx", &t.b}, std::pair{"o_idx", &t.o}}) {
+    if (idx->size() != t.a.size()) {
+      fail_argument(tag, std::string(name) + " must have the same length as a_idx (" + std::to_string(t.a.size()) +
+                             "), got " + std::to_string(idx->size()));
+    }
+  }
+  if (scan) {
+    auto s = scan_indices(tag, {{"a_idx", a_idx, a_limit}, {"b_idx", b_idx, b_limit}, {"o_idx", o_idx, o_limit}});
+    t.order = {.a_sorted = s[0].sorted, .o_sorted = s[2].sorted};
+  }
+  return t;
 }
 
 mx::Dtype accum_dtype(mx::Dtype dtype) { return dtype == mx::float64 ? mx::float64 : mx::float32; }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <mlx/array.h>
 
@@ -16,13 +17,22 @@ namespace robomlx::sparse::detail {
 /// Checks `idx` is 1-D int32/int64 (naming `name` under `tag`) and returns it as int32.
 mx::array as_index(const char* tag, const char* name, const mx::array& idx);
 
-/// Result of scanning an index array on the host.
+/// Result of checking an index array (scan_indices).
 struct IndexScan {
   bool sorted = true;  // non-decreasing
 };
 
-/// Evaluates `idx` (int32 or int64) and throws unless every value is in [0, limit).
-/// Call before as_index so int64 values past int32 are caught.
+/// One index array to check: values must be in [0, limit).
+struct IndexToScan {
+  const char* name;
+  mx::array idx;  // 1-D int32 or int64
+  int64_t limit;
+};
+
+/// Evaluates the arrays (one synchronisation for all of them) and throws, naming the array and
+/// the first bad position, unless every value is in range. Call before as_index so int64
+/// values past int32 are caught.
+std::vector<IndexScan> scan_indices(const char* tag, const std::vector<IndexToScan>& arrays);
 IndexScan scan_index(const char* tag, const char* name, const mx::array& idx, int64_t limit);
 
 /// What the caller knows about the triplet order (from a host scan; false when unknown).
@@ -30,6 +40,15 @@ struct TripletOrder {
   bool a_sorted = false;
   bool o_sorted = false;
 };
+
+/// MVMR's and VVOR's three index arrays: checked (1-D int32/int64, equal lengths) and as int32.
+/// With `scan`, also range-checked against the limits (scan_indices), which tells the order.
+struct CheckedTriplets {
+  mx::array a, b, o;
+  TripletOrder order;
+};
+CheckedTriplets check_triplets(const char* tag, const mx::array& a_idx, const mx::array& b_idx, const mx::array& o_idx,
+                               int64_t a_limit, int64_t b_limit, int64_t o_limit, bool scan);
 
 /// Floating dtype the ops compute in for `dtype` (float32, or float64 for float64).
 mx::Dtype accum_dtype(mx::Dtype dtype);

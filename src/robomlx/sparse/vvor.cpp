@@ -62,22 +62,9 @@ mx::array vvor(const mx::array& a, const mx::array& b, const mx::array& a_idx, c
   int G = a.shape(1);
   check_shape(tag, "b", b, {-1, G, -1});
   if (num_outputs < 0) fail_argument(tag, "num_outputs must be >= 0, got " + std::to_string(num_outputs));
-  auto ai = detail::as_index(tag, "a_idx", a_idx);
-  auto bi = detail::as_index(tag, "b_idx", b_idx);
-  auto oi = detail::as_index(tag, "o_idx", o_idx);
-  for (auto [name, idx] : {std::pair{"b_idx", &bi}, std::pair{"o_idx", &oi}}) {
-    if (idx->size() != ai.size()) {
-      fail_argument(tag, std::string(name) + " must have the same length as a_idx (" + std::to_string(ai.size()) +
-                             "), got " + std::to_string(idx->size()));
-    }
-  }
-  detail::TripletOrder order;
-  if (check == IndexCheck::host) {
-    order.a_sorted = detail::scan_index(tag, "a_idx", a_idx, a.shape(0)).sorted;
-    detail::scan_index(tag, "b_idx", b_idx, b.shape(0));
-    order.o_sorted = detail::scan_index(tag, "o_idx", o_idx, num_outputs).sorted;
-  }
-  return detail::vvor_diff(a, b, ai, bi, oi, num_outputs, order);
+  auto t = detail::check_triplets(tag, a_idx, b_idx, o_idx, a.shape(0), b.shape(0), num_outputs,
+                                  check == IndexCheck::host);
+  return detail::vvor_diff(a, b, t.a, t.b, t.o, num_outputs, t.order);
 }
 
 }  // namespace robomlx::sparse
