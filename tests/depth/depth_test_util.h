@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
@@ -51,5 +53,15 @@ inline Frame z16_frame(const std::vector<std::uint16_t>& v, int h, int w) {
 
 /// The twin the default device runs: the CUDA kernel on a CUDA GPU, else the threaded CPU one.
 inline Impl device_twin() { return is_cuda_device(mx::default_device()) ? Impl::cuda : Impl::cpu; }
+
+/// Hand and golden cases run the portable path and the twin that can run here.
+inline std::vector<Impl> impls_here() { return {Impl::portable, device_twin()}; }
+
+/// A golden case name as a GoogleTest parameter name ('.' is not allowed there).
+inline std::string golden_test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = info.param;
+  std::replace(n.begin(), n.end(), '.', 'p');
+  return n;
+}
 
 }  // namespace robomlx::depth::test_util

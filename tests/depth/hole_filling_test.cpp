@@ -15,18 +15,13 @@
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/hole_filling.h"
+#include "depth_test_util.h"
 #include "support.h"
 
 namespace robomlx::depth {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Hand and golden cases run the portable path and the twin that can run here (CUDA on a GPU).
-std::vector<Impl> impls_here() {
-  if (is_cuda_device(mx::default_device())) return {Impl::portable, Impl::cuda};
-  return {Impl::portable, Impl::cpu};
-}
 
 mx::array run(const mx::array& image, int mode, Impl impl) {
   ScopedImpl forced(impl);
@@ -77,7 +72,7 @@ TEST(HoleFilling, ModesByHand) {
       {10, 20, 30, 5, 0, 10, 10, 7, 40, 50, 0, 9}};   // mode 2: min(20; 10,40,50), then min(30; 20,10,50; down 0 skipped)
   auto x = mx::array(in.data(), {3, 4}, mx::uint16);
   for (int mode = 0; mode < 3; ++mode) {
-    for (Impl impl : impls_here()) {
+    for (Impl impl : test_util::impls_here()) {
       SCOPED_TRACE("mode " + std::to_string(mode) + " " + to_string(impl));
       EXPECT_CLOSE(exactly_equal(run(x, mode, impl), mx::array(want[mode].data(), {3, 4}, mx::uint16)));
     }
@@ -135,7 +130,7 @@ TEST_P(HoleFillingGolden, MatchesLibrealsense) {
   int mode = static_cast<int>(spec.at("options_set_in_order").at(0).at("value_readback").get<double>());
   auto input = read_pnm((dir / spec.at("inputs").at(0).at("file").get<std::string>()).string()).to_array_2d();
   auto expected = read_pnm((dir / spec.at("outputs").at(0).at("file").get<std::string>()).string()).to_array_2d();
-  for (Impl impl : impls_here()) {
+  for (Impl impl : test_util::impls_here()) {
     SCOPED_TRACE(to_string(impl));
     EXPECT_CLOSE(exactly_equal(run(input, mode, impl), expected));
   }

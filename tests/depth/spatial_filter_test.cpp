@@ -16,18 +16,13 @@
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/spatial_filter.h"
+#include "depth_test_util.h"
 #include "support.h"
 
 namespace robomlx::depth {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Hand and golden cases run the portable path and the twin that can run here (CUDA on a GPU).
-std::vector<Impl> impls_here() {
-  if (is_cuda_device(mx::default_device())) return {Impl::portable, Impl::cuda};
-  return {Impl::portable, Impl::cpu};
-}
 
 fs::path golden_case(const std::string& name) { return fs::path(test::shared_dir()) / "golden/realsense" / name; }
 
@@ -118,7 +113,7 @@ TEST(SpatialFilter, FloatRowByHand) {
   // left->right: 110 -> 105; 0 hole; 120 restarts; 125 -> 122.5; 200 edge.
   // right->left from 200: 122.5 (raw 125 vs 200: edge) stays; 120 vs raw 125 -> 0.5*120+0.5*122.5
   std::vector<float> want = {102.5f, 105, 0, 121.25f, 122.5f, 200};
-  for (Impl impl : impls_here()) {
+  for (Impl impl : test_util::impls_here()) {
     auto out = run(x, {.alpha = 0.5f, .delta = 20, .iterations = 1}, impl);
     SCOPED_TRACE(to_string(impl));
     EXPECT_CLOSE(exactly_equal(mx::slice(out, {0, 0}, {1, 6}), mx::array(want.data(), {1, 6}, mx::float32)));
@@ -194,7 +189,7 @@ TEST_P(SpatialGolden, MatchesLibrealsense) {
   }
   auto input = load_frame(dir, spec.at("inputs").at(0));
   auto expected = load_frame(dir, spec.at("outputs").at(0));
-  for (Impl impl : impls_here()) {
+  for (Impl impl : test_util::impls_here()) {
     // Bit-exact for both paths: the float path keeps upstream's operation order.
     SCOPED_TRACE(to_string(impl));
     EXPECT_CLOSE(exactly_equal(run(input, o, impl), expected));
@@ -209,11 +204,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, SpatialGolden,
                                            "spatial_synth848dec2_disparity_a0.25_d8_it1_h0",
                                            "spatial_synth848dec2_disparity_a0.5_d20_it2_h0",
                                            "spatial_synth848dec2_disparity_a0.6_d20_it3_h2"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) if (c == '.') c = 'p';
-                           return n;
-                         });
+                         test_util::golden_test_name);
 
 }  // namespace
 }  // namespace robomlx::depth

@@ -15,18 +15,13 @@
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/temporal_filter.h"
+#include "depth_test_util.h"
 #include "support.h"
 
 namespace robomlx::depth {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Hand and golden cases run the portable path and the twin that can run here (CUDA on a GPU).
-std::vector<Impl> impls_here() {
-  if (is_cuda_device(mx::default_device())) return {Impl::portable, Impl::cuda};
-  return {Impl::portable, Impl::cpu};
-}
 
 mx::array load_frame(const fs::path& dir, const nlohmann::json& entry) {
   auto path = (dir / entry.at("file").get<std::string>()).string();
@@ -101,7 +96,7 @@ TEST(TemporalFilter, PixelHistoryByHand) {
   std::vector<std::vector<uint16_t>> in = {{100, 0, 100}, {110, 0, 101}, {0, 0, 130}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
   std::vector<std::vector<uint16_t>> want = {{100, 0, 100}, {105, 0, 100}, {105, 0, 130},
                                              {105, 0, 0},   {105, 0, 0},   {0, 0, 0}};
-  for (Impl impl : impls_here()) {
+  for (Impl impl : test_util::impls_here()) {
     SCOPED_TRACE(to_string(impl));
     std::vector<mx::array> frames;
     for (auto& f : in) frames.push_back(mx::array(f.data(), {1, 3}, mx::uint16));
@@ -179,7 +174,7 @@ TEST_P(TemporalGolden, MatchesLibrealsense) {
   for (const auto& e : spec.at("outputs")) expected.push_back(load_frame(dir, e));
   ASSERT_EQ(inputs.size(), 8u);
   ASSERT_EQ(expected.size(), 8u);
-  for (Impl impl : impls_here()) {
+  for (Impl impl : test_util::impls_here()) {
     auto out = run_sequence(inputs, o, impl);
     for (size_t t = 0; t < out.size(); ++t) {
       SCOPED_TRACE(std::string(to_string(impl)) + " frame " + std::to_string(t));
@@ -198,11 +193,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, TemporalGolden,
                                            "temporal_synth106x60_disparity_a0.4_d20_p0",
                                            "temporal_synth106x60_disparity_a0.4_d20_p1",
                                            "temporal_synth106x60_disparity_a0.4_d20_p3"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (auto& c : n) if (c == '.') c = 'p';
-                           return n;
-                         });
+                         test_util::golden_test_name);
 
 }  // namespace
 }  // namespace robomlx::depth
