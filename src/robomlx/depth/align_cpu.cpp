@@ -1,10 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-// No a*b+c -> fma contraction: the twin must round like the portable path's separate ops.
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
 #include "robomlx/depth/align_cpu.h"
 
 #include <algorithm>

@@ -14,13 +14,6 @@
 
 #include "robomlx/core/parallel.h"
 
-// The twin must round exactly like the portable path's separate ops.
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 namespace robomlx::depth {
 
 namespace {

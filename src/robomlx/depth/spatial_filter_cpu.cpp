@@ -19,11 +19,10 @@
 
 #include "robomlx/depth/spatial_filter_twins.h"
 
-// Upstream's x86 build multiplies and adds separately; keep compilers from fusing them.
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off", "no-trapping-math")
+// No fma contraction comes from the module's flags (CMakeLists.txt); no-trapping-math lets GCC
+// vectorise the row passes' selects.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
 #endif
 
 namespace robomlx::depth::detail {

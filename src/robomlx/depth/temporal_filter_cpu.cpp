@@ -16,12 +16,6 @@
 #include "robomlx/core/parallel.h"
 #include "robomlx/depth/temporal_filter_twins.h"
 
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
 namespace robomlx::depth::detail {
 
 namespace {
