@@ -14,6 +14,17 @@
 namespace robomlx::stereo::detail {
 
 namespace {
+// The tail of one pixel's cost row: the AD term for the candidates inside the image (ri: the
+// reversed right intensities from candidate 0, null without AD), `outside` for the rest.
+inline __attribute__((always_inline)) void finish_cost(std::uint8_t* c, int inside, int nd, const float* ri, float li,
+                                                       std::uint8_t outside) {
+  if (ri) {
+    for (int k = 0; k < inside; ++k)
+      c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[k]), float(kAdTrunc))) >> kAdShift));
+  }
+  for (int k = inside; k < nd; ++k) c[k] = outside;
+}
+
 inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl, const std::uint64_t* cr,
                                                         const float* il, const float* ir, int w, int min_d, int nd,
                                                         bool ad, std::uint8_t outside, std::uint8_t* out) {
@@ -34,13 +45,7 @@ inline __attribute__((always_inline)) void cost_row_body(const std::uint64_t* cl
     const int base = w - 1 - x + min_d;  // rev index of candidate k = 0
     const std::uint64_t* r = crev.data() + base;
     for (int k = 0; k < inside; ++k) c[k] = std::uint8_t(__builtin_popcountll(l ^ r[k]));
-    if (ad) {
-      const float li = il[x];
-      const float* ri = irev.data() + base;
-      for (int k = 0; k < inside; ++k)
-        c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[k]), float(kAdTrunc))) >> kAdShift));
-    }
-    for (int k = inside; k < nd; ++k) c[k] = outside;
+    finish_cost(c, inside, nd, ad ? irev.data() + base : nullptr, ad ? il[x] : 0.f, outside);
   }
 }
 
@@ -87,13 +92,7 @@ __attribute__((target("avx2,popcnt"))) void cost_row_planes(const std::uint64_t*
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + k), acc);
     }
     for (; k < inside; ++k) c[k] = std::uint8_t(__builtin_popcountll(l ^ cr[x - min_d - k]));
-    if (ad) {
-      const float li = il[x];
-      const float* ri = irev.data() + base;
-      for (int k = 0; k < inside; ++k)
-        c[k] = std::uint8_t(c[k] + (int(std::min(std::fabs(li - ri[k]), float(kAdTrunc))) >> kAdShift));
-    }
-    for (int k = inside; k < nd; ++k) c[k] = outside;
+    finish_cost(c, inside, nd, ad ? irev.data() + base : nullptr, ad ? il[x] : 0.f, outside);
   }
 }
 
