@@ -12,7 +12,7 @@ root="$(cd "$here/../../.." && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 python3 "$here/gen_kernels.py" "$root" "$out" "${1:-19ee510}"
-cp "$here"/emu.h "$here"/emu_*.cpp "$out"/
+cp "$root"/tests/cuda_emu/emu.h "$here"/emu_*.cpp "$out"/
 status=0
 for t in ${EMU_ONLY:-spatial hole dec pc}; do
   g++ -std=c++20 -O1 -ffp-contract=off -w -I"$out" -o "$out/emu_$t" "$out/emu_$t.cpp" -lpthread

@@ -1,95 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU emulation of the sparse CUDA kernels (mvmr_cuda.cpp, segment_reduce_cuda.cpp): one
-// std::thread per CUDA thread, a std::barrier per block for __syncthreads, shuffles through a
-// block buffer. Checks the kernels' indexing and reductions against loops without a GPU
+// CPU emulation of the sparse CUDA kernels (mvmr_cuda.cpp, segment_reduce_cuda.cpp) and the
+// core prefix sum (scan_cuda.cpp) through tests/cuda_emu/emu.h. Checks the kernels' indexing and reductions against loops without a GPU
 // (ragged tails, groups, sorted and unsorted triplets, empty segments, every lane width).
 // Not part of the build; see gen_kernels.py for the two commands.
-#include <algorithm>
-#include <atomic>
-#include <barrier>
-#include <bit>
-#include <cmath>
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <memory>
 #include <random>
-#include <thread>
-#include <vector>
-struct D3 { unsigned x = 0, y = 0, z = 0; };
-thread_local D3 threadIdx, blockIdx;
-D3 blockDim;
-std::barrier<>* g_bar;
-std::barrier<>** g_wbar_list;  // one barrier of 32 per warp
-void __syncthreads() { g_bar->arrive_and_wait(); }
-void __syncwarp() { g_wbar_list[threadIdx.x / 32]->arrive_and_wait(); }
-float atomicAdd(float* p, float v) { return std::atomic_ref<float>(*p).fetch_add(v); }
-struct float4 { float x, y, z, w; };
-float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
-void atomicAdd(float4* p, float4 v) {
-  float* f = reinterpret_cast<float*>(p);
-  if (reinterpret_cast<uintptr_t>(f) % 16) { fprintf(stderr, "misaligned float4 atomic\n"); std::abort(); }
-  atomicAdd(f, v.x); atomicAdd(f + 1, v.y); atomicAdd(f + 2, v.z); atomicAdd(f + 3, v.w);
-}
-float __int_as_float(int i) { return std::bit_cast<float>(i); }
-int __ffs(unsigned v) { return v ? std::countr_zero(v) + 1 : 0; }
-using std::max;
-using std::min;
-double g_shfl[1024];
-int g_vote[1024];
-// Every shuffle: publish v, read the lane `src(lane)` picks (its own value when src is -1).
-template <class V, class Src>
-V exchange(V v, Src src) {
-  int t = threadIdx.x, w0 = t & ~31;
-  g_shfl[t] = v;
-  __syncwarp();
-  int from = src(t % 32);
-  V r = from < 0 ? v : V(g_shfl[w0 + from]);
-  __syncwarp();
-  return r;
-}
-template <class V>
-V __shfl_down_sync(unsigned, V v, int s, int width = 32) {
-  return exchange(v, [=](int l) { return l % width + s < width ? l + s : -1; });
-}
-template <class V>
-V __shfl_up_sync(unsigned, V v, int s) { return exchange(v, [=](int l) { return l >= s ? l - s : -1; }); }
-template <class V>
-V __shfl_xor_sync(unsigned, V v, int m) { return exchange(v, [=](int l) { return l ^ m; }); }
-template <class V>
-V __shfl_sync(unsigned, V v, int src) { return exchange(v, [=](int) { return src; }); }
-unsigned __ballot_sync(unsigned, bool p) {
-  int t = threadIdx.x, w0 = t / 32 * 32;
-  g_vote[t] = p;
-  __syncwarp();
-  unsigned m = 0;
-  for (int l = 0; l < 32; ++l) m |= unsigned(g_vote[w0 + l] != 0) << l;
-  __syncwarp();
-  return m;
-}
-#define __CUDA_ARCH__ 900
-#define __align__(n) __attribute__((aligned(n)))
-#define __shared__ static
+
+#include "emu.h"
 #include "kernels.inc"
-template <class F>
-void launch(unsigned gx, unsigned gy, unsigned gz, unsigned threads, F body) {
-  blockDim = {threads, 1, 1};
-  for (unsigned z = 0; z < gz; ++z)
-    for (unsigned y = 0; y < gy; ++y)
-      for (unsigned x = 0; x < gx; ++x) {
-        std::barrier<> bar(threads);
-        std::vector<std::unique_ptr<std::barrier<>>> wbars;
-        for (unsigned w = 0; w < threads / 32; ++w) wbars.push_back(std::make_unique<std::barrier<>>(32));
-        std::vector<std::barrier<>*> wp;
-        for (auto& b : wbars) wp.push_back(b.get());
-        g_bar = &bar;
-        g_wbar_list = wp.data();
-        std::vector<std::thread> ts;
-        for (unsigned i = 0; i < threads; ++i)
-          ts.emplace_back([=] { threadIdx = {i, 0, 0}; blockIdx = {x, y, z}; body(); });
-        for (auto& t : ts) t.join();
-      }
-}
 int cdiv(long a, long b) { return (a + b - 1) / b; }
 double maxerr(const std::vector<float>& a, const std::vector<double>& b) {
   double e = 0, s = 0;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes the bodies of the sparse fast::cuda_kernel sources as plain C++ functions (kernels.inc)
 for emulate_kernels.cpp, which runs them on the CPU with one std::thread per CUDA thread.
-Usage: python3 gen_kernels.py /tmp/kernels.inc && g++ -std=c++20 -O1 -pthread -I/tmp \
+Usage (from this folder): python3 gen_kernels.py /tmp/kernels.inc && g++ -std=c++20 -O1 -pthread -I/tmp -I../../cuda_emu \
          emulate_kernels.cpp -o /tmp/emu && /tmp/emu   (prints ALL OK)"""
 import os, sys
 src=os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../../src/robomlx/')
