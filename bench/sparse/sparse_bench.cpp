@@ -3,8 +3,7 @@
 // (CPU Primitive on CPU, fast::cuda_kernel on CUDA), at upstream's test sizes and at the large
 // sizes of the PyTorch anchors (scripts/torch_sparse_peer.py times the same cases on CUDA).
 // Index checks are off (IndexCheck::none) except in the one case that measures them.
-// ROBOMLX_SPARSE_BENCH_FILTER=<text> keeps only the cases whose name contains <text>.
-#include <cstdlib>
+// ROBOMLX_BENCH_FILTER=<text> keeps only the cases whose name contains <text> (core/bench.h).
 #include <string>
 
 #include <mlx/ops.h>
@@ -45,12 +44,7 @@ void sparse_suite(BenchContext& ctx) {
   if (on_cpu) impls.push_back(Impl::cpu);
   if (is_cuda_device(ctx.device())) impls.push_back(Impl::cuda);
   auto key = mx::random::key(9527);
-  // ROBOMLX_SPARSE_BENCH_FILTER=text runs only the cases whose name contains it.
-  const char* filter_env = std::getenv("ROBOMLX_SPARSE_BENCH_FILTER");
-  std::string filter = filter_env ? filter_env : "";
-  BenchResult skipped;
   auto timed = [&](const std::string& name, Impl impl, const std::function<Arrays()>& fn) -> BenchResult& {
-    if (!filter.empty() && name.find(filter) == std::string::npos) return skipped;
     return ctx.run(name, [&] {
       ScopedImpl scoped(impl);
       return fn();
