@@ -1,104 +1,139 @@
 // SPDX-License-Identifier: Apache-2.0
 // Internal: CUDA device source (for fast::cuda_kernel headers) that walks image lines serially but
-// fast. A block of 128 threads owns 32 neighbouring lines (rows or columns): warp 0 walks them
-// (lane = line), warps 1-3 move data. Lines advance in 32 x 32 chunks through a ring of shared
-// tiles: while the walker runs chunk i from shared memory, the movers write chunk i + 1 into the
-// ring from registers, issue the global loads of chunk i + 2 into registers and store chunk i - 1
-// back, so the walker's serial steps do nothing but shared-memory reads, the op and writes.
-// (One warp doing its own loads, transposes and stores was instruction-latency bound at ~200
-// cycles a step on an H100: 170 us for a 640-wide row pass.)
-// Tiles are [32][33] and indexed so that both the movers' coalesced accesses and the walker's
-// (lane = line) accesses are free of bank conflicts. Chunks past the image edge are masked.
-// V: register type (float, or int for uint16 data). An Op walks one line: op.step(value, k, n) gets
-// the k-th value in pass order (k = 0 first) of a line of n values and returns that position's output.
-// Launch: 128-thread blocks, block b owning lines [32 b, 32 b + 32); the kernel declares the ring
-// `__shared__ V ring[4][32][33]` and passes it.
+// fast: one thread per line (row or column), with no shared memory and no barriers. The thread
+// moves along its line in 32-value chunks held in registers, loading chunk i + 1 while it walks
+// chunk i, and the 32 steps of every chunk but the first and last (in pass order) run branch-free
+// through the op's mid(), so the compiler schedules them as one block: what remains per step is the
+// op's own dependency chain (a few ALU latencies).
+// (History on an H100, 640x360 row pass: one warp doing its own transposes ~200 cycles a step;
+// a walker warp fed through shared memory by three mover warps ~110 cycles a step, bound by the
+// per-step branches and the movers' instruction count.)
+// Rows: the thread's row is contiguous, read and written with 16-byte vector accesses when the
+// row pitch and the pointer allow it. Columns: neighbouring threads own neighbouring columns, so
+// each step's access is coalesced across the warp.
+// An Op provides `V step(V v, int k, int n)` (the k-th value in pass order of a line of n values,
+// any k) and `V mid(V v)` (the same for 0 < k < n - 1, without the k tests); it may also overload
+// rs_chunk for its type (see there).
+// V: register type (float, or int for uint16 data).
 #pragma once
 
 namespace robomlx::depth::detail {
 
 inline constexpr const char* kCudaLineWalk = R"(
-constexpr int RS_MOVERS = 96, RS_PER_MOVER = (1024 + RS_MOVERS - 1) / RS_MOVERS;
+__device__ inline void rs_unpack(unsigned u, float* v) { v[0] = __uint_as_float(u); }
+__device__ inline void rs_unpack(unsigned u, int* v) { v[0] = (int)(u & 0xffffu); v[1] = (int)(u >> 16); }
+__device__ inline unsigned rs_pack(const float* v) { return __float_as_uint(v[0]); }
+__device__ inline unsigned rs_pack(const int* v) { return (unsigned)v[0] | ((unsigned)v[1] << 16); }
 
-// The serial part: the first cnt values of a chunk, in pass order (REV: from index cnt - 1 down).
-template <bool REV, typename V, typename Op>
-__device__ inline void rs_walk(V (&r)[32], int cnt, int& k, int n, Op& op) {
+// Whether rows of width w starting at p allow 16-byte accesses.
+template <typename T>
+__device__ inline bool rs_vec_ok(const T* p, int w) {
+  return ((unsigned long long)p & 15) == 0 && (w * (int)sizeof(T)) % 16 == 0;
+}
+
+// Chunk c (values [32 c, 32 c + 32)) of line `line`; values past the end read as 0.
+template <bool ROWS, typename T, typename V>
+__device__ inline void rs_load(const T* src, int h, int w, int line, int c, bool vec, V (&r)[32]) {
+  constexpr int PER = 4 / sizeof(T);  // values per 32-bit word
+  if (ROWS) {
+    const int x0 = 32 * c;
+    const T* p = src + (long long)line * w + x0;
+    if (vec && x0 + 32 <= w) {
+      const uint4* q = reinterpret_cast<const uint4*>(p);
 #pragma unroll
-  for (int jj = 0; jj < 32; ++jj) {
-    const int j = REV ? 31 - jj : jj;
-    if (j < cnt) {
-      r[j] = op.step(r[j], k, n);
-      ++k;
+      for (int u = 0; u < 8 / PER; ++u) {
+        const uint4 a = q[u];
+        rs_unpack(a.x, &r[4 * PER * u]);
+        rs_unpack(a.y, &r[4 * PER * u + PER]);
+        rs_unpack(a.z, &r[4 * PER * u + 2 * PER]);
+        rs_unpack(a.w, &r[4 * PER * u + 3 * PER]);
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < 32; ++j) r[j] = x0 + j < w ? (V)p[j] : (V)0;
     }
+  } else {
+    const int y0 = 32 * c;
+#pragma unroll
+    for (int j = 0; j < 32; ++j) r[j] = y0 + j < h ? (V)src[(long long)(y0 + j) * w + line] : (V)0;
   }
 }
 
-// One directional pass over lines [line0, line0 + 32): rows (ROWS) or columns of an h x w image.
-// Chunk c holds positions [32 c, 32 c + 32) of the 32 lines, as ring[.][major][minor] with minor
-// the image's contiguous axis (rows: [line][position], columns: [position][line]).
-// Every thread of the block must call it; it ends with a __syncthreads.
+template <bool ROWS, typename T, typename V>
+__device__ inline void rs_store(T* dst, int h, int w, int line, int c, bool vec, const V (&r)[32]) {
+  constexpr int PER = 4 / sizeof(T);
+  if (ROWS) {
+    const int x0 = 32 * c;
+    T* p = dst + (long long)line * w + x0;
+    if (vec && x0 + 32 <= w) {
+      uint4* q = reinterpret_cast<uint4*>(p);
+#pragma unroll
+      for (int u = 0; u < 8 / PER; ++u) {
+        uint4 a;
+        a.x = rs_pack(&r[4 * PER * u]);
+        a.y = rs_pack(&r[4 * PER * u + PER]);
+        a.z = rs_pack(&r[4 * PER * u + 2 * PER]);
+        a.w = rs_pack(&r[4 * PER * u + 3 * PER]);
+        q[u] = a;
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < 32; ++j)
+        if (x0 + j < w) p[j] = (T)r[j];
+    }
+  } else {
+    const int y0 = 32 * c;
+#pragma unroll
+    for (int j = 0; j < 32; ++j)
+      if (y0 + j < h) dst[(long long)(y0 + j) * w + line] = (T)r[j];
+  }
+}
+
+// The 32 middle steps of a chunk, in pass order. Ops whose serial chain is short provide their own
+// overload (found at instantiation) that moves the chain-independent work out of the chain.
+template <bool REV, typename Op, typename V>
+__device__ inline void rs_chunk(Op& op, V (&r)[32]) {
+#pragma unroll
+  for (int jj = 0; jj < 32; ++jj) {
+    const int j = REV ? 31 - jj : jj;
+    r[j] = op.mid(r[j]);
+  }
+}
+
+// One directional pass over this thread's line: row `line` (ROWS) or column `line` of an h x w
+// image, from src to dst (may be the same buffer: chunk i + 1 is read before chunk i is written).
+// REV walks from the far end. Chunks stay aligned to multiples of 32 in memory, so the partial
+// chunk is the last one in pass order (forward) or the first (REV); both ends go through step().
 template <bool ROWS, bool REV, typename V, typename T, typename Op>
-__device__ void rs_pass(const T* src, T* dst, int h, int w, int line0, V (*ring)[32][33], Op& op) {
+__device__ void rs_line_pass(const T* src, T* dst, int h, int w, int line, bool vec_in, bool vec_out, Op& op) {
   const int n = ROWS ? w : h;
   const int nch = (n + 31) >> 5;
-  const int tid = threadIdx.x, mt = tid - 32;
-  const bool mover = tid >= 32;
-  auto chunk = [&](int it) { return REV ? nch - 1 - it : it; };
-  // Global index of ring element (major, minor) of chunk c, or -1 outside the image.
-  auto where = [&](int c, int major, int minor) -> long long {
-    const int y = ROWS ? line0 + major : 32 * c + major;
-    const int x = ROWS ? 32 * c + minor : line0 + minor;
-    return (y < h && x < w) ? (long long)y * w + x : -1;
-  };
-  V pre[RS_PER_MOVER];
-  auto fetch = [&](int it) {
-    const int c = chunk(it);
-#pragma unroll
-    for (int u = 0; u < RS_PER_MOVER; ++u) {
-      const int e = mt + RS_MOVERS * u;
-      const long long i = e < 1024 ? where(c, e >> 5, e & 31) : -1;
-      pre[u] = i >= 0 ? (V)src[i] : (V)0;
-    }
-  };
-  auto put = [&](int it) {
-#pragma unroll
-    for (int u = 0; u < RS_PER_MOVER; ++u) {
-      const int e = mt + RS_MOVERS * u;
-      if (e < 1024) ring[it & 3][e >> 5][e & 31] = pre[u];
-    }
-  };
-  auto drain = [&](int it) {
-    const int c = chunk(it);
-#pragma unroll
-    for (int u = 0; u < RS_PER_MOVER; ++u) {
-      const int e = mt + RS_MOVERS * u;
-      const long long i = e < 1024 ? where(c, e >> 5, e & 31) : -1;
-      if (i >= 0) dst[i] = (T)ring[it & 3][e >> 5][e & 31];
-    }
-  };
-  if (mover) {
-    fetch(0);
-    put(0);
-    if (nch > 1) fetch(1);
-  }
-  __syncthreads();
   int k = 0;
-  for (int it = 0; it <= nch; ++it) {
-    if (mover) {
-      if (it + 1 < nch) put(it + 1);
-      if (it + 2 < nch) fetch(it + 2);
-      if (it >= 1) drain(it - 1);
-    } else if (it < nch) {
-      const int lane = tid;
-      V (*t)[33] = ring[it & 3];
-      V r[32];
+  auto chunk = [&](int it) { return REV ? nch - 1 - it : it; };
+  auto walk = [&](int it, V (&cur)[32], V (&nxt)[32]) {
+    if (it + 1 < nch) rs_load<ROWS>(src, h, w, line, chunk(it + 1), vec_in, nxt);
+    const int c = chunk(it);
+    if (it == 0 || it == nch - 1) {
+      const int cnt = min(32, n - 32 * c);
 #pragma unroll
-      for (int j = 0; j < 32; ++j) r[j] = ROWS ? t[lane][j] : t[j][lane];
-      rs_walk<REV>(r, min(32, n - 32 * chunk(it)), k, n, op);
-#pragma unroll
-      for (int j = 0; j < 32; ++j) (ROWS ? t[lane][j] : t[j][lane]) = r[j];
+      for (int jj = 0; jj < 32; ++jj) {
+        const int j = REV ? 31 - jj : jj;
+        if (j < cnt) {
+          cur[j] = op.step(cur[j], k, n);
+          ++k;
+        }
+      }
+    } else {
+      rs_chunk<REV>(op, cur);
+      k += 32;
     }
-    __syncthreads();
+    rs_store<ROWS>(dst, h, w, line, c, vec_out, cur);
+  };
+  V a[32], b[32];
+  rs_load<ROWS>(src, h, w, line, chunk(0), vec_in, a);
+  for (int it = 0; it < nch; it += 2) {
+    walk(it, a, b);
+    if (it + 1 < nch) walk(it + 1, b, a);
   }
 }
 )";
