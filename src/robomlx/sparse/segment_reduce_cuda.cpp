@@ -119,6 +119,7 @@ constexpr const char* kSource = R"(
 constexpr int kTile = 4096;
 constexpr const char* kTileSource = R"(
   constexpr int NT = 256, WARPS = NT / 32, TILE = 4096, PER = TILE / NT, CHUNK = 1024;
+  constexpr int G = 8, GROUPS = NT / G;  // lanes per segment in step 4
   __shared__ __align__(16) float s_x[TILE];
   __shared__ int s_e[CHUNK + 1];
   __shared__ int s_range[2], s_spill_len;
@@ -143,20 +144,15 @@ constexpr const char* kTileSource = R"(
     if (OP == 1 && len > 0) acc = acc / (float)len;
     y[k] = len > 0 ? acc : 0.f;
   };
-  // 1. Issue the tile loads (independent, coalesced; masked past T).
-  const bool vec = (reinterpret_cast<unsigned long long>(x) & 15ull) == 0;
+  // 1. Issue the tile loads (independent, coalesced): float4 for a full tile of an aligned x,
+  // else scalar and masked past T (the last tile, or x at an odd offset).
+  const bool vec = (reinterpret_cast<unsigned long long>(x) & 15ull) == 0 && v1 <= T;
   float r[PER];
   if (vec) {
 #pragma unroll
     for (int u = 0; u < PER / 4; ++u) {
-      const long long i = v0 + 4 * (t + NT * u);
-      if (i + 4 <= T) {
-        const float4 q = *reinterpret_cast<const float4*>(x + i);
-        r[4 * u] = q.x; r[4 * u + 1] = q.y; r[4 * u + 2] = q.z; r[4 * u + 3] = q.w;
-      } else {
-#pragma unroll
-        for (int c = 0; c < 4; ++c) r[4 * u + c] = i + c < T ? x[i + c] : 0.f;
-      }
+      const float4 q = reinterpret_cast<const float4*>(x + v0)[t + NT * u];
+      r[4 * u] = q.x; r[4 * u + 1] = q.y; r[4 * u + 2] = q.z; r[4 * u + 3] = q.w;
     }
   } else {
 #pragma unroll
@@ -202,25 +198,28 @@ constexpr const char* kTileSource = R"(
   }
   __syncthreads();
   const int k_first = s_range[0], k_last = s_range[1];
-  // 4. Owned segments, CHUNK at a time: their bounds into shared memory, then one warp per
-  // segment. s_k - v0 lies in [0, TILE], so tile offsets fit an int.
+  // 4. Owned segments, CHUNK at a time: their bounds into shared memory, then G lanes per
+  // segment (a warp does 32 / G segments at once: typical lengths of tens of values would leave
+  // most of a whole warp idle and pay 5 shuffle rounds each). s_k - v0 lies in [0, TILE], so
+  // tile offsets fit an int.
   int spill_end = 0;  // > v1 when the last owned segment runs past the tile (uniform)
   for (int c0 = k_first; c0 < k_last; c0 += CHUNK) {
     const int n = min(CHUNK, k_last - c0);
     for (int j = t; j <= n; j += NT) s_e[j] = c0 + j > 0 ? ends[c0 + j - 1] : 0;
     __syncthreads();
     if (c0 + n == k_last) spill_end = s_e[n];
-    for (int j = w; j < n; j += WARPS) {
-      const int s = s_e[j], e = s_e[j + 1];
+    for (int j0 = w * (32 / G); j0 < n; j0 += GROUPS) {  // j0 is uniform per warp
+      const int j = j0 + lane / G, gl = lane % G;
+      const int s = j < n ? s_e[j] : (int)v0, e = j < n ? s_e[j + 1] : (int)v0;
       const int a = (int)(s - v0), b = (int)(min((long long)e, v1) - v0);
       float acc = init;
-      if (b > a) {  // uniform per warp: empty segments skip the shuffles
-        for (int i = a + lane; i < b; i += 32) acc = combine(acc, s_x[i]);
-        acc = warp_reduce(acc);
-      }
+      for (int i = a + gl; i < b; i += G) acc = combine(acc, s_x[i]);
+      for (int o = G / 2; o > 0; o >>= 1) acc = combine(acc, __shfl_xor_sync(0xffffffffu, acc, o));
+      if (j >= n || gl != 0) continue;
       if (e > v1) {  // only the last owned segment: finished by the whole block below
-        if (lane == 0) { s_spill_part = acc; s_spill_len = e - s; }
-      } else if (lane == 0) {
+        s_spill_part = acc;
+        s_spill_len = e - s;
+      } else {
         finish(c0 + j, e - s, acc);
       }
     }
