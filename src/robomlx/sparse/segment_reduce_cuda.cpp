@@ -290,7 +290,7 @@ mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, Redu
   inputs.push_back(ends);
   auto y = kernel(indices.has_value())(inputs, {{K, D}}, {mx::float32}, {threads, 1, 1}, {256, 1, 1},
                                        {{"OP", static_cast<int>(op)}, {"INDEXED", indices.has_value()}, {"SEGS", segs}},
-                                       std::nullopt, true, {})[0];
+                                       std::nullopt, false, {})[0];
   return mx::astype(y, x.dtype());
 }
 
