@@ -182,6 +182,35 @@ TEST_P(SegmentReduceImpl, SingleHugeSegmentAndTrailingDims) {
   EXPECT_CLOSE(exactly_equal(y, expected));
 }
 
+TEST_P(SegmentReduceImpl, RandomCutsOverManyTilesAndOddOffset) {
+  // Contiguous D == 1 over several of the CUDA kernel's 4096-value tiles: random lengths with
+  // empties (runs of them at both ends), one segment longer than a tile, T not a multiple of 4;
+  // x is also read from element 1 of a larger buffer, which takes the kernel's scalar-load path.
+  std::mt19937 rng(21);
+  std::uniform_int_distribution<int> len(0, 60);
+  std::vector<int> lengths{0, 0, 0};
+  for (int k = 0; k < 500; ++k) lengths.push_back(len(rng) < 10 ? 0 : len(rng));
+  lengths.push_back(6000);
+  for (int k = 0; k < 100; ++k) lengths.push_back(len(rng));
+  lengths.insert(lengths.end(), {0, 0});
+  const int T = std::accumulate(lengths.begin(), lengths.end(), 0), K = lengths.size();
+  ASSERT_GT(T, 3 * 4096);
+  ASSERT_NE(T % 4, 0);
+  auto buffer = tie_free(size_t(T) + 1, 8);
+  std::vector<int> rows(T);
+  std::iota(rows.begin(), rows.end(), 0);
+  auto w = test::random_values(K, 99);
+  for (int offset : {0, 1}) {
+    std::vector<float> xv(buffer.begin() + offset, buffer.begin() + offset + T);
+    auto x = mx::slice(to_array(buffer, {T + 1}), {offset}, {offset + T});
+    for (auto op : kOps) {
+      SCOPED_TRACE(std::string(to_string(op)) + " offset " + std::to_string(offset));
+      auto ref = reference(xv, 1, rows, lengths, w, op);
+      EXPECT_CLOSE(allclose_scaled(segment_reduce(x, to_array(lengths), op), to_array(ref.y, {K}), 1e-5));
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Impls, SegmentReduceImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 

@@ -115,6 +115,64 @@ int main() {
     using Plain = std::integral_constant<bool, false>; using Idx = std::integral_constant<bool, true>;
     run(I0{}, Plain{}); run(I1{}, Plain{}); run(I2{}, Idx{}); run(I3{}, Plain{}); run(I0{}, Idx{});
   }
+  // Contiguous D == 1 tile kernel (TILE = 4096 values per 256-thread block): ragged tails,
+  // empties at the front, back and across tile edges, segments over several tiles, T == 0,
+  // more owned segments than one CHUNK (1024), float4 (aligned x) and scalar (x + 1) loads.
+  {
+    constexpr int TILE = 4096;
+    std::vector<std::pair<const char*, std::vector<int>>> cases;
+    auto random_lengths = [&](int K, int max_len, int empty_pct) {
+      std::vector<int> l(K);
+      for (auto& v : l) v = std::uniform_int_distribution<int>(0, 99)(rng) < empty_pct ? 0 : std::uniform_int_distribution<int>(1, max_len)(rng);
+      return l;
+    };
+    auto with = [](std::vector<int> l, std::initializer_list<int> front, std::initializer_list<int> back) {
+      l.insert(l.begin(), front);
+      l.insert(l.end(), back);
+      return l;
+    };
+    cases.push_back({"random T%4!=0", with(random_lengths(700, 40, 20), {0, 0, 0}, {0, 0})});
+    cases.push_back({"span tiles", {0, 3, 10000, 5, 0, 4090, 1, 6, 0, 0}});
+    cases.push_back({"one segment", {9001}});
+    cases.push_back({"T == 0", {0, 0, 0, 0, 0}});
+    cases.push_back({"lengths 1", std::vector<int>(4100, 1)});
+    cases.push_back({"many empty", random_lengths(1500, 3, 90)});
+    cases.push_back({"T == 2 TILE", with(std::vector<int>(64, 128), {0}, {0, 0, 0})});
+    cases.push_back({"edge starts", {TILE, 0, TILE - 1, 1, 0, 1, TILE - 2, 3, 5}});
+    for (auto& [name, len] : cases) {
+      const int K = len.size();
+      std::vector<int> off(K + 1, 0);
+      for (int k = 0; k < K; ++k) off[k + 1] = off[k] + len[k];
+      std::vector<int> ends(off.begin() + 1, off.end());
+      const int T = off[K], blocks = std::max(1, cdiv(T, TILE));
+      std::vector<float> buf(T + 4);
+      if (reinterpret_cast<std::uintptr_t>(buf.data()) % 16) { printf("buffer not 16-byte aligned\n"); return 1; }
+      for (int aligned = 1; aligned >= 0; --aligned) {
+        float* x = buf.data() + (aligned ? 0 : 1);
+        for (int i = 0; i < T; ++i) x[i] = nd(rng);
+        auto run = [&](auto op_tag) {
+          constexpr int OP = decltype(op_tag)::value;
+          std::vector<float> y(K, -999.f);
+          int x_shape[2] = {T, 1}, e_shape[1] = {K};
+          launch(blocks, 1, 1, 256, [&] { k_segtile<OP>(x, x_shape, ends.data(), e_shape, y.data()); });
+          std::vector<double> ref(K, 0.0);
+          for (int k = 0; k < K; ++k) {
+            if (len[k] == 0) continue;
+            double acc = OP == 2 ? -1e300 : OP == 3 ? 1e300 : 0;
+            for (int r = off[k]; r < off[k + 1]; ++r) acc = OP == 2 ? std::max<double>(acc, x[r]) : OP == 3 ? std::min<double>(acc, x[r]) : acc + x[r];
+            ref[k] = OP == 1 ? acc / len[k] : acc;
+          }
+          const double e = maxerr(y, ref);
+          // max and min pick one of the inputs: they must match exactly.
+          const double tol = OP >= 2 ? 0.0 : 1e-5;
+          printf("segment tile %-14s op=%d T=%5d K=%4d %s rel err %.2e\n", name, OP, T, K, aligned ? "float4" : "scalar", e);
+          ok &= e <= tol;
+        };
+        run(std::integral_constant<int, 0>{}); run(std::integral_constant<int, 1>{});
+        run(std::integral_constant<int, 2>{}); run(std::integral_constant<int, 3>{});
+      }
+    }
+  }
   // core/scan_cuda.cpp: chunk totals then chunk scans, with and without the leading zero.
   for (int n : {1, 7, 2047, 2048, 2049, 5000, 9000}) {
     std::vector<int> x(n), want(n + 1, 0);
