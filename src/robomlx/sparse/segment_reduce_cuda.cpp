@@ -11,7 +11,7 @@
 // The indexed form reads row idx[r] instead of row r (no gathered copy). Segment boundaries
 // come from the inclusive cumulative sum of the lengths; sizes from the inputs' shapes.
 // Contiguous D == 1 has its own bandwidth-bound kernel (kTileSource below): it tiles the values,
-// not the segments, so every block streams a full 32 KB tile whatever the segment lengths.
+// not the segments, so every block streams a full 16 KB tile whatever the segment lengths.
 #include <algorithm>
 
 #include <mlx/fast.h>
@@ -107,7 +107,7 @@ constexpr const char* kSource = R"(
   if (lane < D) finish(k, d, r1 - r0, acc);
 )";
 
-// Contiguous D == 1. A block of 512 threads loads the tile x[v0, v0 + TILE) (float4 loads when
+// Contiguous D == 1. A block of 256 threads loads the tile x[v0, v0 + TILE) (float4 loads when
 // x is 16-byte aligned, else scalar; all issued before any is used) into shared memory, and
 // owns the segments whose start s_k lies in [v0, v0 + TILE) (the last block: every s_k >= v0,
 // so trailing empty segments at s_k == T are owned too). Warps 0 and 1 find the owned range
@@ -117,9 +117,9 @@ constexpr const char* kSource = R"(
 // much longer than a tile (at worst a single huge one) is read by one block: correct, but at
 // one block's bandwidth, not the GPU's.
 // One grid of max(1, ceil(T / TILE)) blocks writes every y[k] (empty segments 0).
-constexpr int kTile = 8192, kTileThreads = 512;
+constexpr int kTile = 4096;
 constexpr const char* kTileSource = R"(
-  constexpr int NT = 512, WARPS = NT / 32, TILE = 8192, PER = TILE / NT, CHUNK = 1024;
+  constexpr int NT = 256, WARPS = NT / 32, TILE = 4096, PER = TILE / NT, CHUNK = 1024;
   constexpr int G = 8, GROUPS = NT / G;  // lanes per segment in step 4
   __shared__ __align__(16) float s_x[TILE];
   __shared__ int s_e[CHUNK + 1];
@@ -278,7 +278,7 @@ mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, Redu
   if (!indices && D == 1) {  // every y[k] is written: no init pass
     const int64_t blocks = std::max<int64_t>(1, (int64_t(x.shape(0)) + kTile - 1) / kTile);
     auto y = tile_kernel()({mx::astype(x, mx::float32), ends}, {{K, 1}}, {mx::float32},
-                           {static_cast<int>(blocks * kTileThreads), 1, 1}, {kTileThreads, 1, 1}, {{"OP", static_cast<int>(op)}},
+                           {static_cast<int>(blocks * 256), 1, 1}, {256, 1, 1}, {{"OP", static_cast<int>(op)}},
                            std::nullopt, false, {})[0];
     return mx::astype(y, x.dtype());
   }
