@@ -18,5 +18,8 @@ mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, Reduc
                              const std::optional<mx::array>& indices = std::nullopt);
 mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op,
                               const std::optional<mx::array>& indices = std::nullopt);
+/// The contiguous D == 1 case of segment_reduce_cuda: x [T, 1], ends = inclusive cumsum of the
+/// lengths (int32 [K], on the device); y [K, 1] float32.
+mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, ReduceOp op);
 
 }  // namespace robomlx::sparse::detail
