@@ -47,6 +47,7 @@ inline float fmaxf(float a, float b) { return std::fmax(a, b); }
 #define __CUDA_ARCH__ 900
 #define __align__(n) __attribute__((aligned(n)))
 template <typename T> T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v); }
+inline unsigned atomicOr(unsigned* p, unsigned v) { return std::atomic_ref<unsigned>(*p).fetch_or(v); }
 struct float4 { float x, y, z, w; };
 inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
 // sm_90's vector atomic: four float atomics here, and the 16-byte alignment it requires checked.
