@@ -5,14 +5,14 @@
 // straight into registers (float4 loads when x is 16-byte aligned), so every block streams a full
 // tile whatever the segment lengths.
 // The block owns the segments whose start lies in [v0, v1) (the last block also every later one,
-// so trailing empty segments are written); warps 0 and 1 find that range [k_first, k_last) in
-// `ends` by a 32-ary search while the loads are in flight, and marks in shared memory a bit at
-// every tile position where a non-empty owned segment starts. Each thread then walks its 16
-// values once, branching only at those bits: a segment that starts and ends inside them is
-// finished on the spot; the thread keeps the partial of its first and of its last run. Segments crossing thread boundaries are finished
-// from those partials, combined left to right by one thread each (so results are deterministic:
-// no atomics), plus the remainder past v1 of the one segment that can leave the tile, which the
-// block reads cooperatively from global memory. A segment much longer than a tile (at worst one
+// so trailing empty segments are written): [k_first, k_last), read from a per-tile table that a
+// small first kernel builds (kFirstSource) while the loads are in flight. It marks in shared
+// memory a bit at every tile position where a non-empty owned segment starts. Each thread then
+// walks its 16 values once, branching only at those bits: a segment that starts and ends inside
+// them is finished on the spot; the thread keeps the partial of its first and of its last run.
+// Segments crossing thread boundaries are finished from those partials, combined left to right by
+// one thread each (so results are deterministic: no atomics), plus the remainder past v1 of the
+// one segment that can leave the tile, which the block reads cooperatively from global memory. A segment much longer than a tile (at worst one
 // huge segment) is therefore read by one block: correct, at one block's bandwidth.
 // (Measured on an H100, 10M values in 200k segments: staging the tile in shared memory with 8 lanes
 // per segment ran 12M warp instructions, 38 % of bandwidth; a walk that searched and closed
@@ -31,7 +31,8 @@ namespace {
 constexpr int kTile = 4096, kThreads = 256;
 
 // OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order). Inputs x [T, 1] float32, ends [K] int32
-// (inclusive cumsum of the lengths); output y [K, 1]. Launch: max(1, ceil(T / 4096)) blocks of 256.
+// (inclusive cumsum of the lengths), first (kFirstSource); output y [K, 1].
+// Launch: max(1, ceil(T / 4096)) blocks of 256.
 constexpr const char* kSource = R"(
   constexpr int NT = 256, PER = 16, TILE = NT * PER, WARPS = NT / 32, CHUNK = 1024;
   __shared__ int s_e[CHUNK + 1];                 // starts of owned segments (+ the last one's end)
@@ -68,31 +69,10 @@ constexpr const char* kSource = R"(
 #pragma unroll
     for (int u = 0; u < PER; ++u) r[u] = p0 + u < T ? x[p0 + u] : 0.f;
   }
-  // 2. Warp 0 finds k_first, warp 1 k_last: the first k with s_k >= target (s_0 = 0,
-  // s_k = ends[k - 1]). Each round the 32 lanes probe 32 evenly spaced entries of the sorted
-  // `ends` and a ballot keeps the gap where `ends < target` turns false.
-  if (w < 2) {
-    const int target = w == 0 ? v0 : v1;
-    int k = K;
-    if (w == 0 && target == 0) {
-      k = 0;
-    } else if (w == 0 || (int)blockIdx.x < blocks - 1) {
-      int lo = 0, hi = K - 1;  // lower bound of target in ends[0, K - 1), within [lo, hi]
-      while (lo < hi) {
-        const int step = (int)(((long long)hi - lo + 31) / 32);
-        const long long p = lo + (long long)lane * step;
-        const unsigned m = __ballot_sync(0xffffffffu, p < hi && ends[p] < target);
-        const int c = m == 0xffffffffu ? 32 : __ffs(~m) - 1;  // m is a prefix of ones
-        if (c == 0) {
-          hi = lo;
-        } else {
-          hi = (int)min((long long)hi, lo + (long long)c * step);
-          lo = lo + (c - 1) * step + 1;
-        }
-      }
-      k = 1 + lo;
-    }
-    if (lane == 0) s_range[w] = k;
+  // 2. The owned range [k_first, k_last), from the tile table (kFirstSource).
+  if (t == 0) {
+    s_range[0] = first[blockIdx.x];
+    s_range[1] = (int)blockIdx.x == blocks - 1 ? K : first[blockIdx.x + 1];
   }
   if (t < TILE / 32) s_bits[t] = 0u;
   __syncthreads();
@@ -176,16 +156,37 @@ constexpr const char* kSource = R"(
   }
 )";
 
+// first[b] for b = 0 .. B (B = the number of tiles): the first segment k whose start s_k is
+// >= 4096 b (s_0 = 0, s_k = ends[k - 1]), K if none. Thread k writes the b whose first segment
+// it is, b in (s_{k-1} / 4096, s_k / 4096] (k = K: up to B), so every entry is written once.
+// (Each tile block used to find its range by a 32-ary search: four dependent global round trips
+// while the rest of the block waited at a barrier.) Launch: K + 1 threads.
+constexpr const char* kFirstSource = R"(
+  constexpr int TILE = 4096;
+  const int T = x_shape[0], K = ends_shape[0];
+  const int B = T > 0 ? (T + TILE - 1) / TILE : 1;
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k > K) return;
+  const int lo = k == 0 ? 0 : (k >= 2 ? ends[k - 2] : 0) / TILE + 1;
+  const int hi = k == K ? B : min((k >= 1 ? ends[k - 1] : 0) / TILE, B);
+  for (int b = lo; b <= hi; ++b) first[b] = k;
+)";
+
 }  // namespace
 
 mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, ReduceOp op) {
-  static const auto kernel = mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends"}, {"y"}, kSource);
+  static const auto first_kernel =
+      mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"x", "ends"}, {"first"}, kFirstSource);
+  static const auto kernel =
+      mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"}, kSource);
   const int K = ends.size();
-  const int64_t blocks = std::max<int64_t>(1, (int64_t(x.shape(0)) + kTile - 1) / kTile);
-  // Every y[k] is written: no init pass.
-  return kernel({mx::astype(x, mx::float32), ends}, {{K, 1}}, {mx::float32},
-                {static_cast<int>(blocks * kThreads), 1, 1}, {kThreads, 1, 1}, {{"OP", static_cast<int>(op)}},
-                std::nullopt, false, {})[0];
+  const int blocks = static_cast<int>(std::max<int64_t>(1, (int64_t(x.shape(0)) + kTile - 1) / kTile));
+  const auto xf = mx::astype(x, mx::float32);
+  // Every entry of both outputs is written: no init passes.
+  auto first = first_kernel({xf, ends}, {{blocks + 1}}, {mx::int32}, {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1},
+                            {}, std::nullopt, false, {})[0];
+  return kernel({xf, ends, first}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1}, {kThreads, 1, 1},
+                {{"OP", static_cast<int>(op)}}, std::nullopt, false, {})[0];
 }
 
 }  // namespace robomlx::sparse::detail
