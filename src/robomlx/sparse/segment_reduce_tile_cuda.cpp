@@ -69,6 +69,9 @@ constexpr const char* kSource = R"(
 #pragma unroll
     for (int u = 0; u < PER; ++u) r[u] = p0 + u < T ? x[p0 + u] : 0.f;
   }
+  // And, speculatively, one value each of the next tile's first NT: the part of this block's last
+  // segment past v1 (tens of values typically) then needs no round trip of its own after the walk.
+  const float ahead = v1 + t < T ? x[v1 + t] : 0.f;
   // 2. The owned range [k_first, k_last), from the tile table (kFirstSource).
   if (t == 0) {
     s_range[0] = first[blockIdx.x];
@@ -120,19 +123,20 @@ constexpr const char* kSource = R"(
     if (e <= q) finish(k_first + cur, e - cur_start, acc);
     else s_tail[t] = acc;
   }
-  // 4. The last owned segment may run past the tile: the block reduces [v1, E(n)) (float4 loads
-  // when x is aligned; v1 is a multiple of 4).
+  // 4. The last owned segment may run past the tile: the block reduces [v1, E(n)), the first NT
+  // values from `ahead`, the rest (long segments) with float4 loads when x is aligned.
   const int spill_end = n > 0 ? E(n) : 0;
   if (spill_end > v1) {
-    float sp = init;
-    int tail = v1;
-    if ((reinterpret_cast<unsigned long long>(x) & 15ull) == 0) {
-      tail = spill_end & ~3;
+    float sp = v1 + t < spill_end ? ahead : init;
+    int tail = v1 + NT;
+    if ((reinterpret_cast<unsigned long long>(x) & 15ull) == 0 && spill_end > tail) {
+      const int tail4 = spill_end & ~3;
       const float4* x4 = reinterpret_cast<const float4*>(x);
-      for (int i = v1 / 4 + t; i < tail / 4; i += NT) {
+      for (int i = tail / 4 + t; i < tail4 / 4; i += NT) {
         const float4 f = x4[i];
         sp = combine(sp, combine(combine(f.x, f.y), combine(f.z, f.w)));
       }
+      tail = tail4;
     }
     for (int i = tail + t; i < spill_end; i += NT) sp = combine(sp, x[i]);
     for (int o = 16; o > 0; o >>= 1) sp = combine(sp, __shfl_xor_sync(0xffffffffu, sp, o));
