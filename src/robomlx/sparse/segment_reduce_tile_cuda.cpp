@@ -28,13 +28,14 @@ namespace robomlx::sparse::detail {
 
 namespace {
 
-constexpr int kTile = 4096, kThreads = 256;
+// 16 values a thread; the tile size is the one place to change.
+constexpr int kThreads = 256, kTile = 16 * kThreads;
 
 // OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order). Inputs x [T, 1] float32, ends [K] int32
 // (inclusive cumsum of the lengths), first (kFirstSource); output y [K, 1].
 // Launch: max(1, ceil(T / 4096)) blocks of 256.
 constexpr const char* kSource = R"(
-  constexpr int NT = 256, PER = 16, TILE = NT * PER, WARPS = NT / 32, CHUNK = 1024;
+  constexpr int NT = THREADS, PER = 16, TILE = NT * PER, WARPS = NT / 32, CHUNK = 1024;
   __shared__ int s_e[CHUNK + 1];                 // starts of owned segments (+ the last one's end)
   __shared__ int s_seg[TILE];                    // owned segment starting at a tile position
   __shared__ unsigned s_bits[TILE / 32];         // tile positions where one starts
@@ -166,7 +167,6 @@ constexpr const char* kSource = R"(
 // (Each tile block used to find its range by a 32-ary search: four dependent global round trips
 // while the rest of the block waited at a barrier.) Launch: K + 1 threads.
 constexpr const char* kFirstSource = R"(
-  constexpr int TILE = 4096;
   const int T = x_shape[0], K = ends_shape[0];
   const int B = T > 0 ? (T + TILE - 1) / TILE : 1;
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
@@ -188,9 +188,9 @@ mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, Re
   const auto xf = mx::astype(x, mx::float32);
   // Every entry of both outputs is written: no init passes.
   auto first = first_kernel({xf, ends}, {{blocks + 1}}, {mx::int32}, {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1},
-                            {}, std::nullopt, false, {})[0];
+                            {{"TILE", kTile}}, std::nullopt, false, {})[0];
   return kernel({xf, ends, first}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1}, {kThreads, 1, 1},
-                {{"OP", static_cast<int>(op)}}, std::nullopt, false, {})[0];
+                {{"OP", static_cast<int>(op)}, {"THREADS", kThreads}}, std::nullopt, false, {})[0];
 }
 
 }  // namespace robomlx::sparse::detail

@@ -155,13 +155,13 @@ int main() {
           std::vector<float> y(K, -999.f);
           int x_shape[2] = {T, 1}, e_shape[1] = {K};
           std::vector<int32_t> first(blocks + 1, -7);
-          launch(cdiv(K + 1, 256), 1, 1, 256, [&] { k_segfirst(x, x_shape, ends.data(), e_shape, first.data()); });
+          launch(cdiv(K + 1, 256), 1, 1, 256, [&] { k_segfirst<TILE>(x, x_shape, ends.data(), e_shape, first.data()); });
           for (int b = 0; b <= blocks; ++b) {  // the table itself against a search
             int k = 0;
             while (k < K && off[k] < b * TILE) ++k;
             if (first[b] != k) { printf("segment tile %s: first[%d] = %d, want %d\n", name, b, first[b], k); ok = false; }
           }
-          launch(blocks, 1, 1, 256, [&] { k_segtile<OP>(x, x_shape, ends.data(), e_shape, first.data(), y.data()); });
+          launch(blocks, 1, 1, TILE / 16, [&] { k_segtile<OP, TILE / 16>(x, x_shape, ends.data(), e_shape, first.data(), y.data()); });
           std::vector<double> ref(K, 0.0);
           for (int k = 0; k < K; ++k) {
             if (len[k] == 0) continue;
