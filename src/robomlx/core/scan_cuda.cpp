@@ -92,10 +92,11 @@ mx::array cumsum_int32_cuda(const mx::array& x, bool leading_zero) {
   if (n == 0) return mx::zeros({lead}, mx::int32);
   const int blocks = (n + kChunk - 1) / kChunk;
   auto xi = mx::astype(x, mx::int32);
+  // verbose = false: true makes MLX print the generated source on every call.
   auto totals = totals_kernel({xi}, {{blocks}}, {mx::int32}, {blocks * 256, 1, 1}, {256, 1, 1}, {}, std::nullopt,
-                              true, {})[0];
+                              false, {})[0];
   return scan_kernel({xi, totals}, {{n + lead}}, {mx::int32}, {blocks * 256, 1, 1}, {256, 1, 1}, {{"LEAD", lead}},
-                     std::nullopt, true, {})[0];
+                     std::nullopt, false, {})[0];
 }
 
 }  // namespace robomlx

@@ -238,7 +238,7 @@ mx::array mvmr_cuda(const mx::array& a, const mx::array& b, const mx::array& a_i
   auto out = mvmr_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
                            {{num_outputs, G, M}}, {mx::float32},
                            {ceil_div(T, 64) * 256, ceil_div(M, wide ? 128 : 64), G}, {256, 1, 1},
-                           {{"WIDE", wide}}, 0.0f, true, {})[0];
+                           {{"WIDE", wide}}, 0.0f, false, {})[0];
   return mx::astype(out, a.dtype());
 }
 
@@ -251,7 +251,7 @@ mx::array vvor_cuda(const mx::array& a, const mx::array& b, const mx::array& a_i
   auto out = vvor_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
                            {{num_outputs, G, M, C}}, {mx::float32},
                            {ceil_div(T, 512) * 256, ceil_div(M, 64) * ceil_div(C, wide ? 128 : 64), G}, {256, 1, 1},
-                           {{"WIDE", wide}}, 0.0f, true, {})[0];
+                           {{"WIDE", wide}}, 0.0f, false, {})[0];
   return mx::astype(out, a.dtype());
 }
 
