@@ -183,7 +183,7 @@ TEST_P(SegmentReduceImpl, SingleHugeSegmentAndTrailingDims) {
 }
 
 TEST_P(SegmentReduceImpl, RandomCutsOverManyTilesAndOddOffset) {
-  // Contiguous D == 1 over several of the CUDA kernel's 4096-value tiles: random lengths with
+  // Contiguous D == 1 over several of the CUDA kernel's tiles (2048 values): random lengths with
   // empties (runs of them at both ends), one segment longer than a tile, T not a multiple of 4;
   // x is also read from element 1 of a larger buffer, which takes the kernel's scalar-load path.
   std::mt19937 rng(21);

@@ -115,11 +115,11 @@ int main() {
     using Plain = std::integral_constant<bool, false>; using Idx = std::integral_constant<bool, true>;
     run(I0{}, Plain{}); run(I1{}, Plain{}); run(I2{}, Idx{}); run(I3{}, Plain{}); run(I0{}, Idx{});
   }
-  // Contiguous D == 1 tile kernel (TILE = 4096 values per 256-thread block): ragged tails,
+  // Contiguous D == 1 tile kernel (TILE = 2048 values per 128-thread block): ragged tails,
   // empties at the front, back and across tile edges, segments over several tiles, T == 0,
   // more owned segments than one CHUNK (1024), float4 (aligned x) and scalar (x + 1) loads.
   {
-    constexpr int TILE = 4096;
+    constexpr int TILE = 2048;  // 16 x the kernel's threads per block (segment_reduce_tile_cuda.cpp)
     std::vector<std::pair<const char*, std::vector<int>>> cases;
     auto random_lengths = [&](int K, int max_len, int empty_pct) {
       std::vector<int> l(K);
