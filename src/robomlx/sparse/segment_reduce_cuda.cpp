@@ -16,6 +16,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/scan_cuda.h"
+#include "robomlx/sparse/segment_reduce_cuda_ops.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 
 namespace robomlx::sparse::detail {
@@ -29,13 +30,8 @@ constexpr const char* kSource = R"(
   const int K = ends_shape[0], D = x_shape[1];
   const int lane = threadIdx.x % 32, w = threadIdx.x / 32;
   const long long warp = (long long)blockIdx.x * WARPS + w;
-  const float inf_ = __int_as_float(0x7f800000);
-  const float init = OP == 2 ? -inf_ : (OP == 3 ? inf_ : 0.f);
-  auto combine = [](float u, float v) {
-    if (OP == 2) return fmaxf(u, v);
-    if (OP == 3) return fminf(u, v);
-    return u + v;
-  };
+  const float init = seg_init<OP>();
+  auto combine = [](float u, float v) { return seg_combine<OP>(u, v); };
   auto row_of = [&](int r) -> long long { return INDEXED ? (long long)idx[r] : (long long)r; };
   auto finish = [&](int k, int d, int len, float acc) {
     if (OP == 1 && len > 0) acc = acc / (float)len;
@@ -108,9 +104,10 @@ constexpr const char* kSource = R"(
 const mx::fast::CustomKernelFunction& kernel(bool indexed) {
   // The plain kernel has no idx input; a null one keeps the body shared.
   static const auto plain = mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_w", {"x", "ends"}, {"y"},
-                                                  std::string("  const int32_t* idx = nullptr;\n") + kSource);
+                                                  std::string("  const int32_t* idx = nullptr;\n") + kSource,
+                                                  kCudaSegmentOps);
   static const auto with_idx =
-      mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_wi", {"x", "idx", "ends"}, {"y"}, kSource);
+      mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_wi", {"x", "idx", "ends"}, {"y"}, kSource, kCudaSegmentOps);
   return indexed ? with_idx : plain;
 }
 

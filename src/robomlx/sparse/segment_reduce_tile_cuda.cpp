@@ -22,6 +22,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/sparse/segment_reduce_cuda_ops.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 
 namespace robomlx::sparse::detail {
@@ -47,13 +48,8 @@ constexpr const char* kSource = R"(
   const int blocks = T > 0 ? (T + TILE - 1) / TILE : 1;
   if ((int)blockIdx.x >= blocks) return;  // the whole block leaves together
   const int v0 = blockIdx.x * TILE, v1 = v0 + TILE;  // T < 2^31
-  const float inf_ = __int_as_float(0x7f800000);
-  const float init = OP == 2 ? -inf_ : (OP == 3 ? inf_ : 0.f);
-  auto combine = [](float u, float v) {
-    if (OP == 2) return fmaxf(u, v);
-    if (OP == 3) return fminf(u, v);
-    return u + v;
-  };
+  const float init = seg_init<OP>();
+  auto combine = [](float u, float v) { return seg_combine<OP>(u, v); };
   auto finish = [&](int k, int len, float acc) {
     if (OP == 1 && len > 0) acc = acc / (float)len;
     y[k] = len > 0 ? acc : 0.f;
@@ -183,7 +179,7 @@ mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, Re
   static const auto first_kernel =
       mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"x", "ends"}, {"first"}, kFirstSource);
   static const auto kernel =
-      mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"}, kSource);
+      mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"}, kSource, kCudaSegmentOps);
   const int K = ends.size();
   const int blocks = static_cast<int>(std::max<int64_t>(1, (int64_t(x.shape(0)) + kTile - 1) / kTile));
   const auto xf = mx::astype(x, mx::float32);

@@ -16,6 +16,7 @@ out=open(sys.argv[1] if len(sys.argv) > 1 else 'kernels.inc','w')
 sig='const float* a, const int* a_shape, const float* b, const int* b_shape, const int32_t* a_idx, const int* a_idx_shape, const int32_t* b_idx, const int32_t* o_idx, float* o'
 out.write(f'template <bool WIDE> void k_mvmr({sig}) {{\n{raw("sparse/mvmr_cuda.cpp","kMvmrSource")}\n}}\n')
 out.write(f'template <bool WIDE> void k_vvor({sig}) {{\n{raw("sparse/mvmr_cuda.cpp","kVvorSource")}\n}}\n')
+out.write(raw("sparse/segment_reduce_cuda_ops.h","kCudaSegmentOps"))
 out.write(f'template <int OP, bool INDEXED, int SEGS> void k_seg(const float* x, const int* x_shape, const int32_t* idx, const int32_t* ends, const int* ends_shape, float* y) {{\n{raw("sparse/segment_reduce_cuda.cpp","kSource")}\n}}\n')
 out.write(f'template <int OP, int THREADS> void k_segtile(const float* x, const int* x_shape, const int32_t* ends, const int* ends_shape, const int32_t* first, float* y) {{\n{raw("sparse/segment_reduce_tile_cuda.cpp","kSource")}\n}}\n')
 out.write(f'template <int TILE> void k_segfirst(const float* x, const int* x_shape, const int32_t* ends, const int* ends_shape, int32_t* first) {{\n{raw("sparse/segment_reduce_tile_cuda.cpp","kFirstSource")}\n}}\n')

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal: CUDA device source (a fast::cuda_kernel header) shared by the segment-reduction
+// kernels: each op's identity and combine. OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order);
+// mean combines like sum and divides at the end.
+#pragma once
+
+namespace robomlx::sparse::detail {
+
+inline constexpr const char* kCudaSegmentOps = R"(
+template <int OP> __device__ inline float seg_init() {
+  const float inf_ = __int_as_float(0x7f800000);
+  return OP == 2 ? -inf_ : (OP == 3 ? inf_ : 0.f);
+}
+template <int OP> __device__ inline float seg_combine(float u, float v) {
+  if (OP == 2) return fmaxf(u, v);
+  if (OP == 3) return fminf(u, v);
+  return u + v;
+}
+)";
+
+}  // namespace robomlx::sparse::detail
