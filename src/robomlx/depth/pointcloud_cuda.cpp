@@ -50,26 +50,22 @@ constexpr const char* kScanSource = R"(
   int dilation = 0;
   bool cv[B], nv[B];
   float cp[B], ca[B], cb[B], cz[B], np[B], na[B], nb[B], nz[B];
-#pragma unroll
-  for (int j = 0; j < B; ++j) {
-    const bool ok = j < W;
-    cv[j] = ok && depth[row + j] != 0;
-    cp[j] = ok ? pixel_x[row + j] : 0.0f;
-    ca[j] = ok ? vertices[3 * (row + j)] : 0.0f;
-    cb[j] = ok ? vertices[3 * (row + j) + 1] : 0.0f;
-    cz[j] = ok ? vertices[3 * (row + j) + 2] : 0.0f;
-  }
-  for (int x0 = 0; x0 < W; x0 += B) {
+  // Columns [x0, x0 + B) into registers (past the row's end: invalid, zeros).
+  auto fetch = [&](int x0, bool (&v)[B], float (&p)[B], float (&a)[B], float (&b)[B], float (&z)[B]) {
 #pragma unroll
     for (int j = 0; j < B; ++j) {
-      const int x = x0 + B + j;
+      const int x = x0 + j;
       const bool ok = x < W;
-      nv[j] = ok && depth[row + x] != 0;
-      np[j] = ok ? pixel_x[row + x] : 0.0f;
-      na[j] = ok ? vertices[3 * (row + x)] : 0.0f;
-      nb[j] = ok ? vertices[3 * (row + x) + 1] : 0.0f;
-      nz[j] = ok ? vertices[3 * (row + x) + 2] : 0.0f;
+      v[j] = ok && depth[row + x] != 0;
+      p[j] = ok ? pixel_x[row + x] : 0.0f;
+      a[j] = ok ? vertices[3 * (row + x)] : 0.0f;
+      b[j] = ok ? vertices[3 * (row + x) + 1] : 0.0f;
+      z[j] = ok ? vertices[3 * (row + x) + 2] : 0.0f;
     }
+  };
+  fetch(0, cv, cp, ca, cb, cz);
+  for (int x0 = 0; x0 < W; x0 += B) {
+    fetch(x0 + B, nv, np, na, nb, nz);
 #pragma unroll
     for (int j = 0; j < B; ++j) {
       const int x = x0 + j;
