@@ -33,10 +33,7 @@ constexpr const char* kSource = R"(
   const float init = seg_init<OP>();
   auto combine = [](float u, float v) { return seg_combine<OP>(u, v); };
   auto row_of = [&](int r) -> long long { return INDEXED ? (long long)idx[r] : (long long)r; };
-  auto finish = [&](int k, int d, int len, float acc) {
-    if (OP == 1 && len > 0) acc = acc / (float)len;
-    y[(long long)k * D + d] = len > 0 ? acc : 0.f;
-  };
+  auto finish = [&](int k, int d, int len, float acc) { y[(long long)k * D + d] = seg_result<OP>(acc, len); };
   if (SEGS > 1) {
     // D == 1: the warp owns SEGS consecutive segments, whose values are one contiguous run; it
     // reads the run 32 at a time (independent loads, several in flight) and each lane sorts its

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Internal: CUDA device source (a fast::cuda_kernel header) shared by the segment-reduction
-// kernels: each op's identity and combine. OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order);
-// mean combines like sum and divides at the end.
+// kernels: each op's identity, combine and final value. OP: 0 sum, 1 mean, 2 max, 3 min
+// (ReduceOp's order); mean combines like sum and divides at the end.
 #pragma once
 
 namespace robomlx::sparse::detail {
@@ -15,6 +15,11 @@ template <int OP> __device__ inline float seg_combine(float u, float v) {
   if (OP == 2) return fmaxf(u, v);
   if (OP == 3) return fminf(u, v);
   return u + v;
+}
+// A segment's output from its combined values: mean divides by the length; empty segments are 0.
+template <int OP> __device__ inline float seg_result(float acc, int len) {
+  if (OP == 1 && len > 0) acc = acc / (float)len;
+  return len > 0 ? acc : 0.f;
 }
 )";
 

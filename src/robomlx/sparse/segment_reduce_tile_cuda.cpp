@@ -50,10 +50,7 @@ constexpr const char* kSource = R"(
   const int v0 = blockIdx.x * TILE, v1 = v0 + TILE;  // T < 2^31
   const float init = seg_init<OP>();
   auto combine = [](float u, float v) { return seg_combine<OP>(u, v); };
-  auto finish = [&](int k, int len, float acc) {
-    if (OP == 1 && len > 0) acc = acc / (float)len;
-    y[k] = len > 0 ? acc : 0.f;
-  };
+  auto finish = [&](int k, int len, float acc) { y[k] = seg_result<OP>(acc, len); };
   // 1. This thread's 16 values, all loads issued before any is used.
   const int p0 = v0 + PER * t, q = min(p0 + PER, T);  // its positions [p0, q)
   float r[PER];
