@@ -29,8 +29,9 @@ namespace robomlx::sparse::detail {
 
 namespace {
 
-// 16 values a thread. Threads per block, measured on an H100 (10M values, 200k segments, kernel
-// time under ncu): 64: 25.9 us, 128: 25.0, 256: 25.2, 512: 26.5 (sum; mean 28.1 / 28.1 / 29.5 / 34.7).
+// 16 values a thread. Threads per block, measured on an H100 with this constant edited per run
+// (10M values, 200k segments, kernel time under ncu): 64: 25.9 us, 128: 25.0, 256: 25.2,
+// 512: 26.5 (sum; mean 28.1 / 28.1 / 29.5 / 34.7).
 constexpr int kThreads = 128, kTile = 16 * kThreads;
 
 // OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order). Inputs x [T, 1] float32, ends [K] int32
