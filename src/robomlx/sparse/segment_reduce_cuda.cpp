@@ -115,7 +115,9 @@ mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, Redu
   int K = lengths.size(), D = x.shape(1);
   if (K == 0 || D == 0) return mx::zeros({K, D}, x.dtype());
   auto ends = cumsum_int32_cuda(lengths, /*leading_zero=*/false);
-  if (!indices && D == 1) return mx::astype(segment_reduce_tile_cuda(x, ends, op), x.dtype());
+  if (!indices && D == 1) {
+    return mx::astype(segment_reduce_tile_cuda(x, ends, segment_tile_table_cuda(ends, x.shape(0)), op), x.dtype());
+  }
   const int segs = D == 1 ? 8 : 1;
   int64_t warps = D >= 32 ? int64_t(K) * ((D + 31) / 32) : (int64_t(K) + segs - 1) / segs;
   int threads = static_cast<int>((warps + 7) / 8 * 256);

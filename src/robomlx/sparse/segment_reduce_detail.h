@@ -19,7 +19,11 @@ mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, Reduc
 mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op,
                               const std::optional<mx::array>& indices = std::nullopt);
 /// The contiguous D == 1 case of segment_reduce_cuda: x [T, 1], ends = inclusive cumsum of the
-/// lengths (int32 [K], on the device); y [K, 1] float32.
-mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, ReduceOp op);
+/// lengths (int32 [K], on the device), table = segment_tile_table_cuda(ends, T); y [K, 1] float32.
+mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op);
+/// The per-tile first-segment table segment_reduce_tile_cuda reads (int32, one entry per tile of
+/// its values + 1); it depends only on the segment layout, so callers that reduce many arrays
+/// over one layout build it once.
+mx::array segment_tile_table_cuda(const mx::array& ends, int total);
 
 }  // namespace robomlx::sparse::detail

@@ -156,13 +156,13 @@ constexpr const char* kSource = R"(
   }
 )";
 
-// first[b] for b = 0 .. B (B = the number of tiles): the first segment k whose start s_k is
-// >= TILE b (s_0 = 0, s_k = ends[k - 1]), K if none. Thread k writes the b whose first segment
-// it is, b in (s_{k-1} / TILE, s_k / TILE] (k = K: up to B), so every entry is written once.
-// (Each tile block used to find its range by a 32-ary search: four dependent global round trips
-// while the rest of the block waited at a barrier.) Launch: K + 1 threads.
+// first[b] for b = 0 .. B (B = the number of tiles of the total[0] values): the first segment k
+// whose start s_k is >= TILE b (s_0 = 0, s_k = ends[k - 1]), K if none. Thread k writes the b
+// whose first segment it is, b in (s_{k-1} / TILE, s_k / TILE] (k = K: up to B), so every entry
+// is written once. (Each tile block used to find its range by a 32-ary search: four dependent
+// global round trips while the rest of the block waited at a barrier.) Launch: K + 1 threads.
 constexpr const char* kFirstSource = R"(
-  const int T = x_shape[0], K = ends_shape[0];
+  const int T = total[0], K = ends_shape[0];
   const int B = T > 0 ? (T + TILE - 1) / TILE : 1;
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k > K) return;
@@ -171,21 +171,25 @@ constexpr const char* kFirstSource = R"(
   for (int b = lo; b <= hi; ++b) first[b] = k;
 )";
 
+int tile_count(int64_t total) { return static_cast<int>(std::max<int64_t>(1, (total + kTile - 1) / kTile)); }
+
 }  // namespace
 
-mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, ReduceOp op) {
-  static const auto first_kernel =
-      mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"x", "ends"}, {"first"}, kFirstSource);
+mx::array segment_tile_table_cuda(const mx::array& ends, int total) {
+  static const auto kernel =
+      mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"total", "ends"}, {"first"}, kFirstSource);
+  const int K = ends.size();
+  // Every entry is written: no init pass.
+  return kernel({mx::array({total}, mx::int32), ends}, {{tile_count(total) + 1}}, {mx::int32},
+                {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1}, {{"TILE", kTile}}, std::nullopt, false, {})[0];
+}
+
+mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op) {
   static const auto kernel =
       mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"}, kSource, kCudaSegmentOps);
-  const int K = ends.size();
-  const int blocks = static_cast<int>(std::max<int64_t>(1, (int64_t(x.shape(0)) + kTile - 1) / kTile));
-  const auto xf = mx::astype(x, mx::float32);
-  // Every entry of both outputs is written: no init passes.
-  auto first = first_kernel({xf, ends}, {{blocks + 1}}, {mx::int32}, {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1},
-                            {{"TILE", kTile}}, std::nullopt, false, {})[0];
-  return kernel({xf, ends, first}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1}, {kThreads, 1, 1},
-                {{"OP", static_cast<int>(op)}, {"THREADS", kThreads}}, std::nullopt, false, {})[0];
+  const int K = ends.size(), blocks = tile_count(x.shape(0));
+  return kernel({mx::astype(x, mx::float32), ends, table}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1},
+                {kThreads, 1, 1}, {{"OP", static_cast<int>(op)}, {"THREADS", kThreads}}, std::nullopt, false, {})[0];
 }
 
 }  // namespace robomlx::sparse::detail

@@ -155,7 +155,7 @@ int main() {
           std::vector<float> y(K, -999.f);
           int x_shape[2] = {T, 1}, e_shape[1] = {K};
           std::vector<int32_t> first(blocks + 1, -7);
-          launch(cdiv(K + 1, 256), 1, 1, 256, [&] { k_segfirst<TILE>(x, x_shape, ends.data(), e_shape, first.data()); });
+          launch(cdiv(K + 1, 256), 1, 1, 256, [&] { k_segfirst<TILE>(&T, ends.data(), e_shape, first.data()); });
           for (int b = 0; b <= blocks; ++b) {  // the table itself against a search
             int k = 0;
             while (k < K && off[k] < b * TILE) ++k;

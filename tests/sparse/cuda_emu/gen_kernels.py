@@ -19,6 +19,6 @@ out.write(f'template <bool WIDE> void k_vvor({sig}) {{\n{raw("sparse/mvmr_cuda.c
 out.write(raw("sparse/segment_reduce_cuda_ops.h","kCudaSegmentOps"))
 out.write(f'template <int OP, bool INDEXED, int SEGS> void k_seg(const float* x, const int* x_shape, const int32_t* idx, const int32_t* ends, const int* ends_shape, float* y) {{\n{raw("sparse/segment_reduce_cuda.cpp","kSource")}\n}}\n')
 out.write(f'template <int OP, int THREADS> void k_segtile(const float* x, const int* x_shape, const int32_t* ends, const int* ends_shape, const int32_t* first, float* y) {{\n{raw("sparse/segment_reduce_tile_cuda.cpp","kSource")}\n}}\n')
-out.write(f'template <int TILE> void k_segfirst(const float* x, const int* x_shape, const int32_t* ends, const int* ends_shape, int32_t* first) {{\n{raw("sparse/segment_reduce_tile_cuda.cpp","kFirstSource")}\n}}\n')
+out.write(f'template <int TILE> void k_segfirst(const int32_t* total, const int32_t* ends, const int* ends_shape, int32_t* first) {{\n{raw("sparse/segment_reduce_tile_cuda.cpp","kFirstSource")}\n}}\n')
 out.write(f'void k_totals(const int32_t* x, const int* x_shape, int32_t* totals) {{\n{raw("core/scan_cuda.cpp","kTotals")}\n}}\n')
 out.write(f'template <int LEAD> void k_scan(const int32_t* x, const int* x_shape, const int32_t* totals, int32_t* out) {{\n{raw("core/scan_cuda.cpp","kScan")}\n}}\n')
