@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA kernel for contiguous D == 1 segment reductions (the bandwidth-bound case: millions of
 // scalars in short segments). It tiles the values, not the segments: block b reads the TILE
-// values [v0, v1) = [TILE b, TILE b + TILE), thread t the 16 consecutive ones from v0 + 16 t,
+// values [v0, v1) = [TILE b, TILE b + TILE), thread t the PER = 16 consecutive ones from v0 + PER t,
 // straight into registers (float4 loads when x is 16-byte aligned), so every block streams a full
 // tile whatever the segment lengths.
 // The block owns the segments whose start lies in [v0, v1) (the last block also every later one,
 // so trailing empty segments are written): [k_first, k_last), read from a per-tile table that a
 // small first kernel builds (kFirstSource) while the loads are in flight. It marks in shared
 // memory a bit at every tile position where a non-empty owned segment starts. Each thread then
-// walks its 16 values once, branching only at those bits: a segment that starts and ends inside
+// walks its PER values once, branching only at those bits: a segment that starts and ends inside
 // them is finished on the spot; the thread keeps the partial of its first and of its last run.
 // Segments crossing thread boundaries are finished from those partials, combined left to right by
 // one thread each (so results are deterministic: no atomics), plus the remainder past v1 of the
@@ -29,18 +29,22 @@ namespace robomlx::sparse::detail {
 
 namespace {
 
-// 16 values a thread. Threads per block, measured on an H100 with this constant edited per run
-// (10M values, 200k segments, kernel time under ncu): 64: 25.9 us, 128: 25.0, 256: 25.2,
-// 512: 26.5 (sum; mean 28.1 / 28.1 / 29.5 / 34.7).
-constexpr int kThreads = 128, kTile = 16 * kThreads;
+// Values a thread x threads a block. Measured on an H100, 10M values in 200k segments, kernel time
+// under ncu at real clocks, sum / mean (us): 16 x 128: 23.2 / 25.5; 16 x 256: 23.4 / 26.6;
+// 32 x 128: 25.6 / 28.1; 32 x 64: 26.0 / 27.9; 8 x 256: 28.5 / 28.9. Earlier, at base clocks, 16 x
+// 64 / 128 / 256 / 512: 25.9 / 25.0 / 25.2 / 26.5 (sum). Blocks that loop over several tiles and
+// load the next one during the walk's tail (a persistent grid of 4-10 blocks an SM) were slower,
+// 24.5-34 us: the loop's registers cost more occupancy than the overlap gained.
+constexpr int kPer = 16, kThreads = 128, kTile = kPer * kThreads;
 
 // OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order). Inputs x [T, 1] float32, ends [K] int32
 // (inclusive cumsum of the lengths), first (kFirstSource); output y [K, 1].
-// Launch: max(1, ceil(T / TILE)) blocks of THREADS (TILE = 16 THREADS).
+// Launch: max(1, ceil(T / TILE)) blocks of THREADS (TILE = PER THREADS).
 constexpr const char* kSource = R"(
-  constexpr int NT = THREADS, PER = 16, TILE = NT * PER, WARPS = NT / 32, CHUNK = 1024;
+  constexpr int NT = THREADS, TILE = NT * PER, WARPS = NT / 32, CHUNK = 1024;
+  static_assert(PER % 4 == 0 && 32 % PER == 0, "PER: 4, 8, 16 or 32");
   __shared__ int s_e[CHUNK + 1];                 // starts of owned segments (+ the last one's end)
-  __shared__ int s_seg[TILE];                    // owned segment starting at a tile position
+  __shared__ unsigned short s_seg[TILE];         // owned segment starting at a tile position (< TILE)
   __shared__ unsigned s_bits[TILE / 32];         // tile positions where one starts
   __shared__ float s_head[NT], s_tail[NT], s_red[WARPS];
   __shared__ int s_range[2];
@@ -52,7 +56,7 @@ constexpr const char* kSource = R"(
   const float init = seg_init<OP>();
   auto combine = [](float u, float v) { return seg_combine<OP>(u, v); };
   auto finish = [&](int k, int len, float acc) { y[k] = seg_result<OP>(acc, len); };
-  // 1. This thread's 16 values, all loads issued before any is used.
+  // 1. This thread's PER values, all loads issued before any is used.
   const int p0 = v0 + PER * t, q = min(p0 + PER, T);  // its positions [p0, q)
   float r[PER];
   if ((reinterpret_cast<unsigned long long>(x) & 15ull) == 0 && p0 + PER <= T) {
@@ -95,7 +99,7 @@ constexpr const char* kSource = R"(
   // starts and ends here is finished on the spot; the run before the first start here (the
   // head) and the run still open at the end (the tail) are kept for step 5. Values before the
   // first owned start belong to the previous block's last segment and are skipped.
-  const unsigned bits = (s_bits[t >> 1] >> ((t & 1) * 16)) & 0xffffu;
+  const unsigned bits = PER == 32 ? s_bits[t] : (s_bits[(t * PER) >> 5] >> ((t * PER) & 31)) & ((1u << (PER % 32)) - 1u);
   const int first_owned = n > 0 ? E(0) : T;
   float acc = init;
   int cur = -1, cur_start = 0;  // the open run's segment when it started here, and where
@@ -156,13 +160,13 @@ constexpr const char* kSource = R"(
   }
 )";
 
-// first[b] for b = 0 .. B (B = the number of tiles of the total[0] values): the first segment k
+// first[b] for b = 0 .. B (B = the number of tiles of the values_shape[0] values): the first segment k
 // whose start s_k is >= TILE b (s_0 = 0, s_k = ends[k - 1]), K if none. Thread k writes the b
 // whose first segment it is, b in (s_{k-1} / TILE, s_k / TILE] (k = K: up to B), so every entry
 // is written once. (Each tile block used to find its range by a 32-ary search: four dependent
 // global round trips while the rest of the block waited at a barrier.) Launch: K + 1 threads.
 constexpr const char* kFirstSource = R"(
-  const int T = total[0], K = ends_shape[0];
+  const int T = values_shape[0], K = ends_shape[0];
   const int B = T > 0 ? (T + TILE - 1) / TILE : 1;
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k > K) return;
@@ -177,10 +181,14 @@ int tile_count(int64_t total) { return static_cast<int>(std::max<int64_t>(1, (to
 
 mx::array segment_tile_table_cuda(const mx::array& ends, int total) {
   static const auto kernel =
-      mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"total", "ends"}, {"first"}, kFirstSource);
+      mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"values", "ends"}, {"first"}, kFirstSource, "",
+                            /*ensure_row_contiguous=*/false);
   const int K = ends.size();
-  // Every entry is written: no init pass.
-  return kernel({mx::array({total}, mx::int32), ends}, {{tile_count(total) + 1}}, {mx::int32},
+  // The kernel needs only the number of values, from `values`' shape: a broadcast scalar that it
+  // never reads. (A host-built int32 [1] holding the total lives in managed memory, and reading it
+  // cost a page migration: 3.6 -> 18 us a call on an H100.) Every entry of `first` is written.
+  auto values = mx::broadcast_to(mx::array(0, mx::int32), {total});
+  return kernel({values, ends}, {{tile_count(total) + 1}}, {mx::int32},
                 {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1}, {{"TILE", kTile}}, std::nullopt, false, {})[0];
 }
 
@@ -189,7 +197,8 @@ mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, co
       mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"}, kSource, kCudaSegmentOps);
   const int K = ends.size(), blocks = tile_count(x.shape(0));
   return kernel({mx::astype(x, mx::float32), ends, table}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1},
-                {kThreads, 1, 1}, {{"OP", static_cast<int>(op)}, {"THREADS", kThreads}}, std::nullopt, false, {})[0];
+                {kThreads, 1, 1}, {{"OP", static_cast<int>(op)}, {"THREADS", kThreads}, {"PER", kPer}}, std::nullopt,
+                false, {})[0];
 }
 
 }  // namespace robomlx::sparse::detail
