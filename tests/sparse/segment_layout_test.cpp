@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include <mlx/compile.h>
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
@@ -154,6 +155,25 @@ TEST_P(SegmentLayoutImpl, IndexedMatchesLoop) {
     SCOPED_TRACE(to_string(op));
     auto y = indexed_segment_reduce(to_array(xv, {P, D}), to_array(rows), layout, op);
     EXPECT_CLOSE(allclose_scaled(y, to_array(reference(xv, D, rows, kLengths, op), {K, D}), 1e-5));
+  }
+}
+
+TEST_P(SegmentLayoutImpl, CompiledAndDifferentiatedOverACapturedLayout) {
+  // The layout's arrays enter the graph as inputs of the reduction, so a compiled function that
+  // captures the layout gives each call's own result, and so does its gradient.
+  const int T = sum_of(kLengths), K = kLengths.size();
+  SegmentLayout layout(to_array(kLengths), T);
+  auto f = mx::compile([&](const std::vector<mx::array>& in) {
+    return std::vector<mx::array>{segment_reduce(in[0], layout, ReduceOp::mean)};
+  });
+  auto g = mx::compile(mx::grad(
+      [&](const std::vector<mx::array>& in) { return mx::sum(segment_reduce(in[0], layout, ReduceOp::sum)); }, 0));
+  for (unsigned seed : {1u, 2u}) {
+    auto xv = test::random_values(size_t(T) * 2, seed);
+    auto y = f({to_array(xv, {T, 2})})[0];
+    EXPECT_CLOSE(allclose_scaled(y, to_array(reference(xv, 2, iota(T), kLengths, ReduceOp::mean), {K, 2}), 1e-5));
+    // d sum(segment sums) / dx = 1 for every row (every row lies in a segment).
+    EXPECT_CLOSE(exactly_equal(g({to_array(xv, {T, 2})})[0], mx::ones({T, 2})));
   }
 }
 
