@@ -80,13 +80,19 @@ void check_lengths(const char* tag, const mx::array& lengths, int64_t total, con
   }
 }
 
+SegmentLayout SegmentLayoutAccess::per_call(const mx::array& lengths, int total) {
+  return SegmentLayout(lengths, total, std::nullopt, /*table=*/false);
+}
+
 }  // namespace detail
 
-SegmentLayout::SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends)
+SegmentLayout::SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends, bool table)
     : lengths_(std::move(lengths)), ends_(ends ? std::move(*ends) : ends_of(lengths_)), total_(total) {
   // The table is lazy: it costs nothing unless a CUDA D == 1 reduction is evaluated, and the
   // first one evaluates it for all later ones. K == 0 never reaches a kernel.
-  if (is_cuda_device(mx::default_device()) && size() > 0) table_ = detail::segment_tile_table_cuda(ends_, total_);
+  if (table && is_cuda_device(mx::default_device()) && size() > 0) {
+    table_ = detail::segment_tile_table_cuda(ends_, total_);
+  }
 }
 
 SegmentLayout::SegmentLayout(const mx::array& lengths, int total, IndexCheck check)

@@ -28,6 +28,10 @@
 
 namespace robomlx::sparse {
 
+namespace detail {
+struct SegmentLayoutAccess;
+}  // namespace detail
+
 class SegmentLayout {
  public:
   /// lengths int32/int64 [K] (int64 is cast to int32, other dtypes throw); total = sum(lengths).
@@ -52,8 +56,9 @@ class SegmentLayout {
   const std::optional<mx::array>& cuda_tile_table() const { return table_; }
 
  private:
-  // ends = inclusive cumsum of lengths when not given.
-  SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends);
+  friend struct detail::SegmentLayoutAccess;
+  // ends = inclusive cumsum of lengths when not given. `table`: build the CUDA table on CUDA devices.
+  SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends, bool table = true);
 
   mx::array lengths_, ends_;
   int total_;

@@ -157,13 +157,14 @@ void check_x(const char* tag, const mx::array& x) {
 }  // namespace detail
 
 // The lengths overloads validate with their own tag and messages, then build a layout per call
-// (lazy: only the arrays the chosen implementation reads are evaluated, as before the layout).
+// (lazy: only the arrays the chosen implementation reads are evaluated, as before the layout;
+// without the CUDA table, which segment_reduce_cuda builds only where it reads it).
 mx::array segment_reduce(const mx::array& x, const mx::array& lengths, ReduceOp op, IndexCheck check) {
   const char* tag = "sparse.segment_reduce";
   detail::check_x(tag, x);
   auto len = detail::as_index(tag, "lengths", lengths);
   if (check == IndexCheck::host) detail::check_lengths(tag, lengths, x.shape(0), "x.shape[0]");
-  return detail::reduce_rows(x, std::nullopt, SegmentLayout(len, x.shape(0), IndexCheck::none), op);
+  return detail::reduce_rows(x, std::nullopt, detail::SegmentLayoutAccess::per_call(len, x.shape(0)), op);
 }
 
 mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, const mx::array& lengths, ReduceOp op,
@@ -176,7 +177,7 @@ mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, c
     detail::scan_index(tag, "indices", indices, x.shape(0));
     detail::check_lengths(tag, lengths, idx.size(), "the number of indices");
   }
-  return detail::reduce_rows(x, idx, SegmentLayout(len, static_cast<int>(idx.size()), IndexCheck::none), op);
+  return detail::reduce_rows(x, idx, detail::SegmentLayoutAccess::per_call(len, static_cast<int>(idx.size())), op);
 }
 
 mx::array segment_reduce(const mx::array& x, const SegmentLayout& layout, ReduceOp op) {

@@ -13,6 +13,10 @@
 
 #include "robomlx/sparse/segment_reduce.h"
 
+namespace robomlx::sparse {
+class SegmentLayout;
+}  // namespace robomlx::sparse
+
 namespace robomlx::sparse::detail {
 
 mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, ReduceOp op);
@@ -30,6 +34,12 @@ mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, co
 /// its values + 1); it depends only on the segment layout, so callers that reduce many arrays
 /// over one layout build it once.
 mx::array segment_tile_table_cuda(const mx::array& ends, int total);
+
+/// A layout for one call of the lengths overloads: int32 lengths already checked, no CUDA table
+/// (segment_reduce_cuda builds it only for contiguous D == 1, as before layouts existed).
+struct SegmentLayoutAccess {
+  static SegmentLayout per_call(const mx::array& lengths, int total);
+};
 
 /// Host scan (one synchronisation): lengths >= 0 and sum(lengths) == total, else throws
 /// "[tag] lengths must be >= 0, got v at position k" / "lengths must sum to <total_name> (t), got s".
