@@ -12,6 +12,7 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/ragged.h"
 #include "robomlx/sparse/mvmr_detail.h"
+#include "robomlx/sparse/segment_layout.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 
 namespace robomlx::sparse {
@@ -48,33 +49,61 @@ mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, 
 }
 
 namespace {
-// Rows are x[indices] when indices are given, else x. The twins read indexed rows in place;
-// the portable path gathers first.
-mx::array reduce_any(const mx::array& x, const std::optional<mx::array>& indices, const mx::array& lengths,
-                     ReduceOp op) {
-  auto device = mx::default_device();
+// Which of the layout's arrays the chosen implementation reads; they are the custom VJP's
+// integer primals after x (and indices), so transforms see them as inputs. Only those are
+// passed: a primal is evaluated even when unused, and the others would cost kernels.
+struct LayoutInputs {
+  Impl impl;
+  bool table = false;  // CUDA contiguous D == 1 with the layout's table
+  std::vector<mx::array> arrays;
+};
+
+LayoutInputs layout_inputs(const mx::array& x, bool indexed, const SegmentLayout& layout) {
   ImplSet available{.cpu = true, .cuda = x.dtype() != mx::float64};
-  Impl impl = choose_impl("sparse.segment_reduce", device, available);
-  if (impl == Impl::cpu) return segment_reduce_cpu(x, lengths, op, indices);
-  if (impl == Impl::cuda) return segment_reduce_cuda(x, lengths, op, indices);
+  LayoutInputs in{choose_impl("sparse.segment_reduce", mx::default_device(), available)};
+  if (in.impl != Impl::cuda) {
+    in.arrays = {layout.lengths()};
+    return in;
+  }
+  in.arrays = {layout.ends()};
+  if (!indexed && x.shape(1) == 1 && layout.cuda_tile_table()) {
+    in.table = true;
+    in.arrays.push_back(*layout.cuda_tile_table());
+  }
+  return in;
+}
+
+// Rows are x[indices] when indices are given, else x. The twins read indexed rows in place;
+// the portable path gathers first. `seg` is LayoutInputs::arrays.
+mx::array reduce_any(const mx::array& x, const std::optional<mx::array>& indices, const mx::array* seg, Impl impl,
+                     bool table, ReduceOp op) {
+  if (impl == Impl::cpu) return segment_reduce_cpu(x, seg[0], op, indices);
+  if (impl == Impl::cuda) return segment_reduce_cuda(x, seg[0], op, indices, table ? std::optional(seg[1]) : std::nullopt);
   auto rows = indices ? mx::take(x, *indices, 0) : x;
-  return segment_reduce_portable(rows, lengths, op);
+  return segment_reduce_portable(rows, seg[0], op);
 }
 
 // Differentiable core on x [N, D] in the accumulation dtype.
-mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indices, const mx::array& lengths,
+mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indices, const SegmentLayout& layout,
                       ReduceOp op) {
   bool indexed = indices.has_value();
-  auto forward = [op, indexed](const std::vector<mx::array>& in) {
+  auto seg = layout_inputs(x, indexed, layout);
+  size_t first = indexed ? 2 : 1;  // position of the layout's arrays among the primals
+  auto forward = [op, indexed, first, impl = seg.impl, table = seg.table](const std::vector<mx::array>& in) {
     return std::vector<mx::array>{
-        reduce_any(in[0], indexed ? std::optional<mx::array>(in[1]) : std::nullopt, in.back(), op)};
+        reduce_any(in[0], indexed ? std::optional<mx::array>(in[1]) : std::nullopt, &in[first], impl, table, op)};
   };
-  auto backward = [op, indexed](const std::vector<mx::array>& p, const std::vector<mx::array>& cot,
-                                const std::vector<mx::array>& outs) {
-    const auto &xv = p[0], &len = p.back();
+  auto backward = [op, indexed, first, cuda = seg.impl == Impl::cuda](const std::vector<mx::array>& p,
+                                                                     const std::vector<mx::array>& cot,
+                                                                     const std::vector<mx::array>& outs) {
+    const auto& xv = p[0];
     auto rows = indexed ? mx::take(xv, p[1], 0) : xv;
-    int L = rows.shape(0), K = len.size(), D = xv.shape(1);
-    auto ids = segment_ids(lengths_to_offsets(len), L);
+    // CUDA passed ends, the others lengths: offsets [K + 1] and lengths [K] from either.
+    int K = p[first].size();
+    auto offsets = cuda ? mx::concatenate({mx::zeros({1}, mx::int32), p[first]}) : lengths_to_offsets(p[first]);
+    auto len = cuda ? mx::subtract(p[first], mx::slice(offsets, {0}, {K})) : p[first];
+    int L = rows.shape(0), D = xv.shape(1);
+    auto ids = segment_ids(offsets, L);
     auto g = mx::astype(cot[0], xv.dtype());
     mx::array grows = g;  // gradient per reduced row
     if (op == ReduceOp::sum) {
@@ -88,45 +117,34 @@ mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indice
       auto share = mx::divide(g, mx::maximum(count, mx::array(1, xv.dtype())));
       grows = mx::multiply(hit, mx::take(share, ids, 0));
     }
-    if (!indexed) return std::vector<mx::array>{grows, mx::zeros_like(len)};
-    // A duplicated index collects one share per occurrence.
-    auto gx = mx::scatter_add(mx::zeros_like(xv), p[1], mx::expand_dims(grows, 1), 0);
-    return std::vector<mx::array>{gx, mx::zeros_like(p[1]), mx::zeros_like(len)};
+    std::vector<mx::array> grads;
+    if (!indexed) {
+      grads.push_back(grows);
+    } else {
+      // A duplicated index collects one share per occurrence.
+      grads.push_back(mx::scatter_add(mx::zeros_like(xv), p[1], mx::expand_dims(grows, 1), 0));
+      grads.push_back(mx::zeros_like(p[1]));
+    }
+    for (size_t i = first; i < p.size(); ++i) grads.push_back(mx::zeros_like(p[i]));
+    return grads;
   };
   std::vector<mx::array> primals{x};
   if (indexed) primals.push_back(*indices);
-  primals.push_back(lengths);
+  primals.insert(primals.end(), seg.arrays.begin(), seg.arrays.end());
   return mx::custom_vjp(forward, backward)(primals)[0];
 }
 
-void check_lengths(const char* tag, const mx::array& lengths, int64_t total, const char* total_name) {
-  auto c = mx::astype(lengths, mx::int64);
-  c.eval();
-  const int64_t* v = c.data<int64_t>();
-  int64_t sum = 0;
-  for (size_t k = 0; k < c.size(); ++k) {
-    if (v[k] < 0) {
-      fail_argument(tag, "lengths must be >= 0, got " + std::to_string(v[k]) + " at position " + std::to_string(k));
-    }
-    sum += v[k];
-  }
-  if (sum != total) {
-    fail_argument(tag, std::string("lengths must sum to ") + total_name + " (" + std::to_string(total) + "), got " +
-                           std::to_string(sum));
-  }
-}
-
 // x [N, ...] -> y [K, ...]: flattens the trailing dims, reduces, restores them.
-mx::array reduce_rows(const mx::array& x, const std::optional<mx::array>& indices, const mx::array& lengths,
+mx::array reduce_rows(const mx::array& x, const std::optional<mx::array>& indices, const SegmentLayout& layout,
                       ReduceOp op) {
   auto shape = x.shape();
   int N = shape[0], D = 1;
   for (size_t d = 1; d < shape.size(); ++d) D *= shape[d];
   int L = indices ? static_cast<int>(indices->size()) : N;
   auto flat = mx::reshape(mx::astype(x, accum_dtype(x.dtype())), {N, D});
-  shape[0] = lengths.size();
-  mx::array y = lengths.size() == 0 || D == 0 || L == 0 ? mx::zeros({int(lengths.size()), D}, flat.dtype())
-                                                        : reduce_diff(flat, indices, lengths, op);
+  int K = layout.size();
+  shape[0] = K;
+  mx::array y = K == 0 || D == 0 || L == 0 ? mx::zeros({K, D}, flat.dtype()) : reduce_diff(flat, indices, layout, op);
   return mx::astype(mx::reshape(y, shape), x.dtype());
 }
 
@@ -138,12 +156,15 @@ void check_x(const char* tag, const mx::array& x) {
 
 }  // namespace detail
 
+// The lengths overloads validate with their own tag and messages, then build a layout per call
+// (lazy: only the arrays the chosen implementation reads are evaluated, as before the layout;
+// without the CUDA table, which segment_reduce_cuda builds only where it reads it).
 mx::array segment_reduce(const mx::array& x, const mx::array& lengths, ReduceOp op, IndexCheck check) {
   const char* tag = "sparse.segment_reduce";
   detail::check_x(tag, x);
   auto len = detail::as_index(tag, "lengths", lengths);
   if (check == IndexCheck::host) detail::check_lengths(tag, lengths, x.shape(0), "x.shape[0]");
-  return detail::reduce_rows(x, std::nullopt, len, op);
+  return detail::reduce_rows(x, std::nullopt, detail::SegmentLayoutAccess::per_call(len, x.shape(0)), op);
 }
 
 mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, const mx::array& lengths, ReduceOp op,
@@ -156,7 +177,30 @@ mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, c
     detail::scan_index(tag, "indices", indices, x.shape(0));
     detail::check_lengths(tag, lengths, idx.size(), "the number of indices");
   }
-  return detail::reduce_rows(x, idx, len, op);
+  return detail::reduce_rows(x, idx, detail::SegmentLayoutAccess::per_call(len, static_cast<int>(idx.size())), op);
+}
+
+mx::array segment_reduce(const mx::array& x, const SegmentLayout& layout, ReduceOp op) {
+  const char* tag = "sparse.segment_reduce";
+  detail::check_x(tag, x);
+  if (x.shape(0) != layout.total()) {
+    fail_argument(tag, "x.shape[0] must equal the layout's total (" + std::to_string(layout.total()) + "), got " +
+                           std::to_string(x.shape(0)));
+  }
+  return detail::reduce_rows(x, std::nullopt, layout, op);
+}
+
+mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, const SegmentLayout& layout,
+                                 ReduceOp op, IndexCheck check) {
+  const char* tag = "sparse.indexed_segment_reduce";
+  detail::check_x(tag, x);
+  auto idx = detail::as_index(tag, "indices", indices);
+  if (static_cast<int64_t>(idx.size()) != layout.total()) {
+    fail_argument(tag, "indices must have the layout's total (" + std::to_string(layout.total()) +
+                           ") entries, got " + std::to_string(idx.size()));
+  }
+  if (check == IndexCheck::host) detail::scan_index(tag, "indices", indices, x.shape(0));
+  return detail::reduce_rows(x, idx, layout, op);
 }
 
 }  // namespace robomlx::sparse

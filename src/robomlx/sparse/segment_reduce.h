@@ -27,6 +27,11 @@
 // default) lengths (and idx) are also evaluated and scanned on the host, one synchronisation
 // and an O(K + L) pass, to reject negative lengths, a wrong sum(lengths) and out-of-range
 // indices. IndexCheck::none keeps the call lazy; bad values are then undefined behaviour.
+//
+// Many arrays over one layout: segment_layout.h's SegmentLayout prepares the lengths once
+// (validation, prefix sum and, on CUDA, the kernel's per-tile table) and its overloads
+// segment_reduce(x, layout, op) / indexed_segment_reduce(x, idx, layout, op) then run only the
+// reduction. The overloads here build such a layout per call.
 #pragma once
 
 #include <mlx/array.h>

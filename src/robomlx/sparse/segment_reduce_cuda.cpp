@@ -9,13 +9,13 @@
 // Indexed D == 1 (SEGS = 8): a warp owns 8 consecutive segments and reads their run of rows 32
 // at a time, so short segments still keep several loads in flight per warp.
 // The indexed form reads row idx[r] instead of row r (no gathered copy). Segment boundaries
-// come from the inclusive cumulative sum of the lengths; sizes from the inputs' shapes.
+// come from the layout's ends (inclusive cumulative sum of the lengths, computed once per
+// SegmentLayout); sizes from the inputs' shapes.
 // Contiguous D == 1 has its own bandwidth-bound kernel (segment_reduce_tile_cuda.cpp).
 
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/core/scan_cuda.h"
 #include "robomlx/sparse/segment_reduce_cuda_ops.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 
@@ -110,13 +110,13 @@ const mx::fast::CustomKernelFunction& kernel(bool indexed) {
 
 }  // namespace
 
-mx::array segment_reduce_cuda(const mx::array& x, const mx::array& lengths, ReduceOp op,
-                              const std::optional<mx::array>& indices) {
-  int K = lengths.size(), D = x.shape(1);
+mx::array segment_reduce_cuda(const mx::array& x, const mx::array& ends, ReduceOp op,
+                              const std::optional<mx::array>& indices, const std::optional<mx::array>& table) {
+  int K = ends.size(), D = x.shape(1);
   if (K == 0 || D == 0) return mx::zeros({K, D}, x.dtype());
-  auto ends = cumsum_int32_cuda(lengths, /*leading_zero=*/false);
   if (!indices && D == 1) {
-    return mx::astype(segment_reduce_tile_cuda(x, ends, segment_tile_table_cuda(ends, x.shape(0)), op), x.dtype());
+    auto first = table ? *table : segment_tile_table_cuda(ends, x.shape(0));
+    return mx::astype(segment_reduce_tile_cuda(x, ends, first, op), x.dtype());
   }
   const int segs = D == 1 ? 8 : 1;
   int64_t warps = D >= 32 ? int64_t(K) * ((D + 31) / 32) : (int64_t(K) + segs - 1) / segs;
