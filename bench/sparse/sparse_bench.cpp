@@ -124,9 +124,9 @@ void sparse_suite(BenchContext& ctx) {
     r.metrics["GB/s"] = (4.0 * T + 8.0 * K) / (r.median_ms * 1e6);
     if (is_cuda_device(ctx.device())) r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
   }
-  // Throughput on a GPU: 8 reductions over 8 different value arrays in one evaluation, so the
-  // ~40 us an MLX eval + synchronize costs there (see depth2disparity's one-kernel time) is paid
-  // once; per-op time = median / 8. This is what a pipelined caller sees, the line above is the
+  // Throughput on a GPU: 8 reductions over 8 different value arrays in one evaluation, so what an
+  // MLX evaluation + synchronisation costs there (`robomlx bench core`'s eval floor, 0.047 ms on an
+  // H100) is paid once; per-op time = median / 8. This is what a pipelined caller sees, the line above is the
   // latency of one call.
   if (is_cuda_device(ctx.device())) {
     constexpr int kBatch = 8;
