@@ -113,6 +113,12 @@ void sparse_suite(BenchContext& ctx) {
       if (is_cuda_device(ctx.device())) r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
     }
   }
+  // What a plain streaming read of the same values costs through MLX: its own full reduction
+  // (one number out), a ceiling for any segment reduction on this device.
+  auto& probe = ctx.run("mlx sum of all T=" + std::to_string(T) + " values (read ceiling)",
+                        [&] { return Arrays{mx::sum(values)}; });
+  probe.metrics["GB/s"] = 4.0 * T / (probe.median_ms * 1e6);
+  if (is_cuda_device(ctx.device())) probe.metrics["%H100_BW"] = 100.0 * probe.metrics["GB/s"] / 3350.0;
   // The same sum over a layout prepared once (outside the timed call), as a caller that reduces
   // many arrays over one layout sees it: no prefix sum or CUDA tile table per call. Built on the
   // bench's device, so on CUDA it holds ends and the table; the first (warm-up) call evaluates
