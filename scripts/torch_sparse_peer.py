@@ -120,6 +120,29 @@ def main():
         record(f"scatter_reduce_{op} T={T} K={K}",
                lambda: torch.zeros(K, device=dev).scatter_reduce_(0, ids, values, red, include_self=False),
                gbps=bytes_moved / 1e9)
+    # Long segments (global pooling per cloud): D = 1 in 16 equal segments, and C = 64 channels
+    # in 8 segments of equal rows (robomlx's bench has the same cases).
+    K16 = 16
+    len16 = torch.full((K16,), T // K16, device=dev)
+    ids16 = torch.repeat_interleave(torch.arange(K16, device=dev), len16)
+    for op in ("sum", "max"):
+        red = {"sum": "sum", "max": "amax"}[op]
+        record(f"segment_{op} T={T} K={K16} long", lambda: torch.segment_reduce(values, op, lengths=len16),
+               gbps=4.0 * T / 1e9)
+        record(f"scatter_reduce_{op} T={T} K={K16} long",
+               lambda: torch.zeros(K16, device=dev).scatter_reduce_(0, ids16, values, red, include_self=False),
+               gbps=4.0 * T / 1e9)
+    R8, K8, C8 = (20_000, 4, 64) if args.quick else (800_000, 8, 64)
+    feats8 = torch.randn(R8, C8, generator=gen, device=dev)
+    len8 = torch.full((K8,), R8 // K8, device=dev)
+    ids8 = torch.repeat_interleave(torch.arange(K8, device=dev), len8).unsqueeze(1).expand(-1, C8)
+    for op in ("mean", "max"):
+        red = {"mean": "mean", "max": "amax"}[op]
+        record(f"segment_{op} rows={R8} K={K8} C={C8} long", lambda: torch.segment_reduce(feats8, op, lengths=len8),
+               gbps=4.0 * R8 * C8 / 1e9)
+        record(f"scatter_reduce_{op} rows={R8} K={K8} C={C8} long",
+               lambda: torch.zeros(K8, C8, device=dev).scatter_reduce_(0, ids8, feats8, red, include_self=False),
+               gbps=4.0 * R8 * C8 / 1e9)
     rows, width = (20_000, 128) if args.quick else (1_000_000, 128)
     src = torch.randn(rows, width, generator=gen, device=dev)
     dst_idx = torch.randint(0, rows // 10, (rows,), generator=gen, device=dev)

@@ -159,6 +159,43 @@ void sparse_suite(BenchContext& ctx) {
     l.metrics["GB/s"] = kBatch * (4.0 * T + 8.0 * K) / (l.median_ms * 1e6);
     l.metrics["%H100_BW"] = 100.0 * l.metrics["GB/s"] / 3350.0;
   }
+  // Long segments (global pooling per cloud): D = 1 in 16 equal segments, and C = 64 channels in
+  // 8 segments of equal rows. With the lengths checked on the host (the default) the CUDA twin
+  // splits them into pieces (segment_split.h); IndexCheck::none cannot know, and gives each
+  // segment to one block or warp: both are timed.
+  {
+    const int K16 = 16, R8 = ctx.quick ? 20'000 : 800'000, K8 = ctx.quick ? 4 : 8, C8 = 64;
+    auto len16 = mx::full({K16}, T / K16, mx::int32);
+    auto feats8 = mx::random::normal({R8, C8}, mx::float32, 0.f, 1.f, key);
+    auto len8 = mx::full({K8}, R8 / K8, mx::int32);
+    mx::eval(len16, feats8, len8);
+    for (auto check : {IndexCheck::host, IndexCheck::none}) {
+      const std::string how = check == IndexCheck::host ? " long, host-checked" : " long, lazy";
+      for (Impl impl : impls) {
+        for (auto op : {ReduceOp::sum, ReduceOp::max}) {
+          auto& r = timed(std::string("segment_") + to_string(op) + " T=" + std::to_string(T) + " K=16" + how, impl,
+                          [&] { return Arrays{segment_reduce(values, len16, op, check)}; });
+          r.metrics["GB/s"] = 4.0 * T / (r.median_ms * 1e6);
+        }
+        for (auto op : {ReduceOp::mean, ReduceOp::max}) {
+          auto& r = timed(std::string("segment_") + to_string(op) + " rows=" + std::to_string(R8) + " K=" +
+                              std::to_string(K8) + " C=64" + how,
+                          impl, [&] { return Arrays{segment_reduce(feats8, len8, op, check)}; });
+          r.metrics["GB/s"] = 4.0 * R8 * C8 / (r.median_ms * 1e6);
+        }
+      }
+    }
+    // A host-checked layout built once: the split plan too.
+    SegmentLayout layout8(len8, R8);
+    for (Impl impl : impls) {
+      for (auto op : {ReduceOp::mean, ReduceOp::max}) {
+        auto& r = timed(std::string("segment_") + to_string(op) + " rows=" + std::to_string(R8) + " K=" +
+                            std::to_string(K8) + " C=64 long, layout reused",
+                        impl, [&] { return Arrays{segment_reduce(feats8, layout8, op)}; });
+        r.metrics["GB/s"] = 4.0 * R8 * C8 / (r.median_ms * 1e6);
+      }
+    }
+  }
   // Indexed (max-pool style): 27 neighbours per output over C = 64 channels.
   const int P = ctx.quick ? 2'000 : 50'000, Cp = 64, nb = 27;
   auto feats = mx::random::normal({P, Cp}, mx::float32, 0.f, 1.f, key);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/sparse/segment_layout.h"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "robomlx/core/scan_cuda.h"
 #include "robomlx/sparse/mvmr_detail.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
+#include "robomlx/sparse/segment_split.h"
 
 namespace robomlx::sparse {
 
@@ -22,8 +24,8 @@ void check_total(int total) {
 }
 
 // Host scan of offsets [K + 1] (one synchronisation): starts at 0, non-decreasing, ends at
-// `total` when total >= 0. Returns offsets[K].
-int64_t scan_offsets(const mx::array& offsets, int64_t total) {
+// `total` when total >= 0. Returns offsets[K]; `host` receives the lengths.
+int64_t scan_offsets(const mx::array& offsets, int64_t total, detail::HostLengths* host = nullptr) {
   auto c = mx::astype(offsets, mx::int64);
   c.eval();
   const int64_t* v = c.data<int64_t>();
@@ -32,6 +34,10 @@ int64_t scan_offsets(const mx::array& offsets, int64_t total) {
     if (v[k] < v[k - 1]) {
       fail_argument(kTag, "offsets must be non-decreasing, got " + std::to_string(v[k]) + " after " +
                               std::to_string(v[k - 1]) + " at position " + std::to_string(k));
+    }
+    if (host) {
+      host->values.push_back(static_cast<int>(v[k] - v[k - 1]));
+      host->max = std::max(host->max, host->values.back());
     }
   }
   int64_t last = v[c.size() - 1];
@@ -44,12 +50,12 @@ int64_t scan_offsets(const mx::array& offsets, int64_t total) {
   return last;
 }
 
-// lengths as int32, after the dtype check and (host) the value check.
-mx::array checked_lengths(const mx::array& lengths, int total, IndexCheck check) {
-  auto len = detail::as_index(kTag, "lengths", lengths);
+// The dtype and total checks, and with IndexCheck::host the value check, whose host read of the
+// lengths it returns (else null).
+std::shared_ptr<const detail::HostLengths> checked_lengths(const mx::array& lengths, int total, IndexCheck check) {
+  detail::as_index(kTag, "lengths", lengths);
   check_total(total);
-  if (check == IndexCheck::host) detail::check_lengths(kTag, lengths, total, "total");
-  return len;
+  return check == IndexCheck::host ? detail::check_lengths(kTag, lengths, total, "total") : nullptr;
 }
 
 // Inclusive prefix sum of int32 lengths [K]: the CUDA scan on CUDA devices (MLX's gives the whole
@@ -63,31 +69,62 @@ mx::array ends_of(const mx::array& lengths) {
 
 namespace detail {
 
-void check_lengths(const char* tag, const mx::array& lengths, int64_t total, const char* total_name) {
+std::shared_ptr<const HostLengths> check_lengths(const char* tag, const mx::array& lengths, int64_t total,
+                                                 const char* total_name) {
   auto c = mx::astype(lengths, mx::int64);
   c.eval();
   const int64_t* v = c.data<int64_t>();
+  auto host = std::make_shared<HostLengths>();
+  host->values.resize(c.size());
   int64_t sum = 0;
   for (size_t k = 0; k < c.size(); ++k) {
     if (v[k] < 0) {
       fail_argument(tag, "lengths must be >= 0, got " + std::to_string(v[k]) + " at position " + std::to_string(k));
     }
     sum += v[k];
+    // A length past int32 makes the sum check below fail (total is an int).
+    host->values[k] = static_cast<int>(std::min<int64_t>(v[k], std::numeric_limits<int>::max()));
+    host->max = std::max(host->max, host->values[k]);
   }
   if (sum != total) {
     fail_argument(tag, std::string("lengths must sum to ") + total_name + " (" + std::to_string(total) + "), got " +
                            std::to_string(sum));
   }
+  return host;
 }
 
-SegmentLayout SegmentLayoutAccess::per_call(const mx::array& lengths, int total) {
-  return SegmentLayout(lengths, total, std::nullopt, /*table=*/false);
+SegmentLayout SegmentLayoutAccess::per_call(const mx::array& lengths, int total,
+                                            std::shared_ptr<const HostLengths> host) {
+  return SegmentLayout(lengths, total, std::nullopt, /*table=*/false, std::move(host));
+}
+
+SegmentLayout SegmentLayoutAccess::from_host(const std::vector<int>& lengths, int total) {
+  std::vector<int> ends(lengths.size());
+  int64_t run = 0;
+  for (size_t k = 0; k < lengths.size(); ++k) ends[k] = static_cast<int>(run += lengths[k]);
+  const int K = static_cast<int>(lengths.size());
+  return SegmentLayout(mx::array(lengths.data(), {K}, mx::int32), total, mx::array(ends.data(), {K}, mx::int32));
+}
+
+const std::vector<SegmentLayout>* SegmentLayoutAccess::split_plan(const SegmentLayout& layout, int D) {
+  SegmentSplitState* state = layout.split_.get();
+  const SplitRule rule = split_rule(D);
+  if (!state || state->host->max <= rule.above) return nullptr;
+  std::lock_guard<std::mutex> lock(state->mutex);
+  auto& plan = state->plans[D == 1 ? 0 : 1];
+  if (!plan) plan = split_levels(state->host->values, rule.piece);
+  return plan->empty() ? nullptr : &*plan;
 }
 
 }  // namespace detail
 
-SegmentLayout::SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends, bool table)
+SegmentLayout::SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends, bool table,
+                             std::shared_ptr<const detail::HostLengths> host)
     : lengths_(std::move(lengths)), ends_(ends ? std::move(*ends) : ends_of(lengths_)), total_(total) {
+  if (host) {
+    split_ = std::make_shared<detail::SegmentSplitState>();
+    split_->host = std::move(host);
+  }
   // The table is lazy: it costs nothing unless a CUDA D == 1 reduction is evaluated, and the
   // first one evaluates it for all later ones. K == 0 never reaches a kernel.
   if (table && is_cuda_device(mx::default_device()) && size() > 0) {
@@ -96,31 +133,44 @@ SegmentLayout::SegmentLayout(mx::array lengths, int total, std::optional<mx::arr
 }
 
 SegmentLayout::SegmentLayout(const mx::array& lengths, int total, IndexCheck check)
-    : SegmentLayout(checked_lengths(lengths, total, check), total, std::nullopt) {}
+    : SegmentLayout(lengths, total, checked_lengths(lengths, total, check)) {}
+
+SegmentLayout::SegmentLayout(const mx::array& lengths, int total, std::shared_ptr<const detail::HostLengths> host)
+    : SegmentLayout(detail::as_index(kTag, "lengths", lengths), total, std::nullopt, true, std::move(host)) {}
+
+std::optional<int> SegmentLayout::max_length() const {
+  if (!split_) return std::nullopt;
+  return split_->host->max;
+}
 
 SegmentLayout SegmentLayout::from_offsets(const mx::array& offsets, IndexCheck check) {
   auto o = detail::as_index(kTag, "offsets", offsets);
   if (o.size() == 0) fail_argument(kTag, "offsets must have at least one element [K + 1], got shape [0]");
-  int total = 0;
   if (check == IndexCheck::host) {
-    total = static_cast<int>(scan_offsets(offsets, -1));
-  } else {
-    int n = o.size();
-    total = mx::slice(o, {n - 1}, {n}).item<int>();
+    auto host = std::make_shared<detail::HostLengths>();
+    int total = static_cast<int>(scan_offsets(offsets, -1, host.get()));
+    return SegmentLayout(OffsetsTag{}, o, total, std::move(host));
   }
-  return from_offsets(offsets, total, IndexCheck::none);
+  int n = o.size();
+  return SegmentLayout(OffsetsTag{}, o, mx::slice(o, {n - 1}, {n}).item<int>(), nullptr);
 }
 
 SegmentLayout SegmentLayout::from_offsets(const mx::array& offsets, int total, IndexCheck check) {
   auto o = detail::as_index(kTag, "offsets", offsets);
-  int n = o.size();
-  if (n == 0) fail_argument(kTag, "offsets must have at least one element [K + 1], got shape [0]");
+  if (o.size() == 0) fail_argument(kTag, "offsets must have at least one element [K + 1], got shape [0]");
   check_total(total);
-  if (check == IndexCheck::host) scan_offsets(offsets, total);
-  // ends are offsets[1:], no prefix sum.
-  auto ends = mx::slice(o, {1}, {n});
-  auto lengths = mx::subtract(ends, mx::slice(o, {0}, {n - 1}));
-  return SegmentLayout(lengths, total, ends);
+  std::shared_ptr<detail::HostLengths> host;
+  if (check == IndexCheck::host) {
+    host = std::make_shared<detail::HostLengths>();
+    scan_offsets(offsets, total, host.get());
+  }
+  return SegmentLayout(OffsetsTag{}, o, total, std::move(host));
 }
+
+// From checked int32 offsets [K + 1]: ends are offsets[1:], no prefix sum.
+SegmentLayout::SegmentLayout(OffsetsTag, const mx::array& offsets, int total,
+                             std::shared_ptr<const detail::HostLengths> host)
+    : SegmentLayout(mx::subtract(mx::slice(offsets, {1}, {offsets.size()}), mx::slice(offsets, {0}, {offsets.size() - 1})),
+                    total, mx::slice(offsets, {1}, {offsets.size()}), true, std::move(host)) {}
 
 }  // namespace robomlx::sparse

@@ -18,8 +18,15 @@
 // Validation: IndexCheck::host (the default) evaluates the lengths (or offsets) once, in the
 // constructor, and rejects negative lengths and a wrong total; reductions over the layout then
 // do no host reads. IndexCheck::none keeps everything lazy; bad values are undefined behaviour.
+//
+// Long segments: with the lengths read on the host (IndexCheck::host), CUDA reductions over a
+// layout whose longest segment is long for their kernels (over 4M rows at D == 1, over 512
+// rows otherwise) run in levels over pieces of the segments, built once per layout and row
+// width (segment_split.h), so that one long segment does not leave the GPU to one block or warp.
+// Lazy layouts (IndexCheck::none) cannot know and always run one level.
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include <mlx/array.h>
@@ -30,6 +37,8 @@ namespace robomlx::sparse {
 
 namespace detail {
 struct SegmentLayoutAccess;
+struct SegmentSplitState;
+struct HostLengths;
 }  // namespace detail
 
 class SegmentLayout {
@@ -54,15 +63,26 @@ class SegmentLayout {
   const mx::array& ends() const { return ends_; }
   /// int32 table of the CUDA D == 1 kernel; nullopt unless built on a CUDA device with K > 0.
   const std::optional<mx::array>& cuda_tile_table() const { return table_; }
+  /// The longest segment, when the lengths were checked on the host (IndexCheck::host).
+  std::optional<int> max_length() const;
 
  private:
   friend struct detail::SegmentLayoutAccess;
-  // ends = inclusive cumsum of lengths when not given. `table`: build the CUDA table on CUDA devices.
-  SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends, bool table = true);
+  // ends = inclusive cumsum of lengths when not given. `table`: build the CUDA table on CUDA
+  // devices. `host`: the lengths as a host check read them (enables splitting long segments).
+  SegmentLayout(mx::array lengths, int total, std::optional<mx::array> ends, bool table = true,
+                std::shared_ptr<const detail::HostLengths> host = nullptr);
+  // The public constructor once its checks ran (`host`: their read of the lengths, or null).
+  SegmentLayout(const mx::array& lengths, int total, std::shared_ptr<const detail::HostLengths> host);
+  // from_offsets once its checks ran: offsets int32 [K + 1].
+  struct OffsetsTag {};
+  SegmentLayout(OffsetsTag, const mx::array& offsets, int total, std::shared_ptr<const detail::HostLengths> host);
 
   mx::array lengths_, ends_;
   int total_;
   std::optional<mx::array> table_;
+  // Shared by copies: the host lengths and the split plans built from them (segment_split.h).
+  std::shared_ptr<detail::SegmentSplitState> split_;
 };
 
 /// segment_reduce over a prepared layout: x [T, C...] with T = layout.total(), y [K, C...].

@@ -14,6 +14,7 @@
 #include "robomlx/sparse/mvmr_detail.h"
 #include "robomlx/sparse/segment_layout.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
+#include "robomlx/sparse/segment_split.h"
 
 namespace robomlx::sparse {
 
@@ -52,9 +53,12 @@ namespace {
 // Which of the layout's arrays the chosen implementation reads; they are the custom VJP's
 // integer primals after x (and indices), so transforms see them as inputs. Only those are
 // passed: a primal is evaluated even when unused, and the others would cost kernels.
+// For CUDA: the first array is always the layout's ends (the backward reads them).
 struct LayoutInputs {
   Impl impl;
-  bool table = false;  // CUDA contiguous D == 1 with the layout's table
+  // CUDA: the reduction levels, as positions in `arrays` of each level's ends and table (-1:
+  // none). One level over the layout itself, or a split plan's levels (segment_split.h).
+  std::vector<std::pair<int, int>> levels;
   std::vector<mx::array> arrays;
 };
 
@@ -65,20 +69,52 @@ LayoutInputs layout_inputs(const mx::array& x, bool indexed, const SegmentLayout
     in.arrays = {layout.lengths()};
     return in;
   }
+  const int D = x.shape(1);
   in.arrays = {layout.ends()};
-  if (!indexed && x.shape(1) == 1 && layout.cuda_tile_table()) {
-    in.table = true;
-    in.arrays.push_back(*layout.cuda_tile_table());
+  // Only contiguous D == 1 levels read a table.
+  auto table_of = [&](const SegmentLayout& l, bool contiguous) {
+    if (!contiguous || D != 1 || !l.cuda_tile_table()) return -1;
+    in.arrays.push_back(*l.cuda_tile_table());
+    return static_cast<int>(in.arrays.size()) - 1;
+  };
+  const auto* plan = SegmentLayoutAccess::split_plan(layout, D);
+  if (!plan) {
+    in.levels.push_back({0, table_of(layout, !indexed)});
+    return in;
+  }
+  for (size_t i = 0; i < plan->size(); ++i) {
+    in.arrays.push_back((*plan)[i].ends());
+    const int ends = static_cast<int>(in.arrays.size()) - 1;
+    in.levels.push_back({ends, table_of((*plan)[i], i > 0 || !indexed)});
   }
   return in;
+}
+
+// CUDA, level by level: each reduces the previous level's output (level 0: x, through indices).
+// Over several levels mean sums and divides at the end (by lengths from the layout's ends).
+mx::array reduce_cuda_levels(const mx::array& x, const std::optional<mx::array>& indices, const mx::array* seg,
+                             const std::vector<std::pair<int, int>>& levels, ReduceOp op) {
+  const bool split_mean = op == ReduceOp::mean && levels.size() > 1;
+  const ReduceOp level_op = split_mean ? ReduceOp::sum : op;
+  mx::array rows = x;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    auto [ends, table] = levels[i];
+    rows = segment_reduce_cuda(rows, seg[ends], level_op, i == 0 ? indices : std::nullopt,
+                               table >= 0 ? std::optional(seg[table]) : std::nullopt);
+  }
+  if (!split_mean) return rows;
+  const mx::array& ends = seg[0];
+  int K = ends.size();
+  auto len = mx::subtract(ends, mx::concatenate({mx::zeros({1}, mx::int32), mx::slice(ends, {0}, {K - 1})}));
+  return mx::divide(rows, per_segment(mx::maximum(len, mx::array(1)), rows.dtype()));
 }
 
 // Rows are x[indices] when indices are given, else x. The twins read indexed rows in place;
 // the portable path gathers first. `seg` is LayoutInputs::arrays.
 mx::array reduce_any(const mx::array& x, const std::optional<mx::array>& indices, const mx::array* seg, Impl impl,
-                     bool table, ReduceOp op) {
+                     const std::vector<std::pair<int, int>>& levels, ReduceOp op) {
   if (impl == Impl::cpu) return segment_reduce_cpu(x, seg[0], op, indices);
-  if (impl == Impl::cuda) return segment_reduce_cuda(x, seg[0], op, indices, table ? std::optional(seg[1]) : std::nullopt);
+  if (impl == Impl::cuda) return reduce_cuda_levels(x, indices, seg, levels, op);
   auto rows = indices ? mx::take(x, *indices, 0) : x;
   return segment_reduce_portable(rows, seg[0], op);
 }
@@ -89,9 +125,9 @@ mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indice
   bool indexed = indices.has_value();
   auto seg = layout_inputs(x, indexed, layout);
   size_t first = indexed ? 2 : 1;  // position of the layout's arrays among the primals
-  auto forward = [op, indexed, first, impl = seg.impl, table = seg.table](const std::vector<mx::array>& in) {
+  auto forward = [op, indexed, first, impl = seg.impl, levels = seg.levels](const std::vector<mx::array>& in) {
     return std::vector<mx::array>{
-        reduce_any(in[0], indexed ? std::optional<mx::array>(in[1]) : std::nullopt, &in[first], impl, table, op)};
+        reduce_any(in[0], indexed ? std::optional<mx::array>(in[1]) : std::nullopt, &in[first], impl, levels, op)};
   };
   auto backward = [op, indexed, first, cuda = seg.impl == Impl::cuda](const std::vector<mx::array>& p,
                                                                      const std::vector<mx::array>& cot,
@@ -163,8 +199,9 @@ mx::array segment_reduce(const mx::array& x, const mx::array& lengths, ReduceOp 
   const char* tag = "sparse.segment_reduce";
   detail::check_x(tag, x);
   auto len = detail::as_index(tag, "lengths", lengths);
-  if (check == IndexCheck::host) detail::check_lengths(tag, lengths, x.shape(0), "x.shape[0]");
-  return detail::reduce_rows(x, std::nullopt, detail::SegmentLayoutAccess::per_call(len, x.shape(0)), op);
+  std::shared_ptr<const detail::HostLengths> host;
+  if (check == IndexCheck::host) host = detail::check_lengths(tag, lengths, x.shape(0), "x.shape[0]");
+  return detail::reduce_rows(x, std::nullopt, detail::SegmentLayoutAccess::per_call(len, x.shape(0), host), op);
 }
 
 mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, const mx::array& lengths, ReduceOp op,
@@ -173,11 +210,13 @@ mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, c
   detail::check_x(tag, x);
   auto idx = detail::as_index(tag, "indices", indices);
   auto len = detail::as_index(tag, "lengths", lengths);
+  std::shared_ptr<const detail::HostLengths> host;
   if (check == IndexCheck::host) {
     detail::scan_index(tag, "indices", indices, x.shape(0));
-    detail::check_lengths(tag, lengths, idx.size(), "the number of indices");
+    host = detail::check_lengths(tag, lengths, idx.size(), "the number of indices");
   }
-  return detail::reduce_rows(x, idx, detail::SegmentLayoutAccess::per_call(len, static_cast<int>(idx.size())), op);
+  return detail::reduce_rows(x, idx, detail::SegmentLayoutAccess::per_call(len, static_cast<int>(idx.size()), host),
+                             op);
 }
 
 mx::array segment_reduce(const mx::array& x, const SegmentLayout& layout, ReduceOp op) {

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include <mlx/array.h>
 
@@ -35,14 +37,25 @@ mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, co
 /// over one layout build it once.
 mx::array segment_tile_table_cuda(const mx::array& ends, int total);
 
-/// A layout for one call of the lengths overloads: int32 lengths already checked, no CUDA table
-/// (segment_reduce_cuda builds it only for contiguous D == 1, as before layouts existed).
+struct HostLengths;
+
 struct SegmentLayoutAccess {
-  static SegmentLayout per_call(const mx::array& lengths, int total);
+  /// A layout for one call of the lengths overloads: int32 lengths already checked, no CUDA table
+  /// (segment_reduce_cuda builds it only for contiguous D == 1, as before layouts existed);
+  /// `host`, when the check read the lengths, allows splitting long segments (segment_split.h).
+  static SegmentLayout per_call(const mx::array& lengths, int total, std::shared_ptr<const HostLengths> host = nullptr);
+  /// A layout from host lengths: lengths and ends uploaded (no prefix-sum kernel), the CUDA table
+  /// on CUDA devices.
+  static SegmentLayout from_host(const std::vector<int>& lengths, int total);
+  /// The split plan of `layout` for rows of width D (segment_split.h), built on first use;
+  /// nullptr when the layout has no host lengths or no segment is long enough to split.
+  static const std::vector<SegmentLayout>* split_plan(const SegmentLayout& layout, int D);
 };
 
 /// Host scan (one synchronisation): lengths >= 0 and sum(lengths) == total, else throws
 /// "[tag] lengths must be >= 0, got v at position k" / "lengths must sum to <total_name> (t), got s".
-void check_lengths(const char* tag, const mx::array& lengths, int64_t total, const char* total_name);
+/// Returns the lengths as read.
+std::shared_ptr<const HostLengths> check_lengths(const char* tag, const mx::array& lengths, int64_t total,
+                                                 const char* total_name);
 
 }  // namespace robomlx::sparse::detail

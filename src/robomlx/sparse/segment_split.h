@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal: splitting long segments into pieces, so that the CUDA reductions stay balanced.
+// Both CUDA kernels give one segment to one worker (the D == 1 tile kernel: the block where it
+// starts reads whatever of it lies past its tile; D > 1: one warp per segment and 32 channels),
+// so a segment of 100k rows is read by one block or one warp while the rest of the GPU idles:
+// milliseconds where a balanced read takes tens of microseconds.
+// A split plan reduces in levels instead: level 0 reduces the rows into pieces of at most
+// `piece` consecutive rows of one segment; each next level reduces the previous level's pieces
+// (in segment order, they are its rows) into pieces of at most `piece` of them; the last level
+// has the K segments. Sum, max and min are associative, so every level uses the op itself; mean
+// sums at every level and divides by the true lengths at the end. An empty segment has no pieces
+// at any level and stays 0.
+// A plan needs the lengths on the host, so it exists only for layouts whose lengths were checked
+// there (IndexCheck::host, the default); lazy layouts keep the one-level kernels.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "robomlx/sparse/segment_layout.h"
+
+namespace robomlx::sparse::detail {
+
+/// Segment lengths read on the host by a check, and the longest of them.
+struct HostLengths {
+  std::vector<int> values;
+  int max = 0;
+};
+
+/// When to split and into what, by row width D: split when some segment has more than `above`
+/// rows, into pieces of at most `piece` rows.
+struct SplitRule {
+  int above, piece;
+};
+SplitRule split_rule(int D);
+
+/// The levels of a split plan for `lengths` (see the file comment); empty when every segment
+/// has at most `piece` rows. Each level is a layout over the previous level's rows (level 0:
+/// the lengths' rows), built from host arrays (no prefix-sum kernel).
+std::vector<SegmentLayout> split_levels(const std::vector<int>& lengths, int piece);
+
+/// A layout's host lengths and the plans built from them (one per SplitRule), built on first use.
+struct SegmentSplitState {
+  std::shared_ptr<const HostLengths> host;
+  std::mutex mutex;
+  std::optional<std::vector<SegmentLayout>> plans[2];  // D == 1, D > 1
+};
+
+}  // namespace robomlx::sparse::detail

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// Long segments split into pieces (segment_split.h): the plan's levels, run with the portable
+// reducer, give the segments' results (1e-5 relative to the largest magnitude; max/min exact);
+// and, on a CUDA GPU, reductions over long segments (the split path) against plain loops.
+#include <algorithm>
+#include <numeric>
+
+#include <mlx/ops.h>
+#include <mlx/random.h>
+#include <mlx/transforms.h>
+
+#include "mvmr_test_data.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/sparse/segment_layout.h"
+#include "robomlx/sparse/segment_reduce_detail.h"
+#include "robomlx/sparse/segment_split.h"
+#include "support.h"
+
+namespace robomlx::sparse {
+namespace {
+
+using test::to_array;
+
+const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
+
+// y [K, D] by a plain loop over contiguous rows of x [T, D]; empty segments 0.
+std::vector<double> loop_reduce(const std::vector<float>& x, int D, const std::vector<int>& lengths, ReduceOp op) {
+  std::vector<double> y(lengths.size() * D, 0.0);
+  size_t off = 0;
+  for (size_t k = 0; k < lengths.size(); ++k) {
+    for (int d = 0; d < D && lengths[k] > 0; ++d) {
+      double acc = x[off * D + d];
+      for (size_t r = off + 1; r < off + lengths[k]; ++r) {
+        double v = x[r * D + d];
+        acc = op == ReduceOp::max ? std::max(acc, v) : op == ReduceOp::min ? std::min(acc, v) : acc + v;
+      }
+      y[k * D + d] = op == ReduceOp::mean ? acc / lengths[k] : acc;
+    }
+    off += lengths[k];
+  }
+  return y;
+}
+
+int sum_of(const std::vector<int>& v) { return std::accumulate(v.begin(), v.end(), 0); }
+
+TEST(SegmentSplit, LevelsChainAndBoundPieces) {
+  // Pieces of at most 4 rows: 17 rows make 5 pieces, those 2 pieces, and those the segment.
+  const std::vector<int> lengths{0, 9, 3, 0, 17, 1, 4, 0};
+  auto levels = detail::split_levels(lengths, 4);
+  ASSERT_EQ(levels.size(), 3u);
+  int rows = sum_of(lengths);
+  for (size_t i = 0; i < levels.size(); ++i) {
+    EXPECT_EQ(levels[i].total(), rows) << "level " << i;
+    mx::eval(levels[i].lengths(), levels[i].ends());
+    auto len = levels[i].lengths();
+    EXPECT_LE(mx::max(len).item<int>(), 4) << "level " << i;
+    // ends is the inclusive cumsum of the lengths (computed on the host).
+    EXPECT_CLOSE(exactly_equal(levels[i].ends(), mx::cumsum(len, 0)));
+    rows = levels[i].size();
+  }
+  EXPECT_EQ(levels.back().size(), static_cast<int>(lengths.size()));
+  EXPECT_TRUE(detail::split_levels(lengths, 17).empty());
+}
+
+TEST(SegmentSplit, LevelsReduceToTheSegmentsResults) {
+  const std::vector<int> lengths{0, 9, 3, 0, 17, 1, 4, 0, 30};
+  const int T = sum_of(lengths), D = 3, K = lengths.size();
+  auto xv = test::random_values(size_t(T) * D, 11);
+  auto x = to_array(xv, {T, D});
+  auto levels = detail::split_levels(lengths, 4);
+  ASSERT_FALSE(levels.empty());
+  for (auto op : kOps) {
+    // What the CUDA path does, with the portable reducer: every level with the op (mean: sums),
+    // then mean divides by the true lengths.
+    const ReduceOp level_op = op == ReduceOp::mean ? ReduceOp::sum : op;
+    mx::array rows = x;
+    for (const auto& level : levels) rows = detail::segment_reduce_portable(rows, level.lengths(), level_op);
+    if (op == ReduceOp::mean) {
+      auto len = mx::maximum(to_array(lengths), mx::array(1));
+      rows = mx::divide(rows, mx::expand_dims(mx::astype(len, mx::float32), 1));
+    }
+    auto want = loop_reduce(xv, D, lengths, op);
+    SCOPED_TRACE(to_string(op));
+    EXPECT_CLOSE(allclose_scaled(rows, to_array(std::vector<float>(want.begin(), want.end()), {K, D}),
+                                 op == ReduceOp::max || op == ReduceOp::min ? 0.0 : 1e-5));
+  }
+}
+
+TEST(SegmentSplit, HostCheckedLayoutsKnowTheirLongestSegment) {
+  const std::vector<int> lengths{2, 700, 0, 5};
+  SegmentLayout checked(to_array(lengths), sum_of(lengths));
+  EXPECT_EQ(checked.max_length(), 700);
+  SegmentLayout lazy(to_array(lengths), sum_of(lengths), IndexCheck::none);
+  EXPECT_FALSE(lazy.max_length().has_value());
+  // Over 512 rows at D > 1: a plan, built once and kept; D == 1 needs over 4M.
+  const auto* plan = detail::SegmentLayoutAccess::split_plan(checked, 8);
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(plan, detail::SegmentLayoutAccess::split_plan(checked, 8));
+  EXPECT_EQ(detail::SegmentLayoutAccess::split_plan(checked, 1), nullptr);
+  EXPECT_EQ(detail::SegmentLayoutAccess::split_plan(lazy, 8), nullptr);
+  auto offsets = SegmentLayout::from_offsets(to_array(std::vector<int>{0, 2, 702, 702, 707}));
+  EXPECT_EQ(offsets.max_length(), 700);
+}
+
+// On a CUDA GPU (the only implementation that splits): long segments at D == 1 and D == 64,
+// plain and indexed, against loops; the gradient against the portable path's.
+TEST(SegmentSplit, CudaLongSegmentsMatchLoops) {
+  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "the split path is the CUDA twin's";
+  ScopedImpl cuda(Impl::cuda);
+  struct Case {
+    std::vector<int> lengths;
+    int D;
+  };
+  for (const auto& c : {Case{{0, 4200000, 5, 0, 70000, 3}, 1}, Case{{900, 0, 3000, 7, 2600}, 64}}) {
+    const int T = sum_of(c.lengths), K = c.lengths.size();
+    auto xv = test::random_values(size_t(T) * c.D, 5);
+    auto x = to_array(xv, {T, c.D});
+    SegmentLayout layout(to_array(c.lengths), T);
+    ASSERT_NE(detail::SegmentLayoutAccess::split_plan(layout, c.D), nullptr);
+    for (auto op : kOps) {
+      auto want = loop_reduce(xv, c.D, c.lengths, op);
+      auto ref = to_array(std::vector<float>(want.begin(), want.end()), {K, c.D});
+      const double tol = op == ReduceOp::max || op == ReduceOp::min ? 0.0 : 1e-5;
+      SCOPED_TRACE(std::string(to_string(op)) + " D=" + std::to_string(c.D));
+      EXPECT_CLOSE(allclose_scaled(segment_reduce(x, layout, op), ref, tol));
+      // The lengths overload (host-checked by default) splits too.
+      EXPECT_CLOSE(allclose_scaled(segment_reduce(x, to_array(c.lengths), op), ref, tol));
+      // Indexed: the rows in reverse order through indices.
+      std::vector<int> rev(T);
+      for (int i = 0; i < T; ++i) rev[i] = T - 1 - i;
+      auto xr = mx::take(x, to_array(rev), 0);
+      EXPECT_CLOSE(allclose_scaled(indexed_segment_reduce(xr, to_array(rev), layout, op), ref, tol));
+    }
+    // Gradient of a weighted sum of the outputs: the backward does not depend on the forward's
+    // implementation, but max/min read the forward's values for their ties.
+    auto w = mx::random::normal({K, c.D}, mx::float32, 0.f, 1.f, mx::random::key(3));
+    for (auto op : kOps) {
+      auto f = [&](const mx::array& v) { return mx::sum(mx::multiply(segment_reduce(v, layout, op), w)); };
+      auto g = mx::grad(f)(x);
+      mx::array g_ref = g;
+      {
+        ScopedImpl portable(Impl::portable);
+        g_ref = mx::grad(f)(x);
+      }
+      SCOPED_TRACE(to_string(op));
+      EXPECT_CLOSE(allclose_scaled(g, g_ref, 1e-5));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace robomlx::sparse
