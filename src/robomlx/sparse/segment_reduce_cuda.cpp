@@ -74,8 +74,17 @@ constexpr const char* kSource = R"(
     const int d = (int)(warp % slices) * 32 + lane;
     const int r0 = k > 0 ? ends[k - 1] : 0, r1 = ends[k];
     if (d >= D) return;
-#pragma unroll 4
-    for (int r = r0; r < r1; ++r) acc = combine(acc, x[row_of(r) * D + d]);
+    // Eight rows' loads in flight, folded as a tree: a long segment, which one warp reads alone,
+    // is then less latency-bound. Fixed order: deterministic.
+    int r = r0;
+    for (; r + 8 <= r1; r += 8) {
+      float v[8];
+#pragma unroll
+      for (int u = 0; u < 8; ++u) v[u] = x[row_of(r + u) * D + d];
+      acc = combine(acc, combine(combine(combine(v[0], v[1]), combine(v[2], v[3])),
+                                 combine(combine(v[4], v[5]), combine(v[6], v[7]))));
+    }
+    for (; r < r1; ++r) acc = combine(acc, x[row_of(r) * D + d]);
     finish(k, d, r1 - r0, acc);
     return;
   }

@@ -137,18 +137,19 @@ constexpr const char* kSource = R"(
       const int tail4 = spill_end & ~3;
       const float4* x4 = reinterpret_cast<const float4*>(x);
       auto fold = [&](float4 f) { return combine(combine(f.x, f.y), combine(f.z, f.w)); };
-      // Two loads in flight a thread, two partials: a long spill (one block reading a long
-      // segment) runs faster than one load at a time, and the kernel stays at 40 registers (four
-      // took 44, costing every block occupancy). Fixed order: deterministic.
+      // Eight loads in flight a thread (16 KB a block), folded as a tree into one partial, so a
+      // long spill (one block reading a long segment) is not latency-bound and the kernel keeps
+      // 40 registers (two partials took 44). Fixed order: deterministic.
       int i = tail / 4 + t;
-      float sp1 = init;
-      for (; i + NT < tail4 / 4; i += 2 * NT) {
-        const float4 a = x4[i], b = x4[i + NT];
-        sp = combine(sp, fold(a));
-        sp1 = combine(sp1, fold(b));
+      for (; i + 7 * NT < tail4 / 4; i += 8 * NT) {
+        float4 f[8];
+#pragma unroll
+        for (int u = 0; u < 8; ++u) f[u] = x4[i + u * NT];
+        const float lo = combine(combine(fold(f[0]), fold(f[1])), combine(fold(f[2]), fold(f[3])));
+        const float hi = combine(combine(fold(f[4]), fold(f[5])), combine(fold(f[6]), fold(f[7])));
+        sp = combine(sp, combine(lo, hi));
       }
-      if (i < tail4 / 4) sp = combine(sp, fold(x4[i]));
-      sp = combine(sp, sp1);
+      for (; i < tail4 / 4; i += NT) sp = combine(sp, fold(x4[i]));
       tail = tail4;
     }
     for (int i = tail + t; i < spill_end; i += NT) sp = combine(sp, x[i]);
