@@ -32,6 +32,12 @@
 // (validation, prefix sum and, on CUDA, the kernel's per-tile table) and its overloads
 // segment_reduce(x, layout, op) / indexed_segment_reduce(x, idx, layout, op) then run only the
 // reduction. The overloads here build such a layout per call.
+//
+// Long segments on CUDA: with IndexCheck::host the lengths read on the host also tell whether
+// some segment is too long for one block or warp; such reductions run in levels over pieces of
+// the segments (segment_split.h). IndexCheck::none cannot know: a long segment is then read by
+// one block (D == 1) or one warp per 32 channels (D > 1), correct but slow (8 segments of 100k
+// rows x 64 channels: 5.8 ms instead of 0.7-1.1 ms on an H100; over a host-checked layout 0.2).
 #pragma once
 
 #include <mlx/array.h>
