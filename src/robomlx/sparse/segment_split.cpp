@@ -11,12 +11,12 @@ namespace robomlx::sparse::detail {
 
 SplitRule split_rule(int D) {
   // D == 1: the tile kernel's owner block reads a segment's part past its 2048-value tile alone
-  // (16 segments of 625k values took 0.25 ms on an H100 with one load in flight a thread, before
-  // it took two), while a split costs a call two more kernels and host-built arrays that the GPU
-  // must fault in (0.4-1.2 ms a call there), so only segments of millions of values split, into
-  // pieces of one tile. D > 1: a warp reads ~1 GB/s on its own, so past 512 rows, pieces of 128
-  // rows (8 segments of 100k rows x 64 channels on the H100: 10.7 ms in one level, 0.54-0.64 ms
-  // split, per call).
+  // (16 segments of 625k values: 0.26-0.29 ms a call on an H100, close to PyTorch's 0.20), while
+  // a split costs a call two more kernels and host-built arrays that the GPU must fault in
+  // (0.4-0.6 ms a call there), so only segments of millions of values split, into pieces of one
+  // tile. D > 1: a warp reads a few GB/s on its own, so past 512 rows, pieces of 128 rows (8
+  // segments of 100k rows x 64 channels on the H100: 5.8 ms in one level, 0.7-1.1 ms split per
+  // call, 0.19-0.27 ms over a layout that keeps its plan).
   return D == 1 ? SplitRule{1 << 22, 2048} : SplitRule{512, 128};
 }
 
