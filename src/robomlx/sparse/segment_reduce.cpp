@@ -103,9 +103,7 @@ mx::array reduce_cuda_levels(const mx::array& x, const std::optional<mx::array>&
                                table >= 0 ? std::optional(seg[table]) : std::nullopt);
   }
   if (!split_mean) return rows;
-  const mx::array& ends = seg[0];
-  int K = ends.size();
-  auto len = mx::subtract(ends, mx::concatenate({mx::zeros({1}, mx::int32), mx::slice(ends, {0}, {K - 1})}));
+  auto len = offsets_to_lengths(mx::concatenate({mx::zeros({1}, mx::int32), seg[0]}));
   return mx::divide(rows, per_segment(mx::maximum(len, mx::array(1)), rows.dtype()));
 }
 
@@ -137,7 +135,7 @@ mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indice
     // CUDA passed ends, the others lengths: offsets [K + 1] and lengths [K] from either.
     int K = p[first].size();
     auto offsets = cuda ? mx::concatenate({mx::zeros({1}, mx::int32), p[first]}) : lengths_to_offsets(p[first]);
-    auto len = cuda ? mx::subtract(p[first], mx::slice(offsets, {0}, {K})) : p[first];
+    auto len = cuda ? offsets_to_lengths(offsets) : p[first];
     int L = rows.shape(0), D = xv.shape(1);
     auto ids = segment_ids(offsets, L);
     auto g = mx::astype(cot[0], xv.dtype());
