@@ -185,9 +185,14 @@ void sparse_suite(BenchContext& ctx) {
         }
       }
     }
-    // A host-checked layout built once: the split plan too.
-    SegmentLayout layout8(len8, R8);
+    // Host-checked layouts built once: the split plans too.
+    SegmentLayout layout16(len16, T), layout8(len8, R8);
     for (Impl impl : impls) {
+      for (auto op : {ReduceOp::sum, ReduceOp::max}) {
+        auto& r = timed(std::string("segment_") + to_string(op) + " T=" + std::to_string(T) + " K=16 long, layout reused",
+                        impl, [&] { return Arrays{segment_reduce(values, layout16, op)}; });
+        r.metrics["GB/s"] = 4.0 * T / (r.median_ms * 1e6);
+      }
       for (auto op : {ReduceOp::mean, ReduceOp::max}) {
         auto& r = timed(std::string("segment_") + to_string(op) + " rows=" + std::to_string(R8) + " K=" +
                             std::to_string(K8) + " C=64 long, layout reused",

@@ -92,7 +92,7 @@ TEST(SegmentSplit, HostCheckedLayoutsKnowTheirLongestSegment) {
   EXPECT_EQ(checked.max_length(), 700);
   SegmentLayout lazy(to_array(lengths), sum_of(lengths), IndexCheck::none);
   EXPECT_FALSE(lazy.max_length().has_value());
-  // Over 512 rows at D > 1: a plan, built once and kept; D == 1 needs over 4M.
+  // Over 512 rows at D > 1: a plan, built once and kept; D == 1 needs over 256k (a kept layout).
   const auto* plan = detail::SegmentLayoutAccess::split_plan(checked, 8);
   ASSERT_NE(plan, nullptr);
   EXPECT_EQ(plan, detail::SegmentLayoutAccess::split_plan(checked, 8));
@@ -100,6 +100,15 @@ TEST(SegmentSplit, HostCheckedLayoutsKnowTheirLongestSegment) {
   EXPECT_EQ(detail::SegmentLayoutAccess::split_plan(lazy, 8), nullptr);
   auto offsets = SegmentLayout::from_offsets(to_array(std::vector<int>{0, 2, 702, 702, 707}));
   EXPECT_EQ(offsets.max_length(), 700);
+  // D == 1 at 300k rows: a kept layout splits, a single call's layout (faulting its plan's arrays
+  // in once for one reduction) does not.
+  const std::vector<int> long1{300000, 5};
+  SegmentLayout kept(to_array(long1), 300005);
+  EXPECT_NE(detail::SegmentLayoutAccess::split_plan(kept, 1), nullptr);
+  auto host = detail::check_lengths("test", to_array(long1), 300005, "total");
+  auto once = detail::SegmentLayoutAccess::per_call(to_array(long1), 300005, host);
+  EXPECT_EQ(detail::SegmentLayoutAccess::split_plan(once, 1), nullptr);
+  EXPECT_NE(detail::SegmentLayoutAccess::split_plan(once, 8), nullptr);
 }
 
 // On a CUDA GPU (the only implementation that splits): long segments at D == 1 and D == 64,

@@ -95,7 +95,9 @@ std::shared_ptr<const HostLengths> check_lengths(const char* tag, const mx::arra
 
 SegmentLayout SegmentLayoutAccess::per_call(const mx::array& lengths, int total,
                                             std::shared_ptr<const HostLengths> host) {
-  return SegmentLayout(lengths, total, std::nullopt, /*table=*/false, std::move(host));
+  SegmentLayout layout(lengths, total, std::nullopt, /*table=*/false, std::move(host));
+  if (layout.split_) layout.split_->reused = false;
+  return layout;
 }
 
 SegmentLayout SegmentLayoutAccess::from_host(const std::vector<int>& lengths, int total) {
@@ -108,7 +110,7 @@ SegmentLayout SegmentLayoutAccess::from_host(const std::vector<int>& lengths, in
 
 const std::vector<SegmentLayout>* SegmentLayoutAccess::split_plan(const SegmentLayout& layout, int D) {
   SegmentSplitState* state = layout.split_.get();
-  const SplitRule rule = split_rule(D);
+  const SplitRule rule = split_rule(D, state ? state->reused : true);
   if (!state || state->host->max <= rule.above) return nullptr;
   std::lock_guard<std::mutex> lock(state->mutex);
   auto& plan = state->plans[D == 1 ? 0 : 1];

@@ -20,9 +20,10 @@
 // do no host reads. IndexCheck::none keeps everything lazy; bad values are undefined behaviour.
 //
 // Long segments: with the lengths read on the host (IndexCheck::host), CUDA reductions over a
-// layout whose longest segment is long for their kernels (over 4M rows at D == 1, over 512
-// rows otherwise) run in levels over pieces of the segments, built once per layout and row
-// width (segment_split.h), so that one long segment does not leave the GPU to one block or warp.
+// layout whose longest segment is long for their kernels (over 256k rows at D == 1, over 512
+// rows otherwise; the lengths overloads, which build a layout per call, split at D == 1 only
+// past 4M rows) run in levels over pieces of the segments, planned once per layout and row width
+// (segment_split.h), so that one long segment does not leave the GPU to one block or warp.
 // Lazy layouts (IndexCheck::none) cannot know and always run one level.
 #pragma once
 

@@ -9,15 +9,17 @@
 
 namespace robomlx::sparse::detail {
 
-SplitRule split_rule(int D) {
+SplitRule split_rule(int D, bool reused) {
   // D == 1: the tile kernel's owner block reads a segment's part past its 2048-value tile alone
-  // (16 segments of 625k values: 0.26-0.29 ms a call on an H100, close to PyTorch's 0.20), while
-  // a split costs a call two more kernels and host-built arrays that the GPU must fault in
-  // (0.4-0.6 ms a call there), so only segments of millions of values split, into pieces of one
-  // tile. D > 1: a warp reads a few GB/s on its own, so past 512 rows, pieces of 128 rows (8
-  // segments of 100k rows x 64 channels on the H100: 5.8 ms in one level, 0.7-1.1 ms split per
-  // call, 0.19-0.27 ms over a layout that keeps its plan).
-  return D == 1 ? SplitRule{1 << 22, 2048} : SplitRule{512, 128};
+  // (16 segments of 625k values: 0.26-0.29 ms a call on an H100, PyTorch 0.20). A split runs two
+  // kernels instead, ~30 us for 10M values, but its plan's host-built arrays cost the GPU page
+  // faults when first read (0.4-0.6 ms there): a layout kept for reuse pays that once and splits
+  // past 256k values; a single call only past millions. Pieces of one tile. D > 1: a warp reads a
+  // few GB/s on its own, so past 512 rows, pieces of 128 rows (8 segments of 100k rows x 64
+  // channels on the H100: 5.8 ms in one level, 0.7-1.1 ms split per call, 0.19-0.27 ms over a
+  // layout that keeps its plan).
+  if (D == 1) return SplitRule{reused ? 1 << 18 : 1 << 22, 2048};
+  return SplitRule{512, 128};
 }
 
 std::vector<SegmentLayout> split_levels(const std::vector<int>& lengths, int piece) {

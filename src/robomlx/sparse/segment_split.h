@@ -29,12 +29,13 @@ struct HostLengths {
   int max = 0;
 };
 
-/// When to split and into what, by row width D: split when some segment has more than `above`
-/// rows, into pieces of at most `piece` rows.
+/// When to split and into what, by row width D and whether the layout is kept for reuse (a
+/// SegmentLayout) or built for one call: split when some segment has more than `above` rows,
+/// into pieces of at most `piece` rows.
 struct SplitRule {
   int above, piece;
 };
-SplitRule split_rule(int D);
+SplitRule split_rule(int D, bool reused);
 
 /// The levels of a split plan for `lengths` (see the file comment); empty when every segment
 /// has at most `piece` rows. Each level is a layout over the previous level's rows (level 0:
@@ -44,6 +45,7 @@ std::vector<SegmentLayout> split_levels(const std::vector<int>& lengths, int pie
 /// A layout's host lengths and the plans built from them (one per SplitRule), built on first use.
 struct SegmentSplitState {
   std::shared_ptr<const HostLengths> host;
+  bool reused = true;  // false for the per-call layouts of the lengths overloads
   std::mutex mutex;
   std::optional<std::vector<SegmentLayout>> plans[2];  // D == 1, D > 1
 };
