@@ -9,6 +9,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/ragged.h"
 #include "robomlx/core/scan_cuda.h"
 #include "robomlx/sparse/mvmr_detail.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
@@ -172,7 +173,7 @@ SegmentLayout SegmentLayout::from_offsets(const mx::array& offsets, int total, I
 // From checked int32 offsets [K + 1]: ends are offsets[1:], no prefix sum.
 SegmentLayout::SegmentLayout(OffsetsTag, const mx::array& offsets, int total,
                              std::shared_ptr<const detail::HostLengths> host)
-    : SegmentLayout(mx::subtract(mx::slice(offsets, {1}, {offsets.size()}), mx::slice(offsets, {0}, {offsets.size() - 1})),
-                    total, mx::slice(offsets, {1}, {offsets.size()}), true, std::move(host)) {}
+    : SegmentLayout(offsets_to_lengths(offsets), total, mx::slice(offsets, {1}, {offsets.shape(0)}), true,
+                    std::move(host)) {}
 
 }  // namespace robomlx::sparse
