@@ -45,6 +45,12 @@ void sparse_suite(BenchContext& ctx) {
   if (on_cpu) impls.push_back(Impl::cpu);
   if (is_cuda_device(ctx.device())) impls.push_back(Impl::cuda);
   auto key = mx::random::key(9527);
+  // GB/s from the bytes one timed call moves and, on CUDA devices, the share of the H100's
+  // 3.35 TB/s (the yardstick).
+  auto bandwidth = [&](BenchResult& r, double bytes) {
+    r.metrics["GB/s"] = bytes / (r.median_ms * 1e6);
+    if (is_cuda_device(ctx.device())) r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
+  };
   auto timed = [&](const std::string& name, Impl impl, const std::function<Arrays()>& fn) -> BenchResult& {
     return ctx.run(name, [&] {
       ScopedImpl scoped(impl);
@@ -108,17 +114,14 @@ void sparse_suite(BenchContext& ctx) {
     for (Impl impl : impls) {
       auto& r = timed(std::string("segment_") + to_string(op) + " T=" + std::to_string(T) + " K=" + std::to_string(K),
                       impl, [&] { return Arrays{segment_reduce(values, lengths, op, IndexCheck::none)}; });
-      r.metrics["GB/s"] = (4.0 * T + 8.0 * K) / (r.median_ms * 1e6);
-      // Share of the H100's 3.35 TB/s (the yardstick), on CUDA devices only.
-      if (is_cuda_device(ctx.device())) r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
+      bandwidth(r, 4.0 * T + 8.0 * K);
     }
   }
   // What a plain streaming read of the same values costs through MLX: its own full reduction
   // (one number out), a ceiling for any segment reduction on this device.
   auto& probe = ctx.run("mlx sum of all T=" + std::to_string(T) + " values (read ceiling)",
                         [&] { return Arrays{mx::sum(values)}; });
-  probe.metrics["GB/s"] = 4.0 * T / (probe.median_ms * 1e6);
-  if (is_cuda_device(ctx.device())) probe.metrics["%H100_BW"] = 100.0 * probe.metrics["GB/s"] / 3350.0;
+  bandwidth(probe, 4.0 * T);
   // The same sum over a layout prepared once (outside the timed call), as a caller that reduces
   // many arrays over one layout sees it: no prefix sum or CUDA tile table per call. Built on the
   // bench's device, so on CUDA it holds ends and the table; the first (warm-up) call evaluates
@@ -127,8 +130,7 @@ void sparse_suite(BenchContext& ctx) {
   for (Impl impl : impls) {
     auto& r = timed("segment_sum T=" + std::to_string(T) + " K=" + std::to_string(K) + " layout reused", impl,
                     [&] { return Arrays{segment_reduce(values, layout, ReduceOp::sum)}; });
-    r.metrics["GB/s"] = (4.0 * T + 8.0 * K) / (r.median_ms * 1e6);
-    if (is_cuda_device(ctx.device())) r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
+    bandwidth(r, 4.0 * T + 8.0 * K);
   }
   // Throughput on a GPU: 8 reductions over 8 different value arrays in one evaluation, so what an
   // MLX evaluation + synchronisation costs there (`robomlx bench core`'s eval floor, 0.047 ms on an
@@ -145,8 +147,7 @@ void sparse_suite(BenchContext& ctx) {
       return outs;
     });
     r.metrics["per_op_ms"] = r.median_ms / kBatch;
-    r.metrics["GB/s"] = kBatch * (4.0 * T + 8.0 * K) / (r.median_ms * 1e6);
-    r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
+    bandwidth(r, kBatch * (4.0 * T + 8.0 * K));
     // The same 8 reductions over one layout: one reduction kernel each, no per-call prefix sum
     // or table.
     auto& l = timed("segment_sum T=" + std::to_string(T) + " K=" + std::to_string(K) + " x8 per eval, layout reused",
@@ -156,8 +157,7 @@ void sparse_suite(BenchContext& ctx) {
                       return outs;
                     });
     l.metrics["per_op_ms"] = l.median_ms / kBatch;
-    l.metrics["GB/s"] = kBatch * (4.0 * T + 8.0 * K) / (l.median_ms * 1e6);
-    l.metrics["%H100_BW"] = 100.0 * l.metrics["GB/s"] / 3350.0;
+    bandwidth(l, kBatch * (4.0 * T + 8.0 * K));
   }
   // Long segments (global pooling per cloud): D = 1 in 16 equal segments, and C = 64 channels in
   // 8 segments of equal rows. With the lengths checked on the host (the default) the CUDA twin
@@ -169,37 +169,32 @@ void sparse_suite(BenchContext& ctx) {
     auto feats8 = mx::random::normal({R8, C8}, mx::float32, 0.f, 1.f, key);
     auto len8 = mx::full({K8}, R8 / K8, mx::int32);
     mx::eval(len16, feats8, len8);
-    for (auto check : {IndexCheck::host, IndexCheck::none}) {
-      const std::string how = check == IndexCheck::host ? " long, host-checked" : " long, lazy";
+    // The same cases three ways: lengths checked on the host per call, lazy lengths, and
+    // host-checked layouts built once (their split plans too).
+    SegmentLayout layout16(len16, T), layout8(len8, R8);
+    auto long_cases = [&](const std::string& how, const std::function<mx::array(bool, ReduceOp)>& reduce) {
       for (Impl impl : impls) {
         for (auto op : {ReduceOp::sum, ReduceOp::max}) {
           auto& r = timed(std::string("segment_") + to_string(op) + " T=" + std::to_string(T) + " K=16" + how, impl,
-                          [&] { return Arrays{segment_reduce(values, len16, op, check)}; });
+                          [&] { return Arrays{reduce(true, op)}; });
           r.metrics["GB/s"] = 4.0 * T / (r.median_ms * 1e6);
         }
         for (auto op : {ReduceOp::mean, ReduceOp::max}) {
           auto& r = timed(std::string("segment_") + to_string(op) + " rows=" + std::to_string(R8) + " K=" +
                               std::to_string(K8) + " C=64" + how,
-                          impl, [&] { return Arrays{segment_reduce(feats8, len8, op, check)}; });
+                          impl, [&] { return Arrays{reduce(false, op)}; });
           r.metrics["GB/s"] = 4.0 * R8 * C8 / (r.median_ms * 1e6);
         }
       }
+    };
+    for (auto check : {IndexCheck::host, IndexCheck::none}) {
+      long_cases(check == IndexCheck::host ? " long, host-checked" : " long, lazy", [&](bool d1, ReduceOp op) {
+        return d1 ? segment_reduce(values, len16, op, check) : segment_reduce(feats8, len8, op, check);
+      });
     }
-    // Host-checked layouts built once: the split plans too.
-    SegmentLayout layout16(len16, T), layout8(len8, R8);
-    for (Impl impl : impls) {
-      for (auto op : {ReduceOp::sum, ReduceOp::max}) {
-        auto& r = timed(std::string("segment_") + to_string(op) + " T=" + std::to_string(T) + " K=16 long, layout reused",
-                        impl, [&] { return Arrays{segment_reduce(values, layout16, op)}; });
-        r.metrics["GB/s"] = 4.0 * T / (r.median_ms * 1e6);
-      }
-      for (auto op : {ReduceOp::mean, ReduceOp::max}) {
-        auto& r = timed(std::string("segment_") + to_string(op) + " rows=" + std::to_string(R8) + " K=" +
-                            std::to_string(K8) + " C=64 long, layout reused",
-                        impl, [&] { return Arrays{segment_reduce(feats8, layout8, op)}; });
-        r.metrics["GB/s"] = 4.0 * R8 * C8 / (r.median_ms * 1e6);
-      }
-    }
+    long_cases(" long, layout reused", [&](bool d1, ReduceOp op) {
+      return d1 ? segment_reduce(values, layout16, op) : segment_reduce(feats8, layout8, op);
+    });
   }
   // Indexed (max-pool style): 27 neighbours per output over C = 64 channels.
   const int P = ctx.quick ? 2'000 : 50'000, Cp = 64, nb = 27;

@@ -11,6 +11,7 @@
 #include <mlx/transforms.h>
 
 #include "mvmr_test_data.h"
+#include "segment_test_data.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/sparse/segment_layout.h"
 #include "support.h"
@@ -18,38 +19,14 @@
 namespace robomlx::sparse {
 namespace {
 
+using test::iota;
+using test::segment_loop;
 using test::to_array;
 
 const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
 
 // Empty segments at the front, in the middle (a run of them) and at the back.
 const std::vector<int> kLengths{0, 0, 3, 0, 5, 1, 0, 0, 4, 2, 0, 0};
-
-// y [K, D] by a plain loop over the rows `rows` of x [*, D]; empty segments 0.
-std::vector<double> reference(const std::vector<float>& x, int D, const std::vector<int>& rows,
-                              const std::vector<int>& lengths, ReduceOp op) {
-  std::vector<double> y(lengths.size() * D, 0.0);
-  int off = 0;
-  for (size_t k = 0; k < lengths.size(); ++k) {
-    int len = lengths[k];
-    for (int d = 0; d < D && len > 0; ++d) {
-      double acc = x[size_t(rows[off]) * D + d];
-      for (int p = off + 1; p < off + len; ++p) {
-        double v = x[size_t(rows[p]) * D + d];
-        acc = op == ReduceOp::max ? std::max(acc, v) : op == ReduceOp::min ? std::min(acc, v) : acc + v;
-      }
-      y[k * D + d] = op == ReduceOp::mean ? acc / len : acc;
-    }
-    off += len;
-  }
-  return y;
-}
-
-std::vector<int> iota(int n) {
-  std::vector<int> v(n);
-  std::iota(v.begin(), v.end(), 0);
-  return v;
-}
 
 int sum_of(const std::vector<int>& v) { return std::accumulate(v.begin(), v.end(), 0); }
 
@@ -72,7 +49,7 @@ TEST_P(SegmentLayoutImpl, MatchesLoopWithEmptySegments) {
       SCOPED_TRACE(std::string(to_string(op)) + " D=" + std::to_string(D) + " ndim=" + std::to_string(shape.size()));
       auto y = segment_reduce(x, layout, op);
       EXPECT_EQ(y.shape(), out_shape);
-      EXPECT_CLOSE(allclose_scaled(y, to_array(reference(xv, D, iota(T), kLengths, op), out_shape), 1e-5));
+      EXPECT_CLOSE(allclose_scaled(y, to_array(segment_loop(xv, D, iota(T), kLengths, op), out_shape), 1e-5));
     }
   }
 }
@@ -94,13 +71,13 @@ TEST_P(SegmentLayoutImpl, OneLayoutServesManyArrays) {
     for (size_t i = 0; i < xs.size(); ++i) {
       int D = xs[i].size() / T;
       SCOPED_TRACE(std::string(to_string(op)) + " array " + std::to_string(i));
-      EXPECT_CLOSE(allclose_scaled(ys[i], to_array(reference(xs[i], D, iota(T), kLengths, op), {K, D}), 1e-5));
+      EXPECT_CLOSE(allclose_scaled(ys[i], to_array(segment_loop(xs[i], D, iota(T), kLengths, op), {K, D}), 1e-5));
     }
   }
   // Evaluated arrays are reused: a later reduction still gives the right answer.
   auto late = test::random_values(T, 4);
   EXPECT_CLOSE(allclose_scaled(segment_reduce(to_array(late, {T}), layout, ReduceOp::sum),
-                               to_array(reference(late, 1, iota(T), kLengths, ReduceOp::sum), {K}), 1e-5));
+                               to_array(segment_loop(late, 1, iota(T), kLengths, ReduceOp::sum), {K}), 1e-5));
 }
 
 TEST_P(SegmentLayoutImpl, FromOffsetsEqualsFromLengths) {
@@ -160,7 +137,7 @@ TEST_P(SegmentLayoutImpl, IndexedMatchesLoop) {
   for (auto op : kOps) {
     SCOPED_TRACE(to_string(op));
     auto y = indexed_segment_reduce(to_array(xv, {P, D}), to_array(rows), layout, op);
-    EXPECT_CLOSE(allclose_scaled(y, to_array(reference(xv, D, rows, kLengths, op), {K, D}), 1e-5));
+    EXPECT_CLOSE(allclose_scaled(y, to_array(segment_loop(xv, D, rows, kLengths, op), {K, D}), 1e-5));
   }
 }
 
@@ -177,7 +154,7 @@ TEST_P(SegmentLayoutImpl, CompiledAndDifferentiatedOverACapturedLayout) {
   for (unsigned seed : {1u, 2u}) {
     auto xv = test::random_values(size_t(T) * 2, seed);
     auto y = f({to_array(xv, {T, 2})})[0];
-    EXPECT_CLOSE(allclose_scaled(y, to_array(reference(xv, 2, iota(T), kLengths, ReduceOp::mean), {K, 2}), 1e-5));
+    EXPECT_CLOSE(allclose_scaled(y, to_array(segment_loop(xv, 2, iota(T), kLengths, ReduceOp::mean), {K, 2}), 1e-5));
     // d sum(segment sums) / dx = 1 for every row (every row lies in a segment).
     EXPECT_CLOSE(exactly_equal(g({to_array(xv, {T, 2})})[0], mx::ones({T, 2})));
   }

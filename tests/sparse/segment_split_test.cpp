@@ -10,6 +10,7 @@
 #include <mlx/transforms.h>
 
 #include "mvmr_test_data.h"
+#include "segment_test_data.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/sparse/segment_layout.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
@@ -19,27 +20,11 @@
 namespace robomlx::sparse {
 namespace {
 
+using test::iota;
+using test::segment_loop;
 using test::to_array;
 
 const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
-
-// y [K, D] by a plain loop over contiguous rows of x [T, D]; empty segments 0.
-std::vector<double> loop_reduce(const std::vector<float>& x, int D, const std::vector<int>& lengths, ReduceOp op) {
-  std::vector<double> y(lengths.size() * D, 0.0);
-  size_t off = 0;
-  for (size_t k = 0; k < lengths.size(); ++k) {
-    for (int d = 0; d < D && lengths[k] > 0; ++d) {
-      double acc = x[off * D + d];
-      for (size_t r = off + 1; r < off + lengths[k]; ++r) {
-        double v = x[r * D + d];
-        acc = op == ReduceOp::max ? std::max(acc, v) : op == ReduceOp::min ? std::min(acc, v) : acc + v;
-      }
-      y[k * D + d] = op == ReduceOp::mean ? acc / lengths[k] : acc;
-    }
-    off += lengths[k];
-  }
-  return y;
-}
 
 int sum_of(const std::vector<int>& v) { return std::accumulate(v.begin(), v.end(), 0); }
 
@@ -79,7 +64,7 @@ TEST(SegmentSplit, LevelsReduceToTheSegmentsResults) {
       auto len = mx::maximum(to_array(lengths), mx::array(1));
       rows = mx::divide(rows, mx::expand_dims(mx::astype(len, mx::float32), 1));
     }
-    auto want = loop_reduce(xv, D, lengths, op);
+    auto want = segment_loop(xv, D, iota(T), lengths, op);
     SCOPED_TRACE(to_string(op));
     EXPECT_CLOSE(allclose_scaled(rows, to_array(std::vector<float>(want.begin(), want.end()), {K, D}),
                                  op == ReduceOp::max || op == ReduceOp::min ? 0.0 : 1e-5));
@@ -127,7 +112,7 @@ TEST(SegmentSplit, CudaLongSegmentsMatchLoops) {
     SegmentLayout layout(to_array(c.lengths), T);
     ASSERT_NE(detail::SegmentLayoutAccess::split_plan(layout, c.D), nullptr);
     for (auto op : kOps) {
-      auto want = loop_reduce(xv, c.D, c.lengths, op);
+      auto want = segment_loop(xv, c.D, iota(T), c.lengths, op);
       auto ref = to_array(std::vector<float>(want.begin(), want.end()), {K, c.D});
       const double tol = op == ReduceOp::max || op == ReduceOp::min ? 0.0 : 1e-5;
       SCOPED_TRACE(std::string(to_string(op)) + " D=" + std::to_string(c.D));

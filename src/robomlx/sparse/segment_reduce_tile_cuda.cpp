@@ -12,8 +12,9 @@
 // them is finished on the spot; the thread keeps the partial of its first and of its last run.
 // Segments crossing thread boundaries are finished from those partials, combined left to right by
 // one thread each (so results are deterministic: no atomics), plus the remainder past v1 of the
-// one segment that can leave the tile, which the block reads cooperatively from global memory. A segment much longer than a tile (at worst one
-// huge segment) is therefore read by one block: correct, at one block's bandwidth.
+// one segment that can leave the tile, which the block reads cooperatively from global memory.
+// A segment much longer than a tile is therefore read by one block, at one block's bandwidth;
+// host-checked layouts split such segments into tile-sized pieces first (segment_split.h).
 // (Measured on an H100, 10M values in 200k segments: staging the tile in shared memory with 8 lanes
 // per segment ran 12M warp instructions, 38 % of bandwidth; a walk that searched and closed
 // segments per value diverged into 15M, 34 %.)
@@ -60,10 +61,11 @@ constexpr const char* kSource = R"(
   // at each of the walk's PER places where a segment can end, it cost registers (40 -> 48), hence
   // occupancy and bandwidth (sum 53 %, mean 48 %).
   auto finish_walk = [&](int k, int len, float acc) { y[k] = OP == 1 ? acc : seg_result<OP>(acc, len); };
+  const bool x_aligned = (reinterpret_cast<unsigned long long>(x) & 15ull) == 0;  // float4 loads
   // 1. This thread's PER values, all loads issued before any is used.
   const int p0 = v0 + PER * t, q = min(p0 + PER, T);  // its positions [p0, q)
   float r[PER];
-  if ((reinterpret_cast<unsigned long long>(x) & 15ull) == 0 && p0 + PER <= T) {
+  if (x_aligned && p0 + PER <= T) {
 #pragma unroll
     for (int u = 0; u < PER / 4; ++u) {
       const float4 f = reinterpret_cast<const float4*>(x + p0)[u];
@@ -133,7 +135,7 @@ constexpr const char* kSource = R"(
   if (spill_end > v1) {
     float sp = v1 + t < spill_end ? ahead : init;
     int tail = v1 + NT;
-    if ((reinterpret_cast<unsigned long long>(x) & 15ull) == 0 && spill_end > tail) {
+    if (x_aligned && spill_end > tail) {
       const int tail4 = spill_end & ~3;
       const float4* x4 = reinterpret_cast<const float4*>(x);
       auto fold = [&](float4 f) { return combine(combine(f.x, f.y), combine(f.z, f.w)); };
