@@ -6,6 +6,7 @@
 #include <string>
 
 #include <mlx/ops.h>
+#include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
@@ -72,6 +73,19 @@ namespace detail {
 
 std::shared_ptr<const HostLengths> check_lengths(const char* tag, const mx::array& lengths, int64_t total,
                                                  const char* total_name) {
+  if (mx::default_device() != mx::Device::cpu && lengths.size() > 0) {
+    // On a GPU: min, max and sum reduced on the device and read back in one synchronisation; the
+    // lengths come to the host only when a segment is long enough for a split plan (or to name
+    // the first bad one), not on every call.
+    auto l = mx::astype(lengths, mx::int64);
+    auto lo = mx::min(l), hi = mx::max(l), sum = mx::sum(l);
+    mx::eval(lo, hi, sum);
+    if (lo.item<int64_t>() >= 0 && sum.item<int64_t>() == total && hi.item<int64_t>() <= kNoSplitUpTo) {
+      auto host = std::make_shared<HostLengths>();
+      host->max = static_cast<int>(hi.item<int64_t>());
+      return host;
+    }
+  }
   auto c = mx::astype(lengths, mx::int64);
   c.eval();
   const int64_t* v = c.data<int64_t>();

@@ -19,7 +19,7 @@ SplitRule split_rule(int D, bool reused) {
   // channels on the H100: 5.8 ms in one level, 0.7-1.1 ms split per call, 0.19-0.27 ms over a
   // layout that keeps its plan).
   if (D == 1) return SplitRule{reused ? 1 << 18 : 1 << 22, 2048};
-  return SplitRule{512, 128};
+  return SplitRule{kNoSplitUpTo, 128};
 }
 
 std::vector<SegmentLayout> split_levels(const std::vector<int>& lengths, int piece) {

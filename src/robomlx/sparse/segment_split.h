@@ -23,11 +23,16 @@
 
 namespace robomlx::sparse::detail {
 
-/// Segment lengths read on the host by a check, and the longest of them.
+/// Segment lengths read on the host by a check, and the longest of them. `values` may be left
+/// empty when max <= kNoSplitUpTo: no plan needs them then.
 struct HostLengths {
   std::vector<int> values;
   int max = 0;
 };
+
+/// No rule splits a layout whose segments have at most this many rows (split_rule's smallest
+/// `above`).
+inline constexpr int kNoSplitUpTo = 512;
 
 /// When to split and into what, by row width D and whether the layout is kept for reuse (a
 /// SegmentLayout) or built for one call: split when some segment has more than `above` rows,
