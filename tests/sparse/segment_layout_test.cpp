@@ -23,7 +23,7 @@ using test::iota;
 using test::segment_loop;
 using test::to_array;
 
-const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
+using test::kOps;
 
 // Empty segments at the front, in the middle (a run of them) and at the back.
 const std::vector<int> kLengths{0, 0, 3, 0, 5, 1, 0, 0, 4, 2, 0, 0};

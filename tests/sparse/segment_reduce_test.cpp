@@ -11,6 +11,7 @@
 #include <mlx/transforms.h>
 
 #include "mvmr_test_data.h"
+#include "segment_test_data.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/sparse/segment_reduce.h"
 #include "support.h"
@@ -71,7 +72,7 @@ std::vector<float> tie_free(size_t n, unsigned seed) {
   return v;
 }
 
-const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
+using test::kOps;
 
 class SegmentReduceImpl : public ::robomlx::test::ImplTest {};
 

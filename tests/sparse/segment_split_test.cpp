@@ -24,7 +24,7 @@ using test::iota;
 using test::segment_loop;
 using test::to_array;
 
-const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
+using test::kOps;
 
 int sum_of(const std::vector<int>& v) { return std::accumulate(v.begin(), v.end(), 0); }
 

@@ -10,6 +10,9 @@
 
 namespace robomlx::sparse::test {
 
+/// Every reduction op.
+inline constexpr ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
+
 /// 0, 1, ..., n - 1: the rows of a contiguous reduction.
 inline std::vector<int> iota(int n) {
   std::vector<int> v(n);
