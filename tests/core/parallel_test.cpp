@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // parallel_for: exact cover of [0, n), inline path, ROBOMLX_NUM_THREADS, exception propagation.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -105,14 +106,17 @@ TEST(Parallel, UsesSeveralThreadsWhenAvailable) {
   std::mutex m;
   std::set<std::thread::id> seen;
   std::atomic<int> arrived{0};
-  // Each range waits (bounded) until two ranges are in flight, so two threads must take part.
+  // Each range waits (bounded by time, not by a spin count: a loaded CI machine can take longer
+  // than 2000 yields to start a second thread) until two ranges are in flight, so two threads
+  // must take part.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   parallel_for(1000, 1, [&](std::int64_t, std::int64_t) {
     {
       std::lock_guard lock(m);
       seen.insert(std::this_thread::get_id());
     }
     arrived.fetch_add(1);
-    for (int spin = 0; spin < 2000 && arrived.load() < 2; ++spin) std::this_thread::yield();
+    while (arrived.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   });
   EXPECT_GE(seen.size(), 2u);
 }
