@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <mlx/device.h>
+#include <mlx/stream.h>
 
 namespace robomlx::test {
 
@@ -33,5 +34,42 @@ std::string temp_dir() {
 }
 
 mlx::core::Device test_device() { return mlx::core::default_device(); }
+
+namespace mx = mlx::core;
+
+std::optional<mx::Stream> stream_for(Impl impl) {
+  switch (impl) {
+    case Impl::cpu: return mx::default_stream(mx::Device::cpu);
+    case Impl::cuda:
+      if (!is_cuda_device(mx::Device::gpu) || !mx::is_available(mx::Device::gpu)) return std::nullopt;
+      return mx::default_stream(mx::Device::gpu);
+    case Impl::metal:
+      if (!is_metal_device(mx::Device::gpu) || !mx::is_available(mx::Device::gpu)) return std::nullopt;
+      return mx::default_stream(mx::Device::gpu);
+    default: return mx::default_stream(mx::default_device());
+  }
+}
+
+std::string skip_reason(Impl impl) {
+  return std::string("the ") + to_string(impl) + " twin cannot run here: no " +
+         (impl == Impl::metal ? "Metal" : "CUDA") + " GPU on this machine";
+}
+
+void ImplTest::SetUp() {
+  stream_ = stream_for(GetParam());
+  if (!stream_) GTEST_SKIP() << skip_reason(GetParam());
+  scoped_.emplace(GetParam(), forced_tag());
+  trace_.emplace();
+}
+
+void ImplTest::TearDown() {
+  if (!trace_) return;
+  if (!HasFatalFailure()) {
+    EXPECT_TRUE(trace_->ran(GetParam(), forced_tag()))
+        << "forced " << to_string(GetParam()) << ", ran: " << trace_->summary();
+  }
+  trace_.reset();
+  scoped_.reset();
+}
 
 }  // namespace robomlx::test

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <mlx/device.h>
+#include <mlx/stream.h>
 
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/testing.h"
@@ -22,23 +23,48 @@ std::string temp_dir();
 /// The device the suite runs on (ROBOMLX_DEVICE; auto by default).
 mlx::core::Device test_device();
 
-/// A test parameterised by implementation: forces GetParam() for the test's duration and skips,
-/// with the reason, when that twin cannot run on the default device.
+/// The stream implementation `impl` runs on in this suite: an explicit CPU stream for the CPU twin
+/// (also when the suite runs on a GPU), the GPU's default stream for the CUDA and Metal twins, the
+/// suite's default stream for the portable path. nullopt when that twin cannot run on this machine;
+/// skip_reason(impl) says why.
+std::optional<mlx::core::Stream> stream_for(Impl impl);
+std::string skip_reason(Impl impl);
+
+/// A test parameterised by implementation: forces GetParam() (strictly: a twin that does not fit
+/// throws) for the test's duration, skips with the reason when the twin cannot run on this machine,
+/// and fails unless the forced implementation actually ran. Ops in the test body take stream().
 class ImplTest : public ::testing::TestWithParam<Impl> {
  protected:
-  void SetUp() override {
-    if (GetParam() == Impl::cuda && !is_cuda_device(mlx::core::default_device())) {
-      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
-    }
-    if (GetParam() == Impl::cpu && mlx::core::default_device() != mlx::core::Device::cpu) {
-      GTEST_SKIP() << "the CPU twin runs on CPU streams only";
-    }
-    scoped_.emplace(GetParam());
-  }
+  void SetUp() override;
+  void TearDown() override;
+  /// The stream GetParam() runs on (stream_for).
+  mlx::core::Stream stream() const { return *stream_; }
+  /// Tag prefix the forcing applies to; empty forces every op (override for pipelines).
+  virtual std::string forced_tag() const { return {}; }
+
+  std::optional<mlx::core::Stream> stream_;
   std::optional<ScopedImpl> scoped_;
+  std::optional<ImplTrace> trace_;
 };
 
+/// Runs `fn` with `impl` forced (strictly) for ops whose tag starts with `tag`, and fails the test
+/// unless `impl` ran for that tag. Returns fn's result.
+template <typename F>
+auto run_forced(Impl impl, const std::string& tag, F&& fn) {
+  ScopedImpl force(impl, tag);
+  ImplTrace trace;
+  auto out = fn();
+  EXPECT_TRUE(trace.ran(impl, tag)) << "forced " << to_string(impl) << " for " << tag << ", ran: " << trace.summary();
+  return out;
+}
+
 }  // namespace robomlx::test
+
+/// Declares `mlx::core::Stream var` for implementation `impl`, or skips the test with the reason.
+#define ROBOMLX_STREAM_OR_SKIP(var, impl)                                                 \
+  auto var##_opt_ = ::robomlx::test::stream_for(impl);                                    \
+  if (!var##_opt_) GTEST_SKIP() << ::robomlx::test::skip_reason(impl);                    \
+  const mlx::core::Stream var = *var##_opt_
 
 /// EXPECT that a CompareResult is ok, printing its explanation otherwise.
 #define EXPECT_CLOSE(result)                      \

@@ -1,14 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0
-// Test entry point: applies ROBOMLX_DEVICE (auto | cpu | gpu) before any test runs.
+// Test entry point: applies ROBOMLX_DEVICE (auto | cpu | gpu) before any test runs, and at the end
+// prints how many tests ran each implementation (the GPU run's proof that the CUDA twins ran).
 #include <iostream>
+#include <map>
+#include <optional>
+#include <set>
 
 #include <gtest/gtest.h>
 
 #include "robomlx/core/device.h"
+#include "robomlx/core/dispatch.h"
+
+namespace {
+
+class ImplCounter : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestStart(const ::testing::TestInfo&) override { trace_.emplace(); }
+  void OnTestEnd(const ::testing::TestInfo&) override {
+    std::set<robomlx::Impl> seen;
+    for (const auto& c : trace_->choices()) seen.insert(c.second);
+    for (auto impl : seen) ++tests_[impl];
+    trace_.reset();
+  }
+  void OnTestProgramEnd(const ::testing::UnitTest&) override {
+    std::cout << "[robomlx tests] implementations run:";
+    for (auto impl : {robomlx::Impl::portable, robomlx::Impl::cpu, robomlx::Impl::cuda, robomlx::Impl::metal}) {
+      std::cout << " " << robomlx::to_string(impl) << " in " << tests_[impl] << " tests;";
+    }
+    std::cout << "\n";
+  }
+
+ private:
+  std::optional<robomlx::ImplTrace> trace_;
+  std::map<robomlx::Impl, int> tests_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   auto device = robomlx::use_device(robomlx::device_choice_from_env());
   if (std::getenv("ROBOMLX_TEST_VERBOSE")) std::cerr << "[robomlx tests] device " << robomlx::describe_device(device) << "\n";
+  ::testing::UnitTest::GetInstance()->listeners().Append(new ImplCounter);
   return RUN_ALL_TESTS();
 }

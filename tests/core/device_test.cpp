@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include <mlx/device.h>
+#include <mlx/stream.h>
 
 #include "robomlx/core/device.h"
 #include "robomlx/core/dispatch.h"
@@ -42,6 +43,7 @@ TEST(Device, AutoFollowsUsableGpuAndGpuFailsWithoutOne) {
 
 TEST(Dispatch, PicksTwinByDeviceAndHonoursForcing) {
   mx::Device cpu(mx::Device::cpu);
+  ImplTrace trace;
   EXPECT_EQ(choose_impl("t", cpu, {}), Impl::portable);
   EXPECT_EQ(choose_impl("t", cpu, {.cpu = true}), Impl::cpu);
   EXPECT_EQ(choose_impl("t", cpu, {.cuda = true}), Impl::portable);  // a CUDA twin never runs on a CPU stream
@@ -49,11 +51,37 @@ TEST(Dispatch, PicksTwinByDeviceAndHonoursForcing) {
     ScopedImpl force(Impl::portable);
     EXPECT_EQ(choose_impl("t", cpu, {.cpu = true}), Impl::portable);
   }
-  {
-    ScopedImpl force(Impl::cuda);  // forced twin the op lacks on this device -> portable
-    EXPECT_EQ(choose_impl("t", cpu, {.cpu = true}), Impl::portable);
-  }
   EXPECT_EQ(choose_impl("t", cpu, {.cpu = true}), Impl::cpu);
+  EXPECT_EQ(trace.count(Impl::cpu, "t"), 2);
+  EXPECT_EQ(trace.count(Impl::portable), 3);
+  EXPECT_EQ(trace.summary(), "t -> portable, t -> cpu, t -> portable, t -> portable, t -> cpu");
+}
+
+TEST(Dispatch, ForcedTwinThatCannotRunThrowsInsteadOfFallingBack) {
+  mx::Device cpu(mx::Device::cpu);
+  ScopedImpl force(Impl::cuda);
+  EXPECT_THROW_MSG(choose_impl("sys.op", cpu, {.cpu = true, .cuda = true}), UnsupportedBackendError,
+                   "[sys.op] forced implementation 'cuda' cannot run: the CUDA twin needs a CUDA GPU stream");
+  EXPECT_THROW_MSG(choose_impl("sys.op", cpu, {.cpu = true}), UnsupportedBackendError, "the op has no CUDA twin");
+  // The preview (planning) never throws: a forced twin that does not fit previews as portable.
+  EXPECT_EQ(preview_impl("sys.op", cpu, {.cpu = true}), Impl::portable);
+}
+
+TEST(Dispatch, ForcingCanTargetOneTagPrefix) {
+  mx::Device cpu(mx::Device::cpu);
+  ScopedImpl force(Impl::portable, "depth.spatial");
+  ImplTrace trace;
+  EXPECT_EQ(choose_impl("depth.spatial", cpu, {.cpu = true}), Impl::portable);
+  EXPECT_EQ(choose_impl("depth.temporal", cpu, {.cpu = true}), Impl::cpu);  // not forced
+  EXPECT_TRUE(trace.ran(Impl::portable, "depth.spatial"));
+  EXPECT_FALSE(trace.ran(Impl::portable, "depth.temporal"));
+}
+
+TEST(Dispatch, OpStreamFollowsMlxRuleForStreamOrDevice) {
+  auto explicit_cpu = mx::new_stream(mx::Device::cpu);
+  EXPECT_EQ(op_stream(explicit_cpu), explicit_cpu);
+  EXPECT_EQ(op_stream(mx::Device::cpu), mx::default_stream(mx::Device::cpu));
+  EXPECT_EQ(op_stream({}), mx::default_stream(mx::default_device()));
 }
 
 }  // namespace

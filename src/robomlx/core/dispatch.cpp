@@ -1,20 +1,39 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/core/dispatch.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
 #include <mlx/backend/cuda/cuda.h>
 #include <mlx/backend/metal/metal.h>
 
+#include "robomlx/core/error.h"
+
 namespace robomlx {
 
 namespace {
-std::optional<Impl>& scoped_override() {
-  static std::optional<Impl> value;
+struct Forcing {
+  std::optional<Impl> impl;
+  std::string prefix;
+};
+
+Forcing& scoped_override() {
+  static Forcing value;
   return value;
+}
+
+std::mutex& trace_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+std::vector<ImplTrace*>& live_traces() {
+  static std::vector<ImplTrace*> traces;
+  return traces;
 }
 
 std::optional<Impl> env_impl() {
@@ -35,6 +54,42 @@ bool log_enabled() {
   }();
   return on;
 }
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// The scoped forcing that applies to `tag`, if any.
+std::optional<Impl> scoped_for(std::string_view tag) {
+  const auto& f = scoped_override();
+  if (f.impl && starts_with(tag, f.prefix)) return f.impl;
+  return std::nullopt;
+}
+
+// Why `impl` cannot run op `tag` on `device` with `available` twins; empty when it can.
+std::string misfit(Impl impl, const mx::Device& device, ImplSet available) {
+  switch (impl) {
+    case Impl::cpu:
+      if (!available.cpu) return "the op has no CPU twin for these inputs";
+      if (device.type != mx::Device::cpu) return "the CPU twin runs on CPU streams only, the op's stream is on the GPU";
+      return {};
+    case Impl::cuda:
+      if (!available.cuda) return "the op has no CUDA twin for these inputs";
+      if (!is_cuda_device(device)) return "the CUDA twin needs a CUDA GPU stream";
+      return {};
+    case Impl::metal:
+      if (!available.metal) return "the op has no Metal twin for these inputs";
+      if (!is_metal_device(device)) return "the Metal twin needs a Metal GPU stream";
+      return {};
+    default:
+      return {};
+  }
+}
+
+Impl first_fit(const mx::Device& device, ImplSet available) {
+  for (Impl impl : {Impl::cuda, Impl::metal, Impl::cpu}) {
+    if (misfit(impl, device, available).empty()) return impl;
+  }
+  return Impl::portable;
+}
 }  // namespace
 
 const char* to_string(Impl impl) {
@@ -46,13 +101,41 @@ const char* to_string(Impl impl) {
   }
 }
 
+mx::Stream op_stream(mx::StreamOrDevice s) { return mx::to_stream(s); }
+
 std::optional<Impl> forced_impl() {
-  if (scoped_override()) return scoped_override();
+  if (scoped_override().impl) return scoped_override().impl;
   return env_impl();
 }
 
-ScopedImpl::ScopedImpl(Impl impl) : previous_(scoped_override()) { scoped_override() = impl; }
-ScopedImpl::~ScopedImpl() { scoped_override() = previous_; }
+ScopedImpl::ScopedImpl(Impl impl, std::string tag_prefix)
+    : previous_{scoped_override().impl, scoped_override().prefix} {
+  scoped_override() = {impl, std::move(tag_prefix)};
+}
+ScopedImpl::~ScopedImpl() { scoped_override() = {previous_.impl, previous_.prefix}; }
+
+ImplTrace::ImplTrace() {
+  std::lock_guard lock(trace_mutex());
+  live_traces().push_back(this);
+}
+ImplTrace::~ImplTrace() {
+  std::lock_guard lock(trace_mutex());
+  auto& v = live_traces();
+  v.erase(std::remove(v.begin(), v.end(), this), v.end());
+}
+
+int ImplTrace::count(Impl impl, std::string_view tag_prefix) const {
+  return static_cast<int>(std::count_if(choices_.begin(), choices_.end(), [&](const auto& c) {
+    return c.second == impl && starts_with(c.first, tag_prefix);
+  }));
+}
+
+std::string ImplTrace::summary() const {
+  if (choices_.empty()) return "no implementation was chosen";
+  std::string out;
+  for (const auto& [tag, impl] : choices_) out += (out.empty() ? "" : ", ") + tag + " -> " + to_string(impl);
+  return out;
+}
 
 bool is_cuda_device(const mx::Device& device) {
   return device.type == mx::Device::gpu && mx::cu::is_available();
@@ -61,28 +144,27 @@ bool is_metal_device(const mx::Device& device) {
   return device.type == mx::Device::gpu && mx::metal::is_available();
 }
 
+Impl preview_impl(std::string_view tag, const mx::Device& device, ImplSet available) {
+  std::optional<Impl> forced = scoped_for(tag);
+  if (!forced && !scoped_override().impl) forced = env_impl();
+  if (forced) return misfit(*forced, device, available).empty() ? *forced : Impl::portable;
+  return first_fit(device, available);
+}
+
 Impl choose_impl(std::string_view tag, const mx::Device& device, ImplSet available) {
-  bool on_cpu = device.type == mx::Device::cpu;
-  auto fits = [&](Impl impl) {
-    switch (impl) {
-      case Impl::cpu: return available.cpu && on_cpu;
-      case Impl::cuda: return available.cuda && is_cuda_device(device);
-      case Impl::metal: return available.metal && is_metal_device(device);
-      default: return true;
+  Impl chosen;
+  if (auto forced = scoped_for(tag)) {
+    if (auto why = misfit(*forced, device, available); !why.empty()) {
+      throw UnsupportedBackendError("[" + std::string(tag) + "] forced implementation '" + to_string(*forced) +
+                                    "' cannot run: " + why);
     }
-  };
-  Impl chosen = Impl::portable;
-  if (auto forced = forced_impl()) {
-    chosen = fits(*forced) ? *forced : Impl::portable;
+    chosen = *forced;
   } else {
-    for (Impl impl : {Impl::cuda, Impl::metal, Impl::cpu}) {
-      if (fits(impl)) {
-        chosen = impl;
-        break;
-      }
-    }
+    chosen = preview_impl(tag, device, available);
   }
   if (log_enabled()) std::cerr << "[robomlx.impl] " << tag << " -> " << to_string(chosen) << "\n";
+  std::lock_guard lock(trace_mutex());
+  for (ImplTrace* t : live_traces()) t->record(tag, chosen);
   return chosen;
 }
 
