@@ -7,7 +7,10 @@ install(TARGETS robomlx EXPORT robomlxTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS robomlx_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY src/robomlx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+# Public headers only: *_twins.h and *_internal.h are private (docs/CONTRIBUTING.md), and kernels/
+# holds kernel sources embedded at build time.
+install(DIRECTORY src/robomlx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h"
+  PATTERN "*_twins.h" EXCLUDE PATTERN "*_internal.h" EXCLUDE PATTERN "kernels" EXCLUDE)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/generated/robomlx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT robomlxTargets NAMESPACE robomlx:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/robomlx)
 configure_package_config_file(cmake/robomlxConfig.cmake.in ${PROJECT_BINARY_DIR}/robomlxConfig.cmake

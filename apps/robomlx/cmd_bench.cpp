@@ -3,6 +3,7 @@
 // suite on the chosen device, prints a table and optionally writes the same as JSON.
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "command.h"
 #include "robomlx/core/bench.h"
@@ -36,9 +37,19 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
   ctx.quick = args.quick;
   std::cout << "suite " << args.suite << " on " << describe_device(device) << " | " << machine_description() << "\n";
   std::cout << format_bench_header() << std::flush;
-  ctx.on_result = [](const BenchResult& r) { std::cout << format_bench_row(r) << std::flush; };
+  // A suite adds a case's metrics (bandwidth, ratios to a peer) right after timing it, so each row
+  // is printed when the next case starts, or at the end: one table, complete rows, no reprint.
+  std::optional<std::size_t> pending;
+  auto flush_pending = [&] {
+    if (pending && *pending < ctx.results().size()) std::cout << format_bench_row(ctx.results()[*pending]) << std::flush;
+    pending.reset();
+  };
+  ctx.on_result = [&](const BenchResult&) {
+    flush_pending();
+    pending = ctx.results().size() - 1;
+  };
   it->second.fn(ctx);
-  std::cout << "\n" << format_bench_table(ctx.results());  // again, with the metrics added after timing
+  flush_pending();
   if (!args.json.empty()) {
     write_file_atomically(args.json, bench_results_json(ctx.results(), describe_device(device)));
     std::cout << "wrote " << args.json << "\n";

@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "robomlx/core/device.h"
+#include "robomlx/core/progress.h"
 #include "robomlx/core/io/atomic_file.h"
 #include "robomlx/sparse/train.h"
 
@@ -33,17 +34,14 @@ void run_train_demo(const GlobalOptions& global, const TrainDemoArgs& args) {
   sparse::BackboneConfig config;
   std::cout << "sparse train-demo on " << describe_device(device) << ": " << args.train.steps << " steps, batch "
             << args.train.batch << " x " << args.train.points << " points, seed " << args.train.seed << "\n";
-  double elapsed = 0;
+  Progress bar("sparse train-demo", args.train.steps, "steps");
   auto progress = [&](const sparse::StepStats& s) {
-    elapsed += s.seconds;
-    int width = 30, done = width * s.step / args.train.steps;
-    std::fprintf(stderr, "\r[%.*s%.*s] step %d/%d  loss %.4f  acc %.2f  %.2f it/s ", done,
-                 "##############################", width - done, "..............................", s.step,
-                 args.train.steps, s.loss, s.accuracy, s.step / std::max(elapsed, 1e-9));
-    std::fflush(stderr);
+    char detail[64];
+    std::snprintf(detail, sizeof detail, "loss %.4f  acc %.2f", s.loss, s.accuracy);
+    bar.update(s.step, detail);
   };
   auto summary = sparse::train_shape_classifier(args.train, config, progress);
-  std::fprintf(stderr, "\n");
+  bar.finish();
   const auto& h = summary.history;
   size_t n = h.size(), head = std::min<size_t>(3, n), tail = std::min<size_t>(10, n);
   double first = mean_loss(h, 0, head), last = mean_loss(h, n - tail, n);

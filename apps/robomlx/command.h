@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <mlx/device.h>
 
+#include "robomlx/core/device_policy.h"
+
 namespace robomlx::cli {
 
 namespace mx = mlx::core;
@@ -17,8 +19,9 @@ struct GlobalOptions {
   std::string device;  // "", "auto", "cpu" or "gpu"; "" falls back to ROBOMLX_DEVICE, then auto
 };
 
-/// Resolves --device / ROBOMLX_DEVICE, makes it MLX's default device and returns it.
-mx::Device apply_device(const GlobalOptions& global);
+/// Resolves --device / ROBOMLX_DEVICE for a command running `workload` (auto picks by
+/// core/device_policy.h), makes it MLX's default device and returns it.
+mx::Device apply_device(const GlobalOptions& global, Workload workload = Workload::general);
 
 /// The subcommand `name` of `parent`, created on first use: lets several cmd_*.cpp files add
 /// sub-subcommands to one system command (`robomlx depth golden`, `robomlx depth process`).

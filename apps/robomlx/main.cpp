@@ -40,9 +40,11 @@ CLI::App* ensure_subcommand(CLI::App& parent, const std::string& name, const std
   return sub;
 }
 
-mx::Device apply_device(const GlobalOptions& global) {
+mx::Device apply_device(const GlobalOptions& global, Workload workload) {
   DeviceChoice choice = global.device.empty() ? device_choice_from_env() : parse_device_choice(global.device);
-  return use_device(choice);
+  mx::Device device = resolve_device_for(choice, workload);
+  mx::set_default_device(device);
+  return device;
 }
 
 }  // namespace robomlx::cli
@@ -54,8 +56,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   cli::GlobalOptions global;
-  app.add_option("--device", global.device, "Compute device: auto (GPU when MLX has a usable one), cpu, gpu; "
-                                            "default from ROBOMLX_DEVICE, else auto")
+  app.add_option("--device", global.device, "Compute device: auto (the fastest device for the command's work, "
+                                            "docs/auto-device.md), cpu, gpu; default from ROBOMLX_DEVICE, else auto")
       ->check(CLI::IsMember({"auto", "cpu", "gpu"}, CLI::ignore_case));
   cli::add_registered_commands(app, global);
   try {

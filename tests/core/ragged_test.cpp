@@ -103,9 +103,11 @@ TEST_P(RaggedImpl, OffsetsAndSegmentIdsMatchLoopsAcrossChunkSizes) {
       offsets.push_back(offsets.back() + lengths[i]);
       ids.insert(ids.end(), lengths[i], i);
     }
-    auto got = lengths_to_offsets(ints(lengths));
+    auto got = lengths_to_offsets(ints(lengths), stream());
     EXPECT_EQ(host_ints(got), offsets) << "n=" << n;
-    EXPECT_EQ(host_ints(segment_ids(got, offsets.back())), ids) << "n=" << n;
+    EXPECT_EQ(host_ints(segment_ids(got, offsets.back(), stream())), ids) << "n=" << n;
+    EXPECT_EQ(host_ints(inclusive_cumsum(ints(lengths), 0, std::nullopt, stream())),
+              std::vector<int>(offsets.begin() + 1, offsets.end())) << "n=" << n;
   }
 }
 

@@ -8,83 +8,88 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
-#include "robomlx/core/scan_cuda.h"
+#include "robomlx/core/ragged_twins.h"
 
 namespace robomlx {
 
 namespace {
-mx::array as_int32(const mx::array& a) { return a.dtype() == mx::int32 ? a : mx::astype(a, mx::int32); }
+mx::array as_int32(const mx::array& a, mx::StreamOrDevice s = {}) {
+  return a.dtype() == mx::int32 ? a : mx::astype(a, mx::int32, s);
+}
 
 // Prefix sum of a 1-D int32 array, optionally with a leading 0. On CUDA the twin: MLX's scan
 // gives a whole row to one thread block.
-mx::array int32_cumsum(const mx::array& x, bool leading_zero) {
-  ImplSet twins;
-  twins.cuda = true;
-  if (choose_impl("core.cumsum", mx::default_device(), twins) == Impl::cuda) return cumsum_int32_cuda(x, leading_zero);
-  auto c = mx::cumsum(x, 0);
-  return leading_zero ? mx::concatenate({mx::zeros({1}, mx::int32), c}) : c;
+mx::array int32_cumsum(const mx::array& x, bool leading_zero, mx::Stream s) {
+  if (choose_impl("core.cumsum", s, ImplSet{.cuda = true}) == Impl::cuda) return detail::cumsum_int32_cuda(x, leading_zero, s);
+  auto c = mx::cumsum(x, 0, false, true, s);
+  return leading_zero ? mx::concatenate({mx::zeros({1}, mx::int32, s), c}, 0, s) : c;
 }
 }  // namespace
 
-mx::array lengths_to_offsets(const mx::array& lengths) {
+mx::array lengths_to_offsets(const mx::array& lengths, mx::StreamOrDevice s) {
   check_ndim("core.ragged", "lengths", lengths, 1);
   check_integer("core.ragged", "lengths", lengths);
-  return int32_cumsum(as_int32(lengths), /*leading_zero=*/true);
+  auto stream = op_stream(s);
+  return int32_cumsum(as_int32(lengths, stream), /*leading_zero=*/true, stream);
 }
 
-mx::array offsets_to_lengths(const mx::array& offsets) {
+mx::array offsets_to_lengths(const mx::array& offsets, mx::StreamOrDevice s) {
   check_ndim("core.ragged", "offsets", offsets, 1);
   check_integer("core.ragged", "offsets", offsets);
   int n = offsets.shape(0);
   if (n == 0) fail_argument("core.ragged", "offsets must have at least one element, got shape [0]");
-  auto o = as_int32(offsets);
-  return mx::subtract(mx::slice(o, {1}, {n}), mx::slice(o, {0}, {n - 1}));
+  auto o = as_int32(offsets, s);
+  return mx::subtract(mx::slice(o, {1}, {n}, s), mx::slice(o, {0}, {n - 1}, s), s);
 }
 
-mx::array segment_ids(const mx::array& offsets, int total) {
+mx::array segment_ids(const mx::array& offsets, int total, mx::StreamOrDevice s) {
   check_ndim("core.ragged", "offsets", offsets, 1);
   check_integer("core.ragged", "offsets", offsets);
   if (total < 0) fail_argument("core.ragged", "total must be >= 0, got " + std::to_string(total));
   int n = offsets.shape(0) - 1;
   if (n < 0) fail_argument("core.ragged", "offsets must have at least one element, got shape [0]");
-  if (total == 0 || n <= 1) return mx::zeros({total}, mx::int32);
+  auto stream = op_stream(s);
+  if (total == 0 || n <= 1) return mx::zeros({total}, mx::int32, stream);
   // Mark each segment start (offsets[1..n-1]) with +1 and prefix-sum the marks. scatter_add
   // accumulates duplicates, so empty segments (equal offsets) advance the id by several at once.
   // Starts at `total` (trailing empty segments) land in a spare slot that is sliced away.
-  auto starts = mx::clip(mx::slice(as_int32(offsets), {1}, {n}), mx::array(0), mx::array(total));
-  auto marks = mx::scatter_add(mx::zeros({total + 1}, mx::int32), starts,
-                               mx::ones({n - 1, 1}, mx::int32), 0);
-  return mx::slice(int32_cumsum(marks, /*leading_zero=*/false), {0}, {total});
+  auto starts = mx::clip(mx::slice(as_int32(offsets, stream), {1}, {n}, stream), mx::array(0), mx::array(total), stream);
+  auto marks = mx::scatter_add(mx::zeros({total + 1}, mx::int32, stream), starts,
+                               mx::ones({n - 1, 1}, mx::int32, stream), 0, stream);
+  return mx::slice(int32_cumsum(marks, /*leading_zero=*/false, stream), {0}, {total}, stream);
 }
 
-mx::array segment_ids(const mx::array& offsets) {
+mx::array segment_ids(const mx::array& offsets, mx::StreamOrDevice s) {
   int n = offsets.shape(0);
-  int total = mx::slice(as_int32(offsets), {n - 1}, {n}).item<int>();
-  return segment_ids(offsets, total);
+  int total = mx::slice(as_int32(offsets, s), {n - 1}, {n}, s).item<int>();
+  return segment_ids(offsets, total, s);
 }
 
-mx::array repeat_interleave(const mx::array& values, const mx::array& lengths, int total) {
+mx::array repeat_interleave(const mx::array& values, const mx::array& lengths, int total, mx::StreamOrDevice s) {
   if (values.ndim() == 0) fail_argument("core.ragged", "values must have at least one dimension");
   if (values.shape(0) != lengths.size()) {
     fail_argument("core.ragged", "lengths must have values.shape[0] = " + std::to_string(values.shape(0)) +
                                      " entries, got " + std::to_string(lengths.size()));
   }
-  return mx::take(values, segment_ids(lengths_to_offsets(lengths), total), 0);
+  return mx::take(values, segment_ids(lengths_to_offsets(lengths, s), total, s), 0, s);
 }
 
-mx::array repeat_interleave(const mx::array& values, const mx::array& lengths) {
-  int total = lengths.size() == 0 ? 0 : mx::sum(as_int32(lengths)).item<int>();
-  return repeat_interleave(values, lengths, total);
+mx::array repeat_interleave(const mx::array& values, const mx::array& lengths, mx::StreamOrDevice s) {
+  int total = lengths.size() == 0 ? 0 : mx::sum(as_int32(lengths, s), false, s).item<int>();
+  return repeat_interleave(values, lengths, total, s);
 }
 
-mx::array inclusive_cumsum(const mx::array& x, int axis, std::optional<mx::Dtype> dtype) {
+mx::array inclusive_cumsum(const mx::array& x, int axis, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
   if (!dtype && mx::issubdtype(x.dtype(), mx::integer) && mx::size_of(x.dtype()) < 4) dtype = mx::int32;
-  return mx::cumsum(x, axis, /*reverse=*/false, /*inclusive=*/true, dtype);
+  const bool int32_row = x.ndim() == 1 && (axis == 0 || axis == -1) && mx::issubdtype(x.dtype(), mx::integer) &&
+                         (dtype ? *dtype : x.dtype()) == mx::int32;
+  if (int32_row) return int32_cumsum(as_int32(x, s), /*leading_zero=*/false, op_stream(s));
+  return mx::cumsum(x, axis, /*reverse=*/false, /*inclusive=*/true, dtype, s);
 }
 
-mx::array exclusive_cumsum(const mx::array& x, int axis, std::optional<mx::Dtype> dtype) {
+mx::array exclusive_cumsum(const mx::array& x, int axis, std::optional<mx::Dtype> dtype, mx::StreamOrDevice s) {
   if (!dtype && mx::issubdtype(x.dtype(), mx::integer) && mx::size_of(x.dtype()) < 4) dtype = mx::int32;
-  return mx::cumsum(x, axis, /*reverse=*/false, /*inclusive=*/false, dtype);
+  return mx::cumsum(x, axis, /*reverse=*/false, /*inclusive=*/false, dtype, s);
 }
 
 void validate_lengths(const char* tag, const char* name, const mx::array& lengths) {

@@ -4,7 +4,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/core/scan_cuda.h"
+#include "robomlx/core/ragged.h"
 #include "robomlx/depth/cuda_params.h"
 
 namespace robomlx::depth {
@@ -73,7 +73,7 @@ mx::array colorize_cuda(const mx::array& data, const mx::array& table, bool equa
   if (equalize) {
     hist = hist_kernel({data}, {{65536}}, {mx::int32}, {n, 1, 1}, {256, 1, 1},
                        {{"N", n}}, 0.0f, false, {})[0];
-    cum = cumsum_int32_cuda(hist, /*leading_zero=*/false);  // MLX's CUDA cumsum: one block, ~47 us
+    cum = inclusive_cumsum(hist);  // core's CUDA twin: MLX's CUDA cumsum gives the row one block
   }
   return lookup_kernel({data, hist, cum, table, params_array}, {{h, w, 3}}, {mx::uint8}, {n, 1, 1}, {256, 1, 1},
                        {{"N", n}, {"STEPS", steps}, {"DISPARITY", disparity}, {"EQUALIZE", equalize}}, std::nullopt, false, {})[0];

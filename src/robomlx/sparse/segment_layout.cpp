@@ -11,7 +11,6 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/ragged.h"
-#include "robomlx/core/scan_cuda.h"
 #include "robomlx/sparse/mvmr_detail.h"
 #include "robomlx/sparse/segment_reduce_detail.h"
 #include "robomlx/sparse/segment_split.h"
@@ -64,8 +63,7 @@ std::shared_ptr<const detail::HostLengths> checked_lengths(const mx::array& leng
 // row to one thread block), else MLX's.
 mx::array ends_of(const mx::array& lengths) {
   if (lengths.size() == 0) return mx::zeros({0}, mx::int32);
-  if (is_cuda_device(mx::default_device())) return cumsum_int32_cuda(lengths, /*leading_zero=*/false);
-  return mx::cumsum(lengths, 0);
+  return inclusive_cumsum(lengths);
 }
 }  // namespace
 
