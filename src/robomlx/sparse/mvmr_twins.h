@@ -76,7 +76,8 @@ inline constexpr int64_t kMaxBlockTriplets = 65535;
 
 /// Triplets per block for `per_triplet` intermediate elements each, of T in all.
 inline int block_triplets(int64_t per_triplet, int T) {
-  return static_cast<int>(std::clamp<int64_t>(kBlockElements / per_triplet, 1, std::min<int64_t>(T, kMaxBlockTriplets)));
+  const int64_t most = std::min<int64_t>(T, kMaxBlockTriplets);
+  return static_cast<int>(std::clamp<int64_t>(kBlockElements / per_triplet, 1, most));
 }
 
 }  // namespace robomlx::sparse::detail

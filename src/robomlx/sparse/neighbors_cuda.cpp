@@ -94,9 +94,10 @@ std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& 
   auto dims = mx::array({n, q});
   auto r2 = mx::array({grid.radius_sq});
   int threads = 256, blocks = (q + threads - 1) / threads;
-  auto counted = count_kernel()({grid.sorted_keys, mx::flatten(grid.cell_keys, s), grid.order, points, queries, r2, dims},
-                                {{q}, {q * 16}}, {mx::int32, mx::int32}, {blocks * threads, 1, 1}, {threads, 1, 1},
-                                {}, std::nullopt, false, s);
+  auto cells = mx::flatten(grid.cell_keys, s);
+  auto counted = count_kernel()({grid.sorted_keys, cells, grid.order, points, queries, r2, dims}, {{q}, {q * 16}},
+                                {mx::int32, mx::int32}, {blocks * threads, 1, 1}, {threads, 1, 1}, {}, std::nullopt,
+                                false, s);
   auto offsets = lengths_to_offsets(counted[0]);
   int total = mx::slice(offsets, {q}, {q + 1}, s).item<int>();
   if (total == 0) {

@@ -60,8 +60,8 @@ std::vector<IndexScan> scan_indices(const char* tag, const std::vector<IndexToSc
     if (n == 0) continue;
     stats.push_back(mx::astype(mx::min(x.idx, s), mx::int64, s));
     stats.push_back(mx::astype(mx::max(x.idx, s), mx::int64, s));
-    stats.push_back(n > 1 ? mx::all(mx::greater_equal(mx::slice(x.idx, {1}, {n}, s), mx::slice(x.idx, {0}, {n - 1}, s), s), s)
-                          : mx::array(true));
+    auto tail = mx::slice(x.idx, {1}, {n}, s), head = mx::slice(x.idx, {0}, {n - 1}, s);
+    stats.push_back(n > 1 ? mx::all(mx::greater_equal(tail, head, s), s) : mx::array(true));
   }
   mx::eval(stats);
   size_t k = 0;
