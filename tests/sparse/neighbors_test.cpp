@@ -235,6 +235,12 @@ TEST(Neighbors, KnnCpuTwinEqualsPortableOnClusteredCloud) {
                                mx::where(mx::isinf(a.distances), mx::array(-1.0f), a.distances), 1e-6));
 }
 
+TEST(Neighbors, BatchIdsFromOffsets) {
+  auto offsets = mx::array({0, 2, 2, 5}, mx::int32);
+  EXPECT_EQ(to_vec(batch_ids_from_offsets(offsets)), (std::vector<int>{0, 0, 2, 2, 2}));
+  EXPECT_EQ(to_vec(batch_ids_from_offsets(offsets, mx::Device::cpu)), (std::vector<int>{0, 0, 2, 2, 2}));
+}
+
 TEST(Neighbors, RejectsBadArguments) {
   auto pts = mx::zeros({4, 3});
   RadiusSearchOptions opts;

@@ -115,8 +115,10 @@ NeighborList radius_search(const mx::array& points, const mx::array& queries, co
   return detail::finish_neighbors(scan[0], scan[1], scan[2], scan[3], q, options, stream);
 }
 
-// core's segment_ids takes no stream yet: it runs on the default stream (and picks core.cumsum's
-// implementation from the default device) until core's ragged helpers take one.
-mx::array batch_ids_from_offsets(const mx::array& offsets, mx::StreamOrDevice /*s*/) { return segment_ids(offsets); }
+mx::array batch_ids_from_offsets(const mx::array& offsets, mx::StreamOrDevice s) {
+  // core's segment_ids takes no stream yet: make `s` its default stream (and device) meanwhile.
+  mx::StreamContext on(op_stream(s));
+  return segment_ids(offsets);
+}
 
 }  // namespace robomlx::sparse
