@@ -51,9 +51,12 @@ void sparse_suite(BenchContext& ctx) {
     r.metrics["GB/s"] = bytes / (r.median_ms * 1e6);
     if (is_cuda_device(ctx.device())) r.metrics["%H100_BW"] = 100.0 * r.metrics["GB/s"] / 3350.0;
   };
+  // Forces `impl` for the sparse ops only (strictly: a twin that cannot run throws); core's helpers
+  // pick for themselves. The ops run on the bench device's default stream, where every listed
+  // implementation fits.
   auto timed = [&](const std::string& name, Impl impl, const std::function<Arrays()>& fn) -> BenchResult& {
     return ctx.run(name, [&] {
-      ScopedImpl scoped(impl);
+      ScopedImpl scoped(impl, "sparse.");
       return fn();
     }, to_string(impl));
   };
@@ -161,7 +164,7 @@ void sparse_suite(BenchContext& ctx) {
   }
   // Long segments (global pooling per cloud): D = 1 in 16 equal segments, and C = 64 channels in
   // 8 segments of equal rows. With the lengths checked on the host (the default) the CUDA twin
-  // splits them into pieces (segment_split.h); IndexCheck::none cannot know, and gives each
+  // splits them into pieces (SegmentLayout's split plans); IndexCheck::none cannot know, and gives each
   // segment to one block or warp: both are timed.
   {
     const int K16 = 16, R8 = ctx.quick ? 20'000 : 800'000, K8 = ctx.quick ? 4 : 8, C8 = 64;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // MVMR against plain loops at upstream's test sizes (specs/sparse-sim-vision.md A.2), per
-// implementation (portable, CPU twin, CUDA twin on a GPU), plus gradients and bad input.
+// implementation (portable, CPU twin on a CPU stream, CUDA twin on the GPU), each forced and
+// asserted to have run; the twins against the portable path on the twin's stream; gradients,
+// bad input, and a CPU twin on an explicit CPU stream that is not the default one.
 #include <mlx/ops.h>
+#include <mlx/primitives.h>
 #include <mlx/compile.h>
 #include <mlx/transforms.h>
 
@@ -19,7 +22,11 @@ using test::random_triplets;
 using test::random_values;
 using test::to_array;
 
-class MvmrImpl : public ::robomlx::test::ImplTest {};
+// Forces MVMR and VVOR (MVMR's gradient) together; core helpers choose for themselves.
+class MvmrImpl : public ::robomlx::test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "sparse."; }
+};
 
 // Upstream sizes: N_a = 125 taps (5^3), N_b = 512, N_o = 1024, G = 1, M = 256, C = 128,
 // 1..32 triplets per output (T ~ 17k), in the three orderings upstream tests.
@@ -31,7 +38,7 @@ TEST_P(MvmrImpl, MatchesLoopAtUpstreamSizes) {
   auto a = to_array(av, {K, G, C, M}), b = to_array(bv, {N_b, G, C});
   for (char key : {'a', 'o', 'b'}) {
     auto t = test::sorted_by(trip, key);
-    auto out = mvmr(a, b, to_array(t.a), to_array(t.b), to_array(t.o), N_o);
+    auto out = mvmr(a, b, to_array(t.a), to_array(t.b), to_array(t.o), N_o, IndexCheck::host, stream());
     EXPECT_EQ(out.dtype(), mx::float32);
     SCOPED_TRACE(std::string("sorted by ") + key);
     EXPECT_CLOSE(allclose_scaled(out, expected, 1e-4));
@@ -43,7 +50,7 @@ TEST_P(MvmrImpl, GroupsMatchLoop) {
   auto t = random_triplets(K, N_b, N_o, 0, 9, 5);
   auto av = random_values(size_t(K) * G * C * M, 3), bv = random_values(size_t(N_b) * G * C, 4);
   auto out = mvmr(to_array(av, {K, G, C, M}), to_array(bv, {N_b, G, C}), to_array(t.a), to_array(t.b),
-                  to_array(t.o), N_o);
+                  to_array(t.o), N_o, IndexCheck::host, stream());
   EXPECT_CLOSE(allclose_scaled(out, to_array(test::mvmr_loop(av, bv, t, N_o, G, C, M), {N_o, G, M}), 1e-4));
 }
 
@@ -55,7 +62,9 @@ TEST_P(MvmrImpl, GradientsMatchLoops) {
   auto wv = random_values(size_t(N_o) * G * M, 10);
   auto ai = to_array(t.a), bi = to_array(t.b), oi = to_array(t.o);
   auto w = to_array(wv, {N_o, G, M});
-  auto loss = [&](const std::vector<mx::array>& x) { return mx::sum(mx::multiply(mvmr(x[0], x[1], ai, bi, oi, N_o), w)); };
+  auto loss = [&](const std::vector<mx::array>& x) {
+    return mx::sum(mx::multiply(mvmr(x[0], x[1], ai, bi, oi, N_o, IndexCheck::host, stream()), w));
+  };
   auto grads = mx::grad(loss, std::vector<int>{0, 1})({to_array(av, {K, G, C, M}), to_array(bv, {N_b, G, C})});
   // grad_a[k] = sum outer(b[j], w[i]): a VVOR keyed by the taps.
   test::Triplets ta{t.b, t.o, t.a};
@@ -76,7 +85,7 @@ TEST_P(MvmrImpl, FiniteDifferenceGradient) {
   auto t = random_triplets(K, N_b, N_o, 0, 4, 11);
   auto ai = to_array(t.a), bi = to_array(t.b), oi = to_array(t.o);
   auto f = [&](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{mvmr(x[0], x[1], ai, bi, oi, N_o, IndexCheck::none)};
+    return std::vector<mx::array>{mvmr(x[0], x[1], ai, bi, oi, N_o, IndexCheck::none, stream())};
   };
   auto a = to_array(random_values(size_t(K) * G * C * M, 12), {K, G, C, M});
   auto b = to_array(random_values(size_t(N_b) * G * C, 13), {N_b, G, C});
@@ -89,11 +98,11 @@ TEST_P(MvmrImpl, HalfPrecisionAccumulatesInFloat32) {
   auto av = random_values(size_t(K) * C * M, 15), bv = random_values(size_t(N_b) * C, 16);
   for (auto dtype : {mx::float16, mx::bfloat16}) {
     auto a = mx::astype(to_array(av, {K, G, C, M}), dtype), b = mx::astype(to_array(bv, {N_b, G, C}), dtype);
-    auto out = mvmr(a, b, to_array(t.a), to_array(t.b), to_array(t.o), N_o);
+    auto out = mvmr(a, b, to_array(t.a), to_array(t.b), to_array(t.o), N_o, IndexCheck::host, stream());
     EXPECT_EQ(out.dtype(), dtype);
     // The reference sees the same rounded inputs; what remains is the output rounding.
     auto ref = mvmr(mx::astype(a, mx::float32), mx::astype(b, mx::float32), to_array(t.a), to_array(t.b),
-                    to_array(t.o), N_o);
+                    to_array(t.o), N_o, IndexCheck::host, stream());
     EXPECT_CLOSE(allclose_scaled(out, ref, dtype == mx::float16 ? 2e-3 : 1e-2));
   }
 }
@@ -101,28 +110,68 @@ TEST_P(MvmrImpl, HalfPrecisionAccumulatesInFloat32) {
 INSTANTIATE_TEST_SUITE_P(Impls, MvmrImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
-TEST(Mvmr, TwinMatchesPortableForwardAndBackward) {
-  if (mx::default_device() != mx::Device::cpu) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+// Each twin against the portable path on the twin's own stream (the CPU twin on a CPU stream also
+// on a GPU run, the CUDA twin on the GPU), forward and both gradients.
+class MvmrTwin : public ::robomlx::test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "sparse."; }
+};
+
+TEST_P(MvmrTwin, MatchesPortableForwardAndBackward) {
   const int K = 27, N_b = 400, N_o = 500, G = 2, C = 32, M = 16;
   auto t = random_triplets(K, N_b, N_o, 1, 20, 17);
   auto ai = to_array(t.a), bi = to_array(t.b), oi = to_array(t.o);
   auto a = to_array(random_values(size_t(K) * G * C * M, 18), {K, G, C, M});
   auto b = to_array(random_values(size_t(N_b) * G * C, 19), {N_b, G, C});
   auto w = to_array(random_values(size_t(N_o) * G * M, 20), {N_o, G, M});
-  auto run = [&](Impl impl) {
-    ScopedImpl scoped(impl);
+  auto run = [&] {
     auto vg = mx::value_and_grad(
-        [&](const std::vector<mx::array>& x) { return mx::sum(mx::multiply(mvmr(x[0], x[1], ai, bi, oi, N_o), w)); },
+        [&](const std::vector<mx::array>& x) {
+          return mx::sum(mx::multiply(mvmr(x[0], x[1], ai, bi, oi, N_o, IndexCheck::host, stream()), w));
+        },
         std::vector<int>{0, 1});
     auto [value, grads] = vg({a, b});
-    auto out = mvmr(a, b, ai, bi, oi, N_o);
+    auto out = mvmr(a, b, ai, bi, oi, N_o, IndexCheck::host, stream());
     mx::eval({out, grads[0], grads[1]});
     return std::vector<mx::array>{out, grads[0], grads[1]};
   };
-  auto p = run(Impl::portable), c = run(Impl::cpu);
-  EXPECT_CLOSE(allclose_scaled(c[0], p[0], 1e-5));
-  EXPECT_CLOSE(allclose_scaled(c[1], p[1], 1e-5));
-  EXPECT_CLOSE(allclose_scaled(c[2], p[2], 1e-5));
+  auto twin = run();  // forced by the fixture
+  auto p = ::robomlx::test::run_forced(Impl::portable, "sparse.", run);
+  // The CPU twin sums in another order than the portable path; the CUDA twin also in float32 tiles.
+  const double tol = GetParam() == Impl::cpu ? 1e-5 : 1e-4;
+  EXPECT_CLOSE(allclose_scaled(twin[0], p[0], tol));
+  EXPECT_CLOSE(allclose_scaled(twin[1], p[1], tol));
+  EXPECT_CLOSE(allclose_scaled(twin[2], p[2], tol));
+}
+
+INSTANTIATE_TEST_SUITE_P(Twins, MvmrTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+// The stream decides, not the default device: on a GPU run an explicit CPU stream (the default
+// device is the GPU), on a CPU-only run a new CPU stream that is not the default one; MVMR and
+// its gradient (a VVOR) run the CPU twin there, and the result is the loop's.
+TEST(Mvmr, CpuTwinRunsOnTheCallersCpuStream) {
+  const bool gpu_default = mx::default_device() == mx::Device::gpu;
+  const mx::Stream s = gpu_default ? mx::default_stream(mx::Device::cpu) : mx::new_stream(mx::Device::cpu);
+  ASSERT_NE(s, mx::default_stream(mx::default_device()));
+  const int K = 5, N_b = 40, N_o = 30, G = 1, C = 6, M = 7;
+  auto t = random_triplets(K, N_b, N_o, 1, 5, 31);
+  auto av = random_values(size_t(K) * C * M, 32), bv = random_values(size_t(N_b) * C, 33);
+  auto a = to_array(av, {K, G, C, M}), b = to_array(bv, {N_b, G, C});
+  auto ai = to_array(t.a), bi = to_array(t.b), oi = to_array(t.o);
+  ImplTrace trace;
+  auto out = mvmr(a, b, ai, bi, oi, N_o, IndexCheck::host, s);
+  auto ga = mx::grad([&](const mx::array& x) { return mx::sum(mvmr(x, b, ai, bi, oi, N_o, IndexCheck::host, s)); })(a);
+  // The op's result node (and the gradient's) is on the caller's stream, not the default one
+  // (checked before evaluation detaches the graph).
+  ASSERT_TRUE(out.has_primitive() && ga.has_primitive());
+  EXPECT_EQ(out.primitive().stream(), s);
+  EXPECT_EQ(ga.primitive().stream(), s);
+  mx::eval(out, ga);
+  EXPECT_TRUE(trace.ran(Impl::cpu, "sparse.mvmr")) << trace.summary();
+  EXPECT_TRUE(trace.ran(Impl::cpu, "sparse.vvor")) << trace.summary();
+  EXPECT_FALSE(trace.ran(Impl::portable, "sparse.") || trace.ran(Impl::cuda, "sparse.")) << trace.summary();
+  EXPECT_CLOSE(allclose_scaled(out, to_array(test::mvmr_loop(av, bv, t, N_o, G, C, M), {N_o, G, M}), 1e-5));
 }
 
 TEST(Mvmr, EdgeCases) {

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+// Radius search and kNN against brute force, per implementation (each forced on its own stream and
+// asserted to have run: the CPU twins on a CPU stream also on a GPU run, the CUDA candidate scan on
+// the GPU); the CPU twins equal the portable path exactly on the same CPU stream; bad arguments.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -85,21 +88,26 @@ void expect_matches(const NeighborList& nl, const std::vector<std::vector<std::p
   }
 }
 
-class NeighborsImpl : public ::testing::TestWithParam<Impl> {
+// The radius search's candidate scan has all three implementations.
+class NeighborsImpl : public ::robomlx::test::ImplTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Impl::cuda && !is_cuda_device(mx::default_device())) {
-      GTEST_SKIP() << "the CUDA twin needs a CUDA GPU as the default device";
-    }
+  std::string forced_tag() const override { return "sparse.radius_search"; }
+};
+
+// kNN has a CPU twin; its portable path runs radius searches, whose CUDA twin is what runs on a
+// GPU: forcing "cuda" forces that scan, forcing "portable" forces both ops' portable paths.
+class KnnImpl : public ::robomlx::test::ImplTest {
+ protected:
+  std::string forced_tag() const override {
+    return GetParam() == Impl::cpu ? "sparse.knn" : GetParam() == Impl::cuda ? "sparse.radius_search" : "sparse.";
   }
-  ScopedImpl impl_{GetParam()};
 };
 
 TEST_P(NeighborsImpl, RadiusMatchesBruteForceAcrossBatches) {
   auto p = random_cloud(700, 3, 1), q = random_cloud(300, 3, 2);
   RadiusSearchOptions opts;
   opts.radius = 0.3f;
-  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids());
+  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids(), stream());
   expect_matches(nl, brute_radius(p, q, 0.3f), false);
   // Sanity: the test is not trivially empty.
   EXPECT_GT(nl.num_edges(), 500);
@@ -110,7 +118,7 @@ TEST_P(NeighborsImpl, RadiusWithoutBatchesIsOneBatch) {
   RadiusSearchOptions opts;
   opts.radius = 1.1f;
   opts.sort = true;
-  auto nl = radius_search(p.points(), q.points(), opts);
+  auto nl = radius_search(p.points(), q.points(), opts, std::nullopt, std::nullopt, stream());
   expect_matches(nl, brute_radius(p, q, 1.1f), true);
 }
 
@@ -121,7 +129,7 @@ TEST_P(NeighborsImpl, BoundaryIsInclusiveAndDuplicatesAreKept) {
   RadiusSearchOptions opts;
   opts.radius = 0.5f;
   opts.sort = true;
-  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids());
+  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids(), stream());
   EXPECT_EQ(to_vec(nl.indices), (std::vector<int>{0, 1, 2, 4}));
   EXPECT_EQ(to_vec(nl.offsets), (std::vector<int>{0, 4}));
   EXPECT_EQ(to_fvec(nl.distances), (std::vector<float>{0, 0.5f, 0.5f, 0.5f}));
@@ -133,11 +141,11 @@ TEST_P(NeighborsImpl, EmptyBatchAndEmptyInputs) {
   Cloud q{{0, 0, 0, 0.05f, 0, 0}, {1, 0}};
   RadiusSearchOptions opts;
   opts.radius = 1.0f;
-  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids());
+  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids(), stream());
   EXPECT_EQ(to_vec(nl.offsets), (std::vector<int>{0, 0, 2}));
-  auto none = radius_search(mx::zeros({0, 3}), q.points(), opts);
+  auto none = radius_search(mx::zeros({0, 3}), q.points(), opts, std::nullopt, std::nullopt, stream());
   EXPECT_EQ(to_vec(none.offsets), (std::vector<int>{0, 0, 0}));
-  auto noq = radius_search(p.points(), mx::zeros({0, 3}), opts);
+  auto noq = radius_search(p.points(), mx::zeros({0, 3}), opts, std::nullopt, std::nullopt, stream());
   EXPECT_EQ(noq.num_queries(), 0);
   EXPECT_EQ(noq.num_edges(), 0);
 }
@@ -150,13 +158,16 @@ TEST_P(NeighborsImpl, CapKeepsClosestWithLowerIndexOnTies) {
   RadiusSearchOptions opts;
   opts.radius = 0.5f;
   opts.max_neighbors = 7;
-  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids());
+  auto nl = radius_search(p.points(), q.points(), opts, p.ids(), q.ids(), stream());
   auto ref = brute_radius(p, q, 0.5f);
   for (auto& r : ref) r.resize(std::min<size_t>(r.size(), 7));
   expect_matches(nl, ref, true);
 }
 
-TEST_P(NeighborsImpl, KnnMatchesBruteForce) {
+INSTANTIATE_TEST_SUITE_P(Impls, NeighborsImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST_P(KnnImpl, MatchesBruteForce) {
   auto p = random_cloud(600, 3, 7), q = random_cloud(150, 3, 8);
   // Batch 3 holds only 2 points and one query: its tail is padded.
   p.xyz.insert(p.xyz.end(), {0.1f, 0.1f, 0.1f, 0.2f, 0.2f, 0.2f});
@@ -164,7 +175,7 @@ TEST_P(NeighborsImpl, KnnMatchesBruteForce) {
   q.xyz.insert(q.xyz.end(), {0, 0, 0});
   q.batch.push_back(3);
   const int k = 5;
-  auto res = knn_search(p.points(), q.points(), k, p.ids(), q.ids());
+  auto res = knn_search(p.points(), q.points(), k, p.ids(), q.ids(), stream());
   ASSERT_EQ(res.indices.shape(), (mx::Shape{q.size(), k}));
   auto idx = to_vec(res.indices);
   auto dist = to_fvec(res.distances);
@@ -183,27 +194,26 @@ TEST_P(NeighborsImpl, KnnMatchesBruteForce) {
   EXPECT_EQ(idx[(q.size() - 1) * k + 2], -1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, NeighborsImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, KnnImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
+// The CPU twins against the portable path, both on the same explicit CPU stream (also on a GPU
+// run), each forced and asserted to have run.
 TEST(Neighbors, CpuTwinEqualsPortableExactly) {
+  const mx::Stream cpu = *::robomlx::test::stream_for(Impl::cpu);
   auto p = random_cloud(2000, 2, 9), q = random_cloud(800, 2, 10);
   RadiusSearchOptions opts;
   opts.radius = 0.2f;
-  NeighborList a = [&] {
-    ScopedImpl s(Impl::portable);
-    return radius_search(p.points(), q.points(), opts, p.ids(), q.ids());
-  }();
-  NeighborList b = [&] {
-    ScopedImpl s(Impl::cpu);
-    return radius_search(p.points(), q.points(), opts, p.ids(), q.ids());
-  }();
+  auto search = [&] { return radius_search(p.points(), q.points(), opts, p.ids(), q.ids(), cpu); };
+  NeighborList a = ::robomlx::test::run_forced(Impl::portable, "sparse.radius_search", search);
+  NeighborList b = ::robomlx::test::run_forced(Impl::cpu, "sparse.radius_search", search);
   EXPECT_CLOSE(exactly_equal(b.indices, a.indices));
   EXPECT_CLOSE(exactly_equal(b.offsets, a.offsets));
   EXPECT_CLOSE(allclose_scaled(b.distances, a.distances, 0, 0));
 }
 
 TEST(Neighbors, KnnCpuTwinEqualsPortableOnClusteredCloud) {
+  const mx::Stream cpu = *::robomlx::test::stream_for(Impl::cpu);
   // Dense clusters plus far outliers (the twin's ring search gives up on them and scans the
   // batch), duplicated points (ties by index) and a batch with a single point.
   auto p = random_cloud(3000, 2, 11, 0.05f);
@@ -217,17 +227,18 @@ TEST(Neighbors, KnnCpuTwinEqualsPortableOnClusteredCloud) {
   auto q = random_cloud(400, 3, 13, 0.1f);
   q.xyz.insert(q.xyz.end(), far.xyz.begin(), far.xyz.end());
   q.batch.insert(q.batch.end(), far.batch.begin(), far.batch.end());
-  KnnResult a = [&] {
-    ScopedImpl s(Impl::portable);
-    return knn_search(p.points(), q.points(), 8, p.ids(), q.ids());
-  }();
-  KnnResult b = [&] {
-    ScopedImpl s(Impl::cpu);
-    return knn_search(p.points(), q.points(), 8, p.ids(), q.ids());
-  }();
+  auto search = [&] { return knn_search(p.points(), q.points(), 8, p.ids(), q.ids(), cpu); };
+  KnnResult a = ::robomlx::test::run_forced(Impl::portable, "sparse.", search);
+  KnnResult b = ::robomlx::test::run_forced(Impl::cpu, "sparse.knn", search);
   EXPECT_CLOSE(exactly_equal(b.indices, a.indices));
   EXPECT_CLOSE(allclose_scaled(mx::where(mx::isinf(b.distances), mx::array(-1.0f), b.distances),
                                mx::where(mx::isinf(a.distances), mx::array(-1.0f), a.distances), 1e-6));
+}
+
+TEST(Neighbors, BatchIdsFromOffsets) {
+  auto offsets = mx::array({0, 2, 2, 5}, mx::int32);
+  EXPECT_EQ(to_vec(batch_ids_from_offsets(offsets)), (std::vector<int>{0, 0, 2, 2, 2}));
+  EXPECT_EQ(to_vec(batch_ids_from_offsets(offsets, mx::Device::cpu)), (std::vector<int>{0, 0, 2, 2, 2}));
 }
 
 TEST(Neighbors, RejectsBadArguments) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // SegmentLayout: reductions over a prepared layout against plain loops (forward: 1e-5 relative
 // to the largest magnitude; gradients: check_gradient's central finite differences), per
-// implementation, with empty segments at the front, in the middle and at the back; one layout
-// reused for several arrays; from_offsets == from lengths; bad input.
+// implementation (each forced on its own stream, layouts built for that stream), with empty
+// segments at the front, in the middle and at the back; one layout reused for several arrays;
+// from_offsets == from lengths; the CUDA table only for CUDA streams; bad input.
 #include <algorithm>
 #include <numeric>
 
@@ -30,11 +31,17 @@ const std::vector<int> kLengths{0, 0, 3, 0, 5, 1, 0, 0, 4, 2, 0, 0};
 
 int sum_of(const std::vector<int>& v) { return std::accumulate(v.begin(), v.end(), 0); }
 
-class SegmentLayoutImpl : public ::robomlx::test::ImplTest {};
+class SegmentLayoutImpl : public ::robomlx::test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "sparse.segment_reduce"; }
+  SegmentLayout make_layout(const std::vector<int>& lengths, int total, IndexCheck check = IndexCheck::host) const {
+    return SegmentLayout(to_array(lengths), total, check, stream());
+  }
+};
 
 TEST_P(SegmentLayoutImpl, MatchesLoopWithEmptySegments) {
   const int T = sum_of(kLengths), K = kLengths.size();
-  SegmentLayout layout(to_array(kLengths), T);
+  auto layout = make_layout(kLengths, T);
   EXPECT_EQ(layout.size(), K);
   EXPECT_EQ(layout.total(), T);
   // D = 1 as [T] and [T, 1], D = 6 as trailing dims [T, 2, 3].
@@ -47,7 +54,7 @@ TEST_P(SegmentLayoutImpl, MatchesLoopWithEmptySegments) {
     out_shape[0] = K;
     for (auto op : kOps) {
       SCOPED_TRACE(std::string(to_string(op)) + " D=" + std::to_string(D) + " ndim=" + std::to_string(shape.size()));
-      auto y = segment_reduce(x, layout, op);
+      auto y = segment_reduce(x, layout, op, stream());
       EXPECT_EQ(y.shape(), out_shape);
       EXPECT_CLOSE(allclose_scaled(y, to_array(segment_loop(xv, D, iota(T), kLengths, op), out_shape), 1e-5));
     }
@@ -56,7 +63,7 @@ TEST_P(SegmentLayoutImpl, MatchesLoopWithEmptySegments) {
 
 TEST_P(SegmentLayoutImpl, OneLayoutServesManyArrays) {
   const int T = sum_of(kLengths), K = kLengths.size();
-  SegmentLayout layout(to_array(kLengths), T);
+  auto layout = make_layout(kLengths, T);
   // Three arrays (two with D = 1, one with D = 4), reduced in one evaluation: each must get its
   // own result, not the first one's.
   std::vector<std::vector<float>> xs{test::random_values(T, 1), test::random_values(T, 2),
@@ -65,7 +72,7 @@ TEST_P(SegmentLayoutImpl, OneLayoutServesManyArrays) {
     std::vector<mx::array> ys;
     for (const auto& xv : xs) {
       int D = xv.size() / T;
-      ys.push_back(segment_reduce(to_array(xv, {T, D}), layout, op));
+      ys.push_back(segment_reduce(to_array(xv, {T, D}), layout, op, stream()));
     }
     mx::eval(ys);
     for (size_t i = 0; i < xs.size(); ++i) {
@@ -76,7 +83,7 @@ TEST_P(SegmentLayoutImpl, OneLayoutServesManyArrays) {
   }
   // Evaluated arrays are reused: a later reduction still gives the right answer.
   auto late = test::random_values(T, 4);
-  EXPECT_CLOSE(allclose_scaled(segment_reduce(to_array(late, {T}), layout, ReduceOp::sum),
+  EXPECT_CLOSE(allclose_scaled(segment_reduce(to_array(late, {T}), layout, ReduceOp::sum, stream()),
                                to_array(segment_loop(late, 1, iota(T), kLengths, ReduceOp::sum), {K}), 1e-5));
 }
 
@@ -84,10 +91,10 @@ TEST_P(SegmentLayoutImpl, FromOffsetsEqualsFromLengths) {
   const int T = sum_of(kLengths);
   std::vector<int> offsets{0};
   for (int l : kLengths) offsets.push_back(offsets.back() + l);
-  auto a = SegmentLayout(to_array(kLengths), T);
+  auto a = make_layout(kLengths, T);
   for (auto check : {IndexCheck::host, IndexCheck::none}) {
-    for (auto b : {SegmentLayout::from_offsets(to_array(offsets), check),
-                   SegmentLayout::from_offsets(mx::astype(to_array(offsets), mx::int64), T, check)}) {
+    for (auto b : {SegmentLayout::from_offsets(to_array(offsets), check, stream()),
+                   SegmentLayout::from_offsets(mx::astype(to_array(offsets), mx::int64), T, check, stream())}) {
       EXPECT_EQ(b.size(), a.size());
       EXPECT_EQ(b.total(), T);
       EXPECT_EQ(b.lengths().dtype(), mx::int32);
@@ -97,7 +104,7 @@ TEST_P(SegmentLayoutImpl, FromOffsetsEqualsFromLengths) {
       // Same layout, same result: exactly for max/min; sums to float rounding (the portable path's
       // scatter_add accumulates in a nondeterministic order on a GPU).
       for (auto op : kOps) {
-        auto yb = segment_reduce(x, b, op), ya = segment_reduce(x, a, op);
+        auto yb = segment_reduce(x, b, op, stream()), ya = segment_reduce(x, a, op, stream());
         if (op == ReduceOp::max || op == ReduceOp::min) EXPECT_CLOSE(exactly_equal(yb, ya));
         else EXPECT_CLOSE(allclose_scaled(yb, ya, 1e-6));
       }
@@ -109,7 +116,7 @@ TEST_P(SegmentLayoutImpl, FromOffsetsEqualsFromLengths) {
 
 TEST_P(SegmentLayoutImpl, FiniteDifferenceGradient) {
   const std::vector<int> lengths{0, 3, 0, 4, 1, 0};
-  SegmentLayout layout(to_array(lengths), 8);
+  auto layout = make_layout(lengths, 8);
   auto idx = to_array(std::vector<int>{5, 0, 2, 7, 1, 1, 3, 6});
   // Unique values so max/min have no ties (the finite difference is then well defined).
   auto xv = test::random_values(8 * 3, 5);
@@ -118,11 +125,13 @@ TEST_P(SegmentLayoutImpl, FiniteDifferenceGradient) {
   for (auto op : kOps) {
     SCOPED_TRACE(to_string(op));
     EXPECT_CLOSE(check_gradient(
-        [&](const std::vector<mx::array>& in) { return std::vector<mx::array>{segment_reduce(in[0], layout, op)}; },
+        [&](const std::vector<mx::array>& in) {
+          return std::vector<mx::array>{segment_reduce(in[0], layout, op, stream())};
+        },
         {x}, {0}));
     EXPECT_CLOSE(check_gradient(
         [&](const std::vector<mx::array>& in) {
-          return std::vector<mx::array>{indexed_segment_reduce(in[0], idx, layout, op, IndexCheck::none)};
+          return std::vector<mx::array>{indexed_segment_reduce(in[0], idx, layout, op, IndexCheck::none, stream())};
         },
         {x}, {0}));
   }
@@ -133,10 +142,10 @@ TEST_P(SegmentLayoutImpl, IndexedMatchesLoop) {
   std::vector<int> rows(L);
   for (int i = 0; i < L; ++i) rows[i] = (i * 5 + 2) % P;  // duplicates included
   auto xv = test::random_values(size_t(P) * D, 8);
-  SegmentLayout layout(to_array(kLengths), L);
+  auto layout = make_layout(kLengths, L);
   for (auto op : kOps) {
     SCOPED_TRACE(to_string(op));
-    auto y = indexed_segment_reduce(to_array(xv, {P, D}), to_array(rows), layout, op);
+    auto y = indexed_segment_reduce(to_array(xv, {P, D}), to_array(rows), layout, op, IndexCheck::host, stream());
     EXPECT_CLOSE(allclose_scaled(y, to_array(segment_loop(xv, D, rows, kLengths, op), {K, D}), 1e-5));
   }
 }
@@ -145,12 +154,13 @@ TEST_P(SegmentLayoutImpl, CompiledAndDifferentiatedOverACapturedLayout) {
   // The layout's arrays enter the graph as inputs of the reduction, so a compiled function that
   // captures the layout gives each call's own result, and so does its gradient.
   const int T = sum_of(kLengths), K = kLengths.size();
-  SegmentLayout layout(to_array(kLengths), T);
+  auto layout = make_layout(kLengths, T);
   auto f = mx::compile([&](const std::vector<mx::array>& in) {
-    return std::vector<mx::array>{segment_reduce(in[0], layout, ReduceOp::mean)};
+    return std::vector<mx::array>{segment_reduce(in[0], layout, ReduceOp::mean, stream())};
   });
   auto g = mx::compile(mx::grad(
-      [&](const std::vector<mx::array>& in) { return mx::sum(segment_reduce(in[0], layout, ReduceOp::sum)); }, 0));
+      [&](const std::vector<mx::array>& in) { return mx::sum(segment_reduce(in[0], layout, ReduceOp::sum, stream())); },
+      0));
   for (unsigned seed : {1u, 2u}) {
     auto xv = test::random_values(size_t(T) * 2, seed);
     auto y = f({to_array(xv, {T, 2})})[0];
@@ -163,9 +173,18 @@ TEST_P(SegmentLayoutImpl, CompiledAndDifferentiatedOverACapturedLayout) {
 INSTANTIATE_TEST_SUITE_P(Impls, SegmentLayoutImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
-TEST(SegmentLayout, TableOnlyOnCuda) {
-  SegmentLayout layout(to_array(std::vector<int>{2, 0, 3}), 5);
-  EXPECT_EQ(layout.cuda_tile_table().has_value(), is_cuda_device(mx::default_device()));
+TEST(SegmentLayout, TableOnlyForCudaStreams) {
+  auto lengths = to_array(std::vector<int>{2, 0, 3});
+  SegmentLayout on_default(lengths, 5);
+  EXPECT_EQ(on_default.cuda_tile_table().has_value(), is_cuda_device(mx::default_device()));
+  // An explicit CPU stream builds no table, whatever the default device.
+  SegmentLayout on_cpu(lengths, 5, IndexCheck::host, mx::Device::cpu);
+  EXPECT_FALSE(on_cpu.cuda_tile_table().has_value());
+  EXPECT_CLOSE(exactly_equal(on_cpu.ends(), to_array(std::vector<int>{2, 2, 5})));
+  if (auto gpu = ::robomlx::test::stream_for(Impl::cuda)) {
+    SegmentLayout on_gpu(lengths, 5, IndexCheck::host, *gpu);
+    EXPECT_TRUE(on_gpu.cuda_tile_table().has_value());
+  }
 }
 
 TEST(SegmentLayout, BadInputNamesTheArgument) {

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Segment reductions against plain loops at upstream's sizes (T = 1000, K = 50, lengths
-// 1..14 with lengths[0] = 50, C in {1, 3, 4, 7, 8, 13, 16, 64, 128}), per implementation,
-// with the documented empty-segment value (0) and tie rule (equal split).
+// 1..14 with lengths[0] = 50, C in {1, 3, 4, 7, 8, 13, 16, 64, 128}), per implementation (each
+// forced on its own stream and asserted to have run), with the documented empty-segment value (0)
+// and tie rule (equal split); each twin against the portable path on the twin's stream.
 #include <algorithm>
 #include <limits>
 #include <numeric>
 #include <random>
 
 #include <mlx/ops.h>
+#include <mlx/primitives.h>
 #include <mlx/transforms.h>
 
 #include "mvmr_test_data.h"
 #include "segment_test_data.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/sparse/segment_layout.h"
 #include "robomlx/sparse/segment_reduce.h"
 #include "support.h"
 
@@ -74,17 +77,23 @@ std::vector<float> tie_free(size_t n, unsigned seed) {
 
 using test::kOps;
 
-class SegmentReduceImpl : public ::robomlx::test::ImplTest {};
+// Forces the segment reductions only (plain and indexed share the tag); core helpers choose for
+// themselves.
+class SegmentReduceImpl : public ::robomlx::test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "sparse.segment_reduce"; }
+};
 
 void check_case(const std::vector<float>& xv, int T, int C, const std::vector<int>& rows,
-                const std::vector<int>& lengths, bool indexed, ReduceOp op) {
+                const std::vector<int>& lengths, bool indexed, ReduceOp op, mx::Stream s) {
   int K = lengths.size();
   auto w = test::random_values(size_t(K) * C, 99);
   auto ref = reference(xv, C, rows, lengths, w, op);
   auto x = to_array(xv, {T, C});
   auto idx = to_array(rows), len = to_array(lengths);
   auto f = [&](const mx::array& xx) {
-    return indexed ? indexed_segment_reduce(xx, idx, len, op) : segment_reduce(xx, len, op);
+    return indexed ? indexed_segment_reduce(xx, idx, len, op, IndexCheck::host, s)
+                   : segment_reduce(xx, len, op, IndexCheck::host, s);
   };
   auto y = f(x);
   auto g = mx::grad([&](const mx::array& xx) { return mx::sum(mx::multiply(f(xx), to_array(w, {K, C}))); })(x);
@@ -108,8 +117,8 @@ TEST_P(SegmentReduceImpl, MatchesLoopAtUpstreamSizes) {
     auto xv = tie_free(size_t(T) * C, C);
     std::vector<float> contiguous(xv.begin(), xv.begin() + size_t(L) * C);
     for (auto op : kOps) {
-      check_case(xv, T, C, perm, lengths, true, op);
-      check_case(contiguous, L, C, identity, lengths, false, op);
+      check_case(xv, T, C, perm, lengths, true, op, stream());
+      check_case(contiguous, L, C, identity, lengths, false, op, stream());
     }
   }
 }
@@ -119,8 +128,8 @@ TEST_P(SegmentReduceImpl, EmptySegmentsGiveZeroAndNoGradient) {
   std::vector<float> xv{-5, -6, -7, 8, 9};  // all-negative max and positive min would expose +-inf
   std::vector<int> rows{0, 1, 2, 3, 4};
   for (auto op : kOps) {
-    check_case(xv, 5, 1, rows, lengths, false, op);
-    check_case(xv, 5, 1, rows, lengths, true, op);
+    check_case(xv, 5, 1, rows, lengths, false, op, stream());
+    check_case(xv, 5, 1, rows, lengths, true, op, stream());
   }
 }
 
@@ -130,15 +139,17 @@ TEST_P(SegmentReduceImpl, TiedExtremaSplitTheGradient) {
   std::vector<int> lengths{6, 1};
   auto x = to_array(xv, {7});
   auto len = to_array(lengths);
-  auto gmax = mx::grad([&](const mx::array& v) { return mx::sum(segment_reduce(v, len, ReduceOp::max)); })(x);
-  auto gmin = mx::grad([&](const mx::array& v) { return mx::sum(segment_reduce(v, len, ReduceOp::min)); })(x);
+  auto reduce = [&](const mx::array& v, ReduceOp op) { return segment_reduce(v, len, op, IndexCheck::host, stream()); };
+  auto gmax = mx::grad([&](const mx::array& v) { return mx::sum(reduce(v, ReduceOp::max)); })(x);
+  auto gmin = mx::grad([&](const mx::array& v) { return mx::sum(reduce(v, ReduceOp::min)); })(x);
   float t = 1.f / 3.f;
   EXPECT_CLOSE(allclose_scaled(gmax, to_array(std::vector<float>{0, t, 0, t, t, 0, 1}, {7}), 1e-6));
   EXPECT_CLOSE(allclose_scaled(gmin, to_array(std::vector<float>{0, 0, .5f, 0, 0, .5f, 1}, {7}), 1e-6));
   // Indexed: a duplicated index holding the max collects one share per occurrence.
   auto idx = to_array(std::vector<int>{1, 1, 0, 6});
   auto gi = mx::grad([&](const mx::array& v) {
-    return mx::sum(indexed_segment_reduce(v, idx, to_array(std::vector<int>{3, 1}), ReduceOp::max));
+    return mx::sum(
+        indexed_segment_reduce(v, idx, to_array(std::vector<int>{3, 1}), ReduceOp::max, IndexCheck::host, stream()));
   })(x);
   EXPECT_CLOSE(allclose_scaled(gi, to_array(std::vector<float>{0, 1, 0, 0, 0, 0, 1}, {7}), 1e-6));
 }
@@ -152,12 +163,12 @@ TEST_P(SegmentReduceImpl, FiniteDifferenceGradient) {
     SCOPED_TRACE(to_string(op));
     EXPECT_CLOSE(check_gradient(
         [&](const std::vector<mx::array>& in) {
-          return std::vector<mx::array>{segment_reduce(in[0], len, op, IndexCheck::none)};
+          return std::vector<mx::array>{segment_reduce(in[0], len, op, IndexCheck::none, stream())};
         },
         {x}, {0}));
     EXPECT_CLOSE(check_gradient(
         [&](const std::vector<mx::array>& in) {
-          return std::vector<mx::array>{indexed_segment_reduce(in[0], idx, len, op, IndexCheck::none)};
+          return std::vector<mx::array>{indexed_segment_reduce(in[0], idx, len, op, IndexCheck::none, stream())};
         },
         {x}, {0}));
   }
@@ -171,13 +182,13 @@ TEST_P(SegmentReduceImpl, SingleHugeSegmentAndTrailingDims) {
   for (auto op : kOps) {
     auto w = test::random_values(1, 99);
     auto ref = reference(xv, 1, rows, {T}, w, op);
-    auto y = segment_reduce(to_array(xv, {T}), to_array(std::vector<int>{T}), op);
+    auto y = segment_reduce(to_array(xv, {T}), to_array(std::vector<int>{T}), op, IndexCheck::host, stream());
     EXPECT_EQ(y.shape(), (mx::Shape{1}));
     EXPECT_CLOSE(allclose_scaled(y, to_array(ref.y, {1}), 1e-4));
   }
   // [T, 2, 3] reduces element-wise over the trailing dims.
   auto x = mx::reshape(mx::arange(24, mx::float32), {4, 2, 3});
-  auto y = segment_reduce(x, to_array(std::vector<int>{1, 3}), ReduceOp::sum);
+  auto y = segment_reduce(x, to_array(std::vector<int>{1, 3}), ReduceOp::sum, IndexCheck::host, stream());
   EXPECT_EQ(y.shape(), (mx::Shape{2, 2, 3}));
   auto expected = mx::stack({mx::take(x, 0, 0), mx::sum(mx::slice(x, {1, 0, 0}, {4, 2, 3}), 0)}, 0);
   EXPECT_CLOSE(exactly_equal(y, expected));
@@ -207,7 +218,8 @@ TEST_P(SegmentReduceImpl, RandomCutsOverManyTilesAndOddOffset) {
     for (auto op : kOps) {
       SCOPED_TRACE(std::string(to_string(op)) + " offset " + std::to_string(offset));
       auto ref = reference(xv, 1, rows, lengths, w, op);
-      EXPECT_CLOSE(allclose_scaled(segment_reduce(x, to_array(lengths), op), to_array(ref.y, {K}), 1e-5));
+      auto y = segment_reduce(x, to_array(lengths), op, IndexCheck::host, stream());
+      EXPECT_CLOSE(allclose_scaled(y, to_array(ref.y, {K}), 1e-5));
     }
   }
 }
@@ -215,29 +227,66 @@ TEST_P(SegmentReduceImpl, RandomCutsOverManyTilesAndOddOffset) {
 INSTANTIATE_TEST_SUITE_P(Impls, SegmentReduceImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
-TEST(SegmentReduce, TwinMatchesPortable) {
-  if (mx::default_device() != mx::Device::cpu) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+// Each twin against the portable path on the twin's own stream (the CPU twin on a CPU stream also
+// on a GPU run, the CUDA twin on the GPU), plain and indexed.
+class SegmentReduceTwin : public SegmentReduceImpl {};
+
+TEST_P(SegmentReduceTwin, MatchesPortable) {
   std::mt19937 rng(4);
   std::uniform_int_distribution<int> len(0, 40);
   std::vector<int> lengths(3000);
   for (auto& l : lengths) l = len(rng);
   int T = std::accumulate(lengths.begin(), lengths.end(), 0);
   auto x = to_array(test::random_values(size_t(T) * 5, 6), {T, 5});
+  std::vector<int> rows(T);
+  for (int i = 0; i < T; ++i) rows[i] = (i * 7 + 3) % T;
+  auto idx = to_array(rows);
   for (auto op : kOps) {
-    mx::array p = mx::array(0.f), c = mx::array(0.f);
-    {
-      ScopedImpl s(Impl::portable);
-      p = segment_reduce(x, to_array(lengths), op);
-      mx::eval(p);
+    for (bool indexed : {false, true}) {
+      auto run = [&] {
+        auto y = indexed ? indexed_segment_reduce(x, idx, to_array(lengths), op, IndexCheck::host, stream())
+                         : segment_reduce(x, to_array(lengths), op, IndexCheck::host, stream());
+        mx::eval(y);
+        return y;
+      };
+      auto twin = run();  // forced by the fixture
+      auto p = ::robomlx::test::run_forced(Impl::portable, "sparse.segment_reduce", run);
+      SCOPED_TRACE(std::string(to_string(op)) + (indexed ? " indexed" : ""));
+      EXPECT_CLOSE(allclose_scaled(twin, p, 1e-5));
     }
-    {
-      ScopedImpl s(Impl::cpu);
-      c = segment_reduce(x, to_array(lengths), op);
-      mx::eval(c);
-    }
-    SCOPED_TRACE(to_string(op));
-    EXPECT_CLOSE(allclose_scaled(c, p, 1e-5));
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(Twins, SegmentReduceTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+// The stream decides, not the default device: on a GPU run an explicit CPU stream, on a CPU-only
+// run a new CPU stream that is not the default one. The lengths check, the CPU twin (forward,
+// over a per-call layout and over a SegmentLayout built for that stream) and the gradient run there.
+TEST(SegmentReduce, CpuTwinRunsOnTheCallersCpuStream) {
+  const bool gpu_default = mx::default_device() == mx::Device::gpu;
+  const mx::Stream s = gpu_default ? mx::default_stream(mx::Device::cpu) : mx::new_stream(mx::Device::cpu);
+  ASSERT_NE(s, mx::default_stream(mx::default_device()));
+  const std::vector<int> lengths{3, 0, 5, 2};
+  const int T = 10, D = 4, K = lengths.size();
+  auto xv = test::random_values(size_t(T) * D, 41);
+  auto x = to_array(xv, {T, D});
+  SegmentLayout layout(to_array(lengths), T, IndexCheck::host, s);
+  EXPECT_FALSE(layout.cuda_tile_table().has_value());
+  ImplTrace trace;
+  auto y = segment_reduce(x, to_array(lengths), ReduceOp::max, IndexCheck::host, s);
+  auto yl = segment_reduce(x, layout, ReduceOp::mean, s);
+  auto g = mx::grad([&](const mx::array& v) { return mx::sum(segment_reduce(v, layout, ReduceOp::sum, s)); })(x);
+  ASSERT_TRUE(y.has_primitive());
+  EXPECT_EQ(y.primitive().stream(), s);  // before evaluation detaches the graph
+  mx::eval(y, yl, g);
+  EXPECT_EQ(trace.count(Impl::cpu, "sparse.segment_reduce"), trace.count(Impl::cpu, "sparse.")) << trace.summary();
+  EXPECT_GE(trace.count(Impl::cpu, "sparse.segment_reduce"), 3) << trace.summary();
+  EXPECT_FALSE(trace.ran(Impl::portable, "sparse.") || trace.ran(Impl::cuda, "sparse.")) << trace.summary();
+  auto rows = test::iota(T);
+  EXPECT_CLOSE(allclose_scaled(y, to_array(test::segment_loop(xv, D, rows, lengths, ReduceOp::max), {K, D}), 1e-6));
+  EXPECT_CLOSE(allclose_scaled(yl, to_array(test::segment_loop(xv, D, rows, lengths, ReduceOp::mean), {K, D}), 1e-6));
+  EXPECT_CLOSE(exactly_equal(g, mx::ones({T, D})));
 }
 
 TEST(SegmentReduce, HalfPrecisionAndInt64) {

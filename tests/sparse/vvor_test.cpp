@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// VVOR against plain loops at upstream's test sizes, per implementation, plus gradients
-// (upstream's MVMR adjoints), double backward through MVMR, and bad input.
+// VVOR against plain loops at upstream's test sizes, per implementation (each forced on its own
+// stream and asserted to have run), plus gradients (upstream's MVMR adjoints), double backward
+// through MVMR, each twin against the portable path on the twin's stream, and bad input.
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
@@ -17,7 +18,11 @@ using test::random_triplets;
 using test::random_values;
 using test::to_array;
 
-class VvorImpl : public ::robomlx::test::ImplTest {};
+// Forces VVOR and MVMR (VVOR's gradient) together; core helpers choose for themselves.
+class VvorImpl : public ::robomlx::test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "sparse."; }
+};
 
 // Upstream sizes in the weight-gradient configuration: 1024 output-gradient rows (M = 256)
 // times 512 input rows (C = 128) reduced into the 125 taps, 1..32 triplets per point.
@@ -31,7 +36,7 @@ TEST_P(VvorImpl, MatchesLoopAtUpstreamSizes) {
   for (char key : {'o', 'a', 'b'}) {
     auto s = test::sorted_by(t, key);
     SCOPED_TRACE(std::string("sorted by ") + key);
-    auto out = vvor(a, b, to_array(s.a), to_array(s.b), to_array(s.o), K);
+    auto out = vvor(a, b, to_array(s.a), to_array(s.b), to_array(s.o), K, IndexCheck::host, stream());
     EXPECT_EQ(out.shape(), (mx::Shape{K, G, M, C}));
     EXPECT_CLOSE(allclose_scaled(out, expected, 1e-4));
   }
@@ -46,7 +51,7 @@ TEST_P(VvorImpl, GroupsAndEmptyOutputsMatchLoop) {
   s.b.push_back(0);
   auto av = random_values(size_t(N_a) * G * M, 4), bv = random_values(size_t(N_b) * G * C, 5);
   auto out = vvor(to_array(av, {N_a, G, M}), to_array(bv, {N_b, G, C}), to_array(s.a), to_array(s.b),
-                  to_array(s.o), n_o + 3);  // three outputs no triplet touches
+                  to_array(s.o), n_o + 3, IndexCheck::host, stream());  // three outputs no triplet touches
   EXPECT_CLOSE(allclose_scaled(out, to_array(test::vvor_loop(av, bv, s, n_o + 3, G, M, C), {n_o + 3, G, M, C}), 1e-4));
 }
 
@@ -59,7 +64,9 @@ TEST_P(VvorImpl, GradientsMatchLoops) {
   auto wv = random_values(size_t(n_o) * G * M * C, 9);
   auto ai = to_array(s.a), bi = to_array(s.b), oi = to_array(s.o);
   auto w = to_array(wv, {n_o, G, M, C});
-  auto loss = [&](const std::vector<mx::array>& x) { return mx::sum(mx::multiply(vvor(x[0], x[1], ai, bi, oi, n_o), w)); };
+  auto loss = [&](const std::vector<mx::array>& x) {
+    return mx::sum(mx::multiply(vvor(x[0], x[1], ai, bi, oi, n_o, IndexCheck::host, stream()), w));
+  };
   auto grads = mx::grad(loss, std::vector<int>{0, 1})({to_array(av, {N_a, G, M}), to_array(bv, {N_b, G, C})});
   std::vector<float> wt(wv.size());  // W^T: [n_o, G, C, M]
   for (int k = 0; k < n_o * G; ++k)
@@ -76,7 +83,7 @@ TEST_P(VvorImpl, FiniteDifferenceGradient) {
   auto t = random_triplets(n_o, N_b, N_a, 0, 4, 10);
   auto ai = to_array(t.o), bi = to_array(t.b), oi = to_array(t.a);
   auto f = [&](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{vvor(x[0], x[1], ai, bi, oi, n_o, IndexCheck::none)};
+    return std::vector<mx::array>{vvor(x[0], x[1], ai, bi, oi, n_o, IndexCheck::none, stream())};
   };
   auto a = to_array(random_values(size_t(N_a) * G * M, 11), {N_a, G, M});
   auto b = to_array(random_values(size_t(N_b) * G * C, 12), {N_b, G, C});
@@ -94,7 +101,7 @@ TEST_P(VvorImpl, DoubleBackwardThroughMvmr) {
   auto a = to_array(random_values(size_t(K) * G * C * M, 16), {K, G, C, M});
   auto f = [&](const std::vector<mx::array>& x) {
     auto inner = [&](const std::vector<mx::array>& y) {
-      return mx::sum(mx::multiply(mvmr(y[0], x[0], ai, bi, oi, N_o, IndexCheck::none), w));
+      return mx::sum(mx::multiply(mvmr(y[0], x[0], ai, bi, oi, N_o, IndexCheck::none, stream()), w));
     };
     auto ga = mx::grad(inner, 0)({a})[0];
     return std::vector<mx::array>{mx::sum(mx::multiply(ga, v), std::vector<int>{0, 1, 3})};
@@ -106,26 +113,31 @@ TEST_P(VvorImpl, DoubleBackwardThroughMvmr) {
 INSTANTIATE_TEST_SUITE_P(Impls, VvorImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
-TEST(Vvor, TwinMatchesPortable) {
-  if (mx::default_device() != mx::Device::cpu) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+// Each twin against the portable path on the twin's own stream (the CPU twin on a CPU stream also
+// on a GPU run, the CUDA twin on the GPU).
+class VvorTwin : public ::robomlx::test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "sparse.vvor"; }
+};
+
+TEST_P(VvorTwin, MatchesPortable) {
   const int N_a = 300, N_b = 200, n_o = 27, G = 2, M = 20, C = 24;
   auto t = random_triplets(n_o, N_b, N_a, 1, 15, 18);
   auto ai = to_array(t.o), bi = to_array(t.b), oi = to_array(t.a);
   auto a = to_array(random_values(size_t(N_a) * G * M, 19), {N_a, G, M});
   auto b = to_array(random_values(size_t(N_b) * G * C, 20), {N_b, G, C});
-  mx::array p = mx::array(0.f), c = mx::array(0.f);
-  {
-    ScopedImpl scoped(Impl::portable);
-    p = vvor(a, b, ai, bi, oi, n_o);
-    mx::eval(p);
-  }
-  {
-    ScopedImpl scoped(Impl::cpu);
-    c = vvor(a, b, ai, bi, oi, n_o);
-    mx::eval(c);
-  }
-  EXPECT_CLOSE(allclose_scaled(c, p, 1e-5));
+  auto run = [&] {
+    auto out = vvor(a, b, ai, bi, oi, n_o, IndexCheck::host, stream());
+    mx::eval(out);
+    return out;
+  };
+  auto twin = run();  // forced by the fixture
+  auto p = ::robomlx::test::run_forced(Impl::portable, "sparse.vvor", run);
+  EXPECT_CLOSE(allclose_scaled(twin, p, GetParam() == Impl::cpu ? 1e-5 : 1e-4));
 }
+
+INSTANTIATE_TEST_SUITE_P(Twins, VvorTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(Vvor, ZeroTripletsAndBadInput) {
   auto a = mx::zeros({4, 2, 3}), b = mx::zeros({5, 2, 6});

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 #include "robomlx/sparse/point_conv.h"
 
@@ -54,9 +55,9 @@ struct BackboneGeometry {
 };
 
 /// points float32 [N, 3], batch int32 [N] in [0, num_samples), non-decreasing (samples stored one
-/// after another), every sample non-empty. Throws "[sparse.backbone] ..." otherwise.
+/// after another), every sample non-empty. Throws "[sparse.backbone] ..." otherwise. Runs on `s`.
 BackboneGeometry build_backbone_geometry(const mx::array& points, const mx::array& batch, int num_samples,
-                                         const BackboneConfig& config);
+                                         const BackboneConfig& config, mx::StreamOrDevice s = {});
 
 struct Backbone {
   BackboneConfig config;
@@ -66,12 +67,12 @@ struct Backbone {
   /// Kaiming-normal (fan-in) conv and head weights, unit norm scales, zero shifts; deterministic in `seed`.
   static Backbone create(const BackboneConfig& config, uint64_t seed);
 
-  /// features float [N, in_channels] on level 0 -> logits [num_samples, num_classes].
-  mx::array forward(const std::vector<mx::array>& params, const mx::array& features,
-                    const BackboneGeometry& geometry) const;
+  /// features float [N, in_channels] on level 0 -> logits [num_samples, num_classes], on `s`.
+  mx::array forward(const std::vector<mx::array>& params, const mx::array& features, const BackboneGeometry& geometry,
+                    mx::StreamOrDevice s = {}) const;
 };
 
 /// Mean cross-entropy of logits [B, classes] against int32 labels [B].
-mx::array cross_entropy(const mx::array& logits, const mx::array& labels);
+mx::array cross_entropy(const mx::array& logits, const mx::array& labels, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::sparse

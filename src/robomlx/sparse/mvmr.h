@@ -32,6 +32,7 @@
 #pragma once
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 namespace robomlx::sparse {
 
@@ -42,8 +43,10 @@ enum class IndexCheck { host, none };
 
 /// o[o_idx[t]] += b[b_idx[t]] @ a[a_idx[t]] per group; see the file comment for layouts.
 /// Throws std::invalid_argument "[sparse.mvmr] <argument> ..." on bad shapes, dtypes, lengths,
-/// num_outputs < 0 or (with IndexCheck::host) out-of-range indices.
+/// num_outputs < 0 or (with IndexCheck::host) out-of-range indices. Runs on `s` (its device picks
+/// the implementation; the gradient runs there too).
 mx::array mvmr(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-               const mx::array& o_idx, int num_outputs, IndexCheck check = IndexCheck::host);
+               const mx::array& o_idx, int num_outputs, IndexCheck check = IndexCheck::host,
+               mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::sparse

@@ -2,7 +2,7 @@
 // CPU twins of MVMR and VVOR: a Primitive whose eval_cpu buckets the triplets by output
 // (counting sort, O(T)) and then lets std::threads own disjoint output rows, so there are no
 // atomics and no T x M intermediate. float32 runs register-tiled micro-kernels
-// (mvmr_cpu_kernels.h); float64 (finite-difference checks) runs plain loops.
+// (mvmr_cpu_internal.h); float64 (finite-difference checks) runs plain loops.
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -14,13 +14,23 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
-#include "robomlx/sparse/mvmr_cpu_kernels.h"
 #include "robomlx/core/parallel.h"
-#include "robomlx/sparse/mvmr_detail.h"
+#include "robomlx/sparse/mvmr_cpu_internal.h"
+#include "robomlx/sparse/mvmr_twins.h"
 
 namespace robomlx::sparse::detail {
 
 namespace {
+
+// Counting sort of [0, T) by key (values in [0, n)): order[offsets[i]:offsets[i+1]] lists,
+// in ascending t, the positions with key i. offsets has n + 1 entries.
+void bucket_by_key(const int32_t* key, int64_t T, int64_t n, int64_t* offsets, int32_t* order) {
+  std::fill(offsets, offsets + n + 1, 0);
+  for (int64_t t = 0; t < T; ++t) ++offsets[key[t] + 1];
+  for (int64_t i = 0; i < n; ++i) offsets[i + 1] += offsets[i];
+  std::vector<int64_t> fill(offsets, offsets + n);
+  for (int64_t t = 0; t < T; ++t) order[fill[key[t]]++] = static_cast<int32_t>(t);
+}
 
 // y[0:n] += s * x[0:n] (the float64 path).
 template <typename T>
@@ -218,28 +228,28 @@ class SparseCpu : public mx::UnaryPrimitive {
   int n_;
 };
 
+// On `s`, a CPU stream (choose_impl picks this twin only there).
 mx::array run_twin(Kind kind, const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-                   const mx::array& o_idx, int num_outputs, mx::Shape out_shape) {
+                   const mx::array& o_idx, int num_outputs, mx::Shape out_shape, mx::Stream s) {
   auto acc = accum_dtype(a.dtype());
-  auto s = mx::default_stream(mx::Device::cpu);
   std::vector<mx::array> inputs{mx::contiguous(mx::astype(a, acc, s), false, s),
                                 mx::contiguous(mx::astype(b, acc, s), false, s), mx::contiguous(a_idx, false, s),
                                 mx::contiguous(b_idx, false, s), mx::contiguous(o_idx, false, s)};
   auto out = mx::array(std::move(out_shape), acc, std::make_shared<SparseCpu>(s, kind, num_outputs), std::move(inputs));
-  return mx::astype(out, a.dtype());
+  return mx::astype(out, a.dtype(), s);
 }
 
 }  // namespace
 
 mx::array mvmr_cpu(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-                   const mx::array& o_idx, int num_outputs) {
-  return run_twin(Kind::mvmr, a, b, a_idx, b_idx, o_idx, num_outputs, {num_outputs, a.shape(1), a.shape(3)});
+                   const mx::array& o_idx, int num_outputs, mx::Stream s) {
+  return run_twin(Kind::mvmr, a, b, a_idx, b_idx, o_idx, num_outputs, {num_outputs, a.shape(1), a.shape(3)}, s);
 }
 
 mx::array vvor_cpu(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-                   const mx::array& o_idx, int num_outputs) {
+                   const mx::array& o_idx, int num_outputs, mx::Stream s) {
   return run_twin(Kind::vvor, a, b, a_idx, b_idx, o_idx, num_outputs,
-                  {num_outputs, a.shape(1), a.shape(2), b.shape(2)});
+                  {num_outputs, a.shape(1), a.shape(2), b.shape(2)}, s);
 }
 
 }  // namespace robomlx::sparse::detail

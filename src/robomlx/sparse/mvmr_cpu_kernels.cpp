@@ -2,7 +2,7 @@
 // Two builds of each micro-kernel: an AVX2+FMA one whose 4 x 16 accumulator tile lives in eight
 // ymm registers (GCC/Clang vector extensions), picked at run time when the CPU has AVX2 and
 // FMA, and a portable one of fixed-trip-count loops for every other CPU (SSE2, NEON).
-#include "robomlx/sparse/mvmr_cpu_kernels.h"
+#include "robomlx/sparse/mvmr_cpu_internal.h"
 
 #include <cstring>
 

@@ -18,7 +18,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/sparse/mvmr_detail.h"
+#include "robomlx/sparse/mvmr_twins.h"
 
 namespace robomlx::sparse::detail {
 
@@ -230,29 +230,29 @@ int ceil_div(int64_t a, int64_t b) { return static_cast<int>((a + b - 1) / b); }
 }  // namespace
 
 mx::array mvmr_cuda(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-                    const mx::array& o_idx, int num_outputs) {
+                    const mx::array& o_idx, int num_outputs, mx::Stream s) {
   int64_t T = a_idx.size();
   int G = a.shape(1), M = a.shape(3);
-  if (T == 0 || num_outputs == 0 || M == 0) return mx::zeros({num_outputs, G, M}, a.dtype());
+  if (T == 0 || num_outputs == 0 || M == 0) return mx::zeros({num_outputs, G, M}, a.dtype(), s);
   const bool wide = M >= 128;
-  auto out = mvmr_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
+  auto out = mvmr_kernel()({mx::astype(a, mx::float32, s), mx::astype(b, mx::float32, s), a_idx, b_idx, o_idx},
                            {{num_outputs, G, M}}, {mx::float32},
                            {ceil_div(T, 64) * 256, ceil_div(M, wide ? 128 : 64), G}, {256, 1, 1},
-                           {{"WIDE", wide}}, 0.0f, false, {})[0];
-  return mx::astype(out, a.dtype());
+                           {{"WIDE", wide}}, 0.0f, false, s)[0];
+  return mx::astype(out, a.dtype(), s);
 }
 
 mx::array vvor_cuda(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-                    const mx::array& o_idx, int num_outputs) {
+                    const mx::array& o_idx, int num_outputs, mx::Stream s) {
   int64_t T = a_idx.size();
   int G = a.shape(1), M = a.shape(2), C = b.shape(2);
-  if (T == 0 || num_outputs == 0 || M == 0 || C == 0) return mx::zeros({num_outputs, G, M, C}, a.dtype());
+  if (T == 0 || num_outputs == 0 || M == 0 || C == 0) return mx::zeros({num_outputs, G, M, C}, a.dtype(), s);
   const bool wide = C >= 128;
-  auto out = vvor_kernel()({mx::astype(a, mx::float32), mx::astype(b, mx::float32), a_idx, b_idx, o_idx},
+  auto out = vvor_kernel()({mx::astype(a, mx::float32, s), mx::astype(b, mx::float32, s), a_idx, b_idx, o_idx},
                            {{num_outputs, G, M, C}}, {mx::float32},
                            {ceil_div(T, 512) * 256, ceil_div(M, 64) * ceil_div(C, wide ? 128 : 64), G}, {256, 1, 1},
-                           {{"WIDE", wide}}, 0.0f, false, {})[0];
-  return mx::astype(out, a.dtype());
+                           {{"WIDE", wide}}, 0.0f, false, s)[0];
+  return mx::astype(out, a.dtype(), s);
 }
 
 }  // namespace robomlx::sparse::detail

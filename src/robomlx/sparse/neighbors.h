@@ -18,11 +18,14 @@
 //              output, same order (tested equal); kNN as a ring search on a ~k-per-cell grid;
 //   cuda     - the candidate scan as count/fill kernels (fast::cuda_kernel); kNN stays portable.
 // kNN's portable path is a capped radius search that doubles R for queries short of k.
+// Streams: the searches run on `s` (its device picks the implementation); their results are
+// arrays built on `s` or on the host.
 #pragma once
 
 #include <optional>
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 #include "robomlx/core/ragged.h"
 
@@ -47,13 +50,13 @@ struct NeighborList {
   int num_queries() const { return offsets.shape(0) - 1; }
   int num_edges() const { return indices.shape(0); }
   /// int32 [E]: the query i of each entry.
-  mx::array query_ids() const { return segment_ids(offsets, num_edges()); }
+  mx::array query_ids(mx::StreamOrDevice s = {}) const { return segment_ids(offsets, num_edges(), s); }
   Ragged as_ragged() const { return Ragged{indices, offsets}; }
 };
 
 NeighborList radius_search(const mx::array& points, const mx::array& queries, const RadiusSearchOptions& options,
                            const std::optional<mx::array>& point_batch = std::nullopt,
-                           const std::optional<mx::array>& query_batch = std::nullopt);
+                           const std::optional<mx::array>& query_batch = std::nullopt, mx::StreamOrDevice s = {});
 
 /// k nearest points of each query (same batch only), nearest first, ties -> lower point index.
 /// Queries whose batch holds fewer than k points get -1 indices and +inf distances in the tail.
@@ -64,9 +67,9 @@ struct KnnResult {
 
 KnnResult knn_search(const mx::array& points, const mx::array& queries, int k,
                      const std::optional<mx::array>& point_batch = std::nullopt,
-                     const std::optional<mx::array>& query_batch = std::nullopt);
+                     const std::optional<mx::array>& query_batch = std::nullopt, mx::StreamOrDevice s = {});
 
 /// Batch ids [N] from per-batch offsets int32 [B + 1] (points stored batch after batch).
-mx::array batch_ids_from_offsets(const mx::array& offsets);
+mx::array batch_ids_from_offsets(const mx::array& offsets, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::sparse

@@ -10,7 +10,7 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/parallel.h"
-#include "robomlx/sparse/neighbors_grid.h"
+#include "robomlx/sparse/neighbors_twins.h"
 
 namespace robomlx::sparse::detail {
 
@@ -20,8 +20,8 @@ constexpr int64_t kMinQueriesPerThread = 2048;
 }  // namespace
 
 std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
-                                      bool sort, int cap) {
-  auto pts = mx::contiguous(points), qs = mx::contiguous(queries);
+                                      bool sort, int cap, mx::Stream s) {
+  auto pts = mx::contiguous(points, false, s), qs = mx::contiguous(queries, false, s);
   mx::eval(pts, qs);
   int n = pts.shape(0), q = qs.shape(0);
   const int64_t* keys = grid.sorted_keys.data<int64_t>();

@@ -9,7 +9,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/sparse/neighbors_grid.h"
+#include "robomlx/sparse/neighbors_twins.h"
 
 namespace robomlx::sparse::detail {
 
@@ -88,23 +88,25 @@ const mx::fast::CustomKernelFunction& fill_kernel() {
 
 }  // namespace
 
-std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& points, const mx::array& queries) {
+std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
+                                       mx::Stream s) {
   int n = points.shape(0), q = queries.shape(0);
   auto dims = mx::array({n, q});
   auto r2 = mx::array({grid.radius_sq});
   int threads = 256, blocks = (q + threads - 1) / threads;
-  auto counted = count_kernel()({grid.sorted_keys, mx::flatten(grid.cell_keys), grid.order, points, queries, r2, dims},
-                                {{q}, {q * 16}}, {mx::int32, mx::int32}, {blocks * threads, 1, 1}, {threads, 1, 1},
-                                {}, std::nullopt, false, {});
-  auto offsets = lengths_to_offsets(counted[0]);
-  int total = mx::slice(offsets, {q}, {q + 1}).item<int>();
+  auto cells = mx::flatten(grid.cell_keys, s);
+  auto counted = count_kernel()({grid.sorted_keys, cells, grid.order, points, queries, r2, dims}, {{q}, {q * 16}},
+                                {mx::int32, mx::int32}, {blocks * threads, 1, 1}, {threads, 1, 1}, {}, std::nullopt,
+                                false, s);
+  auto offsets = lengths_to_offsets(counted[0], s);
+  int total = mx::slice(offsets, {q}, {q + 1}, s).item<int>();
   if (total == 0) {
-    auto none = mx::zeros({0}, mx::int32);
-    return {none, none, mx::zeros({0}, mx::float32), counted[0]};
+    auto none = mx::zeros({0}, mx::int32, s);
+    return {none, none, mx::zeros({0}, mx::float32, s), counted[0]};
   }
   auto filled = fill_kernel()({counted[1], offsets, grid.order, points, queries, r2, dims}, {{total}, {total}, {total}},
                               {mx::int32, mx::int32, mx::float32}, {blocks * threads, 1, 1}, {threads, 1, 1}, {},
-                              std::nullopt, false, {});
+                              std::nullopt, false, s);
   return {filled[0], filled[1], filled[2], counted[0]};
 }
 

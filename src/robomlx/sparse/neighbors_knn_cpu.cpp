@@ -15,7 +15,7 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/parallel.h"
-#include "robomlx/sparse/neighbors_grid.h"
+#include "robomlx/sparse/neighbors_twins.h"
 
 namespace robomlx::sparse::detail {
 
@@ -47,11 +47,11 @@ using Pair = std::pair<float, int32_t>;  // (distance^2, point index), ordered l
 }  // namespace
 
 KnnResult knn_cpu(const mx::array& points, const mx::array& queries, int k, const std::optional<mx::array>& point_batch,
-                  const std::optional<mx::array>& query_batch) {
-  auto pts = mx::contiguous(points), qs = mx::contiguous(queries);
+                  const std::optional<mx::array>& query_batch, mx::Stream s) {
+  auto pts = mx::contiguous(points, false, s), qs = mx::contiguous(queries, false, s);
   int n = pts.shape(0), q = qs.shape(0);
-  auto pb = point_batch ? mx::astype(*point_batch, mx::int32) : mx::zeros({n}, mx::int32);
-  auto qb = query_batch ? mx::astype(*query_batch, mx::int32) : mx::zeros({q}, mx::int32);
+  auto pb = point_batch ? mx::astype(*point_batch, mx::int32, s) : mx::zeros({n}, mx::int32, s);
+  auto qb = query_batch ? mx::astype(*query_batch, mx::int32, s) : mx::zeros({q}, mx::int32, s);
   mx::eval(pts, qs, pb, qb);
   const float* p = pts.data<float>();
   const float* x = qs.data<float>();

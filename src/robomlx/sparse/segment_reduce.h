@@ -35,12 +35,14 @@
 //
 // Long segments on CUDA: with IndexCheck::host the lengths read on the host also tell whether
 // some segment is too long for one block or warp; such reductions run in levels over pieces of
-// the segments (segment_split.h). IndexCheck::none cannot know: a long segment is then read by
-// one block (D == 1) or one warp per 32 channels (D > 1), correct but slow (8 segments of 100k
-// rows x 64 channels: 5.8 ms instead of 0.7-1.1 ms on an H100; over a host-checked layout 0.2).
+// the segments (a split plan: segment_layout_internal.h). IndexCheck::none cannot know: a long
+// segment is then read by one block (D == 1) or one warp per 32 channels (D > 1), correct but
+// slow (8 segments of 100k rows x 64 channels: 5.8 ms instead of 0.7-1.1 ms on an H100; over a
+// host-checked layout 0.2).
 #pragma once
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 #include "robomlx/sparse/mvmr.h"
 
@@ -52,13 +54,14 @@ enum class ReduceOp { sum, mean, max, min };
 const char* to_string(ReduceOp op);
 
 /// Reduces contiguous segments of rows of x; see the file comment. Throws
-/// std::invalid_argument "[sparse.segment_reduce] <argument> ..." on bad input.
+/// std::invalid_argument "[sparse.segment_reduce] <argument> ..." on bad input. Runs on `s` (its
+/// device picks the implementation; the gradient runs there too).
 mx::array segment_reduce(const mx::array& x, const mx::array& lengths, ReduceOp op,
-                         IndexCheck check = IndexCheck::host);
+                         IndexCheck check = IndexCheck::host, mx::StreamOrDevice s = {});
 
 /// Gathers rows x[indices] then reduces their contiguous segments; see the file comment.
 /// Throws std::invalid_argument "[sparse.indexed_segment_reduce] <argument> ..." on bad input.
 mx::array indexed_segment_reduce(const mx::array& x, const mx::array& indices, const mx::array& lengths,
-                                 ReduceOp op, IndexCheck check = IndexCheck::host);
+                                 ReduceOp op, IndexCheck check = IndexCheck::host, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::sparse

@@ -13,8 +13,7 @@
 #include <mlx/primitives.h>
 
 #include "robomlx/core/parallel.h"
-#include "robomlx/sparse/mvmr_detail.h"
-#include "robomlx/sparse/segment_reduce_detail.h"
+#include "robomlx/sparse/segment_reduce_twins.h"
 
 namespace robomlx::sparse::detail {
 
@@ -119,9 +118,9 @@ class SegmentReduceCpu : public mx::UnaryPrimitive {
 
 }  // namespace
 
+// On `s`, a CPU stream (choose_impl picks this twin only there).
 mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op,
-                             const std::optional<mx::array>& indices) {
-  auto s = mx::default_stream(mx::Device::cpu);
+                             const std::optional<mx::array>& indices, mx::Stream s) {
   std::vector<mx::array> inputs{mx::contiguous(x, false, s), mx::contiguous(lengths, false, s)};
   if (indices) inputs.push_back(mx::contiguous(*indices, false, s));
   return mx::array({static_cast<int>(lengths.size()), x.shape(1)}, x.dtype(), std::make_shared<SegmentReduceCpu>(s, op),

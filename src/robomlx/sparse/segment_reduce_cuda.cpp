@@ -17,7 +17,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/sparse/segment_reduce_cuda_ops.h"
-#include "robomlx/sparse/segment_reduce_detail.h"
+#include "robomlx/sparse/segment_reduce_twins.h"
 
 namespace robomlx::sparse::detail {
 
@@ -120,23 +120,24 @@ const mx::fast::CustomKernelFunction& kernel(bool indexed) {
 }  // namespace
 
 mx::array segment_reduce_cuda(const mx::array& x, const mx::array& ends, ReduceOp op,
-                              const std::optional<mx::array>& indices, const std::optional<mx::array>& table) {
+                              const std::optional<mx::array>& indices, const std::optional<mx::array>& table,
+                              mx::Stream s) {
   int K = ends.size(), D = x.shape(1);
-  if (K == 0 || D == 0) return mx::zeros({K, D}, x.dtype());
+  if (K == 0 || D == 0) return mx::zeros({K, D}, x.dtype(), s);
   if (!indices && D == 1) {
-    auto first = table ? *table : segment_tile_table_cuda(ends, x.shape(0));
-    return mx::astype(segment_reduce_tile_cuda(x, ends, first, op), x.dtype());
+    auto first = table ? *table : segment_tile_table_cuda(ends, x.shape(0), s);
+    return mx::astype(segment_reduce_tile_cuda(x, ends, first, op, s), x.dtype(), s);
   }
   const int segs = D == 1 ? 8 : 1;
   int64_t warps = D >= 32 ? int64_t(K) * ((D + 31) / 32) : (int64_t(K) + segs - 1) / segs;
   int threads = static_cast<int>((warps + 7) / 8 * 256);
-  std::vector<mx::array> inputs{mx::astype(x, mx::float32)};
-  if (indices) inputs.push_back(mx::astype(*indices, mx::int32));
+  std::vector<mx::array> inputs{mx::astype(x, mx::float32, s)};
+  if (indices) inputs.push_back(mx::astype(*indices, mx::int32, s));
   inputs.push_back(ends);
   auto y = kernel(indices.has_value())(inputs, {{K, D}}, {mx::float32}, {threads, 1, 1}, {256, 1, 1},
                                        {{"OP", static_cast<int>(op)}, {"INDEXED", indices.has_value()}, {"SEGS", segs}},
-                                       std::nullopt, false, {})[0];
-  return mx::astype(y, x.dtype());
+                                       std::nullopt, false, s)[0];
+  return mx::astype(y, x.dtype(), s);
 }
 
 }  // namespace robomlx::sparse::detail

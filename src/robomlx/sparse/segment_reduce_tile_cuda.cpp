@@ -14,7 +14,7 @@
 // one thread each (so results are deterministic: no atomics), plus the remainder past v1 of the
 // one segment that can leave the tile, which the block reads cooperatively from global memory.
 // A segment much longer than a tile is therefore read by one block, at one block's bandwidth;
-// host-checked layouts split such segments into tile-sized pieces first (segment_split.h).
+// host-checked layouts split such segments into tile-sized pieces first (segment_layout_internal.h).
 // (Measured on an H100, 10M values in 200k segments: staging the tile in shared memory with 8 lanes
 // per segment ran 12M warp instructions, 38 % of bandwidth; a walk that searched and closed
 // segments per value diverged into 15M, 34 %.)
@@ -24,7 +24,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/sparse/segment_reduce_cuda_ops.h"
-#include "robomlx/sparse/segment_reduce_detail.h"
+#include "robomlx/sparse/segment_reduce_twins.h"
 
 namespace robomlx::sparse::detail {
 
@@ -198,7 +198,7 @@ int tile_count(int64_t total) { return static_cast<int>(std::max<int64_t>(1, (to
 
 }  // namespace
 
-mx::array segment_tile_table_cuda(const mx::array& ends, int total) {
+mx::array segment_tile_table_cuda(const mx::array& ends, int total, mx::Stream s) {
   static const auto kernel =
       mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"values", "ends"}, {"first"}, kFirstSource, "",
                             /*ensure_row_contiguous=*/false);
@@ -206,18 +206,19 @@ mx::array segment_tile_table_cuda(const mx::array& ends, int total) {
   // The kernel needs only the number of values, from `values`' shape: a broadcast scalar that it
   // never reads. (A host-built int32 [1] holding the total lives in managed memory, and reading it
   // cost a page migration: 3.6 -> 18 us a call on an H100.) Every entry of `first` is written.
-  auto values = mx::broadcast_to(mx::array(0, mx::int32), {total});
+  auto values = mx::broadcast_to(mx::array(0, mx::int32), {total}, s);
   return kernel({values, ends}, {{tile_count(total) + 1}}, {mx::int32},
-                {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1}, {{"TILE", kTile}}, std::nullopt, false, {})[0];
+                {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1}, {{"TILE", kTile}}, std::nullopt, false, s)[0];
 }
 
-mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op) {
+mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op,
+                                   mx::Stream s) {
   static const auto kernel =
       mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"}, kSource, kCudaSegmentOps);
   const int K = ends.size(), blocks = tile_count(x.shape(0));
-  return kernel({mx::astype(x, mx::float32), ends, table}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1},
+  return kernel({mx::astype(x, mx::float32, s), ends, table}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1},
                 {kThreads, 1, 1}, {{"OP", static_cast<int>(op)}, {"THREADS", kThreads}, {"PER", kPer}}, std::nullopt,
-                false, {})[0];
+                false, s)[0];
 }
 
 }  // namespace robomlx::sparse::detail

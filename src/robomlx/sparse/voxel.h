@@ -6,6 +6,7 @@
 #include <optional>
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 namespace robomlx::sparse {
 
@@ -19,8 +20,9 @@ struct VoxelDownsampleOptions {
 /// Returns int32 [M]: the indices of the kept points, ascending. Each occupied voxel of each batch
 /// keeps the point nearest its centre (v + 0.5) * voxel_size; on an exact tie the lower index wins.
 /// points: float32 [N, 3]; batch: optional int32 [N] ids >= 0 (voxels never mix batches).
-/// Ascending indices keep batch-contiguous inputs batch-contiguous. Synchronises once (M).
+/// Ascending indices keep batch-contiguous inputs batch-contiguous. Synchronises once (M). Runs on
+/// `s` (MLX ops only: no twins).
 mx::array voxel_downsample(const mx::array& points, const VoxelDownsampleOptions& options,
-                           const std::optional<mx::array>& batch = std::nullopt);
+                           const std::optional<mx::array>& batch = std::nullopt, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::sparse

@@ -28,8 +28,9 @@
 namespace robomlx::sparse {
 
 /// o[o_idx[t]] += outer(a[a_idx[t]], b[b_idx[t]]) per group; see the file comment for layouts.
-/// Throws std::invalid_argument "[sparse.vvor] <argument> ..." on bad input, like mvmr.
+/// Throws std::invalid_argument "[sparse.vvor] <argument> ..." on bad input, like mvmr. Runs on `s`.
 mx::array vvor(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-               const mx::array& o_idx, int num_outputs, IndexCheck check = IndexCheck::host);
+               const mx::array& o_idx, int num_outputs, IndexCheck check = IndexCheck::host,
+               mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::sparse

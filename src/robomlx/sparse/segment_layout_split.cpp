@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/sparse/segment_split.h"
+// SegmentLayout's split plans for long segments (segment_layout_internal.h).
+#include "robomlx/sparse/segment_layout_internal.h"
 
 #include <algorithm>
 
 #include <mlx/ops.h>
-
-#include "robomlx/sparse/segment_reduce_detail.h"
 
 namespace robomlx::sparse::detail {
 
@@ -22,7 +21,7 @@ SplitRule split_rule(int D, bool reused) {
   return SplitRule{kNoSplitUpTo, 128};
 }
 
-std::vector<SegmentLayout> split_levels(const std::vector<int>& lengths, int piece) {
+std::vector<SegmentLayout> split_levels(const std::vector<int>& lengths, int piece, mx::Stream s) {
   std::vector<SegmentLayout> levels;
   std::vector<int> cur = lengths;
   int64_t rows = 0;
@@ -33,11 +32,11 @@ std::vector<SegmentLayout> split_levels(const std::vector<int>& lengths, int pie
       counts[k] = (cur[k] + piece - 1) / piece;
       for (int i = 0; i < counts[k]; ++i) pieces.push_back(std::min(piece, cur[k] - i * piece));
     }
-    levels.push_back(SegmentLayoutAccess::from_host(pieces, static_cast<int>(rows)));
+    levels.push_back(SegmentLayoutAccess::from_host(pieces, static_cast<int>(rows), s));
     rows = static_cast<int64_t>(pieces.size());
     cur = std::move(counts);
   }
-  if (!levels.empty()) levels.push_back(SegmentLayoutAccess::from_host(cur, static_cast<int>(rows)));
+  if (!levels.empty()) levels.push_back(SegmentLayoutAccess::from_host(cur, static_cast<int>(rows), s));
   return levels;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Register-tiled float32 micro-kernels behind the MVMR / VVOR CPU twin (GCC/Clang vector
-// extensions; an AVX2+FMA clone is picked at load time on x86-64).
+// Private (not installed): register-tiled float32 micro-kernels behind the MVMR / VVOR CPU twin
+// (mvmr_cpu.cpp), defined in mvmr_cpu_kernels.cpp with GCC/Clang vector extensions; an AVX2+FMA
+// clone is picked at load time on x86-64.
 #pragma once
 
 #include <cstdint>
