@@ -65,9 +65,10 @@ void sgm_suite(BenchContext& ctx) {
     }
     auto case_ = [&](const std::string& name, stereo::SgmOptions o, Impl impl) {
       o.num_disparities = s.nd;
-      ScopedImpl scope(impl);
+      // Forces the core ("stereo.sgm"); the refinement ("stereo.refine") picks by the device.
+      ScopedImpl scope(impl, "stereo.sgm");
       auto& r = ctx.run(name + " " + s.label, [&] {
-        auto out = stereo::compute_disparity(left8, right8, o);
+        auto out = stereo::compute_disparity(left8, right8, o, ctx.device());
         return std::vector<mx::array>{out.disparity, out.confidence};
       }, to_string(impl));
       if (cv_ms > 0) r.metrics["speedup_vs_opencv"] = cv_ms / r.median_ms;
@@ -82,7 +83,7 @@ void sgm_suite(BenchContext& ctx) {
     four.cost = "ad_census";
     case_("sgm ad_census 4-path", four, fast);
     // The fast preset (tests/stereo/sgm_quality_test.cpp: Middlebury bad-2.0 3.6% vs SGBM 4.2%);
-    // on the CPU its whole pyramid is one host op (sgm_refine_cpu.cpp).
+    // on the CPU its whole pyramid is one host op (sgm_cpu_refine.cpp).
     stereo::SgmOptions pyr = def;
     pyr.paths = 4;
     pyr.cost = "ad_census";

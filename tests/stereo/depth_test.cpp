@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/stereo/depth.h"
+#include "robomlx/stereo/disparity_to_depth.h"
 
 #include <cmath>
 #include <cstring>
@@ -13,7 +13,7 @@
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/ply.h"
 #include "robomlx/stereo/depth_io.h"
-#include "robomlx/stereo/point_cloud.h"
+#include "robomlx/stereo/disparity_to_points.h"
 #include "support.h"
 
 namespace robomlx::stereo {

@@ -120,10 +120,14 @@ TEST(StereoRectify, SizeMustMatchTheResolution) {
                    std::invalid_argument, "left image must be 1280x720");
 }
 
-class StereoRemapImpl : public ::testing::TestWithParam<Impl> {};
+// One remap implementation forced ("stereo.remap"), run on its stream, checked to have run.
+class StereoRemapImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "stereo.remap"; }
+};
+class StereoRemapTwin : public StereoRemapImpl {};
 
 TEST_P(StereoRemapImpl, MatchesOpenCvRemapWithinCoordinateQuantisation) {
-  ScopedImpl impl(GetParam());
   const Rectification rect = compute_rectification(hd_calibration(), 1280, 720);
   for (int type : {CV_8UC1, CV_8UC3, CV_32FC1}) {
     const cv::Mat img = texture(720, 1280, type, 11);
@@ -138,7 +142,7 @@ TEST_P(StereoRemapImpl, MatchesOpenCvRemapWithinCoordinateQuantisation) {
     cv::Mat ref;
     cv::remap(img, ref, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
     mx::array input = type == CV_32FC1 ? mx::array(img.ptr<float>(), {720, 1280}, mx::float32) : from_mat_u8(img);
-    mx::array out = remap_bilinear(input, map);
+    mx::array out = remap_bilinear(input, map, stream());
     mx::eval(out);
     cv::Mat fimg, fout, fref;
     img.convertTo(fimg, CV_32F);
@@ -167,11 +171,11 @@ TEST_P(StereoRemapImpl, MatchesOpenCvRemapWithinCoordinateQuantisation) {
 }
 
 TEST_P(StereoRemapImpl, ExactBilinearAgainstLoopAndBorders) {
-  ScopedImpl impl(GetParam());
   // 3x4 image, hand-picked sample points including partially and fully outside ones.
   std::vector<float> img = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110};
   std::vector<float> pts = {0.5f, 0.5f, 2.25f, 1.75f, 3.0f, 2.0f, -0.5f, 0.0f, 3.5f, 2.5f, -3.0f, 1.0f, 1.0f, 0.0f, 0.0f, 2.0f};
-  const mx::array out = remap_bilinear(mx::array(img.data(), {3, 4}, mx::float32), mx::array(pts.data(), {1, 8, 2}, mx::float32));
+  const mx::array out = remap_bilinear(mx::array(img.data(), {3, 4}, mx::float32),
+                                       mx::array(pts.data(), {1, 8, 2}, mx::float32), stream());
   auto at = [&](int y, int x) { return (x < 0 || x > 3 || y < 0 || y > 2) ? 0.0f : img[y * 4 + x]; };
   std::vector<float> expect;
   for (int i = 0; i < 8; ++i) {
@@ -190,10 +194,8 @@ TEST_P(StereoRemapImpl, ExactBilinearAgainstLoopAndBorders) {
   EXPECT_THROW_MSG(remap_bilinear(mx::zeros({3, 4}), mx::zeros({1, 1, 3})), std::invalid_argument, "map");
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, StereoRemapImpl, ::testing::Values(Impl::portable, Impl::cpu),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
-
-TEST(StereoRemap, CpuTwinMatchesPortable) {
+// The twin against the portable path on the twin's stream.
+TEST_P(StereoRemapTwin, MatchesPortable) {
   const Rectification rect = compute_rectification(hd_calibration(), 1280, 720);
   // Include a map shifted half off the image so the border rule is exercised too.
   // A 240-row band of each map keeps the test quick; the source image is the full frame.
@@ -203,19 +205,13 @@ TEST(StereoRemap, CpuTwinMatchesPortable) {
     for (int c : {1, 3}) {
       const mx::array f = c == 1 ? mx::random::uniform(0, 255, {720, 1280}) : mx::random::uniform(0, 255, {720, 1280, 3});
       const mx::array u = mx::astype(f, mx::uint8);
-      mx::array pf = mx::array(0), pu = mx::array(0), cf = mx::array(0), cu = mx::array(0);
-      {
-        ScopedImpl impl(Impl::portable);
-        pf = remap_bilinear(f, map);
-        pu = remap_bilinear(u, map);
-        mx::eval(pf, pu);
-      }
-      {
-        ScopedImpl impl(Impl::cpu);
-        cf = remap_bilinear(f, map);
-        cu = remap_bilinear(u, map);
-        mx::eval(cf, cu);
-      }
+      const auto [pf, pu] = test::run_forced(Impl::portable, "stereo.remap", [&] {
+        auto out = std::pair{remap_bilinear(f, map, stream()), remap_bilinear(u, map, stream())};
+        mx::eval(out.first, out.second);
+        return out;
+      });
+      const mx::array cf = remap_bilinear(f, map, stream()), cu = remap_bilinear(u, map, stream());
+      mx::eval(cf, cu);
       EXPECT_CLOSE(allclose_scaled(cf, pf, 1e-6, 1e-4));
       // Summation order may differ, which can move a value across a .5 rounding boundary.
       const mx::array du = mx::abs(mx::astype(cu, mx::int32) - mx::astype(pu, mx::int32));
@@ -224,6 +220,11 @@ TEST(StereoRemap, CpuTwinMatchesPortable) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Impls, StereoRemapImpl, ::testing::Values(Impl::portable, Impl::cpu),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+INSTANTIATE_TEST_SUITE_P(Twins, StereoRemapTwin, ::testing::Values(Impl::cpu),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(StereoFrames, SplitSideBySide) {
   const mx::array frame = mx::reshape(mx::arange(2 * 6 * 3), {2, 6, 3});

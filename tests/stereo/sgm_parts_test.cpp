@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// SGM building blocks (portable path) against plain-loop references written from the
-// definitions in src/robomlx/stereo/sgm_internal.h.
+// SGM building blocks (portable path, on the suite's default stream; the CPU twins' census on
+// the host) against plain-loop references written from the definitions in
+// src/robomlx/stereo/sgm_internal.h.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -10,14 +11,16 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
-#include "robomlx/stereo/sgm_cpu_util.h"
-#include "robomlx/stereo/sgm_internal.h"
+#include "robomlx/stereo/sgm_cpu_internal.h"
 #include "support.h"
 
 namespace robomlx::stereo {
 namespace {
 
 namespace d = detail;
+
+// The parts take the resolved stream; these tests run them where the suite runs.
+mx::Stream suite_stream() { return mx::default_stream(mx::default_device()); }
 
 std::vector<float> random_levels(int n, int levels, unsigned seed) {
   std::mt19937 rng(seed);
@@ -50,7 +53,7 @@ TEST(SgmParts, CensusMatchesLoop) {
   const int h = 11, w = 14;
   auto img = random_levels(h * w, 5, 1);  // few levels: ties must give 0 bits
   for (auto [cw, ch] : {std::pair{9, 7}, std::pair{5, 5}, std::pair{3, 1}}) {
-    auto got = host<std::uint64_t>(d::census_transform(mx::array(img.data(), {h, w}), cw, ch));
+    auto got = host<std::uint64_t>(d::census_transform(mx::array(img.data(), {h, w}), cw, ch, suite_stream()));
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) ASSERT_EQ(got[y * w + x], census_ref(img, h, w, y, x, cw, ch)) << cw << "x" << ch;
   }
@@ -80,7 +83,7 @@ TEST(SgmParts, PopcountMatchesBuiltin) {
   for (auto& x : v) x = rng() >> (rng() % 64);
   v[0] = 0;
   v[1] = ~std::uint64_t(0);
-  auto got = host<std::uint8_t>(d::popcount64(mx::array(v.data(), {1000}, mx::uint64)));
+  auto got = host<std::uint8_t>(d::popcount64(mx::array(v.data(), {1000}, mx::uint64), suite_stream()));
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(int(got[i]), __builtin_popcountll(v[i])) << i;
 }
 
@@ -94,7 +97,7 @@ TEST(SgmParts, CostVolumeMatchesLoop) {
     p.cost = kind;
     p.census_w = 5;
     p.census_h = 3;
-    auto got = host<int>(mx::astype(d::cost_volume(mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w}), p), mx::int32));
+    auto got = host<int>(mx::astype(d::cost_volume(mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w}), p, suite_stream()), mx::int32));
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x)
         for (int k = 0; k < p.num_d; ++k) {
@@ -145,7 +148,7 @@ TEST(SgmParts, EachPathMatchesLoop) {
   for (int dy = -1; dy <= 1; ++dy)
     for (int dx = -1; dx <= 1; ++dx) {
       if (dx == 0 && dy == 0) continue;
-      auto got = host<int>(d::aggregate_one_path(ca, dx, dy, 7, 40));
+      auto got = host<int>(d::aggregate_one_path(ca, dx, dy, 7, 40, suite_stream()));
       EXPECT_EQ(got, path_ref(c, h, w, nd, dx, dy, 7, 40)) << "direction " << dx << "," << dy;
     }
 }
@@ -167,7 +170,7 @@ TEST(SgmParts, AllPathsSumMatchesLoops) {
       auto l = path_ref(c, h, w, nd, dirs[r][0], dirs[r][1], p.p1, p.p2);
       for (std::size_t i = 0; i < want.size(); ++i) want[i] += l[i];
     }
-    auto got = d::aggregate_paths(ca, p);
+    auto got = d::aggregate_paths(ca, p, suite_stream());
     EXPECT_EQ(got.dtype(), mx::int16);
     EXPECT_EQ(host<int>(mx::astype(got, mx::int32)), want) << paths << " paths";
   }
@@ -225,7 +228,7 @@ TEST(SgmParts, SelectionMatchesLoop) {
         p.num_d = nd;
         p.lr_max_diff = lr;
         p.uniqueness = u;
-        auto out = d::select_disparity(sa, p);
+        auto out = d::select_disparity(sa, p, suite_stream());
         std::vector<float> wd, wc;
         select_ref(s, h, w, nd, p, wd, wc);
         auto sd = mx::array(wd.data(), {h, w}), sc = mx::array(wc.data(), {h, w});
@@ -242,7 +245,7 @@ TEST(SgmParts, ParabolaPeakOnKnownCurve) {
   p.uniqueness = 0;
   std::vector<int> s(8);
   for (int k = 0; k < 8; ++k) s[k] = int(std::lround(100 * (k - 3.3) * (k - 3.3)));
-  auto out = d::select_disparity(mx::array(s.data(), {1, 1, 8}, mx::int32), p);
+  auto out = d::select_disparity(mx::array(s.data(), {1, 1, 8}, mx::int32), p, suite_stream());
   // (S2 - S4) / (2 (S2 + S4 - 2 S3)) with S = {169, 9, 49} -> 3 + 120 / 400.
   EXPECT_NEAR(out[0].item<float>(), 3.3f, 1e-6);
 }
@@ -252,16 +255,16 @@ TEST(SgmParts, MedianAndSpeckle) {
   v[12] = 40.f;  // isolated spike: median removes it, speckle (window 1) invalidates it
   v[0] = -1.f;
   auto a = mx::array(v.data(), {5, 5});
-  auto med = host<float>(d::median_filter(a, 3));
+  auto med = host<float>(d::median_filter(a, 3, suite_stream()));
   EXPECT_EQ(med[12], 4.f);
   EXPECT_EQ(med[0], 4.f);
-  auto sp = host<float>(d::speckle_filter(a, 1, 2.f));
+  auto sp = host<float>(d::speckle_filter(a, 1, 2.f, suite_stream()));
   EXPECT_EQ(sp[12], -1.f);
   EXPECT_EQ(sp[0], -1.f);
   EXPECT_EQ(sp[6], 4.f);
   // The 23-pixel plateau survives window 22 and goes at window 23.
-  EXPECT_EQ(host<float>(d::speckle_filter(a, 22, 2.f))[6], 4.f);
-  EXPECT_EQ(host<float>(d::speckle_filter(a, 23, 2.f))[6], -1.f);
+  EXPECT_EQ(host<float>(d::speckle_filter(a, 22, 2.f, suite_stream()))[6], 4.f);
+  EXPECT_EQ(host<float>(d::speckle_filter(a, 23, 2.f, suite_stream()))[6], -1.f);
 }
 
 }  // namespace

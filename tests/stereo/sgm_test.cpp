@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// compute_disparity: option and input errors, synthetic pairs with a known disparity, and the
-// CPU twin against the portable path.
+// compute_disparity: option and input errors, synthetic pairs with a known disparity, each
+// implementation on its own stream, and the twins against the portable path.
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <mlx/ops.h>
+#include <mlx/primitives.h>
 #include <mlx/transforms.h>
 
 #include "robomlx/core/dispatch.h"
@@ -37,28 +38,53 @@ Pair synthetic_pair(int h, int w, int disp, unsigned seed) {
   return {mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w})};
 }
 
-DisparityResult run_impl(Impl impl, const mx::array& left, const mx::array& right, const SgmOptions& o) {
-  ScopedImpl scope(impl);
-  auto r = compute_disparity(left, right, o);
+// compute_disparity on stream s, evaluated.
+DisparityResult run_on(const mx::array& left, const mx::array& right, const SgmOptions& o, mx::Stream s) {
+  auto r = compute_disparity(left, right, o, s);
   mx::eval(r.disparity, r.confidence);
   return r;
 }
 
-// ROBOMLX_NUM_THREADS for one scope (the CPU twin picks its sweep scheme by thread count).
+// The portable reference on the same stream, forced (and checked) for every stereo tag.
+DisparityResult portable_on(const mx::array& left, const mx::array& right, const SgmOptions& o, mx::Stream s) {
+  return test::run_forced(Impl::portable, "stereo", [&] { return run_on(left, right, o, s); });
+}
+
+// ROBOMLX_NUM_THREADS for one scope (the CPU twin picks its sweep scheme by thread count); an
+// empty value leaves it alone.
 class ScopedThreads {
  public:
-  explicit ScopedThreads(const char* value) {
+  explicit ScopedThreads(const std::string& value) : set_(!value.empty()) {
+    if (!set_) return;
     if (const char* old = std::getenv("ROBOMLX_NUM_THREADS")) old_ = old;
-    ::setenv("ROBOMLX_NUM_THREADS", value, 1);
+    ::setenv("ROBOMLX_NUM_THREADS", value.c_str(), 1);
   }
   ~ScopedThreads() {
+    if (!set_) return;
     if (old_) ::setenv("ROBOMLX_NUM_THREADS", old_->c_str(), 1);
     else ::unsetenv("ROBOMLX_NUM_THREADS");
   }
 
  private:
+  bool set_;
   std::optional<std::string> old_;
 };
+
+// The CPU twin runs with one thread (horizontal pass + column-split sweeps) and two (two sweeps
+// meeting in the middle); other implementations run once with the defaults.
+std::vector<std::string> thread_settings(Impl impl) {
+  if (impl == Impl::cpu) return {"1", "2"};
+  return {""};
+}
+
+// One implementation forced for the SGM core ("stereo.sgm"; the refinement, "stereo.refine",
+// picks by the stream), run on its stream, and checked to have run.
+class SgmImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "stereo.sgm"; }
+};
+class SgmTwin : public SgmImpl {};
+class SgmCudaTwin : public SgmImpl {};
 
 SgmOptions small_options() {
   SgmOptions o;
@@ -110,17 +136,18 @@ double fraction_near(const mx::array& disp, int x0, float want, float tol) {
   return double(good) / n;
 }
 
-TEST(Sgm, RecoversConstantDisparity) {
+TEST_P(SgmImpl, RecoversConstantDisparity) {
   auto pair = synthetic_pair(40, 64, 6, 1);
-  for (Impl impl : {Impl::portable, Impl::cpu}) {
-    ScopedImpl scope(impl);
-    auto r = compute_disparity(pair.left, pair.right, small_options());
-    EXPECT_GT(fraction_near(r.disparity, 16, 6.f, 0.5f), 0.98) << to_string(impl);
-    auto conf = mx::min(r.confidence).item<float>();
-    EXPECT_GE(conf, 0.f);
-    EXPECT_LE(mx::max(r.confidence).item<float>(), 1.f);
-  }
+  auto r = compute_disparity(pair.left, pair.right, small_options(), stream());
+  ASSERT_TRUE(r.disparity.has_primitive());
+  EXPECT_EQ(r.disparity.primitive().stream(), stream());  // the graph ends on the given stream
+  EXPECT_GT(fraction_near(r.disparity, 16, 6.f, 0.5f), 0.98);
+  EXPECT_GE(mx::min(r.confidence).item<float>(), 0.f);
+  EXPECT_LE(mx::max(r.confidence).item<float>(), 1.f);
 }
+
+INSTANTIATE_TEST_SUITE_P(Impls, SgmImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(Sgm, PyramidWithRefinementRecoversDisparity) {
   auto pair = synthetic_pair(48, 80, 8, 2);
@@ -144,9 +171,9 @@ TEST(Sgm, Uint8AndFloatInputsAgree) {
   EXPECT_CLOSE(allclose_scaled(a.disparity, b.disparity, 0, 0));
 }
 
-// The CPU twin computes the same integer costs and sums: identical disparities (float rounding
-// aside) for every option that reaches the core.
-TEST(Sgm, CpuTwinMatchesPortable) {
+// The twins compute the same integer costs and sums: identical disparities (float rounding
+// aside) for every option that reaches the core. Reference: the portable path on the same stream.
+TEST_P(SgmTwin, MatchesPortable) {
   auto pair = synthetic_pair(21, 45, 5, 4);
   // Perturb the right view so costs, ties and LR failures are not trivial.
   std::mt19937 rng(9);
@@ -165,14 +192,13 @@ TEST(Sgm, CpuTwinMatchesPortable) {
           o.lr_max_diff = lr;
           o.min_disparity = lr < 0 ? 2 : 0;
           o.uniqueness_ratio = median == 3 ? 0.f : 10.f;
-          o.p2 = median == 5 ? 300.f : 120.f;  // 300: the CPU twin's uint16 path costs (else uint8)
+          o.p2 = median == 5 ? 300.f : 120.f;  // 300: the twins' uint16 path costs (else uint8)
           o.census_width = paths == 4 ? 5 : 9;
           o.census_height = paths == 4 ? 3 : 7;
-          const auto ref = run_impl(Impl::portable, pair.left, right, o);
-          // One thread: horizontal pass + column-split sweeps; two: the two sweeps meeting in the middle.
-          for (const char* threads : {"1", "2"}) {
+          const auto ref = portable_on(pair.left, right, o, stream());
+          for (const auto& threads : thread_settings(GetParam())) {
             ScopedThreads scoped_threads(threads);
-            const auto got = run_impl(Impl::cpu, pair.left, right, o);
+            const auto got = run_on(pair.left, right, o, stream());
             SCOPED_TRACE(std::string(cost) + " paths " + std::to_string(paths) + " median " + std::to_string(median) +
                          " lr " + std::to_string(lr) + " threads " + threads);
             EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
@@ -184,7 +210,7 @@ TEST(Sgm, CpuTwinMatchesPortable) {
 }
 
 // A range wide enough for the CPU twin's 32-disparity SIMD cost blocks plus a scalar tail.
-TEST(Sgm, CpuTwinMatchesPortableWideRange) {
+TEST_P(SgmTwin, MatchesPortableWideRange) {
   auto pair = synthetic_pair(24, 100, 21, 5);
   for (const char* cost : {"census", "ad_census"})
     for (int census : {9, 5}) {
@@ -194,10 +220,10 @@ TEST(Sgm, CpuTwinMatchesPortableWideRange) {
       o.cost = cost;
       o.census_width = census;
       o.census_height = census == 9 ? 7 : 3;
-      const auto ref = run_impl(Impl::portable, pair.left, pair.right, o);
-      for (const char* threads : {"1", "2"}) {
+      const auto ref = portable_on(pair.left, pair.right, o, stream());
+      for (const auto& threads : thread_settings(GetParam())) {
         ScopedThreads scoped_threads(threads);
-        const auto got = run_impl(Impl::cpu, pair.left, pair.right, o);
+        const auto got = run_on(pair.left, pair.right, o, stream());
         SCOPED_TRACE(std::string(cost) + " census " + std::to_string(census) + " threads " + threads);
         EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
         EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
@@ -205,8 +231,10 @@ TEST(Sgm, CpuTwinMatchesPortableWideRange) {
     }
 }
 
-// The CPU twin runs the whole pyramid (downsample, core, upsample, refinement) as one host op.
-TEST(Sgm, CpuRefinementMatchesPortable) {
+// The pyramid path: on a CPU stream the CPU twin runs it whole as one host op (downsample,
+// core, upsample, refinement); on a GPU the CUDA core runs at the coarse level and the rest is
+// portable.
+TEST_P(SgmTwin, PyramidMatchesPortable) {
   struct Case {
     int factor, radius, min_d, h, w;
     bool subpixel;
@@ -224,21 +252,28 @@ TEST(Sgm, CpuRefinementMatchesPortable) {
     o.pyramid_factor = c.factor;
     o.refinement_radius = c.radius;
     o.subpixel = c.subpixel;
-    const auto ref = run_impl(Impl::portable, pair.left, pair.right, o);
-    for (const char* threads : {"1", "2"}) {
+    const auto ref = portable_on(pair.left, pair.right, o, stream());
+    for (const auto& threads : thread_settings(GetParam())) {
       ScopedThreads scoped_threads(threads);
-      const auto got = run_impl(Impl::cpu, pair.left, pair.right, o);
+      ImplTrace trace;
+      const auto got = run_on(pair.left, pair.right, o, stream());
       SCOPED_TRACE("factor " + std::to_string(c.factor) + " radius " + std::to_string(c.radius) + " min_d " +
                    std::to_string(c.min_d) + (c.subpixel ? " subpixel" : "") + " threads " + threads);
+      // One decision per stage actually run (the fused-pyramid plan records nothing).
+      EXPECT_EQ(trace.count(GetParam(), "stereo.sgm"), 1) << trace.summary();
+      if (GetParam() == Impl::cpu && c.radius > 0) EXPECT_EQ(trace.count(Impl::cpu, "stereo.refine"), 1) << trace.summary();
       EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
       EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
     }
   }
 }
 
-// Same comparison for the CUDA twin (needs a CUDA device: the suite run with ROBOMLX_DEVICE=gpu).
-TEST(Sgm, CudaTwinMatchesPortable) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
+INSTANTIATE_TEST_SUITE_P(Twins, SgmTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+// The CUDA twin over up to 128 disparities and both path-cost widths (skipped with the reason
+// where there is no CUDA GPU; scripts/gpu-check runs it).
+TEST_P(SgmCudaTwin, MatchesPortableUpTo128Disparities) {
   auto pair = synthetic_pair(37, 70, 7, 6);
   std::mt19937 rng(10);
   std::vector<float> noise(37 * 70);
@@ -256,18 +291,17 @@ TEST(Sgm, CudaTwinMatchesPortable) {
           o.min_disparity = median == 5 ? 3 : 0;
           o.lr_max_diff = median == 0 ? -1 : 1;
           o.p2 = nd == 40 ? 300.f : 120.f;  // 300: uint16 path costs
-          std::vector<mx::array> out[2];
-          for (int i = 0; i < 2; ++i) {
-            ScopedImpl scope(i == 0 ? Impl::portable : Impl::cuda);
-            auto r = compute_disparity(pair.left, right, o);
-            out[i] = {r.disparity, r.confidence};
-          }
+          const auto ref = portable_on(pair.left, right, o, stream());
+          const auto got = run_on(pair.left, right, o, stream());
           SCOPED_TRACE(std::string(cost) + " D " + std::to_string(nd) + " paths " + std::to_string(paths) +
                        " median " + std::to_string(median));
-          EXPECT_CLOSE(allclose_scaled(out[1][0], out[0][0], 0, 1e-5));
-          EXPECT_CLOSE(allclose_scaled(out[1][1], out[0][1], 0, 1e-6));
+          EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
+          EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
         }
 }
+
+INSTANTIATE_TEST_SUITE_P(Twins, SgmCudaTwin, ::testing::Values(Impl::cuda),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(Sgm, SpeckleRemovesSmallBlobs) {
   auto pair = synthetic_pair(32, 48, 4, 5);

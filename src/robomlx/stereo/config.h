@@ -13,7 +13,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "robomlx/stereo/depth.h"
+#include "robomlx/stereo/disparity_to_depth.h"
 #include "robomlx/stereo/sgm.h"
 
 namespace robomlx::stereo {

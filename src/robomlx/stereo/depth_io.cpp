@@ -52,18 +52,20 @@ mx::array turbo_table() {
 
 }  // namespace
 
-mx::array disparity_to_kitti(const mx::array& disparity) {
+mx::array disparity_to_kitti(const mx::array& disparity, mx::StreamOrDevice s) {
   check_disparity("stereo.kitti", disparity);
-  const mx::array v = mx::round(disparity * 256.0f);
-  const mx::array ok = mx::logical_and(mx::isfinite(v), mx::logical_and(disparity > 0.0f, v <= 65535.0f));
-  return mx::astype(mx::where(ok, mx::maximum(v, mx::array(1.0f)), mx::array(0.0f)), mx::uint16);
+  const mx::array v = mx::round(mx::multiply(disparity, mx::array(256.0f), s), 0, s);
+  const mx::array in_range =
+      mx::logical_and(mx::greater(disparity, mx::array(0.0f), s), mx::less_equal(v, mx::array(65535.0f), s), s);
+  const mx::array ok = mx::logical_and(mx::isfinite(v, s), in_range, s);
+  return mx::astype(mx::where(ok, mx::maximum(v, mx::array(1.0f), s), mx::array(0.0f), s), mx::uint16, s);
 }
 
-mx::array kitti_to_disparity(const mx::array& kitti) {
+mx::array kitti_to_disparity(const mx::array& kitti, mx::StreamOrDevice s) {
   check_ndim("stereo.kitti", "kitti", kitti, 2);
   check_dtype("stereo.kitti", "kitti", kitti, {mx::uint16});
-  const mx::array f = mx::astype(kitti, mx::float32);
-  return mx::where(f > 0.0f, f / 256.0f, mx::array(-1.0f));
+  const mx::array f = mx::astype(kitti, mx::float32, s);
+  return mx::where(mx::greater(f, mx::array(0.0f), s), mx::divide(f, mx::array(256.0f), s), mx::array(-1.0f), s);
 }
 
 void write_kitti_disparity(const std::string& path, const mx::array& disparity) {
@@ -141,21 +143,24 @@ void write_disparity(const std::string& path, const mx::array& disparity) {
   }
 }
 
-mx::array colorize_disparity(const mx::array& disparity, float lo, float hi) {
+mx::array colorize_disparity(const mx::array& disparity, float lo, float hi, mx::StreamOrDevice s) {
   check_disparity("stereo.colorize", disparity);
-  const mx::array valid = mx::logical_and(disparity >= 0.0f, mx::isfinite(disparity));
+  const mx::array valid =
+      mx::logical_and(mx::greater_equal(disparity, mx::array(0.0f), s), mx::isfinite(disparity, s), s);
   if (!(hi > lo)) {
-    const mx::array vmin = mx::min(mx::where(valid, disparity, mx::array(std::numeric_limits<float>::max())));
-    const mx::array vmax = mx::max(mx::where(valid, disparity, mx::array(0.0f)));
+    const mx::array vmin = mx::min(mx::where(valid, disparity, mx::array(std::numeric_limits<float>::max()), s), false, s);
+    const mx::array vmax = mx::max(mx::where(valid, disparity, mx::array(0.0f), s), false, s);
     mx::eval(vmin, vmax);
     lo = vmin.item<float>();
     hi = vmax.item<float>();
     if (!(hi > lo)) hi = lo + 1.0f;
   }
-  const mx::array t = mx::clip((disparity - lo) / (hi - lo), mx::array(0.0f), mx::array(1.0f));
-  const mx::array idx = mx::astype(mx::round(mx::where(valid, t, mx::array(0.0f)) * 255.0f), mx::int32);
-  const mx::array rgb = mx::take(turbo_table(), idx, 0);
-  return mx::where(mx::expand_dims(valid, -1), rgb, mx::zeros_like(rgb));
+  const mx::array scaled = mx::divide(mx::subtract(disparity, mx::array(lo), s), mx::array(hi - lo), s);
+  const mx::array t = mx::clip(scaled, mx::array(0.0f), mx::array(1.0f), s);
+  const mx::array level = mx::multiply(mx::where(valid, t, mx::array(0.0f), s), mx::array(255.0f), s);
+  const mx::array idx = mx::astype(mx::round(level, 0, s), mx::int32, s);
+  const mx::array rgb = mx::take(turbo_table(), idx, 0, s);
+  return mx::where(mx::expand_dims(valid, -1, s), rgb, mx::zeros_like(rgb, s), s);
 }
 
 }  // namespace robomlx::stereo

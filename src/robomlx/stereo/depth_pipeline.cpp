@@ -12,9 +12,9 @@
 #include "robomlx/core/image.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/stereo/calibration.h"
-#include "robomlx/stereo/depth.h"
+#include "robomlx/stereo/disparity_to_depth.h"
 #include "robomlx/stereo/depth_io.h"
-#include "robomlx/stereo/point_cloud.h"
+#include "robomlx/stereo/disparity_to_points.h"
 #include "robomlx/stereo/video.h"
 
 namespace robomlx::stereo {

@@ -34,6 +34,7 @@ StereoScores evaluate_disparity(const mx::array& disparity, const mx::array& gt,
 /// The "filled" rule: each invalid pixel takes the value of the nearest valid pixel on its
 /// scanline (ties go to the smaller disparity, i.e. the background, as occlusions lie behind);
 /// a row with no valid pixel stays invalid (-1). [H, W] float32 in and out; evaluates.
+// no stream: a host loop over the evaluated map, which it reads on a CPU stream
 mx::array fill_invalid_scanline(const mx::array& disparity);
 
 }  // namespace robomlx::stereo

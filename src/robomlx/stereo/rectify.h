@@ -8,6 +8,7 @@
 #include <array>
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 #include "robomlx/stereo/calibration.h"
 
@@ -37,7 +38,8 @@ struct RemapTable {
 };
 
 /// map: [Ho, Wo, 2] float32 source coordinates (x, y) into a src_height x src_width image.
-RemapTable make_remap_table(const mx::array& map, int src_height, int src_width);
+/// Evaluates the table on `s`.
+RemapTable make_remap_table(const mx::array& map, int src_height, int src_width, mx::StreamOrDevice s = {});
 
 /// Rectification of one resolution.
 struct Rectification {
@@ -52,21 +54,24 @@ struct Rectification {
   RectifiedGeometry geometry;
 };
 
-/// Computes the maps for single-eye images of width x height. Throws std::invalid_argument when
-/// the size disagrees with the calibration's resolution tag (for tags of known size).
-Rectification compute_rectification(const StereoCalibration& calib, int width, int height);
+/// Computes the maps for single-eye images of width x height (on the host, OpenCV). `s` is the
+/// stream the remaps will run on: the portable path's tables are prepared (on `s`) unless the
+/// CPU twin, which reads the maps, would run there. Throws std::invalid_argument when the size
+/// disagrees with the calibration's resolution tag (for tags of known size).
+Rectification compute_rectification(const StereoCalibration& calib, int width, int height, mx::StreamOrDevice s = {});
 
 /// out(y, x) = image sampled at map(y, x) with bilinear interpolation (cv::remap INTER_LINEAR,
 /// BORDER_CONSTANT 0: neighbours outside the image contribute 0).
 /// image: [H, W] or [H, W, C] uint8 or float32; map: [Ho, Wo, 2] float32 (x, y) pixels.
 /// Returns [Ho, Wo(, C)] of the image's dtype (uint8 rounded to nearest and saturated).
 /// Exact bilinear weights; cv::remap quantises coordinates to 1/32 px, so the two differ by at
-/// most about |local gradient| / 64 plus rounding. On a CPU device a threaded twin runs
-/// (rectify_cpu.h, choose_impl tag "stereo.remap"); elsewhere the portable MLX path.
-mx::array remap_bilinear(const mx::array& image, const mx::array& map);
+/// most about |local gradient| / 64 plus rounding. On a CPU stream a threaded twin runs
+/// (choose_impl tag "stereo.remap"); elsewhere the portable MLX path.
+mx::array remap_bilinear(const mx::array& image, const mx::array& map, mx::StreamOrDevice s = {});
 
-/// The portable path with a prepared table (image must be table.src_height x table.src_width).
-mx::array remap_bilinear(const mx::array& image, const RemapTable& table);
+/// The portable path with a prepared table (image must be table.src_height x table.src_width);
+/// no twin reads tables ("stereo.remap" records the portable path).
+mx::array remap_bilinear(const mx::array& image, const RemapTable& table, mx::StreamOrDevice s = {});
 
 /// Left and right images of a pair.
 struct StereoPair {
@@ -74,10 +79,12 @@ struct StereoPair {
   mx::array right = mx::array(0.0f);
 };
 
-/// Rectifies both eyes (images of the calibration's size, [H, W] or [H, W, C]).
-StereoPair rectify_pair(const Rectification& rect, const mx::array& left, const mx::array& right);
+/// Rectifies both eyes (images of the calibration's size, [H, W] or [H, W, C]) on `s`: the CPU
+/// twin where it runs, else the prepared tables (the maps when none were prepared).
+StereoPair rectify_pair(const Rectification& rect, const mx::array& left, const mx::array& right,
+                        mx::StreamOrDevice s = {});
 
 /// Splits a side-by-side frame [H, 2W(, C)] (left eye first, ZED layout) into its two eyes.
-StereoPair split_side_by_side(const mx::array& frame);
+StereoPair split_side_by_side(const mx::array& frame, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::stereo

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/stereo/rectify_cpu.h"
+// CPU twin of remap_bilinear (rectify_twins.h): output rows split across threads.
+#include "robomlx/stereo/rectify_twins.h"
 
 #include <algorithm>
 #include <cmath>
@@ -90,8 +91,7 @@ class RemapBilinear : public mx::UnaryPrimitive {
 
 }  // namespace
 
-mx::array remap_bilinear_cpu(const mx::array& image, const mx::array& map) {
-  const mx::Stream s = mx::default_stream(mx::Device::cpu);
+mx::array remap_bilinear_cpu(const mx::array& image, const mx::array& map, mx::Stream s) {
   const mx::array img = mx::contiguous(image, false, s), mp = mx::contiguous(map, false, s);
   mx::Shape shape = {map.shape(0), map.shape(1)};
   if (image.ndim() == 3) shape.push_back(image.shape(2));

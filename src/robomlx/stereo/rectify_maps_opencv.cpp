@@ -2,7 +2,7 @@
 #include "robomlx/stereo/rectify.h"
 
 // Rectification maps through OpenCV (stereoRectify + initUndistortRectifyMap); built only when
-// OpenCV is found (see CMakeLists.txt; opencv_missing.cpp stands in otherwise).
+// OpenCV is found (see CMakeLists.txt; rectify_maps_opencv_missing.cpp stands in otherwise).
 
 #include <cmath>
 #include <stdexcept>
@@ -12,7 +12,8 @@
 #include <opencv2/calib3d.hpp>
 
 #include "robomlx/core/check.h"
-#include "robomlx/stereo/rectify_cpu.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/stereo/rectify_twins.h"
 
 namespace robomlx::stereo {
 
@@ -53,7 +54,8 @@ mx::array interleave(const cv::Mat& mx_, const cv::Mat& my_) {
 
 }  // namespace
 
-Rectification compute_rectification(const StereoCalibration& calib, int width, int height) {
+Rectification compute_rectification(const StereoCalibration& calib, int width, int height,
+                                    mx::StreamOrDevice stream_or_device) {
   check_range(kTag, "image width", width, 2, 1 << 15);
   check_range(kTag, "image height", height, 2, 1 << 15);
   if (auto size = zed_resolution_size(calib.resolution); size && (size->first != width || size->second != height))
@@ -77,9 +79,10 @@ Rectification compute_rectification(const StereoCalibration& calib, int width, i
   rect.height = height;
   rect.left_map = interleave(lx, ly);
   rect.right_map = interleave(rx, ry);
-  if (!detail::remap_uses_cpu_twin()) {  // the twin reads the maps directly
-    rect.left_table = make_remap_table(rect.left_map, height, width);
-    rect.right_table = make_remap_table(rect.right_map, height, width);
+  if (const mx::Stream s = op_stream(stream_or_device); !detail::remap_plans_cpu_twin(s)) {
+    // The twin reads the maps directly; the portable path reads tables.
+    rect.left_table = make_remap_table(rect.left_map, height, width, s);
+    rect.right_table = make_remap_table(rect.right_map, height, width, s);
   }
   rect.r1 = to_array<9>(r1);
   rect.r2 = to_array<9>(r2);

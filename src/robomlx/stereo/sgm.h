@@ -20,10 +20,12 @@
 // stereo` run (2-core x86-64, AVX2): fast 3.2x SGBM's speed at 1280x720 D=128 and 2.8x at
 // 672x376 D=64; defaults 1.05x and 1.15x.
 //
-// Implementations (core/dispatch.h, tag "stereo.sgm"): portable MLX ops (any device; the
-// reference), a threaded CPU twin (cpu streams) and a CUDA twin (fast::cuda_kernel,
-// num_disparities <= 256). The twins reproduce the portable integer costs exactly, so results
-// match to float rounding of the sub-pixel step (tests/stereo/sgm_test.cpp).
+// Implementations (core/dispatch.h), chosen from the device of the stream the call runs on:
+// tag "stereo.sgm" (the core, cost .. median): portable MLX ops (any device; the reference), a
+// threaded CPU twin (CPU streams) and a CUDA twin (fast::cuda_kernel, num_disparities <= 256);
+// tag "stereo.refine" (refinement_radius > 0): portable and a CPU twin. The twins reproduce the
+// portable integer costs exactly, so results match to float rounding of the sub-pixel step
+// (tests/stereo/sgm_test.cpp). The speckle filter is a host flood fill on a CPU stream.
 // Confidence = (S2 - S1) / S2 with S1 the best aggregated cost and S2 the best more than one
 // disparity away (1 when there is none); 0 where the disparity is invalid.
 #pragma once
@@ -31,6 +33,7 @@
 #include <string>
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 namespace robomlx::stereo {
 
@@ -61,8 +64,9 @@ struct DisparityResult {
 };
 
 /// Disparity of the left view. left/right: rectified grey [H, W] uint8 or float32 (0..255),
-/// same shape; evaluated lazily (the returned arrays are graphs until mx::eval).
+/// same shape; evaluated lazily (the returned arrays are graphs until mx::eval) on `s`.
 /// Disparity d at left pixel (y, x) matches right pixel (y, x - d).
-DisparityResult compute_disparity(const mx::array& left, const mx::array& right, const SgmOptions& opts);
+DisparityResult compute_disparity(const mx::array& left, const mx::array& right, const SgmOptions& opts,
+                                  mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::stereo

@@ -5,8 +5,8 @@
 // limits); large buffers are reused between calls. With two or three threads the rows are
 // visited by two sweeps that meet in the middle (two_sweeps); otherwise horizontal paths run
 // per row in parallel and the vertical and diagonal paths sweep rows in order with the columns
-// split across threads and a barrier per row. Cost rows: sgm_cost_cpu.cpp; selection and
-// median: sgm_select_cpu.cpp. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
+// split across threads and a barrier per row. Cost rows: sgm_cpu_cost.cpp; selection and
+// median: sgm_cpu_select.cpp. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -19,9 +19,8 @@
 #include <vector>
 
 
-#include "robomlx/stereo/sgm_cpu_util.h"
-#include "robomlx/stereo/sgm_host_primitive.h"
-#include "robomlx/stereo/sgm_internal.h"
+#include "robomlx/stereo/sgm_cpu_internal.h"
+#include "robomlx/stereo/sgm_twins.h"
 
 namespace robomlx::stereo::detail {
 
@@ -361,11 +360,12 @@ void sgm_core_host(const float* left, const float* right, int h, int w, const Co
   return_workspace(std::move(ws));
 }
 
-std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p) {
+std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s) {
   return host_image_op("stereo.sgm/cpu", {left, right}, 2,
                        [p](const std::vector<const float*>& in, const std::vector<float*>& out, int h, int w) {
                          sgm_core_host(in[0], in[1], h, w, p, out[0], out[1]);
-                       });
+                       },
+                       s);
 }
 
 }  // namespace robomlx::stereo::detail

@@ -6,7 +6,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/stereo/sgm_cuda_kernels.h"
-#include "robomlx/stereo/sgm_internal.h"
+#include "robomlx/stereo/sgm_twins.h"
 
 namespace robomlx::stereo::detail {
 
@@ -27,11 +27,10 @@ const Kernel& kernel(int which) {
 }
 }  // namespace
 
-bool cuda_supports(const CoreParams& p) { return p.num_d <= kCudaMaxDisparities; }
+bool sgm_cuda_supports(const CoreParams& p) { return p.num_d <= kCudaMaxDisparities; }
 
-std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& right, const CoreParams& p) {
+std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s) {
   const int h = left.shape(0), w = left.shape(1), nd = p.num_d, k = (nd + 31) / 32;
-  const auto s = mx::default_stream(mx::Device::gpu);
   auto lf = mx::astype(left, mx::float32, s), rf = mx::astype(right, mx::float32, s);
   const std::tuple<int, int, int> block{256, 1, 1};
   auto census = kernel(0)({lf, rf}, {{h, w}, {h, w}}, {mx::uint64, mx::uint64}, {h * w, 1, 1}, block,

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Internal contract shared by the SGM portable path and its twins (not installed).
+// Private (not installed): what every SGM implementation shares. The integer cost definitions,
+// the core parameters, the parts of the portable path (sgm_census.cpp, sgm_aggregate.cpp,
+// sgm_select.cpp, sgm_filters.cpp) and the host-op Primitive the CPU twins and the speckle filter
+// run in (sgm_host_op.cpp). The implementations themselves are declared in sgm_twins.h.
 //
 // Every implementation computes the same integer costs and sums, so twins match the portable
 // path exactly on the integer disparity and to float rounding on the sub-pixel part:
@@ -10,11 +13,15 @@
 //   L_r(p, k) = C(p, k) + min(L_r(p-r, k), L_r(p-r, k +- 1) + P1, min_j L_r(p-r, j) + P2)
 //               - min_j L_r(p-r, j), with L_r = C at the first pixel of each path;
 //   S = sum_r L_r; k* = first argmin; uniqueness, sub-pixel and LR as in sgm_select.cpp.
+// The parts run every MLX op on the stream they are given.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include <mlx/array.h>
+#include <mlx/stream.h>
 
 namespace robomlx::stereo::detail {
 
@@ -36,47 +43,37 @@ struct CoreParams {
 
 constexpr int kAdTrunc = 30;  // |IL - IR| truncation of the ad_census AD term (grey levels)
 constexpr int kAdShift = 1;   // ... divided by 2, so the AD term is in [0, 15]
+/// Refinement (sgm.cpp): census cost summed over a (2 kRefineBox + 1)^2 box.
+constexpr int kRefineBox = 3;  // 7x7: best of 2, 3 on Middlebury with radius 1-2
 
 /// Largest matching cost of a kind: census bits (+ AD term).
 int cost_max(const CoreParams& p);
 
 /// Census transform: [H, W] float32 -> [H, W] uint64 (bit b = b-th window neighbour darker).
-mx::array census_transform(const mx::array& image, int width, int height);
+mx::array census_transform(const mx::array& image, int width, int height, mx::Stream s);
 /// popcount of a uint64 array, as uint8.
-mx::array popcount64(const mx::array& bits);
+mx::array popcount64(const mx::array& bits, mx::Stream s);
 /// Matching cost volume [H, W, D] int16 (portable path).
-mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p);
+mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s);
 /// Path-aggregated cost S [H, W, D] int16 (portable path; < 32767 by the option limits).
-mx::array aggregate_paths(const mx::array& cost, const CoreParams& p);
+mx::array aggregate_paths(const mx::array& cost, const CoreParams& p, mx::Stream s);
 /// Aggregation along one direction (dx, dy) in {-1,0,1}^2 \ {0}: L_r [H, W, D], cost's dtype.
-mx::array aggregate_one_path(const mx::array& cost, int dx, int dy, int p1, int p2);
+mx::array aggregate_one_path(const mx::array& cost, int dx, int dy, int p1, int p2, mx::Stream s);
 /// WTA, uniqueness, sub-pixel, LR check and confidence from S: {disparity, confidence} [H, W].
-std::vector<mx::array> select_disparity(const mx::array& s, const CoreParams& p);
+std::vector<mx::array> select_disparity(const mx::array& sum, const CoreParams& p, mx::Stream s);
 /// Median of the k x k window (edge-clamped), invalid values (-1) included as numbers.
-mx::array median_filter(const mx::array& disparity, int size);
+mx::array median_filter(const mx::array& disparity, int size, mx::Stream s);
 /// OpenCV-style speckle removal: 4-connected blobs (neighbours within `range`) of at most
-/// `window` pixels become invalid (-1). Runs on a CPU stream (sequential flood fill).
-mx::array speckle_filter(const mx::array& disparity, int window, float range);
+/// `window` pixels become invalid (-1). A sequential flood fill on the host: it runs on `s` when
+/// that is a CPU stream, else on the CPU's default stream (every implementation uses it).
+mx::array speckle_filter(const mx::array& disparity, int window, float range, mx::Stream s);
 
-/// The whole core (cost .. median) on the portable path and on the threaded CPU twin.
-std::vector<mx::array> sgm_core_portable(const mx::array& left, const mx::array& right, const CoreParams& p);
-std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p);
-/// CUDA twin (fast::cuda_kernel); supports num_d <= kCudaMaxDisparities (K <= 8 per lane).
-constexpr int kCudaMaxDisparities = 256;
-bool cuda_supports(const CoreParams& p);
-std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& right, const CoreParams& p);
-/// Coarse-to-fine refinement (see sgm.cpp): census cost at c + [-radius, radius] around
-/// c = round(coarse) clipped to the range, summed over a (2 kRefineBox + 1)^2 box, WTA + parabola.
-constexpr int kRefineBox = 3;  // 7x7: best of 2, 3 on Middlebury with radius 1-2
-std::vector<mx::array> refine_cpu(const mx::array& left, const mx::array& right, const mx::array& coarse,
-                                  const CoreParams& p, int radius);
-/// The whole pyramid path of compute_disparity (downsample by `factor`, core with `coarse`
-/// params, nearest upsampling, refinement with `p` when radius > 0) as one CPU host op:
-/// {disparity, confidence} [H, W] (sgm_refine_cpu.cpp).
-std::vector<mx::array> sgm_pyramid_cpu(const mx::array& left, const mx::array& right, const CoreParams& p,
-                                       const CoreParams& coarse, int factor, int radius);
-/// Host body of the CPU twin (row-major float images, outputs preallocated H*W).
-void sgm_core_host(const float* left, const float* right, int h, int w, const CoreParams& p, float* disparity,
-                   float* confidence);
+/// in: row-major [h, w] images; out: n_out preallocated [h, w] images.
+using HostImageFn = std::function<void(const std::vector<const float*>& in, const std::vector<float*>& out, int h, int w)>;
+
+/// Lazily applies `fn` to `inputs` ([H, W], converted to contiguous float32) on the CPU stream
+/// `s`; returns n_out [H, W] float32 arrays. The function may start its own threads.
+std::vector<mx::array> host_image_op(const std::string& name, const std::vector<mx::array>& inputs, int n_out,
+                                     HostImageFn fn, mx::Stream s);
 
 }  // namespace robomlx::stereo::detail

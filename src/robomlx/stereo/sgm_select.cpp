@@ -17,57 +17,58 @@ namespace {
 constexpr int kInf = 32767;  // "no such disparity"; S < 32767 (sgm_internal.h bounds)
 }
 
-std::vector<mx::array> select_disparity(const mx::array& s, const CoreParams& p) {
-  const int h = s.shape(0), w = s.shape(1), nd = s.shape(2);
-  auto ks = mx::arange(nd, mx::int32);
-  auto kbest = mx::astype(mx::argmin(s, -1, true), mx::int32);  // [H, W, 1]
-  auto s1 = mx::take_along_axis(s, kbest, -1);
-  auto near = mx::less_equal(mx::abs(mx::subtract(ks, kbest)), mx::array(1));
-  const auto inf = mx::array(kInf, s.dtype());  // typed: an int32 scalar would widen the volume
-  auto s2 = mx::min(mx::where(near, inf, s), -1, true);
-  auto s1f = mx::astype(s1, mx::float32), s2f = mx::astype(s2, mx::float32);
+std::vector<mx::array> select_disparity(const mx::array& sum, const CoreParams& p, mx::Stream s) {
+  const int h = sum.shape(0), w = sum.shape(1), nd = sum.shape(2);
+  auto ks = mx::arange(nd, mx::int32, s);
+  auto kbest = mx::astype(mx::argmin(sum, -1, true, s), mx::int32, s);  // [H, W, 1]
+  auto s1 = mx::take_along_axis(sum, kbest, -1, s);
+  auto near = mx::less_equal(mx::abs(mx::subtract(ks, kbest, s), s), mx::array(1), s);
+  const auto inf = mx::array(kInf, sum.dtype());  // typed: an int32 scalar would widen the volume
+  auto s2 = mx::min(mx::where(near, inf, sum, s), -1, true, s);
+  auto s1f = mx::astype(s1, mx::float32, s), s2f = mx::astype(s2, mx::float32, s);
 
-  auto valid = mx::full({h, w, 1}, true);
+  auto valid = mx::full({h, w, 1}, mx::array(true), s);
   if (p.uniqueness > 0) {
-    auto ok = mx::greater_equal(mx::multiply(s2f, mx::array(100.f - p.uniqueness)), mx::multiply(s1f, mx::array(100.f)));
-    valid = mx::logical_or(ok, mx::equal(s2, mx::array(kInf)));
+    auto ok = mx::greater_equal(mx::multiply(s2f, mx::array(100.f - p.uniqueness), s),
+                                mx::multiply(s1f, mx::array(100.f), s), s);
+    valid = mx::logical_or(ok, mx::equal(s2, mx::array(kInf), s), s);
   }
 
-  auto disp = mx::astype(mx::add(kbest, mx::array(p.min_d)), mx::float32);
+  auto disp = mx::astype(mx::add(kbest, mx::array(p.min_d), s), mx::float32, s);
   if (p.subpixel && nd >= 3) {
-    auto km = mx::maximum(mx::subtract(kbest, mx::array(1)), mx::array(0));
-    auto kp = mx::minimum(mx::add(kbest, mx::array(1)), mx::array(nd - 1));
-    auto sm = mx::astype(mx::take_along_axis(s, km, -1), mx::float32);
-    auto sp = mx::astype(mx::take_along_axis(s, kp, -1), mx::float32);
-    auto denom = mx::subtract(mx::add(sm, sp), mx::multiply(s1f, mx::array(2.f)));
-    auto inner = mx::logical_and(mx::greater(kbest, mx::array(0)), mx::less(kbest, mx::array(nd - 1)));
-    auto use = mx::logical_and(inner, mx::greater(denom, mx::array(0.f)));
-    auto offset = mx::divide(mx::subtract(sm, sp), mx::multiply(mx::array(2.f), mx::maximum(denom, mx::array(1.f))));
-    disp = mx::where(use, mx::add(disp, offset), disp);
+    auto km = mx::maximum(mx::subtract(kbest, mx::array(1), s), mx::array(0), s);
+    auto kp = mx::minimum(mx::add(kbest, mx::array(1), s), mx::array(nd - 1), s);
+    auto sm = mx::astype(mx::take_along_axis(sum, km, -1, s), mx::float32, s);
+    auto sp = mx::astype(mx::take_along_axis(sum, kp, -1, s), mx::float32, s);
+    auto denom = mx::subtract(mx::add(sm, sp, s), mx::multiply(s1f, mx::array(2.f), s), s);
+    auto inner = mx::logical_and(mx::greater(kbest, mx::array(0), s), mx::less(kbest, mx::array(nd - 1), s), s);
+    auto use = mx::logical_and(inner, mx::greater(denom, mx::array(0.f), s), s);
+    auto offset = mx::divide(mx::subtract(sm, sp, s), mx::multiply(mx::array(2.f), mx::maximum(denom, mx::array(1.f), s), s), s);
+    disp = mx::where(use, mx::add(disp, offset, s), disp, s);
   }
 
   if (p.lr_max_diff >= 0) {
     // Right view: kR(xr) over S(y, xr + min_d + k, k).
-    auto xr = mx::reshape(mx::arange(w, mx::int32), {1, w, 1});
-    auto xl = mx::add(mx::add(xr, mx::array(p.min_d)), mx::reshape(ks, {1, 1, nd}));  // [1, W, D]
-    auto inside = mx::logical_and(mx::greater_equal(xl, mx::array(0)), mx::less(xl, mx::array(w)));
-    auto xl_c = mx::broadcast_to(mx::clip(xl, mx::array(0), mx::array(w - 1)), {h, w, nd});
-    auto gathered = mx::take_along_axis(s, xl_c, 1);  // gathered[y, xr, k] = S(y, xl_c[xr, k], k)
-    auto sr = mx::where(inside, gathered, inf);
-    auto kr = mx::astype(mx::argmin(sr, -1, true), mx::int32);  // [H, W, 1]
-    auto xm = mx::subtract(mx::subtract(xr, mx::array(p.min_d)), kbest);  // matched right column
-    auto in_img = mx::logical_and(mx::greater_equal(xm, mx::array(0)), mx::less(xm, mx::array(w)));
-    auto kr_at = mx::take_along_axis(kr, mx::clip(xm, mx::array(0), mx::array(w - 1)), 1);
-    auto agree = mx::less_equal(mx::abs(mx::subtract(kr_at, kbest)), mx::array(p.lr_max_diff));
-    valid = mx::logical_and(valid, mx::logical_and(in_img, agree));
+    auto xr = mx::reshape(mx::arange(w, mx::int32, s), {1, w, 1}, s);
+    auto xl = mx::add(mx::add(xr, mx::array(p.min_d), s), mx::reshape(ks, {1, 1, nd}, s), s);  // [1, W, D]
+    auto inside = mx::logical_and(mx::greater_equal(xl, mx::array(0), s), mx::less(xl, mx::array(w), s), s);
+    auto xl_c = mx::broadcast_to(mx::clip(xl, mx::array(0), mx::array(w - 1), s), {h, w, nd}, s);
+    auto gathered = mx::take_along_axis(sum, xl_c, 1, s);  // gathered[y, xr, k] = S(y, xl_c[xr, k], k)
+    auto sr = mx::where(inside, gathered, inf, s);
+    auto kr = mx::astype(mx::argmin(sr, -1, true, s), mx::int32, s);  // [H, W, 1]
+    auto xm = mx::subtract(mx::subtract(xr, mx::array(p.min_d), s), kbest, s);  // matched right column
+    auto in_img = mx::logical_and(mx::greater_equal(xm, mx::array(0), s), mx::less(xm, mx::array(w), s), s);
+    auto kr_at = mx::take_along_axis(kr, mx::clip(xm, mx::array(0), mx::array(w - 1), s), 1, s);
+    auto agree = mx::less_equal(mx::abs(mx::subtract(kr_at, kbest, s), s), mx::array(p.lr_max_diff), s);
+    valid = mx::logical_and(valid, mx::logical_and(in_img, agree, s), s);
   }
 
-  auto conf = mx::where(mx::equal(s2, mx::array(kInf)), mx::array(1.f),
-                        mx::divide(mx::subtract(s2f, s1f), mx::maximum(s2f, mx::array(1.f))));
-  conf = mx::where(mx::equal(s2, mx::array(0)), mx::array(0.f), conf);
-  disp = mx::where(valid, disp, mx::array(-1.f));
-  conf = mx::where(valid, conf, mx::array(0.f));
-  return {mx::reshape(disp, {h, w}), mx::reshape(conf, {h, w})};
+  auto conf = mx::where(mx::equal(s2, mx::array(kInf), s), mx::array(1.f),
+                        mx::divide(mx::subtract(s2f, s1f, s), mx::maximum(s2f, mx::array(1.f), s), s), s);
+  conf = mx::where(mx::equal(s2, mx::array(0), s), mx::array(0.f), conf, s);
+  disp = mx::where(valid, disp, mx::array(-1.f), s);
+  conf = mx::where(valid, conf, mx::array(0.f), s);
+  return {mx::reshape(disp, {h, w}, s), mx::reshape(conf, {h, w}, s)};
 }
 
 }  // namespace robomlx::stereo::detail

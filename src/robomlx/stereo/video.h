@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 #include "robomlx/core/image.h"
 
@@ -17,14 +18,14 @@ namespace mx = mlx::core;
 
 /// YUYV 4:2:2 (bytes Y0 U Y1 V per pixel pair) to RGB, BT.601 limited range like OpenCV's
 /// COLOR_YUV2RGB_YUYV. yuyv: [H, 2W] or [H, W, 2] uint8 (W even) -> [H, W, 3] uint8.
-mx::array yuyv_to_rgb(const mx::array& yuyv);
+mx::array yuyv_to_rgb(const mx::array& yuyv, mx::StreamOrDevice s = {});
 
 /// The luma plane of a YUYV frame: [H, 2W] or [H, W, 2] uint8 -> [H, W] uint8.
-mx::array yuyv_to_grey(const mx::array& yuyv);
+mx::array yuyv_to_grey(const mx::array& yuyv, mx::StreamOrDevice s = {});
 
 /// RGB to grey with OpenCV's weights (0.299 R + 0.587 G + 0.114 B, rounded):
 /// [H, W, 3] uint8 -> [H, W] uint8; [H, W] passes through; [H, W, 4] drops alpha.
-mx::array rgb_to_grey(const mx::array& rgb);
+mx::array rgb_to_grey(const mx::array& rgb, mx::StreamOrDevice s = {});
 
 /// Reads an image file (PNG, JPEG, ... through OpenCV) as uint8 RGB [H, W, 3] or grey [H, W, 1];
 /// 16-bit files keep uint16. Throws FormatError naming the file when it cannot be decoded.

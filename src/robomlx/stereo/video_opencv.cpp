@@ -2,7 +2,7 @@
 #include "robomlx/stereo/video.h"
 
 // Image files and video/camera capture through OpenCV; built only when OpenCV is found
-// (opencv_missing.cpp stands in otherwise).
+// (video_opencv_missing.cpp stands in otherwise).
 
 #include <cstring>
 #include <stdexcept>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // CPU twin of the coarse-to-fine path of compute_disparity (sgm.cpp: downsample, SGM core at
-// 1/f, nearest upsampling, `refine`) in one host op, so no MLX glue ops run between the stages.
+// 1/f, nearest upsampling, sgm_refine_portable) in one host op, so no MLX glue ops run between
+// the stages.
 // Same integer census costs, box sums and WTA + parabola as the portable path, so it matches it
 // to float rounding. The area average is summed row-major and scaled by 1/f^2: exact for
 // integer-valued images (uint8 sources) whatever order MLX sums in.
@@ -15,9 +16,8 @@
 #include <mutex>
 #include <vector>
 
-#include "robomlx/stereo/sgm_cpu_util.h"
-#include "robomlx/stereo/sgm_host_primitive.h"
-#include "robomlx/stereo/sgm_internal.h"
+#include "robomlx/stereo/sgm_cpu_internal.h"
+#include "robomlx/stereo/sgm_twins.h"
 
 namespace robomlx::stereo::detail {
 
@@ -190,23 +190,25 @@ void pyramid_host(const float* left, const float* right, int h, int w, const Cor
 }
 }  // namespace
 
-std::vector<mx::array> refine_cpu(const mx::array& left, const mx::array& right, const mx::array& coarse,
-                                  const CoreParams& p, int radius) {
+mx::array sgm_refine_cpu(const mx::array& left, const mx::array& right, const mx::array& coarse, const CoreParams& p,
+                         int radius, mx::Stream s) {
   return host_image_op("stereo.refine/cpu", {left, right, coarse}, 1,
                        [p, radius](const std::vector<const float*>& in, const std::vector<float*>& out, int h, int w) {
                          auto ws = take_workspace();
                          refine_host(*ws, in[0], in[1], in[2], h, w, p, radius, out[0]);
                          return_workspace(std::move(ws));
-                       });
+                       },
+                       s)[0];
 }
 
 std::vector<mx::array> sgm_pyramid_cpu(const mx::array& left, const mx::array& right, const CoreParams& p,
-                                       const CoreParams& coarse, int factor, int radius) {
+                                       const CoreParams& coarse, int factor, int radius, mx::Stream s) {
   return host_image_op("stereo.sgm.pyramid/cpu", {left, right}, 2,
                        [p, coarse, factor, radius](const std::vector<const float*>& in, const std::vector<float*>& out,
                                                    int h, int w) {
                          pyramid_host(in[0], in[1], h, w, p, coarse, factor, radius, out[0], out[1]);
-                       });
+                       },
+                       s);
 }
 
 }  // namespace robomlx::stereo::detail

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/stereo/sgm_host_primitive.h"
+// A Primitive that runs a host function over [H, W] float32 images on a CPU stream: the
+// threaded CPU twins of SGM and the sequential speckle filter use it (sgm_internal.h).
+#include "robomlx/stereo/sgm_internal.h"
 
 #include <stdexcept>
 
@@ -42,8 +44,9 @@ class HostImageOp : public mx::Primitive {
 }  // namespace
 
 std::vector<mx::array> host_image_op(const std::string& name, const std::vector<mx::array>& inputs, int n_out,
-                                     HostImageFn fn) {
-  const mx::Stream s = mx::default_stream(mx::Device::cpu);
+                                     HostImageFn fn, mx::Stream s) {
+  if (s.device != mx::Device::cpu)
+    throw std::invalid_argument("[" + name + "] host op needs a CPU stream, got a GPU stream");
   std::vector<mx::array> in;
   for (const auto& a : inputs) in.push_back(mx::contiguous(mx::astype(a, mx::float32, s), false, s));
   const mx::Shape shape = in.at(0).shape();

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "robomlx/stereo/sgm_cpu_util.h"
+#include "robomlx/stereo/sgm_cpu_internal.h"
 
 #if ROBOMLX_STEREO_X86
 #include <immintrin.h>

@@ -6,21 +6,20 @@
 
 #include <mlx/ops.h>
 
-#include "robomlx/stereo/sgm_host_primitive.h"
 #include "robomlx/stereo/sgm_internal.h"
 
 namespace robomlx::stereo::detail {
 
-mx::array median_filter(const mx::array& disparity, int size) {
+mx::array median_filter(const mx::array& disparity, int size, mx::Stream s) {
   if (size <= 1) return disparity;
   const int h = disparity.shape(0), w = disparity.shape(1), r = size / 2;
-  auto padded = mx::pad(disparity, std::vector<std::pair<int, int>>{{r, r}, {r, r}}, mx::array(0.f), "edge");
+  auto padded = mx::pad(disparity, std::vector<std::pair<int, int>>{{r, r}, {r, r}}, mx::array(0.f), "edge", s);
   std::vector<mx::array> taps;
   for (int dy = 0; dy < size; ++dy)
-    for (int dx = 0; dx < size; ++dx) taps.push_back(mx::slice(padded, {dy, dx}, {dy + h, dx + w}));
-  auto sorted = mx::sort(mx::stack(taps, 2), 2);
+    for (int dx = 0; dx < size; ++dx) taps.push_back(mx::slice(padded, {dy, dx}, {dy + h, dx + w}, s));
+  auto sorted = mx::sort(mx::stack(taps, 2, s), 2, s);
   const int mid = size * size / 2;
-  return mx::reshape(mx::slice(sorted, {0, 0, mid}, {h, w, mid + 1}), {h, w});
+  return mx::reshape(mx::slice(sorted, {0, 0, mid}, {h, w, mid + 1}, s), {h, w}, s);
 }
 
 namespace {
@@ -57,10 +56,12 @@ void speckle_host(const float* in, float* out, int h, int w, int window, float r
 }
 }  // namespace
 
-mx::array speckle_filter(const mx::array& disparity, int window, float range) {
+mx::array speckle_filter(const mx::array& disparity, int window, float range, mx::Stream s) {
+  const mx::Stream cpu = s.device == mx::Device::cpu ? s : mx::default_stream(mx::Device::cpu);
   return host_image_op("stereo.speckle", {disparity}, 1,
                        [window, range](const std::vector<const float*>& in, const std::vector<float*>& out, int h,
-                                       int w) { speckle_host(in[0], out[0], h, w, window, range); })[0];
+                                       int w) { speckle_host(in[0], out[0], h, w, window, range); },
+                       cpu)[0];
 }
 
 }  // namespace robomlx::stereo::detail

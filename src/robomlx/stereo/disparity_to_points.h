@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <mlx/array.h>
+#include <mlx/utils.h>
 
 #include "robomlx/stereo/rectify.h"
 
@@ -18,7 +19,7 @@ namespace mx = mlx::core;
 /// (X, Y, Z) / W, i.e. Z = f*B/d, X = (x - cx) Z / f, Y = (y - cy) Z / f, in the baseline's unit
 /// (mm), left rectified camera frame (X right, Y down, Z forward).
 /// disparity: [H, W] float32 (invalid < 0) -> [H, W, 3] float32, invalid pixels NaN.
-mx::array disparity_to_points(const mx::array& disparity, const RectifiedGeometry& geometry);
+mx::array disparity_to_points(const mx::array& disparity, const RectifiedGeometry& geometry, mx::StreamOrDevice s = {});
 
 /// A host point cloud: xyz (mm) and one RGB colour per point.
 struct PointCloud {
@@ -28,10 +29,11 @@ struct PointCloud {
 };
 
 /// Valid points with min_depth_mm <= Z <= max_depth_mm, coloured by the left image (rectified,
-/// [H, W, 3] uint8 RGB or [H, W] grey, same H, W as the disparity).
+/// [H, W, 3] uint8 RGB or [H, W] grey, same H, W as the disparity). The points are computed on
+/// `s`, then gathered on the host (evaluates).
 PointCloud make_point_cloud(const mx::array& disparity, const mx::array& left_image,
                             const RectifiedGeometry& geometry, double min_depth_mm = 0,
-                            double max_depth_mm = 1e12);
+                            double max_depth_mm = 1e12, mx::StreamOrDevice s = {});
 
 /// Binary little-endian PLY (x y z float in mm, red green blue uchar), written atomically
 /// through core/io/ply.h.

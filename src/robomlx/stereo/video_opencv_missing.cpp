@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Stand-ins for the OpenCV-backed parts of stereo, compiled only when OpenCV is not found
-// (CMakeLists.txt). Each fails with UnsupportedFeatureError saying what is missing, except
+// Stand-ins for video_opencv.cpp and video_tune_opencv.cpp, compiled only when OpenCV is not
+// found (CMakeLists.txt). Each fails with UnsupportedFeatureError saying what is missing, except
 // read_image, which falls back to robomlx's own PNG and PGM/PPM readers.
 #include <algorithm>
 #include <cctype>
@@ -8,8 +8,6 @@
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/core/io/pnm.h"
-#include "robomlx/stereo/rectify.h"
-#include "robomlx/stereo/sgm_opencv_peer.h"
 #include "robomlx/stereo/video.h"
 #include "robomlx/stereo/video_tune.h"
 
@@ -28,10 +26,6 @@ std::string lower_extension(const std::string& path) {
   return ext;
 }
 }  // namespace
-
-Rectification compute_rectification(const StereoCalibration&, int, int) {
-  missing("computing rectification maps (stereoRectify)");
-}
 
 Image read_image(const std::string& path) {
   const std::string ext = lower_extension(path);
@@ -62,10 +56,5 @@ StereoConfig tune_interactively(const PairSource&, StereoConfig, const TuneOptio
 PreviewWindow::PreviewWindow(std::string name) : name_(std::move(name)) { missing("the preview window (highgui)"); }
 PreviewWindow::~PreviewWindow() = default;
 int PreviewWindow::show(const mx::array&, const mx::array&, const std::string&, int) { return -1; }
-
-mx::array opencv_sgbm(const mx::array&, const mx::array&, int) { missing("the OpenCV SGBM peer"); }
-std::pair<mx::array, mx::array> middlebury_bench_pair(const std::string&, int, int) {
-  missing("the benchmark pair (cv::resize)");
-}
 
 }  // namespace robomlx::stereo

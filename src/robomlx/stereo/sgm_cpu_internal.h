@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Helpers shared by the CPU twins (sgm_cpu.cpp, sgm_refine_cpu.cpp): threads, the census, and
-// the SGM core's cost rows and selection (sgm_cost_cpu.cpp, sgm_select_cpu.cpp).
+// Private (not installed): helpers shared by the CPU twins (sgm_cpu.cpp, sgm_cpu_refine.cpp):
+// threads, the census, and the SGM core's cost rows and selection (sgm_cpu_census.cpp,
+// sgm_cpu_cost.cpp, sgm_cpu_select.cpp).
 #pragma once
 
 #include <algorithm>
@@ -57,5 +58,10 @@ void median_rows(const float* in, float* out, int h, int w, int size, int y0, in
 
 /// Rows [y0, y1) of the census transform (sgm_internal.h definition) of img [h, w].
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1);
+
+/// Host body of the CPU twin of the SGM core (row-major float images, outputs preallocated
+/// H*W): sgm_cpu.cpp.
+void sgm_core_host(const float* left, const float* right, int h, int w, const CoreParams& p, float* disparity,
+                   float* confidence);
 
 }  // namespace robomlx::stereo::detail
