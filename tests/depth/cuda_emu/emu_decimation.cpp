@@ -1,35 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "emu_dec_kernels.h"
+// ctest kernels.emu.decimation: decimation_cuda.cpp's kernel (2D grid, 32 x 8 blocks) on the host
+// emulator against a plain lower median (scales 2, 3) or mean (other scales) of the non-zero
+// values of each block, bit for bit, with the output padded to multiples of 4 with zeros.
 #include <random>
-// Decimation: the CUDA kernel vs a plain-loop lower median / mean (2D launch emulated row by row).
-int fails = 0;
-template <int S> void run(int h, int w, std::mt19937& rng) {
+
+#include "depth_kernels.h"
+
+namespace {
+
+template <int S>
+void run(int h, int w, std::mt19937& rng) {
+  if (h < S || w < S) return;
   std::vector<uint16_t> in(size_t(h) * w);
   std::uniform_int_distribution<int> val(0, 65535), hole(0, 2);
   for (auto& v : in) v = hole(rng) == 0 ? 0 : (hole(rng) == 0 ? 65535 : val(rng));
-  int hr = h / S, wr = w / S, hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
+  const int hr = h / S, wr = w / S, hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   std::vector<uint16_t> out(size_t(hp) * wp, 12345);
-  Shape sh{{h, w}};
-  // emulate grid {wp, hp} with blocks {32, 1}: threadIdx.y = 0, blockIdx.y = row
-  for (int y = 0; y < hp; ++y) {
-    blockDim = {32, 1, 1};
-    for (int bx = 0; bx < (wp + 31) / 32; ++bx)
-      for (int t = 0; t < 32; ++t) { blockIdx = {unsigned(bx), unsigned(y), 0}; threadIdx = {unsigned(t), 0, 0}; new_k::dec<S>(in.data(), sh, out.data()); }
-  }
-  for (int y = 0; y < hp; ++y) for (int x = 0; x < wp; ++x) {
-    int ref = 0;
-    if (y < hr && x < wr) {
-      std::vector<int> v; long sum = 0;
-      for (int dy = 0; dy < S; ++dy) for (int dx = 0; dx < S; ++dx) { int d = in[size_t(y * S + dy) * w + x * S + dx]; if (d) { v.push_back(d); sum += d; } }
-      if (S == 2 || S == 3) { std::sort(v.begin(), v.end()); ref = v.empty() ? 0 : v[(v.size() - 1) / 2]; }
-      else ref = int(sum / std::max<size_t>(v.size(), 1));
+  mlx_launch_serial({unsigned(wp), unsigned(hp)}, {32, 8}, [&] {
+    robomlx_depth_decimate::kernel<S>(in.data(), shape_of({h, w}), out.data());
+  });
+  for (int y = 0; y < hp; ++y)
+    for (int x = 0; x < wp; ++x) {
+      int want = 0;
+      if (y < hr && x < wr) {
+        std::vector<int> v;
+        long sum = 0;
+        for (int dy = 0; dy < S; ++dy)
+          for (int dx = 0; dx < S; ++dx)
+            if (const int d = in[size_t(y * S + dy) * w + x * S + dx]) v.push_back(d), sum += d;
+        std::sort(v.begin(), v.end());
+        if (S == 2 || S == 3) want = v.empty() ? 0 : v[(v.size() - 1) / 2];
+        else want = int(sum / long(std::max<size_t>(v.size(), 1)));
+      }
+      if (out[size_t(y) * wp + x] != want) emu_fail("S=%d %dx%d (%d, %d): %d, want %d", S, h, w, y, x, out[size_t(y) * wp + x], want);
     }
-    if (out[size_t(y) * wp + x] != ref) { if (fails++ < 5) std::printf("MISMATCH S=%d %dx%d (%d,%d) %d vs %d\n", S, h, w, y, x, out[size_t(y) * wp + x], ref); }
-  }
 }
+
+}  // namespace
+
 int main() {
   std::mt19937 rng(5);
-  int sizes[][2] = {{2, 2}, {3, 3}, {7, 9}, {33, 65}, {64, 64}, {17, 130}};
-  for (auto& s : sizes) { run<1>(s[0], s[1], rng); run<2>(s[0], s[1], rng); if (s[0] >= 3 && s[1] >= 3) run<3>(s[0], s[1], rng); if (s[0] >= 5 && s[1] >= 5) run<5>(s[0], s[1], rng); if (s[0] >= 8 && s[1] >= 8) run<8>(s[0], s[1], rng); }
-  std::printf("%s (%d mismatches)\n", fails ? "FAIL" : "ALL OK", fails);
+  const int sizes[][2] = {{2, 2}, {3, 3}, {7, 9}, {33, 65}, {64, 64}, {17, 130}};
+  for (auto& s : sizes) {
+    run<1>(s[0], s[1], rng); run<2>(s[0], s[1], rng); run<3>(s[0], s[1], rng); run<4>(s[0], s[1], rng);
+    run<5>(s[0], s[1], rng); run<6>(s[0], s[1], rng); run<7>(s[0], s[1], rng); run<8>(s[0], s[1], rng);
+  }
+  return emu_finish("kernels.emu.decimation");
 }
