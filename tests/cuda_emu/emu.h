@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <barrier>
 #include <bit>
 #include <cmath>
 #include <cstdarg>
@@ -24,6 +23,9 @@
 #include <memory>
 #include <vector>
 
+#if defined(__APPLE__) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700  // macOS keeps the (deprecated) ucontext calls behind it
+#endif
 #include <ucontext.h>
 #define __device__
 #define __global__
