@@ -7,54 +7,18 @@
 #include "robomlx/core/ragged.h"
 #include "robomlx/depth/cuda_params.h"
 
+#include "robomlx/depth/kernels/colorizer.cuh.h"
+#include "robomlx/depth/kernels/colorizer_histogram.cu.h"
+#include "robomlx/depth/kernels/colorizer_lookup.cu.h"
+
 namespace robomlx::depth {
 
 namespace {
 
-// (int) of the value kept inside the 65536-bin table, NaN -> 0 (as the portable path).
-constexpr const char* kHeader = R"(
-__device__ inline int robomlx_bin(float x) {
-  if (isnan(x)) return 0;
-  return (int)fminf(fmaxf(x, 0.0f), 65535.0f);
-}
-)";
-
-// Warp-aggregated: lanes with the same bin (holes, flat surfaces) add once through their leader,
-// so the atomics on hot bins do not serialise. No early return: every lane joins the match.
-constexpr const char* kHistSource = R"(
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  const bool ok = i < N;
-  const int b = ok ? robomlx_bin((float)data[i]) : -1;
-  const unsigned int peers = __match_any_sync(__activemask(), b);
-  if (ok && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[b], (int)__popc(peers));
-)";
-
-// params: units, lo, hi - lo (a cached array). cum: inclusive cumsum of hist. EQUALIZE, DISPARITY,
-// STEPS: template constants.
-constexpr const char* kLookupSource = R"(
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= N) return;
-  const float x = (float)data[i];
-  unsigned char* o = out + 3 * i;
-  if (x == 0.0f) { o[0] = 0; o[1] = 0; o[2] = 0; return; }
-  float f;
-  if (EQUALIZE) {
-    const int b = robomlx_bin(x);
-    const int h0 = hist[0];
-    const int c = b == 0 ? h0 : cum[b] - h0;
-    f = __fdiv_rn((float)c, (float)(cum[65535] - h0));
-  } else if (DISPARITY) {
-    f = __fdiv_rn(__fsub_rn(x, params[1]), params[2]);
-  } else if (params[2] <= 0.0f) {
-    f = 0.0f;
-  } else {
-    f = __fdiv_rn(__fsub_rn(__fmul_rn(x, params[0]), params[1]), params[2]);
-  }
-  f = f > 1.0f ? 1.0f : f;
-  f = f > 0.0f ? f : 0.0f;
-  const int k = (int)__fmul_rn(f, (float)STEPS);
-  o[0] = table[3 * k]; o[1] = table[3 * k + 1]; o[2] = table[3 * k + 2];
-)";
+// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
+constexpr const char* kHeader = kernels::colorizer_cuh;
+constexpr const char* kHistSource = kernels::colorizer_histogram_cu;
+constexpr const char* kLookupSource = kernels::colorizer_lookup_cu;
 
 }  // namespace
 

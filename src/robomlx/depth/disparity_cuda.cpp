@@ -9,30 +9,16 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/cuda_params.h"
 
+#include "robomlx/depth/kernels/disparity_from_depth.cu.h"
+#include "robomlx/depth/kernels/disparity_to_depth.cu.h"
+
 namespace robomlx::depth {
 
 namespace {
 
-// K_BITS: float bits of k (template constant).
-constexpr const char* kToDisparity = R"(
-  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= (long long)inp_shape[0] * inp_shape[1]) return;
-  const uint16_t z = inp[i];
-  out[i] = z == 0 ? 0.0f : __fdiv_rn(__int_as_float(K_BITS), (float)z);
-)";
-
-// std::isnormal(d) ? uint16(int32(k / d + 0.5f)) : 0, the int32 conversion saturated as x86's.
-constexpr const char* kToDepth = R"(
-  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= (long long)inp_shape[0] * inp_shape[1]) return;
-  const float d = inp[i];
-  const float a = fabsf(d);
-  float v = __fadd_rn(__fdiv_rn(__int_as_float(K_BITS), d), 0.5f);
-  v = v < -2147483648.0f ? -2147483648.0f : v;
-  v = v > 2147483520.0f ? 2147483520.0f : v;
-  const bool normal = a >= __int_as_float(0x00800000) && a < __int_as_float(0x7f800000);
-  out[i] = normal ? (uint16_t)(int)v : (uint16_t)0;
-)";
+// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
+constexpr const char* kToDisparity = kernels::disparity_from_depth_cu;
+constexpr const char* kToDepth = kernels::disparity_to_depth_cu;
 
 mx::array launch(const mx::fast::CustomKernelFunction& kernel, const mx::array& x, mx::Dtype out_dtype, float k) {
   if (!is_cuda_device(mx::default_device())) throw std::runtime_error("[depth.disparity/cuda] needs a CUDA GPU");

@@ -6,101 +6,16 @@
 
 #include "robomlx/depth/cuda_params.h"
 
+#include "robomlx/depth/kernels/depth_to_points_occlusion.cu.h"
+#include "robomlx/depth/kernels/depth_to_points_pixels.cu.h"
+
 namespace robomlx::depth {
 
 namespace {
 
-// params: units, r[9] (column major), t[3], fx, fy, ppx, ppy, width, height (a cached array).
-// TEXTURE: template constant.
-constexpr const char* kPixelSource = R"(
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= N) return;
-  const float z = __fmul_rn((float)depth[i], params[0]);
-  float vx = __fmul_rn(z, rays_x[i]), vy = __fmul_rn(z, rays_y[i]), vz = z;
-  float u = 0.0f, v = 0.0f, px = 0.0f;
-  if (TEXTURE) {
-    if (depth[i] == 0) {
-      vx = 0.0f; vy = 0.0f; vz = 0.0f;
-    } else {
-      const float* r = params + 1;
-      const float* t = params + 10;
-      const float X = __fadd_rn(__fmul_rn(r[0], vx), __fadd_rn(__fmul_rn(r[3], vy), __fadd_rn(__fmul_rn(r[6], z), t[0])));
-      const float Y = __fadd_rn(__fmul_rn(r[1], vx), __fadd_rn(__fmul_rn(r[4], vy), __fadd_rn(__fmul_rn(r[7], z), t[1])));
-      const float Z = __fadd_rn(__fmul_rn(r[2], vx), __fadd_rn(__fmul_rn(r[5], vy), __fadd_rn(__fmul_rn(r[8], z), t[2])));
-      px = __fadd_rn(__fmul_rn(__fdiv_rn(X, Z), params[13]), params[15]);
-      const float py = __fadd_rn(__fmul_rn(__fdiv_rn(Y, Z), params[14]), params[16]);
-      u = __fdiv_rn(px, params[17]);
-      v = __fdiv_rn(py, params[18]);
-    }
-  }
-  vertices[3 * i] = vx; vertices[3 * i + 1] = vy; vertices[3 * i + 2] = vz;
-  texcoords[2 * i] = u; texcoords[2 * i + 1] = v;
-  pixel_x[i] = px;
-)";
-
-// One thread per row: occlusion-filter.cpp's scan, copying the row's vertices with drops zeroed.
-// The inputs are not written here, so the next B columns are fetched into registers while the
-// current B are scanned (the scan's latency is then the arithmetic, not the loads).
-constexpr const char* kScanSource = R"(
-  constexpr int B = 16;
-  const int y = blockIdx.x * blockDim.x + threadIdx.x;
-  if (y >= H) return;
-  const long long row = (long long)y * W;
-  float max_x = -1.0f, max_z = 0.0f;
-  int dilation = 0;
-  bool cv[B], nv[B];
-  float cp[B], ca[B], cb[B], cz[B], np[B], na[B], nb[B], nz[B];
-  // Columns [x0, x0 + B) into registers (past the row's end: invalid, zeros).
-  auto fetch = [&](int x0, bool (&v)[B], float (&p)[B], float (&a)[B], float (&b)[B], float (&z)[B]) {
-#pragma unroll
-    for (int j = 0; j < B; ++j) {
-      const int x = x0 + j;
-      const bool ok = x < W;
-      v[j] = ok && depth[row + x] != 0;
-      p[j] = ok ? pixel_x[row + x] : 0.0f;
-      a[j] = ok ? vertices[3 * (row + x)] : 0.0f;
-      b[j] = ok ? vertices[3 * (row + x) + 1] : 0.0f;
-      z[j] = ok ? vertices[3 * (row + x) + 2] : 0.0f;
-    }
-  };
-  fetch(0, cv, cp, ca, cb, cz);
-  for (int x0 = 0; x0 < W; x0 += B) {
-    fetch(x0 + B, nv, np, na, nb, nz);
-#pragma unroll
-    for (int j = 0; j < B; ++j) {
-      const int x = x0 + j;
-      if (x < W) {
-        const long long i = row + x;
-        bool drop = false;
-        if (cv[j]) {
-          const float px = cp[j], c = cz[j];
-          if (px < max_x || (px == max_x && __fsub_rn(c, max_z) > 0.1f)) {
-            drop = true;
-            dilation = 1;
-          } else {
-            max_x = px;
-            max_z = c;
-            if (dilation > 0) {
-              drop = true;
-              --dilation;
-            }
-          }
-        }
-        out[3 * i] = drop ? 0.0f : ca[j];
-        out[3 * i + 1] = drop ? 0.0f : cb[j];
-        out[3 * i + 2] = drop ? 0.0f : cz[j];
-      }
-    }
-#pragma unroll
-    for (int j = 0; j < B; ++j) {
-      cv[j] = nv[j];
-      cp[j] = np[j];
-      ca[j] = na[j];
-      cb[j] = nb[j];
-      cz[j] = nz[j];
-    }
-  }
-)";
+// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
+constexpr const char* kPixelSource = kernels::depth_to_points_pixels_cu;
+constexpr const char* kScanSource = kernels::depth_to_points_occlusion_cu;
 
 }  // namespace
 

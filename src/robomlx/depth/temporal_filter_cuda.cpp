@@ -12,35 +12,13 @@
 #include "robomlx/depth/cuda_params.h"
 #include "robomlx/depth/temporal_filter_twins.h"
 
+#include "robomlx/depth/kernels/temporal_filter.cu.h"
+
 namespace robomlx::depth::detail {
 
 namespace {
-// params: alpha, 1 - alpha, delta, phase. table: uint8 [256]. T: frame element type.
-const char* kSource = R"(
-  long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  long long n = (long long)frame_shape[0] * frame_shape[1];
-  if (i >= n) return;
-  unsigned char mask = (unsigned char)(1u << (int)params[3]);
-  T c = frame[i], l = last[i];
-  unsigned char h = history[i];
-  T o = c;
-  if (c != T(0)) {
-    if (l != T(0) && fabsf(__fsub_rn((float)c, (float)l)) < params[2]) {
-      float filtered = __fadd_rn(__fmul_rn(params[0], (float)c), __fmul_rn(params[1], (float)l));
-      o = l = (T)filtered;
-      h |= mask;
-    } else {
-      l = c;
-      h = mask;
-    }
-  } else {
-    if (l != T(0) && table[h]) o = l;
-    h &= (unsigned char)~mask;
-  }
-  out[i] = o;
-  new_last[i] = l;
-  new_history[i] = h;
-)";
+// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
+const char* kSource = kernels::temporal_filter_cu;
 }  // namespace
 
 std::vector<mx::array> temporal_filter_cuda(const mx::array& frame, const mx::array& last, const mx::array& history,

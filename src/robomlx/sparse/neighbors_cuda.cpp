@@ -11,66 +11,18 @@
 
 #include "robomlx/sparse/neighbors_twins.h"
 
+#include "robomlx/sparse/kernels/neighbors.cuh.h"
+#include "robomlx/sparse/kernels/neighbors_radius_count.cu.h"
+#include "robomlx/sparse/kernels/neighbors_radius_fill.cu.h"
+
 namespace robomlx::sparse::detail {
 
 namespace {
 
-constexpr const char* kHeader = R"(
-__device__ inline float robomlx_d2(const float* p, int j, float qx, float qy, float qz) {
-  float dx = __fsub_rn(p[3 * (long long)j], qx);
-  float dy = __fsub_rn(p[3 * (long long)j + 1], qy);
-  float dz = __fsub_rn(p[3 * (long long)j + 2], qz);
-  return __fadd_rn(__fadd_rn(__fmul_rn(dx, dx), __fmul_rn(dy, dy)), __fmul_rn(dz, dz));
-}
-)";
-
-constexpr const char* kCountSource = R"(
-  const int n = dims[0], q = dims[1];
-  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= q) return;
-  const float r2 = radius_sq[0];
-  const float qx = queries[3 * i], qy = queries[3 * i + 1], qz = queries[3 * i + 2];
-  int count = 0;
-  for (int c = 0; c < 8; ++c) {
-    const long long key = cell_keys[i * 8 + c];
-    int lo = 0, hi = n;
-    while (lo < hi) {
-      int mid = (lo + hi) >> 1;
-      if (sorted_keys[mid] < key) lo = mid + 1; else hi = mid;
-    }
-    const int first = lo;
-    hi = n;
-    while (lo < hi) {
-      int mid = (lo + hi) >> 1;
-      if (sorted_keys[mid] <= key) lo = mid + 1; else hi = mid;
-    }
-    ranges[i * 16 + 2 * c] = first;
-    ranges[i * 16 + 2 * c + 1] = lo;
-    for (int s = first; s < lo; ++s) count += robomlx_d2(points, order[s], qx, qy, qz) <= r2;
-  }
-  counts[i] = count;
-)";
-
-constexpr const char* kFillSource = R"(
-  const int q = dims[1];
-  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= q) return;
-  const float r2 = radius_sq[0];
-  const float qx = queries[3 * i], qy = queries[3 * i + 1], qz = queries[3 * i + 2];
-  int out = offsets[i];
-  for (int c = 0; c < 8; ++c) {
-    for (int s = ranges[i * 16 + 2 * c]; s < ranges[i * 16 + 2 * c + 1]; ++s) {
-      const int j = order[s];
-      const float d2 = robomlx_d2(points, j, qx, qy, qz);
-      if (d2 <= r2) {
-        query_ids[out] = (int)i;
-        indices[out] = j;
-        dist_sq[out] = d2;
-        ++out;
-      }
-    }
-  }
-)";
+// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
+constexpr const char* kHeader = kernels::neighbors_cuh;
+constexpr const char* kCountSource = kernels::neighbors_radius_count_cu;
+constexpr const char* kFillSource = kernels::neighbors_radius_fill_cu;
 
 const mx::fast::CustomKernelFunction& count_kernel() {
   static const auto k = mx::fast::cuda_kernel(

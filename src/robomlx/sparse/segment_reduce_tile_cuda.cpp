@@ -23,8 +23,11 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/sparse/segment_reduce_cuda_ops.h"
 #include "robomlx/sparse/segment_reduce_twins.h"
+
+#include "robomlx/sparse/kernels/segment_reduce_ops.cuh.h"
+#include "robomlx/sparse/kernels/segment_reduce_tile.cu.h"
+#include "robomlx/sparse/kernels/segment_reduce_tile_first.cu.h"
 
 namespace robomlx::sparse::detail {
 
@@ -38,161 +41,10 @@ namespace {
 // 24.5-34 us: the loop's registers cost more occupancy than the overlap gained.
 constexpr int kPer = 16, kThreads = 128, kTile = kPer * kThreads;
 
-// OP: 0 sum, 1 mean, 2 max, 3 min (ReduceOp's order). Inputs x [T, 1] float32, ends [K] int32
-// (inclusive cumsum of the lengths), first (kFirstSource); output y [K, 1].
-// Launch: max(1, ceil(T / TILE)) blocks of THREADS (TILE = PER THREADS).
-constexpr const char* kSource = R"(
-  constexpr int NT = THREADS, TILE = NT * PER, WARPS = NT / 32, CHUNK = 1024;
-  static_assert(PER % 4 == 0 && 32 % PER == 0, "PER: 4, 8, 16 or 32");
-  __shared__ int s_e[CHUNK + 1];                 // starts of owned segments (+ the last one's end)
-  __shared__ unsigned short s_seg[TILE];         // owned segment starting at a tile position (< TILE)
-  __shared__ unsigned s_bits[TILE / 32];         // tile positions where one starts
-  __shared__ float s_head[NT], s_tail[NT], s_red[WARPS];
-  __shared__ int s_range[2];
-  const int T = x_shape[0], K = ends_shape[0];
-  const int t = threadIdx.x, lane = t % 32, w = t / 32;
-  const int blocks = T > 0 ? (T + TILE - 1) / TILE : 1;
-  if ((int)blockIdx.x >= blocks) return;  // the whole block leaves together
-  const int v0 = blockIdx.x * TILE, v1 = v0 + TILE;  // T < 2^31
-  const float init = seg_init<OP>();
-  auto combine = [](float u, float v) { return seg_combine<OP>(u, v); };
-  auto finish = [&](int k, int len, float acc) { y[k] = seg_result<OP>(acc, len); };
-  // The walk leaves mean's division to step 5 (for segments it finishes, a sum is written): inlined
-  // at each of the walk's PER places where a segment can end, it cost registers (40 -> 48), hence
-  // occupancy and bandwidth (sum 53 %, mean 48 %).
-  auto finish_walk = [&](int k, int len, float acc) { y[k] = OP == 1 ? acc : seg_result<OP>(acc, len); };
-  const bool x_aligned = (reinterpret_cast<unsigned long long>(x) & 15ull) == 0;  // float4 loads
-  // 1. This thread's PER values, all loads issued before any is used.
-  const int p0 = v0 + PER * t, q = min(p0 + PER, T);  // its positions [p0, q)
-  float r[PER];
-  if (x_aligned && p0 + PER <= T) {
-#pragma unroll
-    for (int u = 0; u < PER / 4; ++u) {
-      const float4 f = reinterpret_cast<const float4*>(x + p0)[u];
-      r[4 * u] = f.x; r[4 * u + 1] = f.y; r[4 * u + 2] = f.z; r[4 * u + 3] = f.w;
-    }
-  } else {
-#pragma unroll
-    for (int u = 0; u < PER; ++u) r[u] = p0 + u < T ? x[p0 + u] : 0.f;
-  }
-  // And, speculatively, one value each of the next tile's first NT: the part of this block's last
-  // segment past v1 (tens of values typically) then needs no round trip of its own after the walk.
-  const float ahead = v1 + t < T ? x[v1 + t] : 0.f;
-  // 2. The owned range [k_first, k_last), from the tile table (kFirstSource).
-  if (t == 0) {
-    s_range[0] = first[blockIdx.x];
-    s_range[1] = (int)blockIdx.x == blocks - 1 ? K : first[blockIdx.x + 1];
-  }
-  if (t < TILE / 32) s_bits[t] = 0u;
-  __syncthreads();
-  const int k_first = s_range[0], n = s_range[1] - k_first;  // owned: k_first + [0, n)
-  // E(j): start of owned segment j, E(n) the end of the last one. Kept in shared memory when
-  // they fit (segments of a few values or more), else read from global memory (L1-cached).
-  const bool small = n <= CHUNK;
-  auto start_g = [&](int j) { return k_first + j > 0 ? ends[k_first + j - 1] : 0; };
-  // Also a bit per tile position where a non-empty owned segment starts, and its index there.
-  for (int j = t; j <= n; j += NT) {
-    const int s = start_g(j);
-    if (small) s_e[j] = s;
-    if (j < n && start_g(j + 1) > s) {
-      atomicOr(&s_bits[(s - v0) >> 5], 1u << ((s - v0) & 31));
-      s_seg[s - v0] = j;
-    }
-  }
-  __syncthreads();
-  auto E = [&](int j) { return small ? s_e[j] : start_g(j); };
-  // 3. The walk over this thread's values, branch-free but at segment starts: a segment that
-  // starts and ends here is finished on the spot; the run before the first start here (the
-  // head) and the run still open at the end (the tail) are kept for step 5. Values before the
-  // first owned start belong to the previous block's last segment and are skipped.
-  const unsigned bits = PER == 32 ? s_bits[t] : (s_bits[(t * PER) >> 5] >> ((t * PER) & 31)) & ((1u << (PER % 32)) - 1u);
-  const int first_owned = n > 0 ? E(0) : T;
-  float acc = init;
-  int cur = -1, cur_start = 0;  // the open run's segment when it started here, and where
-#pragma unroll
-  for (int u = 0; u < PER; ++u) {
-    const int pos = p0 + u;
-    if ((bits >> u) & 1u) {
-      if (cur < 0) s_head[t] = acc;
-      else finish_walk(k_first + cur, pos - cur_start, acc);
-      cur = s_seg[pos - v0];
-      cur_start = pos;
-      acc = init;
-    }
-    if (pos >= first_owned && pos < q) acc = combine(acc, r[u]);
-  }
-  if (cur < 0) {
-    s_head[t] = acc;
-    s_tail[t] = acc;
-  } else {
-    const int e = E(cur + 1);
-    if (e <= q) finish_walk(k_first + cur, e - cur_start, acc);
-    else s_tail[t] = acc;
-  }
-  // 4. The last owned segment may run past the tile: the block reduces [v1, E(n)), the first NT
-  // values from `ahead`, the rest (long segments) with float4 loads when x is aligned.
-  const int spill_end = n > 0 ? E(n) : 0;
-  if (spill_end > v1) {
-    float sp = v1 + t < spill_end ? ahead : init;
-    int tail = v1 + NT;
-    if (x_aligned && spill_end > tail) {
-      const int tail4 = spill_end & ~3;
-      const float4* x4 = reinterpret_cast<const float4*>(x);
-      auto fold = [&](float4 f) { return combine(combine(f.x, f.y), combine(f.z, f.w)); };
-      // Eight loads in flight a thread (16 KB a block), folded as a tree into one partial, so a
-      // long spill (one block reading a long segment) is not latency-bound and the kernel keeps
-      // 40 registers (two partials took 44). Fixed order: deterministic.
-      int i = tail / 4 + t;
-      for (; i + 7 * NT < tail4 / 4; i += 8 * NT) {
-        float4 f[8];
-#pragma unroll
-        for (int u = 0; u < 8; ++u) f[u] = x4[i + u * NT];
-        const float lo = combine(combine(fold(f[0]), fold(f[1])), combine(fold(f[2]), fold(f[3])));
-        const float hi = combine(combine(fold(f[4]), fold(f[5])), combine(fold(f[6]), fold(f[7])));
-        sp = combine(sp, combine(lo, hi));
-      }
-      for (; i < tail4 / 4; i += NT) sp = combine(sp, fold(x4[i]));
-      tail = tail4;
-    }
-    for (int i = tail + t; i < spill_end; i += NT) sp = combine(sp, x[i]);
-    for (int o = 16; o > 0; o >>= 1) sp = combine(sp, __shfl_xor_sync(0xffffffffu, sp, o));
-    if (lane == 0) s_red[w] = sp;
-  }
-  __syncthreads();
-  // 5. Segments that cross a thread boundary or the tile's end, and empty ones: one thread each.
-  for (int jj = t; jj < n; jj += NT) {
-    const int s = E(jj), e = E(jj + 1);
-    if (s == e) {
-      finish(k_first + jj, 0, 0.f);
-      continue;
-    }
-    const int ta = (s - v0) / PER, tb = (min(e, v1) - 1 - v0) / PER;
-    if (ta == tb && e <= v1) {  // finished in the walk (mean: its sum, written before the barrier)
-      if (OP == 1) y[k_first + jj] = seg_result<OP>(y[k_first + jj], e - s);
-      continue;
-    }
-    float a = s_tail[ta];
-    for (int u = ta + 1; u <= tb; ++u) a = combine(a, s_head[u]);
-    if (e > v1)
-      for (int u = 0; u < WARPS; ++u) a = combine(a, s_red[u]);
-    finish(k_first + jj, e - s, a);
-  }
-)";
-
-// first[b] for b = 0 .. B (B = the number of tiles of the values_shape[0] values): the first segment k
-// whose start s_k is >= TILE b (s_0 = 0, s_k = ends[k - 1]), K if none. Thread k writes the b
-// whose first segment it is, b in (s_{k-1} / TILE, s_k / TILE] (k = K: up to B), so every entry
-// is written once. (Each tile block used to find its range by a 32-ary search: four dependent
-// global round trips while the rest of the block waited at a barrier.) Launch: K + 1 threads.
-constexpr const char* kFirstSource = R"(
-  const int T = values_shape[0], K = ends_shape[0];
-  const int B = T > 0 ? (T + TILE - 1) / TILE : 1;
-  const int k = blockIdx.x * blockDim.x + threadIdx.x;
-  if (k > K) return;
-  const int lo = k == 0 ? 0 : (k >= 2 ? ends[k - 2] : 0) / TILE + 1;
-  const int hi = k == K ? B : min((k >= 1 ? ends[k - 1] : 0) / TILE, B);
-  for (int b = lo; b <= hi; ++b) first[b] = k;
-)";
+// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
+constexpr const char* kCudaSegmentOps = kernels::segment_reduce_ops_cuh;
+constexpr const char* kSource = kernels::segment_reduce_tile_cu;
+constexpr const char* kFirstSource = kernels::segment_reduce_tile_first_cu;
 
 int tile_count(int64_t total) { return static_cast<int>(std::max<int64_t>(1, (total + kTile - 1) / kTile)); }
 

@@ -1,14 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA twin of the SGM core through mx::fast::cuda_kernel: census -> path aggregation (one warp
 // per scanline and path, costs on the fly) -> per-pixel selection (one warp per pixel) -> LR
-// check -> median. Kernel bodies live in sgm_cuda_kernels.h.
+// check -> median. Kernel bodies live in kernels/sgm_*.cu.
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/stereo/sgm_cuda_kernels.h"
 #include "robomlx/stereo/sgm_twins.h"
 
+#include "robomlx/stereo/kernels/sgm_aggregate.cu.h"
+#include "robomlx/stereo/kernels/sgm_census.cu.h"
+#include "robomlx/stereo/kernels/sgm_left_right.cu.h"
+#include "robomlx/stereo/kernels/sgm_median.cu.h"
+#include "robomlx/stereo/kernels/sgm_select.cu.h"
+
 namespace robomlx::stereo::detail {
+
+// The kernel texts: kernels/sgm_*.cu, embedded at build time (cmake/robomlx_kernels.cmake).
+namespace cuda_src {
+constexpr const char* kCensus = kernels::sgm_census_cu;
+constexpr const char* kAggregate = kernels::sgm_aggregate_cu;
+constexpr const char* kSelect = kernels::sgm_select_cu;
+constexpr const char* kLeftRight = kernels::sgm_left_right_cu;
+constexpr const char* kMedian = kernels::sgm_median_cu;
+}  // namespace cuda_src
 
 namespace {
 using Kernel = mx::fast::CustomKernelFunction;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Internal: CUDA device source (for fast::cuda_kernel headers) that walks image lines serially but
-// fast: one thread per line (row or column), with no shared memory and no barriers. The thread
-// moves along its line in 32-value chunks held in registers, loading chunk i + 1 while it walks
-// chunk i, and the 32 steps of every chunk but the first and last (in pass order) run branch-free
-// through the op's mid(), so the compiler schedules them as one block: what remains per step is the
-// op's own dependency chain (a few ALU latencies).
+// Device helpers (part of a fast::cuda_kernel header, used by spatial_filter*.cu and
+// hole_filling_from_left.cu) that walk image lines serially but fast: one thread per line (row or
+// column), with no shared memory and no barriers. The thread moves along its line in 32-value
+// chunks held in registers, loading chunk i + 1 while it walks chunk i, and the 32 steps of every
+// chunk but the first and last (in pass order) run branch-free through the op's mid(), so the
+// compiler schedules them as one block: what remains per step is the op's own dependency chain (a
+// few ALU latencies).
 // (History on an H100, 640x360 row pass: one warp doing its own transposes ~200 cycles a step;
 // a walker warp fed through shared memory by three mover warps ~110 cycles a step, bound by the
 // per-step branches and the movers' instruction count; this walker ~50, 35 us for the pass.)
@@ -15,11 +16,7 @@
 // any k) and `V mid(V v)` (the same for 0 < k < n - 1, without the k tests); it may also overload
 // rs_chunk for its type (see there).
 // V: register type (float, or int for uint16 data).
-#pragma once
 
-namespace robomlx::depth::detail {
-
-inline constexpr const char* kCudaLineWalk = R"(
 __device__ inline void rs_unpack(unsigned u, float* v) { v[0] = __uint_as_float(u); }
 __device__ inline void rs_unpack(unsigned u, int* v) { v[0] = (int)(u & 0xffffu); v[1] = (int)(u >> 16); }
 __device__ inline unsigned rs_pack(const float* v) { return __float_as_uint(v[0]); }
@@ -149,6 +146,3 @@ __device__ void rs_line_pass(const T* src, T* dst, int h, int w, int line, bool 
     if (it + 1 < nch) walk(it + 1, b, a);
   }
 }
-)";
-
-}  // namespace robomlx::depth::detail
