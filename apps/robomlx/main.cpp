@@ -105,9 +105,9 @@ int main(int argc, char** argv) {
                                             "default from ROBOMLX_DEVICE, else auto")
       ->check(CLI::IsMember({"auto", "cpu", "gpu"}, CLI::ignore_case));
   cli::add_registered_commands(app, global);
-  // Staged outputs (core/io/output_stage.h) are removed when SIGINT/SIGTERM/SIGHUP stop a run.
-  remove_staged_outputs_on_signals();
   try {
+    // Staged outputs (core/io/output_stage.h) are removed when SIGINT/SIGTERM/SIGHUP stop a run.
+    remove_staged_outputs_on_signals();
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
