@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The CLI's contract: exit codes and one-line errors. Usage: cli_contract.sh path/to/robomlx
+# (the full table of command policies is tests/cli/cli_policy_test.cpp)
 set -u
 bin="$1"
 fail=0
 expect() {  # expect <code> <stderr substring> -- args...
   local code="$1" text="$2"; shift 3
   local err; err=$("$bin" "$@" 2>&1 >/dev/null); local rc=$?
-  if [[ $rc -ne $code || "$err" != *"$text"* ]]; then
+  local lines; lines=$(printf '%s\n' "$err" | wc -l)
+  if [[ $rc -ne $code || "$err" != *"$text"* || $lines -ne 1 || "$err" != "robomlx: error: "* ]]; then
     echo "FAIL: robomlx $* -> exit $rc (want $code), stderr: $err"; fail=1
   else
     echo "ok: robomlx $* -> exit $rc"
@@ -18,6 +20,9 @@ expect() {  # expect <code> <stderr substring> -- args...
 expect 2 "device" -- --device tpu info
 ROBOMLX_DEVICE=bogus "$bin" info >/dev/null 2>&1; [[ $? -eq 2 ]] || { echo "FAIL: ROBOMLX_DEVICE=bogus should exit 2"; fail=1; }
 expect 2 "unknown suite" -- bench nope
+expect 2 "--repeats" -- bench core --repeats 0
+expect 2 "--device: bogus not in" -- --device bogus info
+expect 2 "no-such-flag" -- info --no-such-flag
 if ! "$bin" info | grep -q "usable GPU" || "$bin" info | grep -q "0 usable GPUs"; then
   expect 4 "no usable GPU" -- --device gpu info
 fi

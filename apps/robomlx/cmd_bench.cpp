@@ -9,6 +9,7 @@
 #include "robomlx/core/bench.h"
 #include "robomlx/core/device.h"
 #include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/output_stage.h"
 
 namespace robomlx::cli {
 
@@ -29,6 +30,8 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
     for (const auto& [name, info] : suites) names += (names.empty() ? "" : ", ") + name;
     throw std::invalid_argument("[bench] unknown suite '" + args.suite + "'; available: " + names);
   }
+  OutputStage stage;  // --json is checked before the suite runs
+  const std::string json = args.json.empty() ? "" : stage.file(args.json, "--json");
   mx::Device device = apply_device(global);
   BenchOptions options;
   options.repeats = args.repeats;
@@ -51,7 +54,8 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
   it->second.fn(ctx);
   flush_pending();
   if (!args.json.empty()) {
-    write_file_atomically(args.json, bench_results_json(ctx.results(), describe_device(device)));
+    write_file_atomically(json, bench_results_json(ctx.results(), describe_device(device)));
+    stage.commit();
     std::cout << "wrote " << args.json << "\n";
   }
 }

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "robomlx/core/device.h"
 #include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/output_stage.h"
 #include "robomlx/core/io/ply.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/core/point_cloud.h"
@@ -37,6 +38,11 @@ void run_cloud_stats(const GlobalOptions& global, CloudStatsArgs& args) {
   args.stats.validate();
   args.preview_options.view = parse_preview_view(args.view);
   args.preview_options.validate();
+  // All outputs are declared (paths checked) first and appear together only when all were written.
+  OutputStage stage;
+  const std::string preview = args.preview.empty() ? "" : stage.file(args.preview, "--preview");
+  const std::string centres = args.centres.empty() ? "" : stage.file(args.centres, "--centres");
+  const std::string json = args.json.empty() ? "" : stage.file(args.json, "--json");
   mx::Device device = apply_device(global);
   PointCloud cloud = load_point_cloud(args.input, args.colors);
   PointCloudStats s = compute_stats(cloud, args.stats);
@@ -51,22 +57,25 @@ void run_cloud_stats(const GlobalOptions& global, CloudStatsArgs& args) {
     std::cout << "spacing   " << s.mean_spacing << " (mean nearest-neighbour distance of " << s.spacing_samples
               << " sampled points)\n";
   }
-  if (!args.preview.empty()) {
-    write_png(args.preview, render_preview(cloud, args.preview_options));
-    std::cout << "wrote " << args.preview << "\n";
+  std::vector<std::string> written;
+  if (!preview.empty()) {
+    write_png(preview, render_preview(cloud, args.preview_options));
+    written.push_back(args.preview);
   }
-  if (!args.centres.empty()) {
+  if (!centres.empty()) {
     PlyPoints pts;
     pts.positions = cloud.positions;
     pts.colors = cloud.colors;
     pts.normals = cloud.normals;
-    write_ply_points(args.centres, pts, args.ascii ? PlyFormat::Ascii : PlyFormat::BinaryLittleEndian);
-    std::cout << "wrote " << args.centres << "\n";
+    write_ply_points(centres, pts, args.ascii ? PlyFormat::Ascii : PlyFormat::BinaryLittleEndian);
+    written.push_back(args.centres);
   }
-  if (!args.json.empty()) {
-    write_file_atomically(args.json, s.to_json());
-    std::cout << "wrote " << args.json << "\n";
+  if (!json.empty()) {
+    write_file_atomically(json, s.to_json());
+    written.push_back(args.json);
   }
+  stage.commit();
+  for (const auto& p : written) std::cout << "wrote " << p << "\n";
 }
 
 void add_cloud(CLI::App& app, GlobalOptions& global) {

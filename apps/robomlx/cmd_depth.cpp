@@ -10,6 +10,7 @@
 #include "robomlx/core/device.h"
 #include "robomlx/core/error.h"
 #include "robomlx/depth/pipeline.h"
+#include "robomlx/depth/pipeline_outputs.h"
 #include "robomlx/depth/pipeline_run.h"
 
 namespace robomlx::cli {
@@ -21,6 +22,7 @@ namespace depth = robomlx::depth;
 struct ProcessArgs {
   std::vector<std::string> inputs;
   std::string chain;
+  CLI::Option* chain_option = nullptr;  // --chain "" given is an error, not the default chain
   std::vector<std::string> sets;
   std::string preset;
   std::string out;
@@ -59,14 +61,33 @@ depth::Intrinsics parse_intrinsics(const std::string& text) {
   return in;
 }
 
+// Whole-config validation: the chain (--chain or the preset) and every --set are merged first,
+// then the blocks are built once with the result. Settings from the preset alone that a block
+// refuses make the preset malformed (exit 3, naming it); with --set in play it is the combination
+// (exit 2, naming what was merged).
+void validate_chain(const depth::ChainSpec& chain, const ProcessArgs& a) {
+  try {
+    depth::Pipeline blocks(chain);
+    depth::OutputBlocks outputs(chain, !chain.colorizer.empty(), !chain.pointcloud.empty());
+  } catch (const std::invalid_argument& e) {
+    if (!a.preset.empty() && a.sets.empty()) throw FormatError(a.preset, e.what());
+    if (a.sets.empty()) throw;
+    std::string from = a.preset.empty() ? "--chain" : a.preset;
+    for (const auto& s : a.sets) from += ", --set " + s;
+    throw std::invalid_argument(std::string(e.what()) + "; settings merged from: " + from);
+  }
+}
+
 void run_depth_process(const GlobalOptions& global, const ProcessArgs& a) {
   depth::ProcessRequest r;
   r.inputs = a.inputs;
   r.out_dir = a.out;
-  if (!a.preset.empty() && !a.chain.empty())
+  const bool chain_given = a.chain_option != nullptr && a.chain_option->count() > 0;
+  if (!a.preset.empty() && chain_given)
     throw std::invalid_argument("[depth.process] use either --chain or --preset, not both (a preset holds its chain)");
-  r.chain = a.preset.empty() ? depth::parse_chain(a.chain.empty() ? "standard" : a.chain) : depth::load_preset(a.preset);
+  r.chain = a.preset.empty() ? depth::parse_chain(chain_given ? a.chain : "standard") : depth::load_preset(a.preset);
   for (const auto& s : a.sets) depth::apply_setting(r.chain, s);
+  validate_chain(r.chain, a);
   r.outputs = split_csv(a.outputs);
   if (!a.intrinsics.empty()) r.intrinsics = parse_intrinsics(a.intrinsics);
   r.depth_units = a.depth_units;
@@ -86,12 +107,15 @@ void add_depth(CLI::App& app, GlobalOptions& global) {
   auto a = std::make_shared<ProcessArgs>();
   auto* p = depth_cmd->add_subcommand("process", "Run a chain of processing blocks over a .bag recording or depth images");
   p->add_option("--input", a->inputs, "One .bag recording, or depth images (16-bit PGM/PNG, raw Z16 units)")->required();
-  p->add_option("--chain", a->chain,
+  a->chain_option = p->add_option("--chain", a->chain,
                 "Blocks in order, comma-separated (default 'standard' = decimation,depth2disparity,spatial,temporal,"
                 "disparity2depth,hole_filling)");
   p->add_option("--set", a->sets, "block.option=value, repeatable (e.g. spatial.filter_smooth_alpha=0.4, colorizer.color_scheme=2)");
   p->add_option("--preset", a->preset, "JSON preset: {\"chain\": [...], \"colorizer\": {...}, \"pointcloud\": {...}}");
-  p->add_option("--out", a->out, "Output folder (written atomically: nothing is left on error)")->required();
+  p->add_option("--out", a->out,
+                "Output folder (appears when the run succeeds, nothing is left on error; a reused folder has robomlx's "
+                "previous outputs replaced, other files kept)")
+      ->required();
   p->add_option("--outputs", a->outputs, "Any of depth,colorized,cloud (default all)");
   p->add_option("--intrinsics", a->intrinsics, "Image inputs: fx,fy,ppx,ppy in pixels");
   p->add_option("--depth-units", a->depth_units, "Image inputs: metres per depth unit (default 0.001)");

@@ -12,6 +12,7 @@
 #include "robomlx/core/device.h"
 #include "robomlx/core/progress.h"
 #include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/output_stage.h"
 #include "robomlx/sparse/train.h"
 
 namespace robomlx::cli {
@@ -30,6 +31,8 @@ double mean_loss(const std::vector<sparse::StepStats>& h, size_t lo, size_t hi) 
 
 void run_train_demo(const GlobalOptions& global, const TrainDemoArgs& args) {
   args.train.validate();
+  OutputStage stage;  // --json is checked before training, and appears only when the run completes
+  const std::string json = args.json.empty() ? "" : stage.file(args.json, "--json");
   mx::Device device = apply_device(global);
   sparse::BackboneConfig config;
   std::cout << "sparse train-demo on " << describe_device(device) << ": " << args.train.steps << " steps, batch "
@@ -69,7 +72,8 @@ void run_train_demo(const GlobalOptions& global, const TrainDemoArgs& args) {
     doc["accuracy_last"] = acc;
     auto& hist = doc["history"] = nlohmann::json::array();
     for (const auto& s : h) hist.push_back({{"step", s.step}, {"loss", s.loss}, {"accuracy", s.accuracy}, {"seconds", s.seconds}});
-    write_file_atomically(args.json, doc.dump(2) + "\n");
+    write_file_atomically(json, doc.dump(2) + "\n");
+    stage.commit();
     std::cout << "wrote " << args.json << "\n";
   }
 }

@@ -14,6 +14,7 @@
 #include "cmd_stereo.h"
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/output_stage.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/stereo/depth_pipeline.h"
 #include "robomlx/stereo/metrics.h"
@@ -47,6 +48,9 @@ mx::array read_grey(const std::string& path) {
 
 SceneScores eval_scene(const std::string& dir, stereo::StereoConfig config, bool range_from_flags) {
   const fs::path d(dir);
+  if (!fs::exists(d / "info.txt"))
+    throw FormatError(dir, "is not a scene folder: it has no info.txt (a scene holds imL.png, imR.png, "
+                           "groundtruth.png, info.txt, nonocc.png, all.png)");
   std::ifstream info(d / "info.txt");
   double scale = 0, max_disp = 0;
   if (!(info >> scale >> max_disp) || scale <= 0 || max_disp < 1)
@@ -59,6 +63,13 @@ SceneScores eval_scene(const std::string& dir, stereo::StereoConfig config, bool
   const mx::array left = read_grey((d / "imL.png").string()), right = read_grey((d / "imR.png").string());
   const mx::array gt = mx::astype(read_grey((d / "groundtruth.png").string()), mx::float32) / float(scale);
   const mx::array nonocc = read_grey((d / "nonocc.png").string()), all = read_grey((d / "all.png").string());
+  for (const auto& [name, im] : {std::pair<const char*, const mx::array*>{"imR.png", &right}, {"groundtruth.png", &gt},
+                                 {"nonocc.png", &nonocc}, {"all.png", &all}}) {
+    if (im->shape(0) != left.shape(0) || im->shape(1) != left.shape(1))
+      throw FormatError((d / name).string(), "is " + std::to_string(im->shape(1)) + "x" + std::to_string(im->shape(0)) +
+                                                 " but imL.png is " + std::to_string(left.shape(1)) + "x" +
+                                                 std::to_string(left.shape(0)) + " (a scene's images must match)");
+  }
   const stereo::PipelineSetup setup = stereo::prepare_pipeline(config, left.shape(1), left.shape(0));
   // First run warms up (kernel compilation, allocations); the timed run is the second.
   stereo::process_pair(setup, config, left, right);
@@ -120,7 +131,10 @@ std::vector<std::string> expand_scenes(const std::vector<std::string>& dirs) {
 
 void run_eval(const GlobalOptions& global, const EvalArgs& a) {
   const stereo::StereoConfig config = resolve_stereo_config(a.config);
-  bool range_from_flags = a.config.max_disparity != -1 || a.config.min_disparity != -100000;
+  OutputStage stage;
+  const std::string json_file = a.json.empty() ? "" : stage.file(a.json, "--json");
+  bool range_from_flags =
+      StereoConfigArgs::given(a.config.max_option) || StereoConfigArgs::given(a.config.min_option);
   for (const auto& s : a.config.sets) range_from_flags |= s.rfind("sgm.num_disparities", 0) == 0 || s.rfind("sgm.min_disparity", 0) == 0;
   apply_device(global);
   std::vector<SceneScores> rows;
@@ -140,7 +154,8 @@ void run_eval(const GlobalOptions& global, const EvalArgs& a) {
     for (const auto& r : rows)
       j.push_back({{"scene", r.name}, {"width", r.width}, {"height", r.height}, {"num_disparities", r.num_disparities},
                    {"time_ms", r.ms}, {"nonocc", to_json(r.nonocc)}, {"all", to_json(r.all)}});
-    write_file_atomically(a.json, j.dump(2) + "\n");
+    write_file_atomically(json_file, j.dump(2) + "\n");
+    stage.commit();
     std::printf("wrote %s\n", a.json.c_str());
   }
 }

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx stereo live`: a side-by-side UVC camera (ZED) through cv::VideoCapture -> rectified
 // disparity in a preview window and/or files. Without a camera: UnsupportedFeatureError.
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include <mlx/mlx.h>
 
 #include "cmd_stereo.h"
 #include "robomlx/core/image.h"
+#include "robomlx/core/io/output_stage.h"
 #include "robomlx/stereo/depth_io.h"
 #include "robomlx/stereo/depth_pipeline.h"
 #include "robomlx/stereo/rectify.h"
@@ -35,6 +38,13 @@ void run_live(const GlobalOptions& global, const LiveArgs& a) {
   if (a.camera >= 0) config.camera.index = a.camera;
   if (a.no_window && a.out.empty() && !a.list_controls && a.frames == 0)
     throw std::invalid_argument("[stereo.live] --no-window needs --out DIR or --frames N (else nothing is shown or kept)");
+  // --out is staged like every output folder and appears when the session ends normally (q in
+  // the window, or --frames N); a signal discards it. Headless, only --frames can end it.
+  if (a.no_window && !a.out.empty() && a.frames == 0)
+    throw std::invalid_argument("[stereo.live] --out with --no-window needs --frames N (the folder is kept when the "
+                                "session ends normally; a signal discards it)");
+  OutputStage stage;
+  const std::string out_dir = a.out.empty() ? "" : stage.folder(a.out, "--out");
   apply_device(global);
   auto cam = stereo::FrameSource::open_camera(config.camera.index, config.camera.width, config.camera.height,
                                               config.camera.fps, a.raw_yuyv);
@@ -42,7 +52,12 @@ void run_live(const GlobalOptions& global, const LiveArgs& a) {
   for (const auto& c : a.controls) {
     const auto eq = c.find('=');
     if (eq == std::string::npos) throw std::invalid_argument("[stereo.live] --control expects name=value, got '" + c + "'");
-    const bool ok = cam.set_control(c.substr(0, eq), std::stod(c.substr(eq + 1)));
+    const std::string text = c.substr(eq + 1);
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
+      throw std::invalid_argument("[stereo.live] --control value must be a finite number, got '" + c + "'");
+    const bool ok = cam.set_control(c.substr(0, eq), value);
     std::printf("control %s: %s\n", c.c_str(), ok ? "set" : "refused by the backend");
   }
   if (a.list_controls) {
@@ -62,10 +77,10 @@ void run_live(const GlobalOptions& global, const LiveArgs& a) {
     const stereo::StereoPair eyes = stereo::split_side_by_side(frame);
     if (!setup) setup = stereo::prepare_pipeline(config, eyes.left.shape(1), eyes.left.shape(0));
     const stereo::PairResult r = stereo::process_pair(*setup, config, eyes.left, eyes.right);
-    if (!a.out.empty()) {
+    if (!out_dir.empty()) {
       char suffix[16];
       std::snprintf(suffix, sizeof suffix, "_%05d", n);
-      stereo::write_pair_outputs(a.out, r, *setup, config, suffix);
+      stereo::write_pair_outputs(out_dir, r, *setup, config, suffix);
     }
     if (window) {
       const mx::array colour = stereo::colorize_disparity(r.disparity, float(config.sgm.min_disparity),
@@ -74,6 +89,8 @@ void run_live(const GlobalOptions& global, const LiveArgs& a) {
       if (key == 'q' || key == 27) break;
     }
   }
+  stage.commit();
+  if (!a.out.empty()) std::printf("wrote the session to %s\n", a.out.c_str());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "cmd_stereo.h"
 #include "robomlx/core/image.h"
+#include "robomlx/core/io/output_stage.h"
 #include "robomlx/stereo/depth_pipeline.h"
 #include "robomlx/stereo/rectify.h"
 #include "robomlx/stereo/video.h"
@@ -39,6 +40,8 @@ void run_tune(const GlobalOptions& global, const TuneArgs& a) {
     throw std::invalid_argument("[stereo.tune] --left and --right must be given together");
   stereo::StereoConfig config = resolve_stereo_config(a.config);
   const std::string save = a.save.empty() ? (a.config.config.empty() ? stereo::default_config_path() : a.config.config) : a.save;
+  // Saved by keystroke, atomically, possibly several times: the path is checked now, before the session.
+  if (!save.empty()) check_output_file(save, a.save.empty() ? "the config path" : "--save");
   apply_device(global);
 
   stereo::TuneOptions options;

@@ -202,6 +202,33 @@ TEST(DepthCli, BadInputLeavesNothing) {
   no_outputs();
 }
 
+TEST(DepthCli, ReusedOutHasOnlyTheLastRunsOutputs) {
+  if (!has_block("decimation")) GTEST_SKIP() << "decimation block not in this build yet";
+  std::string root = test::temp_dir();
+  Image z = Image::zeros(8, 12, 1, mx::uint16);
+  for (std::size_t i = 0; i < z.num_samples(); ++i) z.data<std::uint16_t>()[i] = static_cast<std::uint16_t>(900 + i);
+  write_pnm(root + "/z.pgm", z);
+  std::ostringstream progress;
+  auto first = request(root + "/out", {root + "/z.pgm", root + "/z.pgm"}, "decimation");
+  first.outputs = {"depth", "cloud"};
+  first.intrinsics = Intrinsics{12, 8, 6, 4, 10, 10, Distortion::none, {}};
+  run_process(first, progress);
+  EXPECT_TRUE(fs::exists(root + "/out/cloud_000001.ply"));
+  std::ofstream(root + "/out/notes.txt") << "mine";
+  auto second = request(root + "/out", {root + "/z.pgm"}, "decimation");
+  second.outputs = {"depth"};
+  run_process(second, progress);
+  // The first run's frame 1 and clouds are gone, the user's file stays, nothing else is left.
+  expect_only(root + "/out", {"depth_000000.png", "summary.json", "notes.txt", ".robomlx-outputs"});
+  expect_only(root, {"z.pgm", "out"});
+  // A run that fails (no such input) changes nothing.
+  auto failed = request(root + "/out", {root + "/none.pgm"}, "decimation");
+  failed.outputs = {"depth"};
+  EXPECT_THROW(run_process(failed, progress), FormatError);
+  expect_only(root + "/out", {"depth_000000.png", "summary.json", "notes.txt", ".robomlx-outputs"});
+  expect_only(root, {"z.pgm", "out"});
+}
+
 TEST(DepthCli, ChainMustEndInDepth) {
   if (!has_block("depth2disparity")) GTEST_SKIP() << "depth2disparity not in this build yet";
   std::string root = test::temp_dir();

@@ -38,7 +38,8 @@ TEST(DepthPipeline, ParseChain) {
   EXPECT_EQ(std_chain.stages[3].block, "temporal");
   EXPECT_EQ(std_chain.stages[5].block, "hole_filling");
   EXPECT_THROW_MSG(parse_chain("decimation,,spatial"), std::invalid_argument, "--chain has an empty block name");
-  EXPECT_THROW_MSG(parse_chain(""), std::invalid_argument, "empty block name");
+  EXPECT_THROW_MSG(parse_chain(""), std::invalid_argument, "--chain is empty");
+  EXPECT_THROW_MSG(parse_chain(" "), std::invalid_argument, "--chain is empty");
 }
 
 TEST(DepthPipeline, ApplySetting) {
@@ -80,6 +81,12 @@ TEST(DepthPipeline, LoadPreset) {
   EXPECT_THROW_MSG(load_preset(write_text("e.json", R"({"chain": [], "extra": 1})")), FormatError, "unknown field 'extra'");
   EXPECT_THROW_MSG(load_preset(write_text("f.json", R"({"chain": [3]})")), FormatError, "field 'chain[0]' must be a block name");
   EXPECT_THROW_MSG(load_preset("/nonexistent.json"), FormatError, "cannot open preset file");
+  // Problems of the file are FormatErrors (exit 3), also an unknown block and an empty chain.
+  EXPECT_THROW_MSG(load_preset(write_text("g.json", R"({"chain": ["decimation", "blur"]})")), FormatError,
+                   "field 'chain[1]': unknown block 'blur' (known: ");
+  EXPECT_THROW_MSG(load_preset(write_text("h.json", R"({"chain": "decimation,blur"})")), FormatError, "unknown block 'blur'");
+  EXPECT_THROW_MSG(load_preset(write_text("i.json", R"({"chain": ""})")), FormatError, "field 'chain': [depth.pipeline] --chain is empty");
+  EXPECT_THROW_MSG(load_preset(test::temp_dir()), FormatError, "is a folder, expected a JSON preset file");
 }
 
 TEST(DepthPipeline, UnknownBlocksAndBadOptionsFailAtConstruction) {

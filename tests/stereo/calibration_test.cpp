@@ -118,6 +118,19 @@ TEST(StereoCalibration, UnknownResolutionListsAvailable) {
   EXPECT_THROW_MSG(load_zed_calibration(fixture(), "SVGA"), std::invalid_argument, "available: 2K, FHD, HD, VGA");
 }
 
+// What is wrong with the file itself is a FormatError (CLI exit 3), not a bad request (exit 2).
+TEST(StereoCalibration, BrokenFilesAreFormatErrors) {
+  EXPECT_THROW_MSG(parse_zed_calibration("", "VGA", "empty.conf"), FormatError, "empty.conf: no camera sections");
+  std::string half = kMixedCase;
+  const auto right = half.find("[Right_Cam_FHD1200]");
+  ASSERT_NE(right, std::string::npos);
+  half.replace(right, 19, "[Right_Cam_OTHER]");
+  EXPECT_THROW_MSG(parse_zed_calibration(half, "FHD1200", "half.conf"), FormatError,
+                   "half.conf: missing section [RIGHT_CAM_FHD1200] beside [LEFT_CAM_FHD1200]");
+  const std::string dir = test::temp_dir();
+  EXPECT_THROW_MSG(load_zed_calibration(dir, "HD"), FormatError, dir + ": is a folder, expected a ZED calibration file");
+}
+
 TEST(StereoCalibration, ErrorsNameFileLineAndKey) {
   std::string text = kMixedCase;
   std::string bad = text;

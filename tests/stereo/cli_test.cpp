@@ -57,8 +57,9 @@ TEST_F(StereoCli, DepthWritesOutputs) {
   const Image kitti = read_png(dir_ + "/d.png");
   EXPECT_EQ(kitti.dtype, mx::uint16);
   EXPECT_EQ(kitti.width, 160);
-  // Only the staged files, no leftovers.
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ + "/out"), fs::directory_iterator()), 7);
+  // Only the staged files and the manifest of robomlx's outputs (core/io/output_stage.h), no leftovers.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ + "/out"), fs::directory_iterator()), 8);
+  EXPECT_TRUE(fs::exists(dir_ + "/out/.robomlx-outputs"));
 }
 
 TEST_F(StereoCli, CalibratedSideBySide) {

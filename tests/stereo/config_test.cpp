@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +40,51 @@ TEST(StereoConfig, DefaultsRoundTrip) {
   const auto j = config_to_json(StereoConfig{});
   EXPECT_EQ(j.at("sgm").size(), 16u);
   EXPECT_EQ(j.at("sgm").at("census_width"), 9);
+}
+
+// Whole-config validation: layers are merged without range checks, validated once at the end,
+// so the order of --set options does not matter.
+TEST(StereoConfig, LayersMergeThenValidateOnce) {
+  for (const auto& order : {std::vector<std::string>{"sgm.p1=500", "sgm.p2=1000"}, {"sgm.p2=1000", "sgm.p1=500"}}) {
+    StereoConfig c;
+    for (const auto& s : order) merge_config_override(c, s);
+    EXPECT_NO_THROW(c.validate());
+    EXPECT_FLOAT_EQ(c.sgm.p1, 500.0f);
+    EXPECT_FLOAT_EQ(c.sgm.p2, 1000.0f);
+  }
+  StereoConfig c;
+  merge_config_override(c, "sgm.p1=500");
+  EXPECT_THROW_MSG(c.validate(), std::invalid_argument, "[stereo.sgm] p2 must be in [500, 4000], got 120 (p2 >= p1)");
+  // Names and types are still checked by the layer that brings them.
+  EXPECT_THROW_MSG(merge_config_override(c, "sgm.p3=1"), std::invalid_argument, "--set sgm.p3=1: unknown key 'sgm.p3'");
+  EXPECT_THROW_MSG(merge_config_override(c, "sgm.paths=4.5"), std::invalid_argument, "'sgm.paths' must be an integer");
+  EXPECT_THROW_MSG(merge_config_override(c, "sgm"), std::invalid_argument, "--set expects section.key=value");
+  // One override on its own is validated and leaves the config unchanged when refused.
+  StereoConfig d;
+  EXPECT_THROW_MSG(apply_config_override(d, "sgm.p1=500"), std::invalid_argument, "p2 >= p1");
+  EXPECT_FLOAT_EQ(d.sgm.p1, SgmOptions{}.p1);
+  // A file layer: unknown keys are FormatErrors naming it; ranges wait for the whole.
+  const std::string dir = test::temp_dir();
+  std::ofstream(dir + "/p1.json") << R"({"sgm": {"p1": 500}})";
+  std::ofstream(dir + "/bad.json") << R"({"sgm": {"p3": 1}})";
+  StereoConfig e;
+  merge_config_file(e, dir + "/p1.json");
+  merge_config_override(e, "sgm.p2=1000");
+  EXPECT_NO_THROW(e.validate());
+  EXPECT_THROW_MSG(merge_config_file(e, dir + "/bad.json"), FormatError, "bad.json: unknown key 'sgm.p3'");
+  EXPECT_THROW_MSG(merge_config_file(e, dir), FormatError, "is a folder, expected a JSON config file");
+  EXPECT_THROW_MSG(load_config(dir), FormatError, "is a folder");
+  // The rule between depth keys names both.
+  StereoConfig f;
+  merge_config_override(f, "depth.min_depth_mm=500");
+  merge_config_override(f, "depth.max_depth_mm=100");
+  EXPECT_THROW_MSG(f.validate(), std::invalid_argument,
+                   "depth.max_depth_mm must be in [500, 1e+09], got 100 (depth.max_depth_mm >= depth.min_depth_mm)");
+  merge_config_override(f, "depth.max_depth_mm=1000");
+  merge_config_override(f, "depth.focal_px=700");
+  EXPECT_THROW_MSG(f.validate(), std::invalid_argument,
+                   "depth.focal_px and depth.baseline_mm must be given together (both > 0 for metric outputs, or both 0), "
+                   "got 700 and 0");
 }
 
 TEST(StereoConfig, PartialFileKeepsDefaults) {

@@ -28,6 +28,14 @@ void check_range(std::string_view tag, std::string_view name, double v, double l
   }
 }
 
+void check_range_from(std::string_view tag, std::string_view name, double v, std::string_view lo_name, double lo,
+                      double hi) {
+  if (!(v >= lo && v <= hi)) {
+    fail_argument(tag, std::string(name) + " must be in [" + fmt_num(lo) + ", " + fmt_num(hi) + "], got " + fmt_num(v) +
+                           " (" + std::string(name) + " >= " + std::string(lo_name) + ")");
+  }
+}
+
 void check_finite(std::string_view tag, std::string_view name, double v) {
   if (!std::isfinite(v)) fail_argument(tag, std::string(name) + " must be finite, got " + fmt_num(v));
 }

@@ -16,6 +16,12 @@ namespace mx = mlx::core;
 /// Throws "[tag] name must be in [lo, hi], got v" unless lo <= v <= hi (NaN fails).
 void check_range(std::string_view tag, std::string_view name, double v, double lo, double hi);
 
+/// check_range where the lower end is another option's value `lo_name`; the message names both
+/// ("[tag] p2 must be in [500, 4000], got 120 (p2 >= p1)"), so a bad combination of settings
+/// made in different places (a file, --set, a default) says which two disagree.
+void check_range_from(std::string_view tag, std::string_view name, double v, std::string_view lo_name, double lo,
+                      double hi);
+
 /// Throws unless v is finite.
 void check_finite(std::string_view tag, std::string_view name, double v);
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/pipeline.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -51,6 +53,9 @@ ChainSpec ChainSpec::standard() {
 
 ChainSpec parse_chain(const std::string& csv) {
   if (trim(csv) == "standard") return ChainSpec::standard();
+  if (trim(csv).empty())
+    throw std::invalid_argument(std::string(kTag) + "--chain is empty: give block names separated by commas "
+                                "(e.g. decimation,spatial) or 'standard'");
   ChainSpec spec;
   std::size_t start = 0;
   while (start <= csv.size()) {
@@ -89,6 +94,8 @@ void apply_setting(ChainSpec& spec, const std::string& assignment) {
 }
 
 ChainSpec load_preset(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw FormatError(path, "is a folder, expected a JSON preset file");
   std::ifstream in(path);
   if (!in) throw FormatError(path, "cannot open preset file");
   nlohmann::json j;
@@ -114,7 +121,11 @@ ChainSpec load_preset(const std::string& path) {
   if (!j.contains("chain")) throw FormatError(path, "field 'chain' is missing");
   const auto& chain = j["chain"];
   if (chain.is_string()) {
-    spec = parse_chain(chain.get<std::string>());
+    try {
+      spec = parse_chain(chain.get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw FormatError(path, std::string("field 'chain': ") + e.what());
+    }
   } else if (chain.is_array()) {
     for (std::size_t i = 0; i < chain.size(); ++i) {
       std::string field = "chain[" + std::to_string(i) + "]";
@@ -131,6 +142,15 @@ ChainSpec load_preset(const std::string& path) {
     }
   } else {
     throw FormatError(path, "field 'chain' must be a string or an array");
+  }
+  // A block name the build does not know is a fault of the file (exit 3), not of the command line.
+  const auto known = block_names();
+  for (std::size_t i = 0; i < spec.stages.size(); ++i) {
+    if (std::find(known.begin(), known.end(), spec.stages[i].block) != known.end()) continue;
+    std::string names;
+    for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
+    throw FormatError(path, "field 'chain[" + std::to_string(i) + "]': unknown block '" + spec.stages[i].block +
+                                "' (known: " + names + ")");
   }
   if (j.contains("colorizer")) spec.colorizer = options(j["colorizer"], "colorizer");
   if (j.contains("pointcloud")) spec.pointcloud = options(j["pointcloud"], "pointcloud");

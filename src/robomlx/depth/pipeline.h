@@ -38,7 +38,8 @@ struct ChainSpec {
   static ChainSpec standard();
 };
 
-/// "decimation,spatial,..." (or "standard"); throws std::invalid_argument for empty names.
+/// "decimation,spatial,..." (or "standard"); throws std::invalid_argument for an empty chain
+/// or empty names.
 /// Block names are checked when the Pipeline is built (make_block lists the known ones).
 ChainSpec parse_chain(const std::string& csv);
 
@@ -48,7 +49,9 @@ ChainSpec parse_chain(const std::string& csv);
 /// Option names and ranges are checked by the block when the Pipeline is built.
 void apply_setting(ChainSpec& spec, const std::string& assignment);
 
-/// Reads a preset (format above); throws FormatError naming the file and the JSON field.
+/// Reads a preset (format above); throws FormatError naming the file and the JSON field, also
+/// for a block name make_block does not know. Option names and values are checked when the
+/// Pipeline is built, after any --set is merged in.
 ChainSpec load_preset(const std::string& path);
 
 class Pipeline {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/pipeline_run.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/output_stage.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/pipeline_outputs.h"
@@ -105,41 +105,6 @@ void check_camera(const Frame& f, const std::string& source, bool stereo, bool c
   }
 }
 
-// Temporary output folder beside the target; removed unless committed.
-class StagingDir {
- public:
-  explicit StagingDir(const std::string& target) : target_(fs::absolute(target)) {
-    fs::path parent = target_.parent_path();
-    fs::create_directories(parent);
-    std::string tmpl = (parent / ("." + target_.filename().string() + ".tmp-XXXXXX")).string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error(kTag + "cannot create a temporary folder in " + parent.string());
-    path_ = tmpl;
-    // mkdtemp makes the folder 0700; the result should get the usual umask-derived mode.
-    mode_t mask = umask(0);
-    umask(mask);
-    fs::permissions(path_, static_cast<fs::perms>(0777 & ~mask));
-  }
-  ~StagingDir() {
-    std::error_code ec;
-    if (!committed_) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  void commit() {
-    if (!fs::exists(target_)) {
-      fs::rename(path_, target_);
-    } else {
-      if (!fs::is_directory(target_)) throw std::runtime_error(kTag + "--out " + target_.string() + " exists and is not a folder");
-      for (const auto& e : fs::directory_iterator(path_)) fs::rename(e.path(), target_ / e.path().filename());
-      fs::remove_all(path_);
-    }
-    committed_ = true;
-  }
-
- private:
-  fs::path target_, path_;
-  bool committed_ = false;
-};
-
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -202,6 +167,8 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
   // only a frame can tell (a truncated recording) fails into the staging folder, which is dropped.
   Pipeline pipeline(r.chain);
   OutputBlocks outs(r.chain, wants("colorized"), wants("cloud"));
+  OutputStage stage;  // checks --out before the inputs are read
+  const fs::path staging = stage.folder(r.out_dir, "--out");
   const bool is_bag = r.inputs.size() == 1 && lower_ext(r.inputs[0]) == ".bag";
   std::optional<MappedFile> bag;
   std::vector<Frame> images;
@@ -219,7 +186,6 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
     check_camera(images[0], source, pipeline.needs_stereo(), wants("cloud"));
   }
 
-  StagingDir staging(r.out_dir);
   nlohmann::json frames = nlohmann::json::array();
   nlohmann::json recording_info;
   bool tty = isatty(STDERR_FILENO);
@@ -241,7 +207,7 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
     nlohmann::json files = nlohmann::json::array();
     if (wants("depth")) {
       std::string name = std::string("depth_") + idx + ".png";
-      write_png((staging.path() / name).string(), Image::from_array(out.data));
+      write_png((staging / name).string(), Image::from_array(out.data));
       files.push_back(name);
     }
     if (wants("colorized")) {
@@ -249,7 +215,7 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
       mx::array rgb = outs.colorize(out);
       fj["colorize_ms"] = ms_since(t0);
       std::string name = std::string("colorized_") + idx + ".png";
-      write_png((staging.path() / name).string(), Image::from_array(rgb));
+      write_png((staging / name).string(), Image::from_array(rgb));
       files.push_back(name);
     }
     if (wants("cloud")) {
@@ -257,7 +223,7 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
       CloudPoints pts = outs.cloud(out, colour);
       fj["pointcloud_ms"] = ms_since(t0);
       std::string name = std::string("cloud_") + idx + ".ply";
-      write_ply((staging.path() / name).string(), pts.xyz, pts.rgb);
+      write_ply((staging / name).string(), pts.xyz, pts.rgb);
       fj["points"] = pts.xyz.size() / 3;
       files.push_back(name);
     }
@@ -293,8 +259,8 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
                             {"total_ms", ms_since(t_all)},
                             {"frames", frames}};
   if (is_bag) summary["recording"] = recording_info;
-  write_file_atomically((staging.path() / "summary.json").string(), summary.dump(2) + "\n");
-  staging.commit();
+  write_file_atomically((staging / "summary.json").string(), summary.dump(2) + "\n");
+  stage.commit();
   return summary;
 }
 

@@ -9,8 +9,9 @@
 //   summary.json       inputs, device, chain with every option in effect, per-frame timings
 // Recordings are streamed (one depth and one colour frame in memory at a time). Options, inputs
 // and the camera are validated before the first frame is processed, and everything is written
-// into a temporary folder beside --out that is renamed into place at the end: on any error
-// (including a recording found truncated half-way) nothing is left.
+// into an OutputStage folder (core/io/output_stage.h) that is moved into place at the end: on any
+// error (including a recording found truncated half-way) nothing is left, and a reused --out has
+// the previous run's outputs replaced.
 #pragma once
 
 #include <optional>

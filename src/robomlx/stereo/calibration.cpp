@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -133,8 +134,17 @@ StereoCalibration parse_zed_calibration(std::string_view text, std::string_view 
   if (!ini.count("left_cam_" + r) || !ini.count("right_cam_" + r)) {
     std::string tags;
     for (const auto& t : resolutions(ini)) tags += (tags.empty() ? "" : ", ") + t;
+    // Half a camera (one eye's section without the other's) or no camera at all is a fault of the
+    // file (exit 3); a whole resolution the file does not cover is a fault of the request (exit 2).
+    const bool has_left = ini.count("left_cam_" + r) > 0, has_right = ini.count("right_cam_" + r) > 0;
+    if (has_left != has_right)
+      throw FormatError(name, "missing section [" + std::string(has_left ? "RIGHT" : "LEFT") + "_CAM_" + upper(r) +
+                                  "] beside [" + (has_left ? "LEFT" : "RIGHT") + "_CAM_" + upper(r) + "]");
+    if (tags.empty())
+      throw FormatError(name, "no camera sections ([LEFT_CAM_<res>] and [RIGHT_CAM_<res>]): empty or not a ZED "
+                              "calibration file");
     throw std::invalid_argument("[stereo.calibration] resolution '" + std::string(resolution) + "' is not in " + name +
-                                "; available: " + (tags.empty() ? "none" : tags));
+                                "; available: " + tags);
   }
   StereoCalibration calib;
   calib.resolution = upper(r);
@@ -150,6 +160,8 @@ StereoCalibration parse_zed_calibration(std::string_view text, std::string_view 
 }
 
 StereoCalibration load_zed_calibration(const std::string& path, std::string_view resolution) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw FormatError(path, "is a folder, expected a ZED calibration file (SN<serial>.conf)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FormatError(path, "cannot open calibration file");
   std::ostringstream ss;

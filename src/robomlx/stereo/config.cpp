@@ -88,12 +88,15 @@ Sections sections(StereoConfig& c) {
 void StereoConfig::validate() const {
   sgm.validate();
   check_range(kTag, "depth.min_depth_mm", depth.min_depth_mm, 0, 1e9);
-  check_range(kTag, "depth.max_depth_mm", depth.max_depth_mm, depth.min_depth_mm, 1e9);
+  check_range_from(kTag, "depth.max_depth_mm", depth.max_depth_mm, "depth.min_depth_mm", depth.min_depth_mm, 1e9);
   check_range(kTag, "depth.focal_px", depth.focal_px, 0, 1e7);
   check_range(kTag, "depth.baseline_mm", depth.baseline_mm, 0, 1e7);
-  if ((depth.focal_px > 0) != (depth.baseline_mm > 0))
-    fail_argument(kTag, "depth.focal_px and depth.baseline_mm must be given together, got " +
-                            std::to_string(depth.focal_px) + " and " + std::to_string(depth.baseline_mm));
+  if ((depth.focal_px > 0) != (depth.baseline_mm > 0)) {
+    std::ostringstream os;
+    os << "depth.focal_px and depth.baseline_mm must be given together (both > 0 for metric outputs, or both 0), got "
+       << depth.focal_px << " and " << depth.baseline_mm;
+    fail_argument(kTag, os.str());
+  }
   check_range(kTag, "output.disparity_max", output.disparity_max, 0, 1e5);
   check_range(kTag, "camera.index", camera.index, 0, 1024);
   check_range(kTag, "camera.width", camera.width, 0, 1 << 15);
@@ -107,26 +110,35 @@ std::string default_config_path() {
   return std::string(home) + "/zed/settings/mlx_live_stereo.json";
 }
 
+namespace {
+// Lays `j` over `config`: unknown keys and wrong types throw std::invalid_argument naming the
+// key; ranges and the rules between keys are left to validate(), run once on the merged result.
+void apply_json(StereoConfig& config, const json& j) {
+  if (!j.is_object()) throw std::invalid_argument("the top level must be a JSON object");
+  auto table = sections(config);
+  // Named copies, not structured bindings: clang 14 (the fuzz build) cannot capture bindings.
+  for (const auto& item : j.items()) {
+    const std::string section = item.key();
+    const json& value = item.value();
+    auto it = std::find_if(table.begin(), table.end(), [&](const auto& s) { return s.first == section; });
+    if (it == table.end()) throw std::invalid_argument("unknown key '" + section + "'");
+    if (!value.is_object()) throw std::invalid_argument("'" + section + "' must be an object");
+    for (const auto& field : value.items()) {
+      const std::string key = field.key();
+      const json& v = field.value();
+      auto f = std::find_if(it->second.begin(), it->second.end(), [&](const Field& x) { return x.key == key; });
+      if (f == it->second.end()) throw std::invalid_argument("unknown key '" + section + "." + key + "'");
+      f->set(v, "'" + section + "." + key + "'");
+    }
+  }
+}
+}  // namespace
+
 StereoConfig config_from_json(const json& j, const std::string& name) {
   StereoConfig config;
   if (!j.is_object()) throw FormatError(name, "the top level must be a JSON object");
-  auto table = sections(config);
   try {
-    // Named copies, not structured bindings: clang 14 (the fuzz build) cannot capture bindings.
-    for (const auto& item : j.items()) {
-      const std::string section = item.key();
-      const json& value = item.value();
-      auto it = std::find_if(table.begin(), table.end(), [&](const auto& s) { return s.first == section; });
-      if (it == table.end()) throw std::invalid_argument("unknown key '" + section + "'");
-      if (!value.is_object()) throw std::invalid_argument("'" + section + "' must be an object");
-      for (const auto& field : value.items()) {
-        const std::string key = field.key();
-        const json& v = field.value();
-        auto f = std::find_if(it->second.begin(), it->second.end(), [&](const Field& x) { return x.key == key; });
-        if (f == it->second.end()) throw std::invalid_argument("unknown key '" + section + "." + key + "'");
-        f->set(v, "'" + section + "." + key + "'");
-      }
-    }
+    apply_json(config, j);
     config.validate();
   } catch (const json::exception& e) {
     throw FormatError(name, e.what());
@@ -147,48 +159,72 @@ json config_to_json(const StereoConfig& config) {
   return j;
 }
 
-StereoConfig parse_config(const std::string& text, const std::string& name) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
-    throw FormatError(name, std::string("invalid JSON: ") + e.what());
-  }
-  return config_from_json(j, name);
-}
-
-StereoConfig load_config(const std::string& path) {
+namespace {
+std::string read_config_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw FormatError(path, "is a folder, expected a JSON config file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FormatError(path, "cannot open config file");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return parse_config(ss.str(), path);
+  return ss.str();
 }
 
-void apply_config_override(StereoConfig& config, const std::string& assignment) {
+json parse_json(const std::string& text, const std::string& name) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
+    throw FormatError(name, std::string("invalid JSON: ") + e.what());
+  }
+}
+
+// One --set: "section.key=value", value parsed as JSON (bare words are taken as strings).
+json override_patch(const std::string& assignment) {
   const auto eq = assignment.find('=');
   const auto dot = assignment.find('.');
-  if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+  if (eq == std::string::npos || dot == std::string::npos || dot > eq || dot == 0 || dot + 1 == eq)
     fail_argument(kTag, "--set expects section.key=value, got '" + assignment + "'");
   const std::string section = assignment.substr(0, dot), key = assignment.substr(dot + 1, eq - dot - 1);
   const std::string text = assignment.substr(eq + 1);
   json value = json::parse(text, nullptr, false);
   if (value.is_discarded()) value = text;
-  json j = config_to_json(config);
   json patch = json::object();
   patch[section][key] = value;
-  for (const auto& [s, obj] : patch.items()) {
-    if (j.contains(s) && j[s].is_object()) {
-      for (const auto& [k, v] : obj.items()) j[s][k] = v;
-    } else {
-      j[s] = obj;
-    }
-  }
+  return patch;
+}
+}  // namespace
+
+StereoConfig parse_config(const std::string& text, const std::string& name) {
+  return config_from_json(parse_json(text, name), name);
+}
+
+StereoConfig load_config(const std::string& path) { return parse_config(read_config_file(path), path); }
+
+void merge_config_file(StereoConfig& config, const std::string& path) {
+  const json j = parse_json(read_config_file(path), path);
   try {
-    config = config_from_json(j, "--set " + assignment);
-  } catch (const FormatError& e) {
-    throw std::invalid_argument(std::string("[stereo.config] ") + e.what());
+    apply_json(config, j);
+  } catch (const json::exception& e) {
+    throw FormatError(path, e.what());
+  } catch (const std::invalid_argument& e) {
+    throw FormatError(path, e.what());
   }
+}
+
+void merge_config_override(StereoConfig& config, const std::string& assignment) {
+  const json patch = override_patch(assignment);
+  try {
+    apply_json(config, patch);
+  } catch (const std::exception& e) {
+    fail_argument(kTag, "--set " + assignment + ": " + e.what());
+  }
+}
+
+void apply_config_override(StereoConfig& config, const std::string& assignment) {
+  StereoConfig merged = config;
+  merge_config_override(merged, assignment);
+  merged.validate();
+  config = merged;
 }
 
 void save_config(const std::string& path, const StereoConfig& config) {

@@ -65,8 +65,16 @@ StereoConfig load_config(const std::string& path);
 /// Every key, defaults included (a complete, editable file).
 nlohmann::json config_to_json(const StereoConfig& config);
 StereoConfig config_from_json(const nlohmann::json& json, const std::string& name = "<memory>");
-/// Applies one "section.key=value" override (the CLI's --set), value parsed as JSON (bare
-/// words are taken as strings), with the same checks as a file; std::invalid_argument names the key.
+/// Layers for whole-config validation (README "Output and command policies"): each merges one
+/// source over `config` checking only key names and value types; the caller validates once
+/// when every source is in, so the order of sources and --set options does not matter
+/// (--set sgm.p1=500 --set sgm.p2=1000 works either way round).
+/// A file: FormatError naming the file and the key.
+void merge_config_file(StereoConfig& config, const std::string& path);
+/// One "section.key=value" (the CLI's --set), value parsed as JSON (bare words are taken as
+/// strings): std::invalid_argument naming the assignment and the key.
+void merge_config_override(StereoConfig& config, const std::string& assignment);
+/// One override on its own: merge_config_override, then validate; `config` is unchanged on error.
 void apply_config_override(StereoConfig& config, const std::string& assignment);
 
 /// Validates, then writes pretty JSON atomically (creating the parent folder).

@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 #include <mlx/mlx.h>
-#include <unistd.h>
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/image.h"
@@ -90,49 +89,33 @@ PairResult process_pair(const PipelineSetup& setup, const StereoConfig& config, 
 std::vector<std::string> write_pair_outputs(const std::string& dir, const PairResult& result,
                                             const PipelineSetup& setup, const StereoConfig& config,
                                             const std::string& suffix) {
-  fs::create_directories(dir);
-  const fs::path stage = fs::path(dir) / (".stage-" + std::to_string(::getpid()) + suffix);
-  fs::remove_all(stage);
-  fs::create_directories(stage);
-  std::vector<std::string> names;
-  try {
-    auto out = [&](const std::string& stem, const std::string& ext) {
-      names.push_back(stem + suffix + ext);
-      return (stage / names.back()).string();
-    };
-    const float lo = float(config.sgm.min_disparity);
-    const float hi = config.output.disparity_max > 0 ? float(config.output.disparity_max)
-                                                     : float(config.sgm.min_disparity + config.sgm.num_disparities);
-    write_kitti_disparity(out("disparity", ".png"), result.disparity);
-    write_pfm(out("disparity", ".pfm"), result.disparity);
-    write_png(out("disparity_color", ".png"), Image::from_array(colorize_disparity(result.disparity, lo, hi)));
-    write_png(out("left", ".png"), Image::from_array(result.left));
-    const mx::array conf8 = mx::astype(mx::round(mx::clip(result.confidence, mx::array(0.0f), mx::array(1.0f)) * 255.0f), mx::uint8);
-    write_png(out("confidence", ".png"), Image::from_array(conf8));
-    if (setup.geometry && result.depth) {
-      if (config.output.write_depth) {
-        const double to_mm = config.depth.unit == DepthUnit::metre ? 1000.0 : 1.0;
-        const mx::array depth_mm = *result.depth * float(to_mm);
-        write_png(out("depth_mm", ".png"), Image::from_array(depth_to_mm16(depth_mm)));
-      }
-      if (config.output.write_ply) {
-        const PointCloud cloud = make_point_cloud(result.disparity, result.left, *setup.geometry,
-                                                  config.depth.min_depth_mm, config.depth.max_depth_mm);
-        write_ply(out("cloud", ".ply"), cloud);
-      }
+  std::vector<std::string> paths;
+  auto out = [&](const std::string& stem, const std::string& ext) {
+    paths.push_back((fs::path(dir) / (stem + suffix + ext)).string());
+    return paths.back();
+  };
+  const float lo = float(config.sgm.min_disparity);
+  const float hi = config.output.disparity_max > 0 ? float(config.output.disparity_max)
+                                                   : float(config.sgm.min_disparity + config.sgm.num_disparities);
+  write_kitti_disparity(out("disparity", ".png"), result.disparity);
+  write_pfm(out("disparity", ".pfm"), result.disparity);
+  write_png(out("disparity_color", ".png"), Image::from_array(colorize_disparity(result.disparity, lo, hi)));
+  write_png(out("left", ".png"), Image::from_array(result.left));
+  const mx::array conf8 = mx::astype(mx::round(mx::clip(result.confidence, mx::array(0.0f), mx::array(1.0f)) * 255.0f), mx::uint8);
+  write_png(out("confidence", ".png"), Image::from_array(conf8));
+  if (setup.geometry && result.depth) {
+    if (config.output.write_depth) {
+      const double to_mm = config.depth.unit == DepthUnit::metre ? 1000.0 : 1.0;
+      const mx::array depth_mm = *result.depth * float(to_mm);
+      write_png(out("depth_mm", ".png"), Image::from_array(depth_to_mm16(depth_mm)));
     }
-    std::vector<std::string> paths;
-    for (const auto& n : names) {
-      fs::rename(stage / n, fs::path(dir) / n);
-      paths.push_back((fs::path(dir) / n).string());
+    if (config.output.write_ply) {
+      const PointCloud cloud = make_point_cloud(result.disparity, result.left, *setup.geometry,
+                                                config.depth.min_depth_mm, config.depth.max_depth_mm);
+      write_ply(out("cloud", ".ply"), cloud);
     }
-    fs::remove_all(stage);
-    return paths;
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(stage, ec);
-    throw;
   }
+  return paths;
 }
 
 }  // namespace robomlx::stereo

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `robomlx stereo depth` pipeline as a library call: (optional) rectification, grey
-// conversion, SGM disparity, depth and point cloud, and writing all outputs without ever
-// leaving a half-written set behind.
+// conversion, SGM disparity, depth and point cloud, and writing the outputs of a pair.
 #pragma once
 
 #include <optional>
@@ -40,12 +39,13 @@ struct PairResult {
 PairResult process_pair(const PipelineSetup& setup, const StereoConfig& config, const mx::array& left,
                         const mx::array& right);
 
-/// Writes into `dir` (created if needed): disparity.png (KITTI 16-bit), disparity.pfm,
+/// Writes into the existing folder `dir`: disparity.png (KITTI 16-bit), disparity.pfm,
 /// disparity_color.png, left.png (the rectified left image), confidence.png (matcher
 /// confidence * 255, 8-bit) and, with a geometry,
 /// depth_mm.png (PNG16 mm) and cloud.ply (unless disabled in config.output). `suffix` is inserted
-/// before each extension (video frames: "_00012"). Files are staged in a temporary folder and
-/// moved in only when all were written. Returns the list of written paths.
+/// before each extension (video frames: "_00012"). Each file is written atomically; `dir` is
+/// meant to be an OutputStage folder (core/io/output_stage.h) so that the set of a run appears
+/// together and replaces the previous run's. Returns the list of written paths.
 std::vector<std::string> write_pair_outputs(const std::string& dir, const PairResult& result,
                                             const PipelineSetup& setup, const StereoConfig& config,
                                             const std::string& suffix = "");

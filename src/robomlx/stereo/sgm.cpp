@@ -111,7 +111,7 @@ void SgmOptions::validate() const {
   if (census_width * census_height < 2)
     fail_argument(kTag, "census_width * census_height must be >= 2, got 1");
   check_range(kTag, "p1", p1, 0, 1000);
-  check_range(kTag, "p2", p2, p1, 4000);
+  check_range_from(kTag, "p2", p2, "p1", p1, 4000);
   check_one_of("paths", paths, {4, 8}, "4 or 8");
   check_range(kTag, "lr_max_diff", lr_max_diff, -1e9, 1024);
   check_range(kTag, "uniqueness_ratio", uniqueness_ratio, 0, 99);

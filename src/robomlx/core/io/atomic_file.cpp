@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/core/io/atomic_file.h"
 
+#include "robomlx/core/io/output_stage.h"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -20,11 +22,13 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   tmp_path_ = path_ + ".tmp-" + std::to_string(::getpid());
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   if (file_ == nullptr) throw io_error(path_, "cannot open for writing");
+  signal_id_ = track_for_signals(tmp_path_, OnSignal::remove_file);
 }
 
 AtomicFile::~AtomicFile() {
   if (file_ != nullptr) std::fclose(file_);
   if (!committed_) std::remove(tmp_path_.c_str());
+  untrack_for_signals(signal_id_);
 }
 
 void AtomicFile::write(const void* data, std::size_t size) {

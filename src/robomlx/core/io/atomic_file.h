@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Writes that never leave half-written outputs: data goes to a temporary file beside the
 // target and is renamed over it only when complete. A writer that throws, or is destroyed
-// without commit(), removes its temporary file.
+// without commit(), removes its temporary file, and so does a SIGINT/SIGTERM/SIGHUP once the
+// process called remove_staged_outputs_on_signals() (core/io/output_stage.h). Several outputs
+// that must appear together go through OutputStage.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -34,6 +37,7 @@ class AtomicFile {
   std::string tmp_path_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
+  std::uint64_t signal_id_ = 0;
 };
 
 }  // namespace robomlx
