@@ -22,7 +22,7 @@
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/pipeline.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 
 namespace robomlx::depth {
 

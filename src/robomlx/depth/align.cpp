@@ -8,8 +8,8 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/align_cpu.h"
-#include "robomlx/depth/camera_planes.h"
+#include "robomlx/depth/align_twins.h"
+#include "robomlx/depth/camera_planes_internal.h"
 
 namespace robomlx::depth {
 

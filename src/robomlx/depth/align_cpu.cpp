@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/align_cpu.h"
+#include "robomlx/depth/align_twins.h"
 
 #include <algorithm>
 #include <cmath>

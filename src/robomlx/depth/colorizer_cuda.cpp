@@ -5,7 +5,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/scan_cuda.h"
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 
 namespace robomlx::depth {
 

@@ -7,7 +7,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 
 namespace robomlx::depth {
 

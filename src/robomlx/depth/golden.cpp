@@ -17,7 +17,7 @@
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/format_convert.h"
 #include "robomlx/depth/golden_compare.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 
 namespace robomlx::depth {
 

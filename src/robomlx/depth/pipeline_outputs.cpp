@@ -10,7 +10,7 @@
 #include "robomlx/core/error.h"
 #include "robomlx/core/image.h"
 
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 
 namespace robomlx::depth {
 

@@ -13,7 +13,7 @@
 
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/cuda_line_walk.h"
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 
 namespace robomlx::depth::detail {

@@ -8,8 +8,8 @@
 
 #include <mlx/ops.h>
 
-#include "robomlx/depth/camera_planes.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/camera_planes_internal.h"
+#include "robomlx/depth/depth_to_points.h"
 
 namespace robomlx::depth {
 

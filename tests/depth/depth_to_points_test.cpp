@@ -4,7 +4,7 @@
 
 #include "depth_test_util.h"
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 #include "support.h"
 
 namespace robomlx::depth {

@@ -4,7 +4,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 
 namespace robomlx::depth {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 
-#include "robomlx/depth/camera_planes.h"
+#include "robomlx/depth/camera_planes_internal.h"
 #include "robomlx/depth/pointcloud_cpu.h"
 #include "robomlx/depth/pointcloud_cuda.h"
 
