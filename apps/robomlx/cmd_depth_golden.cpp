@@ -20,7 +20,8 @@ void add_depth_golden(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::ExistingDirectory);
   cmd->callback([&global, folder] {
     apply_device(global);
-    const auto results = run_golden_cases(*folder, depth::run_depth_golden_case, std::cout);
+    const auto results =
+        run_golden_cases(*folder, [](const std::string& dir) { return depth::run_depth_golden_case(dir); }, std::cout);
     for (const auto& r : results) {
       if (!r.passed) {
         std::cout.flush();

@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
-#include <set>
 
 #include <mlx/mlx.h>
 
@@ -22,7 +21,7 @@
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/pipeline.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 
 namespace robomlx::depth {
 
@@ -37,11 +36,6 @@ std::string shared_dir() {
   for (std::string c : {"../shared", "../../shared", "../../../shared", "/work/shared"})
     if (std::filesystem::exists(c + "/golden/realsense/inputs/synth848_seq0.pgm")) return c;
   return "../shared";
-}
-
-bool available(const std::string& block) {
-  auto n = block_names();
-  return std::find(n.begin(), n.end(), block) != n.end();
 }
 
 // Nearest-neighbour resize on the host (bench input only).
@@ -94,7 +88,7 @@ void depth_suite(BenchContext& ctx) {
   };
   std::vector<Size> sizes = ctx.quick ? std::vector<Size>{{424, 240, 210.94f, 50}}
                                       : std::vector<Size>{{848, 480, 421.88f, 50}, {1280, 720, 636.8f, 95}};
-  std::set<std::string> notes;
+  const mx::Device dev = ctx.device();  // every op runs on the device the results report
   for (const auto& s : sizes) {
     const bool is720 = s.w == 1280;
     const std::string tag = " " + std::to_string(s.w) + "x" + std::to_string(s.h);
@@ -105,19 +99,15 @@ void depth_suite(BenchContext& ctx) {
     ctx.run_host("download device->host Z16" + tag, [&] { Image::from_array(depth.data); }, "portable");
 
     auto single = [&](const std::string& block, const std::string& label, const Frame& in, const std::string& ref) {
-      if (!available(block)) {
-        notes.insert("skip " + label + ": block '" + block + "' not in this build");
-        return;
-      }
       auto b = make_block(block);
-      auto& r = ctx.run(label + tag, [&] { return std::vector<mx::array>{b->process(in).data}; }, "auto");
+      auto& r = ctx.run(label + tag, [&] { return std::vector<mx::array>{b->process(in, dev).data}; }, "auto");
       reference(r, ref, is720);
     };
     single("decimation", "decimation(2)", depth, "decimation");
-    Frame dec = available("decimation") ? eval_frame(make_block("decimation")->process(depth)) : depth;
+    Frame dec = eval_frame(make_block("decimation")->process(depth, dev));
     single("threshold", "threshold", depth, "");
     single("depth2disparity", "depth2disparity (dec2)", dec, "");
-    Frame disp = available("depth2disparity") ? eval_frame(make_block("depth2disparity")->process(dec)) : dec;
+    Frame disp = eval_frame(make_block("depth2disparity")->process(dec, dev));
     single("spatial", "spatial disparity (dec2)", disp, "spatial");
     single("spatial", "spatial depth full-res", depth, "spatial_full");
     single("temporal", "temporal disparity (dec2)", disp, "");
@@ -127,52 +117,44 @@ void depth_suite(BenchContext& ctx) {
 
     Pointcloud pc;
     auto& pr = ctx.run("pointcloud" + tag, [&] {
-      auto res = pc.calculate(depth);
+      auto res = pc.calculate(depth, dev);
       return std::vector<mx::array>{res.vertices, res.texcoords};
     }, "auto");
     reference(pr, "pointcloud", is720);
 
-    std::string missing;
-    for (const auto& st : ChainSpec::standard().stages)
-      if (!available(st.block)) missing += st.block + " ";
-    if (!missing.empty()) {
-      notes.insert("skip standard chain: blocks not in this build: " + missing);
-      continue;
-    }
     Pipeline chain(ChainSpec::standard());
-    auto& cr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{chain.process(depth).data}; }, "auto");
+    auto& cr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{chain.process(depth, dev).data}; }, "auto");
     reference(cr, "chain", is720);
     double auto_ms = cr.median_ms;
-    if (available("colorizer")) {
+    {
       // Issue 3's GPU target in one number: the standard chain, then the colorizer and the point
       // cloud of its output, all in one eval (frame already on the device).
       Pipeline full(ChainSpec::standard());
       auto colorizer = make_block("colorizer");
       Pointcloud cloud;
       ctx.run("chain+colorizer+pointcloud" + tag, [&] {
-        const Frame f = full.process(depth);
-        const auto pts = cloud.calculate(f);
-        return std::vector<mx::array>{f.data, colorizer->process(f).data, pts.vertices, pts.texcoords};
+        const Frame f = full.process(depth, dev);
+        const auto pts = cloud.calculate(f, dev);
+        return std::vector<mx::array>{f.data, colorizer->process(f, dev).data, pts.vertices, pts.texcoords};
       }, "auto");
       // Variant: colorizer and point cloud of the full-resolution frame (as the per-block rows).
       Pipeline full2(ChainSpec::standard());
       auto colorizer2 = make_block("colorizer");
       Pointcloud cloud2;
       ctx.run("chain+colorizer+pointcloud full-res" + tag, [&] {
-        const auto pts = cloud2.calculate(depth);
-        return std::vector<mx::array>{full2.process(depth).data, colorizer2->process(depth).data, pts.vertices,
+        const auto pts = cloud2.calculate(depth, dev);
+        return std::vector<mx::array>{full2.process(depth, dev).data, colorizer2->process(depth, dev).data, pts.vertices,
                                       pts.texcoords};
       }, "auto");
     }
     {
       ScopedImpl portable(Impl::portable);  // every block on its MLX-ops path
       Pipeline pchain(ChainSpec::standard());
-      auto& prr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{pchain.process(depth).data}; });
+      auto& prr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{pchain.process(depth, dev).data}; });
       reference(prr, "chain", is720);
       prr.metrics["auto_speedup"] = prr.median_ms / auto_ms;
     }
   }
-  for (const auto& n : notes) std::cout << "note: " << n << "\n";
 }
 
 }  // namespace

@@ -118,7 +118,7 @@ void filters_suite(BenchContext& ctx) {
       const auto& in = disp ? disparity : depth;
       rd::SpatialFilterOptions o;  // librealsense defaults: alpha 0.5, delta 20, 2 iterations
       auto& r = pair(ctx, "spatial " + std::string(disp ? "disparity32" : "z16") + res,
-                     [&] { return std::vector<mx::array>{rd::spatial_filter(in, o)}; }, portable_spatial);
+                     [&] { return std::vector<mx::array>{rd::spatial_filter(in, o, ctx.device())}; }, portable_spatial);
       if (sz.librealsense_spatial_ms > 0) r.metrics["speedup_vs_librealsense_1core"] = sz.librealsense_spatial_ms / r.median_ms;
       if (ctx.device().type == mx::Device::cpu) {
         // Like-for-like peer timed in the same run: the same loops on one thread, i.e. librealsense's
@@ -148,12 +148,12 @@ void filters_suite(BenchContext& ctx) {
       rd::TemporalFilter filter;
       size_t next = 0;
       ctx.run("temporal disparity32 (per frame)" + res,
-              [&] { return std::vector<mx::array>{filter.process(seq[next++ % seq.size()])}; }, to_string(impl));
+              [&] { return std::vector<mx::array>{filter.process(seq[next++ % seq.size()], ctx.device())}; }, to_string(impl));
     }
     for (int mode : {0, 1}) {
       rd::HoleFillingOptions o{.mode = mode};
       pair(ctx, "hole_filling mode " + std::to_string(mode) + " z16" + res,
-           [&] { return std::vector<mx::array>{rd::hole_filling(depth, o)}; }, true);
+           [&] { return std::vector<mx::array>{rd::hole_filling(depth, o, ctx.device())}; }, true);
     }
   }
 }

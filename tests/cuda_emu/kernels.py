@@ -90,7 +90,7 @@ NEIGHBOR_COMMON = [("order", I32), ("points", F), ("queries", F), ("radius_sq", 
 SGM_SIZE = dict(H=360, W=640)
 
 KERNELS = [
-    # core/scan_cuda.cpp
+    # core/ragged_cuda.cpp
     Kernel("robomlx_scan_totals", "core/kernels/scan_totals.cu", [("x", I32)], [("totals", I32)]),
     Kernel("robomlx_scan_chunks", "core/kernels/scan_chunks.cu", [("x", I32), ("totals", I32)], [("out", I32)],
            [dict(LEAD=0), dict(LEAD=1)]),
@@ -127,7 +127,7 @@ KERNELS = [
            [dict(K_BITS=0x461C4000)]),
     Kernel("robomlx_disparity_to_depth", "depth/kernels/disparity_to_depth.cu", [("inp", F)], [("out", U16)],
            [dict(K_BITS=0x461C4000)]),
-    # depth/pointcloud_cuda.cpp
+    # depth/depth_to_points_cuda.cpp
     Kernel("robomlx_depth_pointcloud_pixels", "depth/kernels/depth_to_points_pixels.cu",
            [("depth", U16), ("rays_x", F), ("rays_y", F), ("params", F)],
            [("vertices", F), ("texcoords", F), ("pixel_x", F)], [dict(N=921600, TEXTURE=t) for t in (True, False)]),

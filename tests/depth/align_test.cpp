@@ -52,7 +52,13 @@ void corner(const Scene& s, int x, int y, float off, int& ox, int& oy) {
   oy = int(Y / Z * c.fy + c.ppy + 0.5f);
 }
 
-TEST(Align, ScalarDepthToColorMatchesPlainLoop) {
+// Align has a CPU twin only; the portable path is what GPUs run.
+class AlignImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.align"; }
+};
+
+TEST_P(AlignImpl, ScalarDepthToColorMatchesPlainLoop) {
   Scene s = scene();
   const int ho = s.color.intrinsics.height, wo = s.color.intrinsics.width;
   std::vector<std::uint16_t> want(ho * wo, 0);
@@ -72,8 +78,7 @@ TEST(Align, ScalarDepthToColorMatchesPlainLoop) {
       }
     }
   }
-  ScopedImpl force(Impl::portable);  // the CPU twin is compared with the portable path below
-  auto got = Align(AlignTo::color, AlignMode::scalar).process(s.depth, s.color, s.e);
+  auto got = Align(AlignTo::color, AlignMode::scalar).process(s.depth, s.color, s.e, stream());
   EXPECT_EQ(got.data.shape(), (mx::Shape{ho, wo}));
   EXPECT_EQ(got.intrinsics.fx, s.color.intrinsics.fx);
   const auto g = to_vector<std::uint16_t>(got.data);
@@ -81,7 +86,7 @@ TEST(Align, ScalarDepthToColorMatchesPlainLoop) {
   EXPECT_EQ(g, want);
 }
 
-TEST(Align, ScalarColorToDepthMatchesPlainLoop) {
+TEST_P(AlignImpl, ScalarColorToDepthMatchesPlainLoop) {
   Scene s = scene();
   const int ho = s.color.intrinsics.height, wo = s.color.intrinsics.width;
   const auto rgb = to_vector<std::uint8_t>(s.color.data);
@@ -96,13 +101,19 @@ TEST(Align, ScalarColorToDepthMatchesPlainLoop) {
       for (int c = 0; c < 3; ++c) want[(y * s.w + x) * 3 + c] = rgb[(y1 * wo + x1) * 3 + c];
     }
   }
-  auto got = Align(AlignTo::depth, AlignMode::scalar).process(s.depth, s.color, s.e);
+  auto got = Align(AlignTo::depth, AlignMode::scalar).process(s.depth, s.color, s.e, stream());
   EXPECT_EQ(got.data.shape(), (mx::Shape{s.h, s.w, 3}));
   EXPECT_EQ(to_vector<std::uint8_t>(got.data), want);
 }
 
-TEST(Align, CpuTwinMatchesPortable) {
-  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
+INSTANTIATE_TEST_SUITE_P(Impls, AlignImpl, ::testing::Values(Impl::portable, Impl::cpu), impl_name);
+
+class AlignTwin : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.align"; }
+};
+
+TEST_P(AlignTwin, MatchesPortable) {
   for (bool small_color : {false, true}) {  // a colour image smaller than depth switches SSE rules
     Scene s = scene();
     if (small_color) {
@@ -113,15 +124,8 @@ TEST(Align, CpuTwinMatchesPortable) {
     for (AlignTo to : {AlignTo::color, AlignTo::depth}) {
       for (AlignMode mode : {AlignMode::sse, AlignMode::scalar}) {
         Align align(to, mode);
-        mx::array portable{0}, twin{0};
-        {
-          ScopedImpl force(Impl::portable);
-          portable = align.process(s.depth, s.color, s.e).data;
-        }
-        {
-          ScopedImpl force(Impl::cpu);
-          twin = align.process(s.depth, s.color, s.e).data;
-        }
+        const mx::array portable = with_portable([&] { return align.process(s.depth, s.color, s.e, stream()).data; });
+        const mx::array twin = align.process(s.depth, s.color, s.e, stream()).data;
         const auto a = to_vector<std::uint8_t>(mx::view(mx::contiguous(twin), mx::uint8));
         const auto b = to_vector<std::uint8_t>(mx::view(mx::contiguous(portable), mx::uint8));
         EXPECT_GT(std::count_if(a.begin(), a.end(), [](auto v) { return v != 0; }), 100);
@@ -131,6 +135,8 @@ TEST(Align, CpuTwinMatchesPortable) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Impls, AlignTwin, ::testing::Values(Impl::cpu), impl_name);
 
 TEST(Align, SseModifiedBrownConradyMatchesPlainLoop) {
   // The SIMD distortion (with its y term reusing the x tangential term) and half-even rounding.

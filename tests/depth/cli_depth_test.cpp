@@ -29,11 +29,6 @@ namespace fs = std::filesystem;
 std::string real_bag() { return test::shared_dir() + "/data/realsense/single_depth_color_640x480.bag"; }
 std::string golden(const std::string& p) { return test::shared_dir() + "/golden/realsense/" + p; }
 
-bool has_block(const std::string& b) {
-  auto n = block_names();
-  return std::find(n.begin(), n.end(), b) != n.end();
-}
-
 // Nothing but `keep` may exist in `dir` (no temporary folders left behind).
 void expect_only(const std::string& dir, const std::vector<std::string>& keep) {
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -52,7 +47,6 @@ ProcessRequest request(const std::string& out, std::vector<std::string> inputs, 
 }
 
 TEST(DepthCli, RecordingThroughDecimationMatchesGolden) {
-  if (!has_block("decimation")) GTEST_SKIP() << "decimation block not in this build yet";
   std::string root = test::temp_dir();
   auto r = request(root + "/out", {real_bag()}, "decimation");
   r.outputs = {"depth"};
@@ -72,21 +66,18 @@ TEST(DepthCli, RecordingThroughDecimationMatchesGolden) {
 }
 
 TEST(DepthCli, AllOutputsOnTheRecording) {
-  if (!has_block("decimation")) GTEST_SKIP() << "decimation block not in this build yet";
   std::string root = test::temp_dir();
   auto r = request(root + "/out", {real_bag()}, "decimation");
   r.outputs = {"depth", "cloud"};
   r.chain.pointcloud = {{"filter_magnitude", 1}};  // occlusion removal off: every valid pixel is a point
-  if (has_block("colorizer")) r.outputs.push_back("colorized");
+  r.outputs.push_back("colorized");
   std::ostringstream progress;
   r.progress = true;
   auto summary = run_process(r, progress);
   EXPECT_NE(progress.str().find("2/2 frames"), std::string::npos);
-  if (has_block("colorizer")) {
-    Image c = read_png(root + "/out/colorized_000001.png");
-    EXPECT_EQ(c.channels, 3);
-    EXPECT_EQ(c.width, 320);
-  }
+  Image c = read_png(root + "/out/colorized_000001.png");
+  EXPECT_EQ(c.channels, 3);
+  EXPECT_EQ(c.width, 320);
   // The PLY holds exactly the valid (non-zero) pixels of the written depth, coloured.
   Image d = read_png(root + "/out/depth_000001.png");
   std::size_t valid = 0;
@@ -167,14 +158,12 @@ TEST(DepthCli, BadInputLeavesNothing) {
   // Cloud from an image without intrinsics.
   auto rc = request(out, {root + "/small.pgm"}, "decimation");
   rc.outputs = {"cloud"};
-  if (has_block("decimation")) {
-    try {
-      run_process(rc, progress);
-      ADD_FAILURE() << "cloud without intrinsics must fail";
-    } catch (const std::exception& e) {
-      std::string w = e.what();
-      EXPECT_TRUE(w.find("intrinsics.fx") != std::string::npos || w.find("pointcloud block") != std::string::npos) << w;
-    }
+  try {
+    run_process(rc, progress);
+    ADD_FAILURE() << "cloud without intrinsics must fail";
+  } catch (const std::exception& e) {
+    std::string w = e.what();
+    EXPECT_TRUE(w.find("intrinsics.fx") != std::string::npos || w.find("pointcloud block") != std::string::npos) << w;
   }
   no_outputs();
   // Corrupt recording.
@@ -187,8 +176,7 @@ TEST(DepthCli, BadInputLeavesNothing) {
   std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   auto rcut = request(out, {cut}, "standard");
   rcut.outputs = {"depth"};
-  if (has_block("decimation") && has_block("spatial") && has_block("temporal") && has_block("hole_filling") && has_block("depth2disparity"))
-    EXPECT_THROW_MSG(run_process(rcut, progress), FormatError, "cut.bag: byte offset 4117: chunk record (op 0x5), field 'data': truncated");
+  EXPECT_THROW_MSG(run_process(rcut, progress), FormatError, "cut.bag: byte offset 4117: chunk record (op 0x5), field 'data': truncated");
   fs::remove(cut);
   no_outputs();
   // Outputs, extension.
@@ -197,8 +185,7 @@ TEST(DepthCli, BadInputLeavesNothing) {
   EXPECT_THROW_MSG(run_process(ro, progress), std::invalid_argument, "unknown output 'mesh' (known: depth, colorized, cloud)");
   auto rx = request(out, {root + "/x.tiff"}, "decimation");
   rx.outputs = {"depth"};
-  if (has_block("decimation"))
-    EXPECT_THROW_MSG(run_process(rx, progress), std::invalid_argument, "unsupported extension '.tiff'");
+  EXPECT_THROW_MSG(run_process(rx, progress), std::invalid_argument, "unsupported extension '.tiff'");
   no_outputs();
 }
 
@@ -230,7 +217,6 @@ TEST(DepthCli, ReusedOutHasOnlyTheLastRunsOutputs) {
 }
 
 TEST(DepthCli, ChainMustEndInDepth) {
-  if (!has_block("depth2disparity")) GTEST_SKIP() << "depth2disparity not in this build yet";
   std::string root = test::temp_dir();
   auto r = request(root + "/out", {real_bag()}, "depth2disparity");
   r.outputs = {"depth"};
@@ -265,11 +251,10 @@ TEST(DepthCli, BinaryExitCodes) {
   EXPECT_EQ(run_cli("depth process --input " + real_bag() + " --out " + out + " --set spatial.alpha", err), 2);
   EXPECT_NE(err.find("--set must look like block.option=value"), std::string::npos) << err;
   EXPECT_EQ(run_cli("depth process --input /nonexistent.bag --chain decimation --outputs depth --out " + out, err),
-            has_block("decimation") ? 3 : 2);
+            3);
   EXPECT_EQ(run_cli("depth process --input " + real_bag() + " --chain standard --preset x.json --out " + out, err), 2);
   EXPECT_NE(err.find("either --chain or --preset"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(out));
-  if (!has_block("decimation") || !has_block("threshold")) return;
   // A preset plus --set overriding it, end to end through the binary.
   std::string preset = test::temp_dir() + "/p.json";
   std::ofstream(preset) << R"({"chain": [{"block": "decimation", "options": {"filter_magnitude": 2}}, "threshold"]})";
@@ -285,7 +270,6 @@ TEST(DepthCli, BinaryExitCodes) {
                         " --set decimation.filter_magnitude=9 --outputs depth --out " + out, err), 2);
   EXPECT_NE(err.find("filter_magnitude must be in [1, 8], got 9"), std::string::npos) << err;
   // Image inputs with a camera from the command line, through a disparity chain and a cloud.
-  if (!has_block("depth2disparity") || !has_block("spatial")) return;
   std::string imgs = test::temp_dir() + "/imgs";
   EXPECT_EQ(run_cli("depth process --input " + golden("inputs/real_depth_640x480.pgm") + " " +
                         golden("inputs/real_depth_640x480.pgm") +

@@ -41,22 +41,25 @@ TEST(Colorizer, TablesEndpoints) {
   EXPECT_EQ(to_vector<std::uint8_t>(colormap_table(7)).size(), 7u * 3);  // Quantized: 6 steps
 }
 
-TEST(Colorizer, FixedRangeMatchesHandFormula) {
-  ScopedImpl force(Impl::portable);
+class ColorizerImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.colorizer"; }
+};
+
+TEST_P(ColorizerImpl, FixedRangeMatchesHandFormula) {
   // White-to-black over 0..4 m: 1 m -> f = 0.25 -> index 1000 -> 255 * 0.75 = 191.25 -> 191.
   std::vector<std::uint16_t> v = {0, 1000, 4000, 6000};
-  auto out = to_vector<std::uint8_t>(colorize(test_util::z16_frame(v, 1, 4), {2, false, 0, 4}).data);
+  auto out = to_vector<std::uint8_t>(colorize(test_util::z16_frame(v, 1, 4), {2, false, 0, 4}, stream()).data);
   EXPECT_EQ(out[0], 0);  // invalid -> black
   EXPECT_EQ(out[3], 191);
   EXPECT_EQ(out[6], 0);   // f = 1 -> black
   EXPECT_EQ(out[9], 0);   // clamped
 }
 
-TEST(Colorizer, EqualizationMatchesPlainLoop) {
-  ScopedImpl force(Impl::portable);  // the CPU twin is compared with the portable path separately
+TEST_P(ColorizerImpl, EqualizationMatchesPlainLoop) {
   const int h = 20, w = 30;
   const auto v = random_depth(h, w, 9, 0.3, 1, 300);  // many repeated values
-  auto out = to_vector<std::uint8_t>(colorize(test_util::z16_frame(v, h, w), {3, true, 0, 6}).data);
+  auto out = to_vector<std::uint8_t>(colorize(test_util::z16_frame(v, h, w), {3, true, 0, 6}, stream()).data);
   std::vector<int> hist(65536, 0);
   for (auto x : v) hist[x]++;
   for (int i = 2; i < 65536; ++i) hist[i] += hist[i - 1];
@@ -71,24 +74,26 @@ TEST(Colorizer, EqualizationMatchesPlainLoop) {
   }
 }
 
-void expect_twin_matches_portable(Impl impl) {
+INSTANTIATE_TEST_SUITE_P(Impls, ColorizerImpl, kEveryImpl, impl_name);
+
+class ColorizerTwin : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.colorizer"; }
+};
+
+// The twin against the portable path on the twin's stream: Z16 and disparity input, equalized and
+// fixed-range schemes (including an empty range).
+TEST_P(ColorizerTwin, MatchesPortable) {
   const int h = 23, w = 31;
   auto f = test_util::z16_frame(random_depth(h, w, 4, 0.2, 1, 9000), h, w);
   f.intrinsics.fx = 50;
-  const auto d = depth_to_disparity(f);
+  const auto d = depth_to_disparity(f, stream());
   int compared = 0;
   for (const Frame* in : {static_cast<const Frame*>(&f), &d}) {
     for (ColorizerOptions o : {ColorizerOptions{0, true, 0, 6}, ColorizerOptions{4, false, 0.3f, 4},
                                ColorizerOptions{7, false, 0, 2}, ColorizerOptions{9, false, 3, 1}}) {
-      std::vector<std::uint8_t> portable, twin;
-      {
-        ScopedImpl force(Impl::portable);
-        portable = to_vector<std::uint8_t>(colorize(*in, o).data);
-      }
-      {
-        ScopedImpl force(impl);
-        twin = to_vector<std::uint8_t>(colorize(*in, o).data);
-      }
+      const auto portable = to_vector<std::uint8_t>(with_portable([&] { return colorize(*in, o, stream()).data; }));
+      const auto twin = to_vector<std::uint8_t>(colorize(*in, o, stream()).data);
       EXPECT_EQ(twin, portable) << "scheme " << o.color_scheme << " eq " << o.equalize;
       compared += std::count_if(twin.begin(), twin.end(), [](auto v) { return v != 0; }) > 0;
     }
@@ -96,15 +101,7 @@ void expect_twin_matches_portable(Impl impl) {
   EXPECT_EQ(compared, 8);
 }
 
-TEST(Colorizer, CpuTwinMatchesPortable) {
-  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
-  expect_twin_matches_portable(Impl::cpu);
-}
-
-TEST(Colorizer, CudaTwinMatchesPortable) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
-  expect_twin_matches_portable(Impl::cuda);
-}
+INSTANTIATE_TEST_SUITE_P(Impls, ColorizerTwin, kTwins, impl_name);
 
 TEST(Colorizer, DisparityInputAndErrors) {
   auto f = test_util::z16_frame({1000, 0, 2000, 500}, 2, 2);

@@ -98,9 +98,14 @@ TEST(Decimation, MatchesPlainLoopForEveryScale) {
   }
 }
 
-// A twin against the portable path on random frames, every scale, odd sizes and widths that are
-// not multiples of 32 (CUDA blocks), from tiny to 1280x720.
-void expect_twin_equals_portable(Impl twin) {
+class DecimationTwin : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.decimation"; }
+};
+
+// A twin against the portable path (on the twin's stream) on random frames, every scale, odd sizes
+// and widths that are not multiples of 32 (CUDA blocks), from tiny to 1280x720.
+TEST_P(DecimationTwin, EqualsPortableOnRandomFrames) {
   const std::pair<int, int> sizes[] = {{37, 53}, {61, 29}, {8, 8}, {1, 1}, {3, 2}, {123, 97}, {720, 1280}};
   unsigned seed = 11;
   for (auto [h, w] : sizes) {
@@ -109,17 +114,8 @@ void expect_twin_equals_portable(Impl twin) {
       for (int s = 1; s <= 8; ++s) {
         if (h < s || w < s) continue;
         const auto frame = test_util::z16_frame(v, h, w);
-        mx::array want{0}, got{0};
-        {
-          ScopedImpl force(Impl::portable);
-          want = decimate(frame, {s}).data;
-          mx::eval(want);
-        }
-        {
-          ScopedImpl force(twin);
-          got = decimate(frame, {s}).data;
-          mx::eval(got);
-        }
+        const auto want = with_portable([&] { return decimate(frame, {s}, stream()).data; });
+        const auto got = decimate(frame, {s}, stream()).data;
         ASSERT_EQ(got.shape(), want.shape()) << h << "x" << w << " s=" << s;
         EXPECT_EQ(to_vector<std::uint16_t>(got), to_vector<std::uint16_t>(want))
             << h << "x" << w << " holes=" << holes << " s=" << s;
@@ -128,30 +124,28 @@ void expect_twin_equals_portable(Impl twin) {
   }
 }
 
-// Both paths match librealsense's own outputs exactly on every decimation golden case, so they
-// equal each other there.
-TEST(Decimation, CpuTwinEqualsPortableOnRandomFrames) { expect_twin_equals_portable(Impl::cpu); }
+INSTANTIATE_TEST_SUITE_P(Impls, DecimationTwin, kTwins, impl_name);
 
-TEST(Decimation, CudaTwinEqualsPortableOnRandomFrames) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
-  expect_twin_equals_portable(Impl::cuda);
-}
+class DecimationImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.decimation"; }
+};
 
-TEST(Decimation, TwinAndPortableBothPassGoldenCases) {
+// Both paths match librealsense's own outputs exactly on every decimation golden case.
+TEST_P(DecimationImpl, PassesGoldenCases) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(test::shared_dir()) / "golden" / "realsense";
   int cases = 0;
   for (const auto& e : fs::directory_iterator(root)) {
     if (e.path().filename().string().rfind("decimation_", 0) != 0) continue;
-    for (Impl impl : {Impl::portable, test_util::device_twin()}) {
-      ScopedImpl force(impl);
-      const auto r = run_depth_golden_case(e.path().string());
-      EXPECT_TRUE(r.passed) << to_string(impl) << " " << r.name << ": " << r.detail;
-    }
+    const auto r = run_depth_golden_case(e.path().string(), stream());
+    EXPECT_TRUE(r.passed) << r.name << ": " << r.detail;
     ++cases;
   }
   EXPECT_GE(cases, 5);
 }
+
+INSTANTIATE_TEST_SUITE_P(Impls, DecimationImpl, kEveryImpl, impl_name);
 
 TEST(Decimation, VideoBoxAverageMatchesPlainLoop) {
   const int h = 10, w = 13, c = 3, s = 3;

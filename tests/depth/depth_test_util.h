@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-// Small host helpers for the depth tests: deterministic random frames and array <-> vector.
+// Small host helpers for the depth tests: deterministic random frames, array <-> vector, the
+// implementations a parameterised test runs, and the streams a lazy graph would run on.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <string>
+#include <tuple>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <mlx/ops.h>
+#include <mlx/primitives.h>
 #include <mlx/transforms.h>
 
 #include "robomlx/core/dispatch.h"
@@ -51,17 +57,51 @@ inline Frame z16_frame(const std::vector<std::uint16_t>& v, int h, int w) {
   return f;
 }
 
-/// The twin the default device runs: the CUDA kernel on a CUDA GPU, else the threaded CPU one.
-inline Impl device_twin() { return is_cuda_device(mx::default_device()) ? Impl::cuda : Impl::cpu; }
+/// Parameters of an ImplTest over every implementation, or over the twins only (twin-vs-portable
+/// tests); a twin that cannot run on this machine skips with the reason (tests/support.h).
+inline const auto kEveryImpl = ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda);
+inline const auto kTwins = ::testing::Values(Impl::cpu, Impl::cuda);
+inline std::string impl_name(const ::testing::TestParamInfo<Impl>& info) { return to_string(info.param); }
 
-/// Hand and golden cases run the portable path and the twin that can run here.
-inline std::vector<Impl> impls_here() { return {Impl::portable, device_twin()}; }
+/// fn() with the portable path forced (strictly, every op): the reference inside an ImplTest,
+/// built on the same stream as the twin it is compared with. Lazy results keep that choice.
+template <typename F>
+auto with_portable(F&& fn) {
+  ScopedImpl force(Impl::portable);
+  return fn();
+}
+
+/// The streams of every op in the unevaluated graph behind `outputs` (evaluated arrays and
+/// constants end the walk): a portable path that forgot its stream shows up as a second stream.
+inline std::set<std::pair<int, int>> graph_streams(const std::vector<mx::array>& outputs) {
+  std::set<std::pair<int, int>> streams;  // (device type, stream index)
+  std::unordered_set<std::uintptr_t> seen;
+  std::vector<mx::array> todo = outputs;
+  while (!todo.empty()) {
+    mx::array a = todo.back();
+    todo.pop_back();
+    if (!seen.insert(a.id()).second || !a.has_primitive() || a.is_available()) continue;
+    const auto& s = a.primitive().stream();
+    streams.insert({static_cast<int>(s.device.type), s.index});
+    for (const auto& in : a.inputs()) todo.push_back(in);
+  }
+  return streams;
+}
+
+inline std::pair<int, int> stream_key(const mx::Stream& s) { return {static_cast<int>(s.device.type), s.index}; }
 
 /// A golden case name as a GoogleTest parameter name ('.' is not allowed there).
-inline std::string golden_test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string n = info.param;
+inline std::string golden_test_name(const std::string& name) {
+  std::string n = name;
   std::replace(n.begin(), n.end(), '.', 'p');
   return n;
+}
+
+/// Golden tests run every case on every implementation: (implementation, case folder name).
+/// In the body: ROBOMLX_STREAM_OR_SKIP(s, impl), then test::run_forced(impl, tag, ...) on s.
+using ImplCase = std::tuple<Impl, std::string>;
+inline std::string impl_case_name(const ::testing::TestParamInfo<ImplCase>& info) {
+  return golden_test_name(std::get<1>(info.param)) + "_" + to_string(std::get<0>(info.param));
 }
 
 }  // namespace robomlx::depth::test_util

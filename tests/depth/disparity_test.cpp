@@ -66,31 +66,26 @@ TEST(Disparity, NonNormalInputsGiveZeroAndLargeValuesWrap) {
   EXPECT_EQ(z[6], 1234);
 }
 
-// The CPU twins against the portable path, bit for bit: odd sizes, holes, special floats
-// (subnormal, +-inf, NaN, +-0, negative, tiny values whose k / d overflows or wraps).
-void expect_twins_equal_portable(Impl twin) {
+class DisparityTwin : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.d"; }  // depth2disparity and disparity2depth
+};
+
+// The twins against the portable path on the twin's stream, bit for bit: odd sizes, holes,
+// special floats (subnormal, +-inf, NaN, +-0, negative, tiny values whose k / d overflows or wraps).
+TEST_P(DisparityTwin, EqualPortable) {
   const std::pair<int, int> sizes[] = {{9, 13}, {61, 29}, {1, 1}, {3, 33}, {360, 640}, {720, 1280}};
   unsigned seed = 3;
+  ImplTrace trace;
   for (auto [h, w] : sizes) {
     auto f = test_util::z16_frame(random_depth(h, w, seed++, 0.3, 1, 65535), h, w);
     f.intrinsics.fx = 637.5713f;
     f.baseline_mm = 49.98271f;
-    Frame d;
-    mx::array want_d{0}, got_d{0}, want_z{0}, got_z{0};
-    {
-      ScopedImpl force(Impl::portable);
-      d = depth_to_disparity(f);
-      want_d = d.data;
-      mx::eval(want_d);
-    }
-    {
-      ScopedImpl force(twin);
-      got_d = depth_to_disparity(f).data;
-      mx::eval(got_d);
-    }
-    EXPECT_EQ(to_vector<float>(got_d), to_vector<float>(want_d)) << h << "x" << w;
+    Frame d = with_portable([&] { return depth_to_disparity(f, stream()); });
+    const mx::array got_d = depth_to_disparity(f, stream()).data;
+    EXPECT_EQ(to_vector<float>(got_d), to_vector<float>(d.data)) << h << "x" << w;
     // Disparities: the round trip plus random floats of every magnitude and specials.
-    auto disp = to_vector<float>(want_d);
+    auto disp = to_vector<float>(d.data);
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> mant(-1.0f, 1.0f);
     std::uniform_int_distribution<int> ex(-140, 40);
@@ -98,26 +93,15 @@ void expect_twins_equal_portable(Impl twin) {
     for (std::size_t i = 0; i < disp.size(); i += 3) disp[i] = std::ldexp(mant(rng), ex(rng));
     for (std::size_t i = 0; i < disp.size() && i < 10; ++i) disp[i * 7 % disp.size()] = specials[i];
     d.data = mx::array(disp.data(), {h, w});
-    {
-      ScopedImpl force(Impl::portable);
-      want_z = disparity_to_depth(d).data;
-      mx::eval(want_z);
-    }
-    {
-      ScopedImpl force(twin);
-      got_z = disparity_to_depth(d).data;
-      mx::eval(got_z);
-    }
+    const mx::array want_z = with_portable([&] { return disparity_to_depth(d, stream()).data; });
+    const mx::array got_z = disparity_to_depth(d, stream()).data;
     EXPECT_EQ(to_vector<std::uint16_t>(got_z), to_vector<std::uint16_t>(want_z)) << h << "x" << w;
   }
+  EXPECT_TRUE(trace.ran(GetParam(), "depth.depth2disparity")) << trace.summary();
+  EXPECT_TRUE(trace.ran(GetParam(), "depth.disparity2depth")) << trace.summary();
 }
 
-TEST(Disparity, CpuTwinsEqualPortable) { expect_twins_equal_portable(Impl::cpu); }
-
-TEST(Disparity, CudaTwinsEqualPortable) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twins only run there)";
-  expect_twins_equal_portable(Impl::cuda);
-}
+INSTANTIATE_TEST_SUITE_P(Impls, DisparityTwin, kTwins, impl_name);
 
 TEST(Units, MetresFromZ16) {
   auto f = test_util::z16_frame({0, 1, 1500, 65535}, 1, 4);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cmath>
 
 #include "robomlx/depth/block.h"
@@ -44,7 +45,8 @@ TEST(Frame, ExtrinsicsInverse) {
 
 TEST(Frame, RegistryListsThisBuildsBlocks) {
   const auto names = block_names();
-  for (const char* n : {"decimation", "threshold", "depth2disparity", "disparity2depth", "units", "colorizer"}) {
+  for (const char* n : {"decimation", "threshold", "depth2disparity", "disparity2depth", "units", "colorizer", "spatial",
+                        "temporal", "hole_filling"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
     EXPECT_EQ(make_block(n)->name(), n);
   }

@@ -23,12 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-mx::array run(const mx::array& image, int mode, Impl impl) {
-  ScopedImpl forced(impl);
-  auto out = hole_filling(image, {.mode = mode});
-  mx::eval(out);
-  return out;
-}
+using namespace test_util;
 
 // Holes in blobs and runs (so filled pixels feed later ones), a hole-only first column band.
 mx::array synthetic(int h, int w, bool disparity, unsigned seed) {
@@ -61,7 +56,12 @@ TEST(HoleFilling, RejectsBadOptionsAndInputs) {
   EXPECT_THROW_MSG(block->set_option("mode", 1), std::invalid_argument, "unknown option 'mode'");
 }
 
-TEST(HoleFilling, ModesByHand) {
+class HoleFillingImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.hole_filling"; }
+};
+
+TEST_P(HoleFillingImpl, ModesByHand) {
   // Row 1 has holes at columns 1 and 2; up-left 10, up 20/30, down-left 40/50, down 50/0.
   std::vector<uint16_t> in = {10, 20, 30, 5,  //
                               0, 0, 0, 7,     //
@@ -72,75 +72,86 @@ TEST(HoleFilling, ModesByHand) {
       {10, 20, 30, 5, 0, 10, 10, 7, 40, 50, 0, 9}};   // mode 2: min(20; 10,40,50), then min(30; 20,10,50; down 0 skipped)
   auto x = mx::array(in.data(), {3, 4}, mx::uint16);
   for (int mode = 0; mode < 3; ++mode) {
-    for (Impl impl : test_util::impls_here()) {
-      SCOPED_TRACE("mode " + std::to_string(mode) + " " + to_string(impl));
-      EXPECT_CLOSE(exactly_equal(run(x, mode, impl), mx::array(want[mode].data(), {3, 4}, mx::uint16)));
-    }
+    SCOPED_TRACE("mode " + std::to_string(mode));
+    EXPECT_CLOSE(exactly_equal(hole_filling(x, {.mode = mode}, stream()), mx::array(want[mode].data(), {3, 4}, mx::uint16)));
   }
 }
 
-TEST(HoleFilling, CpuTwinMatchesPortable) {
+INSTANTIATE_TEST_SUITE_P(Impls, HoleFillingImpl, kEveryImpl, impl_name);
+
+class HoleFillingTwin : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.hole_filling"; }
+  // The twin and the portable path on the twin's stream, bit for bit.
+  void expect_equal(const mx::array& img, int mode) {
+    const auto want = with_portable([&] { return hole_filling(img, {.mode = mode}, stream()); });
+    EXPECT_CLOSE(exactly_equal(hole_filling(img, {.mode = mode}, stream()), want));
+  }
+};
+
+TEST_P(HoleFillingTwin, MatchesPortable) {
   for (bool disparity : {false, true}) {
     for (int mode = 0; mode < 3; ++mode) {
       SCOPED_TRACE("disparity=" + std::to_string(disparity) + " mode=" + std::to_string(mode));
       auto img = synthetic(33, 47, disparity, 5 + mode);
-      auto want = run(img, mode, Impl::portable);
-      EXPECT_CLOSE(exactly_equal(run(img, mode, Impl::cpu), want));
-      EXPECT_FALSE(exactly_equal(want, img).ok);
+      expect_equal(img, mode);
+      EXPECT_FALSE(exactly_equal(with_portable([&] { return hole_filling(img, {.mode = mode}, stream()); }), img).ok);
     }
   }
 }
 
-TEST(HoleFilling, ThinImages) {
+TEST_P(HoleFillingTwin, ThinImages) {
   for (bool disparity : {false, true}) {
     for (auto [h, w] : {std::pair{1, 7}, std::pair{2, 7}, std::pair{7, 1}, std::pair{3, 2}}) {
       auto img = synthetic(h, w, disparity, 21 + h * w);
       for (int mode = 0; mode < 3; ++mode) {
         SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " mode " + std::to_string(mode));
-        EXPECT_CLOSE(exactly_equal(run(img, mode, Impl::cpu), run(img, mode, Impl::portable)));
+        expect_equal(img, mode);
       }
     }
   }
 }
 
-TEST(HoleFilling, CudaTwinMatchesPortable) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
-  // Tiny and odd sizes, widths off the 32-sample chunks, > 512 rows (several bands of the sweep).
-  const std::pair<int, int> sizes[] = {{1, 7}, {7, 1}, {3, 2}, {2, 40}, {33, 65}, {64, 31}, {360, 640}, {1100, 37}};
+// Sizes for the CUDA kernels: widths off the 32-sample chunks, > 512 rows (several bands of the
+// sweep). The CPU twin runs them too.
+TEST_P(HoleFillingTwin, KernelSizes) {
+  const std::pair<int, int> sizes[] = {{2, 40}, {33, 65}, {64, 31}, {360, 640}, {1100, 37}};
   int seed = 9;
   for (bool disparity : {false, true}) {
     for (auto [h, w] : sizes) {
       for (int mode = 0; mode < 3; ++mode) {
         SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " disparity=" + std::to_string(disparity) +
                      " mode=" + std::to_string(mode));
-        auto img = synthetic(h, w, disparity, seed++);
-        EXPECT_CLOSE(exactly_equal(run(img, mode, Impl::cuda), run(img, mode, Impl::portable)));
+        expect_equal(synthetic(h, w, disparity, seed++), mode);
       }
     }
   }
 }
 
-class HoleFillingGolden : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Impls, HoleFillingTwin, kTwins, impl_name);
+
+class HoleFillingGolden : public ::testing::TestWithParam<ImplCase> {};
 
 TEST_P(HoleFillingGolden, MatchesLibrealsense) {
-  auto dir = fs::path(test::shared_dir()) / "golden/realsense" / GetParam();
-  if (!fs::exists(dir / "case.json")) GTEST_SKIP() << "golden case missing: " << dir;
+  const auto& [impl, name] = GetParam();
+  ROBOMLX_STREAM_OR_SKIP(s, impl);
+  auto dir = fs::path(test::shared_dir()) / "golden/realsense" / name;
+  ASSERT_TRUE(fs::exists(dir / "case.json")) << "golden case missing: " << dir;
   std::ifstream file(dir / "case.json");
   auto spec = nlohmann::json::parse(file);
   int mode = static_cast<int>(spec.at("options_set_in_order").at(0).at("value_readback").get<double>());
   auto input = read_pnm((dir / spec.at("inputs").at(0).at("file").get<std::string>()).string()).to_array_2d();
   auto expected = read_pnm((dir / spec.at("outputs").at(0).at("file").get<std::string>()).string()).to_array_2d();
-  for (Impl impl : test_util::impls_here()) {
-    SCOPED_TRACE(to_string(impl));
-    EXPECT_CLOSE(exactly_equal(run(input, mode, impl), expected));
-  }
+  auto out = test::run_forced(impl, "depth.hole_filling", [&] { return hole_filling(input, {.mode = mode}, s); });
+  EXPECT_CLOSE(exactly_equal(out, expected));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, HoleFillingGolden,
-                         ::testing::Values("hole_filling_real_mode1", "hole_filling_real_mode2",
-                                           "hole_filling_realdec2_mode0", "hole_filling_synth848dec2_mode1",
-                                           "hole_filling_synth848dec2_mode2"),
-                         [](const auto& info) { return info.param; });
+                         ::testing::Combine(kEveryImpl, ::testing::Values("hole_filling_real_mode1", "hole_filling_real_mode2",
+                                                                          "hole_filling_realdec2_mode0",
+                                                                          "hole_filling_synth848dec2_mode1",
+                                                                          "hole_filling_synth848dec2_mode2")),
+                         impl_case_name);
 
 }  // namespace
 }  // namespace robomlx::depth

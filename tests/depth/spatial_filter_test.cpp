@@ -58,12 +58,21 @@ mx::array synthetic(int h, int w, bool disparity, unsigned seed) {
   return mx::where(mx::greater(zf, mx::array(0.0f)), mx::divide(mx::array(32000.0f), zf), mx::array(0.0f));
 }
 
-mx::array run(const mx::array& image, const SpatialFilterOptions& o, Impl impl) {
-  ScopedImpl forced(impl);
-  auto out = spatial_filter(image, o);
-  mx::eval(out);
-  return out;
-}
+using namespace test_util;
+
+class SpatialImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.spatial"; }
+};
+
+class SpatialTwin : public SpatialImpl {
+ protected:
+  // The twin and the portable path on the twin's stream, bit for bit.
+  void expect_equal(const mx::array& img, const SpatialFilterOptions& o) {
+    const auto want = with_portable([&] { return spatial_filter(img, o, stream()); });
+    EXPECT_CLOSE(exactly_equal(spatial_filter(img, o, stream()), want));
+  }
+};
 
 TEST(SpatialFilter, RejectsBadOptionsAndInputs) {
   auto img = mx::zeros({4, 4}, mx::uint16);
@@ -105,7 +114,7 @@ TEST(SpatialFilter, BlockOptions) {
 
 // One float row pass by hand: alpha 0.5, delta 20, one iteration on a 2-row image whose rows are
 // equal (the vertical passes then blend equal values, which leaves them unchanged).
-TEST(SpatialFilter, FloatRowByHand) {
+TEST_P(SpatialImpl, FloatRowByHand) {
   std::vector<float> row = {100, 110, 0, 120, 125, 200};
   std::vector<float> img = row;
   img.insert(img.end(), row.begin(), row.end());
@@ -113,14 +122,13 @@ TEST(SpatialFilter, FloatRowByHand) {
   // left->right: 110 -> 105; 0 hole; 120 restarts; 125 -> 122.5; 200 edge.
   // right->left from 200: 122.5 (raw 125 vs 200: edge) stays; 120 vs raw 125 -> 0.5*120+0.5*122.5
   std::vector<float> want = {102.5f, 105, 0, 121.25f, 122.5f, 200};
-  for (Impl impl : test_util::impls_here()) {
-    auto out = run(x, {.alpha = 0.5f, .delta = 20, .iterations = 1}, impl);
-    SCOPED_TRACE(to_string(impl));
-    EXPECT_CLOSE(exactly_equal(mx::slice(out, {0, 0}, {1, 6}), mx::array(want.data(), {1, 6}, mx::float32)));
-  }
+  auto out = spatial_filter(x, {.alpha = 0.5f, .delta = 20, .iterations = 1}, stream());
+  EXPECT_CLOSE(exactly_equal(mx::slice(out, {0, 0}, {1, 6}), mx::array(want.data(), {1, 6}, mx::float32)));
 }
 
-TEST(SpatialFilter, CpuTwinMatchesPortable) {
+INSTANTIATE_TEST_SUITE_P(Impls, SpatialImpl, kEveryImpl, impl_name);
+
+TEST_P(SpatialTwin, MatchesPortable) {
   struct Case { bool disparity; SpatialFilterOptions o; };
   std::vector<Case> cases = {{false, {}}, {true, {}}, {false, {.alpha = 0.3f, .delta = 8, .iterations = 3, .holes_fill = 2}},
                              {false, {.alpha = 0.77f, .delta = 50, .iterations = 1, .holes_fill = 5}},
@@ -129,27 +137,26 @@ TEST(SpatialFilter, CpuTwinMatchesPortable) {
   unsigned seed = 1;
   for (const auto& c : cases) {
     auto img = synthetic(29, 41, c.disparity, seed++);
-    auto want = run(img, c.o, Impl::portable);
-    auto got = run(img, c.o, Impl::cpu);
     SCOPED_TRACE("disparity=" + std::to_string(c.disparity) + " holes_fill=" + std::to_string(c.o.holes_fill));
-    EXPECT_CLOSE(exactly_equal(got, want));
+    expect_equal(img, c.o);
+    const auto want = with_portable([&] { return spatial_filter(img, c.o, stream()); });
     EXPECT_FALSE(exactly_equal(want, img).ok) << "the filter must change something";
   }
 }
 
-TEST(SpatialFilter, SmallestImages) {
+TEST_P(SpatialTwin, SmallestImages) {
   for (bool disparity : {false, true}) {
     for (auto [h, w] : {std::pair{2, 2}, std::pair{2, 9}, std::pair{9, 2}, std::pair{3, 3}}) {
       SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + (disparity ? " disparity" : " z16"));
       auto img = synthetic(h, w, disparity, 17 + h * w);
       SpatialFilterOptions o{.alpha = 0.5f, .delta = 50, .iterations = 2, .holes_fill = 5};
-      EXPECT_CLOSE(exactly_equal(run(img, o, Impl::cpu), run(img, o, Impl::portable)));
+      expect_equal(img, o);
     }
   }
 }
 
-TEST(SpatialFilter, CudaTwinMatchesPortable) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
+TEST_P(SpatialTwin, KernelSizes) {
+  // The CPU twin's threads split lines like the CUDA kernels' warps: both run every size.
   // Sizes around the 32-line warps and 32-sample chunks of the CUDA walkers, tiny to 1280x720;
   // options covering every fill radius (0 = off, 255 = unlimited) and alpha = 1 (keep = 0).
   const std::pair<int, int> sizes[] = {{2, 2}, {3, 5}, {9, 2}, {31, 33}, {32, 32}, {33, 31}, {61, 83}, {97, 130}, {360, 640}, {720, 1280}};
@@ -162,20 +169,26 @@ TEST(SpatialFilter, CudaTwinMatchesPortable) {
     for (auto [h, w] : sizes) {
       for (const auto& o : opts) {
         if (h * w > 100000 && o.alpha != 0.45f) continue;  // big frames: one option set
+        // On a CPU stream the portable reference is a long graph of line ops on one thread.
+        if (h * w > 100000 && GetParam() == Impl::cpu) continue;
         auto img = synthetic(h, w, disparity, seed++);
         SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " disparity=" + std::to_string(disparity) +
                      " alpha=" + std::to_string(o.alpha) + " holes_fill=" + std::to_string(o.holes_fill));
-        EXPECT_CLOSE(exactly_equal(run(img, o, Impl::cuda), run(img, o, Impl::portable)));
+        expect_equal(img, o);
       }
     }
   }
 }
 
-class SpatialGolden : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Impls, SpatialTwin, kTwins, impl_name);
+
+class SpatialGolden : public ::testing::TestWithParam<ImplCase> {};
 
 TEST_P(SpatialGolden, MatchesLibrealsense) {
-  auto dir = golden_case(GetParam());
-  if (!fs::exists(dir / "case.json")) GTEST_SKIP() << "golden case missing: " << dir;
+  const auto& [impl, name] = GetParam();
+  ROBOMLX_STREAM_OR_SKIP(s, impl);
+  auto dir = golden_case(name);
+  ASSERT_TRUE(fs::exists(dir / "case.json")) << "golden case missing: " << dir;
   std::ifstream f(dir / "case.json");
   auto spec = nlohmann::json::parse(f);
   SpatialFilterOptions o;
@@ -189,22 +202,20 @@ TEST_P(SpatialGolden, MatchesLibrealsense) {
   }
   auto input = load_frame(dir, spec.at("inputs").at(0));
   auto expected = load_frame(dir, spec.at("outputs").at(0));
-  for (Impl impl : test_util::impls_here()) {
-    // Bit-exact for both paths: the float path keeps upstream's operation order.
-    SCOPED_TRACE(to_string(impl));
-    EXPECT_CLOSE(exactly_equal(run(input, o, impl), expected));
-  }
+  // Bit-exact for every path: the float path keeps upstream's operation order.
+  auto out = test::run_forced(impl, "depth.spatial", [&] { return spatial_filter(input, o, s); });
+  EXPECT_CLOSE(exactly_equal(out, expected));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SpatialGolden,
-                         ::testing::Values("spatial_realdec2_depth_a0.5_d20_it2_h0",
+                         ::testing::Combine(kEveryImpl, ::testing::Values("spatial_realdec2_depth_a0.5_d20_it2_h0",
                                            "spatial_realdec2_disparity_a0.5_d20_it2_h0",
                                            "spatial_synth848dec2_depth_a0.25_d8_it1_h0",
                                            "spatial_synth848dec2_depth_a0.5_d20_it2_h0",
                                            "spatial_synth848dec2_disparity_a0.25_d8_it1_h0",
                                            "spatial_synth848dec2_disparity_a0.5_d20_it2_h0",
-                                           "spatial_synth848dec2_disparity_a0.6_d20_it3_h2"),
-                         test_util::golden_test_name);
+                                           "spatial_synth848dec2_disparity_a0.6_d20_it3_h2")),
+                         impl_case_name);
 
 }  // namespace
 }  // namespace robomlx::depth

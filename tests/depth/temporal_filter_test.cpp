@@ -31,16 +31,34 @@ mx::array load_frame(const fs::path& dir, const nlohmann::json& entry) {
   return mx::array(values.data(), {h, w}, mx::float32);
 }
 
-std::vector<mx::array> run_sequence(const std::vector<mx::array>& frames, const TemporalFilterOptions& o, Impl impl) {
-  ScopedImpl forced(impl);
+using namespace test_util;
+
+// The filter over a sequence on stream s (the implementation is whatever the caller forces).
+std::vector<mx::array> run_sequence(const std::vector<mx::array>& frames, const TemporalFilterOptions& o, mx::Stream s) {
   TemporalFilter filter(o);
   std::vector<mx::array> out;
   for (const auto& f : frames) {
-    out.push_back(filter.process(f));
+    out.push_back(filter.process(f, s));
     mx::eval(out.back());
   }
   return out;
 }
+
+class TemporalImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.temporal"; }
+};
+
+class TemporalTwin : public TemporalImpl {
+ protected:
+  // The twin and the portable path on the twin's stream, bit for bit, frame by frame.
+  std::vector<mx::array> expect_equal(const std::vector<mx::array>& frames, const TemporalFilterOptions& o) {
+    auto want = with_portable([&] { return run_sequence(frames, o, stream()); });
+    auto got = run_sequence(frames, o, stream());
+    for (size_t t = 0; t < frames.size(); ++t) EXPECT_CLOSE(exactly_equal(got[t], want[t]));
+    return want;
+  }
+};
 
 // Frames with per-pixel flicker (random holes), small noise and occasional jumps.
 std::vector<mx::array> synthetic_sequence(int h, int w, int n, bool disparity, unsigned seed) {
@@ -92,21 +110,20 @@ TEST(TemporalFilter, RejectsBadOptionsAndInputs) {
 // Pixel 0: 100, 110 (blend -> 105), then holes filled while 2 of the last 4 frames were valid.
 // Pixel 1: always a hole. Pixel 2: 100, 101 (100.5 truncates to 100), 130 (jump restarts the
 // history), then a hole with only 1 of the last 4 valid stays a hole.
-TEST(TemporalFilter, PixelHistoryByHand) {
+TEST_P(TemporalImpl, PixelHistoryByHand) {
   std::vector<std::vector<uint16_t>> in = {{100, 0, 100}, {110, 0, 101}, {0, 0, 130}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
   std::vector<std::vector<uint16_t>> want = {{100, 0, 100}, {105, 0, 100}, {105, 0, 130},
                                              {105, 0, 0},   {105, 0, 0},   {0, 0, 0}};
-  for (Impl impl : test_util::impls_here()) {
-    SCOPED_TRACE(to_string(impl));
-    std::vector<mx::array> frames;
-    for (auto& f : in) frames.push_back(mx::array(f.data(), {1, 3}, mx::uint16));
-    auto out = run_sequence(frames, {.alpha = 0.5f, .delta = 20, .persistence = 3}, impl);
-    for (size_t t = 0; t < out.size(); ++t) {
-      SCOPED_TRACE("frame " + std::to_string(t));
-      EXPECT_CLOSE(exactly_equal(out[t], mx::array(want[t].data(), {1, 3}, mx::uint16)));
-    }
+  std::vector<mx::array> frames;
+  for (auto& f : in) frames.push_back(mx::array(f.data(), {1, 3}, mx::uint16));
+  auto out = run_sequence(frames, {.alpha = 0.5f, .delta = 20, .persistence = 3}, stream());
+  for (size_t t = 0; t < out.size(); ++t) {
+    SCOPED_TRACE("frame " + std::to_string(t));
+    EXPECT_CLOSE(exactly_equal(out[t], mx::array(want[t].data(), {1, 3}, mx::uint16)));
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Impls, TemporalImpl, kEveryImpl, impl_name);
 
 TEST(TemporalFilter, ResetsOnOptionAndShapeChange) {
   std::vector<uint16_t> a = {100, 100}, hole = {0, 0};
@@ -129,36 +146,35 @@ TEST(TemporalFilter, ResetsOnOptionAndShapeChange) {
   EXPECT_CLOSE(exactly_equal(block->process(f).data, fh));
 }
 
-TEST(TemporalFilter, CpuTwinMatchesPortable) {
+TEST_P(TemporalTwin, MatchesPortable) {
   for (bool disparity : {false, true}) {
     for (int persistence : {0, 2, 3, 4, 6, 8}) {
       SCOPED_TRACE("disparity=" + std::to_string(disparity) + " persistence=" + std::to_string(persistence));
       auto frames = synthetic_sequence(17, 23, 12, disparity, 3 + persistence);
       TemporalFilterOptions o{.alpha = 0.37f, .delta = disparity ? 3 : 20, .persistence = persistence};
-      auto want = run_sequence(frames, o, Impl::portable);
-      auto got = run_sequence(frames, o, Impl::cpu);
-      for (size_t t = 0; t < frames.size(); ++t) EXPECT_CLOSE(exactly_equal(got[t], want[t]));
+      auto want = expect_equal(frames, o);
       EXPECT_FALSE(exactly_equal(want.back(), frames.back()).ok);
     }
   }
 }
 
-TEST(TemporalFilter, CudaTwinMatchesPortable) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU (the CUDA twin only runs there)";
+// Widths off the CUDA kernel's 32-thread blocks.
+TEST_P(TemporalTwin, KernelSizes) {
   for (bool disparity : {false, true}) {
     auto frames = synthetic_sequence(31, 45, 10, disparity, 11);
-    TemporalFilterOptions o{.alpha = 0.4f, .delta = disparity ? 3 : 20, .persistence = 3};
-    auto want = run_sequence(frames, o, Impl::portable);
-    auto got = run_sequence(frames, o, Impl::cuda);
-    for (size_t t = 0; t < frames.size(); ++t) EXPECT_CLOSE(exactly_equal(got[t], want[t]));
+    expect_equal(frames, {.alpha = 0.4f, .delta = disparity ? 3 : 20, .persistence = 3});
   }
 }
 
-class TemporalGolden : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Impls, TemporalTwin, kTwins, impl_name);
+
+class TemporalGolden : public ::testing::TestWithParam<ImplCase> {};
 
 TEST_P(TemporalGolden, MatchesLibrealsense) {
-  auto dir = fs::path(test::shared_dir()) / "golden/realsense" / GetParam();
-  if (!fs::exists(dir / "case.json")) GTEST_SKIP() << "golden case missing: " << dir;
+  const auto& [impl, name] = GetParam();
+  ROBOMLX_STREAM_OR_SKIP(s, impl);
+  auto dir = fs::path(test::shared_dir()) / "golden/realsense" / name;
+  ASSERT_TRUE(fs::exists(dir / "case.json")) << "golden case missing: " << dir;
   std::ifstream file(dir / "case.json");
   auto spec = nlohmann::json::parse(file);
   TemporalFilterOptions o;
@@ -174,17 +190,15 @@ TEST_P(TemporalGolden, MatchesLibrealsense) {
   for (const auto& e : spec.at("outputs")) expected.push_back(load_frame(dir, e));
   ASSERT_EQ(inputs.size(), 8u);
   ASSERT_EQ(expected.size(), 8u);
-  for (Impl impl : test_util::impls_here()) {
-    auto out = run_sequence(inputs, o, impl);
-    for (size_t t = 0; t < out.size(); ++t) {
-      SCOPED_TRACE(std::string(to_string(impl)) + " frame " + std::to_string(t));
-      EXPECT_CLOSE(exactly_equal(out[t], expected[t]));  // bit-exact, float frames included
-    }
+  auto out = test::run_forced(impl, "depth.temporal", [&] { return run_sequence(inputs, o, s); });
+  for (size_t t = 0; t < out.size(); ++t) {
+    SCOPED_TRACE("frame " + std::to_string(t));
+    EXPECT_CLOSE(exactly_equal(out[t], expected[t]));  // bit-exact, float frames included
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, TemporalGolden,
-                         ::testing::Values("temporal_synth106x60_depth_a0.2_d20_p0", "temporal_synth106x60_depth_a0.2_d20_p1",
+                         ::testing::Combine(kEveryImpl, ::testing::Values("temporal_synth106x60_depth_a0.2_d20_p0", "temporal_synth106x60_depth_a0.2_d20_p1",
                                            "temporal_synth106x60_depth_a0.2_d20_p8", "temporal_synth106x60_depth_a0.4_d20_p1",
                                            "temporal_synth106x60_depth_a0.4_d20_p3", "temporal_synth106x60_depth_a0.4_d20_p8",
                                            "temporal_synth106x60_disparity_a0.2_d20_p0",
@@ -192,8 +206,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, TemporalGolden,
                                            "temporal_synth106x60_disparity_a0.2_d20_p8",
                                            "temporal_synth106x60_disparity_a0.4_d20_p0",
                                            "temporal_synth106x60_disparity_a0.4_d20_p1",
-                                           "temporal_synth106x60_disparity_a0.4_d20_p3"),
-                         test_util::golden_test_name);
+                                           "temporal_synth106x60_disparity_a0.4_d20_p3")),
+                         impl_case_name);
 
 }  // namespace
 }  // namespace robomlx::depth

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+// Validation, dispatch and the portable path of align.
 #include "robomlx/depth/align.h"
 
 #include <algorithm>
@@ -8,14 +9,18 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/align_cpu.h"
-#include "robomlx/depth/camera_planes.h"
+#include "robomlx/depth/align_twins.h"
+#include "robomlx/depth/camera_planes_internal.h"
 
 namespace robomlx::depth {
 
 namespace {
 
 constexpr const char* kTag = "depth.align";
+
+using detail::PlanesXY;
+using detail::PlanesXYZ;
+using detail::StreamMath;
 
 mx::array f32(float v) { return mx::array(v, mx::float32); }
 mx::array i32(int v) { return mx::array(v, mx::int32); }
@@ -30,17 +35,18 @@ struct Corner {
 
 // sse-align.cpp's modified Brown-Conrady step, operation order and all, including its y term that
 // reuses the x tangential term c3 (r2 + 2 xf^2) (upstream bug, kept for compatibility).
-PlanesXY project_sse_modified(const PlanesXYZ& p, const Intrinsics& in) {
+PlanesXY project_sse_modified(const PlanesXYZ& p, const Intrinsics& in, mx::Stream s) {
+  const StreamMath m{s};
   const auto& c = in.coeffs;
-  const auto x = mx::divide(p.x, p.z), y = mx::divide(p.y, p.z);
-  const auto r2 = x * x + y * y;
-  const auto r3 = f32(c[1]) * (r2 * r2) + f32(c[4]) * (r2 * (r2 * r2));
-  const auto f = f32(1) + (f32(c[0]) * r2 + r3);
-  const auto xf = x * f, yf = y * f;
-  const auto r4 = f32(c[3]) * (r2 + f32(2) * (xf * xf));
-  const auto dx = xf + (f32(2) * (f32(c[2]) * (xf * yf)) + r4);
-  const auto dy = yf + (f32(2) * (f32(c[3]) * (xf * yf)) + r4);
-  return {dx * f32(in.fx) + f32(in.ppx), dy * f32(in.fy) + f32(in.ppy)};
+  const auto x = m.div(p.x, p.z), y = m.div(p.y, p.z);
+  const auto r2 = m.add(m.mul(x, x), m.mul(y, y));
+  const auto r3 = m.add(m.mul(f32(c[1]), m.mul(r2, r2)), m.mul(f32(c[4]), m.mul(r2, m.mul(r2, r2))));
+  const auto f = m.add(f32(1), m.add(m.mul(f32(c[0]), r2), r3));
+  const auto xf = m.mul(x, f), yf = m.mul(y, f);
+  const auto r4 = m.mul(f32(c[3]), m.add(r2, m.mul(f32(2), m.mul(xf, xf))));
+  const auto dx = m.add(xf, m.add(m.mul(f32(2), m.mul(f32(c[2]), m.mul(xf, yf))), r4));
+  const auto dy = m.add(yf, m.add(m.mul(f32(2), m.mul(f32(c[3]), m.mul(xf, yf))), r4));
+  return {m.add(m.mul(dx, f32(in.fx)), f32(in.ppx)), m.add(m.mul(dy, f32(in.fy)), f32(in.ppy))};
 }
 
 // Whether the SSE path models the target's distortion: modified Brown-Conrady always, inverse
@@ -51,21 +57,21 @@ bool sse_models(const Intrinsics& to, bool to_other) {
 }
 
 Corner corner(const Frame& depth, const PlanesXY& rays, const Intrinsics& to, const Extrinsics& e, AlignMode mode,
-              bool to_other) {
-  const auto z = mx::multiply(mx::astype(depth.data, mx::float32), f32(depth.depth_units));
-  const auto q = transform_planes({mx::multiply(z, rays.x), mx::multiply(z, rays.y), z}, e);
+              bool to_other, mx::Stream s) {
+  const auto z = mx::multiply(mx::astype(depth.data, mx::float32, s), f32(depth.depth_units), s);
+  const auto q = detail::transform_planes({mx::multiply(z, rays.x, s), mx::multiply(z, rays.y, s), z}, e, s);
   PlanesXY px;
   if (mode == AlignMode::sse) {
     Intrinsics pinhole = to;
     pinhole.model = Distortion::none;
-    px = sse_models(to, to_other) ? project_sse_modified(q, to) : project_planes(q, pinhole);
+    px = sse_models(to, to_other) ? project_sse_modified(q, to, s) : detail::project_planes(q, pinhole, s);
   } else {
-    px = project_planes(q, to);
+    px = detail::project_planes(q, to, s);
   }
   // sse: _mm_cvtps_epi32 rounds half to even; scalar: static_cast<int> truncates.
   auto to_int = [&](const mx::array& p) {
-    const auto q = p + f32(0.5f);
-    return mx::astype(mode == AlignMode::sse ? mx::round(q) : q, mx::int32);
+    const auto q = mx::add(p, f32(0.5f), s);
+    return mx::astype(mode == AlignMode::sse ? mx::round(q, 0, s) : q, mx::int32, s);
   };
   return {to_int(px.x), to_int(px.y)};
 }
@@ -99,22 +105,96 @@ bool twin_supports(const Intrinsics& oi, AlignMode mode, bool to_other) {
   return oi.model == Distortion::none || (brown_family && zero);
 }
 
+// Pixels whose corners (x0, y0)..(x1, y1) lie inside the wo x ho target.
+mx::array box_inside(const Corner& tl, const Corner& br, int wo, int ho, mx::Stream s) {
+  return mx::logical_and(mx::logical_and(mx::greater_equal(tl.x, i32(0), s), mx::greater_equal(tl.y, i32(0), s), s),
+                         mx::logical_and(mx::less(br.x, i32(wo), s), mx::less(br.y, i32(ho), s), s), s);
+}
+
+// Depth -> other: a z-buffer over the K x K boxes (nearest depth wins), as [Ho, Wo] uint16.
+mx::array depth_to_other(const Frame& depth, const Intrinsics& oi, const Corner& tl, const Corner& br, AlignMode mode,
+                         bool use_br, mx::Stream s) {
+  const Intrinsics& di = depth.intrinsics;
+  const int ho = oi.height, wo = oi.width;
+  const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
+  const int k = use_br ? int(std::ceil(1.1f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 1 : 1;
+  auto keep = mx::not_equal(depth.data, mx::array(0, mx::uint16), s);
+  if (mode == AlignMode::scalar) keep = mx::logical_and(keep, box_inside(tl, br, wo, ho, s), s);
+  // Offsets (dy, dx) in [0, k)^2 as a trailing axis: [H, W, k*k] target pixels per depth pixel.
+  const auto off = mx::arange(k * k, mx::int32, s);
+  const auto dy = mx::reshape(mx::floor_divide(off, i32(k), s), {1, 1, k * k}, s);
+  const auto dx = mx::reshape(mx::remainder(off, i32(k), s), {1, 1, k * k}, s);
+  const auto tx = mx::add(mx::expand_dims(x0, -1, s), dx, s), ty = mx::add(mx::expand_dims(y0, -1, s), dy, s);
+  auto in_box = mx::logical_and(mx::less_equal(tx, mx::expand_dims(x1, -1, s), s),
+                                mx::less_equal(ty, mx::expand_dims(y1, -1, s), s), s);
+  in_box = mx::logical_and(
+      in_box, mx::logical_and(mx::logical_and(mx::greater_equal(tx, i32(0), s), mx::greater_equal(ty, i32(0), s), s),
+                              mx::logical_and(mx::less(tx, i32(wo), s), mx::less(ty, i32(ho), s), s), s), s);
+  in_box = mx::logical_and(in_box, mx::expand_dims(keep, -1, s), s);
+  const int dump = ho * wo;  // masked writes land in one spare slot
+  const auto idx = mx::reshape(mx::where(in_box, mx::add(mx::multiply(ty, i32(wo), s), tx, s), i32(dump), s), {-1}, s);
+  const auto z = mx::broadcast_to(mx::expand_dims(mx::astype(depth.data, mx::int32, s), -1, s), in_box.shape(), s);
+  const auto none = 65536;
+  auto buf = mx::full({dump + 1}, i32(none), s);
+  buf = mx::scatter_min(buf, idx, mx::reshape(z, {-1, 1}, s), 0, s);
+  auto out = mx::slice(buf, {0}, {dump}, s);
+  out = mx::where(mx::equal(out, i32(none), s), i32(0), out, s);
+  return mx::reshape(mx::astype(out, mx::uint16, s), {ho, wo}, s);
+}
+
 }  // namespace
 
-const Align::Rays& Align::rays(const Intrinsics& d, float offset) const {
+namespace detail {
+
+mx::array align_portable(const Frame& depth, const Frame& other, const Extrinsics& e, AlignTo to, AlignMode mode,
+                         bool use_br, const PlanesXY& tl_rays, const PlanesXY& br_rays, mx::Stream s) {
+  const Intrinsics& oi = other.intrinsics;
+  const int h = depth.height(), w = depth.width(), ho = oi.height, wo = oi.width;
+  const bool to_other = to == AlignTo::color;
+  const auto tl = corner(depth, tl_rays, oi, e, mode, to_other, s);
+  if (to_other) {
+    const auto br = use_br ? corner(depth, br_rays, oi, e, mode, to_other, s) : tl;
+    return depth_to_other(depth, oi, tl, br, mode, use_br, s);
+  }
+  // Other -> depth: one source pixel per depth pixel.
+  const bool packed = other.data.ndim() == 3;
+  Corner src_xy = tl;
+  auto keep = mx::not_equal(depth.data, mx::array(0, mx::uint16), s);
+  if (mode == AlignMode::sse) {
+    if (ho < h && wo < w) src_xy = corner(depth, br_rays, oi, e, mode, to_other, s);
+  } else {
+    const auto br = corner(depth, br_rays, oi, e, mode, to_other, s);
+    keep = mx::logical_and(keep, box_inside(tl, br, wo, ho, s), s);
+    keep = mx::logical_and(keep, mx::logical_and(mx::less_equal(tl.x, br.x, s), mx::less_equal(tl.y, br.y, s), s), s);
+    src_xy = br;
+  }
+  const auto &sx = src_xy.x, &sy = src_xy.y;
+  keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(sx, i32(0), s), mx::greater_equal(sy, i32(0), s), s),
+                                               mx::logical_and(mx::less(sx, i32(wo), s), mx::less(sy, i32(ho), s), s), s), s);
+  const auto idx = mx::reshape(mx::where(keep, mx::add(mx::multiply(sy, i32(wo), s), sx, s), i32(0), s), {-1}, s);
+  const int c = packed ? other.data.shape(2) : 1;
+  auto flat = mx::reshape(other.data, {ho * wo, c}, s);
+  auto out = mx::take(flat, idx, 0, s);
+  out = mx::where(mx::reshape(keep, {-1, 1}, s), out, mx::array(0, mx::uint8), s);
+  return packed ? mx::reshape(out, {h, w, c}, s) : mx::reshape(out, {h, w}, s);
+}
+
+}  // namespace detail
+
+const Align::Rays& Align::rays(const Intrinsics& d, float offset, mx::Stream s) const {
   auto it = rays_.find(offset);
   const bool same = it != rays_.end() && it->second.geometry.width == d.width && it->second.geometry.height == d.height &&
                     it->second.geometry.fx == d.fx && it->second.geometry.fy == d.fy && it->second.geometry.ppx == d.ppx &&
                     it->second.geometry.ppy == d.ppy && it->second.geometry.model == d.model &&
                     it->second.geometry.coeffs == d.coeffs;
   if (!same) {
-    auto r = deproject_ray_planes(d, d.height, d.width, offset);
+    auto r = detail::deproject_ray_planes(d, d.height, d.width, offset, s);
     rays_[offset] = Rays{d, r.x, r.y};
   }
   return rays_.at(offset);
 }
 
-Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e) const {
+Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e, mx::StreamOrDevice so) const {
   if (depth.format != FrameFormat::z16) {
     fail_argument(kTag, std::string("depth format must be z16, got ") + to_string(depth.format));
   }
@@ -130,16 +210,15 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
     fail_argument(kTag, "depth intrinsics are " + std::to_string(di.width) + "x" + std::to_string(di.height) +
                             " but the depth image is " + std::to_string(w) + "x" + std::to_string(h));
   }
-  auto ray_planes = [&](float offset) {
-    const auto& r = rays(di, offset);
-    return PlanesXY{r.x, r.y};
-  };
   if (to_ == AlignTo::depth) check_other(other, ho, wo);
+  const mx::Stream s = op_stream(so);
   const bool use_br = to_ == AlignTo::depth || mode_ == AlignMode::scalar || splat_box(di, oi);
-  ImplSet twins;
-  twins.cpu = twin_supports(oi, mode_, to_ == AlignTo::color);
-  if (choose_impl(kTag, mx::default_device(), twins) == Impl::cpu) {
-    AlignCpuParams p;
+  const auto& tl = rays(di, -0.5f, s);
+  const auto& br = rays(di, 0.5f, s);
+  Frame f = to_ == AlignTo::color ? depth : other;
+  f.intrinsics = to_ == AlignTo::color ? oi : di;
+  if (choose_impl(kTag, s, ImplSet{.cpu = twin_supports(oi, mode_, to_ == AlignTo::color)}) == Impl::cpu) {
+    detail::AlignCpuParams p;
     p.to_other = to_ == AlignTo::color;
     p.sse = mode_ == AlignMode::sse;
     p.use_br = use_br;
@@ -147,73 +226,11 @@ Frame Align::process(const Frame& depth, const Frame& other, const Extrinsics& e
     p.units = depth.depth_units;
     p.extrinsics = e;
     p.fx = oi.fx, p.fy = oi.fy, p.ppx = oi.ppx, p.ppy = oi.ppy, p.width = wo, p.height = ho;
-    const auto tl = ray_planes(-0.5f), br = ray_planes(0.5f);
-    Frame f = to_ == AlignTo::color ? depth : other;
-    f.intrinsics = to_ == AlignTo::color ? oi : di;
-    const auto src = to_ == AlignTo::color ? mx::zeros({1}, mx::uint8) : other.data;
-    f.data = align_cpu(depth.data, tl.x, tl.y, br.x, br.y, src, p);
+    const auto src = to_ == AlignTo::color ? mx::zeros({1}, mx::uint8, s) : other.data;
+    f.data = detail::align_cpu(depth.data, tl.x, tl.y, br.x, br.y, src, p, s);
     return f;
   }
-  const auto valid = mx::not_equal(depth.data, mx::array(0, mx::uint16));
-  const auto tl = corner(depth, ray_planes(-0.5f), oi, e, mode_, to_ == AlignTo::color);
-
-  if (to_ == AlignTo::color) {
-    const auto br = use_br ? corner(depth, ray_planes(0.5f), oi, e, mode_, to_ == AlignTo::color) : tl;
-    const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
-    Frame f = depth;
-    f.intrinsics = oi;
-    const int k = use_br ? int(std::ceil(1.1f * std::max(oi.fx / di.fx, oi.fy / di.fy))) + 1 : 1;
-    auto keep = valid;
-    if (mode_ == AlignMode::scalar) {
-      keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(x0, i32(0)), mx::greater_equal(y0, i32(0))),
-                                                   mx::logical_and(mx::less(x1, i32(wo)), mx::less(y1, i32(ho)))));
-    }
-    // Offsets (dy, dx) in [0, k)^2 as a trailing axis: [H, W, k*k] target pixels per depth pixel.
-    const auto off = mx::arange(k * k, mx::int32);
-    const auto dy = mx::reshape(mx::floor_divide(off, i32(k)), {1, 1, k * k});
-    const auto dx = mx::reshape(mx::remainder(off, i32(k)), {1, 1, k * k});
-    const auto tx = mx::expand_dims(x0, -1) + dx, ty = mx::expand_dims(y0, -1) + dy;
-    auto in_box = mx::logical_and(mx::less_equal(tx, mx::expand_dims(x1, -1)), mx::less_equal(ty, mx::expand_dims(y1, -1)));
-    in_box = mx::logical_and(in_box, mx::logical_and(mx::logical_and(mx::greater_equal(tx, i32(0)), mx::greater_equal(ty, i32(0))),
-                                                     mx::logical_and(mx::less(tx, i32(wo)), mx::less(ty, i32(ho)))));
-    in_box = mx::logical_and(in_box, mx::expand_dims(keep, -1));
-    const int dump = ho * wo;  // masked writes land in one spare slot
-    const auto idx = mx::reshape(mx::where(in_box, ty * i32(wo) + tx, i32(dump)), {-1});
-    const auto z = mx::broadcast_to(mx::expand_dims(mx::astype(depth.data, mx::int32), -1), in_box.shape());
-    const auto none = 65536;
-    auto buf = mx::full({dump + 1}, i32(none));
-    buf = mx::scatter_min(buf, idx, mx::reshape(z, {-1, 1}), 0);
-    auto out = mx::slice(buf, {0}, {dump});
-    out = mx::where(mx::equal(out, i32(none)), i32(0), out);
-    f.data = mx::reshape(mx::astype(out, mx::uint16), {ho, wo});
-    return f;
-  }
-
-  // Other -> depth: one source pixel per depth pixel.
-  const bool packed = other.data.ndim() == 3;
-  Corner src_xy = tl;
-  auto keep = valid;
-  if (mode_ == AlignMode::sse) {
-    if (ho < h && wo < w) src_xy = corner(depth, ray_planes(0.5f), oi, e, mode_, to_ == AlignTo::color);
-  } else {
-    const auto br = corner(depth, ray_planes(0.5f), oi, e, mode_, to_ == AlignTo::color);
-    const auto &x0 = tl.x, &y0 = tl.y, &x1 = br.x, &y1 = br.y;
-    keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(x0, i32(0)), mx::greater_equal(y0, i32(0))),
-                                                 mx::logical_and(mx::less(x1, i32(wo)), mx::less(y1, i32(ho)))));
-    keep = mx::logical_and(keep, mx::logical_and(mx::less_equal(x0, x1), mx::less_equal(y0, y1)));
-    src_xy = br;
-  }
-  const auto &sx = src_xy.x, &sy = src_xy.y;
-  keep = mx::logical_and(keep, mx::logical_and(mx::logical_and(mx::greater_equal(sx, i32(0)), mx::greater_equal(sy, i32(0))),
-                                               mx::logical_and(mx::less(sx, i32(wo)), mx::less(sy, i32(ho)))));
-  const auto idx = mx::reshape(mx::where(keep, sy * i32(wo) + sx, i32(0)), {-1});
-  const int c = packed ? other.data.shape(2) : 1;
-  auto flat = mx::reshape(other.data, {ho * wo, c});
-  auto out = mx::take(flat, idx, 0);
-  out = mx::where(mx::reshape(keep, {-1, 1}), out, mx::array(0, mx::uint8));
-  Frame f = other;
-  f.data = packed ? mx::reshape(out, {h, w, c}) : mx::reshape(out, {h, w});
-  f.intrinsics = di;
+  f.data = detail::align_portable(depth, other, e, to_, mode_, use_br, {tl.x, tl.y}, {br.x, br.y}, s);
   return f;
 }
 

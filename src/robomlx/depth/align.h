@@ -8,7 +8,8 @@
 // depth is 0 or the pixel maps outside the image); no occlusion test, like librealsense.
 //
 // Two modes. The portable path is whole-image MLX ops (a scatter-min z-buffer for depth->other, a
-// gather for other->depth); on CPU streams a host-loop twin (align_cpu.h) gives the same output.
+// gather for other->depth); on CPU streams a host-loop twin gives the same output (core/dispatch.h,
+// tag "depth.align").
 //   AlignMode::sse (default) is librealsense's x86 default path (sse-align.cpp), which the golden
 //     vectors come from: corners rounded with rint(p + 0.5); depth->other splats the box between the
 //     two corners (clipped per pixel) when the depth stream has fewer pixels per degree than the
@@ -28,6 +29,8 @@
 
 #include <map>
 
+#include <mlx/utils.h>
+
 #include "robomlx/depth/frame.h"
 
 namespace robomlx::depth {
@@ -39,8 +42,9 @@ class Align {
  public:
   explicit Align(AlignTo to, AlignMode mode = AlignMode::sse) : to_(to), mode_(mode) {}
   /// depth: Z16 frame; other: the colour (or other) frame with its intrinsics; depth_to_other:
-  /// extrinsics from the depth to the other stream.
-  Frame process(const Frame& depth, const Frame& other, const Extrinsics& depth_to_other) const;
+  /// extrinsics from the depth to the other stream. Runs on stream `s` (lazy).
+  Frame process(const Frame& depth, const Frame& other, const Extrinsics& depth_to_other,
+                mx::StreamOrDevice s = {}) const;
   AlignTo target() const { return to_; }
 
  private:
@@ -49,7 +53,7 @@ class Align {
     Intrinsics geometry;
     mx::array x{0}, y{0};
   };
-  const Rays& rays(const Intrinsics& depth, float offset) const;
+  const Rays& rays(const Intrinsics& depth, float offset, mx::Stream s) const;
 
   AlignTo to_;
   AlignMode mode_;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/align_cpu.h"
+// CPU twin of align (align_twins.h): a custom Primitive, one host pass per frame.
+#include "robomlx/depth/align_twins.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +13,7 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
-namespace robomlx::depth {
+namespace robomlx::depth::detail {
 
 namespace {
 
@@ -107,8 +108,7 @@ class AlignCpu : public mx::UnaryPrimitive {
 }  // namespace
 
 mx::array align_cpu(const mx::array& depth, const mx::array& tl_x, const mx::array& tl_y, const mx::array& br_x,
-                    const mx::array& br_y, const mx::array& other, const AlignCpuParams& params) {
-  const auto s = mx::default_stream(mx::Device::cpu);
+                    const mx::array& br_y, const mx::array& other, const AlignCpuParams& params, mx::Stream s) {
   std::vector<mx::array> inputs;
   for (const auto* a : {&depth, &tl_x, &tl_y, &br_x, &br_y, &other}) inputs.push_back(mx::contiguous(*a, false, s));
   const int h = depth.shape(0), w = depth.shape(1);
@@ -118,4 +118,4 @@ mx::array align_cpu(const mx::array& depth, const mx::array& tl_x, const mx::arr
   return mx::array(shape, params.to_other ? mx::uint16 : mx::uint8, std::make_shared<AlignCpu>(s, params), std::move(inputs));
 }
 
-}  // namespace robomlx::depth
+}  // namespace robomlx::depth::detail

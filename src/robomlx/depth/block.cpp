@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "robomlx/core/dispatch.h"
+
 namespace robomlx::depth {
 
 namespace {
@@ -14,6 +16,8 @@ std::map<std::string, BlockFactory>& registry() {
 }
 
 }  // namespace
+
+Frame ProcessingBlock::process(const Frame& in, mx::StreamOrDevice s) { return run(in, op_stream(s)); }
 
 bool register_block(const std::string& name, BlockFactory factory) {
   registry()[name] = factory;

@@ -5,12 +5,18 @@
 // "filter_smooth_alpha"). set_option validates and throws std::invalid_argument naming the block,
 // the option and the valid range. Stateful blocks (temporal) reset their history when an option
 // or the input resolution changes.
+//
+// Streams: process(frame, s) runs the block's ops on `s` (MLX's StreamOrDevice rule; {} = the
+// default device's stream), which also decides each op's implementation (core/dispatch.h).
 #pragma once
 
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <mlx/stream.h>
+#include <mlx/utils.h>
 
 #include "robomlx/depth/frame.h"
 
@@ -26,14 +32,18 @@ class ProcessingBlock {
   virtual ~ProcessingBlock() = default;
   /// Short name used by --chain and presets: "decimation", "spatial", "depth2disparity", ...
   virtual std::string name() const = 0;
-  /// Runs the block on one frame (lazy: returns arrays not yet evaluated).
-  virtual Frame process(const Frame& in) = 0;
+  /// Runs the block on one frame on stream `s` (lazy: returns arrays not yet evaluated).
+  Frame process(const Frame& in, mx::StreamOrDevice s = {});
   /// All options with their ranges and defaults.
   virtual std::map<std::string, OptionRange> options() const = 0;
   virtual float get_option(const std::string& option) const = 0;
   virtual void set_option(const std::string& option, float value) = 0;
   /// Clears per-stream history (no-op for stateless blocks).
   virtual void reset() {}
+
+ protected:
+  /// The block's work on the resolved stream (process() resolves it).
+  virtual Frame run(const Frame& in, mx::Stream s) = 0;
 };
 
 /// Creates a block by chain name; throws std::invalid_argument listing the known names.

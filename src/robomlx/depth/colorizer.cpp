@@ -10,9 +10,8 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/colorizer_cpu.h"
-#include "robomlx/depth/colorizer_cuda.h"
 #include "robomlx/depth/block_options.h"
+#include "robomlx/depth/colorizer_twins.h"
 
 namespace robomlx::depth {
 
@@ -114,7 +113,50 @@ void ColorizerOptions::validate() const {
   check_range(kTag, "max_distance", max_distance, 0, 16);
 }
 
-Frame colorize(const Frame& depth, const ColorizerOptions& o) {
+namespace detail {
+
+mx::array colorize_portable(const mx::array& data, int scheme, bool equalize, float units, float lo, float hi,
+                            mx::Stream s) {
+  auto f32 = [](float v) { return mx::array(v, mx::float32); };
+  const bool disparity = data.dtype() == mx::float32;
+  const auto v = mx::astype(data, mx::float32, s);
+  const auto valid = mx::not_equal(v, f32(0), s);  // NaN counts as valid, as `if (data)` does
+  mx::array f{0};
+  if (equalize) {
+    // (int)v, kept inside the 65536-bin table.
+    const auto clean = mx::where(mx::isnan(v, s), f32(0), v, s);
+    const auto bin = mx::astype(mx::clip(clean, f32(0), f32(65535), s), mx::int32, s);
+    auto hist = mx::scatter_add(mx::zeros({65536}, mx::int32, s), mx::reshape(bin, {-1}, s),
+                                mx::ones({int(bin.size()), 1}, mx::int32, s), 0, s);
+    // Cumulative from bin 1; bin 0 keeps its own count.
+    const auto h0 = mx::slice(hist, {0}, {1}, s);
+    auto cum = mx::subtract(mx::cumsum(hist, 0, false, true, s), h0, s);
+    cum = mx::concatenate({h0, mx::slice(cum, {1}, {65536}, s)}, 0, s);
+    const auto pixels = mx::astype(mx::slice(cum, {65535}, {65536}, s), mx::float32, s);
+    f = mx::divide(mx::astype(mx::take(cum, bin, s), mx::float32, s), pixels, s);
+  } else if (disparity) {
+    f = mx::divide(mx::subtract(v, f32(lo), s), f32(hi - lo), s);
+  } else if (lo >= hi) {
+    f = mx::zeros(v.shape(), mx::float32, s);
+  } else {
+    f = mx::divide(mx::subtract(mx::multiply(v, f32(units), s), f32(lo), s), f32(hi - lo), s);
+  }
+  // std::max(0, std::min(f, 1)) including its NaN -> 0 behaviour, then (int)(t * N).
+  f = mx::where(mx::greater(f, f32(1), s), f32(1), f, s);
+  f = mx::where(mx::greater(f, f32(0), s), f, f32(0), s);
+  // One gather from a packed 0x00BBGGRR table whose extra last entry is black for invalid pixels,
+  // then a bit-cast to bytes: far fewer passes over the image than three gathers and a select.
+  const int steps = cache_steps(scheme);
+  auto index = mx::astype(mx::multiply(f, f32(float(steps)), s), mx::int32, s);
+  index = mx::where(valid, index, mx::array(steps + 1, mx::int32), s);
+  const auto rgba = mx::view(mx::take(packed_table(scheme), index, s), mx::uint8, s);
+  const int h = data.shape(0), w = data.shape(1);
+  return mx::slice(mx::reshape(rgba, {h, w, 4}, s), {0, 0, 0}, {h, w, 3}, s);
+}
+
+}  // namespace detail
+
+Frame colorize(const Frame& depth, const ColorizerOptions& o, mx::StreamOrDevice s) {
   o.validate();
   const bool disparity = depth.format == FrameFormat::disparity32;
   if (!disparity && depth.format != FrameFormat::z16) {
@@ -122,7 +164,6 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o) {
   }
   check_ndim(kTag, "depth", depth.data, 2);
   check_dtype(kTag, "depth", depth.data, {disparity ? mx::float32 : mx::uint16});
-  auto f32 = [](float v) { return mx::array(v, mx::float32); };
   // Fixed-range bounds in the input's own units (disparity: librealsense's hard-coded factor).
   float lo = o.min_distance, hi = o.max_distance;
   if (disparity) {
@@ -131,52 +172,15 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o) {
     hi = (k / mn) * depth.depth_units + .5f;
     lo = (k / o.max_distance) * depth.depth_units + .5f;
   }
-  ImplSet twins;
-  twins.cpu = twins.cuda = true;
-  const Impl impl = choose_impl(kTag, mx::default_device(), twins);
-  if (impl == Impl::cpu || impl == Impl::cuda) {
-    Frame out = depth;
-    out.format = FrameFormat::rgb8;
-    const auto table = colormap_table(o.color_scheme);
-    out.data = impl == Impl::cpu ? colorize_cpu(depth.data, table, o.equalize, depth.depth_units, lo, hi)
-                                 : colorize_cuda(depth.data, table, o.equalize, depth.depth_units, lo, hi);
-    return out;
-  }
-  const auto v = mx::astype(depth.data, mx::float32);
-  const auto valid = mx::not_equal(v, f32(0));  // NaN counts as valid, as `if (data)` does
-  mx::array f{0};
-  if (o.equalize) {
-    // (int)v, kept inside the 65536-bin table.
-    const auto clean = mx::where(mx::isnan(v), f32(0), v);
-    const auto bin = mx::astype(mx::clip(clean, f32(0), f32(65535)), mx::int32);
-    auto hist = mx::scatter_add(mx::zeros({65536}, mx::int32), mx::reshape(bin, {-1}),
-                                mx::ones({int(bin.size()), 1}, mx::int32), 0);
-    // Cumulative from bin 1; bin 0 keeps its own count.
-    const auto h0 = mx::slice(hist, {0}, {1});
-    auto cum = mx::cumsum(hist, 0) - h0;
-    cum = mx::concatenate({h0, mx::slice(cum, {1}, {65536})});
-    const auto pixels = mx::astype(mx::slice(cum, {65535}, {65536}), mx::float32);
-    f = mx::divide(mx::astype(mx::take(cum, bin), mx::float32), pixels);
-  } else if (disparity) {
-    f = mx::divide(v - f32(lo), f32(hi - lo));
-  } else if (o.min_distance >= o.max_distance) {
-    f = mx::zeros(v.shape(), mx::float32);
-  } else {
-    f = mx::divide(v * f32(depth.depth_units) - f32(o.min_distance), f32(o.max_distance - o.min_distance));
-  }
-  // std::max(0, std::min(f, 1)) including its NaN -> 0 behaviour, then (int)(t * N).
-  f = mx::where(mx::greater(f, f32(1)), f32(1), f);
-  f = mx::where(mx::greater(f, f32(0)), f, f32(0));
-  // One gather from a packed 0x00BBGGRR table whose extra last entry is black for invalid pixels,
-  // then a bit-cast to bytes: far fewer passes over the image than three gathers and a select.
-  const int steps = cache_steps(o.color_scheme);
-  auto index = mx::astype(f * f32(float(steps)), mx::int32);
-  index = mx::where(valid, index, mx::array(steps + 1, mx::int32));
-  const auto rgba = mx::view(mx::take(packed_table(o.color_scheme), index), mx::uint8);
+  const mx::Stream stream = op_stream(s);
   Frame out = depth;
   out.format = FrameFormat::rgb8;
-  out.data = mx::slice(mx::reshape(rgba, {depth.height(), depth.width(), 4}), {0, 0, 0},
-                       {depth.height(), depth.width(), 3});
+  const float units = depth.depth_units;
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
+    case Impl::cpu: out.data = detail::colorize_cpu(depth.data, o.color_scheme, o.equalize, units, lo, hi, stream); break;
+    case Impl::cuda: out.data = detail::colorize_cuda(depth.data, o.color_scheme, o.equalize, units, lo, hi, stream); break;
+    default: out.data = detail::colorize_portable(depth.data, o.color_scheme, o.equalize, units, lo, hi, stream);
+  }
   return out;
 }
 
@@ -205,13 +209,13 @@ class ColorizerBlock : public TableBlock {
     table_.set(option, value);
     if (option == "visual_preset") apply_preset(int(value));
   }
-  Frame process(const Frame& in) override {
+  Frame run(const Frame& in, mx::Stream s) override {
     ColorizerOptions o;
     o.color_scheme = int(table_.get("color_scheme"));
     o.equalize = table_.get("histogram_equalization_enabled") != 0;
     o.min_distance = table_.get("min_distance");
     o.max_distance = table_.get("max_distance");
-    return colorize(in, o);
+    return colorize(in, o, s);
   }
 
  private:

@@ -16,7 +16,12 @@
 // (default 0), "max_distance" 0..16 (default 6; setting either turns equalization off, with the
 // threshold filter's coupling), "visual_preset" 0..3 (Dynamic, Fixed 0-6 m, Near 0.3-1.5 m Classic,
 // Far 1-16 m).
+//
+// Implementations (core/dispatch.h, tag "depth.colorizer"): portable MLX ops, a CPU Primitive and
+// CUDA kernels, with identical outputs.
 #pragma once
+
+#include <mlx/utils.h>
 
 #include "robomlx/depth/frame.h"
 
@@ -30,9 +35,10 @@ struct ColorizerOptions {
   void validate() const;
 };
 
-Frame colorize(const Frame& depth, const ColorizerOptions& options);
+Frame colorize(const Frame& depth, const ColorizerOptions& options, mx::StreamOrDevice s = {});
 
 /// The scheme's colour cache as uint8 [N+1, 3] (N = 4000, or 6 for Quantized).
+// no stream: a constant table built once on the host and cached, not an op.
 mx::array colormap_table(int scheme);
 
 }  // namespace robomlx::depth

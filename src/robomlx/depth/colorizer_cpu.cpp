@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/colorizer_cpu.h"
+// CPU twin of the colorizer (colorizer_twins.h): one host pass for the histogram and one for the
+// lookup in a custom Primitive, the same float32 formulas as the portable path (colorizer.cpp).
+#include "robomlx/depth/colorizer_twins.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +13,8 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
+
+#include "robomlx/depth/colorizer.h"
 
 namespace robomlx::depth {
 
@@ -98,11 +102,14 @@ class ColorizeCpu : public mx::UnaryPrimitive {
 
 }  // namespace
 
-mx::array colorize_cpu(const mx::array& data, const mx::array& table, bool equalize, float units, float lo, float hi) {
-  const auto s = mx::default_stream(mx::Device::cpu);
-  std::vector<mx::array> inputs = {mx::contiguous(data, false, s), mx::contiguous(table, false, s)};
+namespace detail {
+
+mx::array colorize_cpu(const mx::array& data, int scheme, bool equalize, float units, float lo, float hi, mx::Stream s) {
+  std::vector<mx::array> inputs = {mx::contiguous(data, false, s), mx::contiguous(colormap_table(scheme), false, s)};
   return mx::array({data.shape(0), data.shape(1), 3}, mx::uint8, std::make_shared<ColorizeCpu>(s, equalize, units, lo, hi),
                    std::move(inputs));
 }
+
+}  // namespace detail
 
 }  // namespace robomlx::depth

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 
 #include <cstring>
 #include <map>

@@ -9,8 +9,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
-#include "robomlx/depth/decimation_cpu.h"
-#include "robomlx/depth/decimation_cuda.h"
+#include "robomlx/depth/decimation_twins.h"
 
 namespace robomlx::depth {
 
@@ -34,18 +33,10 @@ const std::vector<std::pair<int, int>>& network(int n) {
 
 }  // namespace
 
-mx::array decimate_z16(const mx::array& depth, int s) {
-  check_ndim(kTag, "depth", depth, 2);
-  check_dtype(kTag, "depth", depth, {mx::uint16});
+namespace detail {
+
+mx::array decimate_z16_portable(const mx::array& depth, int s, mx::Stream st) {
   const int hr = depth.shape(0) / s, wr = depth.shape(1) / s;
-  if (hr == 0 || wr == 0) {
-    fail_argument(kTag, "input " + shape_string(depth.shape()) + " is smaller than the scale " + std::to_string(s));
-  }
-  ImplSet twins;
-  twins.cpu = twins.cuda = true;
-  const Impl impl = choose_impl(kTag, mx::default_device(), twins);
-  if (impl == Impl::cpu) return decimate_z16_cpu(depth, s);
-  if (impl == Impl::cuda) return decimate_z16_cuda(depth, s);
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   mx::array out{0};
   if (s == 2 || s == 3) {
@@ -54,37 +45,56 @@ mx::array decimate_z16(const mx::array& depth, int s) {
     // samples in front; the lower median is plane (n - 1) / 2.
     const auto one = mx::array(1, mx::uint16);
     std::vector<mx::array> planes;
-    auto n = mx::zeros({hr, wr}, mx::uint8);
+    auto n = mx::zeros({hr, wr}, mx::uint8, st);
     for (int dy = 0; dy < s; ++dy) {
       for (int dx = 0; dx < s; ++dx) {
-        auto p = mx::slice(depth, {dy, dx}, {dy + (hr - 1) * s + 1, dx + (wr - 1) * s + 1}, {s, s});
-        n = n + mx::astype(mx::not_equal(p, mx::array(0, mx::uint16)), mx::uint8);
-        planes.push_back(p - one);
+        auto p = mx::slice(depth, {dy, dx}, {dy + (hr - 1) * s + 1, dx + (wr - 1) * s + 1}, {s, s}, st);
+        n = mx::add(n, mx::astype(mx::not_equal(p, mx::array(0, mx::uint16), st), mx::uint8, st), st);
+        planes.push_back(mx::subtract(p, one, st));
       }
     }
     for (auto [i, j] : network(s * s)) {
-      auto lo = mx::minimum(planes[i], planes[j]);
-      planes[j] = mx::maximum(planes[i], planes[j]);
+      auto lo = mx::minimum(planes[i], planes[j], st);
+      planes[j] = mx::maximum(planes[i], planes[j], st);
       planes[i] = lo;
     }
     // rank (n - 1) / 2 for n = 1..s*s; n = 0 gives 65535 + 1 = 0 through plane 0.
     out = planes[0];
     for (int r = 1; r <= (s * s - 1) / 2; ++r) {
-      out = mx::where(mx::greater_equal(n, mx::array(std::uint8_t(2 * r + 1), mx::uint8)), planes[r], out);
+      out = mx::where(mx::greater_equal(n, mx::array(std::uint8_t(2 * r + 1), mx::uint8), st), planes[r], out, st);
     }
-    out = out + one;
+    out = mx::add(out, one, st);
   } else {
-    auto blocks = mx::slice(depth, {0, 0}, {hr * s, wr * s});
-    blocks = mx::reshape(mx::transpose(mx::reshape(blocks, {hr, s, wr, s}), {0, 2, 1, 3}), {hr, wr, s * s});
-    const auto n = mx::sum(mx::astype(mx::not_equal(blocks, mx::array(0, mx::uint16)), mx::int32), -1);
-    const auto sum = mx::sum(mx::astype(blocks, mx::int32), -1);  // <= 64 * 65535 fits int32
-    out = mx::astype(mx::floor_divide(sum, mx::maximum(n, mx::array(1, mx::int32))), mx::uint16);
+    auto blocks = mx::slice(depth, {0, 0}, {hr * s, wr * s}, st);
+    blocks = mx::reshape(mx::transpose(mx::reshape(blocks, {hr, s, wr, s}, st), {0, 2, 1, 3}, st), {hr, wr, s * s}, st);
+    const auto n = mx::sum(mx::astype(mx::not_equal(blocks, mx::array(0, mx::uint16), st), mx::int32, st), -1, false, st);
+    const auto sum = mx::sum(mx::astype(blocks, mx::int32, st), -1, false, st);  // <= 64 * 65535 fits int32
+    out = mx::astype(mx::floor_divide(sum, mx::maximum(n, mx::array(1, mx::int32), st), st), mx::uint16, st);
   }
-  if (hp != hr || wp != wr) out = mx::pad(out, {{0, hp - hr}, {0, wp - wr}});
+  if (hp != hr || wp != wr) out = mx::pad(out, {{0, hp - hr}, {0, wp - wr}}, mx::array(0), "constant", st);
   return out;
 }
 
-mx::array decimate_video(const mx::array& image, int s) {
+}  // namespace detail
+
+mx::array decimate_z16(const mx::array& depth, int s, mx::StreamOrDevice so) {
+  check_range(kTag, "filter_magnitude", s, 1, 8);
+  check_ndim(kTag, "depth", depth, 2);
+  check_dtype(kTag, "depth", depth, {mx::uint16});
+  const int hr = depth.shape(0) / s, wr = depth.shape(1) / s;
+  if (hr == 0 || wr == 0) {
+    fail_argument(kTag, "input " + shape_string(depth.shape()) + " is smaller than the scale " + std::to_string(s));
+  }
+  const mx::Stream stream = op_stream(so);
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
+    case Impl::cpu: return detail::decimate_z16_cpu(depth, s, stream);
+    case Impl::cuda: return detail::decimate_z16_cuda(depth, s, stream);
+    default: return detail::decimate_z16_portable(depth, s, stream);
+  }
+}
+
+mx::array decimate_video(const mx::array& image, int s, mx::StreamOrDevice so) {
+  check_range(kTag, "filter_magnitude", s, 1, 8);
   check_dtype(kTag, "image", image, {mx::uint8});
   if (image.ndim() != 2 && image.ndim() != 3) {
     fail_argument(kTag, "image must be [H, W] or [H, W, C] uint8, got " + shape_string(image.shape()));
@@ -93,17 +103,18 @@ mx::array decimate_video(const mx::array& image, int s) {
   if (hr == 0 || wr == 0) {
     fail_argument(kTag, "input " + shape_string(image.shape()) + " is smaller than the scale " + std::to_string(s));
   }
+  const mx::Stream st = op_stream(so);
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   const int c = image.ndim() == 3 ? image.shape(2) : 1;
-  auto blocks = mx::slice(mx::reshape(image, {image.shape(0), image.shape(1), c}), {0, 0, 0}, {hr * s, wr * s, c});
-  blocks = mx::reshape(blocks, {hr, s, wr, s, c});
-  const auto sum = mx::sum(mx::astype(blocks, mx::int32), {1, 3});  // [hr, wr, c]
-  auto out = mx::astype(mx::floor_divide(sum, mx::array(s * s, mx::int32)), mx::uint8);
-  if (hp != hr || wp != wr) out = mx::pad(out, {{0, hp - hr}, {0, wp - wr}, {0, 0}});
-  return image.ndim() == 3 ? out : mx::reshape(out, {hp, wp});
+  auto blocks = mx::slice(mx::reshape(image, {image.shape(0), image.shape(1), c}, st), {0, 0, 0}, {hr * s, wr * s, c}, st);
+  blocks = mx::reshape(blocks, {hr, s, wr, s, c}, st);
+  const auto sum = mx::sum(mx::astype(blocks, mx::int32, st), {1, 3}, false, st);  // [hr, wr, c]
+  auto out = mx::astype(mx::floor_divide(sum, mx::array(s * s, mx::int32), st), mx::uint8, st);
+  if (hp != hr || wp != wr) out = mx::pad(out, {{0, hp - hr}, {0, wp - wr}, {0, 0}}, mx::array(0), "constant", st);
+  return image.ndim() == 3 ? out : mx::reshape(out, {hp, wp}, st);
 }
 
-Frame decimate(const Frame& in, const DecimationOptions& options) {
+Frame decimate(const Frame& in, const DecimationOptions& options, mx::StreamOrDevice so) {
   options.validate();
   const bool video = in.format == FrameFormat::rgb8 || in.format == FrameFormat::bgr8 ||
                      in.format == FrameFormat::rgba8 || in.format == FrameFormat::bgra8 || in.format == FrameFormat::y8;
@@ -112,7 +123,8 @@ Frame decimate(const Frame& in, const DecimationOptions& options) {
   }
   Frame out = in;
   const int s = options.magnitude;
-  out.data = video ? decimate_video(in.data, s) : decimate_z16(in.data, s);
+  const mx::Stream stream = op_stream(so);
+  out.data = video ? decimate_video(in.data, s, stream) : decimate_z16(in.data, s, stream);
   out.intrinsics.width = out.data.shape(1);
   out.intrinsics.height = out.data.shape(0);
   out.intrinsics.fx = in.intrinsics.fx / s;
@@ -129,9 +141,7 @@ class DecimationBlock : public TableBlock {
   DecimationBlock() : TableBlock("decimation") {
     table_.add("filter_magnitude", {1, 8, 1, 2, "Decimation scale"});
   }
-  Frame process(const Frame& in) override {
-    return decimate(in, {int(table_.get("filter_magnitude"))});
-  }
+  Frame run(const Frame& in, mx::Stream s) override { return decimate(in, {int(table_.get("filter_magnitude"))}, s); }
 };
 
 std::unique_ptr<ProcessingBlock> make_decimation() { return std::make_unique<DecimationBlock>(); }

@@ -9,7 +9,13 @@
 // Video frames (RGB8/BGR8/RGBA8/BGRA8/Y8, uint8 [H, W(, C)]) are box-averaged including zeros,
 // floor(sum / s^2) per channel, with the same geometry (librealsense reaches this path only after
 // its stream filter is changed from depth).
+//
+// Implementations (core/dispatch.h, tag "depth.decimation", Z16 only): portable MLX ops (strided
+// planes and a sorting network, or a reshaped sum), a threaded CPU Primitive, and a CUDA kernel
+// (one thread per output pixel). The video path is portable only.
 #pragma once
+
+#include <mlx/utils.h>
 
 #include "robomlx/depth/frame.h"
 
@@ -21,12 +27,12 @@ struct DecimationOptions {
 };
 
 /// Decimates a Z16 frame (see file comment). Lazy; bit-exact with librealsense.
-Frame decimate(const Frame& in, const DecimationOptions& options);
+Frame decimate(const Frame& in, const DecimationOptions& options, mx::StreamOrDevice s = {});
 
 /// The raw image path: [H, W] uint16 -> [hp, wp] uint16.
-mx::array decimate_z16(const mx::array& depth, int magnitude);
+mx::array decimate_z16(const mx::array& depth, int magnitude, mx::StreamOrDevice s = {});
 
 /// Video path: uint8 [H, W] or [H, W, C] -> [hp, wp(, C)] box average.
-mx::array decimate_video(const mx::array& image, int magnitude);
+mx::array decimate_video(const mx::array& image, int magnitude, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::depth

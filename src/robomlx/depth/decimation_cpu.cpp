@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/decimation_cpu.h"
+// CPU twin of the Z16 decimation (decimation_twins.h): a custom Primitive whose eval_cpu splits
+// output rows over threads. The portable path builds s*s strided planes plus a sorting network or
+// a reshaped sum, several whole-image passes on one thread; this is one pass with identical output.
+#include "robomlx/depth/decimation_twins.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -130,12 +133,15 @@ class DecimateCpu : public mx::UnaryPrimitive {
 
 }  // namespace
 
-mx::array decimate_z16_cpu(const mx::array& depth, int s) {
-  const auto stream = mx::default_stream(mx::Device::cpu);
+namespace detail {
+
+mx::array decimate_z16_cpu(const mx::array& depth, int s, mx::Stream stream) {
   const int hr = depth.shape(0) / s, wr = depth.shape(1) / s;
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   return mx::array({hp, wp}, mx::uint16, std::make_shared<DecimateCpu>(stream, s),
                    {mx::contiguous(depth, false, stream)});
 }
+
+}  // namespace detail
 
 }  // namespace robomlx::depth

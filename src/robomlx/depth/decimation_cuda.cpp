@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/decimation_cuda.h"
+// CUDA twin of Z16 decimation (decimation_twins.h): one fast::cuda_kernel thread per output pixel,
+// the s x s block's lower median of non-zero samples (s = 2, 3; a sorting network on registers) or
+// their integer mean (s >= 4), zero padding to a multiple of 4.
+#include "robomlx/depth/decimation_twins.h"
 
 #include <stdexcept>
 
@@ -19,12 +22,16 @@ constexpr const char* kSource = kernels::decimation_z16_cu;
 
 }  // namespace
 
-mx::array decimate_z16_cuda(const mx::array& depth, int s) {
-  if (!is_cuda_device(mx::default_device())) throw std::runtime_error("[depth.decimation/cuda] needs a CUDA GPU");
+namespace detail {
+
+mx::array decimate_z16_cuda(const mx::array& depth, int s, mx::Stream stream) {
+  if (!is_cuda_device(stream.device)) throw std::runtime_error("[depth.decimation/cuda] needs a CUDA GPU stream");
   static const auto kernel = mx::fast::cuda_kernel("robomlx_depth_decimate", {"depth"}, {"out"}, kSource, "", true);
   const int hr = depth.shape(0) / s, wr = depth.shape(1) / s;
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
-  return kernel({depth}, {{hp, wp}}, {mx::uint16}, {wp, hp, 1}, {32, 8, 1}, {{"S", s}}, std::nullopt, false, {})[0];
+  return kernel({depth}, {{hp, wp}}, {mx::uint16}, {wp, hp, 1}, {32, 8, 1}, {{"S", s}}, std::nullopt, false, stream)[0];
 }
+
+}  // namespace detail
 
 }  // namespace robomlx::depth

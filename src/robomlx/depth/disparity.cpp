@@ -10,18 +10,11 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
-#include "robomlx/depth/disparity_cpu.h"
-#include "robomlx/depth/disparity_cuda.h"
+#include "robomlx/depth/disparity_twins.h"
 
 namespace robomlx::depth {
 
 namespace {
-Impl pick_impl(const char* tag) {
-  ImplSet twins;
-  twins.cpu = twins.cuda = true;
-  return choose_impl(tag, mx::default_device(), twins);
-}
-
 std::string text(float v) {
   std::ostringstream s;
   s << v;
@@ -45,7 +38,26 @@ float disparity_factor(const Frame& frame, const char* tag) {
   return (baseline_m * frame.intrinsics.fx * 32) / frame.depth_units;
 }
 
-Frame depth_to_disparity(const Frame& depth) {
+namespace detail {
+
+mx::array depth_to_disparity_portable(const mx::array& depth, float k, mx::Stream s) {
+  const auto z = mx::astype(depth, mx::float32, s);
+  return mx::where(mx::equal(depth, mx::array(0, mx::uint16), s), mx::array(0.0f), mx::divide(mx::array(k), z, s), s);
+}
+
+mx::array disparity_to_depth_portable(const mx::array& d, float k, mx::Stream s) {
+  const auto a = mx::abs(d, s);
+  // std::isnormal: finite and |d| >= FLT_MIN (NaN fails both comparisons).
+  const auto normal = mx::logical_and(mx::greater_equal(a, mx::array(FLT_MIN), s), mx::less(a, mx::array(INFINITY), s), s);
+  auto z = mx::add(mx::divide(mx::array(k), d, s), mx::array(0.5f), s);
+  // The C float->uint16 cast on x86 goes through int32 and keeps the low 16 bits.
+  z = mx::astype(mx::clip(z, mx::array(-2147483648.0f), mx::array(2147483520.0f), s), mx::int32, s);
+  return mx::where(normal, mx::astype(z, mx::uint16, s), mx::array(0, mx::uint16), s);
+}
+
+}  // namespace detail
+
+Frame depth_to_disparity(const Frame& depth, mx::StreamOrDevice s) {
   constexpr const char* tag = "depth.depth2disparity";
   if (depth.format != FrameFormat::z16) {
     fail_argument(tag, std::string("input format must be z16, got ") + to_string(depth.format));
@@ -53,20 +65,18 @@ Frame depth_to_disparity(const Frame& depth) {
   check_ndim(tag, "depth", depth.data, 2);
   check_dtype(tag, "depth", depth.data, {mx::uint16});
   const float k = disparity_factor(depth, tag);
+  const mx::Stream stream = op_stream(s);
   Frame out = depth;
   out.format = FrameFormat::disparity32;
-  const Impl impl = pick_impl(tag);
-  if (impl == Impl::cpu || impl == Impl::cuda) {
-    out.data = impl == Impl::cpu ? depth_to_disparity_cpu(depth.data, k) : depth_to_disparity_cuda(depth.data, k);
-    return out;
+  switch (choose_impl(tag, stream, ImplSet{.cpu = true, .cuda = true})) {
+    case Impl::cpu: out.data = detail::depth_to_disparity_cpu(depth.data, k, stream); break;
+    case Impl::cuda: out.data = detail::depth_to_disparity_cuda(depth.data, k, stream); break;
+    default: out.data = detail::depth_to_disparity_portable(depth.data, k, stream);
   }
-  const auto z = mx::astype(depth.data, mx::float32);
-  out.data = mx::where(mx::equal(depth.data, mx::array(0, mx::uint16)), mx::array(0.0f),
-                       mx::divide(mx::array(k), z));
   return out;
 }
 
-Frame disparity_to_depth(const Frame& disparity) {
+Frame disparity_to_depth(const Frame& disparity, mx::StreamOrDevice s) {
   constexpr const char* tag = "depth.disparity2depth";
   if (disparity.format != FrameFormat::disparity32) {
     fail_argument(tag, std::string("input format must be disparity32, got ") + to_string(disparity.format));
@@ -74,27 +84,18 @@ Frame disparity_to_depth(const Frame& disparity) {
   check_ndim(tag, "disparity", disparity.data, 2);
   check_dtype(tag, "disparity", disparity.data, {mx::float32});
   const float k = disparity_factor(disparity, tag);
-  const Impl impl = pick_impl(tag);
-  if (impl == Impl::cpu || impl == Impl::cuda) {
-    Frame out = disparity;
-    out.format = FrameFormat::z16;
-    out.data = impl == Impl::cpu ? disparity_to_depth_cpu(disparity.data, k) : disparity_to_depth_cuda(disparity.data, k);
-    return out;
-  }
-  const auto& d = disparity.data;
-  const auto a = mx::abs(d);
-  // std::isnormal: finite and |d| >= FLT_MIN (NaN fails both comparisons).
-  const auto normal = mx::logical_and(mx::greater_equal(a, mx::array(FLT_MIN)), mx::less(a, mx::array(INFINITY)));
-  auto z = mx::add(mx::divide(mx::array(k), d), mx::array(0.5f));
-  // The C float->uint16 cast on x86 goes through int32 and keeps the low 16 bits.
-  z = mx::astype(mx::clip(z, mx::array(-2147483648.0f), mx::array(2147483520.0f)), mx::int32);
+  const mx::Stream stream = op_stream(s);
   Frame out = disparity;
   out.format = FrameFormat::z16;
-  out.data = mx::where(normal, mx::astype(z, mx::uint16), mx::array(0, mx::uint16));
+  switch (choose_impl(tag, stream, ImplSet{.cpu = true, .cuda = true})) {
+    case Impl::cpu: out.data = detail::disparity_to_depth_cpu(disparity.data, k, stream); break;
+    case Impl::cuda: out.data = detail::disparity_to_depth_cuda(disparity.data, k, stream); break;
+    default: out.data = detail::disparity_to_depth_portable(disparity.data, k, stream);
+  }
   return out;
 }
 
-Frame units_transform(const Frame& depth) {
+Frame units_transform(const Frame& depth, mx::StreamOrDevice s) {
   constexpr const char* tag = "depth.units";
   if (depth.format != FrameFormat::z16) {
     fail_argument(tag, std::string("input format must be z16, got ") + to_string(depth.format));
@@ -102,7 +103,8 @@ Frame units_transform(const Frame& depth) {
   check_dtype(tag, "depth", depth.data, {mx::uint16});
   Frame out = depth;
   out.format = FrameFormat::distance32f;  // metres, not disparity: blocks expecting z16/disparity32 reject it
-  out.data = mx::multiply(mx::astype(depth.data, mx::float32), mx::array(depth.depth_units));
+  const mx::Stream stream = op_stream(s);
+  out.data = mx::multiply(mx::astype(depth.data, mx::float32, stream), mx::array(depth.depth_units), stream);
   out.depth_units = 1.0f;
   out.baseline_mm = 0;
   return out;
@@ -110,11 +112,11 @@ Frame units_transform(const Frame& depth) {
 
 namespace {
 
-template <Frame (*Fn)(const Frame&)>
+template <Frame (*Fn)(const Frame&, mx::StreamOrDevice)>
 class FunctionBlock : public TableBlock {
  public:
   explicit FunctionBlock(const std::string& name) : TableBlock(name) {}
-  Frame process(const Frame& in) override { return Fn(in); }
+  Frame run(const Frame& in, mx::Stream s) override { return Fn(in, s); }
 };
 
 std::unique_ptr<ProcessingBlock> make_d2d() {

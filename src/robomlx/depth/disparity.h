@@ -9,7 +9,13 @@
 //     (results above 65535 wrap modulo 2^16 like the C cast on x86).
 // A frame without a baseline (baseline_mm <= 0) or with bad fx throws (librealsense would return an
 // empty frame). Both blocks have no options: "depth2disparity", "disparity2depth".
+//
+// Implementations (core/dispatch.h, tags "depth.depth2disparity" and "depth.disparity2depth"):
+// portable MLX ops, a threaded CPU Primitive and a CUDA kernel (one thread per pixel), bit for bit
+// equal. The units transform is portable only.
 #pragma once
+
+#include <mlx/utils.h>
 
 #include "robomlx/depth/frame.h"
 
@@ -18,11 +24,11 @@ namespace robomlx::depth {
 /// The conversion factor K above, validated (throws for missing baseline, bad fx or units).
 float disparity_factor(const Frame& frame, const char* tag);
 
-Frame depth_to_disparity(const Frame& depth);
-Frame disparity_to_depth(const Frame& disparity);
+Frame depth_to_disparity(const Frame& depth, mx::StreamOrDevice s = {});
+Frame disparity_to_depth(const Frame& disparity, mx::StreamOrDevice s = {});
 
 /// Z16 -> float32 metres, z * depth_units. The result is tagged distance32f with depth_units 1 and
 /// no baseline; blocks that expect z16 or disparity32 refuse it.
-Frame units_transform(const Frame& depth);
+Frame units_transform(const Frame& depth, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::depth

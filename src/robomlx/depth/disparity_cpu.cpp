@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/disparity_cpu.h"
+// CPU twins of the depth <-> disparity transforms (disparity_twins.h): one threaded pass each
+// (custom Primitives) instead of the portable path's chain of whole-image MLX ops on one thread.
+#include "robomlx/depth/disparity_twins.h"
 
 #include <cfloat>
 #include <cmath>
@@ -76,15 +78,18 @@ class DisparityCpu : public mx::UnaryPrimitive {
   bool to_depth_;
 };
 
-mx::array make(const mx::array& x, float k, bool to_depth) {
-  const auto stream = mx::default_stream(mx::Device::cpu);
+mx::array make(const mx::array& x, float k, bool to_depth, mx::Stream stream) {
   return mx::array(x.shape(), to_depth ? mx::uint16 : mx::float32, std::make_shared<DisparityCpu>(stream, k, to_depth),
                    {mx::contiguous(x, false, stream)});
 }
 
 }  // namespace
 
-mx::array depth_to_disparity_cpu(const mx::array& depth, float k) { return make(depth, k, false); }
-mx::array disparity_to_depth_cpu(const mx::array& disparity, float k) { return make(disparity, k, true); }
+namespace detail {
+
+mx::array depth_to_disparity_cpu(const mx::array& depth, float k, mx::Stream s) { return make(depth, k, false, s); }
+mx::array disparity_to_depth_cpu(const mx::array& disparity, float k, mx::Stream s) { return make(disparity, k, true, s); }
+
+}  // namespace detail
 
 }  // namespace robomlx::depth

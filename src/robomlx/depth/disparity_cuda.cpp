@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/disparity_cuda.h"
+// CUDA twins of depth2disparity / disparity2depth (disparity_twins.h): one fast::cuda_kernel
+// thread per pixel, one launch instead of the portable path's several ops. The factor k (> 0) is a
+// template constant (its float bits), compiled once per stream geometry.
+#include "robomlx/depth/disparity_twins.h"
 
 #include <stdexcept>
 
@@ -7,7 +10,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 
 #include "robomlx/depth/kernels/disparity_from_depth.cu.h"
 #include "robomlx/depth/kernels/disparity_to_depth.cu.h"
@@ -20,23 +23,28 @@ namespace {
 constexpr const char* kToDisparity = kernels::disparity_from_depth_cu;
 constexpr const char* kToDepth = kernels::disparity_to_depth_cu;
 
-mx::array launch(const mx::fast::CustomKernelFunction& kernel, const mx::array& x, mx::Dtype out_dtype, float k) {
-  if (!is_cuda_device(mx::default_device())) throw std::runtime_error("[depth.disparity/cuda] needs a CUDA GPU");
+mx::array launch(const mx::fast::CustomKernelFunction& kernel, const mx::array& x, mx::Dtype out_dtype, float k,
+                 mx::Stream s) {
+  if (!is_cuda_device(s.device)) throw std::runtime_error("[depth.disparity/cuda] needs a CUDA GPU stream");
   const int n = static_cast<int>(x.size());
   return kernel({x}, {x.shape()}, {out_dtype}, {n, 1, 1}, {256, 1, 1}, {{"K_BITS", detail::float_bits(k)}},
-                std::nullopt, false, {})[0];
+                std::nullopt, false, s)[0];
 }
 
 }  // namespace
 
-mx::array depth_to_disparity_cuda(const mx::array& depth, float k) {
+namespace detail {
+
+mx::array depth_to_disparity_cuda(const mx::array& depth, float k, mx::Stream s) {
   static const auto kernel = mx::fast::cuda_kernel("robomlx_depth_to_disparity", {"inp"}, {"out"}, kToDisparity, "", true);
-  return launch(kernel, depth, mx::float32, k);
+  return launch(kernel, depth, mx::float32, k, s);
 }
 
-mx::array disparity_to_depth_cuda(const mx::array& disparity, float k) {
+mx::array disparity_to_depth_cuda(const mx::array& disparity, float k, mx::Stream s) {
   static const auto kernel = mx::fast::cuda_kernel("robomlx_disparity_to_depth", {"inp"}, {"out"}, kToDepth, "", true);
-  return launch(kernel, disparity, mx::uint16, k);
+  return launch(kernel, disparity, mx::uint16, k, s);
 }
+
+}  // namespace detail
 
 }  // namespace robomlx::depth

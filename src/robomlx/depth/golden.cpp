@@ -11,13 +11,14 @@
 #include <mlx/transforms.h>
 #include <nlohmann/json.hpp>
 
+#include "robomlx/core/dispatch.h"
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/align.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/format_convert.h"
 #include "robomlx/depth/golden_compare.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 
 namespace robomlx::depth {
 
@@ -140,7 +141,7 @@ const json& by_role(const json& list, const std::string& role, const std::string
   throw FormatError(file, "no entry with role '" + role + "'");
 }
 
-GoldenCaseResult run_case(const std::string& case_dir, const json& c, const std::string& key) {
+GoldenCaseResult run_case(const std::string& case_dir, const json& c, const std::string& key, mx::Stream s) {
   const std::string file = case_dir + "/case.json";
   const auto inputs = ordered(field(c, "inputs", file));
   const auto outputs = ordered(field(c, "outputs", file));
@@ -155,7 +156,7 @@ GoldenCaseResult run_case(const std::string& case_dir, const json& c, const std:
     const auto& tex = by_role(c["inputs"], "texture", file);
     pc.map_to(parse_intrinsics(c.contains("texture_intrinsics") ? c["texture_intrinsics"] : tex["intrinsics"]),
               parse_extrinsics(field(c, "extrinsics_depth_to_color", file)));
-    auto r = pc.calculate(depth);
+    auto r = pc.calculate(depth, s);
     results.add("vertices", compare_output(r.vertices, by_role(c["outputs"], "vertices", file), case_dir));
     results.add("texcoords", compare_output(r.texcoords, by_role(c["outputs"], "texture_coordinates", file), case_dir));
   } else if (key == "align") {
@@ -163,11 +164,11 @@ GoldenCaseResult run_case(const std::string& case_dir, const json& c, const std:
     const auto color = load_frame(by_role(c["inputs"], "color", file), c, case_dir);
     const bool to_color = c.value("block", "").find("COLOR") != std::string::npos;
     Align align(to_color ? AlignTo::color : AlignTo::depth);
-    auto out = align.process(depth, color, parse_extrinsics(field(c, "extrinsics_depth_to_color", file)));
+    auto out = align.process(depth, color, parse_extrinsics(field(c, "extrinsics_depth_to_color", file)), s);
     results.add("", compare_frame(out, outputs.at(0), case_dir));
   } else if (key == "yuy2") {
     const auto in = load_frame(inputs.at(0), c, case_dir);
-    auto rgb = convert_yuv(in.data, PackedYuv::yuy2, FrameFormat::rgb8);
+    auto rgb = convert_yuv(in.data, PackedYuv::yuy2, FrameFormat::rgb8, s);
     results.add("", compare_output(rgb, outputs.at(0), case_dir));
   } else {
     std::vector<std::unique_ptr<ProcessingBlock>> stages;
@@ -181,7 +182,7 @@ GoldenCaseResult run_case(const std::string& case_dir, const json& c, const std:
     if (outputs.size() != inputs.size()) throw FormatError(file, "inputs and outputs differ in count");
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       Frame f = load_frame(inputs[i], c, case_dir);
-      for (auto& s : stages) f = s->process(f);
+      for (auto& stage : stages) f = stage->process(f, s);
       mx::eval(f.data);  // keeps sequences from building one graph over all frames
       results.add(inputs.size() > 1 ? "frame " + std::to_string(i) : "", compare_frame(f, outputs[i], case_dir));
     }
@@ -211,7 +212,7 @@ std::string golden_case_block(const std::string& case_dir) {
   return key;
 }
 
-GoldenCaseResult run_depth_golden_case(const std::string& case_dir) {
+GoldenCaseResult run_depth_golden_case(const std::string& case_dir, mx::StreamOrDevice s) {
   const json c = load_case(case_dir);
   GoldenCaseResult r;
   r.name = c.value("case", case_dir);
@@ -221,7 +222,7 @@ GoldenCaseResult run_depth_golden_case(const std::string& case_dir) {
     r.detail = "block '" + missing + "' not available in this build";
     return r;
   }
-  auto res = run_case(case_dir, c, block_key(c.at("block")));
+  auto res = run_case(case_dir, c, block_key(c.at("block")), op_stream(s));
   res.name = r.name;
   return res;
 }

@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include <mlx/utils.h>
+
 #include "robomlx/core/testing.h"
 
 namespace robomlx::depth {
@@ -16,7 +18,8 @@ namespace robomlx::depth {
 /// Runs one case; passed = every output matched. detail: "exact, 76800 px" / "max err 2e-06 <=
 /// 1e-05" / "1234 px differ, first at (y,x)...". A block this build lacks fails with
 /// "block 'spatial' not available in this build". Malformed case files throw FormatError.
-GoldenCaseResult run_depth_golden_case(const std::string& case_dir);
+/// Every op runs on stream `s` (and the implementation that stream's device and any forcing pick).
+GoldenCaseResult run_depth_golden_case(const std::string& case_dir, mx::StreamOrDevice s = {});
 
 /// The chain name of a case's block ("decimation", "spatial", "pointcloud", "align", "yuy2", or
 /// "chain"), and whether this build can run it (every stage for the chain).

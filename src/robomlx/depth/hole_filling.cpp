@@ -106,8 +106,8 @@ mx::array hole_filling(const mx::array& image, const HoleFillingOptions& options
   options.validate();
   check_ndim(kTag, "image", image, 2);
   check_dtype(kTag, "image", image, {mx::uint16, mx::float32});
-  auto stream = mx::to_stream(s);
-  switch (choose_impl(kTag, stream.device, ImplSet{.cpu = true, .cuda = true})) {
+  const mx::Stream stream = op_stream(s);
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
     case Impl::cpu: return detail::hole_filling_cpu(image, options.mode, stream);
     case Impl::cuda: return detail::hole_filling_cuda(image, options.mode, stream);
     default: return detail::hole_filling_portable(image, options.mode, stream);

@@ -16,12 +16,12 @@ class HoleFillingBlock : public TableBlock {
                               "0 fill from left, 1 farest from around, 2 nearest from around"});
   }
 
-  Frame process(const Frame& in) override {
+  Frame run(const Frame& in, mx::Stream s) override {
     if (in.format != FrameFormat::z16 && in.format != FrameFormat::disparity32) {
       fail_argument(tag(), std::string("input format must be z16 or disparity32, got ") + to_string(in.format));
     }
     Frame out = in;
-    out.data = hole_filling(in.data, {.mode = static_cast<int>(table_.get("holes_fill"))});
+    out.data = hole_filling(in.data, {.mode = static_cast<int>(table_.get("holes_fill"))}, s);
     return out;
   }
 };

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "robomlx/core/dispatch.h"
 #include "robomlx/core/error.h"
 
 namespace robomlx::depth {
@@ -168,9 +169,10 @@ Pipeline::Pipeline(const ChainSpec& spec) : spec_(spec) {
   }
 }
 
-Frame Pipeline::process(const Frame& in) {
+Frame Pipeline::process(const Frame& in, mx::StreamOrDevice s) {
+  const mx::Stream stream = op_stream(s);
   Frame f = in;
-  for (auto& b : blocks_) f = b->process(f);
+  for (auto& b : blocks_) f = b->process(f, stream);
   return f;
 }
 

@@ -59,8 +59,8 @@ class Pipeline {
   /// Creates and configures every block; throws std::invalid_argument for unknown blocks or
   /// options and out-of-range values (the message lists the valid range).
   explicit Pipeline(const ChainSpec& spec);
-  /// Runs the chain on one frame (lazy result).
-  Frame process(const Frame& in);
+  /// Runs the chain on one frame, every block on stream `s` (lazy result).
+  Frame process(const Frame& in, mx::StreamOrDevice s = {});
   /// Clears the history of stateful blocks (temporal).
   void reset();
   const ChainSpec& spec() const { return spec_; }

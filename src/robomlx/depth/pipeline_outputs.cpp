@@ -10,7 +10,7 @@
 #include "robomlx/core/error.h"
 #include "robomlx/core/image.h"
 
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 
 namespace robomlx::depth {
 
@@ -49,17 +49,17 @@ void OutputBlocks::map_texture(const Intrinsics& color, const Extrinsics& depth_
   }
 }
 
-mx::array OutputBlocks::colorize(const Frame& depth) {
-  Frame c = impl_->colorizer->process(depth);
+mx::array OutputBlocks::colorize(const Frame& depth, mx::StreamOrDevice s) {
+  Frame c = impl_->colorizer->process(depth, s);
   mx::eval(c.data);
   return c.data;
 }
 
-CloudPoints OutputBlocks::cloud(const Frame& depth, const Frame* colour) {
+CloudPoints OutputBlocks::cloud(const Frame& depth, const Frame* colour, mx::StreamOrDevice s) {
   CloudPoints out;
-  PointcloudResult res = impl_->pointcloud->calculate(depth);
-  mx::array v = mx::astype(res.vertices, mx::float32);
-  mx::array t = mx::astype(res.texcoords, mx::float32);
+  PointcloudResult res = impl_->pointcloud->calculate(depth, s);
+  mx::array v = mx::astype(res.vertices, mx::float32, s);
+  mx::array t = mx::astype(res.texcoords, mx::float32, s);
   mx::eval(v, t);
   Image vi = Image::from_array(v), ti = Image::from_array(t);
   std::optional<Image> ci;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The output stages of `depth process`: colourised depth (the "colorizer" block) and a point
-// cloud (depth/pointcloud.h, texture-mapped to the colour stream like rs2::pointcloud::map_to).
+// cloud (depth/depth_to_points.h, texture-mapped to the colour stream like rs2::pointcloud::map_to).
 // Both are optional in a build: asking for one that is missing fails at construction, before
 // any frame is processed, naming the block.
 #pragma once
@@ -28,11 +28,11 @@ class OutputBlocks {
   ~OutputBlocks();
   /// Texture-map clouds to a colour stream with these intrinsics.
   void map_texture(const Intrinsics& color, const Extrinsics& depth_to_color);
-  /// Colourised Z16 frame: [H, W, 3] uint8 RGB, evaluated.
-  mx::array colorize(const Frame& depth);
+  /// Colourised Z16 frame: [H, W, 3] uint8 RGB, evaluated (computed on stream `s`).
+  mx::array colorize(const Frame& depth, mx::StreamOrDevice s = {});
   /// Valid vertices of a Z16 frame, coloured by nearest-pixel lookup (clamped to the image, as
   /// librealsense's PLY export) in `colour` when texture mapping is set and colour is non-null.
-  CloudPoints cloud(const Frame& depth, const Frame* colour);
+  CloudPoints cloud(const Frame& depth, const Frame* colour, mx::StreamOrDevice s = {});
   /// {"colorizer": {...}, "pointcloud": {...}} with the values in effect.
   nlohmann::json effective_options() const;
 

@@ -218,8 +218,8 @@ mx::array spatial_filter(const mx::array& image, const SpatialFilterOptions& opt
   if (image.shape(0) < 2 || image.shape(1) < 2) {
     fail_argument(kTag, "image must be at least 2x2, got shape " + shape_string(image.shape()));
   }
-  auto stream = mx::to_stream(s);
-  switch (choose_impl(kTag, stream.device, ImplSet{.cpu = true, .cuda = true})) {
+  const mx::Stream stream = op_stream(s);
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
     case Impl::cpu: return detail::spatial_filter_cpu(image, options, stream);
     case Impl::cuda: return detail::spatial_filter_cuda(image, options, stream);
     default: return detail::spatial_filter_portable(image, options, stream);

@@ -20,7 +20,7 @@ class SpatialBlock : public TableBlock {
                               "Hole filling: 0 off, 1/2/3/4 = 2/4/8/16-pixel radius, 5 unlimited"});
   }
 
-  Frame process(const Frame& in) override {
+  Frame run(const Frame& in, mx::Stream s) override {
     if (in.format != FrameFormat::z16 && in.format != FrameFormat::disparity32) {
       fail_argument(tag(), std::string("input format must be z16 or disparity32, got ") + to_string(in.format));
     }
@@ -30,7 +30,7 @@ class SpatialBlock : public TableBlock {
     o.iterations = static_cast<int>(table_.get("filter_magnitude"));
     o.holes_fill = static_cast<int>(table_.get("holes_fill"));
     Frame out = in;
-    out.data = spatial_filter(in.data, o);
+    out.data = spatial_filter(in.data, o, s);
     return out;
   }
 };

@@ -12,7 +12,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 
 #include "robomlx/depth/kernels/line_walk.cuh.h"

@@ -91,9 +91,9 @@ TemporalStep temporal_filter_step(const mx::array& frame, const TemporalState& s
                             dtype_name(state.history.dtype()) + " (want uint8)");
   }
   check_range(kTag, "state.phase", state.phase, 0, 7);
-  auto stream = mx::to_stream(s);
+  const mx::Stream stream = op_stream(s);
   std::vector<mx::array> r;
-  switch (choose_impl(kTag, stream.device, ImplSet{.cpu = true, .cuda = true})) {
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
     case Impl::cpu: r = detail::temporal_filter_cpu(frame, state.last, state.history, options, state.phase, stream); break;
     case Impl::cuda: r = detail::temporal_filter_cuda(frame, state.last, state.history, options, state.phase, stream); break;
     default: r = detail::temporal_filter_portable(frame, state.last, state.history, options, state.phase, stream);

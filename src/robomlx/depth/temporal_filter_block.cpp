@@ -21,12 +21,12 @@ class TemporalBlock : public TableBlock {
                               "5 in 1/last 2, 6 in 1/last 5, 7 in 1/8, 8 always"});
   }
 
-  Frame process(const Frame& in) override {
+  Frame run(const Frame& in, mx::Stream s) override {
     if (in.format != FrameFormat::z16 && in.format != FrameFormat::disparity32) {
       fail_argument(tag(), std::string("input format must be z16 or disparity32, got ") + to_string(in.format));
     }
     Frame out = in;
-    out.data = filter_.process(in.data);
+    out.data = filter_.process(in.data, s);
     return out;
   }
 

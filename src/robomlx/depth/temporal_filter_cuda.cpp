@@ -9,7 +9,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/depth/cuda_params_internal.h"
 #include "robomlx/depth/temporal_filter_twins.h"
 
 #include "robomlx/depth/kernels/temporal_filter.cu.h"

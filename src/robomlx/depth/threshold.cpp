@@ -4,6 +4,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
 
 namespace robomlx::depth {
@@ -17,7 +18,7 @@ void ThresholdOptions::validate() const {
   check_range(kTag, "max_distance", max_distance, 0, 16);
 }
 
-Frame threshold(const Frame& in, const ThresholdOptions& options) {
+Frame threshold(const Frame& in, const ThresholdOptions& options, mx::StreamOrDevice so) {
   options.validate();
   if (in.format != FrameFormat::z16) {
     fail_argument(kTag, std::string("input format must be z16, got ") + to_string(in.format));
@@ -25,11 +26,12 @@ Frame threshold(const Frame& in, const ThresholdOptions& options) {
   check_ndim(kTag, "depth", in.data, 2);
   check_dtype(kTag, "depth", in.data, {mx::uint16});
   // float(z) * units is exact to the same float32 product librealsense computes.
-  const auto d = mx::multiply(mx::astype(in.data, mx::float32), mx::array(in.depth_units, mx::float32));
-  const auto keep = mx::logical_and(mx::greater_equal(d, mx::array(options.min_distance, mx::float32)),
-                                    mx::less_equal(d, mx::array(options.max_distance, mx::float32)));
+  const mx::Stream s = op_stream(so);
+  const auto d = mx::multiply(mx::astype(in.data, mx::float32, s), mx::array(in.depth_units, mx::float32), s);
+  const auto keep = mx::logical_and(mx::greater_equal(d, mx::array(options.min_distance, mx::float32), s),
+                                    mx::less_equal(d, mx::array(options.max_distance, mx::float32), s), s);
   Frame out = in;
-  out.data = mx::where(keep, in.data, mx::array(0, mx::uint16));
+  out.data = mx::where(keep, in.data, mx::array(0, mx::uint16), s);
   return out;
 }
 
@@ -50,8 +52,8 @@ class ThresholdBlock : public TableBlock {
     if (option == "max_distance" && table_.get("min_distance") > value) table_.force("min_distance", 0);
     table_.set(option, value);
   }
-  Frame process(const Frame& in) override {
-    return threshold(in, {table_.get("min_distance"), table_.get("max_distance")});
+  Frame run(const Frame& in, mx::Stream s) override {
+    return threshold(in, {table_.get("min_distance"), table_.get("max_distance")}, s);
   }
 };
 

@@ -5,7 +5,10 @@
 // (float32 math, both ends inclusive), else set to 0. Options (metres, 0..16): "min_distance"
 // (default 0.1) and "max_distance" (default 4). Coupling as librealsense: setting min above the
 // current max first sets max to 16; setting max below the current min first sets min to 0.
+// Portable MLX ops only (a few elementwise ops; no twins).
 #pragma once
+
+#include <mlx/utils.h>
 
 #include "robomlx/depth/frame.h"
 
@@ -17,6 +20,6 @@ struct ThresholdOptions {
   void validate() const;
 };
 
-Frame threshold(const Frame& in, const ThresholdOptions& options);
+Frame threshold(const Frame& in, const ThresholdOptions& options, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::depth

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Chunk scans of the int32 prefix sum (launched by core/scan_cuda.cpp). Inputs x int32 [n], totals
+// Chunk scans of the int32 prefix sum (launched by core/ragged_cuda.cpp). Inputs x int32 [n], totals
 // (scan_totals.cu); output out int32 [n + LEAD]; LEAD (template constant): 1 writes a leading zero.
 // Each block: the sum of the chunk totals before it, then a block scan of its own chunk staged
 // in shared memory (each thread scans 8 consecutive values; warps combine with shuffles).

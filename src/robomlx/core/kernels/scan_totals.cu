@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Chunk totals of the int32 prefix sum (launched by core/scan_cuda.cpp). Input x int32 [n]; output
+// Chunk totals of the int32 prefix sum (launched by core/ragged_cuda.cpp). Input x int32 [n]; output
 // totals int32 [blocks]: one 256-thread block per 2048-value chunk, 8 values a thread; the loads
 // are coalesced (element u * 256 + tid).
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Depth to points, occlusion removal (launched by pointcloud_cuda.cpp): inputs depth uint16,
+// Depth to points, occlusion removal (launched by depth_to_points_cuda.cpp): inputs depth uint16,
 // vertices [h, w, 3], pixel_x [h, w]; output out [h, w, 3]. Template constants H, W.
 // One thread per row: occlusion-filter.cpp's scan, copying the row's vertices with drops zeroed.
 // The inputs are not written here, so the next B columns are fetched into registers while the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Depth to points, per pixel (launched by pointcloud_cuda.cpp): inputs depth uint16, rays_x,
+// Depth to points, per pixel (launched by depth_to_points_cuda.cpp): inputs depth uint16, rays_x,
 // rays_y float32 [h, w], params float32: units, r[9] (column major), t[3], fx, fy, ppx, ppy, width,
 // height (a cached array). Outputs vertices [h, w, 3], texcoords [h, w, 2], pixel_x [h, w] (the
 // color-image column, for the occlusion scan). Template constants: N (pixels), TEXTURE.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/pointcloud_cpu.h"
+// CPU twin of the point cloud (depth_to_points_twins.h): a custom Primitive with one host pass per
+// row for vertices, texture coordinates and librealsense's sequential monotonic occlusion scan.
+#include "robomlx/depth/depth_to_points_twins.h"
 
 #include <cstdint>
 #include <stdexcept>
@@ -9,11 +11,11 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
-namespace robomlx::depth {
+namespace robomlx::depth::detail {
 
 namespace {
 
-void run(const std::uint16_t* raw, const float* rx, const float* ry, int h, int w, const PointcloudCpuParams& p,
+void run(const std::uint16_t* raw, const float* rx, const float* ry, int h, int w, const DepthToPointsParams& p,
          float* vert, float* tex) {
   const auto& r = p.extrinsics.rotation;
   const auto& t = p.extrinsics.translation;
@@ -56,7 +58,7 @@ void run(const std::uint16_t* raw, const float* rx, const float* ry, int h, int 
 
 class PointcloudCpu : public mx::Primitive {
  public:
-  PointcloudCpu(mx::Stream s, PointcloudCpuParams p) : mx::Primitive(s), p_(p) {}
+  PointcloudCpu(mx::Stream s, DepthToPointsParams p) : mx::Primitive(s), p_(p) {}
 
   void eval_cpu(const std::vector<mx::array>& in, std::vector<mx::array>& out) override {
     for (auto& o : out) o.set_data(mx::allocator::malloc(o.nbytes()));
@@ -82,14 +84,13 @@ class PointcloudCpu : public mx::Primitive {
   const char* name() const override { return "DepthPointcloudCpu"; }
 
  private:
-  PointcloudCpuParams p_;
+  DepthToPointsParams p_;
 };
 
 }  // namespace
 
-std::vector<mx::array> pointcloud_cpu(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
-                                      const PointcloudCpuParams& params) {
-  const auto s = mx::default_stream(mx::Device::cpu);
+std::vector<mx::array> depth_to_points_cpu(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
+                                           const DepthToPointsParams& params, mx::Stream s) {
   const int h = depth.shape(0), w = depth.shape(1);
   std::vector<mx::array> inputs = {mx::contiguous(depth, false, s), mx::contiguous(rays_x, false, s),
                                    mx::contiguous(rays_y, false, s)};
@@ -97,4 +98,4 @@ std::vector<mx::array> pointcloud_cpu(const mx::array& depth, const mx::array& r
                                 std::make_shared<PointcloudCpu>(s, params), inputs);
 }
 
-}  // namespace robomlx::depth
+}  // namespace robomlx::depth::detail

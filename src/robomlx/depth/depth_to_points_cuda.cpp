@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "robomlx/depth/pointcloud_cuda.h"
+// CUDA twin of the point cloud (depth_to_points_twins.h): one fast::cuda_kernel thread per pixel
+// for vertices, texture coordinates and the texture-pixel x, then (occlusion on) one thread per
+// row for librealsense's sequential monotonic scan. Explicit round-to-nearest intrinsics
+// (__fmul_rn, __fadd_rn, __fdiv_rn) keep NVRTC from contracting to FMA, so results equal the
+// portable path bit for bit.
+#include "robomlx/depth/depth_to_points_twins.h"
+
+#include <stdexcept>
 
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
-#include "robomlx/depth/cuda_params.h"
+#include "robomlx/core/dispatch.h"
+#include "robomlx/depth/cuda_params_internal.h"
 
 #include "robomlx/depth/kernels/depth_to_points_occlusion.cu.h"
 #include "robomlx/depth/kernels/depth_to_points_pixels.cu.h"
@@ -19,8 +27,11 @@ constexpr const char* kScanSource = kernels::depth_to_points_occlusion_cu;
 
 }  // namespace
 
-std::vector<mx::array> pointcloud_cuda(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
-                                       const PointcloudCpuParams& p) {
+namespace detail {
+
+std::vector<mx::array> depth_to_points_cuda(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
+                                            const DepthToPointsParams& p, mx::Stream s) {
+  if (!is_cuda_device(s.device)) throw std::runtime_error("[depth.pointcloud/cuda] needs a CUDA GPU stream");
   static const auto pixel_kernel = mx::fast::cuda_kernel(
       "robomlx_depth_pointcloud_pixels", {"depth", "rays_x", "rays_y", "params"}, {"vertices", "texcoords", "pixel_x"},
       kPixelSource, "", true);
@@ -35,11 +46,13 @@ std::vector<mx::array> pointcloud_cuda(const mx::array& depth, const mx::array& 
   const auto params_array = detail::cached_floats(params);
   auto out = pixel_kernel({depth, rays_x, rays_y, params_array}, {{h, w, 3}, {h, w, 2}, {h, w}},
                           {mx::float32, mx::float32, mx::float32}, {n, 1, 1}, {256, 1, 1},
-                          {{"N", n}, {"TEXTURE", p.texture}}, std::nullopt, false, {});
+                          {{"N", n}, {"TEXTURE", p.texture}}, std::nullopt, false, s);
   if (!p.occlusion) return {out[0], out[1]};
   auto scanned = scan_kernel({depth, out[0], out[2]}, {{h, w, 3}}, {mx::float32}, {h, 1, 1}, {64, 1, 1},
-                             {{"H", h}, {"W", w}}, std::nullopt, false, {});
+                             {{"H", h}, {"W", w}}, std::nullopt, false, s);
   return {scanned[0], out[1]};
 }
+
+}  // namespace detail
 
 }  // namespace robomlx::depth

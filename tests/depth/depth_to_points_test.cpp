@@ -4,7 +4,7 @@
 
 #include "depth_test_util.h"
 #include "robomlx/core/dispatch.h"
-#include "robomlx/depth/pointcloud.h"
+#include "robomlx/depth/depth_to_points.h"
 #include "support.h"
 
 namespace robomlx::depth {
@@ -98,8 +98,12 @@ TEST(Pointcloud, KannalaBrandtProjectionInvertsDeprojection) {
   }
 }
 
-TEST(Pointcloud, VerticesTexcoordsAndOcclusionMatchPlainLoop) {
-  ScopedImpl force(Impl::portable);  // the CPU twin (the scan itself) is compared below
+class PointcloudImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.pointcloud"; }
+};
+
+TEST_P(PointcloudImpl, VerticesTexcoordsAndOcclusionMatchPlainLoop) {
   // A far wall (3 m) with a near box (0.6 m) in the middle: the texture camera 5 cm to the side
   // sees the wall behind the box's edge through the occlusion test.
   const int h = 24, w = 40;
@@ -117,9 +121,9 @@ TEST(Pointcloud, VerticesTexcoordsAndOcclusionMatchPlainLoop) {
   EXPECT_THROW_MSG(pc.set_option("filter_magnitude", 0), std::invalid_argument,
                    "[depth.pointcloud] filter_magnitude must be in [1, 2], got 0");
   pc.map_to(tex, e);
-  auto on = pc.calculate(f);
+  auto on = pc.calculate(f, stream());
   pc.set_option("filter_magnitude", 1);
-  auto off = pc.calculate(f);
+  auto off = pc.calculate(f, stream());
   const auto v_on = to_vector<float>(on.vertices), v_off = to_vector<float>(off.vertices);
   const auto uv = to_vector<float>(off.texcoords);
   EXPECT_EQ(to_vector<float>(on.texcoords), uv);
@@ -169,7 +173,14 @@ TEST(Pointcloud, VerticesTexcoordsAndOcclusionMatchPlainLoop) {
   EXPECT_NEAR(uv[2 * i], (X / Z * tex.fx + tex.ppx) / tex.width, 1e-6);
 }
 
-void expect_twin_matches_portable(Impl twin) {
+INSTANTIATE_TEST_SUITE_P(Impls, PointcloudImpl, kEveryImpl, impl_name);
+
+class PointcloudTwin : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "depth.pointcloud"; }
+};
+
+TEST_P(PointcloudTwin, MatchesPortable) {
   const int h = 36, w = 52;
   auto f = test_util::z16_frame(random_depth(h, w, 17, 0.1, 300, 4000), h, w);
   Intrinsics tex = f.intrinsics;
@@ -182,29 +193,14 @@ void expect_twin_matches_portable(Impl twin) {
     Pointcloud pc;
     if (mode > 0) pc.map_to(tex, e);
     pc.set_option("filter_magnitude", mode == 2 ? 2 : 1);
-    PointcloudResult a, b;
-    {
-      ScopedImpl force(Impl::portable);
-      a = pc.calculate(f);
-    }
-    {
-      ScopedImpl force(twin);
-      b = pc.calculate(f);
-    }
+    const PointcloudResult a = with_portable([&] { return pc.calculate(f, stream()); });
+    const PointcloudResult b = pc.calculate(f, stream());
     EXPECT_EQ(to_vector<float>(b.vertices), to_vector<float>(a.vertices)) << "mode " << mode;
     EXPECT_EQ(to_vector<float>(b.texcoords), to_vector<float>(a.texcoords)) << "mode " << mode;
   }
 }
 
-TEST(Pointcloud, CpuTwinMatchesPortable) {
-  if (!(mx::default_device() == mx::Device::cpu)) GTEST_SKIP() << "the CPU twin runs on CPU streams only";
-  expect_twin_matches_portable(Impl::cpu);
-}
-
-TEST(Pointcloud, CudaTwinMatchesPortable) {
-  if (!is_cuda_device(mx::default_device())) GTEST_SKIP() << "needs a CUDA GPU as the default device";
-  expect_twin_matches_portable(Impl::cuda);
-}
+INSTANTIATE_TEST_SUITE_P(Impls, PointcloudTwin, kTwins, impl_name);
 
 TEST(Pointcloud, Errors) {
   Pointcloud pc;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Point cloud (librealsense rs2::pointcloud, src/proc/pointcloud.cpp, deprojection in src/rs.cpp,
-// occlusion removal in src/proc/occlusion-filter.cpp).
+// Depth to points: the point cloud of a depth frame (librealsense rs2::pointcloud,
+// src/proc/pointcloud.cpp, deprojection in src/rs.cpp, occlusion removal in
+// src/proc/occlusion-filter.cpp).
 //
 // Not a ProcessingBlock: it takes a depth frame plus a texture stream's geometry and returns two
 // arrays. Options via the same OptionTable API: "filter_magnitude" = occlusion removal, 1 = off,
@@ -16,11 +17,17 @@
 // only for non-zero distortion coefficients (they ignore depth distortion except one forward
 // inverse-Brown-Conrady step, and apply the modified-Brown-Conrady formula to every texture model
 // but none/Brown-Conrady); with the D400's zero coefficients all agree, which the golden case shows
-// to the last bit. On CPU streams a host-loop twin (pointcloud_cpu.h), on CUDA a kernel twin
-// (pointcloud_cuda.h) run the pinhole-texture case.
+// to the last bit.
+//
+// Implementations (core/dispatch.h, tag "depth.pointcloud"): portable MLX ops (every camera model),
+// a CPU Primitive with one host pass per row, and CUDA kernels (one thread per pixel, then one per
+// row for the occlusion scan); the twins run when the texture projection is a plain pinhole (no
+// distortion model, or the Brown-Conrady family with all-zero coefficients, the D400 case).
 #pragma once
 
 #include <optional>
+
+#include <mlx/utils.h>
 
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/frame.h"
@@ -37,7 +44,8 @@ class Pointcloud {
   Pointcloud();
   /// Maps texture coordinates to the stream with these intrinsics (librealsense map_to).
   void map_to(const Intrinsics& texture, const Extrinsics& depth_to_texture);
-  PointcloudResult calculate(const Frame& depth) const;
+  /// Vertices and texture coordinates of a Z16 frame, on stream `s` (lazy).
+  PointcloudResult calculate(const Frame& depth, mx::StreamOrDevice s = {}) const;
 
   std::map<std::string, OptionRange> options() const { return table_.ranges(); }
   float get_option(const std::string& option) const { return table_.get(option); }
@@ -55,13 +63,13 @@ class Pointcloud {
 /// [H, W, 2] float32 normalised rays (x, y) with z = 1 for every pixel (x + offset, y + offset) of
 /// `intr`, using librealsense's scalar deprojection for the intrinsics' distortion model
 /// (modified Brown-Conrady, which librealsense refuses to deproject, is treated as undistorted).
-mx::array deproject_rays(const Intrinsics& intr, int height, int width, float offset = 0.0f);
+mx::array deproject_rays(const Intrinsics& intr, int height, int width, float offset = 0.0f, mx::StreamOrDevice s = {});
 
 /// Projects points [..., 3] (metres) to pixels [..., 2] with `intr`'s forward distortion model
 /// (rs2_project_point_to_pixel).
-mx::array project_points(const mx::array& points, const Intrinsics& intr);
+mx::array project_points(const mx::array& points, const Intrinsics& intr, mx::StreamOrDevice s = {});
 
 /// p' = R p + t for points [..., 3].
-mx::array transform_points(const mx::array& points, const Extrinsics& e);
+mx::array transform_points(const mx::array& points, const Extrinsics& e, mx::StreamOrDevice s = {});
 
 }  // namespace robomlx::depth

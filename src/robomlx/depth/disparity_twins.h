@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal: the implementations behind depth_to_disparity() / disparity_to_depth() (disparity.h).
+// Arguments are validated by the caller; k > 0 is disparity_factor(). Same float32 operations in
+// the same order in every path (k / z; k / d + 0.5f, clamp, truncate to int32, keep the low 16
+// bits), compiled without fma contraction, so outputs are identical.
+#pragma once
+
+#include <mlx/array.h>
+#include <mlx/stream.h>
+
+namespace robomlx::depth {
+
+namespace mx = mlx::core;
+
+namespace detail {
+
+/// depth [H, W] uint16 -> [H, W] float32: 0 where depth is 0, else k / depth.
+mx::array depth_to_disparity_portable(const mx::array& depth, float k, mx::Stream s);
+/// disparity [H, W] float32 -> [H, W] uint16: 0 where !isnormal(d), else uint16(int32(k / d + 0.5f)).
+mx::array disparity_to_depth_portable(const mx::array& disparity, float k, mx::Stream s);
+
+/// One threaded pass each (custom Primitives) instead of the portable chain of whole-image ops on
+/// one thread (CPU streams).
+mx::array depth_to_disparity_cpu(const mx::array& depth, float k, mx::Stream s);
+mx::array disparity_to_depth_cpu(const mx::array& disparity, float k, mx::Stream s);
+
+/// fast::cuda_kernel, one thread per pixel, k a template constant (its float bits); explicit
+/// round-to-nearest intrinsics keep results equal to the CPU twin bit for bit (CUDA streams).
+mx::array depth_to_disparity_cuda(const mx::array& depth, float k, mx::Stream s);
+mx::array disparity_to_depth_cuda(const mx::array& disparity, float k, mx::Stream s);
+
+}  // namespace detail
+
+}  // namespace robomlx::depth
