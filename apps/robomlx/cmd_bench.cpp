@@ -3,6 +3,7 @@
 // suite on the chosen device, prints a table and optionally writes the same as JSON.
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "command.h"
@@ -32,7 +33,14 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
   }
   OutputStage stage;  // --json is checked before the suite runs
   const std::string json = args.json.empty() ? "" : stage.file(args.json, "--json");
-  mx::Device device = apply_device(global);
+  // auto picks per suite: what each suite times is what its commands run.
+  const std::map<std::string, Workload> workloads = {{"depth", Workload::depth_filters},
+                                                     {"depth_filters", Workload::depth_filters},
+                                                     {"stereo", Workload::stereo_matching},
+                                                     {"sparse", Workload::sparse_ops},
+                                                     {"sparse_nn", Workload::sparse_ops}};
+  auto w = workloads.find(args.suite);
+  mx::Device device = apply_device(global, w == workloads.end() ? Workload::general : w->second);
   BenchOptions options;
   options.repeats = args.repeats;
   options.warmup = args.warmup;

@@ -94,7 +94,7 @@ void run_depth_process(const GlobalOptions& global, const ProcessArgs& a) {
   r.baseline_mm = a.baseline_mm;
   r.progress = !a.no_progress;
   r.validate();
-  mx::Device device = apply_device(global);
+  mx::Device device = apply_device(global, Workload::depth_filters);
   r.device = describe_device(device);
   auto summary = depth::run_process(r, std::cerr);
   std::cout << "processed " << summary["frame_count"].get<std::size_t>() << " frame(s) on " << r.device << " in "

@@ -19,7 +19,7 @@ void add_depth_golden(CLI::App& app, GlobalOptions& global) {
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->callback([&global, folder] {
-    apply_device(global);
+    apply_device(global, Workload::depth_filters);
     const auto results =
         run_golden_cases(*folder, [](const std::string& dir) { return depth::run_depth_golden_case(dir); }, std::cout);
     for (const auto& r : results) {

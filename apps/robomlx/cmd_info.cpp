@@ -28,7 +28,12 @@ void run_info(const GlobalOptions& global) {
   for (int i = 0; i < report.gpu_count; ++i) std::cout << ", " << describe_device(mx::Device(mx::Device::gpu, i));
   std::cout << "\n";
   std::cout << "gpu: " << report.summary() << "\n";
-  std::cout << "auto picks: " << describe_device(resolve_device(DeviceChoice::Auto)) << "\n";
+  auto caps = probe_capabilities();
+  for (Workload w : {Workload::general, Workload::depth_filters, Workload::stereo_matching, Workload::sparse_ops,
+                     Workload::training}) {
+    auto pick = auto_device(w, caps);
+    std::cout << "auto picks for " << to_string(w) << ": " << describe_device(pick.device) << " (" << pick.why << ")\n";
+  }
   auto selected = apply_device(global);
   std::cout << "selected: " << describe_device(selected) << "\n";
   std::cout << "memory: active " << mib(mx::get_active_memory()) << ", peak " << mib(mx::get_peak_memory())

@@ -33,7 +33,7 @@ void run_train_demo(const GlobalOptions& global, const TrainDemoArgs& args) {
   args.train.validate();
   OutputStage stage;  // --json is checked before training, and appears only when the run completes
   const std::string json = args.json.empty() ? "" : stage.file(args.json, "--json");
-  mx::Device device = apply_device(global);
+  mx::Device device = apply_device(global, Workload::training);
   sparse::BackboneConfig config;
   std::cout << "sparse train-demo on " << describe_device(device) << ": " << args.train.steps << " steps, batch "
             << args.train.batch << " x " << args.train.points << " points, seed " << args.train.seed << "\n";

@@ -64,7 +64,7 @@ void run_depth(const GlobalOptions& global, const DepthArgs& a) {
   OutputStage stage;
   const std::string out_dir = a.out.empty() ? "" : stage.folder(a.out, "--out");
   const std::string disparity_file = a.disparity_out.empty() ? "" : stage.file(a.disparity_out, "--disparity-out");
-  apply_device(global);
+  apply_device(global, Workload::stereo_matching);
 
   if (!a.video.empty()) {
     auto source = stereo::FrameSource::open_file(a.video);

@@ -136,7 +136,7 @@ void run_eval(const GlobalOptions& global, const EvalArgs& a) {
   bool range_from_flags =
       StereoConfigArgs::given(a.config.max_option) || StereoConfigArgs::given(a.config.min_option);
   for (const auto& s : a.config.sets) range_from_flags |= s.rfind("sgm.num_disparities", 0) == 0 || s.rfind("sgm.min_disparity", 0) == 0;
-  apply_device(global);
+  apply_device(global, Workload::stereo_matching);
   std::vector<SceneScores> rows;
   for (const auto& dir : expand_scenes(a.scenes)) rows.push_back(eval_scene(dir, config, range_from_flags));
   std::printf("SGM: cost %s, paths %d, P1 %g, P2 %g, subpixel %s, LR %d, uniqueness %g, median %d, pyramid %d\n",

@@ -45,7 +45,7 @@ void run_live(const GlobalOptions& global, const LiveArgs& a) {
                                 "session ends normally; a signal discards it)");
   OutputStage stage;
   const std::string out_dir = a.out.empty() ? "" : stage.folder(a.out, "--out");
-  apply_device(global);
+  apply_device(global, Workload::stereo_matching);
   auto cam = stereo::FrameSource::open_camera(config.camera.index, config.camera.width, config.camera.height,
                                               config.camera.fps, a.raw_yuyv);
   std::printf("camera %d via %s: %dx%d\n", config.camera.index, cam.backend().c_str(), cam.width(), cam.height());

@@ -42,7 +42,7 @@ void run_tune(const GlobalOptions& global, const TuneArgs& a) {
   const std::string save = a.save.empty() ? (a.config.config.empty() ? stereo::default_config_path() : a.config.config) : a.save;
   // Saved by keystroke, atomically, possibly several times: the path is checked now, before the session.
   if (!save.empty()) check_output_file(save, a.save.empty() ? "the config path" : "--save");
-  apply_device(global);
+  apply_device(global, Workload::stereo_matching);
 
   stereo::TuneOptions options;
   options.frames = a.frames;

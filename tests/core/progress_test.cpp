@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Progress: plain lines every ~10 % off a terminal, one redrawn bar on a terminal.
 #include <algorithm>
-#include <cstdio>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -11,17 +11,13 @@
 namespace robomlx {
 namespace {
 
-std::string run(int terminal, long total) {
-  std::FILE* f = std::tmpfile();
+std::string run(int terminal, long total, long min_total = 1) {
+  std::ostringstream out;
   {
-    Progress p("work", total, "steps", f, terminal);
+    Progress p("work", total, "steps", out, terminal, min_total);
     for (long i = 1; i <= total; ++i) p.update(i, "loss 1");
   }
-  std::string text;
-  std::rewind(f);
-  for (int c; (c = std::fgetc(f)) != EOF;) text += static_cast<char>(c);
-  std::fclose(f);
-  return text;
+  return out.str();
 }
 
 long count(const std::string& s, char c) { return static_cast<long>(std::count(s.begin(), s.end(), c)); }
@@ -32,6 +28,7 @@ TEST(Progress, OffATerminalPrintsAboutTenLinesWithoutCarriageReturns) {
   EXPECT_EQ(count(log, '\n'), 10) << log;  // 100, 200, ..., 1000
   EXPECT_NE(log.find("work: 1000/1000 steps (100 %)"), std::string::npos) << log;
   EXPECT_EQ(count(run(0, 3), '\n'), 3);  // fewer items than lines: one line each, the last once
+  EXPECT_EQ(run(0, 1, /*min_total=*/2), "");  // a one-frame run prints no progress
 }
 
 TEST(Progress, OnATerminalRedrawsOneLine) {

@@ -4,16 +4,18 @@
 #pragma once
 
 #include <chrono>
-#include <cstdio>
+#include <iostream>
 #include <string>
 
 namespace robomlx {
 
 class Progress {
  public:
-  /// `what` names the work ("depth process"), `unit` the items ("frames", "steps").
-  /// `terminal` defaults to whether stderr is a terminal.
-  Progress(std::string what, long total, std::string unit, std::FILE* out = stderr, int terminal = -1);
+  /// `what` names the work ("depth process"), `unit` the items ("frames", "steps"). `terminal`
+  /// defaults to whether `out` is std::cerr on a terminal. Work of fewer than `min_total` items
+  /// prints nothing.
+  Progress(std::string what, long total, std::string unit, std::ostream& out = std::cerr, int terminal = -1,
+           long min_total = 1);
   /// Reports `done` items of `total`; `detail` ("loss 0.41") is appended to the line.
   void update(long done, const std::string& detail = {});
   /// Ends the bar's line on a terminal (idempotent; the destructor calls it).
@@ -25,8 +27,9 @@ class Progress {
  private:
   std::string what_, unit_;
   long total_;
-  std::FILE* out_;
+  std::ostream& out_;
   bool terminal_;
+  bool quiet_;
   long next_line_;  // the next `done` that prints a plain line
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

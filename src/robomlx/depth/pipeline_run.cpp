@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/pipeline_run.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,6 +17,7 @@
 #include "robomlx/core/io/output_stage.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/core/io/pnm.h"
+#include "robomlx/core/progress.h"
 #include "robomlx/depth/pipeline_outputs.h"
 #include "robomlx/depth/bag.h"
 #include "robomlx/depth/recording.h"
@@ -109,17 +108,6 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void show_progress(std::ostream& os, std::size_t done, std::size_t total, bool tty) {
-  if (total < 2) return;
-  if (tty) {
-    int width = 30, filled = int(width * done / total);
-    os << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << done << "/" << total << " frames"
-       << (done == total ? "\n" : "") << std::flush;
-  } else if (done == total || done % std::max<std::size_t>(1, total / 10) == 0) {
-    os << "depth process: " << done << "/" << total << " frames\n";
-  }
-}
-
 }  // namespace
 
 void ProcessRequest::validate() const {
@@ -188,7 +176,7 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
 
   nlohmann::json frames = nlohmann::json::array();
   nlohmann::json recording_info;
-  bool tty = isatty(STDERR_FILENO);
+  Progress bar("depth process", static_cast<long>(total), "frames", progress, -1, /*min_total=*/2);
   auto t_all = std::chrono::steady_clock::now();
   auto process_one = [&](const Frame& in, const Frame* colour) {
     std::size_t i = frames.size();
@@ -229,7 +217,7 @@ nlohmann::json run_process(const ProcessRequest& r, std::ostream& progress) {
     }
     fj["files"] = files;
     frames.push_back(fj);
-    if (r.progress) show_progress(progress, frames.size(), total, tty);
+    if (r.progress) bar.update(static_cast<long>(frames.size()));
   };
   if (is_bag) {
     bool textured = false;
