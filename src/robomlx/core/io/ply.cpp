@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/ply_detail.h"
 
 namespace robomlx {
@@ -359,6 +360,13 @@ PlyData decode_ply(const void* bytes, std::size_t size, const std::string& name)
     throw FormatError(name, "header line " + std::to_string(vertex->line) + ": vertex count " +
                                 std::to_string(vertex->count) + " exceeds " + std::to_string(kMaxCount));
   }
+  // The size policy, from the header, before any row is decoded.
+  std::uint64_t scalars = 0;
+  for (const auto& p : vertex->props) scalars += p.is_list ? 0 : 1;
+  check_input_cap(InputCap::points, vertex->count, name,
+                  "header line " + std::to_string(vertex->line) + ": vertex count " + std::to_string(vertex->count));
+  check_input_cap(InputCap::elements, vertex->count * scalars, name,
+                  "vertex data (" + std::to_string(vertex->count) + " rows x " + std::to_string(scalars) + " properties)");
   PlyData out;
   out.format = h.format;
   Decoder dec(name, data, h.data_offset, h.header_lines);
