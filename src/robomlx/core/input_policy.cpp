@@ -102,6 +102,8 @@ FiniteRows finite_rows(const float* data, std::size_t rows, std::size_t cols) {
 }
 
 std::string number_text(double v) {
+  // Whole numbers as integers ("100000", not "1e+05"), everything else in shortest form.
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
