@@ -16,6 +16,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/json_text.h"
 
 namespace robomlx::stereo {
 
@@ -148,13 +149,8 @@ json config_to_json(const StereoConfig& config) {
 }
 
 StereoConfig parse_config(const std::string& text, const std::string& name) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
-    throw FormatError(name, std::string("invalid JSON: ") + e.what());
-  }
-  return config_from_json(j, name);
+  // The whole text is the document: a NUL byte or trailing text is a parse error.
+  return config_from_json(parse_json_text(text, name), name);
 }
 
 StereoConfig load_config(const std::string& path) {
