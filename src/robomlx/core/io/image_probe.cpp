@@ -182,6 +182,39 @@ ImageHeader probe_image(const void* data, std::size_t size, const std::string& n
   return h;
 }
 
+bool jpeg_has_end(const void* data, std::size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::size_t pos = 2;
+  bool in_scan = false;  // inside entropy-coded data, where 0xFF 0x00 and RSTn are no markers
+  while (pos + 1 < size) {
+    if (p[pos] != 0xFF) {
+      if (!in_scan) return false;  // a marker was expected
+      ++pos;
+      continue;
+    }
+    const unsigned m = p[pos + 1];
+    if (m == 0xFF) {  // fill byte
+      ++pos;
+      continue;
+    }
+    if (m == 0xD9) return true;
+    if (in_scan && (m == 0x00 || (m >= 0xD0 && m <= 0xD7))) {
+      pos += 2;
+      continue;
+    }
+    if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+      pos += 2;
+      continue;
+    }
+    if (pos + 3 >= size) return false;
+    const std::size_t len = (std::size_t(p[pos + 2]) << 8) | p[pos + 3];
+    if (len < 2) return false;
+    pos += 2 + len;
+    in_scan = m == 0xDA;  // a scan header is followed by its entropy-coded data
+  }
+  return false;
+}
+
 ImageHeader probe_image_checked(const void* data, std::size_t size, const std::string& name) {
   ImageHeader h = probe_image(data, size, name);
   check_image_size(h.width, h.height, name, h.format + " image");

@@ -24,6 +24,11 @@ struct ImageHeader {
 /// truncated or malformed (naming the format and the field).
 ImageHeader probe_image(const void* data, std::size_t size, const std::string& name);
 
+/// Whether a JPEG's data reach its end-of-image marker (EOI) after the first scan. libjpeg, as
+/// OpenCV drives it, decodes a truncated file into an image whose missing rows are grey and
+/// says nothing; this check is how read_image refuses one instead.
+bool jpeg_has_end(const void* data, std::size_t size);
+
 /// probe_image, then the pixel cap (check_image_size): InputLimitError when it is exceeded.
 ImageHeader probe_image_checked(const void* data, std::size_t size, const std::string& name);
 
