@@ -209,6 +209,10 @@ TEST(IoPly, MalformedHeadersNameTheLine) {
       {fmt + "element vertex 1\nproperty list uchar idx\nend_header\n", "header line 4: expected 'property <type> <name>'"},
       {fmt + "element vertex 1\nbogus\nend_header\n", "header line 4: unknown keyword 'bogus'"},
       {fmt + "element face 1\nproperty uchar a\nend_header\n\x01", "t.ply: header: no 'vertex' element"},
+      // Fuzzer find: a name with control characters (a '\r' before the newline) did not read back
+      // the same after a write.
+      {fmt + "element vertex 1\nproperty float a\x02\r\rb\r\nend_header\n",
+       "header line 4: property name 'a\\x02\\x0d\\x0db' holds a control character"},
       {fmt + "element vertex 2147483648\nproperty uchar a\nend_header\n",
        "header line 3: vertex count 2147483648 exceeds 2147483647"},
   };

@@ -138,6 +138,10 @@ Header parse_header(std::string_view text, const std::string& name) {
         p.type = type_at(tok[1]);
         p.name = std::string(tok[2]);
       }
+      // Control characters would not survive a write and a read (a '\r' ends a header line).
+      if (std::any_of(p.name.begin(), p.name.end(), [](char c) { return (unsigned char)c < 32 || c == 127; })) {
+        at("property name " + quote(p.name) + " holds a control character");
+      }
       auto& props = h.elements.back().props;
       if (!property_names.insert(p.name).second) {
         at("duplicate property '" + p.name + "' in element '" + h.elements.back().name + "'");
