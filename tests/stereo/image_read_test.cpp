@@ -16,6 +16,7 @@
 #include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/image_probe.h"
 #include "robomlx/core/io/stderr_capture.h"
+#include "robomlx/stereo/depth_io.h"
 #include "robomlx/stereo/video.h"
 #include "support.h"
 
@@ -87,6 +88,17 @@ TEST(ReadImage, HeadersOverTheCapFailFirst) {
     EXPECT_THROW_MSG(read_image(path), InputLimitError, "exceeds the pixels cap of 67108864 (raise it with --max-pixels");
     EXPECT_EQ(capture.text(), "") << name;
   }
+}
+
+// A PFM header is sized before its payload is allocated (it used to allocate w*h*4 bytes, up to
+// 16 GiB, for a 20-byte file).
+TEST(ReadImage, PfmHeaderMeetsTheCapAndTheFileSize) {
+  const std::string dir = test::temp_dir();
+  const std::string pfm = test::write_file(dir + "/d.pfm", "Pf\n65536 65536\n-1.0\n" + std::string(64, '\0'));
+  EXPECT_THROW_MSG(read_pfm(pfm), InputLimitError, pfm + ": PFM image 65536x65536 (4294967296 pixels) exceeds the pixels cap");
+  set_input_cap(InputCap::pixels, std::uint64_t(1) << 33);
+  EXPECT_THROW_MSG(read_pfm(pfm), FormatError, pfm + ": PFM payload is shorter than 17179869184 bytes");
+  set_input_cap(InputCap::pixels, 0);
 }
 
 TEST(ReadImage, BrokenFilesAreOneFormatError) {

@@ -15,6 +15,7 @@ std::atomic<int> g_depth{0};
 
 StderrCapture::StderrCapture() {
   if (g_depth.fetch_add(1) != 0) return;  // an outer capture is active
+  if (const char* keep = std::getenv("ROBOMLX_KEEP_STDERR"); keep != nullptr && *keep == '1') return;
   std::FILE* tmp = std::tmpfile();
   if (tmp == nullptr) return;  // no temporary file: leave stderr as it is rather than lose it
   file_ = ::dup(::fileno(tmp));

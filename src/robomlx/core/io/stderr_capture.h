@@ -4,7 +4,8 @@
 // points descriptor 2 at a temporary file for its lifetime and restores it afterwards; what the
 // libraries wrote is available for an error message (first_line()) and otherwise dropped.
 // Nested captures are no-ops (the outer one keeps the text). Other threads writing to stderr
-// meanwhile are captured too, so keep the scope to the library call.
+// meanwhile are captured too, so keep the scope to the library call. ROBOMLX_KEEP_STDERR=1
+// turns capturing off (a sanitizer report from inside a decoder, when debugging a fuzz find).
 #pragma once
 
 #include <string>
