@@ -23,6 +23,7 @@ struct CloudStatsArgs {
   std::string centres;
   std::string json;
   std::string view = "auto";
+  std::string non_finite = "reject";
   bool ascii = false;
   PointCloudStatsOptions stats;
   PreviewOptions preview_options;
@@ -44,12 +45,17 @@ void run_cloud_stats(const GlobalOptions& global, CloudStatsArgs& args) {
   const std::string centres = args.centres.empty() ? "" : stage.file(args.centres, "--centres");
   const std::string json = args.json.empty() ? "" : stage.file(args.json, "--json");
   mx::Device device = apply_device(global);
-  PointCloud cloud = load_point_cloud(args.input, args.colors);
+  PointCloudLoadOptions load;
+  load.non_finite = parse_non_finite_policy(args.non_finite);
+  PointCloud cloud = load_point_cloud(args.input, args.colors, load);
   PointCloudStats s = compute_stats(cloud, args.stats);
   std::cout << "input     " << args.input << " on " << describe_device(device) << "\n"
             << "points    " << s.count << (cloud.colors ? " (with colours)" : "") << (cloud.normals ? " (with normals)" : "")
-            << "\n"
-            << "centroid  " << triple(s.centroid) << "\n"
+            << "\n";
+  if (cloud.dropped_non_finite > 0) {
+    std::cout << "dropped   " << cloud.dropped_non_finite << " points holding NaN or infinite values (--non-finite drop)\n";
+  }
+  std::cout << "centroid  " << triple(s.centroid) << "\n"
             << "bbox min  " << triple(s.bbox_min) << "\n"
             << "bbox max  " << triple(s.bbox_max) << "\n"
             << "std       " << triple(s.std_dev) << "\n";
@@ -92,6 +98,9 @@ void add_cloud(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--width", args->preview_options.width, "Preview width in pixels");
   cmd->add_option("--height", args->preview_options.height, "Preview height in pixels");
   cmd->add_option("--point-size", args->preview_options.point_size, "Preview splat size in pixels");
+  cmd->add_option("--non-finite", args->non_finite,
+                  "Points with NaN or infinite values: reject (default: exit 3 naming the row) or drop (and count them)")
+      ->check(CLI::IsMember({"reject", "drop"}));
   cmd->add_option("--spacing-samples", args->stats.spacing_samples,
                   "Points sampled for the mean nearest-neighbour spacing (0: skip)");
   cmd->callback([&global, args] { run_cloud_stats(global, *args); });

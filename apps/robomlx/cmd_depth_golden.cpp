@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx depth golden <folder>`: runs every librealsense golden case under <folder>
-// (shared/golden/realsense), one PASS/FAIL line each and "N passed, M failed"; exit 1 on any failure.
+// (shared/golden/realsense), one PASS/FAIL line each and "N passed, M failed"; exit 1 on any failure,
+// exit 3 (one line naming the file and field) when a case's files are malformed.
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 
 #include "command.h"
@@ -22,6 +24,10 @@ void add_depth_golden(CLI::App& app, GlobalOptions& global) {
     apply_device(global, Workload::depth_filters);
     const auto results =
         run_golden_cases(*folder, [](const std::string& dir) { return depth::run_depth_golden_case(dir); }, std::cout);
+    std::cout.flush();
+    // A malformed case file is the user's input at fault: exit 3 with one line naming it.
+    for (const auto& r : results)
+      if (r.malformed) std::rethrow_exception(r.malformed);
     for (const auto& r : results) {
       if (!r.passed) {
         std::cout.flush();

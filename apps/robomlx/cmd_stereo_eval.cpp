@@ -51,14 +51,12 @@ SceneScores eval_scene(const std::string& dir, stereo::StereoConfig config, bool
   if (!fs::exists(d / "info.txt"))
     throw FormatError(dir, "is not a scene folder: it has no info.txt (a scene holds imL.png, imR.png, "
                            "groundtruth.png, info.txt, nonocc.png, all.png)");
-  std::ifstream info(d / "info.txt");
-  double scale = 0, max_disp = 0;
-  if (!(info >> scale >> max_disp) || scale <= 0 || max_disp < 1)
-    throw FormatError((d / "info.txt").string(), "expected two positive numbers: ground-truth scale and max disparity");
+  const stereo::SceneInfo info = stereo::read_scene_info((d / "info.txt").string());
+  const double scale = info.scale;
   // The scene's own range (disparities lie in [0, max - 1]) unless flags or --set chose one.
   if (!range_from_flags) {
     config.sgm.min_disparity = 0;
-    config.sgm.num_disparities = int(max_disp);
+    config.sgm.num_disparities = info.max_disparity;
   }
   const mx::array left = read_grey((d / "imL.png").string()), right = read_grey((d / "imR.png").string());
   const mx::array gt = mx::astype(read_grey((d / "groundtruth.png").string()), mx::float32) / float(scale);

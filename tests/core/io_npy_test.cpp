@@ -7,8 +7,9 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
-#include "robomlx/core/error.h"
 #include "robomlx/core/check.h"
+#include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/npy.h"
 #include "support.h"
 
@@ -160,12 +161,17 @@ TEST(IoNpy, MalformedFilesNameTheField) {
        "t.npy: data truncated: shape (3) of <f4 needs 12 bytes, the file holds 8 after the header"},
       {with("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }"), "unexpected trailing data: shape (1) of <f4 needs 4"},
       {with("{'descr': '<f8', 'fortran_order': False, 'shape': (2147483647, 2147483647, 2147483647), }"),
-       "data truncated: shape (2147483647, 2147483647, 2147483647) of <f8 needs"},
+       "shape (2147483647, 2147483647, 2147483647) with more than 2^64 elements exceeds the elements cap of 1073741824"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.message);
     EXPECT_THROW_MSG(decode(c.bytes), FormatError, c.message);
   }
+  // With the elements cap out of the way, the payload size check refuses the same header.
+  set_input_cap(InputCap::elements, ~std::uint64_t(0));
+  EXPECT_THROW_MSG(decode(cases.back().bytes), FormatError,
+                   "data truncated: shape (2147483647, 2147483647, 2147483647) of <f8 needs more than 2^64 bytes");
+  set_input_cap(InputCap::elements, 0);
   EXPECT_THROW_MSG(read_npy(test::temp_dir() + "/none.npy"), FormatError, "none.npy: cannot open file: No such file");
   auto dir = test::temp_dir();
   EXPECT_THROW_MSG(read_npy(dir), FormatError, dir + ": read error: Is a directory");

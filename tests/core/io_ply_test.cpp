@@ -10,6 +10,7 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/ply.h"
 #include "support.h"
 
@@ -208,6 +209,10 @@ TEST(IoPly, MalformedHeadersNameTheLine) {
       {fmt + "element vertex 1\nproperty list uchar idx\nend_header\n", "header line 4: expected 'property <type> <name>'"},
       {fmt + "element vertex 1\nbogus\nend_header\n", "header line 4: unknown keyword 'bogus'"},
       {fmt + "element face 1\nproperty uchar a\nend_header\n\x01", "t.ply: header: no 'vertex' element"},
+      // Fuzzer find: a name with control characters (a '\r' before the newline) did not read back
+      // the same after a write.
+      {fmt + "element vertex 1\nproperty float a\x02\r\rb\r\nend_header\n",
+       "header line 4: property name 'a\\x02\\x0d\\x0db' holds a control character"},
       {fmt + "element vertex 2147483648\nproperty uchar a\nend_header\n",
        "header line 3: vertex count 2147483648 exceeds 2147483647"},
   };
@@ -223,10 +228,16 @@ TEST(IoPly, MalformedDataNamesTheVertexAndProperty) {
   std::string cut = donut.substr(0, 361 + 56 * 1200 + 10);
   EXPECT_THROW_MSG(decode(cut), FormatError,
                    "t.ply: vertex 1200 of 45624: file truncated (expected 2555305 bytes in the file, got 67571)");
-  // A huge count in the header is rejected before any allocation.
+  // A huge count in the header is rejected before any allocation: by the points cap first
+  // (core/input_policy.h), and with the cap raised, by the bytes actually present.
   std::string huge = donut;
   huge.replace(huge.find("45624"), 5, "2000000000");
+  EXPECT_THROW_MSG(decode(huge), InputLimitError, "vertex count 2000000000 exceeds the points cap of 134217728");
+  set_input_cap(InputCap::points, std::uint64_t(1) << 31);
+  set_input_cap(InputCap::elements, std::uint64_t(1) << 40);
   EXPECT_THROW_MSG(decode(huge), FormatError, "vertex 45624 of 2000000000: file truncated (expected 112000000366 bytes");
+  set_input_cap(InputCap::points, 0);
+  set_input_cap(InputCap::elements, 0);
 
   const std::string ascii = "ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nproperty uchar red\n";
   std::vector<Bad> cases = {
@@ -265,8 +276,12 @@ TEST(IoPly, EmptyVertexElementAndNoProperties) {
                      "property float z\nend_header\n");
   EXPECT_EQ(d.count, 0u);
   EXPECT_EQ(d.positions().shape(), (mx::Shape{0, 3}));
-  // An element without properties has no bytes, whatever its count: no loop over the count.
+  // An element without properties has no bytes, whatever its count: no loop over the count
+  // (the points cap still applies to the count).
+  EXPECT_THROW(decode("ply\nformat ascii 1.0\nelement vertex 2000000000\nend_header\n"), InputLimitError);
+  set_input_cap(InputCap::points, std::uint64_t(1) << 31);
   PlyData e = decode("ply\nformat ascii 1.0\nelement vertex 2000000000\nend_header\n");
+  set_input_cap(InputCap::points, 0);
   EXPECT_EQ(e.count, 2000000000u);
   EXPECT_TRUE(e.properties.empty());
   // "end_header" as the very last bytes, no newline: a complete header, no data.

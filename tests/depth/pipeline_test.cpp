@@ -65,15 +65,19 @@ TEST(DepthPipeline, LoadPreset) {
   EXPECT_FLOAT_EQ(s.colorizer[0].second, 3.0f);
   EXPECT_EQ(load_preset(write_text("q.json", R"({"chain": "standard"})")).stages.size(), 6u);
   auto broken = write_text("b.json", "{\"chain\": [");
-  EXPECT_THROW_MSG(load_preset(broken), FormatError, broken + ": not valid JSON");
+  EXPECT_THROW_MSG(load_preset(broken), FormatError, broken + ": invalid JSON");
+  // The whole file is the document: a NUL byte (where nlohmann alone would stop) or trailing text.
+  EXPECT_THROW_MSG(load_preset(write_text("n.json", std::string(R"({"chain": "standard"})") + '\0' + "x")), FormatError,
+                   "n.json: byte 21 is a NUL byte");
+  EXPECT_THROW_MSG(load_preset(write_text("t.json", R"({"chain": "standard"} {})")), FormatError, "invalid JSON");
   // A number that overflows a double throws out_of_range inside nlohmann, not parse_error.
-  EXPECT_THROW_MSG(load_preset(write_text("big.json", R"({"chain": 1e400})")), FormatError, "not valid JSON");
+  EXPECT_THROW_MSG(load_preset(write_text("big.json", R"({"chain": 1e400})")), FormatError, "invalid JSON");
   EXPECT_THROW_MSG(load_preset(write_text("c.json", R"({"chain": [{"block": "spatial", "options": {"x": "big"}}]})")),
                    FormatError, "field 'chain[0].options.x' must be a number");
   EXPECT_THROW_MSG(load_preset(write_text("d.json", R"({"chian": []})")), FormatError, "field 'chain' is missing");
   EXPECT_THROW_MSG(load_preset(write_text("e.json", R"({"chain": [], "extra": 1})")), FormatError, "unknown field 'extra'");
   EXPECT_THROW_MSG(load_preset(write_text("f.json", R"({"chain": [3]})")), FormatError, "field 'chain[0]' must be a block name");
-  EXPECT_THROW_MSG(load_preset("/nonexistent.json"), FormatError, "cannot open preset file");
+  EXPECT_THROW_MSG(load_preset("/nonexistent.json"), FormatError, "/nonexistent.json: cannot open file");
   // Problems of the file are FormatErrors (exit 3), also an unknown block and an empty chain.
   EXPECT_THROW_MSG(load_preset(write_text("g.json", R"({"chain": ["decimation", "blur"]})")), FormatError,
                    "field 'chain[1]': unknown block 'blur' (known: ");

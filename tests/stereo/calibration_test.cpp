@@ -135,7 +135,8 @@ TEST(StereoCalibration, ErrorsNameFileLineAndKey) {
   std::string text = kMixedCase;
   std::string bad = text;
   bad.replace(bad.find("Fy=735.25"), 9, "Fy=735,25");
-  EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError, "SN1.conf: line 4: key 'Fy'");
+  EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError,
+                   "SN1.conf: line 4: [LEFT_CAM_FHD1200] Fy must be a finite number (with '.' as decimal point), got '735,25'");
   bad = text;
   bad.replace(bad.find("CY=604.5"), 8, "CY 604.5");
   EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError, "line 6: expected 'key = value'");
@@ -154,11 +155,55 @@ TEST(StereoCalibration, ErrorsNameFileLineAndKey) {
                    "line 29: duplicate key 'rz_FHD1200' in [STEREO] (first on line 28)");
   bad = text;
   bad.replace(bad.find("FX = 735.5"), 10, "FX = -735.5");
-  EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError, "must be > 0");
+  EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError,
+                   "line 3: [LEFT_CAM_FHD1200] FX must be in [1, 100000]");
   bad = text;
   bad.replace(bad.find("k1=-0.02"), 8, "k1=nan");
   EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError, "finite number");
   EXPECT_THROW_MSG(load_zed_calibration("/nonexistent/SN0.conf", "HD"), FormatError, "/nonexistent/SN0.conf");
+}
+
+// Issue 12, item 2: physically absurd values fail while parsing, naming the file, line, section,
+// field and the accepted range, instead of rectifying into a black image.
+TEST(StereoCalibration, ValuesOutsidePhysicalRangesAreRejected) {
+  struct Row {
+    std::string from, to, message;
+  };
+  const Row rows[] = {
+      {"k1=-0.02", "k1=1e20", "line 7: [LEFT_CAM_FHD1200] k1 must be in [-10, 10] (radial distortion; fitted lenses stay "
+                              "within +-1), got 1e+20"},
+      {"k2=0.011", "k2=-10.5", "line 18: [RIGHT_CAM_FHD1200] k2 must be in [-10, 10]"},
+      {"k3=0.001", "k3=inf", "[RIGHT_CAM_FHD1200] k3 must be a finite number"},
+      {"P1=1e-4", "P1=2", "[LEFT_CAM_FHD1200] P1 must be in [-1, 1] (tangential distortion"},
+      {"BASELINE=+120.5", "BASELINE=1e308", "line 23: [STEREO] BASELINE must be in [-10000, 10000] (millimetres; 10 m), "
+                                            "got 1e+308"},
+      {"BASELINE=+120.5", "BASELINE=0.2", "[STEREO] BASELINE must be at least 1 mm in magnitude"},
+      {"ty_fhd1200=0.25", "ty_fhd1200=-20000", "[STEREO] ty_fhd1200 must be in [-10000, 10000]"},
+      {"Cv_Fhd1200=-0.002", "Cv_Fhd1200=0.75", "[STEREO] Cv_Fhd1200 must be in [-0.5, 0.5] (radians"},
+      {"FX = 735.5", "FX = 0.5", "[LEFT_CAM_FHD1200] FX must be in [1, 100000] (pixels"},
+      {"fy=736.5", "fy=1e6", "[RIGHT_CAM_FHD1200] fy must be in [1, 100000]"},
+      {"cx=951.75", "cx=1920.5", "[LEFT_CAM_FHD1200] cx must be in [0, 1920] (pixels; the principal point lies in the image)"},
+      {"cy=598", "cy=-1", "[RIGHT_CAM_FHD1200] cy must be in [0, 1200]"},
+  };
+  for (const auto& r : rows) {
+    std::string bad = kMixedCase;
+    bad.replace(bad.find(r.from), r.from.size(), r.to);
+    EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError, "SN1.conf: line ");
+    EXPECT_THROW_MSG(parse_zed_calibration(bad, "FHD1200", "SN1.conf"), FormatError, r.message);
+  }
+  // The bounds themselves are accepted; a tag without a built-in size bounds cx by 32768.
+  std::string edge = kMixedCase;
+  for (auto [from, to] : {std::pair<std::string, std::string>{"k1=-0.02", "k1=-10"}, {"P1=1e-4", "P1=1"},
+                          {"BASELINE=+120.5", "BASELINE=-1"}, {"Cv_Fhd1200=-0.002", "Cv_Fhd1200=0.5"},
+                          {"cx=951.75", "cx=1920"}})
+    edge.replace(edge.find(from), from.size(), to);
+  EXPECT_NO_THROW(parse_zed_calibration(edge, "FHD1200", "SN1.conf"));
+  std::string other = kMixedCase;
+  for (const char* tag : {"fhd1200", "FHD1200", "Fhd1200"}) {
+    for (auto pos = other.find(tag); pos != std::string::npos; pos = other.find(tag)) other.replace(pos, 7, "x99");
+  }
+  other.replace(other.find("cx=951.75"), 9, "cx=20000");
+  EXPECT_EQ(parse_zed_calibration(other, "X99", "SN1.conf").left.cx, 20000);
 }
 
 TEST(StereoCalibration, ResolutionSizes) {

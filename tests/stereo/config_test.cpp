@@ -113,6 +113,12 @@ TEST(StereoConfig, ErrorsNameTheKey) {
   // Fuzzer find: a number too large for a double made nlohmann throw out_of_range, not parse_error.
   EXPECT_THROW_MSG(parse_config("8888888888888880000324e248839560304", "c.json"), FormatError, "invalid JSON");
   EXPECT_THROW_MSG(parse_config(R"({"sgm": {"p1": 1e400}})", "c.json"), FormatError, "invalid JSON");
+  // Issue 12, item 11: the whole text is the document (nlohmann alone stops at a NUL byte).
+  EXPECT_THROW_MSG(parse_config(std::string(R"({"sgm": {"p1": 10}})") + '\0' + "garbage", "c.json"), FormatError,
+                   "c.json: byte 19 is a NUL byte");
+  EXPECT_THROW_MSG(parse_config(std::string(R"({"sgm": {"p1": 10}})") + '\0', "c.json"), FormatError, "NUL byte");
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": {"p1": 10}} {"sgm": {}})", "c.json"), FormatError, "invalid JSON");
+  EXPECT_THROW_MSG(parse_config(R"({"sgm": {"p1": 10}}garbage)", "c.json"), FormatError, "invalid JSON");
 }
 
 TEST(StereoConfig, DefaultPathUsesHome) {

@@ -2,6 +2,7 @@
 // evaluate_disparity and the scanline fill rule on hand-computed maps.
 #include <mlx/ops.h>
 
+#include "robomlx/core/error.h"
 #include "robomlx/stereo/metrics.h"
 #include "support.h"
 
@@ -38,6 +39,33 @@ TEST(StereoMetrics, RejectsShapeMismatch) {
   auto a = mx::zeros({4, 5});
   EXPECT_THROW_MSG(evaluate_disparity(a, mx::zeros({4, 6}), a), std::invalid_argument, "[stereo.eval] gt");
   EXPECT_THROW_MSG(evaluate_disparity(a, a, mx::zeros({5})), std::invalid_argument, "[stereo.eval] mask");
+}
+
+// Issue 12, item 4: info.txt numbers are parsed with their ranges (no cast of 3e9 into an int),
+// and every problem names the file and the field.
+TEST(StereoMetrics, SceneInfoIsRangeChecked) {
+  const SceneInfo t = parse_scene_info("16\n15\n", "info.txt");
+  EXPECT_EQ(t.scale, 16);
+  EXPECT_EQ(t.max_disparity, 15);
+  EXPECT_EQ(parse_scene_info(" 4 59", "i").max_disparity, 59);
+  const std::pair<std::string, std::string> rows[] = {
+      {"4\n3000000000\n", "info.txt: max disparity must be an integer in [1, 1024] (the matcher's disparity range), "
+                           "got '3000000000'"},
+      {"4\n1e300\n", "max disparity must be an integer in [1, 1024] (the matcher's disparity range), got '1e300'"},
+      {"4\n59.5\n", "got '59.5'"},
+      {"4\n0\n", "got '0'"},
+      {"4\n1025\n", "got '1025'"},
+      {"4\n-3\n", "got '-3'"},
+      {"1e300\n59\n", "info.txt: scale must be in [1, 255] (the ground truth is an 8-bit PNG of disparity x scale), got 1e+300"},
+      {"0.5\n59\n", "scale must be in [1, 255]"},
+      {"nan\n59\n", "scale must be a finite number, got 'nan'"},
+      {"", "expected exactly two numbers (ground-truth scale, max disparity), got 0"},
+      {"4", "got 1"},
+      {"4 59 7", "got more"},
+      {std::string("4\n59\0", 5), "max disparity must be an integer"},
+  };
+  for (const auto& [text, message] : rows) EXPECT_THROW_MSG(parse_scene_info(text, "info.txt"), FormatError, message);
+  EXPECT_THROW_MSG(read_scene_info("/nonexistent/info.txt"), FormatError, "/nonexistent/info.txt: cannot open file");
 }
 
 }  // namespace

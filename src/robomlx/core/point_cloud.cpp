@@ -12,6 +12,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/npy.h"
+#include "robomlx/core/io/ply_detail.h"
 
 namespace robomlx {
 
@@ -39,20 +40,71 @@ void PointCloud::validate() const {
   }
 }
 
-PointCloud point_cloud_from_ply(const PlyData& ply) {
+namespace {
+
+// Applies the non-finite policy to `table` ([N, k] float32, column j = names[j]) of a cloud read
+// from `file`, whose rows are called `row_word`. Returns the rows to keep, or nullopt for all.
+std::optional<mx::array> finite_row_filter(const mx::array& table, const std::vector<std::string>& names,
+                                           const std::string& file, const std::string& row_word,
+                                           const PointCloudLoadOptions& options, std::size_t& dropped) {
+  mx::array host = mx::contiguous(mx::astype(table, mx::float32, mx::Device::cpu), false, mx::Device::cpu);
+  mx::eval(host);
+  const std::size_t n = std::size_t(host.shape(0)), k = std::size_t(host.shape(1));
+  const float* v = host.data<float>();
+  const FiniteRows rows = finite_rows(v, n, k);
+  if (rows.dropped == 0) return std::nullopt;
+  if (options.non_finite == NonFinitePolicy::reject) {
+    const std::size_t i = *rows.first_bad;
+    std::size_t j = 0;
+    while (j + 1 < k && std::isfinite(v[i * k + j])) ++j;
+    throw FormatError(file, row_word + " " + std::to_string(i) + " of " + std::to_string(n) + ": property '" + names[j] +
+                                "' is " + number_text(v[i * k + j]) + " (" + std::to_string(rows.dropped) +
+                                (rows.dropped == 1 ? " row holds" : " rows hold") +
+                                " NaN or infinite values: rejected, or dropped with --non-finite drop)");
+  }
+  if (rows.dropped == n) {
+    throw FormatError(file, "all " + std::to_string(n) + " " + row_word + " rows hold NaN or infinite values: nothing left");
+  }
+  std::vector<std::int32_t> keep;
+  keep.reserve(n - rows.dropped);
+  for (std::size_t i = 0; i < n; ++i)
+    if (rows.keep[i]) keep.push_back(std::int32_t(i));
+  dropped = rows.dropped;
+  return mx::array(keep.data(), {int(keep.size())}, mx::int32);
+}
+
+void keep_rows(PointCloud& c, const mx::array& keep) {
+  c.positions = mx::take(c.positions, keep, 0);
+  if (c.colors) c.colors = mx::take(*c.colors, keep, 0);
+  if (c.normals) c.normals = mx::take(*c.normals, keep, 0);
+}
+
+bool is_float(const PlyProperty& p) { return p.type == PlyType::Float32 || p.type == PlyType::Float64; }
+
+}  // namespace
+
+PointCloud point_cloud_from_ply(const PlyData& ply, const PointCloudLoadOptions& options, const std::string& file) {
   PointCloud c;
   c.positions = ply.positions();
   c.colors = ply.colors();
+  // Every float value the cloud is built from goes through the non-finite policy.
+  std::vector<std::string> used = {"x", "y", "z"};
+  if (c.colors && is_float(ply.at("red"))) used.insert(used.end(), {"red", "green", "blue"});
   if (!c.colors && ply.has("f_dc_0") && ply.has("f_dc_1") && ply.has("f_dc_2")) {
     auto rgb = mx::clip(mx::add(mx::multiply(ply.sh_dc(), mx::array(kShC0)), mx::array(0.5f)), mx::array(0.0f),
                         mx::array(1.0f));
     c.colors = mx::astype(mx::round(mx::multiply(rgb, mx::array(255.0f))), mx::uint8);
+    used.insert(used.end(), {"f_dc_0", "f_dc_1", "f_dc_2"});
   }
   c.normals = ply.normals();
+  if (c.normals) used.insert(used.end(), {"nx", "ny", "nz"});
+  if (auto keep = finite_row_filter(ply.columns(used), used, file, "vertex", options, c.dropped_non_finite)) {
+    keep_rows(c, *keep);
+  }
   return c;
 }
 
-PointCloud load_point_cloud_ply(const std::string& path) {
+PointCloud load_point_cloud_ply(const std::string& path, const PointCloudLoadOptions& options) {
   PlyData ply = read_ply(path);
   for (const char* axis : {"x", "y", "z"}) {
     if (!ply.has(axis)) {
@@ -62,16 +114,25 @@ PointCloud load_point_cloud_ply(const std::string& path) {
                                   (all.empty() ? "none" : all) + ")");
     }
   }
-  return point_cloud_from_ply(ply);
+  return point_cloud_from_ply(ply, options, path);
 }
 
-PointCloud load_point_cloud_npy(const std::string& positions_path, const std::string& colors_path) {
+PointCloud load_point_cloud_npy(const std::string& positions_path, const std::string& colors_path,
+                                const PointCloudLoadOptions& options) {
   PointCloud c;
-  auto p = read_npy(positions_path);
+  const std::string bytes = detail::read_file_bytes(positions_path);
+  // The points cap, from the header, before the payload is copied.
+  const mx::Shape declared = npy_shape(bytes.data(), bytes.size(), positions_path);
+  if (!declared.empty()) {
+    check_input_cap(InputCap::points, std::uint64_t(declared[0]), positions_path,
+                    "point array of " + std::to_string(declared[0]) + " rows");
+  }
+  auto p = decode_npy(bytes.data(), bytes.size(), positions_path);
   if (p.ndim() != 2 || p.shape(1) != 3 || (p.dtype() != mx::float32 && p.dtype() != mx::float64)) {
     throw FormatError(positions_path, "positions must be an [N, 3] float32 or float64 array, got shape " +
                                           shape_string(p.shape()) + " " + dtype_name(p.dtype()));
   }
+  // float64 values beyond float32's range become infinities here and meet the policy below.
   c.positions = p.dtype() == mx::float32 ? p : mx::astype(p, mx::float32, mx::Device::cpu);
   if (!colors_path.empty()) {
     auto col = read_npy(colors_path);
@@ -82,15 +143,19 @@ PointCloud load_point_cloud_npy(const std::string& positions_path, const std::st
     }
     c.colors = col;
   }
+  if (auto keep = finite_row_filter(c.positions, {"x", "y", "z"}, positions_path, "row", options, c.dropped_non_finite)) {
+    keep_rows(c, *keep);
+  }
   return c;
 }
 
-PointCloud load_point_cloud(const std::string& path, const std::string& colors_path) {
+PointCloud load_point_cloud(const std::string& path, const std::string& colors_path,
+                            const PointCloudLoadOptions& options) {
   if (ends_with(path, ".ply")) {
     if (!colors_path.empty()) fail_argument(kTag, "a colours file is only used with .npy positions, got " + colors_path);
-    return load_point_cloud_ply(path);
+    return load_point_cloud_ply(path, options);
   }
-  if (ends_with(path, ".npy")) return load_point_cloud_npy(path, colors_path);
+  if (ends_with(path, ".npy")) return load_point_cloud_npy(path, colors_path, options);
   fail_argument(kTag, "input must be a .ply or .npy file, got " + path);
 }
 

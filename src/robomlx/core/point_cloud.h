@@ -12,6 +12,7 @@
 #include <mlx/ops.h>
 
 #include "robomlx/core/image.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/ply.h"
 
 namespace robomlx {
@@ -24,23 +25,37 @@ struct PointCloud {
   mx::array positions = mx::zeros({0, 3}, mx::float32);  // [N, 3] float32
   std::optional<mx::array> colors;                       // [N, 3] uint8 RGB
   std::optional<mx::array> normals;                      // [N, 3] float32
+  std::size_t dropped_non_finite = 0;                    // rows a loader dropped (NonFinitePolicy::drop)
 
   int size() const { return positions.ndim() == 2 ? positions.shape(0) : 0; }
   /// Throws std::invalid_argument "[core.point_cloud] ..." for wrong shapes or dtypes.
   void validate() const;
 };
 
+/// How loaders treat a point with a NaN or an infinity in a value they use (position, normal,
+/// float colour, or the f_dc_* terms colours come from); values beyond float32 count as
+/// infinities. reject (default): FormatError naming the file, the row and the property.
+/// drop: such rows are left out and counted in PointCloud::dropped_non_finite.
+struct PointCloudLoadOptions {
+  NonFinitePolicy non_finite = NonFinitePolicy::reject;
+};
+
 /// x, y, z (any PLY numeric type, converted to float32); colours from red/green/blue or, for
 /// 3D Gaussian-splatting files without them, from the degree-0 SH coefficients
-/// (clip(0.5 + 0.28209479 * f_dc, 0, 1) * 255, rounded); normals from nx, ny, nz.
-PointCloud point_cloud_from_ply(const PlyData& ply);
+/// (clip(0.5 + 0.28209479 * f_dc, 0, 1) * 255, rounded); normals from nx, ny, nz. Applies
+/// `options` (`file` names the source in messages).
+PointCloud point_cloud_from_ply(const PlyData& ply, const PointCloudLoadOptions& options = {},
+                                const std::string& file = "<memory>");
 /// Reads a PLY file (FormatError for malformed files and for files without x, y, z).
-PointCloud load_point_cloud_ply(const std::string& path);
+PointCloud load_point_cloud_ply(const std::string& path, const PointCloudLoadOptions& options = {});
 /// Positions from an [N, 3] float32/float64 .npy, colours (optional, "" for none) from an
-/// [N, 3] uint8 .npy. Throws FormatError naming the file for other shapes or dtypes.
-PointCloud load_point_cloud_npy(const std::string& positions_path, const std::string& colors_path = "");
+/// [N, 3] uint8 .npy. Throws FormatError naming the file for other shapes or dtypes, and
+/// InputLimitError when N exceeds the points cap (checked from the header).
+PointCloud load_point_cloud_npy(const std::string& positions_path, const std::string& colors_path = "",
+                                const PointCloudLoadOptions& options = {});
 /// By extension: ".ply" or ".npy" (colours only for .npy; "" for none).
-PointCloud load_point_cloud(const std::string& path, const std::string& colors_path = "");
+PointCloud load_point_cloud(const std::string& path, const std::string& colors_path = "",
+                            const PointCloudLoadOptions& options = {});
 
 struct PointCloudStatsOptions {
   /// Points sampled (evenly by index) for the mean nearest-neighbour spacing; each is compared
@@ -50,7 +65,8 @@ struct PointCloudStatsOptions {
 };
 
 /// Statistics over all points, in position units. Non-finite coordinates propagate (NaN/inf)
-/// into every statistic of their axis except `count`. An empty cloud gives NaN everywhere.
+/// into every statistic of their axis except `count` (the loaders never hand such points on:
+/// PointCloudLoadOptions). An empty cloud gives NaN everywhere.
 struct PointCloudStats {
   std::int64_t count = 0;
   std::array<double, 3> centroid{};  // per-axis mean

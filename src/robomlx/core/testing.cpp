@@ -191,6 +191,10 @@ std::vector<GoldenCaseResult> run_golden_cases(const std::string& folder,
     GoldenCaseResult r;
     try {
       r = run_case(dir.string());
+    } catch (const FormatError& e) {
+      r.passed = false;
+      r.detail = std::string("error: ") + e.what();
+      r.malformed = std::current_exception();
     } catch (const std::exception& e) {
       r.passed = false;
       r.detail = std::string("error: ") + e.what();

@@ -2,6 +2,7 @@
 // Numerical test helpers shared by the test suites and `robomlx <system> golden`.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>
@@ -52,12 +53,16 @@ struct GoldenCaseResult {
   std::string name;
   bool passed = false;
   std::string detail;  // "max err 0 (exact)", or what differed
+  /// Set when the case's own files are malformed (a FormatError: case.json, an input frame);
+  /// the CLI rethrows it after the report so that the run exits 3 naming the file and field.
+  std::exception_ptr malformed{};
 };
 
 /// Runs `run_case(case_dir)` for every sub-folder of `folder` holding a `case.json` (sorted by
 /// name), printing "PASS name  detail" / "FAIL name  detail" per case and a closing
 /// "N passed, M failed" line to `out`. Exceptions from a case count as failures with their
-/// message. Returns the results (the caller exits non-zero when any failed).
+/// message (FormatErrors are also kept in `malformed`). Returns the results (the caller exits
+/// non-zero when any failed).
 std::vector<GoldenCaseResult> run_golden_cases(const std::string& folder,
                                                const std::function<GoldenCaseResult(const std::string& case_dir)>& run_case,
                                                std::ostream& out);

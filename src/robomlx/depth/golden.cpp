@@ -13,12 +13,14 @@
 
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/error.h"
+#include "robomlx/core/io/json_text.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/align.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/format_convert.h"
 #include "robomlx/depth/golden_compare.h"
 #include "robomlx/depth/depth_to_points.h"
+#include "robomlx/depth/golden_internal.h"
 
 namespace robomlx::depth {
 
@@ -28,13 +30,9 @@ using json = nlohmann::json;
 
 json load_case(const std::string& case_dir) {
   const std::string path = case_dir + "/case.json";
-  std::ifstream in(path);
-  if (!in) throw FormatError(path, "cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw FormatError(path, std::string("invalid JSON: ") + e.what());
-  }
+  json c = read_json_file(path);  // a NUL byte or trailing text is a parse error
+  check_golden_case(c, path);
+  return c;
 }
 
 const json& field(const json& j, const char* name, const std::string& file) {
@@ -222,9 +220,13 @@ GoldenCaseResult run_depth_golden_case(const std::string& case_dir, mx::StreamOr
     r.detail = "block '" + missing + "' not available in this build";
     return r;
   }
-  auto res = run_case(case_dir, c, block_key(c.at("block")), op_stream(s));
-  res.name = r.name;
-  return res;
+  try {
+    auto res = run_case(case_dir, c, block_key(c.at("block")), op_stream(s));
+    res.name = r.name;
+    return res;
+  } catch (const json::exception& e) {  // a structure the schema does not cover: still the file's fault
+    throw FormatError(case_dir + "/case.json", std::string("unexpected structure: ") + e.what());
+  }
 }
 
 }  // namespace robomlx::depth

@@ -12,6 +12,7 @@
 
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/error.h"
+#include "robomlx/core/io/json_text.h"
 
 namespace robomlx::depth {
 
@@ -97,14 +98,7 @@ void apply_setting(ChainSpec& spec, const std::string& assignment) {
 ChainSpec load_preset(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw FormatError(path, "is a folder, expected a JSON preset file");
-  std::ifstream in(path);
-  if (!in) throw FormatError(path, "cannot open preset file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {  // also out_of_range: numbers that overflow
-    throw FormatError(path, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json j = read_json_file(path);  // a NUL byte or trailing text is a parse error
   if (!j.is_object()) throw FormatError(path, "a preset must be a JSON object with a \"chain\" field");
   auto options = [&](const nlohmann::json& o, const std::string& field) {
     if (!o.is_object()) throw FormatError(path, "field '" + field + "' must be an object of option: number");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/depth/bag.h"
 #include "robomlx/depth/ros_msg.h"
 
@@ -71,6 +72,7 @@ Frame make_image_frame(const ros::Image& im, const std::string& kind, const std:
   if (im.width == 0 || im.height == 0 || im.width > kMaxSide || im.height > kMaxSide)
     throw bad("width", "image size " + std::to_string(im.width) + "x" + std::to_string(im.height) +
                            " must be in [1, " + std::to_string(kMaxSide) + "]");
+  check_image_size(im.width, im.height, file, where + ": " + kind + " image");  // the pixel cap
   Frame f;
   int channels = 0;
   std::size_t sample = 1;
@@ -121,6 +123,15 @@ Intrinsics make_intrinsics(const ros::CameraInfo& c, const std::string& file, co
   if (c.width > kMaxSide || c.height > kMaxSide)
     throw FormatError(file, where + ": sensor_msgs/CameraInfo field 'width': size " + std::to_string(c.width) + "x" +
                                 std::to_string(c.height) + " exceeds " + std::to_string(kMaxSide));
+  // Calibration numbers are single values: a NaN or an infinity rejects the file (the
+  // non-finite policy), naming the field.
+  auto finite = [&](const char* field, double v) {
+    if (!std::isfinite(v))
+      throw FormatError(file, where + ": sensor_msgs/CameraInfo field '" + field + "' must be finite, got " + number_text(v));
+  };
+  const char* k_names[9] = {"K[0] (fx)", "K[1]", "K[2] (ppx)", "K[3]", "K[4] (fy)", "K[5] (ppy)", "K[6]", "K[7]", "K[8]"};
+  for (int i = 0; i < 9; ++i) finite(k_names[i], c.K[i]);
+  for (std::size_t i = 0; i < c.D.size(); ++i) finite(("D[" + std::to_string(i) + "]").c_str(), c.D[i]);
   in.width = int(c.width);
   in.height = int(c.height);
   in.fx = float(c.K[0]);
@@ -232,8 +243,20 @@ struct Router {
     if (p.size() < 4 || p[1].rfind("sensor_", 0) != 0) return;
     const std::string& sensor = p[1];
     if (p[2] == "option" && p.size() == 5 && p[4] == "value") {
-      if (p[3] == "Depth Units") units[sensor] = ros::decode_float32(m.data, name, where);
-      if (p[3] == "Stereo Baseline") baselines[sensor] = ros::decode_float32(m.data, name, where);
+      if (p[3] == "Depth Units") {
+        const float v = ros::decode_float32(m.data, name, where);
+        if (!(v > 0) || !std::isfinite(v))
+          throw FormatError(name, where + ": std_msgs/Float32 field 'data' (Depth Units, metres per unit) must be finite "
+                                          "and > 0, got " + number_text(v));
+        units[sensor] = v;
+      }
+      if (p[3] == "Stereo Baseline") {
+        const float v = ros::decode_float32(m.data, name, where);
+        if (!std::isfinite(v))
+          throw FormatError(name, where + ": std_msgs/Float32 field 'data' (Stereo Baseline, mm) must be finite, got " +
+                                      number_text(v));
+        baselines[sensor] = v;
+      }
       return;
     }
     auto us = p[2].rfind('_');
@@ -252,6 +275,12 @@ struct Router {
       s.intrinsics = make_intrinsics(ros::decode_camera_info(m.data, name, where), name, where);
     } else if (rest == "tf/0") {
       s.tf = ros::decode_transform(m.data, name, where);
+      for (double v : s.tf->translation)
+        if (!std::isfinite(v))
+          throw FormatError(name, where + ": geometry_msgs/Transform field 'translation' must be finite, got " + number_text(v));
+      for (double v : s.tf->rotation)
+        if (!std::isfinite(v))
+          throw FormatError(name, where + ": geometry_msgs/Transform field 'rotation' must be finite, got " + number_text(v));
     }
   }
 };

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 
 namespace robomlx::stereo {
 
@@ -85,34 +86,49 @@ Ini parse_ini(std::string_view text, const std::string& name) {
   return ini;
 }
 
-double number(const Ini& ini, const std::string& section, const std::string& key, const std::string& name) {
+// Physically sensible ranges (README, "Input policies"): a value outside is a corrupt or
+// mistyped file, refused before any work rather than rectified into a black image.
+struct Range {
+  double lo, hi;
+  const char* why;
+};
+constexpr Range kFocal{1, 1e5, "pixels; 100000 px is a 2.3 degree field of view at 4K"};
+constexpr Range kRadial{-10, 10, "radial distortion; fitted lenses stay within +-1"};
+constexpr Range kTangential{-1, 1, "tangential distortion; fitted lenses stay within +-0.01"};
+constexpr Range kOffset{-10000, 10000, "millimetres; 10 m"};
+constexpr Range kRotation{-0.5, 0.5, "radians of a Rodrigues vector; 0.5 rad = 29 degrees between the eyes"};
+
+const Entry& entry(const Ini& ini, const std::string& section, const std::string& key, const std::string& name) {
   auto s = ini.find(section);
   if (s == ini.end()) throw FormatError(name, "missing section [" + upper(section) + "]");
   auto k = s->second.find(key);
   if (k == s->second.end())
     throw FormatError(name, "missing key '" + key + "' in section [" + upper(section) + "]");
-  const Entry& e = k->second;
-  std::string_view v = e.value;
-  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
-  double out = 0;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || ptr != v.data() + v.size() || v.empty() || !std::isfinite(out))
-    throw FormatError(name, "line " + std::to_string(e.line) + ": key '" + e.key + "' in [" + upper(section) +
-                                "] must be a finite number (with '.' as decimal point), got '" + e.value + "'");
-  return out;
+  return k->second;
 }
 
-CameraIntrinsics eye(const Ini& ini, const std::string& section, const std::string& name) {
+double number(const Ini& ini, const std::string& section, const std::string& key, const std::string& name,
+              const Range& range) {
+  const Entry& e = entry(ini, section, key, name);
+  const auto v = parse_finite_number(e.value);
+  const std::string where = "line " + std::to_string(e.line) + ": [" + upper(section) + "] " + e.key;
+  if (!v) throw FormatError(name, where + " must be a finite number (with '.' as decimal point), got '" + e.value + "'");
+  require_in_range(*v, range.lo, range.hi, name, where, range.why);
+  return *v;
+}
+
+CameraIntrinsics eye(const Ini& ini, const std::string& section, const std::string& tag, const std::string& name) {
   CameraIntrinsics c;
-  c.fx = number(ini, section, "fx", name);
-  c.fy = number(ini, section, "fy", name);
-  c.cx = number(ini, section, "cx", name);
-  c.cy = number(ini, section, "cy", name);
+  c.fx = number(ini, section, "fx", name, kFocal);
+  c.fy = number(ini, section, "fy", name, kFocal);
+  // The principal point lies in the image: the tag's size when it is built in, else the
+  // largest image the rectifier takes.
+  const auto size = zed_resolution_size(tag);
+  const double w = size ? size->first : 32768, h = size ? size->second : 32768;
+  c.cx = number(ini, section, "cx", name, {0, w, "pixels; the principal point lies in the image"});
+  c.cy = number(ini, section, "cy", name, {0, h, "pixels; the principal point lies in the image"});
   const char* dist[5] = {"k1", "k2", "p1", "p2", "k3"};
-  for (int i = 0; i < 5; ++i) c.distortion[i] = number(ini, section, dist[i], name);
-  if (c.fx <= 0 || c.fy <= 0)
-    throw FormatError(name, "[" + upper(section) + "] focal lengths fx, fy must be > 0, got " + std::to_string(c.fx) +
-                                ", " + std::to_string(c.fy));
+  for (int i = 0; i < 5; ++i) c.distortion[i] = number(ini, section, dist[i], name, i == 2 || i == 3 ? kTangential : kRadial);
   return c;
 }
 
@@ -148,14 +164,17 @@ StereoCalibration parse_zed_calibration(std::string_view text, std::string_view 
   }
   StereoCalibration calib;
   calib.resolution = upper(r);
-  calib.left = eye(ini, "left_cam_" + r, name);
-  calib.right = eye(ini, "right_cam_" + r, name);
-  calib.translation_mm = {number(ini, "stereo", "baseline", name), number(ini, "stereo", "ty_" + r, name),
-                          number(ini, "stereo", "tz_" + r, name)};
-  calib.rotation = {number(ini, "stereo", "rx_" + r, name), number(ini, "stereo", "cv_" + r, name),
-                    number(ini, "stereo", "rz_" + r, name)};
-  if (calib.translation_mm[0] == 0)
-    throw FormatError(name, "[STEREO] Baseline must be non-zero (millimetres)");
+  calib.left = eye(ini, "left_cam_" + r, r, name);
+  calib.right = eye(ini, "right_cam_" + r, r, name);
+  calib.translation_mm = {number(ini, "stereo", "baseline", name, kOffset), number(ini, "stereo", "ty_" + r, name, kOffset),
+                          number(ini, "stereo", "tz_" + r, name, kOffset)};
+  calib.rotation = {number(ini, "stereo", "rx_" + r, name, kRotation), number(ini, "stereo", "cv_" + r, name, kRotation),
+                    number(ini, "stereo", "rz_" + r, name, kRotation)};
+  if (std::fabs(calib.translation_mm[0]) < 1) {
+    const Entry& e = entry(ini, "stereo", "baseline", name);
+    throw FormatError(name, "line " + std::to_string(e.line) + ": [STEREO] " + e.key +
+                                " must be at least 1 mm in magnitude (the distance between the eyes), got " + e.value);
+  }
   return calib;
 }
 

@@ -16,6 +16,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
 #include "robomlx/core/io/atomic_file.h"
+#include "robomlx/core/io/json_text.h"
 
 namespace robomlx::stereo {
 
@@ -170,13 +171,8 @@ std::string read_config_file(const std::string& path) {
   return ss.str();
 }
 
-json parse_json(const std::string& text, const std::string& name) {
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers that overflow
-    throw FormatError(name, std::string("invalid JSON: ") + e.what());
-  }
-}
+// The whole text is the document: a NUL byte or trailing text is a parse error.
+json parse_json(const std::string& text, const std::string& name) { return parse_json_text(text, name); }
 
 // One --set: "section.key=value", value parsed as JSON (bare words are taken as strings).
 json override_patch(const std::string& assignment) {

@@ -15,6 +15,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
 #include "robomlx/core/image.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/atomic_file.h"
 #include "robomlx/core/io/png.h"
 
@@ -119,6 +120,14 @@ mx::array read_pfm(const std::string& path) {
     throw FormatError(path, "PFM scale must be a non-zero number, got '" + scale_text + "'");
   in.get();  // the single whitespace byte before the payload
   const bool little = scale < 0;
+  // The size policy, then the payload against the bytes left, before allocating for it.
+  check_image_size(std::uint64_t(w), std::uint64_t(h), path, "PFM image");
+  const std::streamoff here = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff left = in.tellg() - here;
+  in.seekg(here);
+  if (here < 0 || left < std::streamoff(std::size_t(w) * h * 4))
+    throw FormatError(path, "PFM payload is shorter than " + std::to_string(std::size_t(w) * h * 4) + " bytes");
   std::vector<std::uint8_t> bytes(std::size_t(w) * h * 4);
   if (!in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size())))
     throw FormatError(path, "PFM payload is shorter than " + std::to_string(bytes.size()) + " bytes");

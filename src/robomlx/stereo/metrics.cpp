@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/stereo/metrics.h"
 
+#include <cctype>
 #include <cmath>
 #include <vector>
 
@@ -8,6 +9,9 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/check.h"
+#include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
+#include "robomlx/core/io/ply_detail.h"
 
 namespace robomlx::stereo {
 
@@ -111,6 +115,39 @@ StereoScores evaluate_disparity(const mx::array& disparity, const mx::array& gt,
   s.avg_error = nvalid ? err / double(nvalid) : 0.0;
   s.avg_error_filled = errf / double(n);
   return s;
+}
+
+SceneInfo parse_scene_info(std::string_view text, const std::string& name) {
+  std::vector<std::string_view> tokens;
+  std::size_t i = 0;
+  while (i < text.size() && tokens.size() < 3) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    std::size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    if (j > i) tokens.push_back(text.substr(i, j - i));
+    i = j;
+  }
+  if (tokens.size() != 2) {
+    throw FormatError(name, "expected exactly two numbers (ground-truth scale, max disparity), got " +
+                                (tokens.size() > 2 ? std::string("more") : std::to_string(tokens.size())));
+  }
+  SceneInfo info;
+  const auto scale = parse_finite_number(tokens[0]);
+  if (!scale) throw FormatError(name, "scale must be a finite number, got " + detail::quote(tokens[0]));
+  require_in_range(*scale, 1, 255, name, "scale", "the ground truth is an 8-bit PNG of disparity x scale");
+  info.scale = *scale;
+  const auto max_d = parse_integer(tokens[1], 1, 1024);
+  if (!max_d) {
+    throw FormatError(name, "max disparity must be an integer in [1, 1024] (the matcher's disparity range), got " +
+                                detail::quote(tokens[1]));
+  }
+  info.max_disparity = int(*max_d);
+  return info;
+}
+
+SceneInfo read_scene_info(const std::string& path) {
+  const std::string text = detail::read_file_bytes(path);
+  return parse_scene_info(text, path);
 }
 
 }  // namespace robomlx::stereo

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include <mlx/array.h>
 
@@ -36,5 +38,19 @@ StereoScores evaluate_disparity(const mx::array& disparity, const mx::array& gt,
 /// a row with no valid pixel stays invalid (-1). [H, W] float32 in and out; evaluates.
 // no stream: a host loop over the evaluated map, which it reads on a CPU stream
 mx::array fill_invalid_scanline(const mx::array& disparity);
+
+/// A Middlebury scene's info.txt: ground-truth scale (disparity = groundtruth.png value / scale)
+/// and maximum disparity (the scene is searched over [0, max_disparity)).
+struct SceneInfo {
+  double scale = 0;
+  int max_disparity = 0;
+};
+
+/// Exactly two whitespace-separated numbers: the scale, finite in [1, 255] (the ground truth is
+/// an 8-bit PNG), then the maximum disparity, an integer in [1, 1024] (the matcher's range).
+/// Throws FormatError naming the file and the field, with the accepted range.
+SceneInfo parse_scene_info(std::string_view text, const std::string& name);
+/// Reads and parses a file (FormatError "cannot open file: ..." when it is missing).
+SceneInfo read_scene_info(const std::string& path);
 
 }  // namespace robomlx::stereo

@@ -66,13 +66,21 @@ Rectification compute_rectification(const StereoCalibration& calib, int width, i
   const cv::Mat d1 = distortion(calib.left), d2 = distortion(calib.right);
   cv::Mat rvec = (cv::Mat_<double>(3, 1) << calib.rotation[0], calib.rotation[1], calib.rotation[2]);
   cv::Mat r, t = (cv::Mat_<double>(3, 1) << calib.translation_mm[0], calib.translation_mm[1], calib.translation_mm[2]);
-  cv::Rodrigues(rvec, r);
   const cv::Size size(width, height);
   cv::Mat r1, r2, p1, p2, q;
-  cv::stereoRectify(k1, d1, k2, d2, size, r, t, r1, r2, p1, p2, q, cv::CALIB_ZERO_DISPARITY, 0.0, size);
   cv::Mat lx, ly, rx, ry;
-  cv::initUndistortRectifyMap(k1, d1, r1, p1, size, CV_32FC1, lx, ly);
-  cv::initUndistortRectifyMap(k2, d2, r2, p2, size, CV_32FC1, rx, ry);
+  try {  // OpenCV's multi-line exception text never reaches the CLI as it is
+    cv::Rodrigues(rvec, r);
+    cv::stereoRectify(k1, d1, k2, d2, size, r, t, r1, r2, p1, p2, q, cv::CALIB_ZERO_DISPARITY, 0.0, size);
+    cv::initUndistortRectifyMap(k1, d1, r1, p1, size, CV_32FC1, lx, ly);
+    cv::initUndistortRectifyMap(k2, d2, r2, p2, size, CV_32FC1, rx, ry);
+  } catch (const cv::Exception& e) {
+    std::string what = e.err;
+    for (char& c : what)
+      if (c == '\n') c = ' ';
+    throw std::runtime_error("[stereo.rectify] OpenCV could not compute the rectification maps of resolution " +
+                             calib.resolution + ": " + what);
+  }
 
   Rectification rect;
   rect.width = width;

@@ -27,9 +27,14 @@ mx::array yuyv_to_grey(const mx::array& yuyv, mx::StreamOrDevice s = {});
 /// [H, W, 3] uint8 -> [H, W] uint8; [H, W] passes through; [H, W, 4] drops alpha.
 mx::array rgb_to_grey(const mx::array& rgb, mx::StreamOrDevice s = {});
 
-/// Reads an image file (PNG, JPEG, ... through OpenCV) as uint8 RGB [H, W, 3] or grey [H, W, 1];
-/// 16-bit files keep uint16. Throws FormatError naming the file when it cannot be decoded.
+/// Reads an image file as uint8 RGB [H, W, 3] or grey [H, W, 1] (alpha dropped); 16-bit files
+/// keep uint16. The size is read from the header first (core/io/image_probe.h) and held to the
+/// pixel cap (InputLimitError); PNG and binary PGM/PPM go through robomlx's own readers, JPEG,
+/// BMP, TIFF, WebP and ASCII PNM through OpenCV, whose messages never reach stderr. Throws
+/// FormatError naming the file when it cannot be decoded, or is in another format.
 Image read_image(const std::string& path);
+/// The same from memory (`name` is used in messages); the entry point the fuzzer drives.
+Image decode_image(const void* data, std::size_t size, const std::string& name = "<memory>");
 
 /// One camera control as the capture backend reports it.
 struct CameraControl {
@@ -41,7 +46,8 @@ struct CameraControl {
 /// A sequence of frames from a video file or a camera (cv::VideoCapture).
 class FrameSource {
  public:
-  /// Opens a video file; FormatError when OpenCV cannot open or decode it.
+  /// Opens a video file; FormatError when OpenCV cannot open or decode it, InputLimitError when
+  /// the stream declares frames beyond the pixel cap (read() checks every frame as well).
   static FrameSource open_file(const std::string& path);
   /// Opens camera `index` (V4L2 on Linux, AVFoundation on macOS) asking for the given
   /// side-by-side size and rate (0 = driver default). Throws UnsupportedFeatureError when no

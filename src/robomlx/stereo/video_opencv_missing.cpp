@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "robomlx/core/error.h"
+#include "robomlx/core/io/image_probe.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/stereo/video.h"
@@ -32,6 +33,13 @@ Image read_image(const std::string& path) {
   if (ext == "png") return read_png(path);
   if (ext == "pgm" || ext == "ppm" || ext == "pnm") return read_pnm(path);
   missing("reading ." + ext + " images (this build reads PNG and PGM/PPM only)");
+}
+
+Image decode_image(const void* data, std::size_t size, const std::string& name) {
+  const ImageHeader header = probe_image_checked(data, size, name);
+  if (header.format == "PNG") return decode_png(data, size, name);
+  if (header.format == "PNM" && static_cast<const char*>(data)[1] >= '5') return decode_pnm(data, size, name);
+  missing("decoding " + header.format + " images (this build reads PNG and binary PGM/PPM only)");
 }
 
 struct FrameSource::Impl {};

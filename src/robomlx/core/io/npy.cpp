@@ -16,6 +16,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/atomic_file.h"
 #include "robomlx/core/io/ply_detail.h"
 
@@ -200,7 +201,17 @@ mx::array make_array(const std::uint8_t* src, std::size_t n, const mx::Shape& sh
 
 }  // namespace
 
-mx::array decode_npy(const void* data, std::size_t size, const std::string& name) {
+namespace {
+
+// The validated header: dtype, shape and where the payload starts; nothing allocated yet.
+struct NpyLayout {
+  NpyHeader header;
+  mx::Dtype dtype = mx::float32;
+  std::size_t payload_offset = 0;
+  std::size_t count = 0;  // elements
+};
+
+NpyLayout parse_layout(const void* data, std::size_t size, const std::string& name) {
   const auto* b = static_cast<const std::uint8_t*>(data);
   if (size < 10 || std::memcmp(b, kMagic, 6) != 0) throw FormatError(name, "not a .npy file (missing \\x93NUMPY magic)");
   int major = b[6], minor = b[7];
@@ -218,12 +229,14 @@ mx::array decode_npy(const void* data, std::size_t size, const std::string& name
                                 std::to_string(size - start) + " bytes follow)");
   }
   std::string_view text(reinterpret_cast<const char*>(b + start), header_len);
-  NpyHeader h = HeaderParser(text, name).parse();
-  mx::Dtype dtype = parse_descr(*h.descr, name);
+  NpyLayout out;
+  out.header = HeaderParser(text, name).parse();
+  const NpyHeader& h = out.header;
+  out.dtype = parse_descr(*h.descr, name);
 
   // Element count with overflow care: a zero dimension empties the array.
   std::size_t payload = size - start - header_len;
-  std::size_t itemsize = mx::size_of(dtype);
+  std::size_t itemsize = mx::size_of(out.dtype);
   unsigned __int128 n = 1;
   bool huge = false;  // beyond 2^64 elements: saturate instead of overflowing 128 bits
   for (auto d : *h.shape) {
@@ -234,17 +247,39 @@ mx::array decode_npy(const void* data, std::size_t size, const std::string& name
     }
   }
   if (n == 0) huge = false;
+  std::string dims;
+  for (auto d : *h.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+  // The size policy, from the header, before anything else about the payload.
+  check_input_cap(InputCap::elements, huge ? std::numeric_limits<std::uint64_t>::max() : std::uint64_t(n), name,
+                  "array of shape (" + dims + ") with " + (huge ? "more than 2^64" : detail::u128_string(n)) + " elements");
   unsigned __int128 need = n * itemsize;
   if (huge || need != payload) {
-    std::string dims;
-    for (auto d : *h.shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
     throw FormatError(name, std::string(need > payload ? "data truncated" : "unexpected trailing data") +
                                 ": shape (" + dims + ") of " + *h.descr + " needs " + (huge ? "more than 2^64" : detail::u128_string(need)) +
                                 " bytes, the file holds " + std::to_string(payload) + " after the header");
   }
+  out.payload_offset = start + header_len;
+  out.count = std::size_t(n);
+  return out;
+}
+
+}  // namespace
+
+mx::Shape npy_shape(const void* data, std::size_t size, const std::string& name) {
+  NpyLayout l = parse_layout(data, size, name);
+  mx::Shape shape;
+  for (auto d : *l.header.shape) shape.push_back(int(d));
+  return shape;
+}
+
+mx::array decode_npy(const void* data, std::size_t size, const std::string& name) {
+  const NpyLayout layout = parse_layout(data, size, name);
+  const NpyHeader& h = layout.header;
+  const mx::Dtype dtype = layout.dtype;
+  const std::size_t n = layout.count;
   mx::Shape shape;
   for (auto d : *h.shape) shape.push_back(int(d));
-  const std::uint8_t* src = b + start + header_len;
+  const std::uint8_t* src = static_cast<const std::uint8_t*>(data) + layout.payload_offset;
   if (!*h.fortran_order || shape.size() < 2) {
     auto a = make_array(src, std::size_t(n), shape, dtype);
     mx::eval(a);

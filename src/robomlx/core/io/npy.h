@@ -27,10 +27,15 @@ namespace robomlx {
 
 namespace mx = mlx::core;
 
-/// Reads a .npy file into an evaluated, row-contiguous array.
+/// Reads a .npy file into an evaluated, row-contiguous array. Arrays of more elements than the
+/// elements cap (core/input_policy.h) throw InputLimitError before the payload is copied.
 mx::array read_npy(const std::string& path);
 /// The same from memory (`name` is used in error messages).
 mx::array decode_npy(const void* data, std::size_t size, const std::string& name = "<memory>");
+
+/// The shape a .npy file declares, from its validated header (nothing is allocated): lets a
+/// caller apply its own cap (points) before decode_npy copies the payload.
+mx::Shape npy_shape(const void* data, std::size_t size, const std::string& name = "<memory>");
 
 /// Writes `a` (evaluated, row-major, little-endian) as a version 1.0 file (2.0 when the header
 /// is too long), atomically. dtypes: bool, uint8..uint64, int8..int64, float16, float32,

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/ply_detail.h"
 
 namespace robomlx {
@@ -136,6 +137,10 @@ Header parse_header(std::string_view text, const std::string& name) {
       } else {
         p.type = type_at(tok[1]);
         p.name = std::string(tok[2]);
+      }
+      // Control characters would not survive a write and a read (a '\r' ends a header line).
+      if (std::any_of(p.name.begin(), p.name.end(), [](char c) { return (unsigned char)c < 32 || c == 127; })) {
+        at("property name " + quote(p.name) + " holds a control character");
       }
       auto& props = h.elements.back().props;
       if (!property_names.insert(p.name).second) {
@@ -359,6 +364,13 @@ PlyData decode_ply(const void* bytes, std::size_t size, const std::string& name)
     throw FormatError(name, "header line " + std::to_string(vertex->line) + ": vertex count " +
                                 std::to_string(vertex->count) + " exceeds " + std::to_string(kMaxCount));
   }
+  // The size policy, from the header, before any row is decoded.
+  std::uint64_t scalars = 0;
+  for (const auto& p : vertex->props) scalars += p.is_list ? 0 : 1;
+  check_input_cap(InputCap::points, vertex->count, name,
+                  "header line " + std::to_string(vertex->line) + ": vertex count " + std::to_string(vertex->count));
+  check_input_cap(InputCap::elements, vertex->count * scalars, name,
+                  "vertex data (" + std::to_string(vertex->count) + " rows x " + std::to_string(scalars) + " properties)");
   PlyData out;
   out.format = h.format;
   Decoder dec(name, data, h.data_offset, h.header_lines);

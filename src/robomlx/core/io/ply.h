@@ -12,8 +12,11 @@
 // float/float32, double/float64. Columns keep their file type (native byte order in memory).
 //
 // Malformed files throw FormatError(path, what) naming the header line or the vertex and
-// property, e.g. "header line 5: unknown property type 'float128'". A header's element counts
-// are checked against the bytes actually present before anything is allocated.
+// property, e.g. "header line 5: unknown property type 'float128'". The vertex count is held to
+// the points cap and count x properties to the elements cap (core/input_policy.h) right after
+// the header, and a header's element counts are checked against the bytes actually present,
+// before anything is allocated. Values are returned as the file holds them, NaN included;
+// load_point_cloud applies the non-finite policy.
 #pragma once
 
 #include <cstddef>

@@ -11,15 +11,12 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/atomic_file.h"
 
 namespace robomlx {
 
 namespace {
-
-// Decoded images above this size are refused before allocation (fuzzed headers can claim
-// 2^31 x 2^31 pixels).
-constexpr std::size_t kMaxDecodedBytes = std::size_t(1) << 30;
 
 struct ErrorState {
   std::jmp_buf jump;
@@ -68,14 +65,19 @@ Image decode_png(const void* data, std::size_t size, const std::string& name) {
   MemorySource src{static_cast<const unsigned char*>(data), size, 0};
   Image image;
   std::vector<png_bytep> rows;
-  bool too_large = false;
   if (setjmp(state.jump) != 0) {
     png_destroy_read_struct(&png, &info, nullptr);
     throw FormatError(name, std::string("corrupt PNG: ") + state.message);
   }
   png_set_read_fn(png, &src, read_from_memory);
-  png_set_user_limits(png, 1u << 20, 1u << 20);
+  png_set_user_limits(png, 0x7fffffffu, 0x7fffffffu);  // PNG's own maximum: the pixel cap decides
   png_read_info(png, info);
+  // The size policy, from the header, before anything is allocated for the pixels.
+  const std::uint64_t header_w = png_get_image_width(png, info), header_h = png_get_image_height(png, info);
+  if (header_w * header_h > input_cap(InputCap::pixels)) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    check_image_size(header_w, header_h, name, "PNG image");
+  }
   int bit_depth = png_get_bit_depth(png, info);
   int color_type = png_get_color_type(png, info);
   if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
@@ -88,18 +90,13 @@ Image decode_png(const void* data, std::size_t size, const std::string& name) {
   const int width = static_cast<int>(png_get_image_width(png, info));
   const int channels = png_get_channels(png, info);
   const int depth = png_get_bit_depth(png, info);
-  const std::size_t bytes = std::size_t(width) * height * channels * (depth == 16 ? 2 : 1);
-  if (bytes > kMaxDecodedBytes) too_large = true;
-  if (!too_large) {
-    image = Image::zeros(height, width, channels, depth == 16 ? mx::uint16 : mx::uint8);
-    rows.resize(height);
-    const std::size_t stride = std::size_t(width) * channels * image.sample_size();
-    for (int y = 0; y < height; ++y) rows[y] = image.bytes.data() + y * stride;
-    png_read_image(png, rows.data());
-    png_read_end(png, nullptr);
-  }
+  image = Image::zeros(height, width, channels, depth == 16 ? mx::uint16 : mx::uint8);
+  rows.resize(height);
+  const std::size_t stride = std::size_t(width) * channels * image.sample_size();
+  for (int y = 0; y < height; ++y) rows[y] = image.bytes.data() + y * stride;
+  png_read_image(png, rows.data());
+  png_read_end(png, nullptr);
   png_destroy_read_struct(&png, &info, nullptr);
-  if (too_large) throw FormatError(name, "image too large (" + std::to_string(width) + "x" + std::to_string(height) + ")");
   return image;
 }
 

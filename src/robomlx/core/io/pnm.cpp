@@ -10,6 +10,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/error.h"
+#include "robomlx/core/input_policy.h"
 #include "robomlx/core/io/atomic_file.h"
 
 namespace robomlx {
@@ -55,6 +56,7 @@ Image decode_pnm(const void* data, std::size_t size, const std::string& name) {
   long long height = header_int(p, size, pos, name, "height");
   long long maxval = header_int(p, size, pos, name, "maxval");
   if (width <= 0 || height <= 0) throw FormatError(name, "PNM header: width and height must be > 0");
+  check_image_size(std::uint64_t(width), std::uint64_t(height), name, channels == 1 ? "PGM image" : "PPM image");
   if (maxval <= 0 || maxval > 65535) {
     throw FormatError(name, "PNM header: maxval must be in [1, 65535], got " + std::to_string(maxval));
   }
