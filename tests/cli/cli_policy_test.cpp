@@ -195,7 +195,7 @@ std::vector<Case> cases() {
       {"file", S + " --config adir --out f6", 3, "adir: is a folder, expected a JSON config file", {}, {"f6"}},
       {"file", "stereo eval scene_empty", 3, "scene_empty: is not a scene folder: it has no info.txt"},
       {"file", "depth process --input z.pgm --preset emptychain.json --out f8", 3, "emptychain.json: field 'chain': ", {}, {"f8"}},
-      {"file", "depth process --input z.pgm --preset empty.json --out f9", 3, "empty.json: not valid JSON", {}, {"f9"}},
+      {"file", "depth process --input z.pgm --preset empty.json --out f9", 3, "empty.json: invalid JSON", {}, {"f9"}},
       // Option values: what is wrong with the value itself, exit 2.
       {"value", S + " --focal -500 --baseline-mm 160 --out v1", 2,
        "[stereo] --focal must be the rectified focal length in px, a finite number > 0, got -500", {}, {"v1"}},
