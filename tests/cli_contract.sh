@@ -17,7 +17,7 @@ expect() {  # expect <code> <stderr substring> -- args...
 }
 "$bin" --version | grep -q "robomlx .* (MLX 0.32" || { echo "FAIL: --version"; fail=1; }
 "$bin" info | grep -q "auto picks for depth filters: " || { echo "FAIL: info"; fail=1; }
-ROBOMLX_LOG_IMPL=1 "$bin" info 2>&1 >/dev/null | grep -q "^\[robomlx.device\] auto -> " || { echo "FAIL: ROBOMLX_LOG_IMPL=1 logs auto's choice"; fail=1; }
+ROBOMLX_DEVICE=auto ROBOMLX_LOG_IMPL=1 "$bin" info 2>&1 >/dev/null | grep -q "^\[robomlx.device\] auto -> " || { echo "FAIL: ROBOMLX_LOG_IMPL=1 logs auto's choice"; fail=1; }
 expect 2 "device" -- --device tpu info
 ROBOMLX_DEVICE=bogus "$bin" info >/dev/null 2>&1; [[ $? -eq 2 ]] || { echo "FAIL: ROBOMLX_DEVICE=bogus should exit 2"; fail=1; }
 expect 2 "unknown suite" -- bench nope

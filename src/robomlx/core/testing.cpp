@@ -110,10 +110,11 @@ CompareResult check_gradient(const std::function<std::vector<mx::array>(const st
       if (use_f64) {
         try {
           mx::StreamContext cpu(mx::Device::cpu);
-          for (auto& v : xs) {
+          std::vector<mx::array> x64 = xs;  // xs stays in the inputs' dtypes for the fallback below
+          for (auto& v : x64) {
             if (mx::issubdtype(v.dtype(), mx::floating)) v = mx::astype(v, mx::float64);
           }
-          auto out = f(xs)[0];
+          auto out = f(x64)[0];
           return mx::sum(mx::multiply(mx::astype(out, mx::float64), mx::astype(w, mx::float64))).item<double>();
         } catch (const std::exception&) {
           use_f64 = false;
