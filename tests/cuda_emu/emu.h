@@ -302,6 +302,15 @@ inline void emu_fail(const char* fmt, ...) {
     std::fputc('\n', stdout);
   }
 }
+// Bit-for-bit comparison of an h x w image; reports the first mismatch.
+template <typename T>
+void emu_compare_bits(const std::vector<T>& got, const std::vector<T>& want, const char* what, int h, int w) {
+  for (size_t i = 0; i < got.size(); ++i)
+    if (std::memcmp(&got[i], &want[i], sizeof(T))) {
+      emu_fail("%s %dx%d at (%zu, %zu): %g, want %g", what, h, w, i / w, i % w, double(got[i]), double(want[i]));
+      return;
+    }
+}
 inline int emu_finish(const char* name) {
   std::printf("%s: %s (%d mismatches)\n", name, g_failures ? "FAIL" : "ALL OK", g_failures);
   return g_failures ? 1 : 0;

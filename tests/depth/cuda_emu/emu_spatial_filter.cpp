@@ -136,15 +136,6 @@ std::vector<T> make_image(int h, int w, std::mt19937& rng) {
   return v;
 }
 
-template <typename T>
-void compare(const std::vector<T>& got, const std::vector<T>& want, const char* what, int h, int w) {
-  for (size_t i = 0; i < got.size(); ++i)
-    if (std::memcmp(&got[i], &want[i], sizeof(T))) {
-      emu_fail("%s %dx%d at (%zu, %zu): %g, want %g", what, h, w, i / w, i % w, double(got[i]), double(want[i]));
-      return;
-    }
-}
-
 // The launch sequence of spatial_filter_cuda (one thread per line, 32-thread blocks).
 template <int AB, int KB, int D, int R>
 void run(int h, int w, int iterations, std::mt19937& rng) {
@@ -162,7 +153,7 @@ void run(int h, int w, int iterations, std::mt19937& rng) {
       mlx_launch_serial({lines(h)}, {32}, [&] { rs_spatial_f32_fill::kernel<AB, KB, D, R>(a.data(), shape_of({h, w}), b.data()); });
       a = b;
     }
-    compare(a, want, "float", h, w);
+    emu_compare_bits(a, want, "float", h, w);
   }
   {
     auto img = make_image<uint16_t>(h, w, rng);
@@ -172,7 +163,7 @@ void run(int h, int w, int iterations, std::mt19937& rng) {
       mlx_launch_serial({lines(h)}, {32}, [&] { rs_spatial_z16_rows::kernel<AB, KB, D, R>(a.data(), shape_of({h, w}), b.data()); });
       mlx_launch_serial({lines(w)}, {32}, [&] { rs_spatial_z16_columns::kernel<AB, KB, D, R>(b.data(), shape_of({h, w}), a.data()); });
     }
-    compare(a, want, "z16", h, w);
+    emu_compare_bits(a, want, "z16", h, w);
   }
 }
 
