@@ -139,18 +139,43 @@ std::vector<int> path_ref(const std::vector<int>& c, int h, int w, int nd, int d
   return l;
 }
 
-TEST(SgmParts, EachPathMatchesLoop) {
-  const int h = 5, w = 7, nd = 6;
-  std::mt19937 rng(7);
-  std::vector<int> c(h * w * nd);
-  for (auto& v : c) v = int(rng() % 64);
-  auto ca = mx::array(c.data(), {h, w, nd}, mx::int32);
-  for (int dy = -1; dy <= 1; ++dy)
-    for (int dx = -1; dx <= 1; ++dx) {
-      if (dx == 0 && dy == 0) continue;
-      auto got = host<int>(d::aggregate_one_path(ca, dx, dy, 7, 40, suite_stream()));
-      EXPECT_EQ(got, path_ref(c, h, w, nd, dx, dy, 7, 40)) << "direction " << dx << "," << dy;
+std::vector<int> paths_sum_ref(const std::vector<int>& c, int h, int w, int nd, int paths, int p1, int p2) {
+  const int dirs[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
+  std::vector<int> sum(c.size(), 0);
+  for (int r = 0; r < paths; ++r) {
+    auto l = path_ref(c, h, w, nd, dirs[r][0], dirs[r][1], p1, p2);
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += l[i];
+  }
+  return sum;
+}
+
+// The batched wavefront against the plain loops: wide and tall, odd and even sizes, a single
+// row, column or disparity, and the largest P1 and P2 (the int16 bound of the sum).
+TEST(SgmParts, BatchedAggregationMatchesLoops) {
+  struct Case {
+    int h, w, nd, p1, p2;
+  };
+  const Case cases[] = {{5, 7, 6, 7, 40},  {7, 3, 5, 6, 50},  {1, 9, 4, 3, 20},   {9, 1, 3, 5, 30},
+                        {4, 13, 1, 2, 9},  {2, 2, 2, 4, 16},  {11, 6, 9, 0, 0},   {6, 10, 7, 1000, 4000},
+                        {8, 8, 12, 10, 120}};
+  unsigned seed = 20;
+  for (const auto& k : cases) {
+    std::mt19937 rng(++seed);
+    std::vector<int> c(std::size_t(k.h) * k.w * k.nd);
+    for (auto& v : c) v = int(rng() % 64);
+    auto ca = mx::array(c.data(), {k.h, k.w, k.nd}, mx::int32);
+    for (int paths : {4, 8}) {
+      d::CoreParams p;
+      p.paths = paths;
+      p.p1 = k.p1;
+      p.p2 = k.p2;
+      auto got = d::aggregate_paths(ca, p, suite_stream());
+      ASSERT_EQ(got.dtype(), mx::int16);
+      ASSERT_EQ(got.shape(), (mx::Shape{k.h, k.w, k.nd}));
+      EXPECT_EQ(host<int>(mx::astype(got, mx::int32)), paths_sum_ref(c, k.h, k.w, k.nd, paths, k.p1, k.p2))
+          << k.h << "x" << k.w << " D=" << k.nd << " " << paths << " paths";
     }
+  }
 }
 
 TEST(SgmParts, AllPathsSumMatchesLoops) {
