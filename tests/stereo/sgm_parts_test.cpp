@@ -97,18 +97,23 @@ TEST(SgmParts, CostVolumeMatchesLoop) {
     p.cost = kind;
     p.census_w = 5;
     p.census_h = 3;
-    auto got = host<int>(mx::astype(d::cost_volume(mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w}), p, suite_stream()), mx::int32));
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        for (int k = 0; k < p.num_d; ++k) {
-          const int xr = x - p.min_d - k;
-          int want = d::cost_max(p);
-          if (xr >= 0) {
-            want = __builtin_popcountll(census_ref(l, h, w, y, x, 5, 3) ^ census_ref(r, h, w, y, xr, 5, 3));
-            if (kind == d::CostKind::ad_census) want += int(std::min(std::abs(l[y * w + x] - r[y * w + xr]), 30.f)) / 2;
+    // One chunk of disparities, then chunks of 3, 3 and 1.
+    for (std::int64_t chunk : {std::int64_t(1) << 25, std::int64_t(3 * h * w)}) {
+      auto got = host<int>(mx::astype(d::cost_volume(mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w}), p,
+                                                     suite_stream(), chunk),
+                                      mx::int32));
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+          for (int k = 0; k < p.num_d; ++k) {
+            const int xr = x - p.min_d - k;
+            int want = d::cost_max(p);
+            if (xr >= 0) {
+              want = __builtin_popcountll(census_ref(l, h, w, y, x, 5, 3) ^ census_ref(r, h, w, y, xr, 5, 3));
+              if (kind == d::CostKind::ad_census) want += int(std::min(std::abs(l[y * w + x] - r[y * w + xr]), 30.f)) / 2;
+            }
+            ASSERT_EQ(got[(y * w + x) * p.num_d + k], want) << y << "," << x << "," << k << " chunk " << chunk;
           }
-          ASSERT_EQ(got[(y * w + x) * p.num_d + k], want) << y << "," << x << "," << k;
-        }
+    }
   }
 }
 
@@ -273,6 +278,25 @@ TEST(SgmParts, ParabolaPeakOnKnownCurve) {
   auto out = d::select_disparity(mx::array(s.data(), {1, 1, 8}, mx::int32), p, suite_stream());
   // (S2 - S4) / (2 (S2 + S4 - 2 S3)) with S = {169, 9, 49} -> 3 + 120 / 400.
   EXPECT_NEAR(out[0].item<float>(), 3.3f, 1e-6);
+}
+
+// Median of the edge-clamped window, invalid (-1) values counted as numbers.
+TEST(SgmParts, MedianMatchesLoop) {
+  const int h = 7, w = 10;
+  auto v = random_levels(h * w, 9, 12);
+  for (std::size_t i = 0; i < v.size(); i += 4) v[i] = -1.f;
+  for (int size : {3, 5}) {
+    auto got = host<float>(d::median_filter(mx::array(v.data(), {h, w}), size, suite_stream()));
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        std::vector<float> win;
+        for (int dy = -size / 2; dy <= size / 2; ++dy)
+          for (int dx = -size / 2; dx <= size / 2; ++dx)
+            win.push_back(v[std::clamp(y + dy, 0, h - 1) * w + std::clamp(x + dx, 0, w - 1)]);
+        std::nth_element(win.begin(), win.begin() + win.size() / 2, win.end());
+        ASSERT_EQ(got[y * w + x], win[win.size() / 2]) << size << " at " << y << "," << x;
+      }
+  }
 }
 
 TEST(SgmParts, MedianAndSpeckle) {
