@@ -97,18 +97,23 @@ TEST(SgmParts, CostVolumeMatchesLoop) {
     p.cost = kind;
     p.census_w = 5;
     p.census_h = 3;
-    auto got = host<int>(mx::astype(d::cost_volume(mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w}), p, suite_stream()), mx::int32));
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        for (int k = 0; k < p.num_d; ++k) {
-          const int xr = x - p.min_d - k;
-          int want = d::cost_max(p);
-          if (xr >= 0) {
-            want = __builtin_popcountll(census_ref(l, h, w, y, x, 5, 3) ^ census_ref(r, h, w, y, xr, 5, 3));
-            if (kind == d::CostKind::ad_census) want += int(std::min(std::abs(l[y * w + x] - r[y * w + xr]), 30.f)) / 2;
+    // One chunk of disparities, then chunks of 3, 3 and 1.
+    for (std::int64_t chunk : {std::int64_t(1) << 25, std::int64_t(3 * h * w)}) {
+      auto got = host<int>(mx::astype(d::cost_volume(mx::array(l.data(), {h, w}), mx::array(r.data(), {h, w}), p,
+                                                     suite_stream(), chunk),
+                                      mx::int32));
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+          for (int k = 0; k < p.num_d; ++k) {
+            const int xr = x - p.min_d - k;
+            int want = d::cost_max(p);
+            if (xr >= 0) {
+              want = __builtin_popcountll(census_ref(l, h, w, y, x, 5, 3) ^ census_ref(r, h, w, y, xr, 5, 3));
+              if (kind == d::CostKind::ad_census) want += int(std::min(std::abs(l[y * w + x] - r[y * w + xr]), 30.f)) / 2;
+            }
+            ASSERT_EQ(got[(y * w + x) * p.num_d + k], want) << y << "," << x << "," << k << " chunk " << chunk;
           }
-          ASSERT_EQ(got[(y * w + x) * p.num_d + k], want) << y << "," << x << "," << k;
-        }
+    }
   }
 }
 
@@ -139,18 +144,43 @@ std::vector<int> path_ref(const std::vector<int>& c, int h, int w, int nd, int d
   return l;
 }
 
-TEST(SgmParts, EachPathMatchesLoop) {
-  const int h = 5, w = 7, nd = 6;
-  std::mt19937 rng(7);
-  std::vector<int> c(h * w * nd);
-  for (auto& v : c) v = int(rng() % 64);
-  auto ca = mx::array(c.data(), {h, w, nd}, mx::int32);
-  for (int dy = -1; dy <= 1; ++dy)
-    for (int dx = -1; dx <= 1; ++dx) {
-      if (dx == 0 && dy == 0) continue;
-      auto got = host<int>(d::aggregate_one_path(ca, dx, dy, 7, 40, suite_stream()));
-      EXPECT_EQ(got, path_ref(c, h, w, nd, dx, dy, 7, 40)) << "direction " << dx << "," << dy;
+std::vector<int> paths_sum_ref(const std::vector<int>& c, int h, int w, int nd, int paths, int p1, int p2) {
+  const int dirs[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
+  std::vector<int> sum(c.size(), 0);
+  for (int r = 0; r < paths; ++r) {
+    auto l = path_ref(c, h, w, nd, dirs[r][0], dirs[r][1], p1, p2);
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += l[i];
+  }
+  return sum;
+}
+
+// The batched wavefront against the plain loops: wide and tall, odd and even sizes, a single
+// row, column or disparity, and the largest P1 and P2 (the int16 bound of the sum).
+TEST(SgmParts, BatchedAggregationMatchesLoops) {
+  struct Case {
+    int h, w, nd, p1, p2;
+  };
+  const Case cases[] = {{5, 7, 6, 7, 40},  {7, 3, 5, 6, 50},  {1, 9, 4, 3, 20},   {9, 1, 3, 5, 30},
+                        {4, 13, 1, 2, 9},  {2, 2, 2, 4, 16},  {11, 6, 9, 0, 0},   {6, 10, 7, 1000, 4000},
+                        {8, 8, 12, 10, 120}};
+  unsigned seed = 20;
+  for (const auto& k : cases) {
+    std::mt19937 rng(++seed);
+    std::vector<int> c(std::size_t(k.h) * k.w * k.nd);
+    for (auto& v : c) v = int(rng() % 64);
+    auto ca = mx::array(c.data(), {k.h, k.w, k.nd}, mx::int32);
+    for (int paths : {4, 8}) {
+      d::CoreParams p;
+      p.paths = paths;
+      p.p1 = k.p1;
+      p.p2 = k.p2;
+      auto got = d::aggregate_paths(ca, p, suite_stream());
+      ASSERT_EQ(got.dtype(), mx::int16);
+      ASSERT_EQ(got.shape(), (mx::Shape{k.h, k.w, k.nd}));
+      EXPECT_EQ(host<int>(mx::astype(got, mx::int32)), paths_sum_ref(c, k.h, k.w, k.nd, paths, k.p1, k.p2))
+          << k.h << "x" << k.w << " D=" << k.nd << " " << paths << " paths";
     }
+  }
 }
 
 TEST(SgmParts, AllPathsSumMatchesLoops) {
@@ -248,6 +278,25 @@ TEST(SgmParts, ParabolaPeakOnKnownCurve) {
   auto out = d::select_disparity(mx::array(s.data(), {1, 1, 8}, mx::int32), p, suite_stream());
   // (S2 - S4) / (2 (S2 + S4 - 2 S3)) with S = {169, 9, 49} -> 3 + 120 / 400.
   EXPECT_NEAR(out[0].item<float>(), 3.3f, 1e-6);
+}
+
+// Median of the edge-clamped window, invalid (-1) values counted as numbers.
+TEST(SgmParts, MedianMatchesLoop) {
+  const int h = 7, w = 10;
+  auto v = random_levels(h * w, 9, 12);
+  for (std::size_t i = 0; i < v.size(); i += 4) v[i] = -1.f;
+  for (int size : {3, 5}) {
+    auto got = host<float>(d::median_filter(mx::array(v.data(), {h, w}), size, suite_stream()));
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        std::vector<float> win;
+        for (int dy = -size / 2; dy <= size / 2; ++dy)
+          for (int dx = -size / 2; dx <= size / 2; ++dx)
+            win.push_back(v[std::clamp(y + dy, 0, h - 1) * w + std::clamp(x + dx, 0, w - 1)]);
+        std::nth_element(win.begin(), win.begin() + win.size() / 2, win.end());
+        ASSERT_EQ(got[y * w + x], win[win.size() / 2]) << size << " at " << y << "," << x;
+      }
+  }
 }
 
 TEST(SgmParts, MedianAndSpeckle) {

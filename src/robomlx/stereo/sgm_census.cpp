@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Portable census transform and matching cost volume (see sgm_internal.h for the definitions).
+#include <algorithm>
 #include <cstdint>
 
+#include <mlx/compile.h>
 #include <mlx/ops.h>
 
 #include "robomlx/stereo/sgm_internal.h"
@@ -11,14 +13,23 @@ namespace robomlx::stereo::detail {
 namespace {
 mx::array u64(std::uint64_t v) { return mx::array(v, mx::uint64); }
 
-// a(y, x - d), zero where x - d falls outside [0, W).
-mx::array shift_columns(const mx::array& a, int d, mx::Stream s) {
-  const int h = a.shape(0), w = a.shape(1);
-  if (d == 0) return a;
-  auto padded = mx::pad(a, std::vector<std::pair<int, int>>{{0, 0}, {d > 0 ? d : 0, d < 0 ? -d : 0}}, mx::array(0), "constant", s);
-  const int start = d > 0 ? 0 : -d;
-  return mx::slice(padded, {0, start}, {h, start + w}, s);
+mx::array or_tree(std::vector<mx::array> terms, mx::Stream s) {
+  while (terms.size() > 1) {
+    std::vector<mx::array> next;
+    for (std::size_t i = 0; i + 1 < terms.size(); i += 2) next.push_back(mx::bitwise_or(terms[i], terms[i + 1], s));
+    if (terms.size() % 2) next.push_back(terms.back());
+    terms = std::move(next);
+  }
+  return terms[0];
 }
+
+// a(y, x - min_d - k) for k in [k0, k0 + nk), as a strided view [H, W, nk] of `a` padded on the
+// left by `pad` >= min_d + D - 1 columns (the padding is never used: those costs are outside).
+mx::array disparity_view(const mx::array& padded, int w, int pad, int min_d, int k0, int nk, mx::Stream s) {
+  const int h = padded.shape(0), wp = padded.shape(1);
+  return mx::as_strided(padded, {h, w, nk}, {wp, 1, -1}, std::size_t(pad - min_d - k0), s);
+}
+
 }  // namespace
 
 int cost_max(const CoreParams& p) {
@@ -30,18 +41,19 @@ mx::array census_transform(const mx::array& image, int width, int height, mx::St
   const int h = image.shape(0), w = image.shape(1);
   const int rx = width / 2, ry = height / 2;
   auto padded = mx::pad(image, std::vector<std::pair<int, int>>{{ry, ry}, {rx, rx}}, mx::array(0.f), "edge", s);
-  auto bits = mx::zeros({h, w}, mx::uint64, s);
-  std::uint64_t b = 0;
-  for (int dy = -ry; dy <= ry; ++dy) {
-    for (int dx = -rx; dx <= rx; ++dx) {
-      if (dy == 0 && dx == 0) continue;
-      auto nb = mx::slice(padded, {ry + dy, rx + dx}, {ry + dy + h, rx + dx + w}, s);
-      auto bit = mx::astype(mx::less(nb, image, s), mx::uint64, s);
-      bits = mx::bitwise_or(bits, mx::left_shift(bit, u64(b), s), s);
-      ++b;
-    }
-  }
-  return bits;
+  std::vector<mx::array> in{image};  // then the neighbours in bit order (views of `padded`)
+  for (int dy = -ry; dy <= ry; ++dy)
+    for (int dx = -rx; dx <= rx; ++dx)
+      if (dy != 0 || dx != 0) in.push_back(mx::slice(padded, {ry + dy, rx + dx}, {ry + dy + h, rx + dx + w}, s));
+  // One compiled expression (MLX splits it into a few kernels of at most 24 inputs); the bits
+  // are OR-ed as a balanced tree to stay within its fusion depth.
+  auto bits = mx::compile([s](const std::vector<mx::array>& x) {
+    std::vector<mx::array> terms;
+    for (std::size_t b = 1; b < x.size(); ++b)
+      terms.push_back(mx::left_shift(mx::astype(mx::less(x[b], x[0], s), mx::uint64, s), u64(b - 1), s));
+    return std::vector<mx::array>{or_tree(terms, s)};
+  });
+  return bits(in)[0];
 }
 
 mx::array popcount64(const mx::array& bits, mx::Stream s) {
@@ -54,29 +66,44 @@ mx::array popcount64(const mx::array& bits, mx::Stream s) {
   return mx::astype(x, mx::uint8, s);
 }
 
-mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s) {
-  const int h = left.shape(0), w = left.shape(1);
-  auto cl = census_transform(left, p.census_w, p.census_h, s);
-  auto cr = census_transform(right, p.census_w, p.census_h, s);
-  auto xs = mx::arange(w, mx::int32, s);
-  const auto outside = mx::array(cost_max(p), mx::int16);
-  std::vector<mx::array> slices;
-  slices.reserve(p.num_d);
-  for (int k = 0; k < p.num_d; ++k) {
-    const int d = p.min_d + k;
-    if (d >= w || d <= -w) {
-      slices.push_back(mx::full({h, w}, outside, s));
-      continue;
+// Loop-free: each chunk of disparities is one compiled expression over strided views of the
+// left-padded right census (and image), so the volume costs a few kernels whatever D is.
+mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s,
+                      std::int64_t chunk_elems) {
+  const int h = left.shape(0), w = left.shape(1), nd = p.num_d, pad = p.min_d + nd - 1;
+  const bool ad = p.cost == CostKind::ad_census;
+  auto cl = mx::expand_dims(census_transform(left, p.census_w, p.census_h, s), 2, s);
+  auto crp = mx::pad(census_transform(right, p.census_w, p.census_h, s), std::vector<std::pair<int, int>>{{0, 0}, {pad, 0}},
+                     mx::array(0, mx::uint64), "constant", s);
+  auto lf = mx::expand_dims(left, 2, s);
+  auto rp = mx::pad(right, std::vector<std::pair<int, int>>{{0, 0}, {pad, 0}}, mx::array(0.f), "constant", s);
+  auto xs = mx::reshape(mx::arange(w, mx::int32, s), {1, w, 1}, s);
+  const int outside = cost_max(p), min_d = p.min_d;
+  // in: census left [H, W, 1], census right view [H, W, nk], x [1, W, 1], d [1, 1, nk]
+  // (then, for ad_census: image left [H, W, 1], image right view [H, W, nk]).
+  auto chunk = mx::compile([s, ad, outside](const std::vector<mx::array>& in) {
+    auto c = mx::astype(popcount64(mx::bitwise_xor(in[0], in[1], s), s), mx::int16, s);
+    if (ad) {
+      auto diff = mx::minimum(mx::abs(mx::subtract(in[4], in[5], s), s), mx::array(float(kAdTrunc)), s);
+      c = mx::add(c, mx::right_shift(mx::astype(diff, mx::int16, s), mx::array(kAdShift, mx::int16), s), s);
     }
-    auto c = mx::astype(popcount64(mx::bitwise_xor(cl, shift_columns(cr, d, s), s), s), mx::int16, s);
-    if (p.cost == CostKind::ad_census) {
-      auto ad = mx::minimum(mx::abs(mx::subtract(left, shift_columns(right, d, s), s), s), mx::array(float(kAdTrunc)), s);
-      c = mx::add(c, mx::right_shift(mx::astype(ad, mx::int16, s), mx::array(kAdShift, mx::int16), s), s);
+    // x - d in [0, W): d >= 0 by the option limits, so only x - d >= 0 is checked.
+    auto valid = mx::greater_equal(in[2], in[3], s);
+    return std::vector<mx::array>{mx::where(valid, c, mx::array(outside, mx::int16), s)};
+  });
+  const int per = int(std::clamp<std::int64_t>(chunk_elems / (std::int64_t(h) * w), 1, nd));
+  std::vector<mx::array> parts;
+  for (int k0 = 0; k0 < nd; k0 += per) {
+    const int nk = std::min(per, nd - k0);
+    auto ds = mx::reshape(mx::arange(min_d + k0, min_d + k0 + nk, mx::int32, s), {1, 1, nk}, s);
+    std::vector<mx::array> in{cl, disparity_view(crp, w, pad, min_d, k0, nk, s), xs, ds};
+    if (ad) {
+      in.push_back(lf);
+      in.push_back(disparity_view(rp, w, pad, min_d, k0, nk, s));
     }
-    auto valid = mx::logical_and(mx::greater_equal(xs, mx::array(d), s), mx::less(xs, mx::array(w + d), s), s);
-    slices.push_back(mx::where(valid, c, outside, s));
+    parts.push_back(chunk(in)[0]);
   }
-  return mx::stack(slices, 2, s);
+  return parts.size() == 1 ? parts[0] : mx::concatenate(parts, 2, s);
 }
 
 }  // namespace robomlx::stereo::detail

@@ -14,10 +14,10 @@ mx::array median_filter(const mx::array& disparity, int size, mx::Stream s) {
   if (size <= 1) return disparity;
   const int h = disparity.shape(0), w = disparity.shape(1), r = size / 2;
   auto padded = mx::pad(disparity, std::vector<std::pair<int, int>>{{r, r}, {r, r}}, mx::array(0.f), "edge", s);
-  std::vector<mx::array> taps;
-  for (int dy = 0; dy < size; ++dy)
-    for (int dx = 0; dx < size; ++dx) taps.push_back(mx::slice(padded, {dy, dx}, {dy + h, dx + w}, s));
-  auto sorted = mx::sort(mx::stack(taps, 2, s), 2, s);
+  // The size x size window of every pixel as one strided view [H, W, size, size].
+  const std::int64_t wp = w + 2 * r;
+  auto taps = mx::as_strided(padded, {h, w, size, size}, {wp, 1, wp, 1}, 0, s);
+  auto sorted = mx::sort(mx::reshape(taps, {h, w, size * size}, s), 2, s);
   const int mid = size * size / 2;
   return mx::reshape(mx::slice(sorted, {0, 0, mid}, {h, w, mid + 1}, s), {h, w}, s);
 }

@@ -16,6 +16,7 @@
 // The parts run every MLX op on the stream they are given.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -53,12 +54,13 @@ int cost_max(const CoreParams& p);
 mx::array census_transform(const mx::array& image, int width, int height, mx::Stream s);
 /// popcount of a uint64 array, as uint8.
 mx::array popcount64(const mx::array& bits, mx::Stream s);
-/// Matching cost volume [H, W, D] int16 (portable path).
-mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s);
-/// Path-aggregated cost S [H, W, D] int16 (portable path; < 32767 by the option limits).
+/// Matching cost volume [H, W, D] int16 (portable path), computed in chunks of disparities of
+/// at most `chunk_elems` / (H W) each (bounds the uint64 temporaries; tests pass a small one).
+mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s,
+                      std::int64_t chunk_elems = std::int64_t(1) << 25);
+/// Path-aggregated cost S [H, W, D] int16 (portable path; < 32767 by the option limits): the
+/// sum of L_r over the p.paths directions, all paths advanced together (sgm_aggregate.cpp).
 mx::array aggregate_paths(const mx::array& cost, const CoreParams& p, mx::Stream s);
-/// Aggregation along one direction (dx, dy) in {-1,0,1}^2 \ {0}: L_r [H, W, D], cost's dtype.
-mx::array aggregate_one_path(const mx::array& cost, int dx, int dy, int p1, int p2, mx::Stream s);
 /// WTA, uniqueness, sub-pixel, LR check and confidence from S: {disparity, confidence} [H, W].
 std::vector<mx::array> select_disparity(const mx::array& sum, const CoreParams& p, mx::Stream s);
 /// Median of the k x k window (edge-clamped), invalid values (-1) included as numbers.
