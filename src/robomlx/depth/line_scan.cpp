@@ -6,6 +6,8 @@
 
 #include <mlx/ops.h>
 
+#include "robomlx/depth/fused_internal.h"
+
 namespace robomlx::depth::detail {
 
 namespace {

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Internal: log-depth scans along one axis for the portable paths of the depth filters, and the
-// rule for running a fused (mx::compile'd) elementwise function on a stream.
+// Internal: log-depth scans along one axis for the portable paths of the depth filters.
 //
 // affine_scan evaluates a first-order linear recurrence y_k = a_k * y_{k-1} + b_k on every line
 // at once. It is a Hillis-Steele scan over the affine maps y -> a y + b, whose composition is
@@ -13,7 +12,6 @@
 #include <vector>
 
 #include <mlx/array.h>
-#include <mlx/compile.h>
 #include <mlx/stream.h>
 #include <mlx/utils.h>
 
@@ -40,21 +38,5 @@ mx::array affine_scan(const mx::array& a, const mx::array& b, const mx::array& r
 
 /// mx::slice of [start, stop) along one axis.
 mx::array slice_axis(const mx::array& x, int axis, int start, int stop, mx::Stream s);
-
-using FusableFn = std::vector<mx::array> (*)(const std::vector<mx::array>&, mx::StreamOrDevice);
-
-/// F(inputs) as one fused kernel where possible: a compiled graph runs on the stream it was traced
-/// on, so it is compiled (once per thread; traced again per input shapes) only when s is the
-/// thread's default stream; on any other stream F runs op by op on s. Not shapeless: a shapeless
-/// trace puts a Broadcast before every binary op, and fusion stops 11 ops deep. Same ops either
-/// way; a GPU compiler may contract a*b+c into an fma in the fused kernel, so use it where that
-/// rounding is acceptable.
-template <FusableFn F>
-std::vector<mx::array> run_fused(const std::vector<mx::array>& inputs, mx::Stream s) {
-  if (s != mx::default_stream(mx::default_device())) return F(inputs, s);
-  thread_local auto fused =
-      mx::compile(+[](const std::vector<mx::array>& in) { return F(in, {}); });
-  return fused(inputs);
-}
 
 }  // namespace robomlx::depth::detail

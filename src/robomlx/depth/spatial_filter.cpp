@@ -24,6 +24,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/depth/fused_internal.h"
 #include "robomlx/depth/line_scan_internal.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 
