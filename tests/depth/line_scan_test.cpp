@@ -108,8 +108,9 @@ TEST(LineScan, TapsCoverTheLine) {
     EXPECT_GE(scan_pad(taps) + 1, n) << n;
     for (int t : taps) EXPECT_LE(t, 8) << n;
   }
-  EXPECT_EQ(scan_taps(640), (std::vector<int>{6, 5, 5, 5}));
-  EXPECT_EQ(scan_taps(360), (std::vector<int>{8, 7, 7}));
+  EXPECT_EQ(scan_taps(640), (std::vector<int>{4, 4, 5, 8}));
+  EXPECT_EQ(scan_taps(360), (std::vector<int>{6, 8, 8}));
+  EXPECT_EQ(scan_taps(9), (std::vector<int>{3, 3}));
 }
 
 TEST(LineScan, MatchesSequentialLoop) {

@@ -16,7 +16,7 @@ namespace {
 // every tap is one more slice (a graph node, no kernel). A step must stay one fused kernel: MLX
 // fuses chains at most 11 ops deep with fewer than 24 inputs; the pairwise tree below is 2 ops
 // deep per level plus 2 for the tie, 2t + 1 inputs, so 11 taps is the most. 8 taps: 640 samples
-// in 4 steps (6, 5, 5, 5), 360 in 3 (8, 7, 7).
+// in 4 steps, 360 in 3.
 constexpr int kMaxScanTaps = 8;
 
 struct Map {
@@ -63,26 +63,31 @@ std::vector<mx::array> compose_last(const std::vector<mx::array>& in, mx::Stream
 }  // namespace
 
 std::vector<int> scan_taps(int n) {
-  std::vector<int> taps;
-  if (n <= 1) return taps;
+  std::vector<int> best;
+  if (n <= 1) return best;
   int steps = 0;
   for (long long cover = 1; cover < n; cover *= kMaxScanTaps) ++steps;
-  // Even taps (fewest padded samples for that many steps): each step takes the smallest t with
-  // t^(steps left) >= what is still to cover.
-  long long cover = 1;
-  for (int left = steps; left > 0; --left) {
-    const long long need = (n + cover - 1) / cover;
-    int t = 2;
-    auto power = [](long long base, int e) {
-      long long p = 1;
-      while (e-- > 0) p *= base;
-      return p;
-    };
-    while (power(t, left) < need) ++t;
-    taps.push_back(t);
-    cover *= t;
-  }
-  return taps;
+  // Fewest taps in all (arithmetic per sample), then the smallest product (padded samples), over
+  // non-decreasing tap lists of that many steps; e.g. 640 -> 4, 4, 5, 8 (640), 360 -> 6, 8, 8 (384).
+  long long best_sum = 0, best_product = 0;
+  std::vector<int> taps;
+  auto search = [&](auto&& self, int from, long long sum, long long product) -> void {
+    if (static_cast<int>(taps.size()) == steps) {
+      if (product >= n && (best.empty() || sum < best_sum || (sum == best_sum && product < best_product))) {
+        best = taps;
+        best_sum = sum;
+        best_product = product;
+      }
+      return;
+    }
+    for (int t = from; t <= kMaxScanTaps; ++t) {
+      taps.push_back(t);
+      self(self, t, sum + t, product * t);
+      taps.pop_back();
+    }
+  };
+  search(search, 2, 0, 1);
+  return best;
 }
 
 int scan_pad(const std::vector<int>& taps) {
