@@ -130,7 +130,7 @@ TEST(DepthPipeline, StandardChainMatchesLibrealsenseSequence) {
 }
 
 // Every block on its portable path (what a GPU without custom kernels runs): the spatial filter
-// adds in tree order there, which moves 8 to 16 of the 101760 values of a frame by one unit.
+// adds in tree order there, which moves 10 to 21 of the 101760 values of a frame by one unit.
 TEST(DepthPipeline, PortableChainMatchesLibrealsenseSequence) {
   ScopedImpl portable(Impl::portable);
   Pipeline p(ChainSpec::standard());
