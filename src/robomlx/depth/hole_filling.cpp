@@ -33,9 +33,11 @@ namespace robomlx::depth {
 namespace {
 constexpr const char* kTag = "depth.hole_filling";
 using detail::run_fused;
-constexpr int64_t kSegment = int64_t{1} << 33;   // > any key + kBias, and > kInf
-constexpr int64_t kBias = int64_t{1} << 31;      // keys are int32-ranged; biased keys are >= 0
-constexpr int64_t kInf = (int64_t{1} << 32);     // "no value" for the nearest mode (> any biased key)
+// Keys are int32-ranged. Scanned values span [-2^31, 2^32] (nearest) or [0, 2^32) (farest, biased),
+// so segments offset by kSegment never overlap.
+constexpr int64_t kSegment = int64_t{1} << 33;
+constexpr int64_t kBias = int64_t{1} << 31;   // biased keys are >= 0
+constexpr int64_t kInf = int64_t{1} << 32;    // above every key: "no value" (nearest), no bound (farest)
 
 mx::array i64(int64_t v) { return mx::array(v, mx::int64); }
 
