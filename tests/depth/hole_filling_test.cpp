@@ -143,7 +143,8 @@ TEST_P(HoleFillingTwin, ScanPatterns) {
       {"no holes", 9, 77, [](int, int, int, int) { return false; }},
       {"alternating", 12, 129, [](int y, int x, int, int) { return (x + y) % 2 == 0; }},
       {"hole columns from the top", 20, 63, [](int y, int x, int, int) { return x % 5 == 0 || (x % 7 == 3 && y < 12); }},
-      {"column 0 and 1", 15, 40, [](int y, int x, int, int) { return (x == 0 && y % 2) || (x == 1 && y % 3) || (x + y) % 7 == 0; }},
+      {"column 0 and 1", 15, 40,
+       [](int y, int x, int, int) { return (x == 0 && y % 2) || (x == 1 && y % 3) || (x + y) % 7 == 0; }},
       {"tall stripes", 300, 65, [](int y, int x, int h, int) { return (x / 3) % 4 == 1 && y > 2 && y < h - 3; }},
       {"holes only", 6, 31, [](int, int, int, int) { return true; }},
   };

@@ -230,7 +230,9 @@ mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOpt
   int radius = o.holes_fill_radius();
   if (image.dtype() == mx::float32) {
     auto x = image;
-    for (int it = 0; it < o.iterations; ++it) x = float_passes(float_passes(x, 1, o.alpha, delta, s), 0, o.alpha, delta, s);
+    for (int it = 0; it < o.iterations; ++it) {
+      x = float_passes(float_passes(x, 1, o.alpha, delta, s), 0, o.alpha, delta, s);  // rows, then columns
+    }
     return radius > 0 ? float_holes_fill(x, radius, s) : x;
   }
   auto x = mx::astype(image, mx::float32, s);
