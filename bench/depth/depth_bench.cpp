@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <unordered_set>
 
 #include <mlx/mlx.h>
+#include <mlx/primitives.h>
 
 #include "robomlx/core/bench.h"
 #include "robomlx/core/dispatch.h"
@@ -66,6 +68,31 @@ void reference(BenchResult& r, const std::string& key, bool is720) {
   if (!is720 || it == kLibrealsense720.end()) return;
   r.metrics["librealsense_ms"] = it->second;
   r.metrics["ratio_vs_librealsense"] = it->second / r.median_ms;
+}
+
+// Size of the lazy graph behind `outputs` (evaluated arrays end the walk): primitives, and those
+// that launch work (views such as slices, reshapes and bit casts share their input's buffer). On a
+// GPU the portable path's time is mostly launches, so these are the numbers to shrink.
+void add_graph_size(BenchResult& r, const std::vector<mx::array>& outputs) {
+  std::unordered_set<std::uintptr_t> seen, counted;  // counted: outputs of nodes already counted
+  std::vector<mx::array> todo = outputs;
+  int nodes = 0, kernels = 0;
+  while (!todo.empty()) {
+    mx::array a = todo.back();
+    todo.pop_back();
+    if (!seen.insert(a.id()).second || !a.has_primitive() || a.is_available()) continue;
+    for (const auto& in : a.inputs()) todo.push_back(in);
+    if (!counted.insert(a.id()).second) continue;  // a sibling output of a counted node
+    for (const auto& sib : a.siblings()) counted.insert(sib.id());
+    ++nodes;
+    const std::string name = a.primitive().name();
+    bool view = false;
+    for (const char* v : {"Slice", "Reshape", "Transpose", "Broadcast", "Split", "AsStrided", "View", "Squeeze", "ExpandDims"})
+      view = view || name.rfind(v, 0) == 0;
+    kernels += view ? 0 : 1;
+  }
+  r.metrics["graph_nodes"] = nodes;
+  r.metrics["graph_kernels"] = kernels;
 }
 
 Frame eval_frame(Frame f) {
@@ -149,10 +176,29 @@ void depth_suite(BenchContext& ctx) {
     }
     {
       ScopedImpl portable(Impl::portable);  // every block on its MLX-ops path
+      // The chain's blocks one by one on their portable paths, with the size of each graph. The
+      // chain's own graph is cut by the temporal filter's eval of its state: its row gets the sum.
+      std::map<std::string, double> chain_graph;
+      auto block_portable = [&](const std::string& block, const std::string& label, const Frame& in) {
+        auto b = make_block(block);
+        auto fn = [&] { return std::vector<mx::array>{b->process(in, dev).data}; };
+        auto& r = ctx.run(label + tag, fn);
+        if (r.samples == 0) return;
+        add_graph_size(r, fn());
+        for (const char* k : {"graph_nodes", "graph_kernels"}) chain_graph[k] += r.metrics[k];
+      };
+      block_portable("decimation", "decimation(2)", depth);
+      block_portable("depth2disparity", "depth2disparity (dec2)", dec);
+      block_portable("spatial", "spatial disparity (dec2)", disp);
+      block_portable("temporal", "temporal disparity (dec2)", disp);
+      block_portable("disparity2depth", "disparity2depth (dec2)", disp);
+      block_portable("hole_filling", "hole_filling(1) (dec2)", dec);
       Pipeline pchain(ChainSpec::standard());
       auto& prr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{pchain.process(depth, dev).data}; });
       reference(prr, "chain", is720);
       prr.metrics["auto_speedup"] = prr.median_ms / auto_ms;
+      if (prr.samples > 0 && chain_graph.size() == 2)
+        for (const auto& [k, v] : chain_graph) prr.metrics[k + "_sum_of_blocks"] = v;
     }
   }
 }

@@ -128,6 +128,43 @@ TEST_P(HoleFillingTwin, KernelSizes) {
   }
 }
 
+// Shapes that stress the portable path's row scans (segments restarting at every kept pixel) and
+// its carried rows, against the twin's raster loop: long rows, widths off powers of two, rows with
+// no hole, alternating holes, hole columns reaching the top row (mode 2 keeps those), holes in
+// columns 0 (never filled, read as up-left and left) and 1, tall hole stripes (a fill chain down the whole image), and an image of holes only.
+TEST_P(HoleFillingTwin, ScanPatterns) {
+  struct Pattern {
+    const char* name;
+    int h, w;
+    bool (*hole)(int y, int x, int h, int w);
+  };
+  const Pattern patterns[] = {
+      {"long rows", 5, 5000, [](int y, int x, int, int) { return (x * 7 + y * 3) % 11 < 4; }},
+      {"no holes", 9, 77, [](int, int, int, int) { return false; }},
+      {"alternating", 12, 129, [](int y, int x, int, int) { return (x + y) % 2 == 0; }},
+      {"hole columns from the top", 20, 63, [](int y, int x, int, int) { return x % 5 == 0 || (x % 7 == 3 && y < 12); }},
+      {"column 0 and 1", 15, 40,
+       [](int y, int x, int, int) { return (x == 0 && y % 2) || (x == 1 && y % 3) || (x + y) % 7 == 0; }},
+      {"tall stripes", 300, 65, [](int y, int x, int h, int) { return (x / 3) % 4 == 1 && y > 2 && y < h - 3; }},
+      {"holes only", 6, 31, [](int, int, int, int) { return true; }},
+  };
+  unsigned seed = 3;
+  for (bool disparity : {false, true}) {
+    for (const auto& p : patterns) {
+      auto img = synthetic(p.h, p.w, disparity, seed++);
+      std::vector<uint8_t> holes(static_cast<size_t>(p.h) * p.w);
+      for (int y = 0; y < p.h; ++y)
+        for (int x = 0; x < p.w; ++x) holes[static_cast<size_t>(y) * p.w + x] = p.hole(y, x, p.h, p.w);
+      auto hole = mx::array(holes.data(), {p.h, p.w}, mx::uint8);
+      img = mx::where(mx::astype(hole, mx::bool_), mx::zeros_like(img), mx::maximum(img, mx::ones_like(img)));
+      for (int mode = 0; mode < 3; ++mode) {
+        SCOPED_TRACE(std::string(p.name) + " disparity=" + std::to_string(disparity) + " mode=" + std::to_string(mode));
+        expect_equal(img, mode);
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Impls, HoleFillingTwin, kTwins, impl_name);
 
 class HoleFillingGolden : public ::testing::TestWithParam<ImplCase> {};

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Spatial filter: option errors, a hand-computed row, twins against the portable path, and
 // parity with librealsense's own outputs (shared/golden/realsense/spatial_*).
+//
+// The twins and Z16 are bit-exact everywhere. The portable float (disparity) path sums each
+// recursion in tree order (line_scan_internal.h), so it matches the sequential twins and
+// librealsense within float rounding: per pixel rel 1e-6 (measured: 5e-7 on 1280x720 and on the
+// goldens), except where a later pass's edge test compares a neighbour difference within a few ulps
+// of +-delta and so blends where the sequential loop did not (or the reverse). Such a pixel and
+// the ones its state reaches differ by less than delta (measured: 7.0 at delta 8), in well under
+// 0.2% of the pixels (measured: 0.09% at 1280x720 with delta 8, none with delta 20).
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +68,27 @@ mx::array synthetic(int h, int w, bool disparity, unsigned seed) {
 
 using namespace test_util;
 
+// The portable float path against the sequential result (see the top of the file): raw samples
+// equal, all within delta, at most `fraction` of them beyond rel 1e-6.
+::testing::AssertionResult near_sequential(const mx::array& got_in, const mx::array& want_in, int delta,
+                                           double fraction = 0.002) {
+  const auto got = to_vector<float>(got_in), want = to_vector<float>(want_in);
+  if (got.size() != want.size()) return ::testing::AssertionFailure() << "sizes differ";
+  std::size_t beyond = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const float g = got[i], w = want[i];
+    const bool raw = !(w > 0) || !std::isfinite(w);  // holes, NaN and inf pass through as they are
+    if (raw ? std::memcmp(&g, &w, sizeof g) != 0 : !(std::abs(g - w) < delta)) {
+      return ::testing::AssertionFailure() << "pixel " << i << ": got " << g << " want " << w;
+    }
+    beyond += !raw && std::abs(g - w) > 1e-6f * w;
+  }
+  if (beyond > fraction * got.size()) {
+    return ::testing::AssertionFailure() << beyond << " of " << got.size() << " pixels beyond rel 1e-6";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 class SpatialImpl : public test::ImplTest {
  protected:
   std::string forced_tag() const override { return "depth.spatial"; }
@@ -67,10 +96,15 @@ class SpatialImpl : public test::ImplTest {
 
 class SpatialTwin : public SpatialImpl {
  protected:
-  // The twin and the portable path on the twin's stream, bit for bit.
+  // The twin and the portable path on the twin's stream: bit for bit for Z16.
   void expect_equal(const mx::array& img, const SpatialFilterOptions& o) {
-    const auto want = with_portable([&] { return spatial_filter(img, o, stream()); });
-    EXPECT_CLOSE(exactly_equal(spatial_filter(img, o, stream()), want));
+    const auto portable = with_portable([&] { return spatial_filter(img, o, stream()); });
+    const auto twin = spatial_filter(img, o, stream());
+    if (img.dtype() == mx::uint16) {
+      EXPECT_CLOSE(exactly_equal(twin, portable));
+    } else {
+      EXPECT_TRUE(near_sequential(portable, twin, o.delta));
+    }
   }
 };
 
@@ -202,9 +236,14 @@ TEST_P(SpatialGolden, MatchesLibrealsense) {
   }
   auto input = load_frame(dir, spec.at("inputs").at(0));
   auto expected = load_frame(dir, spec.at("outputs").at(0));
-  // Bit-exact for every path: the float path keeps upstream's operation order.
+  // Bit-exact for the twins and Z16 (upstream's operation order); the portable float path within
+  // rel 1e-6 per pixel, as `robomlx depth golden` checks DISPARITY32 outputs.
   auto out = test::run_forced(impl, "depth.spatial", [&] { return spatial_filter(input, o, s); });
-  EXPECT_CLOSE(exactly_equal(out, expected));
+  if (impl == Impl::portable && input.dtype() == mx::float32) {
+    EXPECT_TRUE(near_sequential(out, expected, o.delta, 0.0));
+  } else {
+    EXPECT_CLOSE(exactly_equal(out, expected));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SpatialGolden,

@@ -10,6 +10,7 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/decimation_twins.h"
+#include "robomlx/depth/fused_internal.h"
 
 namespace robomlx::depth {
 
@@ -35,35 +36,47 @@ const std::vector<std::pair<int, int>>& network(int n) {
 
 namespace detail {
 
+namespace {
+
+// {depth} -> {lower median of the non-zero samples of every S x S block} for S = 2, 3: one strided
+// [hr, wr] plane per sample of the block. v - 1 in uint16 maps 0 (invalid) to 65535, above every
+// valid value, so a sorting network over whole planes leaves the n non-zero samples in front; the
+// lower median is plane (n - 1) / 2. Integer ops only: fused (run_fused) it is exact everywhere.
+template <int S>
+std::vector<mx::array> block_median(const std::vector<mx::array>& in, mx::StreamOrDevice st) {
+  const auto& depth = in[0];
+  const int hr = depth.shape(0) / S, wr = depth.shape(1) / S;
+  const auto one = mx::array(1, mx::uint16);
+  std::vector<mx::array> planes;
+  auto n = mx::zeros({hr, wr}, mx::uint8, st);
+  for (int dy = 0; dy < S; ++dy) {
+    for (int dx = 0; dx < S; ++dx) {
+      auto p = mx::slice(depth, {dy, dx}, {dy + (hr - 1) * S + 1, dx + (wr - 1) * S + 1}, {S, S}, st);
+      n = mx::add(n, mx::astype(mx::not_equal(p, mx::array(0, mx::uint16), st), mx::uint8, st), st);
+      planes.push_back(mx::subtract(p, one, st));
+    }
+  }
+  for (auto [i, j] : network(S * S)) {
+    auto lo = mx::minimum(planes[i], planes[j], st);
+    planes[j] = mx::maximum(planes[i], planes[j], st);
+    planes[i] = lo;
+  }
+  // rank (n - 1) / 2 for n = 1..S*S; n = 0 gives 65535 + 1 = 0 through plane 0.
+  auto out = planes[0];
+  for (int r = 1; r <= (S * S - 1) / 2; ++r) {
+    out = mx::where(mx::greater_equal(n, mx::array(std::uint8_t(2 * r + 1), mx::uint8), st), planes[r], out, st);
+  }
+  return {mx::add(out, one, st)};
+}
+
+}  // namespace
+
 mx::array decimate_z16_portable(const mx::array& depth, int s, mx::Stream st) {
   const int hr = depth.shape(0) / s, wr = depth.shape(1) / s;
   const int hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   mx::array out{0};
   if (s == 2 || s == 3) {
-    // One strided [hr, wr] plane per sample of the s x s block. v - 1 in uint16 maps 0 (invalid) to
-    // 65535, above every valid value, so a sorting network over whole planes leaves the n non-zero
-    // samples in front; the lower median is plane (n - 1) / 2.
-    const auto one = mx::array(1, mx::uint16);
-    std::vector<mx::array> planes;
-    auto n = mx::zeros({hr, wr}, mx::uint8, st);
-    for (int dy = 0; dy < s; ++dy) {
-      for (int dx = 0; dx < s; ++dx) {
-        auto p = mx::slice(depth, {dy, dx}, {dy + (hr - 1) * s + 1, dx + (wr - 1) * s + 1}, {s, s}, st);
-        n = mx::add(n, mx::astype(mx::not_equal(p, mx::array(0, mx::uint16), st), mx::uint8, st), st);
-        planes.push_back(mx::subtract(p, one, st));
-      }
-    }
-    for (auto [i, j] : network(s * s)) {
-      auto lo = mx::minimum(planes[i], planes[j], st);
-      planes[j] = mx::maximum(planes[i], planes[j], st);
-      planes[i] = lo;
-    }
-    // rank (n - 1) / 2 for n = 1..s*s; n = 0 gives 65535 + 1 = 0 through plane 0.
-    out = planes[0];
-    for (int r = 1; r <= (s * s - 1) / 2; ++r) {
-      out = mx::where(mx::greater_equal(n, mx::array(std::uint8_t(2 * r + 1), mx::uint8), st), planes[r], out, st);
-    }
-    out = mx::add(out, one, st);
+    out = (s == 2 ? run_fused<block_median<2>>({depth}, st) : run_fused<block_median<3>>({depth}, st))[0];
   } else {
     auto blocks = mx::slice(depth, {0, 0}, {hr * s, wr * s}, st);
     blocks = mx::reshape(mx::transpose(mx::reshape(blocks, {hr, s, wr, s}, st), {0, 2, 1, 3}, st), {hr, wr, s * s}, st);

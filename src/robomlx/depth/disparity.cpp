@@ -11,6 +11,7 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/disparity_twins.h"
+#include "robomlx/depth/fused_internal.h"
 
 namespace robomlx::depth {
 
@@ -40,19 +41,36 @@ float disparity_factor(const Frame& frame, const char* tag) {
 
 namespace detail {
 
-mx::array depth_to_disparity_portable(const mx::array& depth, float k, mx::Stream s) {
+namespace {
+
+// Elementwise with no product followed by a sum, so fused (run_fused) they are exact everywhere.
+// {depth, k} -> {k / z, 0 for holes}
+std::vector<mx::array> to_disparity(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  const auto& depth = in[0];
   const auto z = mx::astype(depth, mx::float32, s);
-  return mx::where(mx::equal(depth, mx::array(0, mx::uint16), s), mx::array(0.0f), mx::divide(mx::array(k), z, s), s);
+  return {mx::where(mx::equal(depth, mx::array(0, mx::uint16), s), mx::array(0.0f), mx::divide(in[1], z, s), s)};
 }
 
-mx::array disparity_to_depth_portable(const mx::array& d, float k, mx::Stream s) {
+// {disparity, k} -> {k / d + 0.5 as uint16, 0 where d is not a normal number}
+std::vector<mx::array> to_depth(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  const auto& d = in[0];
   const auto a = mx::abs(d, s);
   // std::isnormal: finite and |d| >= FLT_MIN (NaN fails both comparisons).
   const auto normal = mx::logical_and(mx::greater_equal(a, mx::array(FLT_MIN), s), mx::less(a, mx::array(INFINITY), s), s);
-  auto z = mx::add(mx::divide(mx::array(k), d, s), mx::array(0.5f), s);
+  auto z = mx::add(mx::divide(in[1], d, s), mx::array(0.5f), s);
   // The C float->uint16 cast on x86 goes through int32 and keeps the low 16 bits.
   z = mx::astype(mx::clip(z, mx::array(-2147483648.0f), mx::array(2147483520.0f), s), mx::int32, s);
-  return mx::where(normal, mx::astype(z, mx::uint16, s), mx::array(0, mx::uint16), s);
+  return {mx::where(normal, mx::astype(z, mx::uint16, s), mx::array(0, mx::uint16), s)};
+}
+
+}  // namespace
+
+mx::array depth_to_disparity_portable(const mx::array& depth, float k, mx::Stream s) {
+  return run_fused<to_disparity>({depth, mx::array(k)}, s)[0];
+}
+
+mx::array disparity_to_depth_portable(const mx::array& d, float k, mx::Stream s) {
+  return run_fused<to_depth>({d, mx::array(k)}, s)[0];
 }
 
 }  // namespace detail

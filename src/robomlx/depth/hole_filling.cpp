@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 // Validation, dispatch and the portable path of hole filling.
 //
-// Modes 1/2 fill in raster order, so a hole depends on filled pixels above and to its left. The
-// portable path loops over rows; within a row, filled(c) = op(A(c), filled(c-1)) where A(c) only
-// needs the finished row above and the untouched row below, i.e. a cumulative max (min) that
-// restarts at every valid pixel. Values are mapped to order-preserving integer keys and offset by
-// a per-segment term, so one cummax/cummin over the row does the segmented scan.
+// Values are mapped to order-preserving integer keys K (0 = hole). Mode 0 is one cumulative max of
+// indices. Modes 1/2 fill in raster order: a hole takes op (max / min of the non-holes) over
+// up-left, up, left (already filled: F) and down-left, down (raw). Unrolled along the row, a hole's
+// F is op over its segment (the run of holes back to the last kept pixel, that pixel included) of
+// v(c) = op(F_above(c), local(c)): the up-left term of c is the up term of c - 1, or the kept
+// pixel's, and left is the scan itself; local(c) is the raw terms from the row below for a hole,
+// the key itself for a kept pixel. One cummax/cummin per row does that segmented scan (keys are
+// offset per segment). Only F_above depends on the previous row, so everything else is computed
+// for all rows at once and a row costs two kernels: a fused elementwise one and the scan.
+// No exact log-depth form was found: what a row takes from a row two or more above is op over a
+// union of intervals (one per run of holes, broken where two kept pixels meet), up to w/2 of them,
+// so composing rows does not stay a fixed-size operation.
+// Nearest (mode 2) keeps a hole whose up neighbour stays a hole; with keys >= 0 those are the holes
+// with only holes above them in their column, known up front (negative floats are outside the
+// exact range, see hole_filling.h).
 #include "robomlx/depth/hole_filling.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <mlx/ops.h>
@@ -15,14 +26,18 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/hole_filling_twins.h"
+#include "robomlx/depth/fused_internal.h"
 
 namespace robomlx::depth {
 
 namespace {
 constexpr const char* kTag = "depth.hole_filling";
-constexpr int64_t kSegment = int64_t{1} << 33;   // > any key + kBias, and > kInf
-constexpr int64_t kBias = int64_t{1} << 31;      // keys are int32-ranged; biased keys are >= 0
-constexpr int64_t kInf = (int64_t{1} << 32);     // "no value" for the nearest mode (> any biased key)
+using detail::run_fused;
+// Keys are int32-ranged. Scanned values span [-2^31, 2^32] (nearest) or [0, 2^32) (farest, biased),
+// so segments offset by kSegment never overlap.
+constexpr int64_t kSegment = int64_t{1} << 33;
+constexpr int64_t kBias = int64_t{1} << 31;   // biased keys are >= 0
+constexpr int64_t kInf = int64_t{1} << 32;    // above every key: "no value" (nearest), no bound (farest)
 
 mx::array i64(int64_t v) { return mx::array(v, mx::int64); }
 
@@ -41,11 +56,6 @@ mx::array from_keys(const mx::array& k, mx::Dtype dtype, mx::Stream s) {
   return mx::view(mx::where(mx::less(b, mx::array(0, mx::int32), s), flipped, b, s), mx::float32, s);
 }
 
-mx::array shift_right(const mx::array& row, mx::Stream s) {  // out[c] = row[c-1], out[0] = row[0]
-  int w = row.shape(1);
-  return mx::concatenate({mx::slice(row, {0, 0}, {1, 1}, s), mx::slice(row, {0, 0}, {1, w - 1}, s)}, 1, s);
-}
-
 mx::array fill_from_left(const mx::array& x, mx::Stream s) {
   int w = x.shape(1);
   auto idx = mx::reshape(mx::arange(w, mx::int32, s), {1, w}, s);
@@ -54,43 +64,98 @@ mx::array fill_from_left(const mx::array& x, mx::Stream s) {
   return mx::take_along_axis(x, source, 1, s);
 }
 
-// One row of mode 1 (farest = max) or 2 (nearest = min) on keys; up = finished row above.
-mx::array fill_row(const mx::array& up, const mx::array& cur, const mx::array& down, const mx::array& col0, bool farest,
-                   mx::Stream s) {
-  auto zero = i64(0);
-  auto hole = mx::logical_and(mx::equal(cur, zero, s), mx::logical_not(col0, s), s);
-  auto up_left = shift_right(up, s), down_left = shift_right(down, s);
-  mx::array around(0), start(0), brk(0), value(0);
+mx::array nz(const mx::array& k, mx::StreamOrDevice s) { return mx::where(mx::equal(k, i64(0), s), i64(kInf), k, s); }
+
+// {K [h, w]} -> for rows 1..h-2 (the processed ones), m = h-2 rows each:
+//   kept:  the pixel keeps its key (not filled);
+//   local: its scan value from this row and the row below;
+//   off:   the segment offset (farest adds it before a cummax, nearest subtracts it before a cummin);
+//   bound: turns the row's scan S into what the next row reads as F_above: min(S - off, bound)
+//          (farest: kept pixels give their key), max(S + off, bound) (nearest: kept pixels give their
+//          key or, if a hole, kInf, which reads like a hole; column 0 always kInf, its up-left
+//          term for column 1 being folded into local).
+template <bool farest>
+std::vector<mx::array> around_terms(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  const auto& k = in[0];
+  const int h = k.shape(0), w = k.shape(1);
+  auto rows = [&](int r0, int r1) { return mx::slice(k, {r0, 0}, {r1, w}, s); };
+  auto cur = rows(1, h - 1), up = rows(0, h - 2), down = rows(2, h);
+  auto down_left = mx::pad(mx::slice(down, {0, 0}, {h - 2, w - 1}, s), {{0, 0}, {1, 0}}, i64(0), "constant", s);
+  auto col0 = mx::equal(mx::reshape(mx::arange(w, mx::int32, s), {1, w}, s), mx::array(0, mx::int32), s);
+  auto hole = mx::logical_and(mx::equal(cur, i64(0), s), mx::logical_not(col0, s), s);
+  auto seg = [&](const mx::array& kept) { return mx::cumsum(mx::astype(kept, mx::int64, s), 1, false, true, s); };
   if (farest) {
-    around = mx::maximum(mx::maximum(up, up_left, s), mx::maximum(down_left, down, s), s);
-    brk = mx::logical_not(hole, s);
-    value = mx::where(hole, around, cur, s);
-    auto seg = mx::multiply(mx::cumsum(mx::astype(brk, mx::int64, s), 1, false, true, s), i64(kSegment), s);
-    auto scanned = mx::cummax(mx::add(mx::add(value, i64(kBias), s), seg, s), 1, false, true, s);
-    return mx::where(hole, mx::subtract(mx::subtract(scanned, seg, s), i64(kBias), s), cur, s);
+    auto off = mx::add(mx::multiply(seg(mx::logical_not(hole, s)), i64(kSegment), s), i64(kBias), s);
+    return {mx::logical_not(hole, s), mx::where(hole, mx::maximum(down_left, down, s), cur, s), off,
+            mx::where(hole, i64(kInf), cur, s)};
   }
-  auto inf = i64(kInf - kBias);  // biased below to kInf
-  auto or_inf = [&](const mx::array& k) { return mx::where(mx::equal(k, zero, s), inf, k, s); };
-  around = mx::minimum(mx::minimum(up, or_inf(up_left), s), mx::minimum(or_inf(down_left), or_inf(down), s), s);
-  auto dead = mx::equal(around, zero, s);  // up neighbour is a hole: the pixel stays a hole
-  brk = mx::logical_or(mx::logical_not(hole, s), dead, s);
-  value = mx::where(mx::logical_and(hole, mx::logical_not(dead, s), s), around, or_inf(cur), s);
-  auto seg = mx::multiply(mx::cumsum(mx::astype(brk, mx::int64, s), 1, false, true, s), i64(kSegment), s);
-  auto scanned = mx::cummin(mx::subtract(mx::add(value, i64(kBias), s), seg, s), 1, false, true, s);
-  auto filled = mx::subtract(mx::add(scanned, seg, s), i64(kBias), s);
-  return mx::where(hole, mx::where(dead, zero, filled, s), cur, s);
+  // Nearest: a hole stays one when only holes are above it (see the top of the file).
+  auto valid_above = mx::cummax(mx::astype(mx::not_equal(k, i64(0), s), mx::int32, s), 0, false, false, s);
+  auto live = mx::logical_and(hole, mx::not_equal(mx::slice(valid_above, {1, 0}, {h - 1, w}, s), mx::array(0), s), s);
+  auto kept_local = mx::where(col0, mx::minimum(nz(cur, s), nz(up, s), s), nz(cur, s), s);
+  auto off = mx::multiply(seg(mx::logical_not(live, s)), i64(kSegment), s);
+  return {mx::logical_not(live, s), mx::where(live, mx::minimum(nz(down_left, s), nz(down, s), s), kept_local, s), off,
+          mx::where(live, i64(-kInf), mx::where(col0, i64(kInf), cur, s), s)};
 }
 
-mx::array fill_around(const mx::array& x, bool farest, mx::Stream s) {
-  int h = x.shape(0), w = x.shape(1);
+// One row: {F_{y-1} carrier, off_{y-1}, bound_{y-1}, local_y, off_y} -> {v_y}. The first row gets
+// {K_0, local_1, off_1}: its row above is raw.
+std::vector<mx::array> farest_row(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  auto above = in.size() == 3 ? in[0] : mx::minimum(mx::subtract(in[0], in[1], s), in[2], s);
+  return {mx::add(mx::maximum(above, in[in.size() - 2], s), in.back(), s)};
+}
+
+std::vector<mx::array> nearest_row(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  auto above = in.size() == 3 ? in[0] : mx::maximum(mx::add(in[0], in[1], s), in[2], s);
+  return {mx::subtract(mx::minimum(nz(above, s), in[in.size() - 2], s), in.back(), s)};
+}
+
+// {S [m, w], kept, off, K rows 1..h-2} -> filled keys.
+template <bool farest>
+std::vector<mx::array> finish_rows(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  auto filled = farest ? mx::subtract(in[0], in[2], s) : mx::add(in[0], in[2], s);
+  return {mx::where(in[1], in[3], filled, s)};
+}
+
+// The rows of x as [1, w] views. mx::split makes one graph node for at most 10 pieces (one slice
+// node each beyond), so the rows come from a tree of splits: ~m/9 nodes instead of m.
+void split_rows(const mx::array& x, std::vector<mx::array>& rows, mx::Stream s) {
+  const int n = x.shape(0);
+  if (n == 1) {
+    rows.push_back(x);
+    return;
+  }
+  const int pieces = std::min(n, 10), size = (n + pieces - 1) / pieces;
+  mx::Shape at;
+  for (int i = size; i < n; i += size) at.push_back(i);
+  for (const auto& part : mx::split(x, at, 0, s)) split_rows(part, rows, s);
+}
+
+std::vector<mx::array> split_rows(const mx::array& x, mx::Stream s) {
+  std::vector<mx::array> rows;
+  split_rows(x, rows, s);
+  return rows;
+}
+
+template <bool farest>
+mx::array fill_around(const mx::array& x, mx::Stream s) {
+  const int h = x.shape(0), w = x.shape(1);
   if (h < 3 || w < 2) return x;
-  auto keys = to_keys(x, s);
-  auto col0 = mx::equal(mx::reshape(mx::arange(w, mx::int32, s), {1, w}, s), mx::array(0, mx::int32), s);
-  auto row = [&](int r) { return mx::slice(keys, {r, 0}, {r + 1, w}, s); };
-  std::vector<mx::array> rows = {row(0)};
-  for (int r = 1; r < h - 1; ++r) rows.push_back(fill_row(rows.back(), row(r), row(r + 1), col0, farest, s));
-  rows.push_back(row(h - 1));
-  return from_keys(mx::concatenate(rows, 0, s), x.dtype(), s);
+  const auto keys = to_keys(x, s);
+  const auto t = run_fused<around_terms<farest>>({keys}, s);
+  const int m = h - 2;
+  const auto local = split_rows(t[1], s), off = split_rows(t[2], s), bound = split_rows(t[3], s);
+  const auto step = farest ? run_fused<farest_row> : run_fused<nearest_row>;
+  std::vector<mx::array> scanned;
+  for (int i = 0; i < m; ++i) {
+    const auto v = i == 0 ? step({mx::slice(keys, {0, 0}, {1, w}, s), local[0], off[0]}, s)
+                          : step({scanned.back(), off[i - 1], bound[i - 1], local[i], off[i]}, s);
+    scanned.push_back(farest ? mx::cummax(v[0], 1, false, true, s) : mx::cummin(v[0], 1, false, true, s));
+  }
+  const auto mid_keys = mx::slice(keys, {1, 0}, {h - 1, w}, s);
+  const auto mid = run_fused<finish_rows<farest>>({mx::concatenate(scanned, 0, s), t[0], t[2], mid_keys}, s)[0];
+  const auto filled = from_keys(mid, x.dtype(), s);
+  return mx::concatenate({mx::slice(x, {0, 0}, {1, w}, s), filled, mx::slice(x, {h - 1, 0}, {h, w}, s)}, 0, s);
 }
 }  // namespace
 
@@ -98,7 +163,8 @@ void HoleFillingOptions::validate() const { check_range(kTag, "holes_fill", mode
 
 namespace detail {
 mx::array hole_filling_portable(const mx::array& image, int mode, mx::Stream s) {
-  return mode == 0 ? fill_from_left(image, s) : fill_around(image, mode == 1, s);
+  if (mode == 0) return fill_from_left(image, s);
+  return mode == 1 ? fill_around<true>(image, s) : fill_around<false>(image, s);
 }
 }  // namespace detail
 

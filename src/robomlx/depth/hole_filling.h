@@ -15,9 +15,9 @@
 // for negative or NaN floats the comparisons may pick a different neighbour.
 //
 // Implementations (core/dispatch.h, tag "depth.hole_filling"): portable MLX ops (mode 0 as a
-// cumulative max of indices; modes 1/2 loop over rows with a segmented cumulative max/min per
-// row), a CPU Primitive (threaded over rows for mode 0) and a CUDA kernel (mode 0: a thread per
-// row; modes 1/2: one thread block sweeping anti-diagonals).
+// cumulative max of indices; modes 1/2 loop over rows, two kernels per row: a fused elementwise
+// step and a segmented cumulative max/min), a CPU Primitive (threaded over rows for mode 0) and a
+// CUDA kernel (mode 0: a thread per row; modes 1/2: one thread block sweeping anti-diagonals).
 #pragma once
 
 #include <mlx/array.h>

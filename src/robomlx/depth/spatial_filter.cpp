@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-// Validation, dispatch and the portable path of the spatial filter. The recursion is sequential
-// along one axis, so every pass loops over that axis and works on whole lines of the other axis
-// at once; horizontal passes run on the transposed image so both cases scan axis 0.
+// Validation, dispatch and the portable path of the spatial filter.
+//
+// Float (disparity) path: the edge test compares raw neighbours, so each directional pass is the
+// affine recurrence state_k = a_k state_{k-1} + b_k, evaluated along rows or columns in place by
+// affine_scan (line_scan_internal.h): a few fused kernels per pass instead of one step per line.
+// It adds in tree order, so it matches the sequential twins within float rounding (the tolerance
+// is stated in tests/depth/spatial_filter_test.cpp).
+//
+// Z16 path: a loop over the sequential axis, whole lines of the other axis at once (horizontal
+// passes run on the transposed image so both scan axis 0). It has no exact log-depth form: the
+// edge test reads the filtered neighbour, every blend is rounded to an integer and the horizontal
+// passes count filled holes, so a step is a nonlinear map of a 16-bit state, and composing such
+// maps exactly takes a 65536-entry table per sample. It stays bit-exact with upstream, and the
+// standard chain filters disparity, not Z16.
 #include "robomlx/depth/spatial_filter.h"
 
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -12,12 +24,19 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/depth/fused_internal.h"
+#include "robomlx/depth/line_scan_internal.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 
 namespace robomlx::depth {
 
 namespace {
 constexpr const char* kTag = "depth.spatial";
+using detail::affine_scan;
+using detail::run_fused;
+using detail::scan_pad;
+using detail::scan_taps;
+using detail::slice_axis;
 
 void check_integer_option(const char* name, int v, int lo, int hi) { check_range(kTag, name, v, lo, hi); }
 
@@ -31,11 +50,6 @@ mx::array scalar(float v) { return mx::array(v, mx::float32); }
 // shares it): the elementwise work of a step fuses into one kernel, leaving ~4 graph nodes per
 // scanned line. Options enter as scalar inputs, never as captured constants.
 using Step = std::function<std::vector<mx::array>(const std::vector<mx::array>&)>;
-
-// {state, blend, weighted, cur, keep} -> {state}
-std::vector<mx::array> float_step(const std::vector<mx::array>& a, mx::StreamOrDevice s) {
-  return {mx::where(a[1], mx::add(a[2], mx::multiply(a[0], a[4], s), s), a[3], s)};
-}
 
 mx::array z16_blend(const mx::array& weighted, const mx::array& other, const mx::array& keep, mx::StreamOrDevice s) {
   return mx::floor(mx::add(mx::add(weighted, mx::multiply(other, keep, s), s), scalar(0.5f), s), s);
@@ -119,25 +133,47 @@ mx::array scan(const mx::array& x, bool forward, const Step& step, const std::ve
   return mx::concatenate(rows, 0, s);
 }
 
-// Float path, one directional scan along axis 0 of x [N, M]. The edge test uses raw neighbours,
-// so it is vectorised up front; only the blend of the state is sequential. Output row = state.
-mx::array float_scan(const mx::array& x, float alpha, float delta, bool forward, mx::Stream s) {
-  int n = x.shape(0), m = x.shape(1);
-  auto valid = mx::greater(mx::view(x, mx::int32, s), mx::array(0), s);
-  auto head = mx::slice(x, {0, 0}, {n - 1, m}, s), tail = mx::slice(x, {1, 0}, {n, m}, s);
-  auto vhead = mx::slice(valid, {0, 0}, {n - 1, m}, s), vtail = mx::slice(valid, {1, 0}, {n, m}, s);
-  // Pair k = (x[k], x[k+1]); forward scans read x[k] as the previous sample, backward x[k+1].
-  auto prev = forward ? head : tail, cur = forward ? tail : head;
+// Float path: (a, b) = (1 - alpha, alpha x_k) where sample k blends with its previous raw sample,
+// (0, x_k) where it does not. {prev, cur, alpha, keep, delta} -> {a, b}. `> 0` stands for
+// upstream's "bit pattern > 0": they differ only for NaN, which never blends (its difference
+// fails both comparisons). Samples that are not positive finite numbers enter with b = 0 and come
+// back raw (affine_scan). b reads a, so both come from one fused kernel (compose_ab, line_scan.cpp).
+std::vector<mx::array> edge_ab(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  const auto &prev = in[0], &cur = in[1], &delta = in[4];
+  auto zero = scalar(0.0f);
   auto d = mx::subtract(prev, cur, s);
-  auto blend = mx::logical_and(mx::logical_and(vhead, vtail, s),
-                               mx::logical_and(mx::less(d, scalar(delta), s), mx::greater(d, scalar(-delta), s), s), s);
-  // Pad the pair arrays to N rows so that row k of each belongs to output row k.
-  auto pad = [&](const mx::array& a) {
-    auto first = mx::zeros({1, m}, a.dtype(), s);
-    return forward ? mx::concatenate({first, a}, 0, s) : mx::concatenate({a, first}, 0, s);
+  auto blend = mx::logical_and(mx::logical_and(mx::greater(prev, zero, s), mx::greater(cur, zero, s), s),
+                               mx::logical_and(mx::less(d, delta, s), mx::greater(d, mx::negative(delta, s), s), s), s);
+  auto finite = mx::logical_and(mx::greater(cur, zero, s), mx::less(cur, scalar(INFINITY), s), s);
+  auto a = mx::where(blend, in[3], zero, s);  // keep = 0 (alpha = 1) gives b = cur, as blending would
+  return {a, mx::where(mx::greater(a, zero, s), mx::multiply(cur, in[2], s), mx::where(finite, cur, zero, s), s)};
+}
+
+// Both directions along `axis` (1: left->right then right->left; 0: top->bottom then bottom->top).
+// The line is padded once with zeros on both sides: zeros are holes, so they never blend, which
+// makes every window of the scans start from a reset, and the forward scan turns the trailing
+// zeros into the zeros the reverse scan needs.
+mx::array float_passes(const mx::array& x, int axis, float alpha, float delta, mx::Stream s) {
+  const int n = x.shape(axis);
+  const auto taps = scan_taps(n);
+  const int pad = scan_pad(taps);
+  std::vector<std::pair<int, int>> widths(2, {0, 0});
+  widths[axis] = {pad + 1, pad + 1};
+  auto xp = mx::pad(x, widths, scalar(0.0f), "constant", s);
+  const int len = n + 2 * pad + 2;
+  const std::vector<mx::array> opts = {scalar(alpha), scalar(1.0f - alpha), scalar(delta)};
+  auto ab_of = [&](const mx::array& prev, const mx::array& cur) {
+    std::vector<mx::array> in = {prev, cur};
+    in.insert(in.end(), opts.begin(), opts.end());
+    return run_fused<edge_ab>(in, s);
   };
-  auto weighted = mx::multiply(cur, scalar(alpha), s);
-  return scan(x, forward, step_for<float_step>(s), {pad(blend), pad(weighted), x}, {scalar(1.0f - alpha)}, 1, 0, s);
+  // Forward: samples 1..len-1 of xp, each after its left/upper neighbour -> n values, pad + 1 zeros.
+  auto ab = ab_of(slice_axis(xp, axis, 0, len - 1, s), slice_axis(xp, axis, 1, len, s));
+  auto y = affine_scan(ab[0], ab[1], slice_axis(xp, axis, pad + 1, len, s), axis, false, taps, s);
+  // Reverse: samples 0..n+pad-1 of y, each after its right/lower neighbour -> n values.
+  auto cur = slice_axis(y, axis, 0, n + pad, s);
+  ab = ab_of(slice_axis(y, axis, 1, n + pad + 1, s), cur);
+  return affine_scan(ab[0], ab[1], slice_axis(y, axis, 0, n, s), axis, true, taps, s);
 }
 
 // uint16 path (values held as float32, exact): librealsense's recursive_filter_horizontal on
@@ -195,10 +231,7 @@ mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOpt
   if (image.dtype() == mx::float32) {
     auto x = image;
     for (int it = 0; it < o.iterations; ++it) {
-      auto xt = mx::transpose(x, s);
-      xt = float_scan(float_scan(xt, o.alpha, delta, true, s), o.alpha, delta, false, s);
-      x = mx::transpose(xt, s);
-      x = float_scan(float_scan(x, o.alpha, delta, true, s), o.alpha, delta, false, s);
+      x = float_passes(float_passes(x, 1, o.alpha, delta, s), 0, o.alpha, delta, s);  // rows, then columns
     }
     return radius > 0 ? float_holes_fill(x, radius, s) : x;
   }
