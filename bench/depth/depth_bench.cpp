@@ -10,6 +10,7 @@
 // input frame instead.
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <unordered_set>
@@ -24,6 +25,7 @@
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/pipeline.h"
 #include "robomlx/depth/depth_to_points.h"
+#include "robomlx/depth/line_scan_internal.h"
 
 namespace robomlx::depth {
 
@@ -73,10 +75,14 @@ void reference(BenchResult& r, const std::string& key, bool is720) {
 // Size of the lazy graph behind `outputs` (evaluated arrays end the walk): primitives, and those
 // that launch work (views such as slices, reshapes and bit casts share their input's buffer). On a
 // GPU the portable path's time is mostly launches, so these are the numbers to shrink.
-void add_graph_size(BenchResult& r, const std::vector<mx::array>& outputs) {
+struct GraphSize {
+  int nodes = 0, kernels = 0;
+};
+
+GraphSize graph_size(const std::vector<mx::array>& outputs) {
   std::unordered_set<std::uintptr_t> seen, counted;  // counted: outputs of nodes already counted
   std::vector<mx::array> todo = outputs;
-  int nodes = 0, kernels = 0;
+  GraphSize g;
   while (!todo.empty()) {
     mx::array a = todo.back();
     todo.pop_back();
@@ -84,15 +90,37 @@ void add_graph_size(BenchResult& r, const std::vector<mx::array>& outputs) {
     for (const auto& in : a.inputs()) todo.push_back(in);
     if (!counted.insert(a.id()).second) continue;  // a sibling output of a counted node
     for (const auto& sib : a.siblings()) counted.insert(sib.id());
-    ++nodes;
+    ++g.nodes;
     const std::string name = a.primitive().name();
     bool view = false;
     for (const char* v : {"Slice", "Reshape", "Transpose", "Broadcast", "Split", "AsStrided", "View", "Squeeze", "ExpandDims"})
       view = view || name.rfind(v, 0) == 0;
-    kernels += view ? 0 : 1;
+    g.kernels += view ? 0 : 1;
   }
-  r.metrics["graph_nodes"] = nodes;
-  r.metrics["graph_kernels"] = kernels;
+  return g;
+}
+
+// The graph behind one call of fn, including the parts the spatial filter's refinement evaluates
+// at its host syncs (detail::sync_probe), the syncs and its sweeps.
+void add_graph_size(BenchResult& r, const std::function<std::vector<mx::array>()>& fn) {
+  GraphSize total;
+  int syncs = 0;
+  auto& counts = detail::refine_counts();
+  const long sweeps_before = counts.sweeps;
+  detail::sync_probe() = [&](const std::vector<mx::array>& evaluated) {
+    const auto g = graph_size(evaluated);
+    total.nodes += g.nodes;
+    total.kernels += g.kernels;
+    ++syncs;
+  };
+  const auto g = graph_size(fn());
+  detail::sync_probe() = nullptr;
+  r.metrics["graph_nodes"] = total.nodes + g.nodes;
+  r.metrics["graph_kernels"] = total.kernels + g.kernels;
+  if (syncs > 0) {
+    r.metrics["refine_syncs"] = syncs;
+    r.metrics["refine_sweeps"] = counts.sweeps - sweeps_before;
+  }
 }
 
 Frame eval_frame(Frame f) {
@@ -184,8 +212,9 @@ void depth_suite(BenchContext& ctx) {
         auto fn = [&] { return std::vector<mx::array>{b->process(in, dev).data}; };
         auto& r = ctx.run(label + tag, fn);
         if (r.samples == 0) return;
-        add_graph_size(r, fn());
-        for (const char* k : {"graph_nodes", "graph_kernels"}) chain_graph[k] += r.metrics[k];
+        add_graph_size(r, fn);
+        for (const char* k : {"graph_nodes", "graph_kernels", "refine_syncs"})
+          if (r.metrics.count(k)) chain_graph[k] += r.metrics[k];
       };
       block_portable("decimation", "decimation(2)", depth);
       block_portable("depth2disparity", "depth2disparity (dec2)", dec);
@@ -197,7 +226,7 @@ void depth_suite(BenchContext& ctx) {
       auto& prr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{pchain.process(depth, dev).data}; });
       reference(prr, "chain", is720);
       prr.metrics["auto_speedup"] = prr.median_ms / auto_ms;
-      if (prr.samples > 0 && chain_graph.size() == 2)
+      if (prr.samples > 0 && chain_graph.size() >= 2)
         for (const auto& [k, v] : chain_graph) prr.metrics[k + "_sum_of_blocks"] = v;
     }
   }

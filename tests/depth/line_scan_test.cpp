@@ -4,12 +4,18 @@
 // 640, 5000), lines with no reset but the first sample, alternating resets, random resets, and
 // samples that pass through raw (holes, NaN, inf).
 //
+// refine_recurrence against a plain float32 loop of the same recurrence, bit for bit, from a start
+// a few ulps off (the float64 result) and from a bad one (raw), with a margin that runs out and one
+// that does not, for each kind of keep (a power of two: fused 3-step sweeps; not one: one step per
+// sweep; 0), on both streams.
+//
 // Tolerance: every output is a sum of non-negative terms, which the scan adds in a tree of at
 // most 3 levels per step (taps <= 8), each a multiply + add, with the weights' products rounded
 // once per level too: at most ~3 roundings per level, 45 for 5000 samples (5 steps), so the float32
 // error is below 45 x 2^-24 = 2.7e-6 relative. Checked at rel 3e-6 against float64 (worst seen:
 // 2.3e-7), on the default stream (fused kernels) and on a second stream (op by op).
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -150,6 +156,100 @@ TEST(LineScan, RawSamplesPassThrough) {
     }
     expect_close(scan_lines(l, 1, reverse, mx::default_stream(mx::default_device())), reference(l, reverse),
                  reverse ? "reverse" : "forward");
+  }
+}
+
+// Lines for refine_recurrence: `margin` resets (zeros) first in scan order, then n samples that
+// blend with probability 0.9 (a = keep, b = fl(alpha x)) or are raw x; some raw samples are
+// holes, NaN, inf or negative (never followed by a blend, as in the spatial filter).
+struct Recurrence {
+  int count = 3, len = 0;
+  std::vector<float> a, b, raw;
+};
+
+Recurrence make_recurrence(int n, int margin, float keep, bool reverse, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> value(1.0f, 4000.0f);
+  std::bernoulli_distribution blend(0.9), special(0.02);
+  const float specials[] = {0.0f, -0.0f, -5.0f, NAN, INFINITY};
+  const float alpha = 1.0f - keep;
+  Recurrence r;
+  r.len = n + margin;
+  for (int c = 0; c < r.count; ++c) {
+    std::vector<float> a(r.len, 0.0f), b(r.len, 0.0f), raw(r.len, 0.0f);
+    bool after_special = true;
+    for (int i = margin; i < r.len; ++i) {  // scan order
+      const int k = reverse ? r.len - 1 - i : i;
+      raw[k] = value(rng);
+      const bool blends = i > margin && !after_special && blend(rng);
+      after_special = !blends && special(rng);
+      if (after_special) raw[k] = specials[rng() % 5];
+      a[k] = blends ? keep : 0.0f;
+      b[k] = blends ? raw[k] * alpha : 0.0f;
+    }
+    r.a.insert(r.a.end(), a.begin(), a.end());
+    r.b.insert(r.b.end(), b.begin(), b.end());
+    r.raw.insert(r.raw.end(), raw.begin(), raw.end());
+  }
+  return r;
+}
+
+// The recurrence in scan order, in float32 (want) or float64 (a start a few ulps off).
+template <typename T>
+std::vector<float> run_recurrence(const Recurrence& r, bool reverse) {
+  std::vector<float> y(r.a.size());
+  for (int c = 0; c < r.count; ++c) {
+    T state = 0;
+    for (int i = 0; i < r.len; ++i) {
+      const int k = c * r.len + (reverse ? r.len - 1 - i : i);
+      volatile T product = state * T(r.a[k]);  // rounded on its own: no contraction into an fma
+      state = r.a[k] > 0 ? T(r.b[k]) + product : T(r.raw[k]);
+      y[k] = static_cast<float>(state);
+    }
+  }
+  return y;
+}
+
+TEST(LineScan, RefineReachesTheSequentialFloat32Result) {
+  const mx::Stream streams[] = {mx::default_stream(mx::default_device()), mx::new_stream(mx::default_device())};
+  unsigned seed = 5;
+  for (float keep : {0.5f, 0.25f, 0.0f, 1.0f - 0.4f, 0.75f}) {
+    for (int n : {1, 2, 65, 700}) {
+      for (int margin : {3, 24}) {
+        for (bool reverse : {false, true}) {
+          const Recurrence r = make_recurrence(n, margin, keep, reverse, seed++);
+          const auto want = run_recurrence<float>(r, reverse);
+          for (bool bad_start : {false, true}) {
+            for (int axis : {0, 1}) {
+              for (const auto& s : streams) {
+                if (axis == 0 && s.index != streams[0].index) continue;  // op by op: one layout is enough
+                auto lines = [&](const std::vector<float>& v) {
+                  auto x = mx::array(v.data(), {r.count, r.len}, mx::float32);
+                  return axis == 0 ? mx::transpose(x) : x;
+                };
+                auto y0 = lines(bad_start ? r.raw : run_recurrence<double>(r, reverse));
+                auto y = detail::refine_recurrence(y0, lines(r.a), lines(r.b), lines(r.raw), axis, reverse, keep, margin, s);
+                if (axis == 0) y = mx::transpose(y);
+                y = mx::contiguous(y);
+                mx::eval(y);
+                ASSERT_EQ(y.shape(1), n);
+                int bad = 0;
+                for (int c = 0; c < r.count; ++c) {
+                  for (int i = 0; i < n; ++i) {
+                    const float got = y.data<float>()[c * n + i];
+                    const float w = want[c * r.len + (reverse ? i : margin + i)];
+                    if (std::memcmp(&got, &w, sizeof got) != 0 && bad++ < 3)
+                      ADD_FAILURE() << "keep=" << keep << " n=" << n << " margin=" << margin << " reverse=" << reverse
+                                    << " bad_start=" << bad_start << " axis=" << axis << " stream=" << s.index
+                                    << " line " << c << " sample " << i << ": got " << got << " want " << w;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
   }
 }
 

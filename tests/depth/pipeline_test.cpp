@@ -97,8 +97,9 @@ TEST(DepthPipeline, UnknownBlocksAndBadOptionsFailAtConstruction) {
   EXPECT_THROW_MSG(Pipeline{u}, std::invalid_argument, "no_such_option");
 }
 
-// Runs the standard chain over its golden sequence (8 frames, state carried) and checks each output.
-void expect_golden_sequence(Pipeline& p) {
+// Runs the standard chain over its golden sequence (8 frames, state carried) and checks each output:
+// at most `max_diff` units off, and in fewer than 0.1% of the values.
+void expect_golden_sequence(Pipeline& p, int max_diff) {
   std::string dir = test::shared_dir() + "/golden/realsense/chain_standard_synth848_seq8/";
   std::ifstream in(dir + "case.json");
   auto j = nlohmann::json::parse(in);
@@ -113,28 +114,29 @@ void expect_golden_sequence(Pipeline& p) {
     Frame out = p.process(f);
     ASSERT_EQ(out.format, FrameFormat::z16);
     mx::array want = read_pnm(dir + j["outputs"][i]["file"].get<std::string>()).to_array_2d();
-    // Float rounding in the disparity round trip may move a value by one unit (the block
-    // goldens pin each stage; this checks the wiring and the state carried across frames).
     mx::array diff = mx::abs(mx::subtract(mx::astype(out.data, mx::int32), mx::astype(want, mx::int32)));
-    EXPECT_LE(mx::max(diff).item<int>(), 1) << "frame " << i;
+    EXPECT_LE(mx::max(diff).item<int>(), max_diff) << "frame " << i << ": "
+        << mx::sum(mx::greater(diff, mx::array(0))).item<int>() << " values differ";
     EXPECT_LT(mx::mean(mx::astype(mx::greater(diff, mx::array(0)), mx::float32)).item<float>(), 0.001f) << "frame " << i;
   }
 }
 
 TEST(DepthPipeline, StandardChainMatchesLibrealsenseSequence) {
   Pipeline p(ChainSpec::standard());
-  expect_golden_sequence(p);
+  // Float rounding in the disparity round trip may move a value by one unit (the block goldens
+  // pin each stage; this checks the wiring and the state carried across frames).
+  expect_golden_sequence(p, 1);
   auto opts = p.effective_options();
   ASSERT_EQ(opts.size(), 6u);
   EXPECT_EQ(opts[0].first, "decimation");
 }
 
-// Every block on its portable path (what a GPU without custom kernels runs): the spatial filter
-// adds in tree order there, which moves 10 to 21 of the 101760 values of a frame by one unit.
+// Every block on its portable path (what a GPU without custom kernels runs): bit-exact, the
+// spatial filter's float passes included (refined to the sequential loop's rounding).
 TEST(DepthPipeline, PortableChainMatchesLibrealsenseSequence) {
   ScopedImpl portable(Impl::portable);
   Pipeline p(ChainSpec::standard());
-  expect_golden_sequence(p);
+  expect_golden_sequence(p, 0);
 }
 
 }  // namespace

@@ -2,13 +2,11 @@
 // Spatial filter: option errors, a hand-computed row, twins against the portable path, and
 // parity with librealsense's own outputs (shared/golden/realsense/spatial_*).
 //
-// The twins and Z16 are bit-exact everywhere. The portable float (disparity) path sums each
-// recursion in tree order (line_scan_internal.h), so it matches the sequential twins and
-// librealsense within float rounding: per pixel rel 1e-6 (measured: 5e-7 on 1280x720 and on the
-// goldens), except where a later pass's edge test compares a neighbour difference within a few ulps
-// of +-delta and so blends where the sequential loop did not (or the reverse). Such a pixel and
-// the ones its state reaches differ by less than delta (measured: 7.0 at delta 8), in well under
-// 0.2% of the pixels (measured: 0.09% at 1280x720 with delta 8, none with delta 20).
+// Every path is bit-exact everywhere. The portable float (disparity) path reaches the sequential
+// loop's float result through a tree-order scan and refinement sweeps (line_scan_refine.cpp);
+// BlendingRamps gives it lines that blend from end to end, where the scan's rounding differs the
+// most and for the longest.
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -68,27 +66,6 @@ mx::array synthetic(int h, int w, bool disparity, unsigned seed) {
 
 using namespace test_util;
 
-// The portable float path against the sequential result (see the top of the file): raw samples
-// equal, all within delta, at most `fraction` of them beyond rel 1e-6.
-::testing::AssertionResult near_sequential(const mx::array& got_in, const mx::array& want_in, int delta,
-                                           double fraction = 0.002) {
-  const auto got = to_vector<float>(got_in), want = to_vector<float>(want_in);
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << "sizes differ";
-  std::size_t beyond = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    const float g = got[i], w = want[i];
-    const bool raw = !(w > 0) || !std::isfinite(w);  // holes, NaN and inf pass through as they are
-    if (raw ? std::memcmp(&g, &w, sizeof g) != 0 : !(std::abs(g - w) < delta)) {
-      return ::testing::AssertionFailure() << "pixel " << i << ": got " << g << " want " << w;
-    }
-    beyond += !raw && std::abs(g - w) > 1e-6f * w;
-  }
-  if (beyond > fraction * got.size()) {
-    return ::testing::AssertionFailure() << beyond << " of " << got.size() << " pixels beyond rel 1e-6";
-  }
-  return ::testing::AssertionSuccess();
-}
-
 class SpatialImpl : public test::ImplTest {
  protected:
   std::string forced_tag() const override { return "depth.spatial"; }
@@ -96,15 +73,10 @@ class SpatialImpl : public test::ImplTest {
 
 class SpatialTwin : public SpatialImpl {
  protected:
-  // The twin and the portable path on the twin's stream: bit for bit for Z16.
+  // The twin and the portable path on the twin's stream, bit for bit.
   void expect_equal(const mx::array& img, const SpatialFilterOptions& o) {
-    const auto portable = with_portable([&] { return spatial_filter(img, o, stream()); });
-    const auto twin = spatial_filter(img, o, stream());
-    if (img.dtype() == mx::uint16) {
-      EXPECT_CLOSE(exactly_equal(twin, portable));
-    } else {
-      EXPECT_TRUE(near_sequential(portable, twin, o.delta));
-    }
+    const auto want = with_portable([&] { return spatial_filter(img, o, stream()); });
+    EXPECT_CLOSE(exactly_equal(spatial_filter(img, o, stream()), want));
   }
 };
 
@@ -203,12 +175,37 @@ TEST_P(SpatialTwin, KernelSizes) {
     for (auto [h, w] : sizes) {
       for (const auto& o : opts) {
         if (h * w > 100000 && o.alpha != 0.45f) continue;  // big frames: one option set
-        // On a CPU stream the portable reference is a long graph of line ops on one thread.
-        if (h * w > 100000 && GetParam() == Impl::cpu) continue;
+        // On a CPU stream the portable Z16 reference is a long graph of line ops on one thread.
+        if (h * w > 100000 && GetParam() == Impl::cpu && !disparity) continue;
         auto img = synthetic(h, w, disparity, seed++);
         SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " disparity=" + std::to_string(disparity) +
                      " alpha=" + std::to_string(o.alpha) + " holes_fill=" + std::to_string(o.holes_fill));
         expect_equal(img, o);
+      }
+    }
+  }
+}
+
+// Long constant-slope ramps (a small ripple varies the rounding) where every sample blends with
+// its neighbours in every pass: the scan's tree-order sums differ from the sequential loop along
+// the whole line, so the refinement has the most to correct. Lines of 3000 along rows and along
+// columns, every alpha class (keep a power of two, fused sweeps; keep not one, one step per
+// sweep; keep 0), delta 1 and 50, rising and falling.
+TEST_P(SpatialTwin, BlendingRamps) {
+  const int long_side = 3000, short_side = 3;
+  int case_index = 0;
+  for (float alpha : {0.25f, 0.4f, 0.5f, 0.75f, 1.0f}) {
+    for (int delta : {1, 50}) {
+      for (bool rows : {true, false}) {
+        const float slope = (case_index++ % 2 ? 0.37f : -0.29f) * delta;
+        const float start = slope > 0 ? 7.3f : 7.3f - slope * long_side;
+        std::vector<float> v(static_cast<size_t>(long_side) * short_side);
+        for (int k = 0; k < long_side; ++k)
+          for (int j = 0; j < short_side; ++j)
+            v[rows ? j * long_side + k : k * short_side + j] = start + slope * k + 0.01f * std::sin(0.7f * k + j);
+        auto img = mx::array(v.data(), rows ? mx::Shape{short_side, long_side} : mx::Shape{long_side, short_side});
+        SCOPED_TRACE("alpha=" + std::to_string(alpha) + " delta=" + std::to_string(delta) + (rows ? " rows" : " columns"));
+        expect_equal(img, {.alpha = alpha, .delta = delta, .iterations = 2, .holes_fill = 0});
       }
     }
   }
@@ -236,14 +233,9 @@ TEST_P(SpatialGolden, MatchesLibrealsense) {
   }
   auto input = load_frame(dir, spec.at("inputs").at(0));
   auto expected = load_frame(dir, spec.at("outputs").at(0));
-  // Bit-exact for the twins and Z16 (upstream's operation order); the portable float path within
-  // rel 1e-6 per pixel, as `robomlx depth golden` checks DISPARITY32 outputs.
+  // Bit-exact for every path: each keeps upstream's operation order.
   auto out = test::run_forced(impl, "depth.spatial", [&] { return spatial_filter(input, o, s); });
-  if (impl == Impl::portable && input.dtype() == mx::float32) {
-    EXPECT_TRUE(near_sequential(out, expected, o.delta, 0.0));
-  } else {
-    EXPECT_CLOSE(exactly_equal(out, expected));
-  }
+  EXPECT_CLOSE(exactly_equal(out, expected));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SpatialGolden,

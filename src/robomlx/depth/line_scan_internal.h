@@ -9,6 +9,7 @@
 // array instead of padding it again: the caller places the zeros the windows reach into once.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include <mlx/array.h>
@@ -32,9 +33,33 @@ int scan_pad(const std::vector<int>& taps);
 /// reset (a = 0), e.g. when each line starts with a = 0 and at most prod(taps) samples precede any
 /// output in it. raw: the output's shape; where raw is not a positive finite number (holes, NaN,
 /// inf) the output is raw itself, so such samples enter with b = 0 and a = 0 (and reset the next
-/// one). Float rounding differs from the sequential loop: sums are taken in tree order.
+/// one). Float rounding differs from the sequential loop (sums in tree order): refine_recurrence
+/// below turns the result into the sequential one.
 mx::array affine_scan(const mx::array& a, const mx::array& b, const mx::array& raw, int axis, bool reverse,
                       const std::vector<int>& taps, mx::Stream s);
+
+/// Turns an approximate solution y0 (affine_scan's) of the recurrence the spatial filter's float
+/// passes run into the float32 result of the sequential loop, bit for bit:
+///   y_k = a_k > 0 ? fl(b_k + fl(y_{k-1} * a_k)) : raw_k   (k ascending; descending if reverse).
+/// a, b, raw, y0: same shape, L samples along `axis`; a holds 0 or `keep`; where a = 0, y0 = raw;
+/// b is finite, and so is raw before a sample with a > 0 (the spatial filter's edge test ensures
+/// both), so the sequential state is never NaN where a sample blends.
+/// The first margin + 1 samples in scan order (the first ones forward, the last ones reverse) must
+/// have a = 0: sweeps shrink the line at that end. Returns the other L - margin samples. Runs
+/// sweeps until one changes no bit, testing that with one reduction and a host sync now and then.
+mx::array refine_recurrence(const mx::array& y0, const mx::array& a, const mx::array& b, const mx::array& raw,
+                            int axis, bool reverse, float keep, int margin, mx::Stream s);
+
+/// What refine_recurrence ran on this thread: calls, sweeps and convergence tests (host syncs).
+struct RefineCounts {
+  long calls = 0, sweeps = 0, checks = 0;
+};
+RefineCounts& refine_counts();
+
+/// Called with the arrays refine_recurrence evaluates right before each host sync (the bench counts
+/// the graph there, which the sync cuts); empty: nothing.
+using SyncProbe = std::function<void(const std::vector<mx::array>&)>;
+SyncProbe& sync_probe();
 
 /// mx::slice of [start, stop) along one axis.
 mx::array slice_axis(const mx::array& x, int axis, int start, int stop, mx::Stream s);

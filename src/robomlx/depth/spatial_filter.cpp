@@ -2,10 +2,11 @@
 // Validation, dispatch and the portable path of the spatial filter.
 //
 // Float (disparity) path: the edge test compares raw neighbours, so each directional pass is the
-// affine recurrence state_k = a_k state_{k-1} + b_k, evaluated along rows or columns in place by
-// affine_scan (line_scan_internal.h): a few fused kernels per pass instead of one step per line.
-// It adds in tree order, so it matches the sequential twins within float rounding (the tolerance
-// is stated in tests/depth/spatial_filter_test.cpp).
+// affine recurrence state_k = a_k state_{k-1} + b_k along rows or columns. affine_scan
+// (line_scan_internal.h) evaluates it in a few fused kernels, adding in tree order, a few ulps
+// off the sequential loop; refine_recurrence (line_scan_refine.cpp) then sweeps it to the
+// sequential loop's own float result, bit for bit, in a few more (each one fused kernel, a
+// reduction and a host sync per check), so later passes' edge tests and every golden are exact.
 //
 // Z16 path: a loop over the sequential axis, whole lines of the other axis at once (horizontal
 // passes run on the transposed image so both scan axis 0). It has no exact log-depth form: the
@@ -15,6 +16,7 @@
 // standard chain filters disparity, not Z16.
 #include "robomlx/depth/spatial_filter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <vector>
@@ -33,10 +35,18 @@ namespace robomlx::depth {
 namespace {
 constexpr const char* kTag = "depth.spatial";
 using detail::affine_scan;
+using detail::refine_recurrence;
 using detail::run_fused;
 using detail::scan_pad;
 using detail::scan_taps;
 using detail::slice_axis;
+
+// Samples each scan window covers (taps 8, 8): keep = 1 - alpha <= 0.75, so what a longer window
+// would add is below 0.75^64 < 2^-26 of the values, under float rounding, which the refinement
+// corrects anyway. Longer lines need no more scan steps or padding.
+constexpr int kScanWindow = 64;
+// Resets the refinement's sweeps may use up before it pads the line again (two checks' worth).
+constexpr int kRefineMargin = 24;
 
 void check_integer_option(const char* name, int v, int lo, int hi) { check_range(kTag, name, v, lo, hi); }
 
@@ -150,30 +160,42 @@ std::vector<mx::array> edge_ab(const std::vector<mx::array>& in, mx::StreamOrDev
 }
 
 // Both directions along `axis` (1: left->right then right->left; 0: top->bottom then bottom->top).
-// The line is padded once with zeros on both sides: zeros are holes, so they never blend, which
-// makes every window of the scans start from a reset, and the forward scan turns the trailing
-// zeros into the zeros the reverse scan needs.
+// Each pass: the edge test on the pass's input (one kernel), the scan (2 kernels), then the
+// refinement to the sequential result (line_scan_refine.cpp), which the next pass's edge test
+// reads. The scan reads `pad` zeros before the line (after it, in reverse) and the refinement
+// kRefineMargin more: zeros are holes, so they never blend, and every window starts from a reset.
 mx::array float_passes(const mx::array& x, int axis, float alpha, float delta, mx::Stream s) {
-  const int n = x.shape(axis);
-  const auto taps = scan_taps(n);
-  const int pad = scan_pad(taps);
-  std::vector<std::pair<int, int>> widths(2, {0, 0});
-  widths[axis] = {pad + 1, pad + 1};
-  auto xp = mx::pad(x, widths, scalar(0.0f), "constant", s);
-  const int len = n + 2 * pad + 2;
-  const std::vector<mx::array> opts = {scalar(alpha), scalar(1.0f - alpha), scalar(delta)};
+  const int n = x.shape(axis), m = kRefineMargin;
+  const auto taps = scan_taps(std::min(n, kScanWindow));
+  const int pad = scan_pad(taps), len = n + pad + 1 + m;
+  const float keep = 1.0f - alpha;
+  const std::vector<mx::array> opts = {scalar(alpha), scalar(keep), scalar(delta)};
   auto ab_of = [&](const mx::array& prev, const mx::array& cur) {
     std::vector<mx::array> in = {prev, cur};
     in.insert(in.end(), opts.begin(), opts.end());
     return run_fused<edge_ab>(in, s);
   };
-  // Forward: samples 1..len-1 of xp, each after its left/upper neighbour -> n values, pad + 1 zeros.
+  auto pad_axis = [&](const mx::array& v, int before, int after) {
+    std::vector<std::pair<int, int>> widths(2, {0, 0});
+    widths[axis] = {before, after};
+    return mx::pad(v, widths, scalar(0.0f), "constant", s);
+  };
+  // Forward over xp = pad + 1 + m zeros, then the line: samples 1..len-1 of xp, each after its
+  // left/upper neighbour; the scan yields the last m + n of them, the refinement the last n.
+  auto xp = pad_axis(x, pad + 1 + m, 0);
   auto ab = ab_of(slice_axis(xp, axis, 0, len - 1, s), slice_axis(xp, axis, 1, len, s));
-  auto y = affine_scan(ab[0], ab[1], slice_axis(xp, axis, pad + 1, len, s), axis, false, taps, s);
-  // Reverse: samples 0..n+pad-1 of y, each after its right/lower neighbour -> n values.
-  auto cur = slice_axis(y, axis, 0, n + pad, s);
-  ab = ab_of(slice_axis(y, axis, 1, n + pad + 1, s), cur);
-  return affine_scan(ab[0], ab[1], slice_axis(y, axis, 0, n, s), axis, true, taps, s);
+  auto raw = slice_axis(xp, axis, pad + 1, len, s);
+  auto y = affine_scan(ab[0], ab[1], raw, axis, false, taps, s);
+  y = refine_recurrence(y, slice_axis(ab[0], axis, pad, len - 1, s), slice_axis(ab[1], axis, pad, len - 1, s), raw,
+                        axis, false, keep, m, s);
+  // Reverse over yp = the line, then pad + 1 + m zeros: samples 0..len-2, each after its
+  // right/lower neighbour; the scan yields the first n + m, the refinement the first n.
+  auto yp = pad_axis(y, 0, pad + 1 + m);
+  ab = ab_of(slice_axis(yp, axis, 1, len, s), slice_axis(yp, axis, 0, len - 1, s));
+  raw = slice_axis(yp, axis, 0, n + m, s);
+  y = affine_scan(ab[0], ab[1], raw, axis, true, taps, s);
+  return refine_recurrence(y, slice_axis(ab[0], axis, 0, n + m, s), slice_axis(ab[1], axis, 0, n + m, s), raw, axis,
+                           true, keep, m, s);
 }
 
 // uint16 path (values held as float32, exact): librealsense's recursive_filter_horizontal on

@@ -18,15 +18,14 @@
 //    (+0.5, truncation); the left->right pass skips the last column; the right->left pass treats a
 //    raw 1 as a hole; the top->bottom pass has no validity test (a 0 can be blended into a small
 //    value); hole filling happens inside the horizontal passes of every iteration.
-// Floating point order matches upstream (a*alpha + b*(1-alpha), float32, no fused multiply-add) in
-// the twins and in the portable Z16 path; the portable float path sums in tree order (log depth),
-// within float rounding of upstream.
+// Floating point order matches upstream (a*alpha + b*(1-alpha), float32, no fused multiply-add);
+// the portable float path gets there from a tree-order scan refined to the sequential result.
 // Options apply to the next call. (Upstream quirk not kept: a changed filter_smooth_delta only takes
 // effect there when the stream profile changes.) Stereo baseline and focal length are not used.
 //
-// Implementations (core/dispatch.h, tag "depth.spatial"): portable MLX ops (float: log-depth scans;
-// Z16: a loop over the sequential axis, vectorised over the other), a threaded CPU Primitive, and
-// a CUDA kernel (one thread per row/column).
+// Implementations (core/dispatch.h, tag "depth.spatial"): portable MLX ops (float: short scans and
+// refinement sweeps, with host syncs; Z16: a loop over the sequential axis, vectorised over the
+// other), a threaded CPU Primitive, and a CUDA kernel (one thread per row/column).
 #pragma once
 
 #include <mlx/array.h>
