@@ -1,16 +1,20 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Every fast::cuda_kernel of robomlx as the launch code builds it, for the tools that compile the
-kernel texts outside MLX: nvcc_check.py (ctest kernels.nvcc) and gen_emu.py (the host emulators,
-ctest kernels.emu.*).
+"""Every GPU kernel of robomlx as the launch code builds it (a GpuKernel, core/gpu_kernel_internal.h),
+for the tools that compile the kernel texts outside MLX: nvcc_check.py (ctest kernels.nvcc),
+gen_emu.py (the host emulators, ctest kernels.emu.*) and tests/metal_stub/metal_check.py (ctest
+kernels.metal_clang).
 
-A Kernel mirrors one mx::fast::cuda_kernel(...) call in a *_cuda.cpp: the kernel file whose text is
-the body (`prefix` is text the launch code puts before it), the files joined into its header, the
-input and output names with their element types, and the template arguments of the launches
-(`instances`: ints, bools, or element types as strings). An element type written "$X" is the
-template argument X (a dtype), or, when the kernel has no template argument X, a type the
-launches vary (given as "$X" in each instance): inputs of either float32 or uint16, say.
-MLX adds `const __grid_constant__ Shape <input>_shape` after an input (and _strides, _ndim) when
-the body mentions it; these tools do the same, from the same text.
+Kernel files are written in the kernel dialect (docs/kernels.md); kernel_text(path, backend)
+translates one as cmake/robomlx_kernels.cmake does for the build (the same token table,
+cmake/robomlx_kernel_dialect.txt), and every kernel's header starts with the backend's prelude.
+
+A Kernel mirrors one GpuKernel(...) of a *_gpu.cpp: the kernel file whose text is the body, the
+files joined into its header, the input and output names with their element types, and the
+template arguments of the launches (`instances`: ints, bools, or element types as strings). An
+element type written "$X" is the template argument X (a dtype), or, when the kernel has no
+template argument X, a type the launches vary (given as "$X" in each instance): inputs of either
+float32 or uint16, say. MLX adds `<input>_shape` after an input (and _strides, _ndim) when the body
+mentions it; these tools do the same, from the same text.
 
 Keep this in step with the launches: a body that uses a name this file does not declare fails
 kernels.nvcc, so a new input or template constant shows up there first.
@@ -23,15 +27,55 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 SRC = os.path.join(ROOT, "src", "robomlx")
 
 
-def kernel_text(path):
+DIALECT = os.path.join(ROOT, "cmake", "robomlx_kernel_dialect.txt")
+PRELUDE = {"cuda": "core/kernels/prelude_cuda.cuh", "metal": "core/kernels/prelude_metal.cuh"}
+
+
+def dialect():
+    """The token table: (token, CUDA text, Metal text, body only), longest token first."""
+    rows = []
+    with open(DIALECT, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("RM_"):
+                fields = line.rstrip("\n").split("|")
+                rows.append((fields[0], fields[1], fields[2], len(fields) > 3 and fields[3] == "body"))
+    return sorted(rows, key=lambda r: -len(r[0]))
+
+
+def translate(text, path, backend):
+    """A kernel file's dialect text for `backend` ("cuda" or "metal"), as the build translates it."""
+    rows = dialect()
+    unknown = sorted(set(re.findall(r"RM_[A-Z0-9_]+", text)) - {r[0] for r in rows})
+    if unknown:
+        raise SystemExit("%s: %s is not a token of the kernel dialect (%s)" % (path, unknown[0], DIALECT))
+    for token, cuda, metal, body_only in rows:
+        if body_only and path.endswith(".cuh") and token in text:
+            raise SystemExit("%s: %s belongs in a kernel body, not a header (pass the index as an argument)" %
+                             (path, token))
+        text = text.replace(token, cuda if backend == "cuda" else metal)
+    if path.endswith("_cuda.cuh") and backend != "cuda" or path.endswith("_metal.cuh") and backend != "metal":
+        return ""
+    return text
+
+
+def kernel_text(path, backend="cuda"):
     """A kernel file's text as embedded (cmake/robomlx_kernels.cmake): the file after its leading
-    block of // lines; it starts with an empty line."""
+    block of // lines (it starts with an empty line), translated for `backend`."""
     with open(os.path.join(SRC, path), encoding="utf-8", newline="") as f:
         text = f.read()
     body = text[re.match(r"(?://[^\n]*\n)*", text).end():]
     if not body.startswith("\n"):
         raise SystemExit(path + ": the kernel text must start with an empty line after the comment block")
-    return body
+    return translate(body, path, backend)
+
+
+def located(path, backend="cuda"):
+    """kernel_text preceded by a #line directive naming the file's first code line (the directive
+    stands for the text's leading empty line), so compiler errors name the kernel file and line."""
+    with open(os.path.join(SRC, path), encoding="utf-8") as f:
+        head = re.match(r"(?://[^\n]*\n)*", f.read()).group(0)
+    shown = path if os.path.isabs(path) else "src/robomlx/" + path
+    return '#line %d "%s"%s' % (head.count("\n") + 2, shown, kernel_text(path, backend))
 
 
 @dataclass
@@ -43,12 +87,14 @@ class Kernel:
     instances: list = field(default_factory=lambda: [{}])
     header: list = field(default_factory=list)  # kernel files joined, in order, into the header
     prefix: str = ""               # text the launch puts before the body
+    metal: bool = False            # the body is in the dialect (has a Metal text to check)
 
-    def source(self):
-        return self.prefix + kernel_text(self.body)
+    def source(self, backend="cuda"):
+        return self.prefix + kernel_text(self.body, backend)
 
-    def header_text(self):
-        return "".join(kernel_text(h) for h in self.header)
+    def header_text(self, backend="cuda"):
+        """The kernel's header files (without the prelude, which the tools put first once)."""
+        return "".join(kernel_text(h, backend) for h in self.header)
 
     def template_args(self):
         """Names of the template arguments, in the launches' order."""
@@ -191,5 +237,5 @@ def kernel_files():
 
 def uncovered():
     """Kernel files that no Kernel uses (as body or header)."""
-    used = {k.body for k in KERNELS} | {h for k in KERNELS for h in k.header}
+    used = {k.body for k in KERNELS} | {h for k in KERNELS for h in k.header} | set(PRELUDE.values())
     return [f for f in kernel_files() if f not in used]

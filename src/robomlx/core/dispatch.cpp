@@ -84,8 +84,16 @@ std::string misfit(Impl impl, const mx::Device& device, ImplSet available) {
   }
 }
 
+// Metal twins are unverified on Apple hardware (core/gpu_kernel_internal.h): the automatic choice
+// takes them only when ROBOMLX_METAL_TWINS=1; forcing runs them either way.
+bool metal_twins_enabled() {
+  const char* env = std::getenv("ROBOMLX_METAL_TWINS");
+  return env != nullptr && std::string(env) == "1";
+}
+
 Impl first_fit(const mx::Device& device, ImplSet available) {
   for (Impl impl : {Impl::cuda, Impl::metal, Impl::cpu}) {
+    if (impl == Impl::metal && !metal_twins_enabled()) continue;
     if (misfit(impl, device, available).empty()) return impl;
   }
   return Impl::portable;

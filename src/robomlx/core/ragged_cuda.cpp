@@ -12,8 +12,8 @@ namespace robomlx {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kTotals = core::kernels::scan_totals_cu;
-constexpr const char* kScan = core::kernels::scan_chunks_cu;
+constexpr const char* kTotals = core::kernels::scan_totals_cu.cuda;
+constexpr const char* kScan = core::kernels::scan_chunks_cu.cuda;
 
 constexpr int kChunk = 2048;
 

@@ -20,9 +20,9 @@ namespace robomlx::depth {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kHeader = kernels::colorizer_cuh;
-constexpr const char* kHistSource = kernels::colorizer_histogram_cu;
-constexpr const char* kLookupSource = kernels::colorizer_lookup_cu;
+constexpr const char* kHeader = kernels::colorizer_cuh.cuda;
+constexpr const char* kHistSource = kernels::colorizer_histogram_cu.cuda;
+constexpr const char* kLookupSource = kernels::colorizer_lookup_cu.cuda;
 
 }  // namespace
 

@@ -18,7 +18,7 @@ namespace robomlx::depth {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kSource = kernels::decimation_z16_cu;
+constexpr const char* kSource = kernels::decimation_z16_cu.cuda;
 
 }  // namespace
 

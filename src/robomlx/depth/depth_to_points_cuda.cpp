@@ -22,8 +22,8 @@ namespace robomlx::depth {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kPixelSource = kernels::depth_to_points_pixels_cu;
-constexpr const char* kScanSource = kernels::depth_to_points_occlusion_cu;
+constexpr const char* kPixelSource = kernels::depth_to_points_pixels_cu.cuda;
+constexpr const char* kScanSource = kernels::depth_to_points_occlusion_cu.cuda;
 
 }  // namespace
 

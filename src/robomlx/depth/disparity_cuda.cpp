@@ -20,8 +20,8 @@ namespace robomlx::depth {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kToDisparity = kernels::disparity_from_depth_cu;
-constexpr const char* kToDepth = kernels::disparity_to_depth_cu;
+constexpr const char* kToDisparity = kernels::disparity_from_depth_cu.cuda;
+constexpr const char* kToDepth = kernels::disparity_to_depth_cu.cuda;
 
 mx::array launch(const mx::fast::CustomKernelFunction& kernel, const mx::array& x, mx::Dtype out_dtype, float k,
                  mx::Stream s) {

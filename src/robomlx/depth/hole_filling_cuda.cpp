@@ -22,11 +22,11 @@ namespace robomlx::depth::detail {
 
 namespace {
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-const char* kCudaLineWalk = kernels::line_walk_cuh;
-const char* kHeader = kernels::hole_filling_cuh;
-const char* kFromLeftOp = kernels::hole_filling_from_left_op_cuh;
-const char* kFromLeft = kernels::hole_filling_from_left_cu;
-const char* kAround = kernels::hole_filling_around_cu;
+const char* kCudaLineWalk = kernels::line_walk_cuh.cuda;
+const char* kHeader = kernels::hole_filling_cuh.cuda;
+const char* kFromLeftOp = kernels::hole_filling_from_left_op_cuh.cuda;
+const char* kFromLeft = kernels::hole_filling_from_left_cu.cuda;
+const char* kAround = kernels::hole_filling_around_cu.cuda;
 
 mx::array launch_around(const mx::array& x, bool farest, mx::Stream s) {
   static const auto kernel =

@@ -28,13 +28,13 @@ namespace robomlx::depth::detail {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-const char* kCudaLineWalk = kernels::line_walk_cuh;
-const char* kHeader = kernels::spatial_filter_cuh;
-const char* kFloatRows = kernels::spatial_filter_float_rows_cu;
-const char* kFloatColumns = kernels::spatial_filter_float_columns_cu;
-const char* kFloatFill = kernels::spatial_filter_float_fill_cu;
-const char* kZ16Rows = kernels::spatial_filter_z16_rows_cu;
-const char* kZ16Columns = kernels::spatial_filter_z16_columns_cu;
+const char* kCudaLineWalk = kernels::line_walk_cuh.cuda;
+const char* kHeader = kernels::spatial_filter_cuh.cuda;
+const char* kFloatRows = kernels::spatial_filter_float_rows_cu.cuda;
+const char* kFloatColumns = kernels::spatial_filter_float_columns_cu.cuda;
+const char* kFloatFill = kernels::spatial_filter_float_fill_cu.cuda;
+const char* kZ16Rows = kernels::spatial_filter_z16_rows_cu.cuda;
+const char* kZ16Columns = kernels::spatial_filter_z16_columns_cu.cuda;
 
 mx::fast::CustomKernelFunction make(const char* name, const char* source) {
   return mx::fast::cuda_kernel(name, {"inp"}, {"out"}, source, std::string(kCudaLineWalk) + kHeader, true);

@@ -18,7 +18,7 @@ namespace robomlx::depth::detail {
 
 namespace {
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-const char* kSource = kernels::temporal_filter_cu;
+const char* kSource = kernels::temporal_filter_cu.cuda;
 }  // namespace
 
 std::vector<mx::array> temporal_filter_cuda(const mx::array& frame, const mx::array& last, const mx::array& history,

@@ -28,8 +28,8 @@ namespace robomlx::sparse::detail {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kMvmrSource = kernels::mvmr_cu;
-constexpr const char* kVvorSource = kernels::vvor_cu;
+constexpr const char* kMvmrSource = kernels::mvmr_cu.cuda;
+constexpr const char* kVvorSource = kernels::vvor_cu.cuda;
 
 const mx::fast::CustomKernelFunction& mvmr_kernel() {
   static const auto k =

@@ -20,9 +20,9 @@ namespace robomlx::sparse::detail {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kHeader = kernels::neighbors_cuh;
-constexpr const char* kCountSource = kernels::neighbors_radius_count_cu;
-constexpr const char* kFillSource = kernels::neighbors_radius_fill_cu;
+constexpr const char* kHeader = kernels::neighbors_cuh.cuda;
+constexpr const char* kCountSource = kernels::neighbors_radius_count_cu.cuda;
+constexpr const char* kFillSource = kernels::neighbors_radius_fill_cu.cuda;
 
 const mx::fast::CustomKernelFunction& count_kernel() {
   static const auto k = mx::fast::cuda_kernel(

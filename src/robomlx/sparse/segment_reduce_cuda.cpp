@@ -26,8 +26,8 @@ namespace robomlx::sparse::detail {
 namespace {
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kCudaSegmentOps = kernels::segment_reduce_ops_cuh;
-constexpr const char* kSource = kernels::segment_reduce_warp_cu;
+constexpr const char* kCudaSegmentOps = kernels::segment_reduce_ops_cuh.cuda;
+constexpr const char* kSource = kernels::segment_reduce_warp_cu.cuda;
 
 const mx::fast::CustomKernelFunction& kernel(bool indexed) {
   // The plain kernel has no idx input; a null one keeps the body shared.

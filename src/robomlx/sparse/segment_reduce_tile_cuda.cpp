@@ -42,9 +42,9 @@ namespace {
 constexpr int kPer = 16, kThreads = 128, kTile = kPer * kThreads;
 
 // The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kCudaSegmentOps = kernels::segment_reduce_ops_cuh;
-constexpr const char* kSource = kernels::segment_reduce_tile_cu;
-constexpr const char* kFirstSource = kernels::segment_reduce_tile_first_cu;
+constexpr const char* kCudaSegmentOps = kernels::segment_reduce_ops_cuh.cuda;
+constexpr const char* kSource = kernels::segment_reduce_tile_cu.cuda;
+constexpr const char* kFirstSource = kernels::segment_reduce_tile_first_cu.cuda;
 
 int tile_count(int64_t total) { return static_cast<int>(std::max<int64_t>(1, (total + kTile - 1) / kTile)); }
 

@@ -17,11 +17,11 @@ namespace robomlx::stereo::detail {
 
 // The kernel texts: kernels/sgm_*.cu, embedded at build time (cmake/robomlx_kernels.cmake).
 namespace cuda_src {
-constexpr const char* kCensus = kernels::sgm_census_cu;
-constexpr const char* kAggregate = kernels::sgm_aggregate_cu;
-constexpr const char* kSelect = kernels::sgm_select_cu;
-constexpr const char* kLeftRight = kernels::sgm_left_right_cu;
-constexpr const char* kMedian = kernels::sgm_median_cu;
+constexpr const char* kCensus = kernels::sgm_census_cu.cuda;
+constexpr const char* kAggregate = kernels::sgm_aggregate_cu.cuda;
+constexpr const char* kSelect = kernels::sgm_select_cu.cuda;
+constexpr const char* kLeftRight = kernels::sgm_left_right_cu.cuda;
+constexpr const char* kMedian = kernels::sgm_median_cu.cuda;
 }  // namespace cuda_src
 
 namespace {
