@@ -71,6 +71,22 @@ TEST_F(MetalFallback, FailedTwinLogsOnceAndTheOpTurnsPortable) {
   EXPECT_TRUE(metal_twin_usable("test.other_op"));
 }
 
+// A test that forces the Metal twin must see its failure (the portable result would pass it).
+TEST_F(MetalFallback, StrictForcingRethrows) {
+  auto twin = []() -> int { throw MetalKernelError("robomlx_test_kernel", "Unable to build metal library from source"); };
+  testing::internal::CaptureStderr();
+  {
+    ScopedImpl force(Impl::metal, "test.op");
+    EXPECT_THROW(try_metal_twin("test.op", twin), MetalKernelError);
+  }
+  {
+    ScopedImpl force(Impl::metal, "test.elsewhere");  // forcing another op: lenient here
+    EXPECT_FALSE(try_metal_twin("test.op", twin).has_value());
+  }
+  testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(metal_twin_usable("test.op"));
+}
+
 TEST_F(MetalFallback, OtherErrorsPropagateAndSuccessPassesThrough) {
   EXPECT_THROW(try_metal_twin("test.op", []() -> int { throw std::invalid_argument("bad input"); }),
                std::invalid_argument);

@@ -140,45 +140,48 @@ KERNELS = [
     Kernel("robomlx_scan_totals", "core/kernels/scan_totals.cu", [("x", I32)], [("totals", I32)]),
     Kernel("robomlx_scan_chunks", "core/kernels/scan_chunks.cu", [("x", I32), ("totals", I32)], [("out", I32)],
            [dict(LEAD=0), dict(LEAD=1)]),
-    # depth/spatial_filter_cuda.cpp
+    # depth/spatial_filter_gpu.cpp
     *[Kernel("rs_spatial_" + name, "depth/kernels/spatial_filter_%s.cu" % file, [("inp", t)], [("out", t)],
-             SPATIAL_ARGS, SPATIAL_HEADER)
+             SPATIAL_ARGS, SPATIAL_HEADER, metal=True)
       for name, file, t in [("f32_rows", "float_rows", F), ("f32_columns", "float_columns", F),
                             ("f32_fill", "float_fill", F), ("z16_rows", "z16_rows", U16),
                             ("z16_columns", "z16_columns", U16)]],
-    # depth/hole_filling_cuda.cpp
+    # depth/hole_filling_gpu.cpp
     Kernel("rs_hole_fill_left", "depth/kernels/hole_filling_from_left.cu", [("inp", "$T")], [("out", "$T")],
            [{"$T": U16, "V": I32}, {"$T": F, "V": F}],
            ["depth/kernels/hole_filling.cuh", "depth/kernels/line_walk.cuh",
-            "depth/kernels/hole_filling_from_left_op.cuh"]),
+            "depth/kernels/hole_filling_from_left_op.cuh"], metal=True),
     Kernel("rs_hole_fill_around_mb", "depth/kernels/hole_filling_around.cu", [("inp", "$T")],
            [("out", "$T"), ("progress", I32)],
-           [dict(T=t, FAREST=far) for t in (U16, F) for far in (True, False)], ["depth/kernels/hole_filling.cuh"]),
-    # depth/temporal_filter_cuda.cpp
+           [dict(T=t, FAREST=far) for t in (U16, F) for far in (True, False)],
+           ["depth/kernels/hole_filling.cuh", "depth/kernels/hole_filling_around.cuh"], metal=True),
+    # depth/temporal_filter_gpu.cpp
     Kernel("rs_temporal", "depth/kernels/temporal_filter.cu",
            [("frame", "$T"), ("last", "$T"), ("history", U8), ("table", U8), ("params", F)],
-           [("out", "$T"), ("new_last", "$T"), ("new_history", U8)], [dict(T=U16), dict(T=F)]),
-    # depth/colorizer_cuda.cpp
+           [("out", "$T"), ("new_last", "$T"), ("new_history", U8)], [dict(T=U16), dict(T=F)], metal=True),
+    # depth/colorizer_gpu.cpp
     Kernel("robomlx_depth_colorizer_hist", "depth/kernels/colorizer_histogram.cu", [("data", "$D")], [("hist", I32)],
-           [{"$D": U16, "N": 307200}, {"$D": F, "N": 307200}], ["depth/kernels/colorizer.cuh"]),
+           [{"$D": U16, "N": 307200}, {"$D": F, "N": 307200}], ["depth/kernels/colorizer.cuh"], metal=True),
     Kernel("robomlx_depth_colorizer_lookup", "depth/kernels/colorizer_lookup.cu",
            [("data", "$D"), ("hist", I32), ("cum", I32), ("table", U8), ("params", F)], [("out", U8)],
            [{"$D": d, "N": 307200, "STEPS": 4000, "DISPARITY": d == F, "EQUALIZE": eq} for d in (U16, F)
-            for eq in (True, False)], ["depth/kernels/colorizer.cuh"]),
-    # depth/decimation_cuda.cpp
+            for eq in (True, False)], ["depth/kernels/colorizer.cuh"], metal=True),
+    # depth/decimation_gpu.cpp
     Kernel("robomlx_depth_decimate", "depth/kernels/decimation_z16.cu", [("depth", U16)], [("out", U16)],
-           [dict(S=s) for s in range(1, 9)]),
-    # depth/disparity_cuda.cpp
+           [dict(S=s) for s in range(1, 9)], metal=True),
+    # depth/disparity_gpu.cpp
     Kernel("robomlx_depth_to_disparity", "depth/kernels/disparity_from_depth.cu", [("inp", U16)], [("out", F)],
-           [dict(K_BITS=0x461C4000)]),
+           [dict(K_BITS=0x461C4000)], metal=True),
     Kernel("robomlx_disparity_to_depth", "depth/kernels/disparity_to_depth.cu", [("inp", F)], [("out", U16)],
-           [dict(K_BITS=0x461C4000)]),
-    # depth/depth_to_points_cuda.cpp
+           [dict(K_BITS=0x461C4000)], metal=True),
+    # depth/depth_to_points_gpu.cpp
     Kernel("robomlx_depth_pointcloud_pixels", "depth/kernels/depth_to_points_pixels.cu",
            [("depth", U16), ("rays_x", F), ("rays_y", F), ("params", F)],
-           [("vertices", F), ("texcoords", F), ("pixel_x", F)], [dict(N=921600, TEXTURE=t) for t in (True, False)]),
+           [("vertices", F), ("texcoords", F), ("pixel_x", F)], [dict(N=921600, TEXTURE=t) for t in (True, False)],
+           metal=True),
     Kernel("robomlx_depth_pointcloud_scan", "depth/kernels/depth_to_points_occlusion.cu",
-           [("depth", U16), ("vertices", F), ("pixel_x", F)], [("out", F)], [dict(H=720, W=1280)]),
+           [("depth", U16), ("vertices", F), ("pixel_x", F)], [("out", F)], [dict(H=720, W=1280)],
+           ["depth/kernels/depth_to_points_occlusion.cuh"], metal=True),
     # stereo/sgm_cuda.cpp
     Kernel("robomlx_sgm_census", "stereo/kernels/sgm_census.cu", [("left", F), ("right", F)], [("cl", U64), ("cr", U64)],
            [dict(SGM_SIZE, CW=9, CH=7), dict(SGM_SIZE, CW=5, CH=5)]),

@@ -238,7 +238,9 @@ def main():
             print("%-40s %3d instances  %s" % (k.name, n, "ok" if ok else "FAILED"))
             if not ok:
                 status = 1
-                print("\n".join("    " + l for l in msg.splitlines()[:60]))
+                # The same error repeats once per instance: each distinct line once.
+                lines = list(dict.fromkeys(msg.splitlines()))
+                print("\n".join("    " + l for l in lines[:40]))
         passed = sum(ok for _, ok, _ in results)
         print("kernels.metal_clang: %d of %d kernels pass (%d more have no Metal text yet)" %
               (passed, len(results), len(KERNELS) - len(kernels)))

@@ -116,6 +116,8 @@ std::optional<Impl> forced_impl() {
   return env_impl();
 }
 
+bool strictly_forced(Impl impl, std::string_view tag) { return scoped_for(tag) == impl; }
+
 ScopedImpl::ScopedImpl(Impl impl, std::string tag_prefix)
     : previous_{scoped_override().impl, scoped_override().prefix} {
   scoped_override() = {impl, std::move(tag_prefix)};

@@ -59,6 +59,10 @@ Impl preview_impl(std::string_view tag, const mx::Device& device, ImplSet availa
 /// The forced implementation, if any (a live ScopedImpl, else ROBOMLX_IMPL).
 std::optional<Impl> forced_impl();
 
+/// True while a ScopedImpl strictly forces `impl` for op `tag` (then a twin that fails must throw,
+/// not fall back: core/gpu_kernel_internal.h).
+bool strictly_forced(Impl impl, std::string_view tag);
+
 /// Forces one implementation while alive, for every op or only for ops whose tag starts with
 /// `tag_prefix` (e.g. "depth.spatial"). Strict: see above. Not thread-safe; tests and benchmarks
 /// build their graphs on one thread.

@@ -29,6 +29,8 @@
 #include <mlx/fast.h>
 #include <mlx/stream.h>
 
+#include "robomlx/core/dispatch.h"
+
 namespace robomlx {
 
 namespace mx = mlx::core;
@@ -94,13 +96,15 @@ void reset_metal_registry();
 }  // namespace detail
 
 /// Runs op `tag`'s Metal twin; nullopt when one of its kernels failed (logged), so the op runs its
-/// portable path. Other errors propagate.
+/// portable path. Other errors propagate, and so does the failure while a ScopedImpl strictly
+/// forces the Metal twin (a test of the twin must fail, not pass on the portable path).
 template <typename Twin>
 std::optional<std::invoke_result_t<Twin>> try_metal_twin(std::string_view tag, Twin&& twin) {
   try {
     return std::forward<Twin>(twin)();
   } catch (const MetalKernelError& e) {
     detail::metal_twin_failed(tag, e);
+    if (strictly_forced(Impl::metal, tag)) throw;
     return std::nullopt;
   }
 }
