@@ -182,22 +182,22 @@ KERNELS = [
     Kernel("robomlx_depth_pointcloud_scan", "depth/kernels/depth_to_points_occlusion.cu",
            [("depth", U16), ("vertices", F), ("pixel_x", F)], [("out", F)], [dict(H=720, W=1280)],
            ["depth/kernels/depth_to_points_occlusion.cuh"], metal=True),
-    # stereo/sgm_cuda.cpp
+    # stereo/sgm_gpu.cpp
     Kernel("robomlx_sgm_census", "stereo/kernels/sgm_census.cu", [("left", F), ("right", F)], [("cl", U64), ("cr", U64)],
-           [dict(SGM_SIZE, CW=9, CH=7), dict(SGM_SIZE, CW=5, CH=5)]),
+           [dict(SGM_SIZE, CW=9, CH=7), dict(SGM_SIZE, CW=5, CH=5)], metal=True),
     Kernel("robomlx_sgm_aggregate", "stereo/kernels/sgm_aggregate.cu",
            [("cl", U64), ("cr", U64), ("left", F), ("right", F)], [("lr", "$T")],
            [dict(SGM_SIZE, D=d, K=(d + 31) // 32, MIN_D=0, P1=10, P2=120, AD=ad, OUTSIDE=62 + 15 * ad, T=t)
-            for d, ad, t in [(64, False, U8), (128, True, U16), (256, False, U16), (17, True, U8)]]),
+            for d, ad, t in [(64, False, U8), (128, True, U16), (256, False, U16), (17, True, U8)]], metal=True),
     Kernel("robomlx_sgm_select", "stereo/kernels/sgm_select.cu", [("lr", "$T"), ("params", F)],
            [("s", U16), ("disp", F), ("kbest", I32), ("conf", F)],
            [dict(SGM_SIZE, D=d, K=(d + 31) // 32, P=p, MIN_D=0, SUBPIX=sub, T=t)
-            for d, p, sub, t in [(64, 8, True, U8), (256, 4, False, U16)]]),
+            for d, p, sub, t in [(64, 8, True, U8), (256, 4, False, U16)]], metal=True),
     Kernel("robomlx_sgm_left_right", "stereo/kernels/sgm_left_right.cu",
            [("s", U16), ("disp", F), ("kbest", I32), ("conf", F)], [("disp_lr", F), ("conf_lr", F)],
-           [dict(SGM_SIZE, D=64, MIN_D=0, LR_PLUS_1=2), dict(SGM_SIZE, D=256, MIN_D=4, LR_PLUS_1=0)]),
+           [dict(SGM_SIZE, D=64, MIN_D=0, LR_PLUS_1=2), dict(SGM_SIZE, D=256, MIN_D=4, LR_PLUS_1=0)], metal=True),
     Kernel("robomlx_sgm_median", "stereo/kernels/sgm_median.cu", [("disp", F), ("conf", F)],
-           [("disp_med", F), ("conf_med", F)], [dict(SGM_SIZE, MS=3), dict(SGM_SIZE, MS=5)]),
+           [("disp_med", F), ("conf_med", F)], [dict(SGM_SIZE, MS=3), dict(SGM_SIZE, MS=5)], metal=True),
     # sparse/mvmr_cuda.cpp
     Kernel("robomlx_sparse_mvmr_tiled", "sparse/kernels/mvmr.cu",
            [("a", F), ("b", F), ("a_idx", I32), ("b_idx", I32), ("o_idx", I32)], [("o", F)],
