@@ -136,7 +136,7 @@ NEIGHBOR_COMMON = [("order", I32), ("points", F), ("queries", F), ("radius_sq", 
 SGM_SIZE = dict(H=360, W=640)
 
 KERNELS = [
-    # core/ragged_cuda.cpp
+    # core/ragged_gpu.cpp
     Kernel("robomlx_scan_totals", "core/kernels/scan_totals.cu", [("x", I32)], [("totals", I32)]),
     Kernel("robomlx_scan_chunks", "core/kernels/scan_chunks.cu", [("x", I32), ("totals", I32)], [("out", I32)],
            [dict(LEAD=0), dict(LEAD=1)]),
@@ -198,33 +198,31 @@ KERNELS = [
            [dict(SGM_SIZE, D=64, MIN_D=0, LR_PLUS_1=2), dict(SGM_SIZE, D=256, MIN_D=4, LR_PLUS_1=0)], metal=True),
     Kernel("robomlx_sgm_median", "stereo/kernels/sgm_median.cu", [("disp", F), ("conf", F)],
            [("disp_med", F), ("conf_med", F)], [dict(SGM_SIZE, MS=3), dict(SGM_SIZE, MS=5)], metal=True),
-    # sparse/mvmr_cuda.cpp
+    # sparse/mvmr_gpu.cpp
     Kernel("robomlx_sparse_mvmr_tiled", "sparse/kernels/mvmr.cu",
            [("a", F), ("b", F), ("a_idx", I32), ("b_idx", I32), ("o_idx", I32)], [("o", F)],
-           [dict(WIDE=False), dict(WIDE=True)]),
+           [dict(WIDE=False), dict(WIDE=True)], metal=True),
     Kernel("robomlx_sparse_vvor_tiled", "sparse/kernels/vvor.cu",
            [("a", F), ("b", F), ("a_idx", I32), ("b_idx", I32), ("o_idx", I32)], [("o", F)],
-           [dict(WIDE=False), dict(WIDE=True)]),
-    # sparse/neighbors_cuda.cpp
+           [dict(WIDE=False), dict(WIDE=True)], ["sparse/kernels/vvor.cuh"], metal=True),
+    # sparse/neighbors_gpu.cpp
     Kernel("robomlx_sparse_radius_count", "sparse/kernels/neighbors_radius_count.cu",
            [("sorted_keys", I64), ("cell_keys", I64)] + NEIGHBOR_COMMON, [("counts", I32), ("ranges", I32)],
-           header=["sparse/kernels/neighbors.cuh"]),
+           header=["sparse/kernels/neighbors.cuh"], metal=True),
     Kernel("robomlx_sparse_radius_fill", "sparse/kernels/neighbors_radius_fill.cu",
            [("ranges", I32), ("offsets", I32)] + NEIGHBOR_COMMON, [("query_ids", I32), ("indices", I32), ("dist_sq", F)],
-           header=["sparse/kernels/neighbors.cuh"]),
-    # sparse/segment_reduce_cuda.cpp: the plain kernel declares a null idx before the body.
-    Kernel("robomlx_sparse_segment_reduce_w", "sparse/kernels/segment_reduce_warp.cu", [("x", F), ("ends", I32)],
-           [("y", F)], [dict(OP=op, INDEXED=False, SEGS=1) for op in range(4)], SEGMENT_HEADER,
-           prefix="  const int32_t* idx = nullptr;\n"),
-    Kernel("robomlx_sparse_segment_reduce_wi", "sparse/kernels/segment_reduce_warp.cu",
+           header=["sparse/kernels/neighbors.cuh"], metal=True),
+    # sparse/segment_reduce_gpu.cpp: the plain launch passes `ends` as idx (read only when INDEXED).
+    Kernel("robomlx_sparse_segment_reduce_w", "sparse/kernels/segment_reduce_warp.cu",
            [("x", F), ("idx", I32), ("ends", I32)], [("y", F)],
-           [dict(OP=op, INDEXED=True, SEGS=segs) for op in range(4) for segs in (1, 8)], SEGMENT_HEADER),
-    # sparse/segment_reduce_tile_cuda.cpp
+           [dict(OP=op, INDEXED=False, SEGS=1) for op in range(4)] +
+           [dict(OP=op, INDEXED=True, SEGS=segs) for op in range(4) for segs in (1, 8)], SEGMENT_HEADER, metal=True),
+    # sparse/segment_reduce_tile_gpu.cpp
     Kernel("robomlx_sparse_segment_reduce_tile", "sparse/kernels/segment_reduce_tile.cu",
            [("x", F), ("ends", I32), ("first", I32)], [("y", F)],
-           [dict(OP=op, THREADS=128, PER=16) for op in range(4)], SEGMENT_HEADER),
+           [dict(OP=op, THREADS=128, PER=16) for op in range(4)], SEGMENT_HEADER, metal=True),
     Kernel("robomlx_sparse_segment_tile_first", "sparse/kernels/segment_reduce_tile_first.cu",
-           [("values", I32), ("ends", I32)], [("first", I32)], [dict(TILE=2048)]),
+           [("values", I32), ("ends", I32)], [("first", I32)], [dict(TILE=2048)], metal=True),
 ]
 
 

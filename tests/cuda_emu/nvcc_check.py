@@ -89,7 +89,7 @@ def summary(stderr, names):
     for line in stderr.splitlines():
         m = re.search(r"Compiling entry function '([^']+)'", line)
         if m:
-            cur = next((n for n in names if n in m.group(1)), m.group(1))
+            cur = max((n for n in names if n in m.group(1)), key=len, default=m.group(1))  # _1 is in _10
             rows[cur] = {}
         elif cur and "Used" in line:
             rows[cur]["regs"] = re.search(r"Used (\d+) registers", line).group(1)

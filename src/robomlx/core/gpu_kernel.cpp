@@ -87,8 +87,11 @@ std::vector<mx::array> GpuKernel::operator()(const std::vector<mx::array>& input
     metal_ = mx::fast::metal_kernel(name_, inputs_, outputs_, body_.metal, header(false), contiguous_);
   });
   auto outs = metal_(inputs, output_shapes, output_dtypes, whole, group, template_args, init, false, s);
-  detail::metal_first_use(instance_key(name_, template_args, inputs, output_dtypes), name_,
-                          [&] { mx::eval(outs); });
+  // Under a transform (compile, vmap, grad) the outputs are tracers, which eval must not run: the
+  // instance is checked at its first launch outside one.
+  if (!outs[0].is_tracer())
+    detail::metal_first_use(instance_key(name_, template_args, inputs, output_dtypes), name_,
+                            [&] { mx::eval(outs); });
   return outs;
 }
 

@@ -64,6 +64,9 @@ inline uint rm_atomic_or(device uint* p, uint v) {
 inline uint rm_atomic_or(threadgroup uint* p, uint v) {
   return atomic_fetch_or_explicit(reinterpret_cast<threadgroup atomic_uint*>(p), v, memory_order_relaxed);
 }
+inline void rm_atomic_add4(device float* p, thread const float* v) {
+  for (int j = 0; j < 4; ++j) rm_atomic_add(p + j, v[j]);
+}
 inline void rm_flag_store(device int* p, int v) {
   atomic_store_explicit(reinterpret_cast<device atomic_int*>(p), v, memory_order_relaxed);
 }
