@@ -87,7 +87,6 @@ class Kernel:
     instances: list = field(default_factory=lambda: [{}])
     header: list = field(default_factory=list)  # kernel files joined, in order, into the header
     prefix: str = ""               # text the launch puts before the body
-    metal: bool = False            # the body is in the dialect (has a Metal text to check)
 
     def source(self, backend="cuda"):
         return self.prefix + kernel_text(self.body, backend)
@@ -142,7 +141,7 @@ KERNELS = [
            [dict(LEAD=0), dict(LEAD=1)]),
     # depth/spatial_filter_gpu.cpp
     *[Kernel("rs_spatial_" + name, "depth/kernels/spatial_filter_%s.cu" % file, [("inp", t)], [("out", t)],
-             SPATIAL_ARGS, SPATIAL_HEADER, metal=True)
+             SPATIAL_ARGS, SPATIAL_HEADER)
       for name, file, t in [("f32_rows", "float_rows", F), ("f32_columns", "float_columns", F),
                             ("f32_fill", "float_fill", F), ("z16_rows", "z16_rows", U16),
                             ("z16_columns", "z16_columns", U16)]],
@@ -150,79 +149,78 @@ KERNELS = [
     Kernel("rs_hole_fill_left", "depth/kernels/hole_filling_from_left.cu", [("inp", "$T")], [("out", "$T")],
            [{"$T": U16, "V": I32}, {"$T": F, "V": F}],
            ["depth/kernels/hole_filling.cuh", "depth/kernels/line_walk.cuh",
-            "depth/kernels/hole_filling_from_left_op.cuh"], metal=True),
+            "depth/kernels/hole_filling_from_left_op.cuh"]),
     Kernel("rs_hole_fill_around_mb", "depth/kernels/hole_filling_around.cu", [("inp", "$T")],
            [("out", "$T"), ("progress", I32)],
            [dict(T=t, FAREST=far) for t in (U16, F) for far in (True, False)],
-           ["depth/kernels/hole_filling.cuh", "depth/kernels/hole_filling_around.cuh"], metal=True),
+           ["depth/kernels/hole_filling.cuh", "depth/kernels/hole_filling_around.cuh"]),
     # depth/temporal_filter_gpu.cpp
     Kernel("rs_temporal", "depth/kernels/temporal_filter.cu",
            [("frame", "$T"), ("last", "$T"), ("history", U8), ("table", U8), ("params", F)],
-           [("out", "$T"), ("new_last", "$T"), ("new_history", U8)], [dict(T=U16), dict(T=F)], metal=True),
+           [("out", "$T"), ("new_last", "$T"), ("new_history", U8)], [dict(T=U16), dict(T=F)]),
     # depth/colorizer_gpu.cpp
     Kernel("robomlx_depth_colorizer_hist", "depth/kernels/colorizer_histogram.cu", [("data", "$D")], [("hist", I32)],
-           [{"$D": U16, "N": 307200}, {"$D": F, "N": 307200}], ["depth/kernels/colorizer.cuh"], metal=True),
+           [{"$D": U16, "N": 307200}, {"$D": F, "N": 307200}], ["depth/kernels/colorizer.cuh"]),
     Kernel("robomlx_depth_colorizer_lookup", "depth/kernels/colorizer_lookup.cu",
            [("data", "$D"), ("hist", I32), ("cum", I32), ("table", U8), ("params", F)], [("out", U8)],
            [{"$D": d, "N": 307200, "STEPS": 4000, "DISPARITY": d == F, "EQUALIZE": eq} for d in (U16, F)
-            for eq in (True, False)], ["depth/kernels/colorizer.cuh"], metal=True),
+            for eq in (True, False)], ["depth/kernels/colorizer.cuh"]),
     # depth/decimation_gpu.cpp
     Kernel("robomlx_depth_decimate", "depth/kernels/decimation_z16.cu", [("depth", U16)], [("out", U16)],
-           [dict(S=s) for s in range(1, 9)], metal=True),
+           [dict(S=s) for s in range(1, 9)]),
     # depth/disparity_gpu.cpp
     Kernel("robomlx_depth_to_disparity", "depth/kernels/disparity_from_depth.cu", [("inp", U16)], [("out", F)],
-           [dict(K_BITS=0x461C4000)], metal=True),
+           [dict(K_BITS=0x461C4000)]),
     Kernel("robomlx_disparity_to_depth", "depth/kernels/disparity_to_depth.cu", [("inp", F)], [("out", U16)],
-           [dict(K_BITS=0x461C4000)], metal=True),
+           [dict(K_BITS=0x461C4000)]),
     # depth/depth_to_points_gpu.cpp
     Kernel("robomlx_depth_pointcloud_pixels", "depth/kernels/depth_to_points_pixels.cu",
            [("depth", U16), ("rays_x", F), ("rays_y", F), ("params", F)],
-           [("vertices", F), ("texcoords", F), ("pixel_x", F)], [dict(N=921600, TEXTURE=t) for t in (True, False)],
-           metal=True),
+           [("vertices", F), ("texcoords", F), ("pixel_x", F)], [dict(N=921600, TEXTURE=t) for t in (True, False)]),
     Kernel("robomlx_depth_pointcloud_scan", "depth/kernels/depth_to_points_occlusion.cu",
            [("depth", U16), ("vertices", F), ("pixel_x", F)], [("out", F)], [dict(H=720, W=1280)],
-           ["depth/kernels/depth_to_points_occlusion.cuh"], metal=True),
+           ["depth/kernels/depth_to_points_occlusion.cuh"]),
     # stereo/sgm_gpu.cpp
     Kernel("robomlx_sgm_census", "stereo/kernels/sgm_census.cu", [("left", F), ("right", F)], [("cl", U64), ("cr", U64)],
-           [dict(SGM_SIZE, CW=9, CH=7), dict(SGM_SIZE, CW=5, CH=5)], metal=True),
+           [dict(SGM_SIZE, CW=9, CH=7), dict(SGM_SIZE, CW=5, CH=5)]),
     Kernel("robomlx_sgm_aggregate", "stereo/kernels/sgm_aggregate.cu",
            [("cl", U64), ("cr", U64), ("left", F), ("right", F)], [("lr", "$T")],
            [dict(SGM_SIZE, D=d, K=(d + 31) // 32, MIN_D=0, P1=10, P2=120, AD=ad, OUTSIDE=62 + 15 * ad, T=t)
-            for d, ad, t in [(64, False, U8), (128, True, U16), (256, False, U16), (17, True, U8)]], metal=True),
+            for d, ad, t in [(64, False, U8), (128, True, U16), (256, False, U16), (17, True, U8)]]),
     Kernel("robomlx_sgm_select", "stereo/kernels/sgm_select.cu", [("lr", "$T"), ("params", F)],
            [("s", U16), ("disp", F), ("kbest", I32), ("conf", F)],
            [dict(SGM_SIZE, D=d, K=(d + 31) // 32, P=p, MIN_D=0, SUBPIX=sub, T=t)
-            for d, p, sub, t in [(64, 8, True, U8), (256, 4, False, U16)]], metal=True),
+            for d, p, sub, t in [(64, 8, True, U8), (256, 4, False, U16)]]),
     Kernel("robomlx_sgm_left_right", "stereo/kernels/sgm_left_right.cu",
            [("s", U16), ("disp", F), ("kbest", I32), ("conf", F)], [("disp_lr", F), ("conf_lr", F)],
-           [dict(SGM_SIZE, D=64, MIN_D=0, LR_PLUS_1=2), dict(SGM_SIZE, D=256, MIN_D=4, LR_PLUS_1=0)], metal=True),
+           [dict(SGM_SIZE, D=64, MIN_D=0, LR_PLUS_1=2), dict(SGM_SIZE, D=256, MIN_D=4, LR_PLUS_1=0)]),
     Kernel("robomlx_sgm_median", "stereo/kernels/sgm_median.cu", [("disp", F), ("conf", F)],
-           [("disp_med", F), ("conf_med", F)], [dict(SGM_SIZE, MS=3), dict(SGM_SIZE, MS=5)], metal=True),
+           [("disp_med", F), ("conf_med", F)], [dict(SGM_SIZE, MS=3), dict(SGM_SIZE, MS=5)]),
     # sparse/mvmr_gpu.cpp
     Kernel("robomlx_sparse_mvmr_tiled", "sparse/kernels/mvmr.cu",
            [("a", F), ("b", F), ("a_idx", I32), ("b_idx", I32), ("o_idx", I32)], [("o", F)],
-           [dict(WIDE=False), dict(WIDE=True)], metal=True),
+           [dict(WIDE=False), dict(WIDE=True)]),
     Kernel("robomlx_sparse_vvor_tiled", "sparse/kernels/vvor.cu",
            [("a", F), ("b", F), ("a_idx", I32), ("b_idx", I32), ("o_idx", I32)], [("o", F)],
-           [dict(WIDE=False), dict(WIDE=True)], ["sparse/kernels/vvor.cuh"], metal=True),
+           [dict(WIDE=False), dict(WIDE=True)], ["sparse/kernels/vvor.cuh"]),
     # sparse/neighbors_gpu.cpp
     Kernel("robomlx_sparse_radius_count", "sparse/kernels/neighbors_radius_count.cu",
            [("sorted_keys", I64), ("cell_keys", I64)] + NEIGHBOR_COMMON, [("counts", I32), ("ranges", I32)],
-           header=["sparse/kernels/neighbors.cuh"], metal=True),
+           header=["sparse/kernels/neighbors.cuh"]),
     Kernel("robomlx_sparse_radius_fill", "sparse/kernels/neighbors_radius_fill.cu",
            [("ranges", I32), ("offsets", I32)] + NEIGHBOR_COMMON, [("query_ids", I32), ("indices", I32), ("dist_sq", F)],
-           header=["sparse/kernels/neighbors.cuh"], metal=True),
+           header=["sparse/kernels/neighbors.cuh"]),
     # sparse/segment_reduce_gpu.cpp: the plain launch passes `ends` as idx (read only when INDEXED).
     Kernel("robomlx_sparse_segment_reduce_w", "sparse/kernels/segment_reduce_warp.cu",
            [("x", F), ("idx", I32), ("ends", I32)], [("y", F)],
            [dict(OP=op, INDEXED=False, SEGS=1) for op in range(4)] +
-           [dict(OP=op, INDEXED=True, SEGS=segs) for op in range(4) for segs in (1, 8)], SEGMENT_HEADER, metal=True),
+           [dict(OP=op, INDEXED=True, SEGS=segs) for op in range(4) for segs in (1, 8)], SEGMENT_HEADER),
     # sparse/segment_reduce_tile_gpu.cpp
     Kernel("robomlx_sparse_segment_reduce_tile", "sparse/kernels/segment_reduce_tile.cu",
            [("x", F), ("ends", I32), ("first", I32)], [("y", F)],
-           [dict(OP=op, THREADS=128, PER=16) for op in range(4)], SEGMENT_HEADER, metal=True),
+           [dict(OP=op, THREADS=128, PER=16) for op in range(4)], SEGMENT_HEADER),
     Kernel("robomlx_sparse_segment_tile_first", "sparse/kernels/segment_reduce_tile_first.cu",
-           [("values", I32), ("ends", I32)], [("first", I32)], [dict(TILE=2048)], metal=True),
+           [("values", I32), ("ends", I32)], [("first", I32)], [dict(TILE=2048)]),
 ]
 
 
