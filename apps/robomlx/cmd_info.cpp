@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx info`: versions, backends compiled in, usable devices, the device auto picks,
 // memory counters and threads.
+#include <cstdlib>
 #include <iostream>
+#include <string>
 #include <thread>
 
 #include <mlx/memory.h>
@@ -28,6 +30,13 @@ void run_info(const GlobalOptions& global) {
   for (int i = 0; i < report.gpu_count; ++i) std::cout << ", " << describe_device(mx::Device(mx::Device::gpu, i));
   std::cout << "\n";
   std::cout << "gpu: " << report.summary() << "\n";
+  if (report.metal_compiled) {  // docs/kernels.md: the Metal twins have not run on Apple hardware yet
+    const char* env = std::getenv("ROBOMLX_METAL_TWINS");
+    std::cout << "metal twins: unverified; "
+              << (env && std::string(env) == "1" ? "chosen automatically (ROBOMLX_METAL_TWINS=1)"
+                                                 : "run only when forced (ROBOMLX_METAL_TWINS=1 lets auto pick them)")
+              << "\n";
+  }
   auto caps = probe_capabilities();
   for (Workload w : {Workload::general, Workload::depth_filters, Workload::stereo_matching, Workload::sparse_ops,
                      Workload::training}) {

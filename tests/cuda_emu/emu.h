@@ -106,6 +106,7 @@ struct uint4 { unsigned x, y, z, w; };
 struct float4 { float x, y, z, w; };
 inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
 using std::abs; using std::isnan; using std::max; using std::min;
+using std::fabs; using std::fmax; using std::fmin;
 inline float fminf(float a, float b) { return std::fmin(a, b); }
 inline float fmaxf(float a, float b) { return std::fmax(a, b); }
 inline float fabsf(float a) { return std::fabs(a); }

@@ -23,9 +23,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kernels import KERNELS, SRC, kernel_text, uncovered  # noqa: E402
+from kernels import KERNELS, PRELUDE, kernel_text, located, uncovered  # noqa: E402
 
-PRELUDE = r"""#include <cstdint>
+PRELUDE_MLX = r"""#include <cstdint>
 #include <cooperative_groups.h>
 #define inf (__int_as_float(0x7f800000))
 struct Shape { int32_t d[8]; __host__ __device__ const int32_t& operator[](int i) const { return d[i]; } };
@@ -38,14 +38,6 @@ def find_nvcc():
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
             return c
     return None
-
-
-def located(path):
-    """A kernel file's text, preceded by a #line directive naming its first line."""
-    with open(os.path.join(SRC, path), encoding="utf-8") as f:
-        head = re.match(r"(?://[^\n]*\n)*", f.read()).group(0)
-    # The directive line stands for the text's leading empty line; the next is the file's first code line.
-    return '#line %d "src/robomlx/%s"%s' % (head.count("\n") + 2, path, kernel_text(path))
 
 
 def constant(name, value):
@@ -76,7 +68,7 @@ def units(jobs):
         groups = {}
         for k in b:
             groups.setdefault(tuple(k.header), []).append(k)
-        text, names = PRELUDE, []
+        text, names = PRELUDE_MLX + located(PRELUDE["cuda"]) + "\n", []
         for g, (header, ks) in enumerate(groups.items()):
             text += "namespace unit%d {\n%s\n#line 1 \"nvcc_check\"\n" % (g, "".join(located(h) for h in header))
             text += "namespace mlx::core::cu {\nnamespace cg = cooperative_groups;\n"
@@ -97,7 +89,7 @@ def summary(stderr, names):
     for line in stderr.splitlines():
         m = re.search(r"Compiling entry function '([^']+)'", line)
         if m:
-            cur = next((n for n in names if n in m.group(1)), m.group(1))
+            cur = max((n for n in names if n in m.group(1)), key=len, default=m.group(1))  # _1 is in _10
             rows[cur] = {}
         elif cur and "Used" in line:
             rows[cur]["regs"] = re.search(r"Used (\d+) registers", line).group(1)

@@ -41,6 +41,9 @@ mx::array synthetic(int h, int w, bool disparity, unsigned seed) {
   return disparity ? a : mx::astype(a, mx::uint16);
 }
 
+// Modes 1/2 have no Metal twin (their blocks wait on each other: hole_filling_twins.h).
+int modes_for(Impl impl) { return impl == Impl::metal ? 1 : 3; }
+
 TEST(HoleFilling, RejectsBadOptionsAndInputs) {
   auto img = mx::zeros({3, 3}, mx::uint16);
   EXPECT_THROW_MSG(hole_filling(img, {.mode = 3}), std::invalid_argument,
@@ -71,7 +74,7 @@ TEST_P(HoleFillingImpl, ModesByHand) {
       {10, 20, 30, 5, 0, 50, 50, 7, 40, 50, 0, 9},    // mode 1: max(10,20,0,40,50)=50, then max(20,30,50,50,0)
       {10, 20, 30, 5, 0, 10, 10, 7, 40, 50, 0, 9}};   // mode 2: min(20; 10,40,50), then min(30; 20,10,50; down 0 skipped)
   auto x = mx::array(in.data(), {3, 4}, mx::uint16);
-  for (int mode = 0; mode < 3; ++mode) {
+  for (int mode = 0; mode < modes_for(GetParam()); ++mode) {
     SCOPED_TRACE("mode " + std::to_string(mode));
     EXPECT_CLOSE(exactly_equal(hole_filling(x, {.mode = mode}, stream()), mx::array(want[mode].data(), {3, 4}, mx::uint16)));
   }
@@ -91,7 +94,7 @@ class HoleFillingTwin : public test::ImplTest {
 
 TEST_P(HoleFillingTwin, MatchesPortable) {
   for (bool disparity : {false, true}) {
-    for (int mode = 0; mode < 3; ++mode) {
+    for (int mode = 0; mode < modes_for(GetParam()); ++mode) {
       SCOPED_TRACE("disparity=" + std::to_string(disparity) + " mode=" + std::to_string(mode));
       auto img = synthetic(33, 47, disparity, 5 + mode);
       expect_equal(img, mode);
@@ -104,7 +107,7 @@ TEST_P(HoleFillingTwin, ThinImages) {
   for (bool disparity : {false, true}) {
     for (auto [h, w] : {std::pair{1, 7}, std::pair{2, 7}, std::pair{7, 1}, std::pair{3, 2}}) {
       auto img = synthetic(h, w, disparity, 21 + h * w);
-      for (int mode = 0; mode < 3; ++mode) {
+      for (int mode = 0; mode < modes_for(GetParam()); ++mode) {
         SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " mode " + std::to_string(mode));
         expect_equal(img, mode);
       }
@@ -119,7 +122,7 @@ TEST_P(HoleFillingTwin, KernelSizes) {
   int seed = 9;
   for (bool disparity : {false, true}) {
     for (auto [h, w] : sizes) {
-      for (int mode = 0; mode < 3; ++mode) {
+      for (int mode = 0; mode < modes_for(GetParam()); ++mode) {
         SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " disparity=" + std::to_string(disparity) +
                      " mode=" + std::to_string(mode));
         expect_equal(synthetic(h, w, disparity, seed++), mode);

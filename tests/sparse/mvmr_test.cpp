@@ -107,7 +107,7 @@ TEST_P(MvmrImpl, HalfPrecisionAccumulatesInFloat32) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, MvmrImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, MvmrImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // Each twin against the portable path on the twin's own stream (the CPU twin on a CPU stream also
@@ -144,7 +144,7 @@ TEST_P(MvmrTwin, MatchesPortableForwardAndBackward) {
   EXPECT_CLOSE(allclose_scaled(twin[2], p[2], tol));
 }
 
-INSTANTIATE_TEST_SUITE_P(Twins, MvmrTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Twins, MvmrTwin, ::testing::Values(Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // The stream decides, not the default device: on a GPU run an explicit CPU stream (the default

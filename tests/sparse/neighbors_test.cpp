@@ -94,12 +94,14 @@ class NeighborsImpl : public ::robomlx::test::ImplTest {
   std::string forced_tag() const override { return "sparse.radius_search"; }
 };
 
-// kNN has a CPU twin; its portable path runs radius searches, whose CUDA twin is what runs on a
-// GPU: forcing "cuda" forces that scan, forcing "portable" forces both ops' portable paths.
+// kNN has a CPU twin; its portable path runs radius searches, whose GPU twin is what runs on a
+// GPU: forcing "cuda" (or "metal") forces that scan, forcing "portable" forces both ops' portable
+// paths.
 class KnnImpl : public ::robomlx::test::ImplTest {
  protected:
   std::string forced_tag() const override {
-    return GetParam() == Impl::cpu ? "sparse.knn" : GetParam() == Impl::cuda ? "sparse.radius_search" : "sparse.";
+    if (GetParam() == Impl::cpu) return "sparse.knn";
+    return GetParam() == Impl::cuda || GetParam() == Impl::metal ? "sparse.radius_search" : "sparse.";
   }
 };
 
@@ -164,7 +166,7 @@ TEST_P(NeighborsImpl, CapKeepsClosestWithLowerIndexOnTies) {
   expect_matches(nl, ref, true);
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, NeighborsImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, NeighborsImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST_P(KnnImpl, MatchesBruteForce) {
@@ -194,7 +196,7 @@ TEST_P(KnnImpl, MatchesBruteForce) {
   EXPECT_EQ(idx[(q.size() - 1) * k + 2], -1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, KnnImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, KnnImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // The CPU twins against the portable path, both on the same explicit CPU stream (also on a GPU

@@ -170,7 +170,8 @@ TEST_P(SegmentLayoutImpl, CompiledAndDifferentiatedOverACapturedLayout) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, SegmentLayoutImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, SegmentLayoutImpl,
+                         ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(SegmentLayout, TableOnlyForCudaStreams) {

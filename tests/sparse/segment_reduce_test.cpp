@@ -224,7 +224,8 @@ TEST_P(SegmentReduceImpl, RandomCutsOverManyTilesAndOddOffset) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, SegmentReduceImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, SegmentReduceImpl,
+                         ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // Each twin against the portable path on the twin's own stream (the CPU twin on a CPU stream also
@@ -257,7 +258,7 @@ TEST_P(SegmentReduceTwin, MatchesPortable) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Twins, SegmentReduceTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Twins, SegmentReduceTwin, ::testing::Values(Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // The stream decides, not the default device: on a GPU run an explicit CPU stream, on a CPU-only

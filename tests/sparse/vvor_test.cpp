@@ -110,7 +110,7 @@ TEST_P(VvorImpl, DoubleBackwardThroughMvmr) {
   EXPECT_CLOSE(check_gradient(f, {b}, {0}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, VvorImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, VvorImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // Each twin against the portable path on the twin's own stream (the CPU twin on a CPU stream also
@@ -136,7 +136,7 @@ TEST_P(VvorTwin, MatchesPortable) {
   EXPECT_CLOSE(allclose_scaled(twin, p, GetParam() == Impl::cpu ? 1e-5 : 1e-4));
 }
 
-INSTANTIATE_TEST_SUITE_P(Twins, VvorTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Twins, VvorTwin, ::testing::Values(Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(Vvor, ZeroTripletsAndBadInput) {

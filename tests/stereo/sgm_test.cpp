@@ -146,7 +146,7 @@ TEST_P(SgmImpl, RecoversConstantDisparity) {
   EXPECT_LE(mx::max(r.confidence).item<float>(), 1.f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Impls, SgmImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Impls, SgmImpl, ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(Sgm, PyramidWithRefinementRecoversDisparity) {
@@ -268,7 +268,7 @@ TEST_P(SgmTwin, PyramidMatchesPortable) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Twins, SgmTwin, ::testing::Values(Impl::cpu, Impl::cuda),
+INSTANTIATE_TEST_SUITE_P(Twins, SgmTwin, ::testing::Values(Impl::cpu, Impl::cuda, Impl::metal),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 // The CUDA twin over up to 128 disparities and both path-cost widths (skipped with the reason

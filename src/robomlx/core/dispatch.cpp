@@ -84,8 +84,16 @@ std::string misfit(Impl impl, const mx::Device& device, ImplSet available) {
   }
 }
 
+// Metal twins are unverified on Apple hardware (core/gpu_kernel_internal.h): the automatic choice
+// takes them only when ROBOMLX_METAL_TWINS=1; forcing runs them either way.
+bool metal_twins_enabled() {
+  const char* env = std::getenv("ROBOMLX_METAL_TWINS");
+  return env != nullptr && std::string(env) == "1";
+}
+
 Impl first_fit(const mx::Device& device, ImplSet available) {
   for (Impl impl : {Impl::cuda, Impl::metal, Impl::cpu}) {
+    if (impl == Impl::metal && !metal_twins_enabled()) continue;
     if (misfit(impl, device, available).empty()) return impl;
   }
   return Impl::portable;
@@ -107,6 +115,8 @@ std::optional<Impl> forced_impl() {
   if (scoped_override().impl) return scoped_override().impl;
   return env_impl();
 }
+
+bool strictly_forced(Impl impl, std::string_view tag) { return scoped_for(tag) == impl; }
 
 ScopedImpl::ScopedImpl(Impl impl, std::string tag_prefix)
     : previous_{scoped_override().impl, scoped_override().prefix} {

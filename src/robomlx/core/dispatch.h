@@ -3,7 +3,8 @@
 // (it is what runs on Apple GPUs and the parity reference); an op may add twins:
 //   cpu  - a custom Primitive with a threaded eval_cpu, for CPU streams;
 //   cuda - a fast::cuda_kernel, for CUDA GPU streams;
-//   metal - a fast::metal_kernel, for Metal GPU streams (unverified here: no Mac in CI).
+//   metal - a fast::metal_kernel, for Metal GPU streams (unverified here: no Mac in CI; chosen
+//           automatically only with ROBOMLX_METAL_TWINS=1, see core/gpu_kernel_internal.h).
 // An op decides from the device of the stream it was given (`op_stream(s)`), never from the
 // default device: a twin runs when it exists, supports the inputs and fits that device; otherwise
 // the portable path runs.
@@ -57,6 +58,10 @@ Impl preview_impl(std::string_view tag, const mx::Device& device, ImplSet availa
 
 /// The forced implementation, if any (a live ScopedImpl, else ROBOMLX_IMPL).
 std::optional<Impl> forced_impl();
+
+/// True while a ScopedImpl strictly forces `impl` for op `tag` (then a twin that fails must throw,
+/// not fall back: core/gpu_kernel_internal.h).
+bool strictly_forced(Impl impl, std::string_view tag);
 
 /// Forces one implementation while alive, for every op or only for ops whose tag starts with
 /// `tag_prefix` (e.g. "depth.spatial"). Strict: see above. Not thread-safe; tests and benchmarks

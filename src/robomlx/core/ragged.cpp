@@ -8,6 +8,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/core/ragged_twins.h"
 
 namespace robomlx {
@@ -17,10 +18,17 @@ mx::array as_int32(const mx::array& a, mx::StreamOrDevice s = {}) {
   return a.dtype() == mx::int32 ? a : mx::astype(a, mx::int32, s);
 }
 
-// Prefix sum of a 1-D int32 array, optionally with a leading 0. On CUDA the twin: MLX's scan
+// Prefix sum of a 1-D int32 array, optionally with a leading 0. On a GPU the twin: MLX's CUDA scan
 // gives a whole row to one thread block.
 mx::array int32_cumsum(const mx::array& x, bool leading_zero, mx::Stream s) {
-  if (choose_impl("core.cumsum", s, ImplSet{.cuda = true}) == Impl::cuda) return detail::cumsum_int32_cuda(x, leading_zero, s);
+  constexpr const char* tag = "core.cumsum";
+  switch (choose_impl(tag, s, ImplSet{.cuda = true, .metal = metal_twin_usable(tag)})) {
+    case Impl::cuda: return detail::cumsum_int32_gpu(x, leading_zero, s);
+    case Impl::metal:
+      if (auto r = try_metal_twin(tag, [&] { return detail::cumsum_int32_gpu(x, leading_zero, s); })) return *r;
+      break;
+    default: break;
+  }
   auto c = mx::cumsum(x, 0, false, true, s);
   return leading_zero ? mx::concatenate({mx::zeros({1}, mx::int32, s), c}, 0, s) : c;
 }

@@ -10,6 +10,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/colorizer_twins.h"
 
@@ -176,9 +177,16 @@ Frame colorize(const Frame& depth, const ColorizerOptions& o, mx::StreamOrDevice
   Frame out = depth;
   out.format = FrameFormat::rgb8;
   const float units = depth.depth_units;
-  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
+  auto gpu = [&] { return detail::colorize_gpu(depth.data, o.color_scheme, o.equalize, units, lo, hi, stream); };
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(kTag)})) {
     case Impl::cpu: out.data = detail::colorize_cpu(depth.data, o.color_scheme, o.equalize, units, lo, hi, stream); break;
-    case Impl::cuda: out.data = detail::colorize_cuda(depth.data, o.color_scheme, o.equalize, units, lo, hi, stream); break;
+    case Impl::cuda: out.data = gpu(); break;
+    case Impl::metal:
+      if (auto m = try_metal_twin(kTag, gpu)) {
+        out.data = *m;
+        break;
+      }
+      [[fallthrough]];
     default: out.data = detail::colorize_portable(depth.data, o.color_scheme, o.equalize, units, lo, hi, stream);
   }
   return out;

@@ -24,9 +24,9 @@ mx::array colorize_portable(const mx::array& data, int scheme, bool equalize, fl
 mx::array colorize_cpu(const mx::array& data, int scheme, bool equalize, float units, float lo, float hi,
                        mx::Stream s);
 /// An atomicAdd histogram kernel, a prefix sum and one lookup kernel: three launches instead of
-/// the portable path's ~12, explicit round-to-nearest intrinsics (CUDA streams).
-mx::array colorize_cuda(const mx::array& data, int scheme, bool equalize, float units, float lo, float hi,
-                        mx::Stream s);
+/// the portable path's ~12, explicit round-to-nearest intrinsics (GpuKernel: CUDA and Metal streams).
+mx::array colorize_gpu(const mx::array& data, int scheme, bool equalize, float units, float lo, float hi,
+                       mx::Stream s);
 
 }  // namespace detail
 

@@ -8,6 +8,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/decimation_twins.h"
 #include "robomlx/depth/fused_internal.h"
@@ -99,9 +100,12 @@ mx::array decimate_z16(const mx::array& depth, int s, mx::StreamOrDevice so) {
     fail_argument(kTag, "input " + shape_string(depth.shape()) + " is smaller than the scale " + std::to_string(s));
   }
   const mx::Stream stream = op_stream(so);
-  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(kTag)})) {
     case Impl::cpu: return detail::decimate_z16_cpu(depth, s, stream);
-    case Impl::cuda: return detail::decimate_z16_cuda(depth, s, stream);
+    case Impl::cuda: return detail::decimate_z16_gpu(depth, s, stream);
+    case Impl::metal:
+      if (auto r = try_metal_twin(kTag, [&] { return detail::decimate_z16_gpu(depth, s, stream); })) return *r;
+      [[fallthrough]];
     default: return detail::decimate_z16_portable(depth, s, stream);
   }
 }

@@ -19,9 +19,9 @@ mx::array decimate_z16_portable(const mx::array& depth, int s, mx::Stream stream
 /// A Primitive whose eval_cpu splits output rows over threads: one pass instead of the portable
 /// path's several whole-image passes on one thread (CPU streams).
 mx::array decimate_z16_cpu(const mx::array& depth, int s, mx::Stream stream);
-/// fast::cuda_kernel, one thread per output pixel (a register sorting network for s = 2, 3): one
-/// launch instead of the portable path's ~30 ops (CUDA streams).
-mx::array decimate_z16_cuda(const mx::array& depth, int s, mx::Stream stream);
+/// GpuKernel, one thread per output pixel (a register sorting network for s = 2, 3): one
+/// launch instead of the portable path's ~30 ops (CUDA and Metal streams).
+mx::array decimate_z16_gpu(const mx::array& depth, int s, mx::Stream stream);
 
 }  // namespace detail
 

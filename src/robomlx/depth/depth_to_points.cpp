@@ -10,6 +10,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/core/error.h"
 #include "robomlx/depth/camera_planes_internal.h"
 #include "robomlx/depth/depth_to_points_twins.h"
@@ -148,9 +149,9 @@ PointcloudResult Pointcloud::calculate(const Frame& depth, mx::StreamOrDevice so
         "implemented; set filter_magnitude to 1");
   }
   const bool twins = !texture_ || pinhole(*texture_);
-  const Impl impl = choose_impl(kTag, s, ImplSet{.cpu = twins, .cuda = twins});
+  const Impl impl = choose_impl(kTag, s, ImplSet{.cpu = twins, .cuda = twins, .metal = twins && metal_twin_usable(kTag)});
   std::vector<mx::array> out;
-  if (impl == Impl::cpu || impl == Impl::cuda) {
+  if (impl != Impl::portable) {
     detail::DepthToPointsParams cp;
     cp.units = depth.depth_units;
     cp.texture = texture_.has_value();
@@ -160,9 +161,12 @@ PointcloudResult Pointcloud::calculate(const Frame& depth, mx::StreamOrDevice so
       cp.fx = texture_->fx, cp.fy = texture_->fy, cp.ppx = texture_->ppx, cp.ppy = texture_->ppy;
       cp.width = texture_->width, cp.height = texture_->height;
     }
-    out = impl == Impl::cpu ? detail::depth_to_points_cpu(depth.data, rays_x_, rays_y_, cp, s)
-                            : detail::depth_to_points_cuda(depth.data, rays_x_, rays_y_, cp, s);
-  } else {
+    auto gpu = [&] { return detail::depth_to_points_gpu(depth.data, rays_x_, rays_y_, cp, s); };
+    if (impl == Impl::cpu) out = detail::depth_to_points_cpu(depth.data, rays_x_, rays_y_, cp, s);
+    else if (impl == Impl::cuda) out = gpu();
+    else if (auto m = try_metal_twin(kTag, gpu)) out = *m;
+  }
+  if (out.empty()) {
     out = detail::depth_to_points_portable(depth.data, rays_x_, rays_y_, depth.depth_units,
                                            texture_ ? &*texture_ : nullptr, extrinsics_, occlusion, s);
   }

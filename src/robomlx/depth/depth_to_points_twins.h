@@ -33,9 +33,9 @@ std::vector<mx::array> depth_to_points_portable(const mx::array& depth, const mx
 /// runs the portable path's ops one by one (~150 ms at 1280x720 here).
 std::vector<mx::array> depth_to_points_cpu(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
                                            const DepthToPointsParams& params, mx::Stream s);
-/// fast::cuda_kernel: one thread per pixel, then (occlusion on) one thread per row for the scan;
-/// two launches instead of ~50 ops (CUDA streams).
-std::vector<mx::array> depth_to_points_cuda(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
-                                            const DepthToPointsParams& params, mx::Stream s);
+/// GpuKernel: one thread per pixel, then (occlusion on) one thread per row for the scan;
+/// two launches instead of ~50 ops (CUDA and Metal streams).
+std::vector<mx::array> depth_to_points_gpu(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
+                                           const DepthToPointsParams& params, mx::Stream s);
 
 }  // namespace robomlx::depth::detail

@@ -9,6 +9,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/depth/block_options.h"
 #include "robomlx/depth/disparity_twins.h"
 #include "robomlx/depth/fused_internal.h"
@@ -86,9 +87,16 @@ Frame depth_to_disparity(const Frame& depth, mx::StreamOrDevice s) {
   const mx::Stream stream = op_stream(s);
   Frame out = depth;
   out.format = FrameFormat::disparity32;
-  switch (choose_impl(tag, stream, ImplSet{.cpu = true, .cuda = true})) {
+  auto gpu = [&] { return detail::depth_to_disparity_gpu(depth.data, k, stream); };
+  switch (choose_impl(tag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(tag)})) {
     case Impl::cpu: out.data = detail::depth_to_disparity_cpu(depth.data, k, stream); break;
-    case Impl::cuda: out.data = detail::depth_to_disparity_cuda(depth.data, k, stream); break;
+    case Impl::cuda: out.data = gpu(); break;
+    case Impl::metal:
+      if (auto m = try_metal_twin(tag, gpu)) {
+        out.data = *m;
+        break;
+      }
+      [[fallthrough]];
     default: out.data = detail::depth_to_disparity_portable(depth.data, k, stream);
   }
   return out;
@@ -105,9 +113,16 @@ Frame disparity_to_depth(const Frame& disparity, mx::StreamOrDevice s) {
   const mx::Stream stream = op_stream(s);
   Frame out = disparity;
   out.format = FrameFormat::z16;
-  switch (choose_impl(tag, stream, ImplSet{.cpu = true, .cuda = true})) {
+  auto gpu = [&] { return detail::disparity_to_depth_gpu(disparity.data, k, stream); };
+  switch (choose_impl(tag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(tag)})) {
     case Impl::cpu: out.data = detail::disparity_to_depth_cpu(disparity.data, k, stream); break;
-    case Impl::cuda: out.data = detail::disparity_to_depth_cuda(disparity.data, k, stream); break;
+    case Impl::cuda: out.data = gpu(); break;
+    case Impl::metal:
+      if (auto m = try_metal_twin(tag, gpu)) {
+        out.data = *m;
+        break;
+      }
+      [[fallthrough]];
     default: out.data = detail::disparity_to_depth_portable(disparity.data, k, stream);
   }
   return out;

@@ -24,10 +24,11 @@ mx::array disparity_to_depth_portable(const mx::array& disparity, float k, mx::S
 mx::array depth_to_disparity_cpu(const mx::array& depth, float k, mx::Stream s);
 mx::array disparity_to_depth_cpu(const mx::array& disparity, float k, mx::Stream s);
 
-/// fast::cuda_kernel, one thread per pixel, k a template constant (its float bits); explicit
-/// round-to-nearest intrinsics keep results equal to the CPU twin bit for bit (CUDA streams).
-mx::array depth_to_disparity_cuda(const mx::array& depth, float k, mx::Stream s);
-mx::array disparity_to_depth_cuda(const mx::array& disparity, float k, mx::Stream s);
+/// GpuKernel, one thread per pixel, k a template constant (its float bits); explicit
+/// round-to-nearest intrinsics keep results equal to the CPU twin bit for bit (CUDA; CUDA and
+/// Metal streams).
+mx::array depth_to_disparity_gpu(const mx::array& depth, float k, mx::Stream s);
+mx::array disparity_to_depth_gpu(const mx::array& disparity, float k, mx::Stream s);
 
 }  // namespace detail
 

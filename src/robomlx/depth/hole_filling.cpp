@@ -25,6 +25,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/depth/hole_filling_twins.h"
 #include "robomlx/depth/fused_internal.h"
 
@@ -173,9 +174,13 @@ mx::array hole_filling(const mx::array& image, const HoleFillingOptions& options
   check_ndim(kTag, "image", image, 2);
   check_dtype(kTag, "image", image, {mx::uint16, mx::float32});
   const mx::Stream stream = op_stream(s);
-  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
+  const bool metal = detail::hole_filling_metal_supports(options.mode) && metal_twin_usable(kTag);
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal})) {
     case Impl::cpu: return detail::hole_filling_cpu(image, options.mode, stream);
-    case Impl::cuda: return detail::hole_filling_cuda(image, options.mode, stream);
+    case Impl::cuda: return detail::hole_filling_gpu(image, options.mode, stream);
+    case Impl::metal:
+      if (auto r = try_metal_twin(kTag, [&] { return detail::hole_filling_gpu(image, options.mode, stream); })) return *r;
+      [[fallthrough]];
     default: return detail::hole_filling_portable(image, options.mode, stream);
   }
 }

@@ -26,6 +26,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/depth/fused_internal.h"
 #include "robomlx/depth/line_scan_internal.h"
 #include "robomlx/depth/spatial_filter_twins.h"
@@ -274,9 +275,12 @@ mx::array spatial_filter(const mx::array& image, const SpatialFilterOptions& opt
     fail_argument(kTag, "image must be at least 2x2, got shape " + shape_string(image.shape()));
   }
   const mx::Stream stream = op_stream(s);
-  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(kTag)})) {
     case Impl::cpu: return detail::spatial_filter_cpu(image, options, stream);
-    case Impl::cuda: return detail::spatial_filter_cuda(image, options, stream);
+    case Impl::cuda: return detail::spatial_filter_gpu(image, options, stream);
+    case Impl::metal:
+      if (auto r = try_metal_twin(kTag, [&] { return detail::spatial_filter_gpu(image, options, stream); })) return *r;
+      [[fallthrough]];
     default: return detail::spatial_filter_portable(image, options, stream);
   }
 }

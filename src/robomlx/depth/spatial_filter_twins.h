@@ -15,7 +15,7 @@ mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOpt
 /// Threaded host loops in a Primitive (CPU streams). threads = 0 picks from the core count;
 /// threads = 1 is librealsense's single-core loop order (the bench's like-for-like peer).
 mx::array spatial_filter_cpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s, int threads = 0);
-/// fast::cuda_kernel, one thread per row or column (CUDA streams).
-mx::array spatial_filter_cuda(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
+/// GpuKernel, one thread per row or column (CUDA and Metal streams).
+mx::array spatial_filter_gpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
 
 }  // namespace robomlx::depth::detail

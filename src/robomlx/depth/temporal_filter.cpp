@@ -10,6 +10,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/depth/temporal_filter_twins.h"
 
 namespace robomlx::depth {
@@ -93,9 +94,16 @@ TemporalStep temporal_filter_step(const mx::array& frame, const TemporalState& s
   check_range(kTag, "state.phase", state.phase, 0, 7);
   const mx::Stream stream = op_stream(s);
   std::vector<mx::array> r;
-  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true})) {
+  auto gpu = [&] { return detail::temporal_filter_gpu(frame, state.last, state.history, options, state.phase, stream); };
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(kTag)})) {
     case Impl::cpu: r = detail::temporal_filter_cpu(frame, state.last, state.history, options, state.phase, stream); break;
-    case Impl::cuda: r = detail::temporal_filter_cuda(frame, state.last, state.history, options, state.phase, stream); break;
+    case Impl::cuda: r = gpu(); break;
+    case Impl::metal:
+      if (auto m = try_metal_twin(kTag, gpu)) {
+        r = *m;
+        break;
+      }
+      [[fallthrough]];
     default: r = detail::temporal_filter_portable(frame, state.last, state.history, options, state.phase, stream);
   }
   return {r[0], {r[1], r[2], (state.phase + 1) % 8}};

@@ -23,7 +23,8 @@ std::vector<mx::array> temporal_filter_portable(const mx::array& frame, const mx
                                                 const TemporalFilterOptions& options, int phase, mx::Stream s);
 std::vector<mx::array> temporal_filter_cpu(const mx::array& frame, const mx::array& last, const mx::array& history,
                                            const TemporalFilterOptions& options, int phase, mx::Stream s);
-std::vector<mx::array> temporal_filter_cuda(const mx::array& frame, const mx::array& last, const mx::array& history,
-                                            const TemporalFilterOptions& options, int phase, mx::Stream s);
+/// GpuKernel, one thread per pixel (CUDA and Metal streams).
+std::vector<mx::array> temporal_filter_gpu(const mx::array& frame, const mx::array& last, const mx::array& history,
+                                           const TemporalFilterOptions& options, int phase, mx::Stream s);
 
 }  // namespace robomlx::depth::detail

@@ -12,6 +12,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/sparse/custom_vjp_internal.h"
 #include "robomlx/sparse/mvmr_twins.h"
 
@@ -80,10 +81,14 @@ mx::array mvmr_any(const mx::array& a_in, const mx::array& b_in, const mx::array
   auto b = mx::astype(b_in, dtype, s);
   int G = a.shape(1), M = a.shape(3);
   if (a_idx.size() == 0 || num_outputs == 0) return mx::zeros({num_outputs, G, M}, dtype, s);
-  ImplSet available{.cpu = true, .cuda = dtype != mx::float64};
-  switch (choose_impl("sparse.mvmr", s, available)) {
+  const char* tag = "sparse.mvmr";
+  ImplSet available{.cpu = true, .cuda = dtype != mx::float64, .metal = dtype != mx::float64 && metal_twin_usable(tag)};
+  switch (choose_impl(tag, s, available)) {
     case Impl::cpu: return mvmr_cpu(a, b, a_idx, b_idx, o_idx, num_outputs, s);
-    case Impl::cuda: return mvmr_cuda(a, b, a_idx, b_idx, o_idx, num_outputs, s);
+    case Impl::cuda: return mvmr_gpu(a, b, a_idx, b_idx, o_idx, num_outputs, s);
+    case Impl::metal:
+      if (auto r = try_metal_twin(tag, [&] { return mvmr_gpu(a, b, a_idx, b_idx, o_idx, num_outputs, s); })) return *r;
+      [[fallthrough]];
     default: return mvmr_portable(a, b, a_idx, b_idx, o_idx, num_outputs, order, s);
   }
 }

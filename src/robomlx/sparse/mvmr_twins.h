@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Private (not installed): the implementations behind mvmr() and vvor(). MVMR and VVOR are one
 // file set: each is the other's adjoint, their custom VJPs call each other, and their twins share
-// one CPU Primitive and one CUDA tiling scheme. So this header declares the paths of both ops;
+// one CPU Primitive and one GPU tiling scheme. So this header declares the paths of both ops;
 // mvmr.cpp / vvor.cpp hold each op's dispatch, custom VJP and portable path, mvmr_cpu.cpp and
-// mvmr_cuda.cpp the twins of both.
+// mvmr_gpu.cpp the twins of both.
 #pragma once
 
 #include <algorithm>
@@ -53,11 +53,11 @@ mx::array mvmr_cpu(const mx::array& a, const mx::array& b, const mx::array& a_id
                    const mx::array& o_idx, int num_outputs, mx::Stream s);
 mx::array vvor_cpu(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
                    const mx::array& o_idx, int num_outputs, mx::Stream s);
-/// fast::cuda_kernel, float32 accumulation (CUDA streams; no float64).
-mx::array mvmr_cuda(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-                    const mx::array& o_idx, int num_outputs, mx::Stream s);
-mx::array vvor_cuda(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
-                    const mx::array& o_idx, int num_outputs, mx::Stream s);
+/// GpuKernel, float32 accumulation (CUDA and Metal streams; no float64).
+mx::array mvmr_gpu(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
+                   const mx::array& o_idx, int num_outputs, mx::Stream s);
+mx::array vvor_gpu(const mx::array& a, const mx::array& b, const mx::array& a_idx, const mx::array& b_idx,
+                   const mx::array& o_idx, int num_outputs, mx::Stream s);
 
 /// Differentiable, un-checked ops (custom VJPs): what the public functions and the VJPs call.
 /// The backward runs on the forward's stream `s`.

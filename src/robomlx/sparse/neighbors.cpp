@@ -9,6 +9,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/sparse/neighbors_twins.h"
 
 namespace robomlx::sparse {
@@ -105,13 +106,16 @@ NeighborList radius_search(const mx::array& points, const mx::array& queries, co
     return NeighborList{none, mx::zeros({0}, mx::float32, stream), mx::zeros({q + 1}, mx::int32, stream)};
   }
   auto grid = detail::build_search_grid(points, queries, options.radius, point_batch, query_batch, stream);
-  Impl impl = choose_impl("sparse.radius_search", stream, ImplSet{.cpu = true, .cuda = true});
+  const char* tag = "sparse.radius_search";
+  Impl impl = choose_impl(tag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(tag)});
   if (impl == Impl::cpu) {
     auto scan = detail::scan_cells_cpu(grid, points, queries, options.sort, options.max_neighbors, stream);
     return NeighborList{scan[1], mx::sqrt(scan[2], stream), lengths_to_offsets(scan[3], stream)};
   }
-  auto scan = impl == Impl::cuda ? detail::scan_cells_cuda(grid, points, queries, stream)
-                                 : detail::scan_cells_portable(grid, points, queries, stream);
+  std::optional<std::vector<mx::array>> gpu;
+  if (impl == Impl::cuda) gpu = detail::scan_cells_gpu(grid, points, queries, stream);
+  if (impl == Impl::metal) gpu = try_metal_twin(tag, [&] { return detail::scan_cells_gpu(grid, points, queries, stream); });
+  auto scan = gpu ? *gpu : detail::scan_cells_portable(grid, points, queries, stream);
   return detail::finish_neighbors(scan[0], scan[1], scan[2], scan[3], q, options, stream);
 }
 

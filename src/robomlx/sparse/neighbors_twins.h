@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Private (not installed): the implementations behind radius_search() and knn_search(), and the
 // hashed grid they share. The candidate scan has three paths (portable in neighbors.cpp, CPU
-// twin in neighbors_cpu.cpp, CUDA twin in neighbors_cuda.cpp); kNN has a portable path
+// twin in neighbors_cpu.cpp, GPU twin (CUDA and Metal) in neighbors_gpu.cpp); kNN has a portable path
 // (neighbors_knn.cpp) and a CPU twin (neighbors_knn_cpu.cpp). All run on the given stream.
 #pragma once
 
@@ -51,7 +51,7 @@ std::vector<mx::array> scan_cells_cpu(const SearchGrid& grid, const mx::array& p
                                       bool sort, int cap, mx::Stream s);
 
 /// CUDA twin of the candidate scan (count and fill kernels; CUDA streams); same outputs and order.
-std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
+std::vector<mx::array> scan_cells_gpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
                                        mx::Stream s);
 
 /// Host kNN twin (grid of ~k points per cell, rings of cells around each query, bounded heap;

@@ -145,7 +145,7 @@ SegmentLayout::SegmentLayout(mx::array lengths, int total, std::optional<mx::arr
   // The table is lazy: it costs nothing unless a CUDA D == 1 reduction is evaluated, and the
   // first one evaluates it for all later ones. K == 0 never reaches a kernel.
   if (table && is_cuda_device(s.device) && size() > 0) {
-    table_ = detail::segment_tile_table_cuda(ends_, total_, s);
+    table_ = detail::segment_tile_table_gpu(ends_, total_, s);
   }
 }
 

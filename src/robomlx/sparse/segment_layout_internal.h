@@ -44,7 +44,7 @@ std::shared_ptr<const HostLengths> check_lengths(const char* tag, const mx::arra
 
 struct SegmentLayoutAccess {
   /// A layout for one call of the lengths overloads: int32 lengths already checked, no CUDA table
-  /// (segment_reduce_cuda builds it only for contiguous D == 1, as before layouts existed);
+  /// (segment_reduce_gpu builds it only for contiguous D == 1, as before layouts existed);
   /// `host`, when the check read the lengths, allows splitting long segments.
   static SegmentLayout per_call(const mx::array& lengths, int total, std::shared_ptr<const HostLengths> host,
                                 mx::Stream s);

@@ -10,6 +10,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/sparse/custom_vjp_internal.h"
 #include "robomlx/core/ragged.h"
 #include "robomlx/sparse/operand_checks_internal.h"
@@ -31,6 +32,8 @@ const char* to_string(ReduceOp op) {
 namespace detail {
 
 namespace {
+constexpr const char* kTag = "sparse.segment_reduce";
+
 // [K] -> [K, 1]: broadcasts a per-segment scalar over the flattened trailing dims.
 mx::array per_segment(const mx::array& v, mx::Dtype dtype, mx::Stream s) {
   return mx::expand_dims(mx::astype(v, dtype, s), 1, s);
@@ -57,19 +60,20 @@ namespace {
 // Which of the layout's arrays the chosen implementation reads; they are the custom VJP's
 // integer primals after x (and indices), so transforms see them as inputs. Only those are
 // passed: a primal is evaluated even when unused, and the others would cost kernels.
-// For CUDA: the first array is always the layout's ends (the backward reads them).
+// For the GPU twin (CUDA, Metal): the first array is always the layout's ends (the backward reads them).
 struct LayoutInputs {
   Impl impl;
-  // CUDA: the reduction levels, as positions in `arrays` of each level's ends and table (-1:
+  // GPU: the reduction levels, as positions in `arrays` of each level's ends and table (-1:
   // none). One level over the layout itself, or a split plan's levels (segment_layout_internal.h).
   std::vector<std::pair<int, int>> levels;
   std::vector<mx::array> arrays;
 };
 
 LayoutInputs layout_inputs(const mx::array& x, bool indexed, const SegmentLayout& layout, mx::Stream s) {
-  ImplSet available{.cpu = true, .cuda = x.dtype() != mx::float64};
-  LayoutInputs in{choose_impl("sparse.segment_reduce", s, available)};
-  if (in.impl != Impl::cuda) {
+  const bool gpu = x.dtype() != mx::float64;
+  ImplSet available{.cpu = true, .cuda = gpu, .metal = gpu && metal_twin_usable(kTag)};
+  LayoutInputs in{choose_impl(kTag, s, available)};
+  if (in.impl != Impl::cuda && in.impl != Impl::metal) {
     in.arrays = {layout.lengths()};
     return in;
   }
@@ -94,17 +98,17 @@ LayoutInputs layout_inputs(const mx::array& x, bool indexed, const SegmentLayout
   return in;
 }
 
-// CUDA, level by level: each reduces the previous level's output (level 0: x, through indices).
-// Over several levels mean sums and divides at the end (by lengths from the layout's ends).
-mx::array reduce_cuda_levels(const mx::array& x, const std::optional<mx::array>& indices, const mx::array* seg,
+// GPU twin, level by level: each reduces the previous level's output (level 0: x, through
+// indices). Over several levels mean sums and divides at the end (by lengths from the layout's ends).
+mx::array reduce_gpu_levels(const mx::array& x, const std::optional<mx::array>& indices, const mx::array* seg,
                              const std::vector<std::pair<int, int>>& levels, ReduceOp op, mx::Stream s) {
   const bool split_mean = op == ReduceOp::mean && levels.size() > 1;
   const ReduceOp level_op = split_mean ? ReduceOp::sum : op;
   mx::array rows = x;
   for (size_t i = 0; i < levels.size(); ++i) {
     auto [ends, table] = levels[i];
-    rows = segment_reduce_cuda(rows, seg[ends], level_op, i == 0 ? indices : std::nullopt,
-                               table >= 0 ? std::optional(seg[table]) : std::nullopt, s);
+    rows = segment_reduce_gpu(rows, seg[ends], level_op, i == 0 ? indices : std::nullopt,
+                              table >= 0 ? std::optional(seg[table]) : std::nullopt, s);
   }
   if (!split_mean) return rows;
   auto len = offsets_to_lengths(mx::concatenate({mx::zeros({1}, mx::int32, s), seg[0]}, s), s);
@@ -116,32 +120,31 @@ mx::array reduce_cuda_levels(const mx::array& x, const std::optional<mx::array>&
 mx::array reduce_any(const mx::array& x, const std::optional<mx::array>& indices, const mx::array* seg, Impl impl,
                      const std::vector<std::pair<int, int>>& levels, ReduceOp op, mx::Stream s) {
   if (impl == Impl::cpu) return segment_reduce_cpu(x, seg[0], op, indices, s);
-  if (impl == Impl::cuda) return reduce_cuda_levels(x, indices, seg, levels, op, s);
+  if (impl == Impl::cuda || impl == Impl::metal) return reduce_gpu_levels(x, indices, seg, levels, op, s);
   auto rows = indices ? mx::take(x, *indices, 0, s) : x;
   return segment_reduce_portable(rows, seg[0], op, s);
 }
 
-// Differentiable core on x [N, D] in the accumulation dtype. The backward runs on the forward's
-// stream.
-mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indices, const SegmentLayout& layout,
-                      ReduceOp op, mx::Stream s) {
+// Differentiable core on x [N, D] in the accumulation dtype, with the layout arrays `seg` of the
+// chosen implementation. The backward runs on the forward's stream.
+mx::array reduce_diff_with(const mx::array& x, const std::optional<mx::array>& indices, const LayoutInputs& seg,
+                           ReduceOp op, mx::Stream s) {
   bool indexed = indices.has_value();
-  auto seg = layout_inputs(x, indexed, layout, s);
   size_t first = indexed ? 2 : 1;  // position of the layout's arrays among the primals
   auto forward = [op, indexed, first, impl = seg.impl, levels = seg.levels, s](const std::vector<mx::array>& in) {
     return std::vector<mx::array>{reduce_any(in[0], indexed ? std::optional<mx::array>(in[1]) : std::nullopt,
                                              &in[first], impl, levels, op, s)};
   };
-  auto backward = [op, indexed, first, cuda = seg.impl == Impl::cuda, s](const std::vector<mx::array>& p,
-                                                                        const std::vector<mx::array>& cot,
-                                                                        const std::vector<mx::array>& outs) {
+  const bool gpu = seg.impl == Impl::cuda || seg.impl == Impl::metal;
+  auto backward = [op, indexed, first, gpu, s](const std::vector<mx::array>& p, const std::vector<mx::array>& cot,
+                                               const std::vector<mx::array>& outs) {
     const auto& xv = p[0];
     auto rows = indexed ? mx::take(xv, p[1], 0, s) : xv;
-    // CUDA passed ends, the others lengths: offsets [K + 1] and lengths [K] from either.
+    // The GPU twin passed ends, the others lengths: offsets [K + 1] and lengths [K] from either.
     int K = p[first].size();
     auto offsets =
-        cuda ? mx::concatenate({mx::zeros({1}, mx::int32, s), p[first]}, s) : lengths_to_offsets(p[first], s);
-    auto len = cuda ? offsets_to_lengths(offsets, s) : p[first];
+        gpu ? mx::concatenate({mx::zeros({1}, mx::int32, s), p[first]}, s) : lengths_to_offsets(p[first], s);
+    auto len = gpu ? offsets_to_lengths(offsets, s) : p[first];
     int L = rows.shape(0), D = xv.shape(1);
     auto ids = segment_ids(offsets, L, s);
     auto g = mx::astype(cot[0], xv.dtype(), s);
@@ -174,6 +177,18 @@ mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indice
   return custom_vjp_on(s, forward, backward, primals)[0];
 }
 
+// reduce_diff_with the implementation chosen for this layout; a failed Metal twin falls back to the
+// portable path (which reads the lengths).
+mx::array reduce_diff(const mx::array& x, const std::optional<mx::array>& indices, const SegmentLayout& layout,
+                      ReduceOp op, mx::Stream s) {
+  auto seg = layout_inputs(x, indices.has_value(), layout, s);
+  if (seg.impl == Impl::metal) {
+    if (auto r = try_metal_twin(kTag, [&] { return reduce_diff_with(x, indices, seg, op, s); })) return *r;
+    seg = LayoutInputs{Impl::portable, {}, {layout.lengths()}};
+  }
+  return reduce_diff_with(x, indices, seg, op, s);
+}
+
 // x [N, ...] -> y [K, ...]: flattens the trailing dims, reduces, restores them.
 mx::array reduce_rows(const mx::array& x, const std::optional<mx::array>& indices, const SegmentLayout& layout,
                       ReduceOp op, mx::Stream s) {
@@ -199,7 +214,7 @@ void check_x(const char* tag, const mx::array& x) {
 
 // The lengths overloads validate with their own tag and messages, then build a layout per call
 // (lazy: only the arrays the chosen implementation reads are evaluated, as before the layout;
-// without the CUDA table, which segment_reduce_cuda builds only where it reads it).
+// without the CUDA table, which segment_reduce_gpu builds only where it reads it).
 mx::array segment_reduce(const mx::array& x, const mx::array& lengths, ReduceOp op, IndexCheck check,
                          mx::StreamOrDevice s) {
   const char* tag = "sparse.segment_reduce";

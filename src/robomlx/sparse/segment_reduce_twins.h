@@ -21,18 +21,18 @@ mx::array segment_reduce_portable(const mx::array& x, const mx::array& lengths, 
 /// sum(lengths) == L) the rows are x[indices], read in place.
 mx::array segment_reduce_cpu(const mx::array& x, const mx::array& lengths, ReduceOp op,
                              const std::optional<mx::array>& indices, mx::Stream s);
-/// fast::cuda_kernel (CUDA streams). `table` (SegmentLayout::cuda_tile_table) is used for
+/// GpuKernel (CUDA and Metal streams). `table` (SegmentLayout::cuda_tile_table) is used for
 /// contiguous D == 1 and built when absent.
-mx::array segment_reduce_cuda(const mx::array& x, const mx::array& ends, ReduceOp op,
-                              const std::optional<mx::array>& indices, const std::optional<mx::array>& table,
-                              mx::Stream s);
-/// The contiguous D == 1 case of segment_reduce_cuda: x [T, 1], ends = inclusive cumsum of the
-/// lengths (int32 [K], on the device), table = segment_tile_table_cuda(ends, T); y [K, 1] float32.
-mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op,
-                                   mx::Stream s);
-/// The per-tile first-segment table segment_reduce_tile_cuda reads (int32, one entry per tile of
+mx::array segment_reduce_gpu(const mx::array& x, const mx::array& ends, ReduceOp op,
+                             const std::optional<mx::array>& indices, const std::optional<mx::array>& table,
+                             mx::Stream s);
+/// The contiguous D == 1 case of segment_reduce_gpu: x [T, 1], ends = inclusive cumsum of the
+/// lengths (int32 [K], on the device), table = segment_tile_table_gpu(ends, T); y [K, 1] float32.
+mx::array segment_reduce_tile_gpu(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op,
+                                  mx::Stream s);
+/// The per-tile first-segment table segment_reduce_tile_gpu reads (int32, one entry per tile of
 /// its values + 1); it depends only on the segment layout, so callers that reduce many arrays
 /// over one layout build it once (SegmentLayout does).
-mx::array segment_tile_table_cuda(const mx::array& ends, int total, mx::Stream s);
+mx::array segment_tile_table_gpu(const mx::array& ends, int total, mx::Stream s);
 
 }  // namespace robomlx::sparse::detail

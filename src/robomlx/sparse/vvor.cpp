@@ -13,6 +13,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/sparse/custom_vjp_internal.h"
 #include "robomlx/sparse/mvmr_twins.h"
 
@@ -63,10 +64,14 @@ mx::array vvor_any(const mx::array& a_in, const mx::array& b_in, const mx::array
   auto b = mx::astype(b_in, dtype, s);
   int G = a.shape(1), M = a.shape(2), C = b.shape(2);
   if (a_idx.size() == 0 || num_outputs == 0) return mx::zeros({num_outputs, G, M, C}, dtype, s);
-  ImplSet available{.cpu = true, .cuda = dtype != mx::float64};
-  switch (choose_impl("sparse.vvor", s, available)) {
+  const char* tag = "sparse.vvor";
+  ImplSet available{.cpu = true, .cuda = dtype != mx::float64, .metal = dtype != mx::float64 && metal_twin_usable(tag)};
+  switch (choose_impl(tag, s, available)) {
     case Impl::cpu: return vvor_cpu(a, b, a_idx, b_idx, o_idx, num_outputs, s);
-    case Impl::cuda: return vvor_cuda(a, b, a_idx, b_idx, o_idx, num_outputs, s);
+    case Impl::cuda: return vvor_gpu(a, b, a_idx, b_idx, o_idx, num_outputs, s);
+    case Impl::metal:
+      if (auto r = try_metal_twin(tag, [&] { return vvor_gpu(a, b, a_idx, b_idx, o_idx, num_outputs, s); })) return *r;
+      [[fallthrough]];
     default: return vvor_portable(a, b, a_idx, b_idx, o_idx, num_outputs, order, s);
   }
 }

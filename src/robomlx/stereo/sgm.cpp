@@ -7,6 +7,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/stereo/sgm_twins.h"
 
 namespace robomlx::stereo {
@@ -46,14 +47,20 @@ detail::CoreParams coarse_params(const detail::CoreParams& p, int f) {
   return pc;
 }
 
-ImplSet core_twins(const detail::CoreParams& p) { return ImplSet{.cpu = true, .cuda = detail::sgm_cuda_supports(p)}; }
+ImplSet core_twins(const detail::CoreParams& p) {
+  const bool gpu = detail::sgm_gpu_supports(p);
+  return ImplSet{.cpu = true, .cuda = gpu, .metal = gpu && metal_twin_usable(kTag)};
+}
 constexpr ImplSet kRefineTwins{.cpu = true};
 
 std::vector<mx::array> run_core(const mx::array& left, const mx::array& right, const detail::CoreParams& p,
                                 mx::Stream s) {
   switch (choose_impl(kTag, s, core_twins(p))) {
     case Impl::cpu: return detail::sgm_core_cpu(left, right, p, s);
-    case Impl::cuda: return detail::sgm_core_cuda(left, right, p, s);
+    case Impl::cuda: return detail::sgm_core_gpu(left, right, p, s);
+    case Impl::metal:
+      if (auto r = try_metal_twin(kTag, [&] { return detail::sgm_core_gpu(left, right, p, s); })) return *r;
+      [[fallthrough]];
     default: return detail::sgm_core_portable(left, right, p, s);
   }
 }

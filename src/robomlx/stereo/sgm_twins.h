@@ -2,7 +2,7 @@
 // Private (not installed): the implementations behind compute_disparity (sgm.h). Arguments are
 // validated by the caller; images are [H, W] float32 (0..255). Each returns {disparity,
 // confidence} [H, W] float32 and runs on the stream it is given.
-//   stereo.sgm    the core (cost .. median): portable, CPU twin, CUDA twin;
+//   stereo.sgm    the core (cost .. median): portable, CPU twin, GPU twin (CUDA and Metal);
 //   stereo.refine the coarse-to-fine re-match of the pyramid path: portable, CPU twin; the CPU
 //                 twin also runs the whole pyramid as one host op when both pick it.
 #pragma once
@@ -21,10 +21,10 @@ std::vector<mx::array> sgm_core_portable(const mx::array& left, const mx::array&
                                          mx::Stream s);
 /// Threaded host loops in a Primitive (CPU streams): sgm_cpu.cpp.
 std::vector<mx::array> sgm_core_cpu(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s);
-/// fast::cuda_kernel (CUDA streams): sgm_cuda.cpp; K <= 8 disparities per lane.
-constexpr int kCudaMaxDisparities = 256;
-bool sgm_cuda_supports(const CoreParams& p);
-std::vector<mx::array> sgm_core_cuda(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s);
+/// GpuKernel (CUDA and Metal streams): sgm_gpu.cpp; K <= 8 disparities per lane.
+constexpr int kGpuMaxDisparities = 256;
+bool sgm_gpu_supports(const CoreParams& p);
+std::vector<mx::array> sgm_core_gpu(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s);
 
 /// Coarse-to-fine refinement: census cost at c + [-radius, radius] around c = round(coarse)
 /// clipped to the range, summed over a (2 kRefineBox + 1)^2 box, WTA + parabola; invalid where

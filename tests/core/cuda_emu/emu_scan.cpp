@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.scan: core/ragged_cuda.cpp's two launches (chunk totals, then chunk scans, with
+// ctest kernels.emu.scan: core/ragged_gpu.cpp's two launches (chunk totals, then chunk scans, with
 // and without the leading zero) on the host emulator against a running sum, bit for bit (int32).
 #include <random>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.colorizer: colorizer_cuda.cpp's launches on the host emulator (the
+// ctest kernels.emu.colorizer: colorizer_gpu.cpp's launches on the host emulator (the
 // warp-aggregated histogram, a running sum standing in for the CUDA cumsum, the lookup) against
 // the colorizer's formulas written plainly here, bit for bit: equalised and linear, Z16 and
 // disparity data, NaN and out-of-table values, an empty range.

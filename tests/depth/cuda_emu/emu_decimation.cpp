@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.decimation: decimation_cuda.cpp's kernel (2D grid, 32 x 8 blocks) on the host
+// ctest kernels.emu.decimation: decimation_gpu.cpp's kernel (2D grid, 32 x 8 blocks) on the host
 // emulator against a plain lower median (scales 2, 3) or mean (other scales) of the non-zero
 // values of each block, bit for bit, with the output padded to multiples of 4 with zeros.
 #include <random>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.depth_to_points: depth_to_points_cuda.cpp's launches (per-pixel vertices and
+// ctest kernels.emu.depth_to_points: depth_to_points_gpu.cpp's launches (per-pixel vertices and
 // texture coordinates, then the per-row occlusion scan) on the host emulator against the
 // formulas and librealsense's occlusion filter written plainly here, bit for bit.
 #include <random>

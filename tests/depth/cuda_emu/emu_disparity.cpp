@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.disparity: disparity_cuda.cpp's two kernels on the host emulator against the
+// ctest kernels.emu.disparity: disparity_gpu.cpp's two kernels on the host emulator against the
 // formulas written plainly here, bit for bit: k / z (0 for z = 0), and uint16(int32(k / d + 0.5))
 // for normal d (else 0) with the int32 conversion saturated as x86's, over every uint16 depth and
 // disparities including 0, -0, subnormals, infinities, NaN and values that overflow int32.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.hole_filling: hole_filling_cuda.cpp's launches on the host emulator against
+// ctest kernels.emu.hole_filling: hole_filling_gpu.cpp's launches on the host emulator against
 // librealsense's loops written plainly here, bit for bit: mode 0 (the line walker, fill from the
 // left) and modes 1/2 (the multi-block anti-diagonal pipeline, whose blocks wait on the progress
 // flags of the block above: the emulator runs blocks in order), Z16 and float, with long hole

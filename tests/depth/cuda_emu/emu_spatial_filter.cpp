@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.spatial_filter: spatial_filter_cuda.cpp's launches (per iteration a row pass
+// ctest kernels.emu.spatial_filter: spatial_filter_gpu.cpp's launches (per iteration a row pass
 // and a column pass, then the float hole fill) on the host emulator against librealsense's
 // recursions written as plain loops here, bit for bit, for Z16 and float images of odd, tiny and
 // multi-chunk sizes and several option sets.
@@ -136,7 +136,7 @@ std::vector<T> make_image(int h, int w, std::mt19937& rng) {
   return v;
 }
 
-// The launch sequence of spatial_filter_cuda (one thread per line, 32-thread blocks).
+// The launch sequence of spatial_filter_gpu (one thread per line, 32-thread blocks).
 template <int AB, int KB, int D, int R>
 void run(int h, int w, int iterations, std::mt19937& rng) {
   const Options o{__int_as_float(AB), __int_as_float(KB), D, R, iterations};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.temporal_filter: temporal_filter_cuda.cpp's kernel on the host emulator over a
+// ctest kernels.emu.temporal_filter: temporal_filter_gpu.cpp's kernel on the host emulator over a
 // sequence of frames (the state carried from frame to frame, the phase cycling) against
 // librealsense's per-pixel loop written plainly here, bit for bit, for Z16 and float frames.
 #include <random>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.mvmr: mvmr_cuda.cpp's MVMR and VVOR kernels (register-tiled, atomics into the
+// ctest kernels.emu.mvmr: mvmr_gpu.cpp's MVMR and VVOR kernels (register-tiled, atomics into the
 // zero-initialised output) on the host emulator against double-precision loops, to 1e-5 of the
 // largest output (float32 accumulation in another order): sorted and unsorted triplets, groups,
 // ragged tiles, narrow and WIDE kernels, scalar and float4 atomics (row length odd or a multiple
-// of 4), the WIDE choice as mvmr_cuda makes it.
+// of 4), the WIDE choice as mvmr_gpu makes it.
 #include <random>
 
 #include "sparse_kernels.h"

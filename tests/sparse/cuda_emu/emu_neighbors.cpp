@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.neighbors: neighbors_cuda.cpp's radius-search kernels (count: binary search of
+// ctest kernels.emu.neighbors: neighbors_gpu.cpp's radius-search kernels (count: binary search of
 // each query's 8 candidate cells in the sorted keys, ranges and counts; fill: the neighbours at the
 // query's offset) on the host emulator, bit for bit (indices, counts, squared distances) against
 // a plain walk over the same grid in the portable path's order (query, cell, sorted slot), and

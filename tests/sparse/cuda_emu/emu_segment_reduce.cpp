@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.segment_reduce: segment_reduce_cuda.cpp's warp kernel (plain and indexed rows,
+// ctest kernels.emu.segment_reduce: segment_reduce_gpu.cpp's warp kernel (plain and indexed rows,
 // every D regime: shuffle and shared-memory lane merges, 32-channel slices, 8 segments a warp for
-// indexed D == 1) and segment_reduce_tile_cuda.cpp's tile table and tile kernel (contiguous D == 1:
+// indexed D == 1) and segment_reduce_tile_gpu.cpp's tile table and tile kernel (contiguous D == 1:
 // ragged tails, empties at the front, back and across tile edges, segments over several tiles,
 // T == 0, more owned segments than a chunk, float4 and scalar loads) on the host emulator against
 // double-precision loops. Tolerances: max and min pick an input, so they must match exactly; sums
@@ -39,7 +39,7 @@ std::vector<int> offsets_of(const std::vector<int>& lengths) {
   return off;
 }
 
-// The warp kernel, launched as segment_reduce_cuda launches it.
+// The warp kernel, launched as segment_reduce_gpu launches it.
 template <int OP, bool INDEXED>
 void warp_case(int D, std::mt19937& rng) {
   std::normal_distribution<float> nd;
@@ -57,10 +57,10 @@ void warp_case(int D, std::mt19937& rng) {
   const Shape xs = shape_of({INDEXED ? N : T, D}), es = shape_of({K});
   mlx_launch({unsigned(cdiv(warps, 8) * 256)}, {256}, [&] {
     if constexpr (INDEXED) {
-      if (segs == 8) robomlx_sparse_segment_reduce_wi::kernel<OP, true, 8>(x.data(), xs, idx.data(), ends.data(), es, y.data());
-      else robomlx_sparse_segment_reduce_wi::kernel<OP, true, 1>(x.data(), xs, idx.data(), ends.data(), es, y.data());
-    } else {
-      robomlx_sparse_segment_reduce_w::kernel<OP, false, 1>(x.data(), xs, ends.data(), es, y.data());
+      if (segs == 8) robomlx_sparse_segment_reduce_w::kernel<OP, true, 8>(x.data(), xs, idx.data(), ends.data(), es, y.data());
+      else robomlx_sparse_segment_reduce_w::kernel<OP, true, 1>(x.data(), xs, idx.data(), ends.data(), es, y.data());
+    } else {  // the plain launch passes ends as idx
+      robomlx_sparse_segment_reduce_w::kernel<OP, false, 1>(x.data(), xs, ends.data(), ends.data(), es, y.data());
     }
   });
   const auto want = reference(OP, off, D, x.data(), INDEXED ? idx.data() : nullptr);
@@ -152,7 +152,7 @@ int main() {
     }
     warp_case<2, true>(D, rng), warp_case<0, true>(D, rng), warp_case<1, true>(D, rng);
   }
-  tile_cases<16, 128>(rng);  // the launched shape (segment_reduce_tile_cuda.cpp)
+  tile_cases<16, 128>(rng);  // the launched shape (segment_reduce_tile_gpu.cpp)
   tile_cases<32, 64>(rng);
   tile_cases<8, 256>(rng);
   return emu_finish("kernels.emu.segment_reduce");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ctest kernels.emu.sgm: sgm_cuda.cpp's five launches (census, path aggregation with one warp per
+// ctest kernels.emu.sgm: sgm_gpu.cpp's five launches (census, path aggregation with one warp per
 // scanline, selection with one warp per pixel, left-right check, median) on the host emulator,
 // each stage against SGM written as plain loops here from the contract of sgm_internal.h and
 // sgm_select.cpp, bit for bit (integer costs and sums; the float formulas in the same order):
@@ -27,7 +27,7 @@ void check(const std::vector<T>& got, const std::vector<T>& want, const char* st
 template <int H, int W, int D, int CW, int CH, int PATHS, int P1, int P2, int MIN_D, int LR, int MS, bool AD, bool SUBPIX>
 void run(float uniqueness, std::mt19937& rng) {
   constexpr int K = (D + 31) / 32, OUTSIDE = CW * CH - 1 + (AD ? 15 : 0);
-  using T = std::conditional_t<OUTSIDE + P2 <= 255, uint8_t, uint16_t>;  // sgm_core_cuda's rule
+  using T = std::conditional_t<OUTSIDE + P2 <= 255, uint8_t, uint16_t>;  // sgm_core_gpu's rule
   std::printf("sgm %dx%d D=%d census %dx%d paths=%d min_d=%d ad=%d path costs %s\n", H, W, D, CW, CH, PATHS, MIN_D, AD,
               sizeof(T) == 1 ? "uint8" : "uint16");
   // A textured left image and the right image shifted by a depth-dependent disparity.
@@ -150,7 +150,7 @@ void run(float uniqueness, std::mt19937& rng) {
         ref_cmed[y * W + x] = m >= 0.f ? ref_clr[y * W + x] : 0.f;
       }
 
-  // The kernels, launched as sgm_core_cuda launches them; each stage reads the reference's
+  // The kernels, launched as sgm_core_gpu launches them; each stage reads the reference's
   // previous stage, so a failure names the stage that differs.
   std::vector<uint64_t> cl(H * W), cr(H * W);
   mlx_launch_serial({H * W}, {256}, [&] {

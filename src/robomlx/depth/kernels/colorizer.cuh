@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Device helper of the colorizer kernels (their fast::cuda_kernel header, colorizer_cuda.cpp):
+// Device helper of the colorizer kernels (their kernel header, colorizer_gpu.cpp):
 // (int) of the value kept inside the 65536-bin table, NaN -> 0 (as the portable path).
 
-__device__ inline int robomlx_bin(float x) {
+RM_FUNC int robomlx_bin(float x) {
   if (isnan(x)) return 0;
-  return (int)fminf(fmaxf(x, 0.0f), 65535.0f);
+  return (int)fmin(fmax(x, 0.0f), 65535.0f);
 }

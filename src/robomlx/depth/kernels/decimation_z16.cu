@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// Z16 decimation (launched by decimation_cuda.cpp): lower median of the non-zero values of each
+// Z16 decimation (launched by decimation_gpu.cpp): lower median of the non-zero values of each
 // S x S block for S = 2, 3, else their mean. Input depth uint16 [h, w]; output out uint16 [hp, wp]
 // (h / S, w / S rounded up to multiples of 4, zero-padded). S: scale (template constant).
 // Launch: a 2D grid over the output, 32 x 8 blocks.
 
-  const int x = blockIdx.x * blockDim.x + threadIdx.x;
-  const int y = blockIdx.y * blockDim.y + threadIdx.y;
+  const int x = RM_BLOCK_IDX.x * RM_BLOCK_DIM.x + RM_THREAD_IDX.x;
+  const int y = RM_BLOCK_IDX.y * RM_BLOCK_DIM.y + RM_THREAD_IDX.y;
   const int h = depth_shape[0], w = depth_shape[1];
   const int hr = h / S, wr = w / S, hp = (hr + 3) / 4 * 4, wp = (wr + 3) / 4 * 4;
   if (x >= wp || y >= hp) return;
-  unsigned short r = 0;
+  uint16_t r = 0;
   if (y < hr && x < wr) {
-    const uint16_t* b = depth + (long long)y * S * w + (long long)x * S;
+    auto b = depth + (int64_t)y * S * w + (int64_t)x * S;
     if (S == 2 || S == 3) {
       // v - 1 maps 0 to 65535, above every valid value: sorted, the n valid samples come first and
       // rank (n - 1) / 2 plus 1 is the lower median (n = 0 gives 65535 + 1 = 0).
@@ -19,7 +19,7 @@
       int n = 0;
 #pragma unroll
       for (int k = 0; k < S * S; ++k) {
-        const unsigned int d = b[(long long)(k / S) * w + k % S];
+        const unsigned int d = b[(int64_t)(k / S) * w + k % S];
         n += d != 0;
         p[k] = (d - 1u) & 0xFFFFu;
       }
@@ -35,18 +35,18 @@
       unsigned int o = p[0];
 #pragma unroll
       for (int k = 1; k <= (S * S - 1) / 2; ++k) o = n >= 2 * k + 1 ? p[k] : o;
-      r = (unsigned short)(o + 1u);
+      r = (uint16_t)(o + 1u);
     } else {
       int sum = 0, count = 0;
       for (int dy = 0; dy < S; ++dy) {
 #pragma unroll
         for (int dx = 0; dx < S; ++dx) {
-          const int d = b[(long long)dy * w + dx];
+          const int d = b[(int64_t)dy * w + dx];
           sum += d;
           count += d != 0;
         }
       }
-      r = (unsigned short)(sum / max(count, 1));
+      r = (uint16_t)(sum / max(count, 1));
     }
   }
-  out[(long long)y * wp + x] = r;
+  out[(int64_t)y * wp + x] = r;

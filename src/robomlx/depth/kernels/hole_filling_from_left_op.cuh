@@ -3,12 +3,12 @@
 
 template <typename V> struct RsFromLeft {
   V last;
-  __device__ V mid(V v) {
+  RM_FUNC V mid(V v) {
     if (rs_empty(v)) v = last;
     last = v;
     return v;
   }
-  __device__ V step(V v, int k, int) {
+  RM_FUNC V step(V v, int k, int) {
     if (k > 0) return mid(v);
     last = v;
     return v;

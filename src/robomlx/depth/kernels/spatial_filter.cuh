@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The spatial filter's per-line recursions, as line_walk.cuh ops (the kernel header of
-// spatial_filter_cuda.cpp, after line_walk.cuh). __fmul_rn/__fadd_rn keep NVRTC from fusing a*b+c
+// spatial_filter_gpu.cpp, after line_walk.cuh). rm_fmul_rn/rm_fadd_rn keep NVRTC from fusing a*b+c
 // into an FMA, which would break bit-exactness with librealsense.
 
-__device__ inline bool rs_valid(float v) { return __float_as_int(v) > 0; }
-__device__ inline float rs_blend(float cur, float other, float alpha, float keep) {
-  return __fadd_rn(__fmul_rn(cur, alpha), __fmul_rn(other, keep));
+RM_FUNC bool rs_valid(float v) { return rm_float_as_int(v) > 0; }
+RM_FUNC float rs_blend(float cur, float other, float alpha, float keep) {
+  return rm_fadd_rn(rm_fmul_rn(cur, alpha), rm_fmul_rn(other, keep));
 }
-__device__ inline int rs_blend16(int cur, int other, float alpha, float keep) {
-  return (int)__fadd_rn(rs_blend((float)cur, (float)other, alpha, keep), 0.5f);
+RM_FUNC int rs_blend16(int cur, int other, float alpha, float keep) {
+  return (int)rm_fadd_rn(rs_blend((float)cur, (float)other, alpha, keep), 0.5f);
 }
 
 // librealsense's float recursion (both directions): blend with the filtered neighbour when this
@@ -17,9 +17,9 @@ __device__ inline int rs_blend16(int cur, int other, float alpha, float keep) {
 struct RsFloatLine {
   float alpha, keep, delta, state, prev;
   bool valid;
-  __device__ float mid(float in) {
+  RM_FUNC float mid(float in) {
     const bool v = rs_valid(in);
-    const float d = __fsub_rn(prev, in);
+    const float d = rm_fsub_rn(prev, in);
     const bool blend = valid && v && d < delta && d > -delta;
     const float o = blend ? rs_blend(in, state, alpha, keep) : in;
     state = o;
@@ -27,7 +27,7 @@ struct RsFloatLine {
     valid = v;
     return o;
   }
-  __device__ float step(float in, int k, int) {
+  RM_FUNC float step(float in, int k, int) {
     if (k > 0) return mid(in);
     state = prev = in;
     valid = rs_valid(in);
@@ -39,7 +39,7 @@ struct RsFloatLine {
 // so they issue back to back), then the chain alone: multiply, add, select per step. Same
 // operations in the same order as mid(), so the same bits.
 template <bool REV>
-__device__ inline void rs_chunk(RsFloatLine& op, float (&r)[32]) {
+RM_FUNC void rs_chunk(RM_THREAD RsFloatLine& op, RM_THREAD float (&r)[32]) {
   bool blend[32];
   float scaled[32];
   float prev = op.prev;
@@ -49,9 +49,9 @@ __device__ inline void rs_chunk(RsFloatLine& op, float (&r)[32]) {
     const int j = REV ? 31 - jj : jj;
     const float in = r[j];
     const bool v = rs_valid(in);
-    const float d = __fsub_rn(prev, in);
+    const float d = rm_fsub_rn(prev, in);
     blend[j] = valid && v && d < op.delta && d > -op.delta;
-    scaled[j] = __fmul_rn(in, op.alpha);
+    scaled[j] = rm_fmul_rn(in, op.alpha);
     prev = in;
     valid = v;
   }
@@ -61,7 +61,7 @@ __device__ inline void rs_chunk(RsFloatLine& op, float (&r)[32]) {
 #pragma unroll
   for (int jj = 0; jj < 32; ++jj) {
     const int j = REV ? 31 - jj : jj;
-    state = blend[j] ? __fadd_rn(scaled[j], __fmul_rn(state, op.keep)) : r[j];
+    state = blend[j] ? rm_fadd_rn(scaled[j], rm_fmul_rn(state, op.keep)) : r[j];
     r[j] = state;
   }
   op.state = state;
@@ -71,8 +71,8 @@ __device__ inline void rs_chunk(RsFloatLine& op, float (&r)[32]) {
 struct RsFillLeft {
   unsigned int radius, fill;
   float last;
-  __device__ float mid(float v) {
-    if (__float_as_int(v) == 0) {
+  RM_FUNC float mid(float v) {
+    if (rm_float_as_int(v) == 0) {
       if (++fill < radius) v = last;
     } else {
       fill = 0;
@@ -80,7 +80,7 @@ struct RsFillLeft {
     last = v;
     return v;
   }
-  __device__ float step(float v, int k, int) {
+  RM_FUNC float step(float v, int k, int) {
     if (k > 0) return mid(v);
     fill = 0;
     last = v;
@@ -92,8 +92,8 @@ struct RsFillLeft {
 struct RsFillRight {
   unsigned int radius, fill;
   float last, next_first;
-  __device__ float mid(float v) {
-    if (__float_as_int(v) == 0) {
+  RM_FUNC float mid(float v) {
+    if (rm_float_as_int(v) == 0) {
       if (++fill < radius) v = last;
     } else {
       fill = 0;
@@ -101,7 +101,7 @@ struct RsFillRight {
     last = v;
     return v;
   }
-  __device__ float step(float v, int k, int n) {
+  RM_FUNC float step(float v, int k, int n) {
     if (k == n - 1) return v;
     if (k == 0) last = next_first;
     return mid(v);
@@ -114,7 +114,7 @@ struct RsZ16RowFwd {
   int delta;
   unsigned int radius, fill;
   int val0;
-  __device__ int mid(int val1) {
+  RM_FUNC int mid(int val1) {
     if (val0 >= 1) {
       if (val1 >= 1) {
         fill = 0;
@@ -127,7 +127,7 @@ struct RsZ16RowFwd {
     val0 = val1;
     return val1;
   }
-  __device__ int step(int val1, int k, int n) {
+  RM_FUNC int step(int val1, int k, int n) {
     if (k == 0) {
       val0 = val1;
       fill = 0;
@@ -144,7 +144,7 @@ struct RsZ16RowBwd {
   int delta;
   unsigned int radius, fill;
   int val1;
-  __device__ int mid(int cur) {
+  RM_FUNC int mid(int cur) {
     if (val1 >= 1) {
       if (cur > 1) {
         fill = 0;
@@ -156,7 +156,7 @@ struct RsZ16RowBwd {
     val1 = cur;
     return cur;
   }
-  __device__ int step(int cur, int k, int) {
+  RM_FUNC int step(int cur, int k, int) {
     if (k > 0) return mid(cur);
     val1 = cur;
     fill = 0;
@@ -168,12 +168,12 @@ struct RsZ16RowBwd {
 struct RsZ16ColFwd {
   float alpha, keep;
   int delta, prev;
-  __device__ int mid(int cur) {
+  RM_FUNC int mid(int cur) {
     if (abs(prev - cur) < delta) cur = rs_blend16(cur, prev, alpha, keep);
     prev = cur;
     return cur;
   }
-  __device__ int step(int cur, int k, int) {
+  RM_FUNC int step(int cur, int k, int) {
     if (k > 0) return mid(cur);
     prev = cur;
     return cur;
@@ -184,12 +184,12 @@ struct RsZ16ColFwd {
 struct RsZ16ColBwd {
   float alpha, keep;
   int delta, below;
-  __device__ int mid(int cur) {
+  RM_FUNC int mid(int cur) {
     if (cur >= 1 && below >= 1 && abs(cur - below) < delta) cur = rs_blend16(cur, below, alpha, keep);
     below = cur;
     return cur;
   }
-  __device__ int step(int cur, int k, int) {
+  RM_FUNC int step(int cur, int k, int) {
     if (k > 0) return mid(cur);
     below = cur;
     return cur;

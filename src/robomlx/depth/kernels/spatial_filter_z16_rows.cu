@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Spatial filter, Z16 rows: the forward then the backward recursion of every row
-// (launched by spatial_filter_cuda.cpp; header: line_walk.cuh + spatial_filter.cuh).
+// (launched by spatial_filter_gpu.cpp; header: line_walk.cuh + spatial_filter.cuh).
 // Input inp, output out: uint16 [h, w].
 // Template constants: ALPHA_BITS, KEEP_BITS (float bits of alpha, 1 - alpha), DELTA, RADIUS.
 // Launch: one thread per row, 32-thread blocks.
 
   const int h = inp_shape[0], w = inp_shape[1];
-  const int y = blockIdx.x * blockDim.x + threadIdx.x;
+  const int y = RM_BLOCK_IDX.x * RM_BLOCK_DIM.x + RM_THREAD_IDX.x;
   if (y >= h) return;
   const bool vin = rs_vec_ok(inp, w), vout = rs_vec_ok(out, w);
-  const float alpha = __int_as_float(ALPHA_BITS), keep = __int_as_float(KEEP_BITS);
+  const float alpha = rm_int_as_float(ALPHA_BITS), keep = rm_int_as_float(KEEP_BITS);
   RsZ16RowFwd fwd{alpha, keep, DELTA, (unsigned int)RADIUS};
   rs_line_pass<true, false, int>(inp, out, h, w, y, vin, vout, fwd);
   RsZ16RowBwd bwd{alpha, keep, DELTA, (unsigned int)RADIUS};

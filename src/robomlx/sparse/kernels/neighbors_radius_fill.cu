@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Radius search, fill pass (launched by neighbors_cuda.cpp; header: neighbors.cuh), one thread per
+// Radius search, fill pass (launched by neighbors_gpu.cpp; header: neighbors.cuh), one thread per
 // query: rewrites the points within R at the query's offset (exclusive scan of the counts), in the
 // portable path's order. Inputs ranges (neighbors_radius_count.cu), offsets int32 [Q + 1], order,
 // points, queries, radius_sq, dims. Outputs query_ids, indices int32, dist_sq float32 [total].
 
   const int q = dims[1];
-  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+  const int64_t i = (int64_t)RM_BLOCK_IDX.x * RM_BLOCK_DIM.x + RM_THREAD_IDX.x;
   if (i >= q) return;
   const float r2 = radius_sq[0];
   const float qx = queries[3 * i], qy = queries[3 * i + 1], qz = queries[3 * i + 2];

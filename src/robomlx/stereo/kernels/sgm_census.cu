@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Part of the SGM CUDA twin (launched by sgm_cuda.cpp); same integer costs and float formulas as
+// Part of the SGM GPU twin (launched by sgm_gpu.cpp); same integer costs and float formulas as
 // the portable path (sgm_internal.h).
 // Census of both images. Inputs: left, right float [H, W]. Outputs: cl, cr uint64 [H, W].
 // Template: H, W, CW, CH.
 
-  const int idx = blockIdx.x * blockDim.x + threadIdx.x;
+  const int idx = RM_BLOCK_IDX.x * RM_BLOCK_DIM.x + RM_THREAD_IDX.x;
   if (idx >= H * W) return;
   const int y = idx / W, x = idx % W;
   const float c_l = left[idx], c_r = right[idx];

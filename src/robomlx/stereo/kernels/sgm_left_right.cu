@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Part of the SGM CUDA twin (launched by sgm_cuda.cpp); same integer costs and float formulas as
+// Part of the SGM GPU twin (launched by sgm_gpu.cpp); same integer costs and float formulas as
 // the portable path (sgm_internal.h).
 // Right-view WTA, LR check. One thread per pixel. Inputs: s uint16 [H, W, D], disp float,
 // kbest int32, conf float ([H, W]). Outputs: disp_lr, conf_lr float [H, W].
 // Template: H, W, D, MIN_D, LR_PLUS_1 (max |k - kR| plus one; 0 disables the check; template
 // values end up in the kernel name, so they must not be negative).
 
-  const int idx = blockIdx.x * blockDim.x + threadIdx.x;
+  const int idx = RM_BLOCK_IDX.x * RM_BLOCK_DIM.x + RM_THREAD_IDX.x;
   if (idx >= H * W) return;
   const int y = idx / W, x = idx % W;
   float d = disp[idx], cf = conf[idx];

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Part of the SGM CUDA twin (launched by sgm_cuda.cpp); same integer costs and float formulas as
+// Part of the SGM GPU twin (launched by sgm_gpu.cpp); same integer costs and float formulas as
 // the portable path (sgm_internal.h).
 // Median of the MS x MS window (edge-clamped; invalid -1 counts as a value), then confidence 0
 // where the result is invalid. Inputs: disp, conf float [H, W]. Outputs: disp_med, conf_med.
 // Template: H, W, MS.
 
-  const int idx = blockIdx.x * blockDim.x + threadIdx.x;
+  const int idx = RM_BLOCK_IDX.x * RM_BLOCK_DIM.x + RM_THREAD_IDX.x;
   if (idx >= H * W) return;
   const int y = idx / W, x = idx % W;
   float v[MS * MS];

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Part of the SGM CUDA twin (launched by sgm_cuda.cpp); same integer costs and float formulas as
+// Part of the SGM GPU twin (launched by sgm_gpu.cpp); same integer costs and float formulas as
 // the portable path (sgm_internal.h).
 // One warp per pixel: S = sum over paths, WTA (first argmin), S2 (min over |k - k1| > 1),
 // uniqueness, parabola, confidence. Inputs: lr [P, H, W, D] of T, params float [1]
 // (uniqueness %). Outputs: s uint16 [H, W, D], disp float [H, W] (before LR), kbest int32
 // [H, W], conf float [H, W] (0 where not unique). Template: H, W, D, K, P, MIN_D, SUBPIX, T.
 
-  const unsigned FULL = 0xffffffffu;
   const unsigned INF = 1u << 30;
-  const int lane = threadIdx.x & 31;
-  const int pix = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  const int lane = RM_THREAD_IDX.x & 31;
+  const int pix = (RM_BLOCK_IDX.x * RM_BLOCK_DIM.x + RM_THREAD_IDX.x) >> 5;
   if (pix >= H * W) return;
   const float uniq = params[0];
   unsigned sv[K];
@@ -30,8 +29,8 @@
   // Lexicographic (value, index) minimum: the first argmin.
 #pragma unroll
   for (int off = 16; off > 0; off >>= 1) {
-    const unsigned ob = __shfl_xor_sync(FULL, best, off);
-    const int ok = __shfl_xor_sync(FULL, kb, off);
+    const unsigned ob = rm_shfl_xor(best, off);
+    const int ok = rm_shfl_xor(kb, off);
     if (ob < best || (ob == best && ok < kb)) { best = ob; kb = ok; }
   }
   unsigned s2 = INF, sm = 0, sp = 0;
@@ -44,9 +43,9 @@
   }
 #pragma unroll
   for (int off = 16; off > 0; off >>= 1) {
-    s2 = min(s2, __shfl_xor_sync(FULL, s2, off));
-    sm = max(sm, __shfl_xor_sync(FULL, sm, off));
-    sp = max(sp, __shfl_xor_sync(FULL, sp, off));
+    s2 = min(s2, rm_shfl_xor(s2, off));
+    sm = max(sm, rm_shfl_xor(sm, off));
+    sp = max(sp, rm_shfl_xor(sp, off));
   }
   if (lane != 0) return;
   const float s1f = (float)best, s2f = (float)s2;
@@ -56,9 +55,9 @@
   if (SUBPIX && D >= 3 && kb > 0 && kb < D - 1) {
     const float a = (float)sm, c = (float)sp;
     const float den = a + c - s1f * 2.f;
-    if (den > 0.f) d = d + (a - c) / (2.f * fmaxf(den, 1.f));
+    if (den > 0.f) d = d + (a - c) / (2.f * fmax(den, 1.f));
   }
-  float cf = s2 == INF ? 1.f : (s2f - s1f) / fmaxf(s2f, 1.f);
+  float cf = s2 == INF ? 1.f : (s2f - s1f) / fmax(s2f, 1.f);
   if (s2 == 0) cf = 0.f;
   disp[pix] = valid ? d : -1.f;
   kbest[pix] = kb;

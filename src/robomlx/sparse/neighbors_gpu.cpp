@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// CUDA twin of the radius-search candidate scan (fast::cuda_kernel): one thread per query.
+// GPU twin of the radius-search candidate scan (GpuKernel: CUDA and Metal streams from one kernel
+// text, Metal unverified): one thread per query.
 //   count: binary-search the query's 8 cells in the sorted keys, record the slot ranges and count
 //          the points within R;
 //   fill:  after an exclusive scan of the counts (MLX cumsum + one read-back of the total),
 //          rewrite the survivors at the query's offset, in the portable path's order.
-// Squared distances use __fmul_rn/__fadd_rn so no FMA contraction changes the inclusive boundary
+// Squared distances use rm_fmul_rn/rm_fadd_rn so no FMA contraction changes the inclusive boundary
 // relative to the CPU paths. Sizes travel in a small int32 `dims` input (N, Q).
-#include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/sparse/neighbors_twins.h"
 
 #include "robomlx/sparse/kernels/neighbors.cuh.h"
@@ -19,29 +20,25 @@ namespace robomlx::sparse::detail {
 
 namespace {
 
-// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kHeader = kernels::neighbors_cuh;
-constexpr const char* kCountSource = kernels::neighbors_radius_count_cu;
-constexpr const char* kFillSource = kernels::neighbors_radius_fill_cu;
-
-const mx::fast::CustomKernelFunction& count_kernel() {
-  static const auto k = mx::fast::cuda_kernel(
-      "robomlx_sparse_radius_count", {"sorted_keys", "cell_keys", "order", "points", "queries", "radius_sq", "dims"},
-      {"counts", "ranges"}, kCountSource, kHeader);
+const GpuKernel& count_kernel() {
+  static const GpuKernel k("robomlx_sparse_radius_count",
+                           {"sorted_keys", "cell_keys", "order", "points", "queries", "radius_sq", "dims"},
+                           {"counts", "ranges"}, kernels::neighbors_radius_count_cu, {kernels::neighbors_cuh});
   return k;
 }
 
-const mx::fast::CustomKernelFunction& fill_kernel() {
-  static const auto k = mx::fast::cuda_kernel(
-      "robomlx_sparse_radius_fill", {"ranges", "offsets", "order", "points", "queries", "radius_sq", "dims"},
-      {"query_ids", "indices", "dist_sq"}, kFillSource, kHeader);
+const GpuKernel& fill_kernel() {
+  static const GpuKernel k("robomlx_sparse_radius_fill",
+                           {"ranges", "offsets", "order", "points", "queries", "radius_sq", "dims"},
+                           {"query_ids", "indices", "dist_sq"}, kernels::neighbors_radius_fill_cu,
+                           {kernels::neighbors_cuh});
   return k;
 }
 
 }  // namespace
 
-std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
-                                       mx::Stream s) {
+std::vector<mx::array> scan_cells_gpu(const SearchGrid& grid, const mx::array& points, const mx::array& queries,
+                                      mx::Stream s) {
   int n = points.shape(0), q = queries.shape(0);
   auto dims = mx::array({n, q});
   auto r2 = mx::array({grid.radius_sq});
@@ -49,7 +46,7 @@ std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& 
   auto cells = mx::flatten(grid.cell_keys, s);
   auto counted = count_kernel()({grid.sorted_keys, cells, grid.order, points, queries, r2, dims}, {{q}, {q * 16}},
                                 {mx::int32, mx::int32}, {blocks * threads, 1, 1}, {threads, 1, 1}, {}, std::nullopt,
-                                false, s);
+                                s);
   auto offsets = lengths_to_offsets(counted[0], s);
   int total = mx::slice(offsets, {q}, {q + 1}, s).item<int>();
   if (total == 0) {
@@ -58,7 +55,7 @@ std::vector<mx::array> scan_cells_cuda(const SearchGrid& grid, const mx::array& 
   }
   auto filled = fill_kernel()({counted[1], offsets, grid.order, points, queries, r2, dims}, {{total}, {total}, {total}},
                               {mx::int32, mx::int32, mx::float32}, {blocks * threads, 1, 1}, {threads, 1, 1}, {},
-                              std::nullopt, false, s);
+                              std::nullopt, s);
   return {filled[0], filled[1], filled[2], counted[0]};
 }
 

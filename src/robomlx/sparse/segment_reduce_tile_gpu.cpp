@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// CUDA kernel for contiguous D == 1 segment reductions (the bandwidth-bound case: millions of
+// GPU kernel (GpuKernel: CUDA and Metal streams, Metal unverified) for contiguous D == 1 segment
+// reductions (the bandwidth-bound case: millions of
 // scalars in short segments). It tiles the values, not the segments: block b reads the TILE
 // values [v0, v1) = [TILE b, TILE b + TILE), thread t the PER = 16 consecutive ones from v0 + PER t,
-// straight into registers (float4 loads when x is 16-byte aligned), so every block streams a full
+// straight into registers (float4 loads when x is 16-byte aligned, CUDA), so every block streams a full
 // tile whatever the segment lengths.
 // The block owns the segments whose start lies in [v0, v1) (the last block also every later one,
 // so trailing empty segments are written): [k_first, k_last), read from a per-tile table that a
@@ -20,9 +21,9 @@
 // segments per value diverged into 15M, 34 %.)
 #include <algorithm>
 
-#include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/sparse/segment_reduce_twins.h"
 
 #include "robomlx/sparse/kernels/segment_reduce_ops.cuh.h"
@@ -41,36 +42,30 @@ namespace {
 // 24.5-34 us: the loop's registers cost more occupancy than the overlap gained.
 constexpr int kPer = 16, kThreads = 128, kTile = kPer * kThreads;
 
-// The kernel texts: kernels/*.cu(h), embedded at build time (cmake/robomlx_kernels.cmake).
-constexpr const char* kCudaSegmentOps = kernels::segment_reduce_ops_cuh;
-constexpr const char* kSource = kernels::segment_reduce_tile_cu;
-constexpr const char* kFirstSource = kernels::segment_reduce_tile_first_cu;
-
 int tile_count(int64_t total) { return static_cast<int>(std::max<int64_t>(1, (total + kTile - 1) / kTile)); }
 
 }  // namespace
 
-mx::array segment_tile_table_cuda(const mx::array& ends, int total, mx::Stream s) {
-  static const auto kernel =
-      mx::fast::cuda_kernel("robomlx_sparse_segment_tile_first", {"values", "ends"}, {"first"}, kFirstSource, "",
-                            /*ensure_row_contiguous=*/false);
+mx::array segment_tile_table_gpu(const mx::array& ends, int total, mx::Stream s) {
+  static const GpuKernel kernel("robomlx_sparse_segment_tile_first", {"values", "ends"}, {"first"},
+                                kernels::segment_reduce_tile_first_cu, {}, /*ensure_row_contiguous=*/false);
   const int K = ends.size();
   // The kernel needs only the number of values, from `values`' shape: a broadcast scalar that it
   // never reads. (A host-built int32 [1] holding the total lives in managed memory, and reading it
   // cost a page migration: 3.6 -> 18 us a call on an H100.) Every entry of `first` is written.
   auto values = mx::broadcast_to(mx::array(0, mx::int32), {total}, s);
   return kernel({values, ends}, {{tile_count(total) + 1}}, {mx::int32},
-                {(K + 1 + 255) / 256 * 256, 1, 1}, {256, 1, 1}, {{"TILE", kTile}}, std::nullopt, false, s)[0];
+                {K + 1, 1, 1}, {256, 1, 1}, {{"TILE", kTile}}, std::nullopt, s)[0];
 }
 
-mx::array segment_reduce_tile_cuda(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op,
-                                   mx::Stream s) {
-  static const auto kernel =
-      mx::fast::cuda_kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"}, kSource, kCudaSegmentOps);
+mx::array segment_reduce_tile_gpu(const mx::array& x, const mx::array& ends, const mx::array& table, ReduceOp op,
+                                  mx::Stream s) {
+  static const GpuKernel kernel("robomlx_sparse_segment_reduce_tile", {"x", "ends", "first"}, {"y"},
+                                kernels::segment_reduce_tile_cu, {kernels::segment_reduce_ops_cuh});
   const int K = ends.size(), blocks = tile_count(x.shape(0));
   return kernel({mx::astype(x, mx::float32, s), ends, table}, {{K, 1}}, {mx::float32}, {blocks * kThreads, 1, 1},
                 {kThreads, 1, 1}, {{"OP", static_cast<int>(op)}, {"THREADS", kThreads}, {"PER", kPer}}, std::nullopt,
-                false, s)[0];
+                s)[0];
 }
 
 }  // namespace robomlx::sparse::detail
