@@ -71,6 +71,18 @@ TEST(GaussianPly, RoundTripIsBitExactForEveryShDegree) {
   }
 }
 
+TEST(GaussianPly, EmptySceneRoundTrips) {  // the fuzzer's first find: zero vertices
+  const std::string path = test::temp_dir() + "/empty.ply";
+  GaussianScene s;
+  s.sh_degree = 2;
+  s.sh = mx::zeros({0, 9, 3});
+  write_gaussian_ply(path, s);
+  const GaussianScene r = read_gaussian_ply(path);
+  EXPECT_EQ(r.size(), 0);
+  EXPECT_EQ(r.sh_degree, 2);
+  EXPECT_EQ(r.sh.shape(), (mx::Shape{0, 9, 3}));
+}
+
 TEST(GaussianPly, FRestIsChannelMajorInTheFile) {
   // Degree 1 by hand: f_rest_{c*3 + (k-1)} = 10 * c + k, f_dc_c = 10 * c, written ASCII in a
   // shuffled property order with extra properties, so nothing here relies on our writer.

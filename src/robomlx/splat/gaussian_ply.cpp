@@ -73,7 +73,7 @@ std::vector<float> float_column(const PlyData& ply, const std::string& name, con
   }
   std::vector<float> out(ply.count);
   if (p->type == PlyType::Float32) {
-    std::memcpy(out.data(), p->bytes.data(), out.size() * sizeof(float));
+    if (!out.empty()) std::memcpy(out.data(), p->bytes.data(), out.size() * sizeof(float));  // empty: data() may be null
   } else if (p->type == PlyType::Float64) {
     for (std::size_t i = 0; i < ply.count; ++i) {
       double v = 0;
