@@ -90,15 +90,15 @@ TEST(CaptureHostile, MissingAndWrongSizedImagesWriteNothing) {
   fs::remove(root + "/images/b.png");
   const auto before = listing(root);
   EXPECT_THROW_MSG(load_capture(root), FormatError,
-                   "[splat.images] " + root + "/images/b.png: image file is missing of camera 'b.png' in " + root +
-                       "/sparse/0/images.bin; 1 of 3 referenced images are missing");
+                   "[splat.images] " + root + "/images/b.png: image file is missing (camera 'b.png' of " + root +
+                       "/sparse/0/images.bin); 1 of 3 referenced images are missing");
   const Capture skipped = load_capture(root, {.skip_missing_images = true});
   EXPECT_EQ(skipped.cameras.size(), 2u);
   EXPECT_EQ(skipped.skipped_images, std::vector<std::string>{root + "/images/b.png"});
 
   test::write_rgb_png(root + "/images/b.png", 10, 10);
   EXPECT_THROW_MSG(load_capture(root), FormatError,
-                   "[splat.images] " + root + "/images/b.png: image is 10x10, but camera 'b.png' in " + root +
+                   "[splat.images] " + root + "/images/b.png: image is 10x10, but camera 'b.png' of " + root +
                        "/sparse/0/images.bin is 32x24");
   EXPECT_NO_THROW(load_capture(root, {.check_image_sizes = false}));
   fs::remove(root + "/images/b.png");

@@ -75,9 +75,9 @@ void check_capture_images(std::vector<Camera>& cameras, const std::string& sourc
     std::error_code ec;
     const bool folder = fs::is_directory(first_missing->image_path, ec);
     detail::fail_format("splat.images", first_missing->image_path,
-                        std::string(folder ? "is a folder, expected the image" : "image file is missing") + " of camera '" +
-                            first_missing->name + "' in " + source + "; " + std::to_string(missing) + " of " +
-                            std::to_string(cameras.size()) + " referenced images are missing");
+                        std::string(folder ? "is a folder, expected an image file" : "image file is missing") +
+                            " (camera '" + first_missing->name + "' of " + source + "); " + std::to_string(missing) +
+                            " of " + std::to_string(cameras.size()) + " referenced images are missing");
   }
   if (check_sizes) {
     for (const Camera& cam : kept) {
@@ -85,7 +85,7 @@ void check_capture_images(std::vector<Camera>& cameras, const std::string& sourc
       if (h.width != std::uint64_t(cam.width) || h.height != std::uint64_t(cam.height)) {
         detail::fail_format("splat.images", cam.image_path,
                             "image is " + std::to_string(h.width) + "x" + std::to_string(h.height) + ", but camera '" +
-                                cam.name + "' in " + source + " is " + std::to_string(cam.width) + "x" +
+                                cam.name + "' of " + source + " is " + std::to_string(cam.width) + "x" +
                                 std::to_string(cam.height));
       }
     }
