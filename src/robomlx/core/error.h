@@ -33,6 +33,9 @@ class FormatError : public std::runtime_error {
  public:
   FormatError(const std::string& file, const std::string& what)
       : std::runtime_error(file + ": " + what), file_(file) {}
+  /// "[tag] file: what", for systems whose messages carry their op tag ("[splat.ply] a.ply: ...").
+  FormatError(const std::string& tag, const std::string& file, const std::string& what)
+      : std::runtime_error("[" + tag + "] " + file + ": " + what), file_(file) {}
   const std::string& file() const { return file_; }
 
  private:
