@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support.h"
+
 namespace robomlx::test {
 
 struct CliRow {
@@ -49,7 +51,7 @@ inline std::string slurp_text(const std::string& path) {
 
 inline CliResult run_cli(const std::string& args, const std::string& env, const std::string& scratch) {
   const std::string out = scratch + "/.stdout", err = scratch + "/.stderr";
-  const std::string cmd = env + " " + cli_binary().string() + " " + args + " > " + out + " 2> " + err;
+  const std::string cmd = env + " " + launcher_prefix() + cli_binary().string() + " " + args + " > " + out + " 2> " + err;
   const auto t0 = std::chrono::steady_clock::now();
   const int status = std::system(cmd.c_str());
   CliResult r;

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs the build into a temporary prefix and builds a downstream project against it with
 # find_package(robomlx). Usage: package_test.sh BUILD_DIR SOURCE_DIR
+# A cross build sets ROBOMLX_PACKAGE_TOOLCHAIN (its toolchain file) and ROBOMLX_PACKAGE_LAUNCHER
+# (the emulator that runs the consumer).
 set -euo pipefail
 build="$1"; src="$2"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -21,8 +23,11 @@ echo "installed: $(find "$inc/robomlx" -name '*.h' | wc -l) public headers, none
 mkdir -p "$tmp/consumer"
 cp "$src/tests/package/consumer.cpp" "$tmp/consumer/"
 cp "$src/tests/package/CMakeLists.txt.in" "$tmp/consumer/CMakeLists.txt"
-cmake -S "$tmp/consumer" -B "$tmp/consumer/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+toolchain=()
+[[ -n "${ROBOMLX_PACKAGE_TOOLCHAIN:-}" ]] && toolchain=(-DCMAKE_TOOLCHAIN_FILE="$ROBOMLX_PACKAGE_TOOLCHAIN")
+cmake -S "$tmp/consumer" -B "$tmp/consumer/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" "${toolchain[@]}" >/dev/null
 cmake --build "$tmp/consumer/build" >/dev/null
-out=$("$tmp/consumer/build/consumer")
+# shellcheck disable=SC2086  # the launcher is words
+out=$(${ROBOMLX_PACKAGE_LAUNCHER:-} "$tmp/consumer/build/consumer")
 echo "$out"
 [[ "$out" == *"array([0, 0, 2, 2, 2], dtype=int32)"* ]]

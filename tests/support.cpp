@@ -35,6 +35,26 @@ std::string temp_dir() {
 
 mlx::core::Device test_device() { return mlx::core::default_device(); }
 
+std::vector<std::string> launcher() {
+  std::vector<std::string> words;
+  std::string word;
+  for (const char c : std::string(ROBOMLX_TEST_LAUNCHER) + " ") {
+    if (c != ' ') {
+      word += c;
+    } else if (!word.empty()) {
+      words.push_back(word);
+      word.clear();
+    }
+  }
+  return words;
+}
+
+std::string launcher_prefix() {
+  std::string prefix;
+  for (const auto& w : launcher()) prefix += w + " ";
+  return prefix;
+}
+
 namespace mx = mlx::core;
 
 std::optional<mx::Stream> stream_for(Impl impl) {

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <mlx/device.h>
@@ -22,6 +23,13 @@ std::string source_dir();
 std::string temp_dir();
 /// The device the suite runs on (ROBOMLX_DEVICE; auto by default).
 mlx::core::Device test_device();
+
+/// The words that start a program of this build (the CLI) from a test: none natively; in a cross
+/// build the emulator the tests themselves run under (CMAKE_CROSSCOMPILING_EMULATOR, qemu-aarch64),
+/// as a child process is loaded by the host, which cannot run it.
+std::vector<std::string> launcher();
+/// launcher() as the start of a shell command: "" natively, else the words and a space.
+std::string launcher_prefix();
 
 /// The stream implementation `impl` runs on in this suite: an explicit CPU stream for the CPU twin
 /// (also when the suite runs on a GPU), the GPU's default stream for the CUDA and Metal twins, the

@@ -112,7 +112,7 @@ struct CliRun {
 };
 
 CliRun run_cli(const std::string& args, const fs::path& d, const fs::path& io) {
-  const std::string cmd = "cd " + d.string() + " && HOME=" + (d / "home").string() + " " + cli().string() + " " + args +
+  const std::string cmd = "cd " + d.string() + " && HOME=" + (d / "home").string() + " " + test::launcher_prefix() + cli().string() + " " + args +
                           " >" + (io / "stdout").string() + " 2>" + (io / "stderr").string();
   const int status = std::system(cmd.c_str());
   CliRun r;
@@ -290,7 +290,8 @@ TEST_F(CliPolicy, Table) {
 // ---- signals --------------------------------------------------------------------------------
 
 pid_t spawn(const std::vector<std::string>& args, const fs::path& d, const fs::path& io) {
-  std::vector<std::string> argv{cli().string()};
+  std::vector<std::string> argv = test::launcher();
+  argv.push_back(cli().string());
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
@@ -311,7 +312,8 @@ pid_t spawn(const std::vector<std::string>& args, const fs::path& d, const fs::p
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, &attr, cargv.data(), environ);
+  // posix_spawnp: argv[0] is the emulator (found on PATH) in a cross build, else the CLI's path.
+  const int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, cargv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   (void)d;

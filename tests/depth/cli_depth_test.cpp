@@ -236,7 +236,7 @@ std::string cli_path() {
 
 int run_cli(const std::string& args, std::string& err) {
   std::string errfile = test::temp_dir() + "/err.txt";
-  int rc = std::system((cli_path() + " " + args + " >/dev/null 2>" + errfile).c_str());
+  int rc = std::system((test::launcher_prefix() + cli_path() + " " + args + " >/dev/null 2>" + errfile).c_str());
   std::ifstream in(errfile);
   err.assign(std::istreambuf_iterator<char>(in), {});
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;

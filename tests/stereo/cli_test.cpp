@@ -24,7 +24,7 @@ namespace mx = mlx::core;
 fs::path cli() { return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "apps/robomlx/robomlx"; }
 
 int run(const std::string& args, const std::string& env = "") {
-  const std::string cmd = env + " " + cli().string() + " " + args + " > /dev/null 2>&1";
+  const std::string cmd = env + " " + test::launcher_prefix() + cli().string() + " " + args + " > /dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -152,7 +152,7 @@ TEST_F(StereoCli, TuneHeadless) {
                 "DISPLAY= WAYLAND_DISPLAY="),
             4);
   if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0) GTEST_SKIP() << "xvfb-run is not installed";
-  const std::string cmd = "xvfb-run -a " + cli().string() + " stereo tune --no-config --max-disparity 32 --left " + dir_ +
+  const std::string cmd = "xvfb-run -a " + test::launcher_prefix() + cli().string() + " stereo tune --no-config --max-disparity 32 --left " + dir_ +
                           "/imL.png --right " + dir_ + "/imR.png --frames 2 --save " + dir_ + "/t.json > /dev/null 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
   EXPECT_TRUE(fs::exists(dir_ + "/t.json"));

@@ -20,6 +20,8 @@ std::runtime_error io_error(const std::string& path, const std::string& what) {
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   tmp_path_ = path_ + ".tmp-" + std::to_string(::getpid());
+  // A signal between creating and tracking would leave the file behind: the cleanup waits for both.
+  const auto hold = hold_signal_cleanup();
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   if (file_ == nullptr) throw io_error(path_, "cannot open for writing");
   signal_id_ = track_for_signals(tmp_path_, OnSignal::remove_file);

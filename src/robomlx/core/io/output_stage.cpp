@@ -194,6 +194,7 @@ void OutputStage::make_parents(const std::string& path, const std::string& optio
   }
   if (!fs::is_directory(d, ec)) bad_path(option, "a writable path", path, "'" + d.string() + "' is not a folder");
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    const auto hold = hold_signal_cleanup();  // created and tracked as one step for the cleanup
     if (::mkdir(it->c_str(), 0777) != 0) bad_path(option, "a writable path", path, "cannot create '" + it->string() + "': " + errno_text());
     created_dirs_.push_back(it->string());
     tracked_.push_back(track_for_signals(it->string(), OnSignal::remove_empty_folder));
@@ -216,6 +217,8 @@ std::string OutputStage::folder(const std::string& target, const std::string& op
     make_parents(p.string(), option);
     tmpl = (p.parent_path() / ("." + p.filename().string() + ".tmp-XXXXXX")).string();
   }
+  // A signal between creating and tracking would leave the staging behind: the cleanup waits for both.
+  const auto hold = hold_signal_cleanup();
   if (::mkdtemp(tmpl.data()) == nullptr)
     bad_path(option, "a writable folder", target, "cannot create " + tmpl + ": " + errno_text());
   tracked_.push_back(track_for_signals(tmpl, OnSignal::remove_folder));
@@ -234,6 +237,8 @@ std::string OutputStage::file(const std::string& target, const std::string& opti
   make_parents(p.string(), option);
   const std::string ext = p.extension().string();
   std::string tmpl = (p.parent_path() / ("." + p.filename().string() + ".tmp-XXXXXX" + ext)).string();
+  // A signal between creating and tracking would leave the file behind: the cleanup waits for both.
+  const auto hold = hold_signal_cleanup();
   const int fd = ::mkstemps(tmpl.data(), static_cast<int>(ext.size()));
   if (fd < 0) bad_path(option, "a writable file path", target, "cannot create a file in '" + p.parent_path().string() + "': " + errno_text());
   ::fchmod(fd, 0666 & ~process_umask());  // mkstemps made it 0600; the output gets the usual mode

@@ -93,8 +93,8 @@ enum class OnSignal {
 /// untrack_for_signals. Removal runs newest registration first. Used by OutputStage and AtomicFile.
 std::uint64_t track_for_signals(const std::string& path, OnSignal what);
 void untrack_for_signals(std::uint64_t id) noexcept;
-/// Held while a commit moves files into place: the signal cleanup waits for it (recursive, so
-/// the holder may still track and untrack).
+/// Held while a commit moves files into place, and while a staged path is created and tracked: the
+/// signal cleanup waits for it (recursive, so the holder may still track and untrack).
 std::unique_lock<std::recursive_mutex> hold_signal_cleanup();
 
 }  // namespace robomlx
