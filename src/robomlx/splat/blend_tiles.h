@@ -32,6 +32,7 @@
 
 #include <mlx/array.h>
 #include <mlx/stream.h>
+#include <mlx/utils.h>
 
 namespace robomlx::splat {
 

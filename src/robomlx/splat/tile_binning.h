@@ -12,6 +12,7 @@
 
 #include <mlx/array.h>
 #include <mlx/stream.h>
+#include <mlx/utils.h>
 
 #include "robomlx/splat/blend_tiles.h"
 
