@@ -11,10 +11,13 @@
 //   * backward vs the analytic loop on a random 200-Gaussian 100x70 scene, cotangents of all three
 //     images, and on a scene where the 0.99 clamp bites (gradient passed through; also vs the
 //     replayed differences): within 2e-5 of each array's largest entry (seen: 5e-7); a loss of
-//     the color alone (zero cotangents for the others); bitwise equal across thread counts.
+//     the color alone (zero cotangents for the others); bitwise equal across thread counts;
+//   * the CPU twin's exp-free skip bound never skips an alpha >= 1/255.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,7 @@
 #include <mlx/transforms.h>
 
 #include "blend_reference.h"
+#include "robomlx/splat/blend_tiles_internal.h"
 #include "robomlx/splat/blend_tiles_twins.h"
 #include "splat_test_util.h"
 #include "support.h"
@@ -31,7 +35,9 @@ namespace {
 
 using test::host;
 
-mx::array f32(const std::vector<float>& v, mx::Shape shape) { return mx::array(v.data(), std::move(shape), mx::float32); }
+mx::array f32(const std::vector<float>& v, mx::Shape shape) {
+  return mx::array(v.data(), std::move(shape), mx::float32);
+}
 mx::array f32(const std::vector<double>& v, mx::Shape shape) {
   return f32(std::vector<float>(v.begin(), v.end()), std::move(shape));
 }
@@ -80,6 +86,22 @@ class BlendTilesCpu : public ::testing::Test {
  protected:
   mx::Stream cpu = mx::default_stream(mx::Device::cpu);
 };
+
+TEST(BlendTilesSkip, BoundOnPowerNeverSkipsAVisibleAlpha) {
+  // The CPU twin skips the exp where power < blend_skip_below(opacity): there alpha must be
+  // < 1/255 as computed with the exp (float32), or the twin would drop a contributor.
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> uo(1e-3f, 1.0f), ud(-0.01f, 0.01f);
+  int near = 0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    const float o = uo(rng), bound = detail::blend_skip_below(o), power = bound + ud(rng);
+    if (power >= bound) continue;
+    ++near;
+    ASSERT_LT(std::min(detail::kBlendAlphaMax, o * std::exp(power)), detail::kBlendAlphaMin) << o << " " << power;
+  }
+  EXPECT_GT(near, 400'000);
+  EXPECT_TRUE(std::isinf(detail::blend_skip_below(0.0f)));
+}
 
 TEST_F(BlendTilesCpu, ForwardMatchesPlainLoop) {
   for (auto [n, w, h] : {std::tuple{200, 100, 70}, std::tuple{30, 16, 16}, std::tuple{400, 47, 33}}) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CPU twin's loops (blend_tiles_cpu.cpp wraps them in Primitives). Threads take whole tiles;
 // a tile copies its Gaussians' parameters into contiguous scratch once, then blends pixel by
-// pixel (each pixel stops at its own early exit, as on the GPU).
+// pixel (each pixel stops at its own early exit, as on the GPU). Most pixels of a tile lie
+// outside most of its Gaussians' alpha >= 1/255 ellipses: a per-Gaussian bound on the power
+// (blend_skip_below) rejects those without the exp, with the same decisions.
 // Backward, deterministic without atomics: each tile adds its pixels' gradients, in pixel order,
 // into its own slice of a per-pair buffer [10][R] (one row per gradient component); then each
 // gradient array is summed over the pairs in list order by one thread. Memory: 40 B per pair.
@@ -20,22 +22,28 @@ constexpr int kComponents = 10;  // means2d x y, conic a b c, opacity, color r g
 
 // A tile's Gaussians, gathered in list order.
 struct TileScratch {
-  std::vector<float> mean, conic, opacity, color, inv_depth;
+  std::vector<float> mean, conic, opacity, skip_below, color, inv_depth;
   void gather(const BlendCpuArgs& a, int start, int n, bool with_features) {
     mean.resize(2 * std::size_t(n));
     conic.resize(3 * std::size_t(n));
     opacity.resize(n);
+    skip_below.resize(n);
     if (with_features) color.resize(3 * std::size_t(n)), inv_depth.resize(n);
     for (int k = 0; k < n; ++k) {
       const std::int64_t id = a.point_list[start + k];
       std::memcpy(&mean[2 * k], a.means2d + 2 * id, 2 * sizeof(float));
       std::memcpy(&conic[3 * k], a.conics + 3 * id, 3 * sizeof(float));
       opacity[k] = a.opacities[id];
+      skip_below[k] = blend_skip_below(opacity[k]);
       if (with_features) {
         std::memcpy(&color[3 * k], a.colors + 3 * id, 3 * sizeof(float));
         inv_depth[k] = a.inv_depths[id];
       }
     }
+  }
+  // Entry k at pixel (x, y): blend_alpha.
+  bool alpha(int k, int x, int y, float& al, float& g, float& dx, float& dy) const {
+    return blend_alpha(&mean[2 * k], &conic[3 * k], opacity[k], skip_below[k], float(x), float(y), al, g, dx, dy);
   }
 };
 
@@ -47,7 +55,8 @@ TileRect tile_rect(const BlendCpuArgs& a, int tile) {
   const int tiles_x = (a.width + kTileSize - 1) / kTileSize;
   const int x0 = tile % tiles_x * kTileSize, y0 = tile / tiles_x * kTileSize;
   const int start = a.tile_ranges[2 * tile], end = a.tile_ranges[2 * tile + 1];
-  return {start, std::max(0, end - start), x0, y0, std::min(a.width, x0 + kTileSize), std::min(a.height, y0 + kTileSize)};
+  const int x1 = std::min(a.width, x0 + kTileSize), y1 = std::min(a.height, y0 + kTileSize);
+  return {start, std::max(0, end - start), x0, y0, x1, y1};
 }
 
 int num_tiles(const BlendCpuArgs& a) {
@@ -70,9 +79,7 @@ void blend_forward_loop(const BlendCpuArgs& a, float* color, float* inv_depth, f
           int last = 0;
           for (int k = 0; k < r.n; ++k) {
             float al, g, dx, dy;
-            if (!blend_alpha(&sc.mean[2 * k], &sc.conic[3 * k], sc.opacity[k], float(x), float(y), al, g, dx, dy)) {
-              continue;
-            }
+            if (!sc.alpha(k, x, y, al, g, dx, dy)) continue;
             const float test_t = T * (1.0f - al);
             if (test_t < kBlendMinT) break;  // this Gaussian is not added
             const std::int64_t id = a.point_list[r.start + k];
@@ -115,12 +122,13 @@ void blend_backward_loop(const BlendCpuArgs& a, const float* final_t, const std:
           const float dc[3] = {d_color[p], d_color[plane + p], d_color[2 * plane + p]};
           const float dd = d_inv_depth[p];
           // Moving the final transmittance moves the background and the alpha image.
-          const float d_tfinal = d_alpha[p] - (a.background[0] * dc[0] + a.background[1] * dc[1] + a.background[2] * dc[2]);
+          const float* bg = a.background;
+          const float d_tfinal = d_alpha[p] - (bg[0] * dc[0] + bg[1] * dc[1] + bg[2] * dc[2]);
           float T = t_final, behind[3] = {0.0f, 0.0f, 0.0f}, behind_d = 0.0f;
           for (int k = last - 1; k >= 0; --k) {
             float al, g, dx, dy;
+            if (!sc.alpha(k, x, y, al, g, dx, dy)) continue;
             const float* conic = &sc.conic[3 * k];
-            if (!blend_alpha(&sc.mean[2 * k], conic, sc.opacity[k], float(x), float(y), al, g, dx, dy)) continue;
             const float keep = 1.0f - al;
             T = T / keep;  // transmittance in front of this Gaussian
             float* gk = &acc[std::size_t(kComponents) * k];

@@ -65,8 +65,8 @@ BlendOutput blend_tiles_gpu(const BlendOperands& in, const BlendSettings& settin
     if (op.point_list.size() == 0) {  // nothing listed (no zero-size kernel inputs): the background
       const auto& bg = settings.background;
       auto color = mx::broadcast_to(mx::reshape(mx::array(bg.data(), {3}, mx::float32), {3, 1, 1}, s), {3, H, W}, s);
-      return {mx::contiguous(color, false, s), mx::zeros({1, H, W}, mx::float32, s), mx::zeros({1, H, W}, mx::float32, s),
-              mx::ones({H, W}, mx::float32, s), mx::zeros({H, W}, mx::int32, s)};
+      return {mx::contiguous(color, false, s), mx::zeros({1, H, W}, mx::float32, s),
+              mx::zeros({1, H, W}, mx::float32, s), mx::ones({H, W}, mx::float32, s), mx::zeros({H, W}, mx::int32, s)};
     }
     return forward_kernel()(launch_inputs(op, settings, s), {{3, H, W}, {1, H, W}, {1, H, W}, {H, W}, {H, W}},
                             {mx::float32, mx::float32, mx::float32, mx::float32, mx::int32}, {tx * 256, ty, 1},

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -25,14 +26,21 @@ inline constexpr float kBlendAlphaMax = 0.99f;          // alpha clamp
 inline constexpr float kBlendAlphaMin = 1.0f / 255.0f;  // skip below
 inline constexpr float kBlendMinT = 0.0001f;            // stop when T (1 - alpha) falls below
 
+/// log(1/255 / opacity) less a margin: where power is below it, opacity exp(power) < 1/255 for
+/// certain (the margin, a factor e^-0.001, dwarfs the float errors of exp, the product and this
+/// log), so the skip is decided without the exp and exactly as with it. +inf for opacity <= 0.
+inline float blend_skip_below(float opacity) {
+  return opacity > 0.0f ? std::log(kBlendAlphaMin / opacity) - 0.001f : std::numeric_limits<float>::infinity();
+}
+
 /// One Gaussian at pixel (px, py): alpha (after the clamp) and G = exp(power); false when skipped
-/// (power > 0 or alpha < 1/255). dx, dy = mean - pixel.
-inline bool blend_alpha(const float* mean, const float* conic, float opacity, float px, float py, float& alpha,
-                        float& g, float& dx, float& dy) {
+/// (power > 0 or alpha < 1/255). dx, dy = mean - pixel; skip_below = blend_skip_below(opacity).
+inline bool blend_alpha(const float* mean, const float* conic, float opacity, float skip_below, float px, float py,
+                        float& alpha, float& g, float& dx, float& dy) {
   dx = mean[0] - px;
   dy = mean[1] - py;
   const float power = -0.5f * (conic[0] * dx * dx + conic[2] * dy * dy) - conic[1] * dx * dy;
-  if (power > 0.0f) return false;
+  if (power > 0.0f || power < skip_below) return false;
   g = std::exp(power);
   alpha = std::min(kBlendAlphaMax, opacity * g);
   return alpha >= kBlendAlphaMin;
@@ -59,7 +67,9 @@ using BlendBackwardFn = std::function<std::vector<mx::array>(const BlendOperands
 /// gradients.
 inline BlendOutput blend_with_vjp(const BlendOperands& in, mx::Stream s, BlendForwardFn forward_fn,
                                   BlendBackwardFn backward_fn) {
-  auto operands = [](const std::vector<mx::array>& p) { return BlendOperands{p[0], p[1], p[2], p[3], p[4], p[5], p[6]}; };
+  auto operands = [](const std::vector<mx::array>& p) {
+    return BlendOperands{p[0], p[1], p[2], p[3], p[4], p[5], p[6]};
+  };
   auto forward = [=](const std::vector<mx::array>& p) { return forward_fn(operands(p)); };
   auto backward = [=](const std::vector<mx::array>& p, const std::vector<mx::array>& cot,
                       const std::vector<mx::array>& out) {
@@ -70,8 +80,9 @@ inline BlendOutput blend_with_vjp(const BlendOperands& in, mx::Stream s, BlendFo
     grads.push_back(mx::zeros_like(p[6], s));
     return grads;
   };
-  auto out = blend_custom_vjp_on(
-      s, forward, backward, {in.means2d, in.conics, in.opacities, in.colors, in.inv_depths, in.point_list, in.tile_ranges});
+  auto out = blend_custom_vjp_on(s, forward, backward,
+                                 {in.means2d, in.conics, in.opacities, in.colors, in.inv_depths, in.point_list,
+                                  in.tile_ranges});
   return BlendOutput{out[0], out[1], out[2]};
 }
 
