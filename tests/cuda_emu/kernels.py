@@ -133,6 +133,8 @@ SPATIAL_ARGS = [dict(ALPHA_BITS=0x3F400000, KEEP_BITS=0x3E800000, DELTA=20, RADI
 SEGMENT_HEADER = ["sparse/kernels/segment_reduce_ops.cuh"]
 NEIGHBOR_COMMON = [("order", I32), ("points", F), ("queries", F), ("radius_sq", F), ("dims", I32)]
 SGM_SIZE = dict(H=360, W=640)
+BLEND_OPERANDS = [("means2d", F), ("conics", F), ("opacities", F), ("colors", F), ("inv_depths", F),
+                  ("point_list", I32), ("tile_ranges", I32), ("size", I32), ("background", F)]
 
 KERNELS = [
     # core/ragged_gpu.cpp
@@ -221,6 +223,14 @@ KERNELS = [
            [dict(OP=op, THREADS=128, PER=16) for op in range(4)], SEGMENT_HEADER),
     Kernel("robomlx_sparse_segment_tile_first", "sparse/kernels/segment_reduce_tile_first.cu",
            [("values", I32), ("ends", I32)], [("first", I32)], [dict(TILE=2048)]),
+    # splat/blend_tiles_gpu.cpp
+    Kernel("robomlx_splat_blend_forward", "splat/kernels/blend_tiles_forward.cu", BLEND_OPERANDS,
+           [("color", F), ("inv_depth", F), ("alpha", F), ("final_t", F), ("n_contrib", I32)],
+           header=["splat/kernels/blend_tiles.cuh"]),
+    Kernel("robomlx_splat_blend_backward", "splat/kernels/blend_tiles_backward.cu",
+           BLEND_OPERANDS + [("final_t", F), ("n_contrib", I32), ("d_color", F), ("d_inv_depth", F), ("d_alpha", F)],
+           [("g_means2d", F), ("g_conics", F), ("g_opacities", F), ("g_colors", F), ("g_inv_depths", F)],
+           header=["splat/kernels/blend_tiles.cuh"]),
 ]
 
 
