@@ -6,6 +6,7 @@
 
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/splat/blend_tiles_twins.h"
 
 namespace robomlx::splat {
@@ -37,9 +38,14 @@ BlendOutput blend_tiles(const mx::array& means2d, const mx::array& conics, const
   check_dtype(kTag, "tile_ranges", tile_ranges, {mx::int32});
   const detail::BlendOperands in{means2d, conics, opacities, colors, inv_depths, point_list, tile_ranges};
   const mx::Stream stream = op_stream(s);
-  // Twins (blend_tiles_cpu.cpp, blend_tiles_gpu.cpp) join the dispatch when they land.
-  choose_impl(kTag, stream, ImplSet{});
-  return detail::blend_tiles_portable(in, settings, stream);
+  switch (choose_impl(kTag, stream, ImplSet{.cpu = true, .cuda = true, .metal = metal_twin_usable(kTag)})) {
+    case Impl::cpu: return detail::blend_tiles_cpu(in, settings, stream);
+    case Impl::cuda: return detail::blend_tiles_gpu(in, settings, stream);
+    case Impl::metal:  // unverified: a Metal kernel that fails logs once, then the portable path runs
+      if (auto r = try_metal_twin(kTag, [&] { return detail::blend_tiles_gpu(in, settings, stream); })) return *r;
+      [[fallthrough]];
+    default: return detail::blend_tiles_portable(in, settings, stream);
+  }
 }
 
 }  // namespace robomlx::splat
