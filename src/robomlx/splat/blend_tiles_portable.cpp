@@ -23,6 +23,39 @@ struct GroupResult {
   mx::array color, inv_depth, transmittance;  // [G, 256, 3], [G, 256, 1], [G, 256, 1]
 };
 
+// The blend of one group: mu [G, L, 2], con [G, L, 3], opacity [G, L], colors [G, L, 3],
+// inv_depth [G, L]; mask [G, 1, L] (real entries), pixel coordinates px, py [G, 256, 1].
+std::vector<mx::array> blend_group_math(const mx::array& mu, const mx::array& con, const mx::array& op,
+                                        const mx::array& colors, const mx::array& inv_depth, const mx::array& mask,
+                                        const mx::array& px, const mx::array& py, mx::Stream s) {
+  auto part = [&](const mx::array& a, int i) {  // [G, L, k] -> [G, 1, L]
+    return mx::expand_dims(mx::take(a, mx::array(i), 2, s), 1, s);
+  };
+  const auto dx = mx::subtract(part(mu, 0), px, s);
+  const auto dy = mx::subtract(part(mu, 1), py, s);
+  auto power = mx::subtract(
+      mx::multiply(mx::array(-0.5f), mx::add(mx::multiply(part(con, 0), mx::square(dx, s), s),
+                                             mx::multiply(part(con, 2), mx::square(dy, s), s), s), s),
+      mx::multiply(part(con, 1), mx::multiply(dx, dy, s), s), s);
+  const auto behind = mx::greater(power, mx::array(0.0f), s);  // graphdeco skips power > 0
+  const auto opacity = mx::expand_dims(op, 1, s);
+  const auto raw = mx::multiply(opacity, mx::exp(mx::minimum(power, mx::array(0.0f), s), s), s);
+  // The clamp's value with the identity's gradient (graphdeco's backward ignores the clamp).
+  const auto pass = mx::subtract(raw, mx::stop_gradient(raw, s), s);
+  const auto alpha = mx::where(mx::greater(raw, mx::array(kMaxAlpha), s), mx::add(mx::array(kMaxAlpha), pass, s), raw, s);
+  const auto alpha_value = mx::stop_gradient(alpha, s);
+  const auto valid = mx::logical_and(mx::logical_and(mask, mx::logical_not(behind, s), s),
+                                     mx::greater_equal(alpha_value, mx::array(kMinAlpha), s), s);
+  const auto one = mx::array(1.0f);
+  const auto factor = mx::where(valid, mx::subtract(one, alpha, s), one, s);
+  const auto after = mx::cumprod(mx::stop_gradient(factor, s), 2, false, true, s);
+  const auto contrib = mx::logical_and(valid, mx::greater_equal(after, mx::array(kMinTransmittance), s), s);
+  const auto before = mx::cumprod(factor, 2, false, false, s);  // T of each Gaussian
+  const auto weight = mx::where(contrib, mx::multiply(alpha, before, s), mx::array(0.0f), s);  // [G, 256, L]
+  return {mx::matmul(weight, colors, s), mx::matmul(weight, mx::expand_dims(inv_depth, 2, s), s),
+          mx::prod(mx::where(contrib, factor, one, s), 2, true, s)};
+}
+
 // Per pixel of `tiles`, the graphdeco blend over each tile's list (padded to `length`).
 GroupResult blend_group(const BlendOperands& in, const std::vector<int>& tiles, const std::vector<int>& ranges,
                         int length, int tiles_x, mx::Stream s) {
@@ -43,36 +76,16 @@ GroupResult blend_group(const BlendOperands& in, const std::vector<int>& tiles, 
   }
   const auto ids = mx::take(in.point_list, mx::array(slots.data(), {g, length}, mx::int32), 0, s);
   const auto mask = mx::expand_dims(mx::astype(mx::array(used.data(), {g, length}, mx::uint8), mx::bool_, s), 1, s);
+  const mx::array pxs(px.data(), {g, kPixels, 1}), pys(py.data(), {g, kPixels, 1});
   auto gather = [&](const mx::array& a) { return mx::take(a, ids, 0, s); };  // [G, L, ...]
-  auto part = [&](const mx::array& a, int i) {  // [G, L, k] -> [G, 1, L]
-    return mx::expand_dims(mx::take(a, mx::array(i), 2, s), 1, s);
+  // Checkpointed: the backward recomputes a group's [G, 256, L] intermediates instead of keeping
+  // those of every group alive until it runs (the difference between ~1 GB and ~9 GB at 640x480).
+  auto body = [mask, pxs, pys, s](const std::vector<mx::array>& x) {
+    return blend_group_math(x[0], x[1], x[2], x[3], x[4], mask, pxs, pys, s);
   };
-  const auto mu = gather(in.means2d), con = gather(in.conics);
-  const auto dx = mx::subtract(part(mu, 0), mx::array(px.data(), {g, kPixels, 1}), s);
-  const auto dy = mx::subtract(part(mu, 1), mx::array(py.data(), {g, kPixels, 1}), s);
-  auto power = mx::subtract(
-      mx::multiply(mx::array(-0.5f), mx::add(mx::multiply(part(con, 0), mx::square(dx, s), s),
-                                             mx::multiply(part(con, 2), mx::square(dy, s), s), s), s),
-      mx::multiply(part(con, 1), mx::multiply(dx, dy, s), s), s);
-  const auto behind = mx::greater(power, mx::array(0.0f), s);  // graphdeco skips power > 0
-  const auto opacity = mx::expand_dims(gather(in.opacities), 1, s);
-  const auto raw = mx::multiply(opacity, mx::exp(mx::minimum(power, mx::array(0.0f), s), s), s);
-  // The clamp's value with the identity's gradient (graphdeco's backward ignores the clamp).
-  const auto pass = mx::subtract(raw, mx::stop_gradient(raw, s), s);
-  const auto alpha = mx::where(mx::greater(raw, mx::array(kMaxAlpha), s), mx::add(mx::array(kMaxAlpha), pass, s), raw, s);
-  const auto alpha_value = mx::stop_gradient(alpha, s);
-  const auto valid = mx::logical_and(mx::logical_and(mask, mx::logical_not(behind, s), s),
-                                     mx::greater_equal(alpha_value, mx::array(kMinAlpha), s), s);
-  const auto one = mx::array(1.0f);
-  const auto factor = mx::where(valid, mx::subtract(one, alpha, s), one, s);
-  const auto after = mx::cumprod(mx::stop_gradient(factor, s), 2, false, true, s);
-  const auto contrib = mx::logical_and(valid, mx::greater_equal(after, mx::array(kMinTransmittance), s), s);
-  const auto before = mx::cumprod(factor, 2, false, false, s);  // T of each Gaussian
-  const auto weight = mx::where(contrib, mx::multiply(alpha, before, s), mx::array(0.0f), s);  // [G, 256, L]
-  GroupResult r{mx::matmul(weight, gather(in.colors), s),
-                mx::matmul(weight, mx::expand_dims(gather(in.inv_depths), 2, s), s),
-                mx::prod(mx::where(contrib, factor, one, s), 2, true, s)};
-  return r;
+  auto out = mx::checkpoint(body)({gather(in.means2d), gather(in.conics), gather(in.opacities), gather(in.colors),
+                                   gather(in.inv_depths)});
+  return {out[0], out[1], out[2]};
 }
 
 }  // namespace

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: Apache-2.0
+// The rasterizer's stages against independent references:
+//   * splat.project vs a per-Gaussian double-precision loop written from the contract with 3x3
+//     matrix products (not the op's unrolled formulas): same visible set, centres within 1e-3 px,
+//     conics within 1e-4 relative, colours within 1e-5, radii equal except +-1 at ceil
+//     boundaries (at most 1% of them), rects equal where the radii are;
+//   * splat.bin vs a plain loop (every tile of each rect, sorted by depth then index): exact;
+//   * splat.project's gradients vs central differences (1% of the largest; the whole image is
+//     not checked by differences, see that test);
+//   * graphdeco's golden cases (shared/golden/splat) through every implementation of splat.blend
+//     (the portable path on one case unless ROBOMLX_SPLAT_ALL_PORTABLE=1): PSNR >= 50 dB, radii as
+//     graphdeco's, gradient cosines >= 0.999 (splat_golden.h).
+#include <array>
+#include <cstdlib>
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/core/testing.h"
+#include "robomlx/splat/rasterize.h"
+#include "robomlx/splat/splat_golden.h"
+#include "splat_test_util.h"
+#include "support.h"
+
+namespace robomlx::splat {
+namespace {
+
+using test::host;
+using M3 = std::array<double, 9>;
+
+M3 mul(const M3& a, const M3& b) {
+  M3 c{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 3; ++k) c[i * 3 + j] += a[i * 3 + k] * b[k * 3 + j];
+  return c;
+}
+M3 transpose(const M3& a) { return {a[0], a[3], a[6], a[1], a[4], a[7], a[2], a[5], a[8]}; }
+
+struct RefGaussian {
+  bool visible = false;
+  double u = 0, v = 0, conic[3] = {}, color[3] = {};
+  int radius = 0, rect[4] = {};
+};
+
+// The contract of project_gaussians.h, in double, one Gaussian at a time.
+RefGaussian reference_project(const float* m, const float* s, const float* q, const float* sh, int coeffs,
+                              const ProjectionSettings& cam) {
+  RefGaussian r;
+  const auto& R = cam.rotation;
+  double p[3];
+  for (int i = 0; i < 3; ++i) p[i] = R[i * 3] * m[0] + R[i * 3 + 1] * m[1] + R[i * 3 + 2] * m[2] + cam.translation[i];
+  if (p[2] <= 0.2) return r;
+  r.u = cam.fx * p[0] / (p[2] + 1e-7) + cam.cx - 0.5;
+  r.v = cam.fy * p[1] / (p[2] + 1e-7) + cam.cy - 0.5;
+  const double w = q[0], x = q[1], y = q[2], z = q[3];
+  const M3 Rq = {1 - 2 * (y * y + z * z), 2 * (x * y - w * z),     2 * (x * z + w * y),
+                 2 * (x * y + w * z),     1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+                 2 * (x * z - w * y),     2 * (y * z + w * x),     1 - 2 * (x * x + y * y)};
+  const double k = cam.scale_modifier;
+  const M3 S2 = {s[0] * s[0] * k * k, 0, 0, 0, s[1] * s[1] * k * k, 0, 0, 0, s[2] * s[2] * k * k};
+  const M3 Rw = R;
+  const M3 C = mul(mul(Rw, mul(mul(Rq, S2), transpose(Rq))), transpose(Rw));
+  const double lx = 1.3 * cam.width / (2 * cam.fx), ly = 1.3 * cam.height / (2 * cam.fy);
+  const double tx = std::clamp(p[0] / p[2], -lx, lx) * p[2], ty = std::clamp(p[1] / p[2], -ly, ly) * p[2];
+  const M3 J = {cam.fx / p[2], 0, -cam.fx * tx / (p[2] * p[2]), 0, cam.fy / p[2], -cam.fy * ty / (p[2] * p[2]), 0, 0, 0};
+  const M3 cov = mul(mul(J, C), transpose(J));
+  const double a = cov[0] + 0.3, b = cov[1], c = cov[4] + 0.3, det = a * c - b * b;
+  if (det == 0) return r;
+  r.conic[0] = c / det, r.conic[1] = -b / det, r.conic[2] = a / det;
+  const double mid = 0.5 * (a + c), disc = std::sqrt(std::max(0.1, mid * mid - det));
+  r.radius = static_cast<int>(std::ceil(3 * std::sqrt(std::max(mid + disc, mid - disc))));
+  const int gx = (cam.width + 15) / 16, gy = (cam.height + 15) / 16;
+  auto tile = [](double t, int grid) { return static_cast<int>(std::clamp(std::floor(t / 16), 0.0, double(grid))); };
+  r.rect[0] = tile(r.u - r.radius, gx), r.rect[1] = tile(r.v - r.radius, gy);
+  r.rect[2] = tile(r.u + r.radius + 15, gx), r.rect[3] = tile(r.v + r.radius + 15, gy);
+  r.visible = (r.rect[2] - r.rect[0]) * (r.rect[3] - r.rect[1]) > 0;
+  const auto cc = cam.camera_center();
+  double d[3] = {m[0] - cc[0], m[1] - cc[1], m[2] - cc[2]};
+  const double n = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+  for (double& e : d) e /= n;
+  const double X = d[0], Y = d[1], Z = d[2];
+  const double basis[16] = {0.28209479177387814, -0.4886025119029199 * Y, 0.4886025119029199 * Z,
+                            -0.4886025119029199 * X, 1.0925484305920792 * X * Y, -1.0925484305920792 * Y * Z,
+                            0.31539156525252005 * (2 * Z * Z - X * X - Y * Y), -1.0925484305920792 * X * Z,
+                            0.5462742152960396 * (X * X - Y * Y), -0.5900435899266435 * Y * (3 * X * X - Y * Y),
+                            2.890611442640554 * X * Y * Z, -0.4570457994644658 * Y * (4 * Z * Z - X * X - Y * Y),
+                            0.3731763325901154 * Z * (2 * Z * Z - 3 * X * X - 3 * Y * Y),
+                            -0.4570457994644658 * X * (4 * Z * Z - X * X - Y * Y),
+                            1.445305721320277 * Z * (X * X - Y * Y), -0.5900435899266435 * X * (X * X - 3 * Y * Y)};
+  const int used = (cam.sh_degree + 1) * (cam.sh_degree + 1);
+  for (int ch = 0; ch < 3; ++ch) {
+    double v = 0.5;
+    for (int kk = 0; kk < used && kk < coeffs; ++kk) v += basis[kk] * sh[kk * 3 + ch];
+    r.color[ch] = std::max(v, 0.0);
+  }
+  return r;
+}
+
+struct Scene {
+  mx::array means, scales, rotations, opacities, shs;
+  int coeffs;
+};
+
+// n Gaussians in front of a camera at the origin looking along +z, some behind the near plane and
+// some far off-axis (the guard band), SH degree 3.
+Scene random_scene(int n, unsigned seed, double scale_lo = 0.01, double scale_hi = 0.08) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::normal_distribution<float> nd;
+  std::vector<float> m, s, q, o, sh;
+  for (int i = 0; i < n; ++i) {
+    const float z = i % 17 == 0 ? 0.1f * u(rng) : 0.5f + 3 * u(rng);
+    const float spread = i % 11 == 0 ? 3.0f : 0.8f;
+    m.insert(m.end(), {spread * (2 * u(rng) - 1) * z, spread * (2 * u(rng) - 1) * z * 0.75f, z});
+    for (int k = 0; k < 3; ++k) s.push_back(float(scale_lo + (scale_hi - scale_lo) * u(rng)));
+    float qq[4] = {nd(rng), nd(rng), nd(rng), nd(rng)};
+    const float norm = std::sqrt(qq[0] * qq[0] + qq[1] * qq[1] + qq[2] * qq[2] + qq[3] * qq[3]);
+    for (float v : qq) q.push_back(v / norm);
+    o.push_back(0.1f + 0.8f * u(rng));
+    for (int k = 0; k < 16 * 3; ++k) sh.push_back(0.3f * nd(rng));
+  }
+  return {mx::array(m.data(), {n, 3}), mx::array(s.data(), {n, 3}), mx::array(q.data(), {n, 4}),
+          mx::array(o.data(), {n, 1}), mx::array(sh.data(), {n, 16, 3}), 16};
+}
+
+ProjectionSettings test_camera(int w = 160, int h = 120, int sh_degree = 3) {
+  ProjectionSettings c;
+  c.width = w, c.height = h, c.fx = 150, c.fy = 145, c.cx = w / 2.0 + 3.5, c.cy = h / 2.0 - 2.25;
+  const double a = 0.1;  // a small turn about y, and a shift
+  c.rotation = {std::cos(a), 0, std::sin(a), 0, 1, 0, -std::sin(a), 0, std::cos(a)};
+  c.translation = {0.05, -0.02, 0.1};
+  c.sh_degree = sh_degree;
+  return c;
+}
+
+TEST(ProjectGaussians, MatchesDoublePrecisionLoop) {
+  const int n = 400;
+  const auto sc = random_scene(n, 5);
+  const auto cam = test_camera();
+  const auto p = project_gaussians(sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs,
+                                   mx::zeros({n, 2}, mx::float32), cam, mx::Device::cpu);
+  const auto m = host<float>(sc.means), s = host<float>(sc.scales), q = host<float>(sc.rotations),
+             sh = host<float>(sc.shs);
+  const auto uv = host<float>(p.means2d), con = host<float>(p.conics), col = host<float>(p.colors);
+  const auto radii = host<int>(p.radii), rects = host<int>(p.tile_rects);
+  int visible = 0, boundary = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto r = reference_project(&m[3 * i], &s[3 * i], &q[4 * i], &sh[48 * i], 16, cam);
+    ASSERT_EQ(r.visible, radii[i] > 0) << "Gaussian " << i;
+    if (!r.visible) continue;
+    ++visible;
+    EXPECT_NEAR(uv[2 * i], r.u, 1e-3) << i;
+    EXPECT_NEAR(uv[2 * i + 1], r.v, 1e-3) << i;
+    for (int k = 0; k < 3; ++k) {
+      EXPECT_NEAR(con[3 * i + k], r.conic[k], 1e-4 * std::max(std::abs(r.conic[0]), std::abs(r.conic[2]))) << i;
+      EXPECT_NEAR(col[3 * i + k], r.color[k], 1e-5) << i;
+    }
+    if (radii[i] != r.radius) {
+      EXPECT_EQ(std::abs(radii[i] - r.radius), 1) << i;
+      ++boundary;
+      continue;
+    }
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(rects[4 * i + k], r.rect[k]) << i;
+  }
+  EXPECT_GT(visible, n / 2);
+  EXPECT_LT(visible, n);  // the near-plane ones are culled
+  EXPECT_LE(boundary, visible / 100);
+}
+
+TEST(BinTiles, MatchesPlainLoop) {
+  const int n = 300;
+  const auto sc = random_scene(n, 9);
+  const auto cam = test_camera(100, 70);
+  const auto p = project_gaussians(sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs,
+                                   mx::zeros({n, 2}, mx::float32), cam, mx::Device::cpu);
+  const BlendSettings bs{cam.width, cam.height, {0, 0, 0}};
+  const auto bins = bin_tiles(p.depths, p.tile_rects, bs, kDefaultMaxPairs, mx::Device::cpu);
+  const auto depth = host<float>(p.depths);
+  const auto rects = host<int>(p.tile_rects);
+  std::vector<int> want_list, want_ranges;
+  for (int t = 0; t < bs.tiles_x() * bs.tiles_y(); ++t) {
+    const int tx = t % bs.tiles_x(), ty = t / bs.tiles_x();
+    std::vector<int> ids;
+    for (int i = 0; i < n; ++i)
+      if (rects[4 * i] <= tx && tx < rects[4 * i + 2] && rects[4 * i + 1] <= ty && ty < rects[4 * i + 3]) ids.push_back(i);
+    std::stable_sort(ids.begin(), ids.end(), [&](int a, int b) { return depth[a] < depth[b]; });
+    want_ranges.push_back(static_cast<int>(want_list.size()));
+    want_list.insert(want_list.end(), ids.begin(), ids.end());
+    want_ranges.push_back(static_cast<int>(want_list.size()));
+  }
+  EXPECT_EQ(bins.num_rendered, static_cast<std::int64_t>(want_list.size()));
+  EXPECT_EQ(host<int>(bins.point_list), want_list);
+  EXPECT_EQ(host<int>(bins.tile_ranges), want_ranges);
+}
+
+TEST(BinTiles, TooManyPairsIsAClearError) {
+  const auto sc = random_scene(50, 2, 0.5, 2.0);  // huge Gaussians
+  const auto cam = test_camera();
+  const auto p = project_gaussians(sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs,
+                                   mx::zeros({50, 2}, mx::float32), cam, mx::Device::cpu);
+  try {
+    bin_tiles(p.depths, p.tile_rects, {cam.width, cam.height, {0, 0, 0}}, 100, mx::Device::cpu);
+    FAIL() << "expected the pair cap to trip";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("[splat.bin]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cap of 100"), std::string::npos) << e.what();
+  }
+}
+
+// The projection's gradients (all of its differentiable outputs at once) against central
+// differences. The full rasterizer is not checked this way: its 1/255 skip makes the image jump by
+// ~alpha/255 where a pixel crosses the cutoff, which a finite difference sees at any step size. The
+// blend's backward is checked against differences that replay its decisions (blend_tiles_test.cpp)
+// and the whole chain against graphdeco's gradients (SplatGolden below).
+TEST(ProjectGaussians, GradientsMatchFiniteDifferences) {
+  const int n = 10;
+  auto sc = random_scene(n, 21, 0.05, 0.15);
+  sc.means = mx::add(mx::multiply(sc.means, mx::array({0.3f, 0.3f, 0.0f}, {1, 3})), mx::array({0.0f, 0.0f, 2.0f}, {1, 3}));
+  auto cam = test_camera(64, 48, 3);
+  cam.antialiased = true;
+  auto f = [&](const std::vector<mx::array>& x) {
+    const auto p = project_gaussians(x[0], x[1], x[2], x[3], x[4], x[5], cam, mx::Device::cpu);
+    const auto flat = [](const mx::array& a) { return mx::reshape(a, {-1}); };
+    return std::vector<mx::array>{mx::concatenate({flat(p.means2d), flat(mx::multiply(p.conics, mx::array(100.0f))),
+                                                   flat(p.opacities), flat(p.colors),
+                                                   flat(mx::divide(mx::array(1.0f), p.depths))})};
+  };
+  GradCheckOptions o;
+  o.eps = 1e-3;
+  o.rtol = 1e-2;
+  o.projections = 8;
+  EXPECT_CLOSE(check_gradient(f, {sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs, mx::zeros({n, 2})},
+                              {0, 1, 2, 3, 4, 5}, o));
+}
+
+// graphdeco's cases, per implementation of the blend (projection and binning are MLX ops on the
+// same stream).
+class SplatGolden : public ::testing::TestWithParam<std::tuple<std::string, Impl>> {};
+
+TEST_P(SplatGolden, MatchesGraphdeco) {
+  const auto [name, impl] = GetParam();
+  ROBOMLX_STREAM_OR_SKIP(s, impl);
+  // The portable path takes ~30 s and several GB per 640x480 case on a CPU: `make test` runs it on
+  // the SH-3 case only; `ROBOMLX_IMPL=portable robomlx splat golden` runs all of them.
+  if (impl == Impl::portable && name != "garden20k_sh3_cam0_648x420" && !std::getenv("ROBOMLX_SPLAT_ALL_PORTABLE"))
+    GTEST_SKIP() << "portable path on " << name << ": set ROBOMLX_SPLAT_ALL_PORTABLE=1 to run it";
+  const std::string dir = test::shared_dir() + "/golden/splat/" + name;
+  ASSERT_TRUE(std::filesystem::exists(dir + "/case.json")) << "missing golden case " << dir;
+  const auto r = test::run_forced(impl, "splat.blend", [&] { return run_splat_golden_case(dir, s); });
+  std::printf("[splat golden] %s %s: %s\n", name.c_str(), to_string(impl), r.detail.c_str());
+  EXPECT_TRUE(r.passed) << r.detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, SplatGolden,
+                         ::testing::Combine(::testing::Values("donut_orbit0_640x480", "donut_orbit1_640x480",
+                                                              "garden20k_sh3_cam0_648x420"),
+                                            ::testing::Values(Impl::portable, Impl::cpu, Impl::cuda, Impl::metal)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" + to_string(std::get<1>(info.param));
+                         });
+
+}  // namespace
+}  // namespace robomlx::splat
