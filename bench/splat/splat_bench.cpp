@@ -19,6 +19,7 @@
 #include "robomlx/core/bench.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/splat/blend_tiles_twins.h"
+#include "splat_bench.h"
 
 namespace robomlx::splat {
 
@@ -112,11 +113,12 @@ void splat_suite(BenchContext& ctx) {
   if (is_cuda_device(ctx.device())) {
     blend_cases(ctx, sc, &detail::blend_tiles_gpu, mx::default_stream(ctx.device()), "cuda", size);
   }
+  rasterize_cases(ctx);
 }
 
 }  // namespace
 
-ROBOMLX_BENCH_SUITE(splat, "Gaussian splatting: tile blending (fwd, fwd+bwd) on a synthetic 20k-Gaussian scene",
+ROBOMLX_BENCH_SUITE(splat, "Gaussian splatting: tile blending on a synthetic scene; the whole rasterizer (fwd, fwd+bwd) on the donut and garden scenes",
                     splat_suite);
 
 }  // namespace robomlx::splat

@@ -57,8 +57,8 @@ std::vector<mx::array> blend_group_math(const mx::array& mu, const mx::array& co
 }
 
 // Per pixel of `tiles`, the graphdeco blend over each tile's list (padded to `length`).
-GroupResult blend_group(const BlendOperands& in, const std::vector<int>& tiles, const std::vector<int>& ranges,
-                        int length, int tiles_x, mx::Stream s) {
+GroupResult blend_group(const mx::array& point_list, const mx::array& packed, const std::vector<int>& tiles,
+                        const std::vector<int>& ranges, int length, int tiles_x, mx::Stream s) {
   const int g = static_cast<int>(tiles.size());
   std::vector<int> slots(static_cast<size_t>(g) * length, 0);
   std::vector<uint8_t> used(slots.size(), 0);
@@ -74,17 +74,19 @@ GroupResult blend_group(const BlendOperands& in, const std::vector<int>& tiles, 
       py[static_cast<size_t>(i) * kPixels + p] = static_cast<float>((t / tiles_x) * kTileSize + p / kTileSize);
     }
   }
-  const auto ids = mx::take(in.point_list, mx::array(slots.data(), {g, length}, mx::int32), 0, s);
+  const auto ids = mx::take(point_list, mx::array(slots.data(), {g, length}, mx::int32), 0, s);
   const auto mask = mx::expand_dims(mx::astype(mx::array(used.data(), {g, length}, mx::uint8), mx::bool_, s), 1, s);
   const mx::array pxs(px.data(), {g, kPixels, 1}), pys(py.data(), {g, kPixels, 1});
-  auto gather = [&](const mx::array& a) { return mx::take(a, ids, 0, s); };  // [G, L, ...]
   // Checkpointed: the backward recomputes a group's [G, 256, L] intermediates instead of keeping
-  // those of every group alive until it runs (the difference between ~1 GB and ~9 GB at 640x480).
+  // those of every group alive until it runs. The operands travel packed ([G, L, 10]) so that a
+  // group's backward yields one cotangent and finishes before the next group's starts.
   auto body = [mask, pxs, pys, s](const std::vector<mx::array>& x) {
-    return blend_group_math(x[0], x[1], x[2], x[3], x[4], mask, pxs, pys, s);
+    const auto& p = x[0];
+    auto cols = [&](int a, int b) { return mx::slice(p, {0, 0, a}, {p.shape(0), p.shape(1), b}, s); };
+    auto col = [&](int a) { return mx::squeeze(cols(a, a + 1), 2, s); };
+    return blend_group_math(cols(0, 2), cols(2, 5), col(5), cols(6, 9), col(9), mask, pxs, pys, s);
   };
-  auto out = mx::checkpoint(body)({gather(in.means2d), gather(in.conics), gather(in.opacities), gather(in.colors),
-                                   gather(in.inv_depths)});
+  auto out = mx::checkpoint(body)({mx::take(packed, ids, 0, s)});
   return {out[0], out[1], out[2]};
 }
 
@@ -101,6 +103,10 @@ BlendOutput blend_tiles_portable(const BlendOperands& in, const BlendSettings& s
   auto len = [&](int t) { return ranges[2 * t + 1] - ranges[2 * t]; };
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return len(a) > len(b); });
 
+  // [N, 10]: means2d, conics, opacity, colors, inv_depth.
+  const auto packed = mx::concatenate({in.means2d, in.conics, mx::expand_dims(in.opacities, 1, s), in.colors,
+                                       mx::expand_dims(in.inv_depths, 1, s)},
+                                      1, s);
   std::vector<mx::array> colors, depths, trans;
   size_t i = 0;
   while (i < order.size() && len(order[i]) > 0) {
@@ -108,7 +114,7 @@ BlendOutput blend_tiles_portable(const BlendOperands& in, const BlendSettings& s
     const auto fit = std::max<std::int64_t>(1, kGroupElements / (std::int64_t{kPixels} * length));
     std::vector<int> group;
     while (i < order.size() && len(order[i]) > 0 && static_cast<std::int64_t>(group.size()) < fit) group.push_back(order[i++]);
-    auto r = blend_group(in, group, ranges, length, tiles_x, s);
+    auto r = blend_group(in.point_list, packed, group, ranges, length, tiles_x, s);
     colors.push_back(r.color);
     depths.push_back(r.inv_depth);
     trans.push_back(r.transmittance);
