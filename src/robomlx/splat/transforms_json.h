@@ -15,6 +15,10 @@
 // with or without extension (Blender's "./train/r_0": .png, .jpg, .jpeg tried in that order).
 // nerfstudio's ply_file_path (initial points) is resolved too. Other keys are ignored.
 // Errors: FormatError "[splat.cameras] <file>: frame 3 ('./train/r_3'): <field> ...".
+//
+// The writer emits what the reader above reads back exactly (doubles round-trip): top level
+// "camera_model": "PINHOLE", then per frame file_path, w, h, fl_x, fl_y, cx, cy and
+// transform_matrix (4x4, OpenGL axes).
 #pragma once
 
 #include <string>
@@ -42,5 +46,13 @@ TransformsCameras read_transforms_json(const std::string& path, const Transforms
 /// The same from text; `name` is used in messages and its folder resolves file_path.
 TransformsCameras parse_transforms_json(std::string_view text, const std::string& name,
                                         const TransformsOptions& options = {});
+
+/// The cameras as a transforms.json text. Each frame's file_path is Camera::image_path relative
+/// to `json_dir` (the folder the file will live in) when image_path is set, else Camera::name.
+/// Invalid cameras (check_camera) throw std::invalid_argument "[splat.cameras] ..." naming the
+/// camera, before anything is written.
+std::string encode_transforms_json(const std::vector<Camera>& cameras, const std::string& json_dir);
+/// The same, written atomically to `path` (file_path relative to path's folder).
+void write_transforms_json(const std::string& path, const std::vector<Camera>& cameras);
 
 }  // namespace robomlx::splat
