@@ -13,7 +13,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/gpu_kernel_internal.h"
-#include "robomlx/sparse/custom_vjp_internal.h"
+#include "robomlx/core/custom_vjp_internal.h"
 #include "robomlx/sparse/mvmr_twins.h"
 
 namespace robomlx::sparse {
@@ -112,7 +112,7 @@ mx::array mvmr_diff(const mx::array& a, const mx::array& b, const mx::array& a_i
     return std::vector<mx::array>{mx::astype(grad_a, wa.dtype(), s), mx::astype(grad_b, xb.dtype(), s),
                                   mx::zeros_like(ai, s), mx::zeros_like(bi, s), mx::zeros_like(oi, s)};
   };
-  return custom_vjp_on(s, forward, backward, {a, b, a_idx, b_idx, o_idx})[0];
+  return robomlx::detail::custom_vjp_on(s, forward, backward, {a, b, a_idx, b_idx, o_idx})[0];
 }
 
 }  // namespace detail

@@ -11,7 +11,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/gpu_kernel_internal.h"
-#include "robomlx/sparse/custom_vjp_internal.h"
+#include "robomlx/core/custom_vjp_internal.h"
 #include "robomlx/core/ragged.h"
 #include "robomlx/sparse/operand_checks_internal.h"
 #include "robomlx/sparse/segment_layout.h"
@@ -174,7 +174,7 @@ mx::array reduce_diff_with(const mx::array& x, const std::optional<mx::array>& i
   std::vector<mx::array> primals{x};
   if (indexed) primals.push_back(*indices);
   primals.insert(primals.end(), seg.arrays.begin(), seg.arrays.end());
-  return custom_vjp_on(s, forward, backward, primals)[0];
+  return robomlx::detail::custom_vjp_on(s, forward, backward, primals)[0];
 }
 
 // reduce_diff_with the implementation chosen for this layout; a failed Metal twin falls back to the

@@ -18,6 +18,7 @@
 #include <mlx/transforms.h>
 #include <mlx/utils.h>
 
+#include "robomlx/core/custom_vjp_internal.h"
 #include "robomlx/splat/blend_tiles_twins.h"
 
 namespace robomlx::splat::detail {
@@ -46,15 +47,6 @@ inline bool blend_alpha(const float* mean, const float* conic, float opacity, fl
   return alpha >= kBlendAlphaMin;
 }
 
-/// mx::custom_vjp(forward, backward)(primals), built on stream `s` (as sparse's custom_vjp_on):
-/// MLX's custom_vjp takes no stream and would put its bookkeeping node on the default stream.
-template <typename Forward, typename Backward>
-std::vector<mx::array> blend_custom_vjp_on(mx::Stream s, Forward&& forward, Backward&& backward,
-                                           const std::vector<mx::array>& primals) {
-  mx::StreamContext on(s);
-  return mx::custom_vjp(std::forward<Forward>(forward), std::forward<Backward>(backward))(primals);
-}
-
 /// A twin's forward: {color [3,H,W], inv_depth [1,H,W], alpha [1,H,W], final_T [H,W] float32,
 /// n_contrib [H,W] int32 (1 + the tile-list position of the pixel's last contributor, 0 if none)}.
 using BlendForwardFn = std::function<std::vector<mx::array>(const BlendOperands&)>;
@@ -80,7 +72,7 @@ inline BlendOutput blend_with_vjp(const BlendOperands& in, mx::Stream s, BlendFo
     grads.push_back(mx::zeros_like(p[6], s));
     return grads;
   };
-  auto out = blend_custom_vjp_on(s, forward, backward,
+  auto out = robomlx::detail::custom_vjp_on(s, forward, backward,
                                  {in.means2d, in.conics, in.opacities, in.colors, in.inv_depths, in.point_list,
                                   in.tile_ranges});
   return BlendOutput{out[0], out[1], out[2]};

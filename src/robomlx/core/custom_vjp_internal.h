@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Private (not installed): mx::custom_vjp on a given stream, for the differentiable sparse ops
-// (MVMR, VVOR, the segment reductions). Their forward and backward pass `s` to every op they
-// build; MLX's custom_vjp itself takes no stream and would put its (compute-free) bookkeeping node,
+// Private (not installed): mx::custom_vjp on a given stream, for the ops with their own backward
+// (sparse: MVMR, VVOR, the segment reductions; splat: the blend twins). Their forward and
+// backward pass `s` to every op they build; MLX's custom_vjp itself takes no stream and would put
+// its (compute-free) bookkeeping node,
 // which the op's result is the output of, on the default stream. Building it inside a
 // StreamContext puts that node on `s` as well, so the whole op runs where the caller asked.
 #pragma once
@@ -13,7 +14,7 @@
 #include <mlx/transforms.h>
 #include <mlx/utils.h>
 
-namespace robomlx::sparse::detail {
+namespace robomlx::detail {
 
 namespace mx = mlx::core;
 
@@ -25,4 +26,4 @@ std::vector<mx::array> custom_vjp_on(mx::Stream s, Forward&& forward, Backward&&
   return mx::custom_vjp(std::forward<Forward>(forward), std::forward<Backward>(backward))(primals);
 }
 
-}  // namespace robomlx::sparse::detail
+}  // namespace robomlx::detail
