@@ -3,6 +3,7 @@
 // learning-rate schedule and SH schedule are the paper's, a resumed run continues where the
 // checkpoint left off, and bad input leaves nothing behind.
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -185,6 +186,22 @@ TEST(SplatTrain, SceneExtentAndInitialGaussians) {
   const auto op = test::host<float>(activated_opacities(g));
   EXPECT_NEAR(op[0], 0.1, 1e-6);
   EXPECT_EQ(test::host<float>(g.rotations)[0], 1.0f);
+}
+
+// Not a check: writes a bigger synthetic capture for timing `robomlx splat train` by hand.
+//   ROBOMLX_SPLAT_CAPTURE_OUT=DIR [ROBOMLX_SPLAT_CAPTURE="views,width,height,gaussians"]
+//   robomlx_splat_tests --gtest_also_run_disabled_tests --gtest_filter='*WriteSyntheticCapture'
+TEST(SplatTrain, DISABLED_WriteSyntheticCapture) {
+  const char* out = std::getenv("ROBOMLX_SPLAT_CAPTURE_OUT");
+  if (out == nullptr) GTEST_SKIP() << "set ROBOMLX_SPLAT_CAPTURE_OUT";
+  test::SyntheticCaptureOptions o;
+  o.views = 24, o.width = 320, o.height = 240, o.gaussians = 5000;
+  if (const char* spec = std::getenv("ROBOMLX_SPLAT_CAPTURE")) {
+    ASSERT_EQ(std::sscanf(spec, "%d,%d,%d,%d", &o.views, &o.width, &o.height, &o.gaussians), 4) << spec;
+  }
+  o.focal = 0.94 * o.width;  // the 64-px capture's field of view
+  o.point_noise = 0.05f;
+  test::write_synthetic_capture(out, o);
 }
 
 }  // namespace
