@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // splat.train end to end on a synthetic capture (synthetic_capture.h): the loss falls, the
-// learning-rate schedule and SH schedule are the paper's, a resumed run continues where the
+// SH schedule is the paper's, a resumed run continues where the
 // checkpoint left off, and bad input leaves nothing behind.
 #include <cmath>
 #include <cstdio>
@@ -91,10 +91,14 @@ TEST(SplatTrain, ResumedRunContinuesAtTheCheckpointStep) {
   r.out_dir = root + "/first";
   r.options = quick_options(60);
   r.options.eval_every = 30;
+  r.options.checkpoint_every = 25;
+  r.checkpoint_dir = root + "/periodic";
   r.progress = false;
   const auto first = run_splat_training(r, log, mx::Device::cpu);
   EXPECT_EQ(first["steps"], 60);
   EXPECT_EQ(first["evals"].size(), 2u);  // step 30 and the final one
+  EXPECT_EQ(read_checkpoint_options(root + "/periodic/step_50").iterations, 60);
+  EXPECT_TRUE(fs::is_regular_file(root + "/periodic/step_25/optimizer.safetensors"));
   for (const char* f : {"point_cloud.ply", "optimizer.safetensors", "state.json", "metrics.csv", "metrics.json"})
     EXPECT_TRUE(fs::is_regular_file(r.out_dir + "/" + f)) << f;
 
@@ -134,9 +138,15 @@ TEST(SplatTrain, AnEmptyCaptureFolderIsAnErrorAndWritesNothing) {
   int entries = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(root)) ++entries;
   EXPECT_EQ(entries, 1);  // only the capture folder: no staging left behind
+
+  // A --resume folder that is no checkpoint is named before any work.
+  r.data_dir = capture_dir();
+  r.resume_dir = root + "/empty";
+  EXPECT_THROW_MSG(run_splat_training(r, log, mx::Device::cpu), FormatError, "[splat.train] " + root + "/empty/state.json");
+  EXPECT_FALSE(fs::exists(r.out_dir));
 }
 
-TEST(SplatTrain, SchedulesFollowThePaper) {
+TEST(SplatTrain, ShDegreeGrowsEveryThousandSteps) {
   TrainOptions o;
   TrainData data;
   data.train.push_back({test::ring_camera({}, 0), mx::zeros({3, 48, 64})});

@@ -67,8 +67,8 @@ AdamUpdate adam_update(const mx::array& param, const mx::array& grad, const mx::
   return {mx::subtract(param, delta, s), m1, v1};
 }
 
-GaussianAdam::GaussianAdam(const GaussianScene& like, AdamSettings settings)
-    : settings_(settings), m_(zeros_like(like, {})), v_(zeros_like(like, {})) {
+GaussianAdam::GaussianAdam(const GaussianScene& like, AdamSettings settings, mx::StreamOrDevice s)
+    : settings_(settings), m_(zeros_like(like, s)), v_(zeros_like(like, s)) {
   settings_.validate();
 }
 

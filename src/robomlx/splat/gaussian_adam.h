@@ -58,7 +58,8 @@ AdamUpdate adam_update(const mx::array& param, const mx::array& grad, const mx::
 /// copying and appending Gaussians applies to them with select_gaussians / concatenate_gaussians.
 class GaussianAdam {
  public:
-  explicit GaussianAdam(const GaussianScene& like, AdamSettings settings = {});
+  /// Zero moments shaped like `like`, built on `s`.
+  explicit GaussianAdam(const GaussianScene& like, AdamSettings settings = {}, mx::StreamOrDevice s = {});
 
   /// Updates every parameter of `scene` from `grads` (same shapes) and counts the step.
   void step(GaussianScene& scene, const GaussianScene& grads, const GaussianLearningRates& lrs,

@@ -37,7 +37,7 @@ mx::array train_key(std::uint64_t seed, long step, int purpose) {
 }
 
 Trainer::Trainer(TrainData data, const TrainOptions& options, GaussianScene initial, mx::StreamOrDevice s)
-    : data_(std::move(data)), options_(options), stream_(op_stream(s)), scene_(std::move(initial)), adam_(scene_) {
+    : data_(std::move(data)), options_(options), stream_(op_stream(s)), scene_(std::move(initial)), adam_(scene_, {}, stream_) {
   options_.validate();
   scene_.validate();
   if (scene_.sh_degree != options_.sh_degree)
@@ -102,6 +102,9 @@ RasterOutput Trainer::render(const Camera& camera, std::array<float, 3> backgrou
 StepStats Trainer::step() {
   const long t = step_ + 1;
   const mx::Stream s = stream_;
+  StepStats out;
+  out.step = t;
+  if (step_ > 0) densify_after(step_, out);
   const TrainView& view = view_for(t);
   const RasterSettings rs = RasterSettings::from_camera(view.camera, active_sh_degree(t), background_for(t));
   const float lambda = options_.lambda_dssim;
@@ -134,9 +137,6 @@ StepStats Trainer::step() {
   }
   const auto train_psnr = psnr(mx::clip(image, mx::array(0.0f), mx::array(1.0f), s), view.image, s);
   step_ = t;
-  StepStats out;
-  out.step = t;
-  densify_after(t, out);
   std::vector<mx::array> all = {values[0], values[1], train_psnr, stats_.grad_accum, stats_.count, stats_.max_radii};
   for (const GaussianScene* set : {&std::as_const(scene_), &adam_.first_moments(), &adam_.second_moments()})
     all.insert(all.end(), {set->means, set->log_scales, set->rotations, set->opacity_logits, set->sh});

@@ -23,13 +23,15 @@
 // (rasterize.h, background fixed or uniform random per step); loss = (1 - l) L1 + l (1 - SSIM)
 // with l = lambda_dssim (splat_image_metrics.h); gradients by mx::value_and_grad; Adam
 // (gaussian_adam.h) with the position rate log-linear from position_lr_init to position_lr_final
-// (both times the extent) over position_lr_steps. Then, while t < densify_until: statistics of
-// the step's view; densify_and_prune (gaussian_densify.h) when t > densify_from and t is a
-// multiple of densify_every (large-Gaussian pruning from t > opacity_reset_every on); opacity
-// reset when t is a multiple of opacity_reset_every (and at densify_from with a white
-// background). Order differs from graphdeco's in one detail: the step's Adam update comes before
-// densification, where graphdeco densifies first and skips that step's update of the parameters
-// it rebuilt.
+// (both times the extent) over position_lr_steps; while t < densify_until, the statistics of the
+// step's view. Then, for t < densify_until: densify_and_prune (gaussian_densify.h) when
+// t > densify_from and t is a multiple of densify_every (large-Gaussian pruning from
+// t > opacity_reset_every on); opacity reset when t is a multiple of opacity_reset_every (and at
+// densify_from with a white background). That second part runs at the start of step t + 1, so
+// what is evaluated or saved after step t (scene(), evaluate(), checkpoints) is the scene before
+// step t's densification, as graphdeco's reports and saves are. One detail differs from graphdeco:
+// the step's Adam update comes before densification, where graphdeco densifies first and skips
+// that step's update of the parameters it rebuilt.
 //
 // Everything random derives from (seed, t): the view order, the random background, the split
 // samples. A run resumed from a checkpoint of step t therefore continues exactly as the
@@ -121,9 +123,9 @@ struct StepStats {
   long step = 0;
   float loss = 0, l1 = 0;
   float psnr = 0;  // of the clamped render against the view's image
-  int gaussians = 0;
-  std::optional<DensifyCounts> densified;
-  bool opacity_reset = false;
+  int gaussians = 0;  // rendered in this step
+  std::optional<DensifyCounts> densified;  // what step - 1's densification did (at this step's start)
+  bool opacity_reset = false;              // likewise
 };
 
 struct ViewScore {

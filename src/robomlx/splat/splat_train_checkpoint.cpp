@@ -15,6 +15,7 @@
 #include "robomlx/core/io/json_text.h"
 #include "robomlx/core/io/output_stage.h"
 #include "robomlx/splat/gaussian_ply.h"
+#include "robomlx/splat/splat_error_internal.h"
 #include "robomlx/splat/splat_train.h"
 
 namespace robomlx::splat {
@@ -32,7 +33,7 @@ json read_state(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     throw FormatError(kTag, dir, "is not a checkpoint folder (expected point_cloud.ply, optimizer.safetensors, state.json)");
-  const json j = read_json_file(file);
+  const json j = detail::with_tag(kTag, [&] { return read_json_file(file); });
   if (!j.is_object() || j.value("format", std::string()) != kFormat)
     throw FormatError(kTag, file, std::string("not a training checkpoint (\"format\" must be \"") + kFormat + "\")");
   if (j.value("version", 0) != kVersion)
@@ -95,7 +96,7 @@ void Trainer::load_checkpoint(const std::string& dir) {
   } catch (const std::exception& e) {
     throw FormatError(kTag, opt_file, std::string("cannot read the optimizer state: ") + e.what());
   }
-  GaussianAdam adam(scene, adam_.settings());
+  GaussianAdam adam(scene, adam_.settings(), stream_);
   DensifyStats stats;
   try {
     adam.restore(arrays, adam_steps, scene);
