@@ -34,8 +34,8 @@
 // that step's update of the parameters it rebuilt.
 //
 // Everything random derives from (seed, t): the view order, the random background, the split
-// samples. A run resumed from a checkpoint of step t therefore continues exactly as the
-// uninterrupted run would.
+// samples. A run resumed from a checkpoint of step t therefore continues as the uninterrupted
+// run would (on a CPU stream, to the bit: the tests compare the final PLY files).
 //
 // Checkpoint folder: point_cloud.ply (gaussian_ply.h: the raw parameters, graphdeco's file name),
 // optimizer.safetensors (Adam moments "m.*", "v.*" and densification statistics "densify.*"),

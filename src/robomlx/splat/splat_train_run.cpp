@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 
+#include <mlx/ops.h>
+
 #include "robomlx/core/io/atomic_file.h"
 #include "robomlx/core/io/output_stage.h"
 #include "robomlx/core/progress.h"
@@ -68,7 +70,19 @@ nlohmann::json run_splat_training(const TrainRequest& r, std::ostream& log, mx::
   } else {
     std::vector<Camera> cams;
     for (const auto& v : data.train) cams.push_back(v.camera);
-    const SfmPoints points = from_points ? *capture.points : random_points(cams, options.random_points, options.seed);
+    SfmPoints points = from_points ? *capture.points : random_points(cams, options.random_points, options.seed);
+    const int cap = options.densify.max_gaussians;
+    if (cap > 0 && points.size() > cap) {  // an even subset: the cap holds from the first step
+      const int total = points.size();
+      const auto rows = mx::astype(mx::floor(mx::multiply(mx::arange(cap, mx::float64, mx::Device::cpu),
+                                                          mx::array(double(points.size()) / cap, mx::float64),
+                                                          mx::Device::cpu),
+                                             mx::Device::cpu),
+                                   mx::int32, mx::Device::cpu);
+      points.xyz = mx::take(points.xyz, rows, 0, mx::Device::cpu);
+      points.rgb = mx::take(points.rgb, rows, 0, mx::Device::cpu);
+      init += ", " + std::to_string(cap) + " of " + std::to_string(total);
+    }
     initial = gaussians_from_points(points, options.sh_degree, s);
   }
   json summary;
