@@ -3,7 +3,10 @@
 // random 2D Gaussians (sigma 1..12 px, log-uniform; opacity 0.1..0.95) over 640x480 (--quick:
 // 2k over 160x120), binned on the host as graphdeco bins them (3-sigma square rect per Gaussian,
 // per tile sorted by depth). Times the CPU twin's forward and forward+backward (cotangents of all
-// three images) on a CPU stream, and on a CUDA device the GPU twin as well.
+// three images) on a CPU stream, and on a CUDA device the GPU twin as well. Then the trainer's
+// other costs on a CPU stream: the SSIM loss (fwd+bwd, CPU twin and portable path) at 3x480x640,
+// and whole training steps (splat.train: render, L1 + SSIM, backward, Adam; no densification) of
+// 5000 Gaussians in a unit ball seen at 320x240 from a ring of cameras (--quick: 500 at 80x60).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -19,6 +22,8 @@
 #include "robomlx/core/bench.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/splat/blend_tiles_twins.h"
+#include "robomlx/splat/splat_image_metrics.h"
+#include "robomlx/splat/splat_train.h"
 #include "splat_bench.h"
 
 namespace robomlx::splat {
@@ -104,6 +109,60 @@ void blend_cases(BenchContext& ctx, const SyntheticScene& sc, Twin twin, mx::Str
   }, impl);
 }
 
+void ssim_cases(BenchContext& ctx, int h, int w) {
+  const mx::Stream s = mx::default_stream(mx::Device::cpu);
+  const auto a = mx::random::uniform({3, h, w}, mx::float32, mx::random::key(1), s);
+  const auto b = mx::random::uniform({3, h, w}, mx::float32, mx::random::key(2), s);
+  mx::eval(a, b);
+  const std::string name = "ssim fwd+bwd 3x" + std::to_string(h) + "x" + std::to_string(w);
+  for (Impl impl : {Impl::cpu, Impl::portable}) {
+    ScopedImpl force(impl, "splat.metrics");
+    ctx.run(name, [&] {
+      auto f = [&](const std::vector<mx::array>& x) { return ssim(x[0], b, s); };
+      auto [v, g] = mx::value_and_grad(f, 0)({a});
+      return std::vector<mx::array>{v, g[0]};
+    }, to_string(impl));
+  }
+}
+
+// A ring of 8 cameras 4 units from a unit ball of random Gaussians; the trainer starts from the
+// scene with its centres moved by N(0, 0.05).
+void train_cases(BenchContext& ctx, int n, int w, int h) {
+  const mx::Stream s = mx::default_stream(mx::Device::cpu);
+  auto u = [&](mx::Shape shape, int key) { return mx::random::uniform(shape, mx::float32, mx::random::key(key), s); };
+  GaussianScene truth;
+  truth.means = mx::subtract(mx::multiply(u({n, 3}, 1), mx::array(1.4f), s), mx::array(0.7f), s);
+  truth.log_scales = mx::log(mx::add(mx::multiply(u({n, 3}, 2), mx::array(0.08f), s), mx::array(0.02f), s), s);
+  truth.rotations = mx::random::normal({n, 4}, mx::float32, mx::random::key(3), s);
+  truth.opacity_logits = mx::subtract(mx::multiply(u({n, 1}, 4), mx::array(3.0f), s), mx::array(1.0f), s);
+  truth.sh = mx::divide(mx::subtract(u({n, 1, 3}, 5), mx::array(0.5f), s), mx::array(0.2821f), s);
+  TrainData data;
+  for (int i = 0; i < 8; ++i) {
+    const double a = 2 * M_PI * i / 8, c = std::cos(a), sn = std::sin(a);
+    Camera cam;
+    cam.width = w, cam.height = h, cam.fx = cam.fy = 0.94 * w, cam.cx = w / 2.0, cam.cy = h / 2.0;
+    // Looking at the origin from (4 cos a, 4 sin a, 0): x right, y down (-z), z forward.
+    set_camera_to_world(cam, {-sn, 0, -c, c, 0, -sn, 0, -1, 0}, {4 * c, 4 * sn, 0});
+    const auto rs = RasterSettings::from_camera(cam, 0);
+    auto img = rasterize({truth.means, activated_scales(truth, s), normalized_rotations(truth, s),
+                          activated_opacities(truth, s), truth.sh, std::nullopt}, rs, s).color;
+    img = mx::clip(img, mx::array(0.0f), mx::array(1.0f), s);
+    mx::eval(img);
+    data.train.push_back({cam, img});
+  }
+  data.extent = 4.4;
+  GaussianScene start = truth;
+  start.means = mx::add(truth.means, mx::random::normal({n, 3}, mx::float32, 0.0f, 0.05f, mx::random::key(6), s), s);
+  TrainOptions o;
+  o.sh_degree = 0;
+  o.densify_until = 0;  // fixed size: the step's cost, not the growth
+  Trainer trainer(std::move(data), o, start, s);
+  ctx.run("train step N=" + std::to_string(n) + " " + std::to_string(w) + "x" + std::to_string(h), [&] {
+    trainer.step();  // evaluates everything itself
+    return std::vector<mx::array>{};
+  }, "cpu");
+}
+
 void splat_suite(BenchContext& ctx) {
   const int n = ctx.quick ? 2'000 : 20'000, W = ctx.quick ? 160 : 640, H = ctx.quick ? 120 : 480;
   const auto sc = synthetic_scene(n, W, H, 1);
@@ -113,12 +172,15 @@ void splat_suite(BenchContext& ctx) {
   if (is_cuda_device(ctx.device())) {
     blend_cases(ctx, sc, &detail::blend_tiles_gpu, mx::default_stream(ctx.device()), "cuda", size);
   }
+  ssim_cases(ctx, H, W);
+  train_cases(ctx, ctx.quick ? 500 : 5000, ctx.quick ? 80 : 320, ctx.quick ? 60 : 240);
   rasterize_cases(ctx);
 }
 
 }  // namespace
 
-ROBOMLX_BENCH_SUITE(splat, "Gaussian splatting: tile blending on a synthetic scene; the whole rasterizer (fwd, fwd+bwd) on the donut and garden scenes",
+ROBOMLX_BENCH_SUITE(splat, "Gaussian splatting: tile blending on a synthetic scene; the SSIM loss; training steps; "
+                    "the whole rasterizer (fwd, fwd+bwd) on the donut and garden scenes",
                     splat_suite);
 
 }  // namespace robomlx::splat

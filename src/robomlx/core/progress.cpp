@@ -31,8 +31,11 @@ void Progress::update(long done, const std::string& detail) {
     drawn_ = true;
   } else if (done >= next_line_ || done == total_) {
     if (done == total_ && next_line_ > total_) return;  // the final line is printed once
-    std::snprintf(line, sizeof line, ": %ld/%ld %s (%.0f %%), %.1f s", done, total_, unit_.c_str(),
-                  100.0 * done / total_, seconds);
+    // Long runs (training) read the remaining time from the log: give it while work remains.
+    const int used = std::snprintf(line, sizeof line, ": %ld/%ld %s (%.0f %%), %.1f s", done, total_, unit_.c_str(),
+                                   100.0 * done / total_, seconds);
+    if (done < total_ && rate > 0 && used > 0 && used < static_cast<int>(sizeof line))
+      std::snprintf(line + used, sizeof line - used, ", eta %.0f s", eta);
     out_ << what_ << line << tail << "\n";
     long step = std::max(1L, total_ / 10);
     next_line_ = done == total_ ? total_ + 1 : (done / step + 1) * step;

@@ -40,4 +40,31 @@ mx::array activated_opacities(const GaussianScene& scene, mx::StreamOrDevice s) 
   return mx::sigmoid(scene.opacity_logits, s);
 }
 
+GaussianScene select_gaussians(const GaussianScene& scene, const mx::array& rows, mx::StreamOrDevice s) {
+  check_shape(kTag, "rows", rows, {-1});
+  check_integer(kTag, "rows", rows);
+  GaussianScene out;
+  out.sh_degree = scene.sh_degree;
+  out.means = mx::take(scene.means, rows, 0, s);
+  out.log_scales = mx::take(scene.log_scales, rows, 0, s);
+  out.rotations = mx::take(scene.rotations, rows, 0, s);
+  out.opacity_logits = mx::take(scene.opacity_logits, rows, 0, s);
+  out.sh = mx::take(scene.sh, rows, 0, s);
+  return out;
+}
+
+GaussianScene concatenate_gaussians(const GaussianScene& a, const GaussianScene& b, mx::StreamOrDevice s) {
+  if (a.sh_degree != b.sh_degree)
+    fail_argument(kTag, "cannot concatenate scenes of SH degree " + std::to_string(a.sh_degree) + " and " +
+                            std::to_string(b.sh_degree));
+  GaussianScene out;
+  out.sh_degree = a.sh_degree;
+  out.means = mx::concatenate({a.means, b.means}, 0, s);
+  out.log_scales = mx::concatenate({a.log_scales, b.log_scales}, 0, s);
+  out.rotations = mx::concatenate({a.rotations, b.rotations}, 0, s);
+  out.opacity_logits = mx::concatenate({a.opacity_logits, b.opacity_logits}, 0, s);
+  out.sh = mx::concatenate({a.sh, b.sh}, 0, s);
+  return out;
+}
+
 }  // namespace robomlx::splat

@@ -46,4 +46,10 @@ mx::array normalized_rotations(const GaussianScene& scene, mx::StreamOrDevice s 
 /// sigmoid(opacity_logits): [N, 1] in (0, 1).
 mx::array activated_opacities(const GaussianScene& scene, mx::StreamOrDevice s = {});
 
+/// The Gaussians at `rows` (int32 [K], any order, repeats allowed) of every array, in that order:
+/// how a trainer prunes, reorders and copies Gaussians (and its optimiser state, kept as scenes).
+GaussianScene select_gaussians(const GaussianScene& scene, const mx::array& rows, mx::StreamOrDevice s = {});
+/// `a`'s Gaussians followed by `b`'s; both must have the same sh_degree.
+GaussianScene concatenate_gaussians(const GaussianScene& a, const GaussianScene& b, mx::StreamOrDevice s = {});
+
 }  // namespace robomlx::splat

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+// `robomlx splat train --data DIR --out DIR [--iterations N] [--resolution R] [--test-every N]
+//  [--eval-every N] [--checkpoint-every N] [--checkpoint-dir DIR] [--resume DIR] [--sh-degree D]
+//  [--max-gaussians N] [--white-background] [--random-background] [--seed S] [--no-progress]`:
+// trains 3D Gaussians on a capture (splat/splat_train_run.h says what lands in --out).
+#include <iostream>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "command.h"
+#include "robomlx/core/device.h"
+#include "robomlx/splat/splat_train_run.h"
+
+namespace robomlx::cli {
+
+namespace {
+
+struct TrainArgs {
+  splat::TrainRequest request;
+  bool no_progress = false;
+  bool white_background = false;
+  // (CLI option, TrainOptions key): what the user set replaces a resumed checkpoint's value.
+  std::vector<std::pair<CLI::Option*, std::string>> tracked;
+};
+
+void run_splat_train(const GlobalOptions& global, TrainArgs& a) {
+  auto& r = a.request;
+  for (const auto& [option, key] : a.tracked)
+    if (option->count() > 0) r.options_given.push_back(key);
+  if (a.white_background) {
+    r.options.background = {1, 1, 1};
+    r.options_given.push_back("background");
+  }
+  r.progress = !a.no_progress;
+  const mx::Device device = apply_device(global, Workload::training);
+  r.device = describe_device(device);
+  const auto summary = splat::run_splat_training(r, std::cerr);
+  const auto& last = summary["final"];
+  std::cout << "trained " << summary["steps"].get<long>() << " steps on " << r.device << " in "
+            << summary["train_seconds"].get<double>() << " s (" << summary["steps_per_second"].get<double>()
+            << " steps/s): " << last["gaussians"].get<int>() << " Gaussians, " << last["set"].get<std::string>()
+            << " PSNR " << last["psnr"].get<double>() << " dB, SSIM " << last["ssim"].get<double>() << " -> "
+            << r.out_dir << "\n";
+}
+
+void add_splat_train(CLI::App& app, GlobalOptions& global) {
+  auto a = std::make_shared<TrainArgs>();
+  auto& o = a->request.options;
+  auto* splat = ensure_subcommand(app, "splat", "3D Gaussian splatting: render, train, parity");
+  auto* cmd = splat->add_subcommand("train", "Train 3D Gaussians on a posed capture (COLMAP or transforms.json)");
+  cmd->add_option("--data", a->request.data_dir, "Capture folder (COLMAP sparse/0 + images/, or transforms.json)")
+      ->required();
+  cmd->add_option("--out", a->request.out_dir,
+                  "Output folder: point_cloud.ply, metrics.csv/json and the final checkpoint (appears when the run "
+                  "succeeds; nothing is left on error)")
+      ->required();
+  auto track = [&](CLI::Option* opt, const char* key) { a->tracked.emplace_back(opt, key); };
+  track(cmd->add_option("--iterations", o.iterations, "Training steps in total (default 30000)")->check(CLI::Range(1, 1000000000)),
+        "iterations");
+  track(cmd->add_option("--resolution,-r", o.resolution,
+                        "Image size: 1, 2, 4, 8 divide it; -1 (default) limits the width to 1600 px; else a width"),
+        "resolution");
+  track(cmd->add_option("--test-every", o.test_every, "Hold out every Nth camera for evaluation (default 8; 0 = none)")
+            ->check(CLI::Range(0, 1000000000)),
+        "test_every");
+  track(cmd->add_option("--eval-every", o.eval_every, "Evaluate every N steps (default 1000; 0 = at the end only)")
+            ->check(CLI::Range(0, 1000000000)),
+        "eval_every");
+  track(cmd->add_option("--checkpoint-every", o.checkpoint_every,
+                        "Write a checkpoint every N steps to --checkpoint-dir (default 0 = none)")
+            ->check(CLI::Range(0, 1000000000)),
+        "checkpoint_every");
+  cmd->add_option("--checkpoint-dir", a->request.checkpoint_dir, "Periodic checkpoints' folder (default <out>.checkpoints)");
+  cmd->add_option("--resume", a->request.resume_dir,
+                  "Continue from a checkpoint folder (a previous --out or a periodic checkpoint); its options apply "
+                  "unless given here");
+  track(cmd->add_option("--sh-degree", o.sh_degree, "Spherical-harmonics degree (default 3)")->check(CLI::Range(0, 3)),
+        "sh_degree");
+  track(cmd->add_option("--max-gaussians", o.densify.max_gaussians, "Cap on the Gaussian count (default 0 = none)")
+            ->check(CLI::Range(0, 2000000000)),
+        "max_gaussians");
+  track(cmd->add_flag("--random-background", o.random_background, "Random background colour per step"),
+        "random_background");
+  cmd->add_flag("--white-background", a->white_background, "White background (NeRF-synthetic); default black");
+  track(cmd->add_option("--seed", o.seed, "Seed of everything random (default 0)"), "seed");
+  cmd->add_flag("--no-progress", a->no_progress, "No progress on stderr");
+  cmd->callback([&global, a] { run_splat_train(global, *a); });
+}
+
+}  // namespace
+
+ROBOMLX_COMMAND(splat_train, add_splat_train);
+
+}  // namespace robomlx::cli
