@@ -16,6 +16,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "splat_args.h"
 #include "robomlx/core/check.h"
 #include "robomlx/core/device.h"
 #include "robomlx/core/error.h"
@@ -51,22 +52,6 @@ struct RenderArgs {
   std::vector<CLI::Option*> orbit_only;  // given without --orbit: refused (a flag given is a flag used)
 };
 
-std::array<double, 3> parse_triple(const std::string& text, const std::string& option) {
-  std::array<double, 3> v{};
-  std::size_t start = 0;
-  for (int k = 0; k < 3; ++k) {
-    const std::size_t end = k < 2 ? text.find(',', start) : text.size();
-    const std::string part = end == std::string::npos ? "" : text.substr(start, end - start);
-    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v[k]);
-    if (part.empty() || ec != std::errc() || ptr != part.data() + part.size() || !std::isfinite(v[k]) ||
-        (k == 2 && text.find(',', start) != std::string::npos)) {
-      fail_argument(kTag, option + " must be 3 comma-separated finite numbers, got '" + text + "'");
-    }
-    start = end + 1;
-  }
-  return v;
-}
-
 std::vector<double> parse_numbers(const std::string& text, const std::string& option) {
   std::vector<double> v;
   std::size_t start = 0;
@@ -96,8 +81,8 @@ std::vector<splat::Camera> build_cameras(const RenderArgs& a, const splat::Gauss
   o.count = a.orbit;
   o.radius = a.radius;
   o.elevations_deg = parse_numbers(a.elevation, "--elevation");
-  o.up = parse_triple(a.up, "--up");
-  o.center = a.center.empty() ? splat::scene_centroid(scene) : parse_triple(a.center, "--center");
+  o.up = parse_triple(kTag, a.up, "--up");
+  o.center = a.center.empty() ? splat::scene_centroid(scene) : parse_triple(kTag, a.center, "--center");
   o.width = a.width, o.height = a.height;
   o.fov_x_deg = a.fov;
   from = "an orbit of " + std::to_string(a.orbit * o.elevations_deg.size()) + " cameras around (" + std::to_string(o.center[0]) + ", " +
@@ -124,7 +109,7 @@ void check_flags(const RenderArgs& a) {
 
 void run_splat_render(const GlobalOptions& global, const RenderArgs& a) {
   check_flags(a);
-  const auto bg = parse_triple(a.background, "--background");
+  const auto bg = parse_triple(kTag, a.background, "--background");
   splat::RenderViewOptions options;
   options.background = {float(bg[0]), float(bg[1]), float(bg[2])};
   options.sh_degree = a.sh_degree;

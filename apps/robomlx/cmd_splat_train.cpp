@@ -3,12 +3,15 @@
 //  [--eval-every N] [--checkpoint-every N] [--checkpoint-dir DIR] [--resume DIR] [--sh-degree D]
 //  [--max-gaussians N] [--white-background] [--random-background] [--seed S] [--no-progress]`:
 // trains 3D Gaussians on a capture (splat/splat_train_run.h says what lands in --out).
+#include <array>
 #include <iostream>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "command.h"
+#include "splat_args.h"
+#include "robomlx/core/check.h"
 #include "robomlx/core/device.h"
 #include "robomlx/splat/splat_train_run.h"
 
@@ -20,6 +23,7 @@ struct TrainArgs {
   splat::TrainRequest request;
   bool no_progress = false;
   bool white_background = false;
+  std::string background;  // "r,g,b"
   // (CLI option, TrainOptions key): what the user set replaces a resumed checkpoint's value.
   std::vector<std::pair<CLI::Option*, std::string>> tracked;
 };
@@ -28,8 +32,13 @@ void run_splat_train(const GlobalOptions& global, TrainArgs& a) {
   auto& r = a.request;
   for (const auto& [option, key] : a.tracked)
     if (option->count() > 0) r.options_given.push_back(key);
-  if (a.white_background) {
-    r.options.background = {1, 1, 1};
+  if (a.white_background && !a.background.empty())
+    fail_argument("splat.train", "give --white-background or --background r,g,b, not both");
+  if (a.white_background || !a.background.empty()) {
+    const auto bg = a.white_background ? std::array<double, 3>{1, 1, 1} : parse_triple("splat.train", a.background, "--background");
+    for (double v : bg)
+      if (v < 0 || v > 1) fail_argument("splat.train", "--background must be 3 numbers in [0, 1], got '" + a.background + "'");
+    r.options.background = {float(bg[0]), float(bg[1]), float(bg[2])};
     r.options_given.push_back("background");
   }
   r.progress = !a.no_progress;
@@ -83,6 +92,7 @@ void add_splat_train(CLI::App& app, GlobalOptions& global) {
   track(cmd->add_flag("--random-background", o.random_background, "Random background colour per step"),
         "random_background");
   cmd->add_flag("--white-background", a->white_background, "White background (NeRF-synthetic); default black");
+  cmd->add_option("--background", a->background, "Background colour r,g,b in [0, 1] (a capture shot against a known backdrop)");
   track(cmd->add_option("--seed", o.seed, "Seed of everything random (default 0)"), "seed");
   cmd->add_flag("--no-progress", a->no_progress, "No progress on stderr");
   cmd->callback([&global, a] { run_splat_train(global, *a); });
