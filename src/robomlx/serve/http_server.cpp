@@ -123,7 +123,7 @@ HttpServer::Impl::Handler HttpServer::Impl::guard(Handler h, bool is_public, boo
         throw ApiError(503, "unavailable_error", "The server is shutting down");
       h(req, res);
     } catch (const ApiError& e) {
-      send_error(res, e, kserve);
+      send_error(res, e, kserve && e.status != 401);  // 401 is OpenAI's authentication_error everywhere
     } catch (const std::invalid_argument& e) {
       send_error(res, bad_request(e.what()), kserve);
     } catch (const std::exception& e) {

@@ -163,12 +163,12 @@ void Scheduler::Impl::finish(Sequence& s, const std::string& reason) {
     s.seq = -1;
   }
   if (reason.empty()) return;  // failed or cancelled: the caller already told the client
-  s.task.channel->push(Finish{reason, static_cast<int>(s.prompt.size()), static_cast<int>(s.generated.size())});
-  if (metrics) {
+  if (metrics) {  // counted before the client hears of the end, so its next /metrics agrees
     metrics->count_finished(reason);
     metrics->add_generation_tokens(static_cast<long>(s.generated.size()));
     metrics->observe_e2e(seconds(Clock::now() - s.task.enqueued));
   }
+  s.task.channel->push(Finish{reason, static_cast<int>(s.prompt.size()), static_cast<int>(s.generated.size())});
 }
 
 void Scheduler::Impl::reap(Clock::time_point now) {
