@@ -27,6 +27,7 @@ struct Probe {
   std::string calls;  // 'p' per prefill call, 'd' per decode call, in order
   int context_length = 8192;
   std::chrono::milliseconds step_delay{0};
+  std::chrono::milliseconds load_delay{0};  // the factory sleeps this long (a model that loads slowly)
 
   void reset(int context = 8192, std::chrono::milliseconds delay = std::chrono::milliseconds(0)) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -37,6 +38,7 @@ struct Probe {
     calls.clear();
     context_length = context;
     step_delay = delay;
+    load_delay = std::chrono::milliseconds(0);
   }
   void seen() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -91,6 +93,7 @@ class ProbeModel final : public TextModel {
 
 inline const bool probe_registered = register_model(
     {"probe-echo", ModelKind::text, "echo with call recording (tests)", [](const std::string&) {
+       std::this_thread::sleep_for(probe().load_delay);
        EchoOptions o;
        o.id = "probe-echo";
        o.context_length = probe().context_length;

@@ -141,6 +141,27 @@ TEST(HttpServer, MetricsListEveryDocumentedName) {
   EXPECT_NE(body.find("robomlx_time_to_first_token_seconds_bucket{le=\"+Inf\"} 1"), std::string::npos);
 }
 
+TEST(HttpServer, HealthIs503UntilTheModelsAreLoaded) {
+  test::probe().reset();
+  test::probe().load_delay = std::chrono::milliseconds(1500);
+  ServerOptions ho;
+  ho.api_keys = {"k"};
+  LiveServer s(quick(), {{"probe-echo", ""}}, ho, /*wait_ready=*/false);
+  auto c = s.client();
+  auto r = c.Get("/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(json::parse(r->body),
+            json::parse(R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})"));
+  EXPECT_EQ(c.Get("/v2/health/ready")->status, 400);
+  auto keyed = s.client("k");
+  EXPECT_EQ(keyed.Post("/v1/chat/completions", R"({"model":"probe-echo","messages":[{"role":"user","content":"x"}]})",
+                       "application/json")->status, 503);
+  ASSERT_TRUE(test::eventually([&] { return c.Get("/health")->status == 200; }));
+  EXPECT_EQ(keyed.Post("/v1/chat/completions", R"({"model":"probe-echo","messages":[{"role":"user","content":"x"}]})",
+                       "application/json")->status, 200);
+}
+
 TEST(HttpServer, KeyFile) {
   const std::string path = robomlx::test::temp_dir() + "/serve-keys.txt";
   {

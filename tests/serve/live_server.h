@@ -17,7 +17,7 @@
 namespace robomlx::serve::test {
 
 struct LiveServer {
-  LiveServer(SchedulerOptions so, std::vector<ModelSource> models, ServerOptions ho = {}) {
+  LiveServer(SchedulerOptions so, std::vector<ModelSource> models, ServerOptions ho = {}, bool wait_ready = true) {
     ho.host = "127.0.0.1";
     ho.port = 0;
     ho.log = &log;
@@ -26,6 +26,7 @@ struct LiveServer {
     port = http->bind();
     thread = std::thread([this] { http->run(); });
     scheduler->start();
+    if (!wait_ready) return;
     ready = eventually([this] { return scheduler->ready() || !scheduler->load_error().empty(); }, std::chrono::seconds(60));
   }
   ~LiveServer() { stop(); }

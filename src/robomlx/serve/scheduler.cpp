@@ -247,6 +247,9 @@ void Scheduler::loop() {
         }
         it = inbox_.erase(it);
       }
+      // Counted as running from the moment they leave the inbox, so drain() never sees a task
+      // in neither place.
+      running_.store(static_cast<int>(impl_->active.size() + admit.size()) + (job ? 1 : 0));
       if (metrics_) metrics_->set_waiting(static_cast<int>(inbox_.size()));
     }
     for (auto& t : admit) impl_->admit(std::move(t));
