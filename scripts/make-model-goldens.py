@@ -5,6 +5,9 @@
     tests/data/serve/smollm2_logits_golden.json  SmolLM2-135M-Instruct Q4_1: llama.cpp's logits of
         the first forward pass over two prompts (all positions at once, as a prefill): the argmax at
         every position and the 64 largest logits (ids and values) at a few positions.
+        Beside them, the same logits from a float64 NumPy forward pass over the weights dequantized by
+        the `gguf` package ("numpy_*"): the float reference our float32 pass should match closely,
+        while llama.cpp rounds activations to 8 bits for its quantized dot products.
     tests/data/serve/smollm2_chat_golden.json    the GGUF's chat template rendered by Jinja2 for a few
         conversations (add_generation_prompt=True).
     tests/data/serve/minilm_embedding_golden.json all-MiniLM-L6-v2 sentence embeddings from a NumPy
@@ -74,9 +77,62 @@ def llama_golden(site, out):
         for p in positions:
             ids = np.argsort(-scores[p], kind="stable")[:64]
             tops.append({"position": p, "ids": ids.tolist(), "logits": [round(float(v), 5) for v in scores[p][ids]]})
-        cases.append({"prompt": prompt, "tokens": tokens, "argmax": scores.argmax(-1).tolist(), "top": tops})
+        ref = llama_numpy(site, tokens)
+        numpy_tops = [{"position": t["position"], "logits": [round(float(ref[t["position"]][i]), 5) for i in t["ids"]]} for t in tops]
+        print(f"llama.cpp vs NumPy: max |d| {np.abs(ref.astype(np.float32) - scores).max():.3f}, argmax agree "
+              f"{(ref.argmax(-1) == scores.argmax(-1)).sum()}/{len(tokens)}")
+        cases.append({"prompt": prompt, "tokens": tokens, "argmax": scores.argmax(-1).tolist(), "top": tops,
+                      "numpy_argmax": ref.argmax(-1).tolist(), "numpy_top": numpy_tops})
     write(os.path.join(out, "smollm2_logits_golden.json"),
           {"reference": f"llama-cpp-python {llama_cpp.__version__} (llama.cpp, CPU), logits_all, one batch", "cases": cases})
+
+
+def llama_numpy(site, tokens):
+    """Logits [T, vocab] of a float64 NumPy Llama forward pass over the GGUF's weights dequantized by
+    the gguf package (a reference written from the architecture; RoPE on adjacent pairs, GGUF's
+    llama layout)."""
+    import gguf
+    r = gguf.GGUFReader(os.path.join(site, GGUF))
+    f = {k: v for k, v in r.fields.items()}
+    num = lambda k: f[k].contents()
+    W = {t.name: gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float64).reshape(list(reversed([int(d) for d in t.shape])))
+         for t in r.tensors}
+    L, H, KV = num("llama.block_count"), num("llama.attention.head_count"), num("llama.attention.head_count_kv")
+    D = num("llama.embedding_length")
+    hd, eps, base = D // H, num("llama.attention.layer_norm_rms_epsilon"), num("llama.rope.freq_base")
+    T = len(tokens)
+    x = W["token_embd.weight"][tokens]
+    norm = lambda v, w: v / np.sqrt((v * v).mean(-1, keepdims=True) + eps) * w
+    inv = base ** (-np.arange(0, hd, 2) / hd)
+    ang = np.arange(T)[:, None] * inv[None, :]
+    cos, sin = np.cos(ang), np.sin(ang)
+
+    def rope(v):  # v [T, heads, hd]; pairs (2i, 2i+1)
+        a, b = v[..., 0::2], v[..., 1::2]
+        out = np.empty_like(v)
+        out[..., 0::2] = a * cos[:, None] - b * sin[:, None]
+        out[..., 1::2] = a * sin[:, None] + b * cos[:, None]
+        return out
+
+    causal = np.triu(np.full((T, T), -np.inf), 1)
+    for l in range(L):
+        p = f"blk.{l}."
+        h = norm(x, W[p + "attn_norm.weight"])
+        q = rope((h @ W[p + "attn_q.weight"].T).reshape(T, H, hd))
+        k = rope((h @ W[p + "attn_k.weight"].T).reshape(T, KV, hd))
+        v = (h @ W[p + "attn_v.weight"].T).reshape(T, KV, hd)
+        o = np.empty((T, H, hd))
+        for i in range(H):
+            j = i // (H // KV)
+            s = q[:, i] @ k[:, j].T / math.sqrt(hd) + causal
+            s = np.exp(s - s.max(-1, keepdims=True))
+            o[:, i] = (s / s.sum(-1, keepdims=True)) @ v[:, j]
+        x = x + o.reshape(T, D) @ W[p + "attn_output.weight"].T
+        h = norm(x, W[p + "ffn_norm.weight"])
+        g = h @ W[p + "ffn_gate.weight"].T
+        x = x + ((g / (1 + np.exp(-g))) * (h @ W[p + "ffn_up.weight"].T)) @ W[p + "ffn_down.weight"].T
+    out = W.get("output.weight", W["token_embd.weight"])
+    return norm(x, W["output_norm.weight"]) @ out.T
 
 
 def chat_golden(site, out):
