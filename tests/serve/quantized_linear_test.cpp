@@ -48,7 +48,8 @@ class QuantizedLinearTest : public test::ImplTest {};
 
 TEST_P(QuantizedLinearTest, MatchesPlainLoop) {
   for (const Case& c : {Case{1, 40, 96, 32, 4, mx::float16}, Case{3, 33, 128, 64, 8, mx::float32}, Case{16, 24, 256, 128, 4, mx::float16},
-                        Case{21, 48, 64, 32, 8, mx::float16}, Case{1, 64, 576, 32, 8, mx::bfloat16}}) {
+                        Case{21, 48, 64, 32, 8, mx::float16}, Case{40, 48, 64, 32, 4, mx::float16},
+                        Case{1, 64, 576, 32, 8, mx::bfloat16}}) {
     mx::random::seed(c.m * 1000 + c.n);
     auto q = mx::quantize(mx::random::normal({c.n, c.k}), c.group, c.bits);
     mx::array w = q[0], sc = mx::astype(q[1], c.scale_dtype), bi = mx::astype(q[2], c.scale_dtype);
@@ -62,6 +63,15 @@ TEST_P(QuantizedLinearTest, MatchesPlainLoop) {
       worst = std::max(worst, std::abs(y.data<float>()[i] - want[i]) / (1.0 + std::abs(want[i])));
     EXPECT_LT(worst, 2e-4) << "m " << c.m << " n " << c.n << " k " << c.k << " bits " << c.bits;  // float32 sums of <= 576 terms
   }
+}
+
+TEST_P(QuantizedLinearTest, TakesStridedX) {
+  auto q = mx::quantize(mx::random::normal({24, 64}), 32, 4);
+  mx::array xt = mx::random::normal({64, 5});
+  mx::array x = mx::transpose(xt);  // [5, 64], column-major view
+  mx::array want = quantized_linear(mx::contiguous(x), q[0], q[1], q[2], 32, 4, stream());
+  mx::array got = quantized_linear(x, q[0], q[1], q[2], 32, 4, stream());
+  EXPECT_LT(mx::max(mx::abs(mx::subtract(got, want))).item<float>(), 1e-5f);
 }
 
 TEST_P(QuantizedLinearTest, KeepsLeadingAxesAndDtype) {

@@ -11,7 +11,7 @@
 //
 // Implementations: portable = mx::quantized_matmul (fast on CUDA and Metal; on MLX's CPU backend it
 // runs about 1 GFLOP/s and scales linearly with the rows of x, which makes a 135M model decode at
-// ~2 tok/s on 2 cores). cpu = a threaded Primitive: for up to 16 rows of x each group of W is
+// ~2 tok/s on 2 cores). cpu = a threaded Primitive: for up to 32 rows of x each group of W is
 // unpacked once and dotted with every row (AVX2+FMA chosen at run time, plain loops elsewhere);
 // for more rows (prefill) W is dequantized to float32 and mx::matmul (BLAS) does the product.
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// CPU twin of quantized_linear (quantized_linear_twins.h). Decode multiplies 1..16 rows of x by a
+// CPU twin of quantized_linear (quantized_linear_twins.h). Decode multiplies 1..32 rows of x by a
 // 4-bit W: the work is reading W, so each group of W is unpacked once (nibbles to float32) and
 // dotted with every row of x before the next group is read; the bias term uses per-group sums of
 // x (sum_k (s q + b) x = s sum_k q x + b sum_k x). Rows of W are split across threads.
@@ -167,6 +167,27 @@ void with_scale_type(mx::Dtype d, F&& fn) {
   throw std::invalid_argument("serve.quantized_linear/cpu: scales must be float32, float16 or bfloat16");
 }
 
+// x in row-major order: as it is when it already is, else copied element by element (any strides;
+// x is small on this path: at most kQuantizedGemvRows rows).
+const float* row_major(const mx::array& x, std::vector<float>& scratch) {
+  if (x.flags().row_contiguous) return x.data<float>();
+  scratch.resize(x.size());
+  const auto& shape = x.shape();
+  const auto& strides = x.strides();
+  std::vector<int> idx(shape.size(), 0);
+  const float* base = x.data<float>();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    std::int64_t off = 0;
+    for (std::size_t d = 0; d < shape.size(); ++d) off += static_cast<std::int64_t>(idx[d]) * strides[d];
+    scratch[i] = base[off];
+    for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return scratch.data();
+}
+
 class QuantizedLinearCpu : public mx::UnaryPrimitive {
  public:
   // dequantize_only: out = W [N, K]; else out = x W^T [M, N].
@@ -182,13 +203,15 @@ class QuantizedLinearCpu : public mx::UnaryPrimitive {
     const mx::array &w = in[off], &sc = in[off + 1], &bi = in[off + 2];
     const int k = w.shape(1) * 32 / bits_;
     const Shape p{dequantize_only_ ? 0 : static_cast<int>(in[0].size() / k), w.shape(0), k, group_, bits_};
-    const float* x = dequantize_only_ ? nullptr : in[0].data<float>();
+    const mx::array x_in = dequantize_only_ ? mx::array(0.0f) : in[0];
     const auto* wp = w.data<std::uint32_t>();
     const void *sp = sc.data<void>(), *bp = bi.data<void>();
     float* y = out.data<float>();
     const mx::Dtype dt = sc.dtype();
     const bool deq = dequantize_only_;
     enc.dispatch([=] {
+      std::vector<float> scratch;
+      const float* x = deq ? nullptr : row_major(x_in, scratch);
       with_scale_type(dt, [&](auto tag) {
         using S = decltype(tag);
         const auto* s = static_cast<const S*>(sp);
@@ -245,7 +268,7 @@ mx::array quantized_linear_cpu(const mx::array& x, const mx::array& w, const mx:
                     out_shape, s);
   } else {
     mx::array b = biases.dtype() == scales.dtype() ? biases : mx::astype(biases, scales.dtype(), s);
-    std::vector<mx::array> in{as_input(xf, s), as_input(w, s), as_input(scales, s), as_input(b, s)};
+    std::vector<mx::array> in{xf, as_input(w, s), as_input(scales, s), as_input(b, s)};  // any strides: row_major()
     y = mx::array(out_shape, mx::float32, std::make_shared<QuantizedLinearCpu>(s, group_size, bits, false), std::move(in));
   }
   return x.dtype() == mx::float32 ? y : mx::astype(y, x.dtype(), s);

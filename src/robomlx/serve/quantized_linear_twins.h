@@ -16,7 +16,7 @@ mx::array quantized_linear_portable(const mx::array& x, const mx::array& w, cons
 
 /// CPU streams: the Primitive for up to kQuantizedGemvRows rows of x, dequantize + matmul beyond.
 /// The result is float32 before the cast back to x's dtype.
-inline constexpr int kQuantizedGemvRows = 16;
+inline constexpr int kQuantizedGemvRows = 32;  // a decode batch of up to 32 sequences
 mx::array quantized_linear_cpu(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
                                int group_size, int bits, mx::Stream s);
 /// W as float32 [N, K] (the CPU twin's dequantization, also a Primitive).
