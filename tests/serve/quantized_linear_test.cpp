@@ -47,6 +47,9 @@ struct Case {
 class QuantizedLinearTest : public test::ImplTest {};
 
 TEST_P(QuantizedLinearTest, MatchesPlainLoop) {
+  // The CPU twin's AVX2 kernel, and its generic loops (what arm64 runs) via ROBOMLX_QLINEAR_GENERIC.
+  for (const char* generic : {"0", "1"}) {
+  setenv("ROBOMLX_QLINEAR_GENERIC", generic, 1);
   for (const Case& c : {Case{1, 40, 96, 32, 4, mx::float16}, Case{3, 33, 128, 64, 8, mx::float32}, Case{16, 24, 256, 128, 4, mx::float16},
                         Case{21, 48, 64, 32, 8, mx::float16}, Case{40, 48, 64, 32, 4, mx::float16},
                         Case{1, 64, 576, 32, 8, mx::bfloat16}}) {
@@ -61,8 +64,10 @@ TEST_P(QuantizedLinearTest, MatchesPlainLoop) {
     double worst = 0;
     for (std::size_t i = 0; i < want.size(); ++i)
       worst = std::max(worst, std::abs(y.data<float>()[i] - want[i]) / (1.0 + std::abs(want[i])));
-    EXPECT_LT(worst, 2e-4) << "m " << c.m << " n " << c.n << " k " << c.k << " bits " << c.bits;  // float32 sums of <= 576 terms
+    EXPECT_LT(worst, 2e-4) << "m " << c.m << " n " << c.n << " k " << c.k << " bits " << c.bits << " generic " << generic;
   }
+  }
+  unsetenv("ROBOMLX_QLINEAR_GENERIC");
 }
 
 TEST_P(QuantizedLinearTest, TakesStridedX) {

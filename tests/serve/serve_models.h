@@ -3,6 +3,7 @@
 // once per test binary. A missing model or golden is a failure (an exception), never a skip.
 #pragma once
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -17,9 +18,16 @@
 
 namespace robomlx::test {
 
-/// The venv's entry `name`; throws when it is not installed.
+/// The venv's entry `name`; throws when it is not installed. Also looks in the checkout's .venv,
+/// for builds whose MLX comes from elsewhere (the arm64 cross build): model files are plain data.
 inline serve::ModelEntry serve_model(const std::string& name) {
-  auto entry = serve::find_model(serve::find_models(), name);
+  serve::ModelSearch search;
+  search.site_packages = serve::default_site_packages();
+  const std::filesystem::path lib = std::filesystem::path(source_dir()) / ".venv" / "lib";
+  if (std::filesystem::is_directory(lib))
+    for (const auto& d : std::filesystem::directory_iterator(lib))
+      if (std::filesystem::is_directory(d.path() / "site-packages")) search.site_packages.push_back((d.path() / "site-packages").string());
+  auto entry = serve::find_model(serve::find_models(search), name);
   if (!entry) throw std::runtime_error("model " + name + " is not installed in the venv: run scripts/setup");
   return *entry;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
@@ -93,6 +94,24 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
                                    linear(tensors, p + "attn_output"), linear(tensors, p + "ffn_gate"),
                                    linear(tensors, p + "ffn_up"), linear(tensors, p + "ffn_down")});
   }
+  if (m->device_ == mx::Device::cpu) {
+    // RoPE tables for every position of the context, angles in double precision.
+    const int hd = c.head_dim, ctx = c.context;
+    std::vector<float> cs(static_cast<std::size_t>(ctx) * hd, 1.0f), sn(static_cast<std::size_t>(ctx) * hd, 0.0f);
+    std::vector<int> swap(hd);
+    for (int d = 0; d < hd; ++d) swap[d] = d ^ 1;
+    for (int p = 0; p < ctx; ++p)
+      for (int i = 0; 2 * i + 1 < c.rope_dims; ++i) {
+        const double angle = p * std::pow(static_cast<double>(c.rope_base), -2.0 * i / c.rope_dims);
+        const std::size_t at = static_cast<std::size_t>(p) * hd + 2 * i;
+        cs[at] = cs[at + 1] = static_cast<float>(std::cos(angle));
+        sn[at] = static_cast<float>(-std::sin(angle));
+        sn[at + 1] = static_cast<float>(std::sin(angle));
+      }
+    w->rope_cos = mx::astype(mx::array(cs.data(), {ctx, hd}, mx::float32), m->dtype_);
+    w->rope_sin = mx::astype(mx::array(sn.data(), {ctx, hd}, mx::float32), m->dtype_);
+    w->rope_swap = mx::array(swap.data(), {hd}, mx::int32);
+  }
   if (w->embed.w.shape(0) != c.vocab) throw std::invalid_argument("llama: token_embd rows differ from the vocabulary size");
   m->w_ = std::move(w);
 
@@ -111,6 +130,8 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
   add_linear(m->w_->embed);
   if (m->w_->output) add_linear(*m->w_->output);
   add(m->w_->out_norm);
+  for (const auto* t : {&m->w_->rope_cos, &m->w_->rope_sin, &m->w_->rope_swap})
+    if (*t) all.push_back(**t);
   for (const auto& L : m->w_->layers) {
     add(L.attn_norm);
     add(L.ffn_norm);

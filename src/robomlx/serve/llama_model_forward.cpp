@@ -58,6 +58,7 @@ struct BlockArgs {
   int col;
   std::variant<int, mx::array> positions;
   std::optional<mx::array> mask;  // bool [B, 1, T, col + T]; nullopt: causal (or nothing when T = 1)
+  const LlamaRopeTables* rope = nullptr;  // CPU streams: rotate with these instead of fast::rope
 };
 
 mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx::array& v_cache, const BlockArgs& a) {
@@ -72,6 +73,7 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   mx::array k = heads(L.k.apply(h, s), c.kv_heads);
   mx::array v = heads(L.v.apply(h, s), c.kv_heads);
   auto rope = [&](const mx::array& y) {
+    if (a.rope) return mx::add(mx::multiply(y, a.rope->cos, s), mx::multiply(mx::take(y, a.rope->swap, -1, s), a.rope->sin, s), s);
     if (const int* off = std::get_if<int>(&a.positions))
       return mx::fast::rope(y, c.rope_dims, true, c.rope_base, 1.0f, *off, std::nullopt, s);
     return mx::fast::rope(y, c.rope_dims, true, c.rope_base, 1.0f, std::get<mx::array>(a.positions), std::nullopt, s);
@@ -124,7 +126,13 @@ mx::array LlamaModel::run_chunk(Sequence& seq, const std::vector<int>& tokens) {
   }
   mx::array ids(tokens.data(), {1, T}, mx::int32);
   mx::array x = embed(ids);
-  const BlockArgs args{config_, s, col, col, std::nullopt};
+  std::optional<LlamaRopeTables> rope;
+  if (w_->rope_cos) {
+    const mx::Shape lo{col, 0}, hi{col + T, config_.head_dim}, shape{1, 1, T, config_.head_dim};
+    rope = LlamaRopeTables{mx::reshape(mx::slice(*w_->rope_cos, lo, hi, s), shape, s),
+                           mx::reshape(mx::slice(*w_->rope_sin, lo, hi, s), shape, s), *w_->rope_swap};
+  }
+  const BlockArgs args{config_, s, col, col, std::nullopt, rope ? &*rope : nullptr};
   for (int l = 0; l < config_.layers; ++l) x = block(w_->layers[l], x, seq.k[l], seq.v[l], args);
   seq.done = col + T;
   return x;
@@ -247,7 +255,13 @@ mx::array LlamaModel::decode(const std::vector<SequenceId>& seqs, const std::vec
                                      mx::reshape(first, {B, 1}, s), s);
   mask = mx::reshape(mask, {B, 1, 1, b.end + 1}, s);
   mx::array x = embed(mx::array(row_tokens.data(), {B, 1}, mx::int32));
-  const BlockArgs args{config_, s, b.end, pos, mask};
+  std::optional<LlamaRopeTables> rope;
+  if (w_->rope_cos) {
+    const mx::Shape shape{B, 1, 1, config_.head_dim};
+    rope = LlamaRopeTables{mx::reshape(mx::take(*w_->rope_cos, pos, 0, s), shape, s),
+                           mx::reshape(mx::take(*w_->rope_sin, pos, 0, s), shape, s), *w_->rope_swap};
+  }
+  const BlockArgs args{config_, s, b.end, pos, mask, rope ? &*rope : nullptr};
   for (int l = 0; l < config_.layers; ++l) x = block(w_->layers[l], x, b.k[l], b.v[l], args);
   mx::array out = mx::reshape(logits(x), {B, config_.vocab}, s);
   if (seqs.size() > 1 && !std::is_sorted(caller_row.begin(), caller_row.end()))

@@ -27,11 +27,21 @@ struct LlamaLayer {
   LlamaLinear q, k, v, o, gate, up, down;
 };
 
+/// RoPE as two multiplies: rotate(x) = x * cos + x[swap] * sin, with cos = (c0, c0, c1, c1, ...),
+/// sin = (-s0, s0, -s1, s1, ...) and swap = (1, 0, 3, 2, ...) over the head's adjacent pairs (GGUF's
+/// layout); dimensions past rope_dims get cos 1, sin 0. For CPU streams, where mx::fast::rope has no
+/// kernel and its fallback adds ~35 graph nodes per call (recomputing the angles every step).
+struct LlamaRopeTables {
+  mx::array cos, sin, swap;  // cos/sin broadcastable to [B, heads, T, head_dim]
+};
+
 struct LlamaModel::Weights {
   LlamaLinear embed;
   std::optional<LlamaLinear> output;  // absent: tied to the embedding
   mx::array out_norm;
   std::vector<LlamaLayer> layers;
+  std::optional<mx::array> rope_cos, rope_sin;  // [context, head_dim] (CPU devices), by position
+  std::optional<mx::array> rope_swap;           // int32 [head_dim]
 };
 
 struct LlamaModel::Sequence {

@@ -5,7 +5,9 @@
 // x (sum_k (s q + b) x = s sum_k q x + b sum_k x). Rows of W are split across threads.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -115,9 +117,11 @@ __attribute__((target("avx2,fma"))) void gemv_avx2(const float* x, const float* 
   }
 }
 
+// ROBOMLX_QLINEAR_GENERIC=1 keeps the portable loops (read per call: tests run both on one CPU).
 bool have_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
+  const char* generic = std::getenv("ROBOMLX_QLINEAR_GENERIC");
+  return yes && !(generic && std::string(generic) == "1");
 }
 #endif
 
