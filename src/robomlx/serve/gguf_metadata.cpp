@@ -77,9 +77,10 @@ struct HeaderReader {
   std::ifstream in;
   std::uint64_t size = 0;
   std::string path;
+  std::uint64_t at = 0;  // bytes consumed (tellg is slow on every read)
   void need(std::uint64_t n) {
-    const auto at = static_cast<std::uint64_t>(in.tellg());
     if (!in || n > size || at > size - n) throw std::invalid_argument("gguf: " + path + ": header runs past the end of the file");
+    at += n;
   }
   template <typename T>
   T pod() {
@@ -95,9 +96,9 @@ struct HeaderReader {
     in.read(s.data(), static_cast<std::streamsize>(n));
     return s;
   }
-  void skip(std::uint64_t n) {
+  void skip(std::uint64_t n) {  // ignore() reads through the buffer; seekg would drop it every time
     need(n);
-    in.seekg(static_cast<std::streamoff>(n), std::ios::cur);
+    in.ignore(static_cast<std::streamsize>(n));
   }
 };
 
@@ -130,7 +131,7 @@ double read_number(HeaderReader& r, std::uint32_t type) {
 }  // namespace
 
 std::unordered_map<std::string, GgufScalar> read_gguf_scalars(const std::string& path) {
-  HeaderReader r{std::ifstream(path, std::ios::binary), 0, path};
+  HeaderReader r{std::ifstream(path, std::ios::binary), 0, path, 0};
   if (!r.in) throw std::invalid_argument("gguf: cannot read " + path);
   r.size = std::filesystem::file_size(path);
   char magic[4];
