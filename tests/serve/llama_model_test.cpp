@@ -168,6 +168,40 @@ TEST(LlamaModel, BatchedDecodeOfUnequalSequencesEqualsOneShot) {
   for (auto id : ids) m.release(id);
 }
 
+// A sequence left out of some decode calls (paused, not released) moves out of the shared cache and
+// back in later; a new sequence joins a running batch.
+TEST(LlamaModel, SequencesLeaveAndRejoinTheBatch) {
+  auto& m = test::smollm2();
+  std::vector<std::vector<int>> text = {prompt_tokens("The sky is"), prompt_tokens("Water boils at"), prompt_tokens("Hello")};
+  std::vector<SequenceId> ids;
+  for (int i = 0; i < 2; ++i) {
+    ids.push_back(m.start(text[i]));
+    ASSERT_TRUE(m.prefill(ids.back(), 100));
+  }
+  auto step = [&](const std::vector<int>& which) {
+    std::vector<SequenceId> run;
+    std::vector<int> tok;
+    for (int k : which) {
+      run.push_back(ids[k]);
+      tok.push_back(100 + k);
+    }
+    const auto logits = m.decode(run, tok);
+    for (std::size_t i = 0; i < which.size(); ++i) {
+      auto& t = text[which[i]];
+      t.push_back(tok[i]);
+      const auto want = row(m.forward_all(t), static_cast<int>(t.size()) - 1);
+      EXPECT_LT(max_abs_diff(row(logits, static_cast<int>(i)), want), 2e-3f) << "sequence " << which[i];
+    }
+  };
+  step({0, 1});
+  step({0});  // 1 pauses: its keys move back to a cache of its own
+  ids.push_back(m.start(text[2]));
+  ASSERT_TRUE(m.prefill(ids.back(), 100));
+  step({2, 1, 0});  // 1 comes back, 2 joins
+  step({0, 1, 2});
+  for (auto id : ids) m.release(id);
+}
+
 TEST(LlamaModel, GreedyChatAnswerIsSensible) {
   auto& m = test::smollm2();
   const auto prompt = m.tokenizer().encode(m.chat_prompt({{"user", "What is the capital of France?"}}), true);
