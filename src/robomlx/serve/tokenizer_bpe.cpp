@@ -61,8 +61,14 @@ struct BpeTokenizer::Regex {
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     std::size_t pos = 0;
     while (pos < text.size()) {
-      const int rc = pcre2_match(code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
-      if (rc < 0) break;
+      int rc = pcre2_match(code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
+      if (rc == PCRE2_ERROR_JIT_STACKLIMIT)  // the interpreter keeps its backtracking on the heap
+        rc = pcre2_match(code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, md, nullptr);
+      if (rc == PCRE2_ERROR_NOMATCH) break;
+      if (rc < 0) {
+        pcre2_match_data_free(md);
+        throw std::runtime_error("tokenizer: PCRE2 match failed (error " + std::to_string(rc) + ")");
+      }
       const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
       if (ov[0] > pos) piece(pos, ov[0], false);
       if (ov[1] == ov[0]) {  // cannot happen with these patterns; step one character to be safe
