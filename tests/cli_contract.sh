@@ -24,6 +24,13 @@ expect 2 "unknown suite" -- bench nope
 expect 2 "--repeats" -- bench core --repeats 0
 expect 2 "--device: bogus not in" -- --device bogus info
 expect 2 "no-such-flag" -- info --no-such-flag
+expect 2 "--model: no model named nope" -- generate --model nope --prompt hi
+expect 2 "--max-tokens" -- generate --model smollm2-135m-instruct --prompt hi --max-tokens 0
+expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --temperature -1
+# The served model from the venv (scripts/setup installs it): greedy, so the answer is fixed.
+"$bin" generate --model smollm2-135m-instruct --prompt "What is the capital of France?" --chat --max-tokens 12 2>/dev/null |
+  grep -q "Paris" || { echo "FAIL: generate answers Paris"; fail=1; }
+"$bin" models | grep -q "^smollm2-135m-instruct  text  llama" || { echo "FAIL: models lists smollm2"; fail=1; }
 if ! "$bin" info | grep -q "usable GPU" || "$bin" info | grep -q "0 usable GPUs"; then
   expect 4 "no usable GPU" -- --device gpu info
 fi

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/serve/llama_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include <mlx/io.h>
+#include <mlx/ops.h>
+#include <mlx/transforms.h>
+
+#include "robomlx/serve/gguf_metadata_internal.h"
+#include "robomlx/serve/llama_model_internal.h"
+
+namespace robomlx::serve {
+
+namespace {
+using Tensors = std::unordered_map<std::string, mx::array>;
+
+LlamaLinear linear(const Tensors& t, const std::string& name) {
+  auto it = t.find(name + ".weight");
+  if (it == t.end()) throw std::invalid_argument("llama: GGUF has no tensor " + name + ".weight");
+  LlamaLinear out{it->second, std::nullopt, std::nullopt, 0};
+  if (auto sc = t.find(name + ".scales"); sc != t.end()) {
+    out.scales = sc->second;
+    auto bi = t.find(name + ".biases");
+    // load_gguf's affine layout always has biases (Q4_0 / Q8_0 get -8 s / -128 s).
+    if (bi == t.end()) throw std::invalid_argument("llama: " + name + " has scales but no biases");
+    out.biases = bi->second;
+    const int in = sc->second.shape(-1) * 32;
+    out.bits = out.w.shape(-1) * 32 / in;
+    if (out.bits != 4 && out.bits != 8) throw std::invalid_argument("llama: " + name + " has an unsupported quantization");
+  }
+  return out;
+}
+
+mx::array vector_of(const Tensors& t, const std::string& name, mx::Dtype dtype) {
+  auto it = t.find(name);
+  if (it == t.end()) throw std::invalid_argument("llama: GGUF has no tensor " + name);
+  return mx::astype(it->second, dtype);
+}
+
+// The default system message of a ChatML template that adds one when the chat has none (SmolLM2:
+// "{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n...<|im_end|>\n' }}").
+std::string default_system(const std::string& tmpl) {
+  const std::string open = "<|im_start|>system\n";
+  const auto at = tmpl.find(open);
+  if (at == std::string::npos || tmpl.find("!= 'system'") == std::string::npos) return {};
+  const auto end = tmpl.find("<|im_end|>", at);
+  if (end == std::string::npos) return {};
+  return tmpl.substr(at + open.size(), end - at - open.size());
+}
+}  // namespace
+
+LlamaModel::~LlamaModel() = default;
+
+std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptions options) {
+  if (!std::filesystem::is_regular_file(path)) throw std::invalid_argument("llama: no such file " + path);
+  auto [tensors, meta] = mx::load_gguf(path, mx::Device::cpu);
+  if (detail::gguf_string(meta, "general.architecture") != "llama")
+    throw std::invalid_argument("llama: " + path + " is not a llama-architecture GGUF");
+  std::unique_ptr<LlamaModel> m(new LlamaModel());
+  LlamaConfig& c = m->config_;
+  c.layers = static_cast<int>(detail::gguf_int_required(meta, "llama.block_count"));
+  c.dim = static_cast<int>(detail::gguf_int_required(meta, "llama.embedding_length"));
+  c.hidden = static_cast<int>(detail::gguf_int_required(meta, "llama.feed_forward_length"));
+  c.heads = static_cast<int>(detail::gguf_int_required(meta, "llama.attention.head_count"));
+  c.kv_heads = static_cast<int>(detail::gguf_int(meta, "llama.attention.head_count_kv").value_or(c.heads));
+  c.head_dim = static_cast<int>(detail::gguf_int(meta, "llama.attention.key_length").value_or(c.dim / c.heads));
+  c.rope_dims = static_cast<int>(detail::gguf_int(meta, "llama.rope.dimension_count").value_or(c.head_dim));
+  c.context = static_cast<int>(detail::gguf_int(meta, "llama.context_length").value_or(2048));
+  c.rope_base = static_cast<float>(detail::gguf_float(meta, "llama.rope.freq_base").value_or(10000.0));
+  c.rms_eps = static_cast<float>(detail::gguf_float(meta, "llama.attention.layer_norm_rms_epsilon").value_or(1e-5));
+  if (auto scaling = detail::gguf_string(meta, "llama.rope.scaling.type"); scaling && *scaling != "none")
+    throw std::invalid_argument("llama: RoPE scaling '" + *scaling + "' is not supported");
+  if (c.heads % c.kv_heads != 0) throw std::invalid_argument("llama: head_count is not a multiple of head_count_kv");
+
+  m->tokenizer_ = BpeTokenizer::from_gguf(meta);
+  c.vocab = m->tokenizer_->vocab_size();
+  m->chat_template_ = detail::gguf_string(meta, "tokenizer.chat_template").value_or("");
+
+  m->device_ = options.device.value_or(mx::default_device());
+  m->dtype_ = options.dtype.value_or(m->device_ == mx::Device::cpu ? mx::float32 : mx::float16);
+  auto w = std::make_unique<Weights>(Weights{linear(tensors, "token_embd"), std::nullopt,
+                                             vector_of(tensors, "output_norm.weight", m->dtype_), {}});
+  if (tensors.count("output.weight")) w->output = linear(tensors, "output");
+  for (int l = 0; l < c.layers; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    w->layers.push_back(LlamaLayer{vector_of(tensors, p + "attn_norm.weight", m->dtype_),
+                                   vector_of(tensors, p + "ffn_norm.weight", m->dtype_), linear(tensors, p + "attn_q"),
+                                   linear(tensors, p + "attn_k"), linear(tensors, p + "attn_v"),
+                                   linear(tensors, p + "attn_output"), linear(tensors, p + "ffn_gate"),
+                                   linear(tensors, p + "ffn_up"), linear(tensors, p + "ffn_down")});
+  }
+  if (m->device_ == mx::Device::cpu) {
+    // RoPE tables for every position of the context, angles in double precision.
+    const int hd = c.head_dim, ctx = c.context;
+    std::vector<float> cs(static_cast<std::size_t>(ctx) * hd, 1.0f), sn(static_cast<std::size_t>(ctx) * hd, 0.0f);
+    std::vector<int> swap(hd);
+    for (int d = 0; d < hd; ++d) swap[d] = d ^ 1;
+    for (int p = 0; p < ctx; ++p)
+      for (int i = 0; 2 * i + 1 < c.rope_dims; ++i) {
+        const double angle = p * std::pow(static_cast<double>(c.rope_base), -2.0 * i / c.rope_dims);
+        const std::size_t at = static_cast<std::size_t>(p) * hd + 2 * i;
+        cs[at] = cs[at + 1] = static_cast<float>(std::cos(angle));
+        sn[at] = static_cast<float>(-std::sin(angle));
+        sn[at + 1] = static_cast<float>(std::sin(angle));
+      }
+    w->rope_cos = mx::astype(mx::array(cs.data(), {ctx, hd}, mx::float32), m->dtype_);
+    w->rope_sin = mx::astype(mx::array(sn.data(), {ctx, hd}, mx::float32), m->dtype_);
+    w->rope_swap = mx::array(swap.data(), {hd}, mx::int32);
+  }
+  if (w->embed.w.shape(0) != c.vocab) throw std::invalid_argument("llama: token_embd rows differ from the vocabulary size");
+  m->w_ = std::move(w);
+
+  // Everything the model holds, evaluated now (so the first request does not pay for it).
+  std::vector<mx::array> all;
+  std::int64_t bytes = 0;
+  auto add = [&](const mx::array& a) {
+    all.push_back(a);
+    bytes += static_cast<std::int64_t>(a.nbytes());
+  };
+  auto add_linear = [&](const LlamaLinear& q) {
+    add(q.w);
+    if (q.scales) add(*q.scales);
+    if (q.biases) add(*q.biases);
+  };
+  add_linear(m->w_->embed);
+  if (m->w_->output) add_linear(*m->w_->output);
+  add(m->w_->out_norm);
+  for (const auto* t : {&m->w_->rope_cos, &m->w_->rope_sin, &m->w_->rope_swap})
+    if (*t) all.push_back(**t);
+  for (const auto& L : m->w_->layers) {
+    add(L.attn_norm);
+    add(L.ffn_norm);
+    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) add_linear(*q);
+  }
+  mx::eval(all);
+
+  std::string id = options.id;
+  if (id.empty()) {
+    id = std::filesystem::path(path).stem().string();
+    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  }
+  const int context = options.max_context > 0 ? std::min(options.max_context, c.context) : c.context;
+  m->info_ = ModelInfo{id, "llama", context, c.vocab, bytes,
+                       static_cast<std::int64_t>(2) * c.layers * c.kv_heads * c.head_dim * static_cast<int>(mx::size_of(m->dtype_))};
+  return m;
+}
+
+std::string LlamaModel::chat_prompt(const std::vector<ChatMessage>& messages) const {
+  if (chat_template_.find("<|im_start|>") == std::string::npos)
+    throw std::logic_error("llama: " + info_.id + " has no ChatML chat template");
+  std::string out;
+  const std::string system = default_system(chat_template_);
+  if (!system.empty() && (messages.empty() || messages.front().role != "system"))
+    out += "<|im_start|>system\n" + system + "<|im_end|>\n";
+  for (const auto& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  return out + "<|im_start|>assistant\n";
+}
+
+LlamaModel::Sequence& LlamaModel::get(SequenceId seq) {
+  auto it = seqs_.find(seq);
+  if (it == seqs_.end()) throw std::invalid_argument("llama: no sequence " + std::to_string(seq));
+  return *it->second;
+}
+
+SequenceId LlamaModel::start(const std::vector<int>& prompt) {
+  if (prompt.empty()) throw std::invalid_argument("llama: an empty prompt (at least one token is needed)");
+  if (static_cast<int>(prompt.size()) > info_.context_length)
+    throw std::invalid_argument("llama: the prompt has " + std::to_string(prompt.size()) + " tokens, the context holds " +
+                                std::to_string(info_.context_length));
+  for (int t : prompt)
+    if (t < 0 || t >= config_.vocab) throw std::invalid_argument("llama: token id " + std::to_string(t) + " out of range");
+  auto s = std::make_unique<Sequence>();
+  s->tokens = prompt;
+  s->prompt = static_cast<int>(prompt.size());
+  const SequenceId id = next_id_++;
+  seqs_.emplace(id, std::move(s));
+  return id;
+}
+
+std::optional<mx::array> LlamaModel::prefill(SequenceId seq, int max_tokens) {
+  Sequence& s = get(seq);
+  if (max_tokens <= 0) throw std::invalid_argument("llama: prefill needs max_tokens > 0");
+  if (s.done >= s.prompt) throw std::logic_error("llama: the prompt of sequence " + std::to_string(seq) + " has already run");
+  const int n = std::min(max_tokens, s.prompt - s.done);
+  const std::vector<int> chunk(s.tokens.begin() + s.done, s.tokens.begin() + s.done + n);
+  mx::array hidden = run_chunk(s, chunk);
+  std::vector<mx::array> to_eval(s.k);
+  to_eval.insert(to_eval.end(), s.v.begin(), s.v.end());
+  if (s.done < s.prompt) {
+    mx::eval(to_eval);
+    return std::nullopt;
+  }
+  const auto st = mx::default_stream(device_);
+  mx::array last = mx::slice(hidden, {0, n - 1, 0}, {1, n, config_.dim}, st);
+  mx::array out = mx::reshape(logits(last), {1, config_.vocab}, st);
+  to_eval.push_back(out);
+  mx::eval(to_eval);
+  return out;
+}
+
+void LlamaModel::release(SequenceId seq) {
+  seqs_.erase(seq);  // a batched row stays in the shared cache until the next regroup drops it
+  if (batch_ && std::none_of(batch_->rows.begin(), batch_->rows.end(), [&](SequenceId id) { return seqs_.count(id) > 0; }))
+    batch_.reset();  // nothing alive in it: free it now
+}
+
+int LlamaModel::length(SequenceId seq) const {
+  auto it = seqs_.find(seq);
+  if (it == seqs_.end()) throw std::invalid_argument("llama: no sequence " + std::to_string(seq));
+  return static_cast<int>(it->second->tokens.size());
+}
+
+}  // namespace robomlx::serve
