@@ -356,6 +356,45 @@ class Shutdown(unittest.TestCase):
         self.assertIn("stopped", events)
 
 
+class RealModels(unittest.TestCase):
+    """The PyPI models scripts/setup installs (SmolLM2-135M-Instruct Q4_1, all-MiniLM-L6-v2) end to end."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--model", "smollm2-135m-instruct", "--model", "all-minilm-l6-v2", "--max-batch", "4")
+        cls.client = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.server.stop() == 0
+
+    def test_greedy_chat_stream_and_not(self):
+        msgs = [{"role": "user", "content": "What is the capital of France?"}]
+        r = self.client.chat.completions.create(model="smollm2-135m-instruct", messages=msgs, max_tokens=24,
+                                                temperature=0)
+        text = r.choices[0].message.content
+        self.assertIn("Paris", text)
+        streamed = "".join(c.choices[0].delta.content or "" for c in self.client.chat.completions.create(
+            model="smollm2-135m-instruct", messages=msgs, max_tokens=24, temperature=0, stream=True))
+        self.assertEqual(streamed, text)
+
+    def test_same_seed_same_text(self):
+        kw = dict(model="smollm2-135m-instruct", prompt="Once upon a time", max_tokens=16, temperature=0.9, seed=7)
+        a, b = (self.client.completions.create(**kw).choices[0].text for _ in range(2))
+        self.assertEqual(a, b)
+
+    def test_embeddings_rank_similar_sentences(self):
+        texts = ["A man is eating food.", "A man is eating a piece of bread.", "The stock market fell sharply."]
+        r = self.client.embeddings.create(model="all-minilm-l6-v2", input=texts, encoding_format="float")
+        v = [d.embedding for d in r.data]
+        self.assertEqual(len(v[0]), 384)
+        for e in v:
+            self.assertAlmostEqual(math.sqrt(sum(x * x for x in e)), 1.0, places=4)
+        cos = lambda a, b: sum(x * y for x, y in zip(a, b))
+        self.assertGreater(cos(v[0], v[1]), 0.6)
+        self.assertLess(cos(v[0], v[2]), 0.3)
+
+
 if __name__ == "__main__":
     ROBOMLX = sys.argv.pop(1)
     unittest.main(verbosity=2)

@@ -18,11 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "robomlx/serve/model_registry.h"
 #include "robomlx/serve/text_model.h"
 
 namespace robomlx::serve {
-
-enum class ModelKind { text, embedding };
 
 struct ModelEntry {
   std::string name;          // what clients ask for

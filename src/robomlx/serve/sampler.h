@@ -25,7 +25,7 @@ namespace robomlx::serve {
 
 namespace mx = mlx::core;
 
-struct TokenLogprob {
+struct SampledLogprob {
   int token = 0;
   float logprob = 0;
 };
@@ -43,8 +43,8 @@ class Sampler {
   int sample(const mx::array& logits);
   /// With params.logprobs: the chosen token's and the top_logprobs most likely tokens' log-probs
   /// of the last sample() (empty otherwise).
-  const TokenLogprob& chosen_logprob() const { return chosen_; }
-  const std::vector<TokenLogprob>& top_logprobs() const { return top_; }
+  const SampledLogprob& chosen_logprob() const { return chosen_; }
+  const std::vector<SampledLogprob>& top_logprobs() const { return top_; }
   int generated() const { return generated_; }
 
  private:
@@ -57,8 +57,8 @@ class Sampler {
   std::uint64_t state_[4] = {};
   std::vector<float> work_;
   std::vector<int> order_;
-  TokenLogprob chosen_;
-  std::vector<TokenLogprob> top_;
+  SampledLogprob chosen_;
+  std::vector<SampledLogprob> top_;
   int generated_ = 0;
 };
 

@@ -10,7 +10,7 @@
 //   3. prefill at most `prefill_chunk` prompt tokens of one admitted sequence, so a long prompt
 //      never stalls the running streams for more than one chunk;
 //   4. one batched decode step per model over all its sequences that finished prefill;
-//      sample (basic_sampler.h), stream the new text (utf8_stream.h), finish on an end token,
+//      sample (sampler.h), stream the new text (utf8_stream.h), finish on an end token,
 //      a stop string, max_tokens or the context's end.
 // The queue is bounded: submit() refuses a task while max_queue tasks wait (HTTP answers 429).
 #pragma once

@@ -4,15 +4,23 @@
 #pragma once
 
 #include <map>
+#include <utility>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "robomlx/serve/basic_sampler.h"
+#include "robomlx/serve/sampler.h"
 #include "robomlx/serve/scheduler.h"
 #include "robomlx/serve/utf8_stream.h"
 
 namespace robomlx::serve {
+
+/// A sampled token and, when the request asked for logprobs, its log-probabilities.
+struct TokenChoice {
+  int token = 0;
+  float logprob = 0;                       // log-softmax of the raw logits at `token`
+  std::vector<std::pair<int, float>> top;  // params.top_logprobs most likely
+};
 
 /// One running generation (a llama.cpp slot).
 struct Sequence {
@@ -21,7 +29,7 @@ struct Sequence {
   SequenceId seq = -1;
   std::vector<int> prompt;
   std::vector<int> generated;
-  std::unique_ptr<SamplerState> sampler;
+  std::unique_ptr<Sampler> sampler;
   TextAssembler text;
   bool prefilled = false;
   bool done = false;

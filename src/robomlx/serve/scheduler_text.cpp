@@ -3,6 +3,8 @@
 // end of a sequence (its KV cache is released the moment it ends, whatever the reason).
 #include <algorithm>
 #include <chrono>
+#include <random>
+#include <span>
 #include <stdexcept>
 
 #include <mlx/mlx.h>
@@ -24,9 +26,15 @@ std::vector<float> host_logits(mx::array logits) {
   return std::vector<float>(p, p + logits.size());
 }
 
-// The seam for the full sampler (basic_sampler.h): one row of logits in, one token out.
+// One row of logits in, one token out (sampler.h), with its log-probabilities when asked.
 TokenChoice next_token(std::span<const float> row, Sequence& s) {
-  return sample(row, s.request().params, *s.sampler);
+  TokenChoice c;
+  c.token = s.sampler->sample(row.data(), static_cast<int>(row.size()));
+  if (s.request().params.logprobs) {
+    c.logprob = s.sampler->chosen_logprob().logprob;
+    for (const SampledLogprob& t : s.sampler->top_logprobs()) c.top.emplace_back(t.token, t.logprob);
+  }
+  return c;
 }
 
 }  // namespace
@@ -48,6 +56,8 @@ bool Scheduler::Impl::admit(Task&& task) {
     if (static_cast<int>(s->prompt.size()) >= ctx)
       throw std::invalid_argument("This model's maximum context length is " + std::to_string(ctx) +
                                   " tokens; the prompt has " + std::to_string(s->prompt.size()));
+    // Without a seed, each request draws its own; with one, the same seed gives the same text.
+    s->sampler = std::make_unique<Sampler>(req.params, s->prompt, std::random_device{}());
     s->seq = s->model->start(s->prompt);
   } catch (const std::invalid_argument& e) {
     if (metrics) metrics->count_failure("bad_request");
@@ -58,7 +68,6 @@ bool Scheduler::Impl::admit(Task&& task) {
     task.channel->push(Failure{500, "server_error", e.what()});
     return false;
   }
-  s->sampler = std::make_unique<SamplerState>(req.params, s->prompt);
   s->admitted = Clock::now();
   if (metrics) {
     metrics->add_prompt_tokens(static_cast<long>(s->prompt.size()));
