@@ -2,6 +2,7 @@
 // Post-filters on a disparity map: median (portable ops) and speckle removal (host flood fill).
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include <mlx/ops.h>
@@ -10,16 +11,47 @@
 
 namespace robomlx::stereo::detail {
 
+namespace {
+// Batcher's odd-even merge sort network on v[lo, lo + n) (n a power of two), as min/max pairs.
+void odd_even_merge(std::vector<mx::array>& v, int lo, int n, int r, mx::Stream s) {
+  const int step = r * 2;
+  auto exchange = [&](int i, int j) {
+    auto a = mx::minimum(v[i], v[j], s), b = mx::maximum(v[i], v[j], s);
+    v[i] = a, v[j] = b;
+  };
+  if (step < n) {
+    odd_even_merge(v, lo, n, step, s);
+    odd_even_merge(v, lo + r, n, step, s);
+    for (int i = lo + r; i + r < lo + n; i += step) exchange(i, i + r);
+  } else {
+    exchange(lo, lo + r);
+  }
+}
+void odd_even_sort(std::vector<mx::array>& v, int lo, int n, mx::Stream s) {
+  if (n <= 1) return;
+  odd_even_sort(v, lo, n / 2, s);
+  odd_even_sort(v, lo + n / 2, n / 2, s);
+  odd_even_merge(v, lo, n, 1, s);
+}
+}  // namespace
+
+// The window's taps are size^2 shifted [H, W] views of the edge-padded map, sorted by a
+// compare-exchange network (padded to a power of two with +inf): elementwise ops only. A sort
+// over a [H W, size^2] gather instead launches one CUDA block row per pixel, over the grid's
+// 65,535 limit from 672x376 up (MLX's CUDA backend failed there).
 mx::array median_filter(const mx::array& disparity, int size, mx::Stream s) {
   if (size <= 1) return disparity;
-  const int h = disparity.shape(0), w = disparity.shape(1), r = size / 2;
+  const int h = disparity.shape(0), w = disparity.shape(1), r = size / 2, n = size * size;
   auto padded = mx::pad(disparity, std::vector<std::pair<int, int>>{{r, r}, {r, r}}, mx::array(0.f), "edge", s);
-  // The size x size window of every pixel as one strided view [H, W, size, size].
-  const std::int64_t wp = w + 2 * r;
-  auto taps = mx::as_strided(padded, {h, w, size, size}, {wp, 1, wp, 1}, 0, s);
-  auto sorted = mx::sort(mx::reshape(taps, {h, w, size * size}, s), 2, s);
-  const int mid = size * size / 2;
-  return mx::reshape(mx::slice(sorted, {0, 0, mid}, {h, w, mid + 1}, s), {h, w}, s);
+  std::vector<mx::array> taps;
+  for (int dy = 0; dy < size; ++dy)
+    for (int dx = 0; dx < size; ++dx) taps.push_back(mx::slice(padded, {dy, dx}, {dy + h, dx + w}, s));
+  int m = 1;
+  while (m < n) m *= 2;
+  while (static_cast<int>(taps.size()) < m)
+    taps.push_back(mx::full({h, w}, mx::array(std::numeric_limits<float>::infinity(), disparity.dtype()), s));
+  odd_even_sort(taps, 0, m, s);
+  return taps[n / 2];
 }
 
 namespace {
