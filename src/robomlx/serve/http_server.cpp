@@ -156,6 +156,17 @@ Event HttpServer::Impl::wait_event(const std::shared_ptr<ResultChannel>& channel
   throw ApiError(504, "timeout_error", "The request did not finish in time");
 }
 
+Event HttpServer::Impl::run_request(decltype(Task::request) request) {
+  Task task;
+  task.id = next_task.fetch_add(1);
+  task.request = std::move(request);
+  auto channel = task.channel;
+  submit(std::move(task));
+  Event e = wait_event(channel);
+  if (auto* f = std::get_if<Failure>(&e)) throw ApiError(f->status, f->type, f->message);
+  return e;
+}
+
 void HttpServer::Impl::write_log(const httplib::Request& req, const httplib::Response& res) {
   RequestNote& note = request_note();
   const double ms = note.start == Clock::time_point{}

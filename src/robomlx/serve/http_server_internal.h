@@ -60,6 +60,9 @@ struct HttpServer::Impl {
   void submit(Task task);
   /// The next event of a non-streamed task, failing with 504 past the request timeout.
   Event wait_event(const std::shared_ptr<ResultChannel>& channel);
+  /// A non-streamed request end to end: a task for `request`, submitted, its one result event
+  /// (a Failure is thrown as ApiError).
+  Event run_request(decltype(Task::request) request);
 
   void write_log(const httplib::Request& req, const httplib::Response& res);
 };

@@ -31,13 +31,7 @@ void HttpServer::Impl::infer(const httplib::Request& req, httplib::Response& res
     header_length = n;
   }
   const ParsedInfer parsed = parse_infer_request(model, req.body, header_length);
-  Task task;
-  task.id = next_task.fetch_add(1);
-  task.request = parsed.request;
-  auto channel = task.channel;
-  submit(std::move(task));
-  Event e = wait_event(channel);
-  if (auto* f = std::get_if<Failure>(&e)) throw ApiError(f->status, f->type, f->message);
+  const Event e = run_request(parsed.request);
   const InferReply reply = format_infer_response(std::get<InferResult>(e), parsed);
   res.status = 200;
   if (reply.header_length) {

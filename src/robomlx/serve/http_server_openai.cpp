@@ -125,13 +125,7 @@ void HttpServer::Impl::embeddings(const httplib::Request& req, httplib::Response
     throw bad_request("'dimensions' is " + std::to_string(parsed.dimensions) + " but '" + model + "' has " +
                           std::to_string(served->embedding_dim),
                       "dimensions");
-  Task task;
-  task.id = next_task.fetch_add(1);
-  task.request = parsed.request;
-  auto channel = task.channel;
-  submit(std::move(task));
-  Event e = wait_event(channel);
-  if (auto* f = std::get_if<Failure>(&e)) throw ApiError(f->status, f->type, f->message);
+  const Event e = run_request(parsed.request);
   const auto& r = std::get<EmbeddingResult>(e);
   request_note().prompt_tokens = r.tokens;
   send_json(res, 200, embeddings_response(model, r, parsed.base64, parsed.dimensions));
