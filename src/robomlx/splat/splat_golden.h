@@ -20,6 +20,7 @@ struct SplatGoldenMetrics {
   long long radii_mismatches = 0, radii_far = 0;  // differ at all / by more than 1 px
   double cos_means3d = 0, cos_scales = 0, cos_rotations = 0, cos_opacities = 0, cos_shs = 0, cos_means2d = 0;
   std::int64_t num_rendered = 0;
+  long long gaussians = 0;
 };
 
 /// The case's camera and settings (case.json), FormatError "[splat.golden] <file>: ..." if malformed.
