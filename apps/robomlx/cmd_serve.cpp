@@ -13,6 +13,7 @@
 #include "command.h"
 #include "robomlx/core/device.h"
 #include "robomlx/serve/http_server.h"
+#include "robomlx/serve/kserve_splat.h"
 #include "robomlx/serve/model_registry.h"
 #include "robomlx/serve/scheduler.h"
 #include "robomlx/serve/server_metrics.h"
@@ -24,6 +25,7 @@ namespace {
 struct ServeArgs {
   std::vector<std::string> models;
   std::string models_dir;
+  std::vector<std::string> splat_scenes;
   std::string host = "127.0.0.1";
   int port = 8080;
   std::vector<std::string> api_keys;
@@ -45,8 +47,10 @@ void log_event(const std::string& event, const std::string& detail) {
 }
 
 void run_serve(const GlobalOptions& global, const ServeArgs& args) {
-  if (args.models.empty() && args.models_dir.empty())
-    throw std::invalid_argument("[serve] give --model NAME (registered: echo, echo-slow, echo-embed, ...) or --models DIR");
+  if (args.models.empty() && args.models_dir.empty() && args.splat_scenes.empty())
+    throw std::invalid_argument(
+        "[serve] give --model NAME (registered: echo, echo-slow, echo-embed, ...), --models DIR or --splat-scene FILE.ply");
+  for (const auto& ply : args.splat_scenes) log_event("splat_scene", serve::add_splat_scene(ply));
   std::vector<serve::ModelSource> sources;
   for (const auto& m : args.models) sources.push_back(serve::parse_model_source(m));
   if (!args.models_dir.empty())
@@ -126,6 +130,8 @@ void add_serve(CLI::App& app, GlobalOptions& global) {
                                                   return s;
                                                 }() + ")");
   cmd->add_option("--models", args->models_dir, "Folder whose entries named after registered models are served");
+  cmd->add_option("--splat-scene", args->splat_scenes,
+                  "3DGS PLY served as the KServe model splat.render.<file stem> (repeatable)");
   cmd->add_option("--host", args->host, "Address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", args->port, "Port (default 8080; 0 = any free port, printed)");
   cmd->add_option("--api-key", args->api_keys, "Required bearer key (repeatable)");

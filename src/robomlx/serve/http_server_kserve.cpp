@@ -13,7 +13,9 @@ namespace {
 using nlohmann::json;
 
 ApiError unknown_model(const std::string& m) {
-  return ApiError(404, "invalid_request_error", "unknown model '" + m + "' (pipelines: depth.standard_chain, stereo.sgm)");
+  std::string names;
+  for (const auto& p : pipeline_specs()) names += (names.empty() ? "" : ", ") + p.name;
+  return ApiError(404, "invalid_request_error", "unknown model '" + m + "' (pipelines: " + names + ")");
 }
 
 }  // namespace
@@ -68,7 +70,7 @@ void HttpServer::Impl::kserve_routes() {
   svr.Get(R"(/v2/models/([^/]+))", guard(
                                         [](const httplib::Request& req, httplib::Response& res) {
                                           const std::string m = req.matches[1];
-                                          const PipelineSpec* spec = find_pipeline(m);
+                                          const auto spec = find_pipeline(m);
                                           if (!spec) throw unknown_model(m);
                                           send_json(res, 200, model_metadata(*spec));
                                         },

@@ -8,6 +8,7 @@
 #include <mlx/mlx.h>
 
 #include "robomlx/depth/pipeline.h"
+#include "robomlx/serve/kserve_splat.h"
 #include "robomlx/stereo/sgm.h"
 
 namespace robomlx::serve {
@@ -146,8 +147,8 @@ InferResult run_sgm(const InferRequest& r) {
 
 }  // namespace
 
-const std::vector<PipelineSpec>& pipeline_specs() {
-  static const std::vector<PipelineSpec> specs = {
+std::vector<PipelineSpec> pipeline_specs() {
+  std::vector<PipelineSpec> specs = {
       {"depth.standard_chain", "librealsense post-processing chain (decimation .. hole_filling) on one Z16 frame",
        {{"depth", "UINT16", {-1, -1}}},
        {{"depth", "UINT16", {-1, -1}}}},
@@ -155,13 +156,14 @@ const std::vector<PipelineSpec>& pipeline_specs() {
        {{"left", "UINT8", {-1, -1}}, {"right", "UINT8", {-1, -1}}},
        {{"disparity", "FP32", {-1, -1}}, {"confidence", "FP32", {-1, -1}}}},
   };
+  for (auto& scene : splat_scene_specs()) specs.push_back(std::move(scene));
   return specs;
 }
 
-const PipelineSpec* find_pipeline(const std::string& name) {
-  for (const auto& s : pipeline_specs())
-    if (s.name == name) return &s;
-  return nullptr;
+std::optional<PipelineSpec> find_pipeline(const std::string& name) {
+  for (auto& s : pipeline_specs())
+    if (s.name == name) return std::move(s);
+  return std::nullopt;
 }
 
 InferResult run_pipeline(const InferRequest& request) {
@@ -175,6 +177,7 @@ InferResult run_pipeline(const InferRequest& request) {
   InferResult out;
   if (request.model == "depth.standard_chain") out = run_depth_chain(request);
   else if (request.model == "stereo.sgm") out = run_sgm(request);
+  else if (is_splat_scene(request.model)) out = run_splat_render(request);
   else bad(request.model, "no such pipeline");
   if (!request.outputs.empty()) {
     std::vector<Tensor> kept;
@@ -190,6 +193,7 @@ InferResult run_pipeline(const InferRequest& request) {
 }
 
 InferRequest example_request(const std::string& name, int height, int width) {
+  if (is_splat_scene(name)) return splat_example_request(name, height, width);
   InferRequest r;
   r.model = name;
   const std::size_t n = static_cast<std::size_t>(height) * width;

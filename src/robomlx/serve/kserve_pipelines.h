@@ -13,11 +13,13 @@
 //       inputs "left", "right"  UINT8 or FP32 [H, W], rectified grey
 //       params every SgmOptions field by name (num_disparities, p1, cost, subpixel, ...)
 //       outputs "disparity" FP32 [H, W] (pixels, invalid -1), "confidence" FP32 [H, W]
+//   splat.render.<scene>  one per `--splat-scene FILE.ply` (kserve_splat.h)
 // Input mistakes (missing tensor, wrong datatype or shape, bad parameter) throw
 // std::invalid_argument, which the server answers with 400.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +40,10 @@ struct PipelineSpec {
   std::vector<TensorSpec> outputs;
 };
 
-const std::vector<PipelineSpec>& pipeline_specs();
-/// The spec, or nullptr.
-const PipelineSpec* find_pipeline(const std::string& name);
+/// The built-in pipelines, then the registered splat scenes (kserve_splat.h).
+std::vector<PipelineSpec> pipeline_specs();
+/// The spec, or nullopt.
+std::optional<PipelineSpec> find_pipeline(const std::string& name);
 
 /// Runs one request; call it on the inference thread only (it creates and evaluates MLX arrays).
 InferResult run_pipeline(const InferRequest& request);
