@@ -4,7 +4,9 @@
 // 1.0M, g = 5: 2.8M), scales U[1e-4, 0.02], random unit quaternions, opacity U[0, 1], SH degree 3
 // with coefficients N(0, 0.1^2) (DC N(0, 0.3^2)); camera 0 of the capture, focal lengths scaled to
 // 1920x1080, principal point at the centre, black background. Loss for the backward:
-// sum(image * w) with a fixed random w.
+// sum(image * w) with a fixed random w. ROBOMLX_SPLAT_SCENE_DUMP=DIR writes each garden scene (activated
+// parameters and the camera as .npy) to DIR/garden_N so that scripts/splat_peer_bench.py runs gsplat and
+// graphdeco on exactly the same Gaussians.
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -38,6 +40,27 @@ struct BenchScene {
   RasterInputs inputs;
   RasterSettings settings;
 };
+
+void dump_scene(const BenchScene& sc, const std::string& root) {
+  const auto dir = root + "/garden_" + std::to_string(sc.inputs.means3d.shape(0));
+  std::filesystem::create_directories(dir);
+  const auto& in = sc.inputs;
+  const auto& c = sc.settings.camera;
+  write_npy(dir + "/means.npy", in.means3d);
+  write_npy(dir + "/scales.npy", in.scales);
+  write_npy(dir + "/quats_wxyz.npy", in.rotations);
+  write_npy(dir + "/opacities.npy", in.opacities);
+  write_npy(dir + "/sh.npy", in.shs);
+  std::vector<double> view(16, 0.0), K = {c.fx, 0, c.cx, 0, c.fy, c.cy, 0, 0, 1};
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) view[i * 4 + j] = c.rotation[i * 3 + j];
+    view[i * 4 + 3] = c.translation[i];
+  }
+  view[15] = 1;
+  write_npy(dir + "/viewmat.npy", mx::array(view.data(), {4, 4}, mx::float64));
+  write_npy(dir + "/K.npy", mx::array(K.data(), {3, 3}, mx::float64));
+  write_npy(dir + "/size.npy", mx::array({c.width, c.height}));
+}
 
 BenchScene garden_scene(const std::string& shared, int grid) {
   const auto pts = read_npy(shared + "/data/splat/garden-points/means3d.npy");
@@ -84,6 +107,7 @@ BenchScene garden_scene(const std::string& shared, int grid) {
     c.translation[i] = v[i * 4 + 3];
   }
   c.sh_degree = 3;
+  if (const char* dump = std::getenv("ROBOMLX_SPLAT_SCENE_DUMP"); dump && *dump) dump_scene(sc, dump);
   return sc;
 }
 
