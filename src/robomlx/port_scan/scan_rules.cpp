@@ -91,7 +91,7 @@ std::vector<Rule> build_table() {
       R("compute.tensorrt", B::compute, kPy, "import:torch_tensorrt", X::hard, C::high, "Torch-TensorRT", kTrt),
       R("compute.nvtx", B::compute, kPy, "import:nvtx", X::easy, C::high, "NVTX ranges",
         "drop, or os_signpost / mx::metal::start_capture for GPU traces"),
-      R("compute.nvml", B::platform, kPy, "import:pynvml", X::easy, C::high, "NVML (pynvml)",
+      R("platform.nvidia-smi", B::platform, kPy, "import:pynvml", X::easy, C::high, "NVML (pynvml)",
         "mx::metal::device_info(), robomlx info; powermetrics for power"),
       // ---- compute: C / C++ / CUDA ----
       R("compute.cuda-stream", B::compute, kC, "cudaStream^", X::medium, C::high, "CUDA stream", kStreams),
@@ -109,6 +109,7 @@ std::vector<Rule> build_table() {
         "MLX ops (mx::conv2d is NHWC, mx::fast::scaled_dot_product_attention, mx::fast::layer_norm)"),
       R("compute.cublas", B::compute, kC, "cublas^", X::medium, C::high, "cuBLAS call", "mx::matmul / mx::addmm"),
       R("compute.cuda-rng", B::compute, kC, "curand^", X::medium, C::high, "cuRAND call", kRng),
+      R("compute.cuda-rng", B::compute, kC, "curand_*", X::medium, C::high, "cuRAND device call", kRng),
       R("compute.cuda-libs", B::compute, kC, "cusparse^", X::hard, C::high, "cuSPARSE call",
         "gather / scatter_add MLX ops (robomlx sparse: segment reduce, MVMR)"),
       R("compute.cuda-libs", B::compute, kC, "cufft^", X::medium, C::high, "cuFFT call", "mx::fft"),

@@ -7,8 +7,9 @@
 //   word        a token with exactly this text (identifier or punctuation): `torch . cuda`
 //   word*       an identifier starting with `word` (or equal to it): `manual_seed*`
 //   word^       an identifier that is `word` plus at least one more character, and when `word` ends
-//               in a letter that character is no lower-case letter or digit: `cuda^` matches
-//               cudaMalloc and cudaStream_t, not cudart or cudaq
+//               in a letter that character is an upper-case letter (CUDA's API naming), or '_' when
+//               `word` is camel case itself: `cuda^` matches cudaMalloc, not cudart, cudaq or a
+//               user's cuda_stream; `cudaStream^` matches cudaStream_t
 //   ~text       an identifier containing `text` (CMake words such as ${CMAKE_CUDA_FLAGS})
 //   "text"      a string literal equal to `text`; "text* starts with it; "*text contains it
 //   @cuda       a string literal naming a CUDA device: "cuda", "cuda:0", "CUDA"

@@ -44,7 +44,7 @@ struct Compiled {
   std::string dep_name;       // dep:... rules
 };
 
-bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 Item compile_item(std::string_view w) {
@@ -79,7 +79,8 @@ bool match_item(const Item& it, const Token& t) {
     case ItemKind::prefix: return ident && t.text.substr(0, it.text.size()) == it.text;
     case ItemKind::prefix_boundary:
       return ident && t.text.size() > it.text.size() && t.text.substr(0, it.text.size()) == it.text &&
-             !(is_letter(it.text.back()) && is_lower_or_digit(t.text[it.text.size()]));
+             (!is_letter(it.text.back()) || is_upper(t.text[it.text.size()]) ||
+              (t.text[it.text.size()] == '_' && std::any_of(it.text.begin(), it.text.end(), is_upper)));
     case ItemKind::contains: return ident && t.text.find(it.text) != std::string_view::npos;
     case ItemKind::str_exact: return str && t.text == it.text;
     case ItemKind::str_prefix: return str && t.text.substr(0, it.text.size()) == it.text;
@@ -199,6 +200,13 @@ std::vector<RuleHit> match_rules(Language language, const std::vector<Token>& to
     if (best >= 0) {
       out.push_back(RuleHit{&rules[static_cast<std::size_t>(best)], i});
       i += best_len;
+      // The rest of a dotted or scoped name belongs to this hit: torch.cuda.amp.autocast and
+      // c10::cuda::CUDAGuard are one construct each, not two.
+      if (tokens[i - 1].kind == TokenKind::identifier) {
+        while (i + 1 < tokens.size() && (tokens[i].text == "." || tokens[i].text == "::") &&
+               tokens[i].kind == TokenKind::punct && tokens[i + 1].kind == TokenKind::identifier)
+          i += 2;
+      }
     } else {
       ++i;
     }
