@@ -94,6 +94,7 @@ bool match_item(const Item& it, const Token& t) {
 struct Index {
   std::vector<Compiled> compiled;  // parallel to scan_rules()
   std::unordered_map<std::string_view, std::vector<int>> exact;
+  std::array<bool, 256> exact_first{};  // first bytes of the exact keys
   std::array<std::vector<int>, 256> ident_prefix;  // by the prefix's first byte
   std::vector<int> ident_contains, strings, includes, imports, deps;
   std::vector<std::string> import_modules, dep_names;  // parallel to imports, deps
@@ -132,7 +133,10 @@ const Index& index() {
       }
       const Item& first = c.items.front();
       switch (first.kind) {
-        case ItemKind::exact: x.exact[first.text].push_back(i); break;
+        case ItemKind::exact:
+          x.exact[first.text].push_back(i);
+          x.exact_first[static_cast<unsigned char>(first.text[0])] = true;
+          break;
         case ItemKind::prefix:
         case ItemKind::prefix_boundary: x.ident_prefix[static_cast<unsigned char>(first.text[0])].push_back(i); break;
         case ItemKind::contains: x.ident_contains.push_back(i); break;
@@ -163,7 +167,6 @@ std::vector<RuleHit> match_rules(Language language, const std::vector<Token>& to
   const bool python = (bit & kPy) != 0, deps = (bit & kDeps) != 0, cmake = language == Language::cmake;
 
   std::vector<RuleHit> out;
-  std::vector<int> candidates;
   for (std::size_t i = 0; i < tokens.size();) {
     const Token& t = tokens[i];
     if (python && t.kind == TokenKind::identifier && (t.text == "import" || t.text == "from") &&
@@ -175,28 +178,31 @@ std::vector<RuleHit> match_rules(Language language, const std::vector<Token>& to
       ++i;
       continue;
     }
-    candidates.clear();
-    if (t.kind == TokenKind::identifier || t.kind == TokenKind::punct) {
-      if (auto e = x.exact.find(t.text); e != x.exact.end()) candidates = e->second;
-    }
-    if (t.kind == TokenKind::identifier && !t.text.empty()) {
-      const auto& p = x.ident_prefix[static_cast<unsigned char>(t.text[0])];
-      candidates.insert(candidates.end(), p.begin(), p.end());
-      if (cmake) candidates.insert(candidates.end(), x.ident_contains.begin(), x.ident_contains.end());
-    }
-    if (t.kind == TokenKind::string) candidates.insert(candidates.end(), x.strings.begin(), x.strings.end());
-    if (t.kind == TokenKind::include) candidates.insert(candidates.end(), x.includes.begin(), x.includes.end());
-    std::sort(candidates.begin(), candidates.end());
+    // Each candidate list is in rule order; the longest match wins, the earlier rule on a tie.
     std::size_t best_len = 0;
     int best = -1;
-    for (int r : candidates) {
-      if ((rules[static_cast<std::size_t>(r)].languages & bit) == 0) continue;
-      const std::size_t n = match_at(x.compiled[static_cast<std::size_t>(r)], tokens, i);
-      if (n > best_len) {
-        best_len = n;
-        best = r;
+    auto try_list = [&](const std::vector<int>& list) {
+      for (int r : list) {
+        if ((rules[static_cast<std::size_t>(r)].languages & bit) == 0) continue;
+        const std::size_t n = match_at(x.compiled[static_cast<std::size_t>(r)], tokens, i);
+        if (n > best_len || (n == best_len && n > 0 && r < best)) {
+          best_len = n;
+          best = r;
+        }
+      }
+    };
+    if (t.kind == TokenKind::identifier || t.kind == TokenKind::punct) {
+      // Most tokens start with a byte no exact key starts with: skip hashing them.
+      if (!t.text.empty() && x.exact_first[static_cast<unsigned char>(t.text[0])]) {
+        if (auto e = x.exact.find(t.text); e != x.exact.end()) try_list(e->second);
       }
     }
+    if (t.kind == TokenKind::identifier && !t.text.empty()) {
+      try_list(x.ident_prefix[static_cast<unsigned char>(t.text[0])]);
+      if (cmake) try_list(x.ident_contains);
+    }
+    if (t.kind == TokenKind::string) try_list(x.strings);
+    if (t.kind == TokenKind::include) try_list(x.includes);
     if (best >= 0) {
       out.push_back(RuleHit{&rules[static_cast<std::size_t>(best)], i});
       i += best_len;
