@@ -31,6 +31,15 @@ expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --t
 "$bin" generate --model smollm2-135m-instruct --prompt "What is the capital of France?" --chat --max-tokens 12 2>/dev/null |
   grep -q "Paris" || { echo "FAIL: generate answers Paris"; fail=1; }
 "$bin" models | grep -q "^smollm2-135m-instruct  text  llama" || { echo "FAIL: models lists smollm2"; fail=1; }
+# port-scan (no MLX work): exit 0 with findings, 1 on error or on findings in a --fail-on bucket.
+ps_data="$(dirname "$0")/data/port_scan"
+expect 1 "no such file or directory" -- port-scan /nonexistent/port-scan-path
+expect 2 "--format" -- port-scan "$ps_data" --format xml
+expect 2 "--fail-on: 'gpu' is no bucket" -- port-scan "$ps_data" --fail-on gpu
+expect 1 "findings in --fail-on buckets (compute" -- port-scan "$ps_data/compute_torch.py" --fail-on compute --quiet
+"$bin" port-scan "$ps_data/kernels.cu" --fail-on sim >/dev/null 2>&1 || { echo "FAIL: port-scan --fail-on sim on CUDA code"; fail=1; }
+"$bin" port-scan "$ps_data/kernels.cu" | grep -q "kernel.sparse-matmul: CUDA kernel mvmr_kernel" ||
+  { echo "FAIL: port-scan classifies mvmr_kernel"; fail=1; }
 if ! "$bin" info | grep -q "usable GPU" || "$bin" info | grep -q "0 usable GPUs"; then
   expect 4 "no usable GPU" -- --device gpu info
 fi

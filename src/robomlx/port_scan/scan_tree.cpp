@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+// The walk and the thread pool. Files are listed first (a sequential walk is cheap next to
+// lexing), sorted for a deterministic report, then read whole and scanned by `jobs` threads taking
+// the next file from a shared counter; each file's results go to its own slot, so merging needs
+// no lock and keeps the order.
+#include "robomlx/port_scan/scan_tree.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iterator>
+#include <stdexcept>
+#include <thread>
+
+namespace robomlx::port_scan {
+
+namespace fs = std::filesystem;
+
+namespace {
+struct Candidate {
+  std::string path;
+  Language language;
+};
+
+struct Slot {
+  std::vector<Finding> findings;
+  std::string warning;
+  std::size_t bytes = 0;
+  bool scanned = false;
+};
+
+bool excluded(const std::string& path, const std::vector<std::string>& globs) {
+  const std::string name = fs::path(path).filename().string();
+  for (const std::string& g : globs) {
+    if (fnmatch(g.c_str(), path.c_str(), 0) == 0 || fnmatch(g.c_str(), name.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+bool skipped_dir(const std::string& name) {
+  return (name.size() > 1 && name[0] == '.') || name == "__pycache__" || name == "node_modules";
+}
+
+void add_file(const std::string& path, const ScanOptions& o, std::vector<Candidate>& out) {
+  const Language lang = language_for_path(path);
+  if (lang != Language::none && !excluded(path, o.excludes)) out.push_back({path, lang});
+}
+
+void walk(const std::string& root, const ScanOptions& o, std::vector<Candidate>& files, std::vector<std::string>& warnings) {
+  std::error_code ec;
+  const fs::file_status link = fs::symlink_status(root, ec);
+  if (ec || !fs::exists(link)) throw std::runtime_error("port-scan: " + root + ": no such file or directory");
+  const fs::file_status target = fs::status(root, ec);
+  if (ec) {  // a link to nowhere or a loop
+    warnings.push_back(root + ": " + ec.message() + " (skipped)");
+    return;
+  }
+  if (!fs::is_directory(target)) {
+    if (fs::is_regular_file(target)) add_file(root, o, files);
+    return;
+  }
+  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
+  if (ec) {
+    warnings.push_back(root + ": " + ec.message() + " (skipped)");
+    return;
+  }
+  for (; it != end; it.increment(ec)) {
+    if (ec) {
+      warnings.push_back(root + ": " + ec.message() + " (walk stopped here)");
+      break;
+    }
+    const fs::directory_entry& e = *it;
+    const std::string path = e.path().string();
+    const std::string name = e.path().filename().string();
+    std::error_code sec;
+    if (e.is_symlink(sec)) {
+      const fs::file_status st = fs::status(e.path(), sec);
+      if (sec) warnings.push_back(path + ": " + sec.message() + " (link skipped)");
+      else if (fs::is_regular_file(st)) add_file(path, o, files);
+      continue;  // directory links are not followed: no loops, no file scanned twice
+    }
+    if (e.is_directory(sec)) {
+      if (skipped_dir(name) || excluded(path, o.excludes)) {
+        it.disable_recursion_pending();
+      } else if (::access(path.c_str(), R_OK | X_OK) != 0) {
+        warnings.push_back(path + ": " + std::strerror(errno) + " (directory skipped)");
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (e.is_regular_file(sec)) add_file(path, o, files);
+  }
+}
+
+// Reads and scans one file into its slot; every failure is the slot's warning.
+void scan_one(const Candidate& c, const ScanOptions& o, Slot& slot) {
+  const int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    slot.warning = c.path + ": " + std::strerror(errno) + " (skipped)";
+    return;
+  }
+  struct stat st {};
+  std::string text;
+  bool ok = ::fstat(fd, &st) == 0;
+  if (ok && static_cast<std::size_t>(st.st_size) > o.max_file_bytes) {
+    slot.warning = c.path + ": " + std::to_string(st.st_size) + " bytes, over the " + std::to_string(o.max_file_bytes) +
+                   "-byte limit (skipped)";
+    ::close(fd);
+    return;
+  }
+  if (ok) {
+    text.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ok = n == 0;
+        break;
+      }
+      got += static_cast<std::size_t>(n);
+    }
+    text.resize(got);
+  }
+  const int err = errno;
+  ::close(fd);
+  if (!ok) {
+    slot.warning = c.path + ": " + std::strerror(err) + " (skipped)";
+    return;
+  }
+  if (text.find('\0') != std::string::npos) {
+    slot.warning = c.path + ": binary content (NUL bytes) (skipped)";
+    return;
+  }
+  if (const std::size_t bad = first_invalid_utf8_line(text)) {
+    // Scanned anyway: the lexers read bytes, and a Latin-1 comment must not hide CUDA code.
+    slot.warning = c.path + ": invalid UTF-8 at line " + std::to_string(bad) + " (scanned as bytes)";
+  }
+  slot.bytes = text.size();
+  slot.scanned = true;
+  slot.findings = scan_text(c.path, c.language, text);
+}
+
+int thread_count(int jobs, std::size_t files) {
+  int n = jobs;
+  if (n <= 0) {
+    const char* env = std::getenv("ROBOMLX_NUM_THREADS");
+    n = env ? std::atoi(env) : 0;
+  }
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(n), std::max<std::size_t>(files, 1)));
+}
+}  // namespace
+
+ScanResult scan_paths(const ScanOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ScanResult result;
+  std::vector<Candidate> files;
+  for (const std::string& p : options.paths) walk(p, options, files, result.warnings);
+  std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
+  files.erase(std::unique(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path == b.path; }),
+              files.end());
+
+  std::vector<Slot> slots(files.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      try {
+        scan_one(files[i], options, slots[i]);
+      } catch (const std::exception& e) {  // never lose the run to one file
+        slots[i] = Slot{{}, files[i].path + ": " + e.what() + " (skipped)", 0, false};
+      }
+    }
+  };
+  const int threads = thread_count(options.jobs, files.size());
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  for (Slot& s : slots) {
+    if (!s.warning.empty()) result.warnings.push_back(std::move(s.warning));
+    if (!s.scanned) continue;
+    ++result.files_scanned;
+    result.bytes_scanned += s.bytes;
+    std::move(s.findings.begin(), s.findings.end(), std::back_inserter(result.findings));
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace robomlx::port_scan
