@@ -95,7 +95,7 @@ BenchScene garden_scene(const std::string& shared, int grid) {
   BenchScene sc{{mx::array(means.data(), {n, 3}), mx::array(scales.data(), {n, 3}), mx::array(quats.data(), {n, 4}),
                  mx::array(opac.data(), {n, 1}), mx::array(sh.data(), {n, 16, 3}), std::nullopt},
                 {}};
-  auto K = mx::astype(Ks, mx::float64), V = mx::astype(views, mx::float64);
+  auto K = mx::astype(Ks, mx::float64, mx::Device::cpu), V = mx::astype(views, mx::float64, mx::Device::cpu);  // no float64 on GPUs
   mx::eval(K, V);
   const double* k = K.data<double>();
   const double* v = V.data<double>();

@@ -36,9 +36,12 @@ mx::array loss_weights(int width, int height) {
 }
 
 double cosine(const mx::array& a, const mx::array& b) {
-  auto x = mx::astype(mx::flatten(a), mx::float64, mx::Device::cpu), y = mx::astype(mx::flatten(b), mx::float64, mx::Device::cpu);
-  auto dot = mx::sum(mx::multiply(x, y)).item<double>();
-  auto nx = std::sqrt(mx::sum(mx::square(x)).item<double>()), ny = std::sqrt(mx::sum(mx::square(y)).item<double>());
+  // float64 exists on the CPU only: every op of the comparison runs there, whatever the default device.
+  const mx::Device cpu = mx::Device::cpu;
+  auto x = mx::astype(mx::flatten(a, cpu), mx::float64, cpu), y = mx::astype(mx::flatten(b, cpu), mx::float64, cpu);
+  auto dot = mx::sum(mx::multiply(x, y, cpu), false, cpu).item<double>();
+  auto nx = std::sqrt(mx::sum(mx::square(x, cpu), false, cpu).item<double>());
+  auto ny = std::sqrt(mx::sum(mx::square(y, cpu), false, cpu).item<double>());
   if (nx == 0 && ny == 0) return 1.0;
   return nx > 0 && ny > 0 ? dot / (nx * ny) : 0.0;
 }
