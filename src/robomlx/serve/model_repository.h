@@ -59,7 +59,7 @@ struct LoadOptions {
   int max_context = 0;  // 0: the entry's max_context, else the model's own
 };
 
-/// Loads a text model (a GGUF Llama). Throws std::invalid_argument for an embedding entry.
+/// Loads a text model (a GGUF Llama or Gemma 3). Throws std::invalid_argument for an embedding entry.
 std::unique_ptr<TextModel> load_text_model(const ModelEntry& entry, const LoadOptions& options = {});
 /// Loads an embedding model (a BERT encoder). Throws std::invalid_argument for a text entry.
 std::unique_ptr<EmbeddingModel> load_embedding_model(const ModelEntry& entry);
