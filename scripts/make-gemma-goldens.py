@@ -136,9 +136,13 @@ def dequant_golden(path, out):
                                                              "numpy": np.__version__}, cases)
 
 
+# The third prompt (~640 tokens) runs past the 512-position sliding window of the local layers.
+LONG = ("The river starts in the mountains, where snow melts each spring and feeds a hundred small streams. "
+        "They join in the valley, turn a mill, pass under an old stone bridge and slow down in the plain. ")
 PROMPTS = [
     "The capital of France is",
     "<start_of_turn>user\nWrite a haiku about the sea.<end_of_turn>\n<start_of_turn>model\n",
+    LONG * 16 + "Where does the river start? It starts in the",
 ]
 
 

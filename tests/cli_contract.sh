@@ -31,6 +31,13 @@ expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --t
 "$bin" generate --model smollm2-135m-instruct --prompt "What is the capital of France?" --chat --max-tokens 12 2>/dev/null |
   grep -q "Paris" || { echo "FAIL: generate answers Paris"; fail=1; }
 "$bin" models | grep -q "^smollm2-135m-instruct  text  llama" || { echo "FAIL: models lists smollm2"; fail=1; }
+# Gemma 3 270M (a base model: a completion-form question); scripts/setup assembles its GGUF.
+if "$bin" models | grep -q "^gemma3-270m  text  gemma3"; then
+  "$bin" generate --model gemma3-270m --prompt "Question: What is the capital of France?
+Answer:" --max-tokens 4 2>/dev/null | grep -q "Paris" || { echo "FAIL: gemma3-270m answers Paris"; fail=1; }
+else
+  echo "skip: gemma3-270m is not installed (scripts/setup installs it)"
+fi
 if ! "$bin" info | grep -q "usable GPU" || "$bin" info | grep -q "0 usable GPUs"; then
   expect 4 "no usable GPU" -- --device gpu info
 fi

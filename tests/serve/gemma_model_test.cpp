@@ -11,25 +11,15 @@
 #include <gtest/gtest.h>
 #include <mlx/ops.h>
 
+#include "logits_parity.h"
 #include "serve_models.h"
 
 namespace robomlx::serve {
 namespace {
 
-std::vector<float> row(const mx::array& logits, int r) {
-  mx::array a = mx::astype(logits, mx::float32);
-  a.eval();
-  const int v = a.shape(-1);
-  return std::vector<float>(a.data<float>() + static_cast<std::size_t>(r) * v, a.data<float>() + static_cast<std::size_t>(r + 1) * v);
-}
-
-float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  float d = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(a[i] - b[i]));
-  return d;
-}
-
-int argmax(const std::vector<float>& r) { return static_cast<int>(std::max_element(r.begin(), r.end()) - r.begin()); }
+using test::max_abs_diff;
+std::vector<float> row(const mx::array& logits, int r) { return test::logits_row(logits, r); }
+int argmax(const std::vector<float>& r) { return test::argmax_of(r); }
 
 // The same weights with an 8-position sliding window, so short prompts cross it.
 GemmaModel& gemma3_window8() {
@@ -65,15 +55,16 @@ TEST(GemmaModel, LoadsGemma3_270M) {
   EXPECT_LT(m.info().weight_bytes, 400'000'000);
 }
 
-// The first forward pass (all positions at once) against two references on the same GGUF
-// (scripts/make-gemma-goldens.py):
+// The first forward pass (all positions at once) over three prompts, the third of 683 tokens, past
+// the 512-position sliding window (with the window off, this test fails), against two references
+// on the same GGUF (scripts/make-gemma-goldens.py):
 //  - a float64 NumPy pass over the weights the `gguf` package dequantizes: the 64 largest logits at
-//    4 positions within 2 % of the top logit (measured 1.1 %: our 8-bit requantization and float32
-//    sums) and the same greedy token at every position;
+//    4 positions within 2 % of the largest top logit (measured 0.22 of 20.6, 0.40 of 27: our 8-bit
+//    requantization and float32 sums) and NumPy's greedy token (all positions but 1 of 683);
 //  - llama.cpp (llama-cpp-python 0.3.36), which multiplies the K-quant blocks with activations
-//    rounded to 8 bits and keeps K/V in float16: within 12 % of the top logit (measured 10.7 %, at a
-//    position whose top logit is 9.7; NumPy differs from llama.cpp as much there, 1.04), the same
-//    greedy token where llama.cpp's top two are more than 0.5 apart, and at all but 2 positions.
+//    rounded to 8 bits and keeps K/V in float16: within 12 % of the position's top logit (measured
+//    10.7 %, at a position whose top logit is 9.7, where NumPy differs from llama.cpp by as much),
+//    its greedy token where its top two are more than 0.5 apart and at 680 of 683 positions.
 TEST(GemmaModel, FirstForwardPassMatchesNumPyAndLlamaCpp) {
   GEMMA3_OR_SKIP();
   auto& m = test::gemma3();
@@ -84,38 +75,7 @@ TEST(GemmaModel, FirstForwardPassMatchesNumPyAndLlamaCpp) {
     const auto logits = m.forward_all(tokens);
     const int T = static_cast<int>(tokens.size());
     ASSERT_EQ(logits.shape(), (mx::Shape{T, 262144}));
-    double worst = 0, worst_rel = 0;
-    for (const auto& top : c["top"]) {
-      const auto got = row(logits, top["position"].get<int>());
-      const auto ids = top["ids"].get<std::vector<int>>();
-      const auto want = top["logits"].get<std::vector<float>>();
-      const float scale = std::abs(want[0]);
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const double d = std::abs(got[ids[i]] - want[i]);
-        worst = std::max(worst, d);
-        worst_rel = std::max(worst_rel, d / scale);
-        EXPECT_LE(d, 0.12 * scale) << "position " << top["position"] << " token " << ids[i];
-      }
-      if (want[0] - want[1] > 0.5f) EXPECT_EQ(argmax(got), ids[0]) << "position " << top["position"];
-    }
-    double worst_np = 0, top_np = 0;
-    for (std::size_t j = 0; j < c["numpy_top"].size(); ++j) {
-      const auto& top = c["numpy_top"][j];
-      const auto got = row(logits, top["position"].get<int>());
-      const auto ids = c["top"][j]["ids"].get<std::vector<int>>();
-      const auto want = top["logits"].get<std::vector<float>>();
-      top_np = std::max(top_np, double(std::abs(want[0])));
-      for (std::size_t i = 0; i < ids.size(); ++i) worst_np = std::max(worst_np, double(std::abs(got[ids[i]] - want[i])));
-    }
-    EXPECT_LT(worst_np, 0.02 * top_np) << "against the NumPy float64 reference";
-    const auto numpy_argmax = c["numpy_argmax"].get<std::vector<int>>();
-    for (int t = 0; t < T; ++t) EXPECT_EQ(argmax(row(logits, t)), numpy_argmax[t]) << "position " << t;
-    const auto want_argmax = c["argmax"].get<std::vector<int>>();
-    int agree = 0;
-    for (int t = 0; t < T; ++t) agree += argmax(row(logits, t)) == want_argmax[t];
-    EXPECT_GE(agree, T - 2) << "argmax agrees at " << agree << " of " << T << " positions";
-    std::cout << "[parity] " << T << " tokens: NumPy float64 max |dlogit| " << worst_np << "; llama.cpp max |dlogit| " << worst << " (" << worst_rel * 100
-              << " % of the top logit), argmax agrees at " << agree << "/" << T << "\n";
+    test::check_first_pass(logits, c, 0.12, 0.5f, 0.02);
   }
 }
 

@@ -75,7 +75,7 @@ std::unique_ptr<GemmaModel> GemmaModel::load(const std::string& path, GemmaOptio
   m->tokenizer_ = SpmTokenizer::from_gguf(meta);
   c.vocab = m->tokenizer_->vocab_size();
   m->device_ = options.device.value_or(mx::default_device());
-  m->dtype_ = options.dtype.value_or(m->device_ == mx::Device::cpu ? mx::float32 : mx::float16);
+  m->dtype_ = options.dtype.value_or(m->device_ == mx::Device::cpu ? mx::float32 : mx::bfloat16);
   const int context = std::min(c.context, options.max_context > 0 ? options.max_context : 8192);
 
   const mx::Dtype dt = m->dtype_;
@@ -96,27 +96,17 @@ std::unique_ptr<GemmaModel> GemmaModel::load(const std::string& path, GemmaOptio
   }
   m->w_ = std::move(w);
 
-  // Everything the model holds, evaluated now (so the first request does not pay for it).
-  std::vector<mx::array> all;
-  std::int64_t bytes = 0;
-  auto add = [&](const mx::array& a) {
-    all.push_back(a);
-    bytes += static_cast<std::int64_t>(a.nbytes());
-  };
-  auto add_linear = [&](const LlamaLinear& q) {
-    add(q.w);
-    add(*q.scales);
-    add(*q.biases);
-  };
-  add_linear(m->w_->embed);
-  add(m->w_->out_norm);
+  LoadedArrays loaded;
+  loaded.linear(m->w_->embed);
+  loaded.weight(m->w_->out_norm);
   for (const auto& L : m->w_->layers) {
-    for (const auto* v : {&L.attn_norm, &L.post_attn_norm, &L.ffn_norm, &L.post_ffn_norm, &L.q_norm, &L.k_norm}) add(*v);
-    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) add_linear(*q);
+    for (const auto* v : {&L.attn_norm, &L.post_attn_norm, &L.ffn_norm, &L.post_ffn_norm, &L.q_norm, &L.k_norm}) loaded.weight(*v);
+    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) loaded.linear(*q);
   }
-  for (const auto* r : {&m->w_->rope_global, &m->w_->rope_local})
-    if (*r) all.insert(all.end(), {(*r)->cos, (*r)->sin, (*r)->swap});
-  mx::eval(all);
+  loaded.tables(m->w_->rope_global);
+  loaded.tables(m->w_->rope_local);
+  loaded.eval();
+  const std::int64_t bytes = loaded.bytes;
 
   std::string id = options.id;
   if (id.empty()) {

@@ -39,7 +39,8 @@ struct GemmaOptions {
   std::string id;                  // ModelInfo::id; default: the file's stem, lower case
   int max_context = 0;             // 0: min(8192, the GGUF's context_length): RoPE tables and the
                                    // KV cache grow with it; up to the GGUF's (32768) when asked
-  std::optional<mx::Dtype> dtype;  // activations and KV cache; default float32 on CPU, float16 on GPU
+  std::optional<mx::Dtype> dtype;  // activations and KV cache; default float32 on CPU, bfloat16 on a
+                                   // GPU (Gemma's residual stream outgrows float16's 65504)
   std::optional<mx::Device> device;  // default: MLX's default device at load time
   int sliding_window = 0;          // 0: the GGUF's; tests set a small one to cross it with short prompts
 };

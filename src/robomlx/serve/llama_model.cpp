@@ -54,6 +54,23 @@ std::string default_system(const std::string& tmpl) {
 }
 }  // namespace
 
+void LoadedArrays::weight(const mx::array& a) {
+  all.push_back(a);
+  bytes += static_cast<std::int64_t>(a.nbytes());
+}
+
+void LoadedArrays::linear(const LlamaLinear& q) {
+  weight(q.w);
+  if (q.scales) weight(*q.scales);
+  if (q.biases) weight(*q.biases);
+}
+
+void LoadedArrays::tables(const std::optional<RopeTables>& t) {
+  if (t) all.insert(all.end(), {t->cos, t->sin, t->swap});
+}
+
+void LoadedArrays::eval() const { mx::eval(all); }
+
 LlamaModel::~LlamaModel() = default;
 
 std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptions options) {
@@ -98,28 +115,18 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
   if (w->embed.w.shape(0) != c.vocab) throw std::invalid_argument("llama: token_embd rows differ from the vocabulary size");
   m->w_ = std::move(w);
 
-  // Everything the model holds, evaluated now (so the first request does not pay for it).
-  std::vector<mx::array> all;
-  std::int64_t bytes = 0;
-  auto add = [&](const mx::array& a) {
-    all.push_back(a);
-    bytes += static_cast<std::int64_t>(a.nbytes());
-  };
-  auto add_linear = [&](const LlamaLinear& q) {
-    add(q.w);
-    if (q.scales) add(*q.scales);
-    if (q.biases) add(*q.biases);
-  };
-  add_linear(m->w_->embed);
-  if (m->w_->output) add_linear(*m->w_->output);
-  add(m->w_->out_norm);
-  if (m->w_->rope) all.insert(all.end(), {m->w_->rope->cos, m->w_->rope->sin, m->w_->rope->swap});
+  LoadedArrays loaded;
+  loaded.linear(m->w_->embed);
+  if (m->w_->output) loaded.linear(*m->w_->output);
+  loaded.weight(m->w_->out_norm);
+  loaded.tables(m->w_->rope);
   for (const auto& L : m->w_->layers) {
-    add(L.attn_norm);
-    add(L.ffn_norm);
-    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) add_linear(*q);
+    loaded.weight(L.attn_norm);
+    loaded.weight(L.ffn_norm);
+    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) loaded.linear(*q);
   }
-  mx::eval(all);
+  loaded.eval();
+  const std::int64_t bytes = loaded.bytes;
 
   std::string id = options.id;
   if (id.empty()) {

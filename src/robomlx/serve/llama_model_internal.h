@@ -3,6 +3,7 @@
 // serves GemmaModel.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -22,6 +23,17 @@ struct LlamaLinear {
   mx::array apply(const mx::array& x, mx::StreamOrDevice s) const;
   /// Rows `ids` of W as dense `dtype` (the embedding lookup).
   mx::array rows(const mx::array& ids, mx::Dtype dtype, mx::StreamOrDevice s) const;
+};
+
+/// Everything a model holds, gathered to be evaluated at once at load (so the first request does not
+/// pay for it); `bytes` counts the weights (ModelInfo::weight_bytes), not the RoPE tables.
+struct LoadedArrays {
+  std::vector<mx::array> all;
+  std::int64_t bytes = 0;
+  void weight(const mx::array& a);
+  void linear(const LlamaLinear& q);
+  void tables(const std::optional<RopeTables>& t);
+  void eval() const;
 };
 
 struct LlamaLayer {
