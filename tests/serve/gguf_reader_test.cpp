@@ -169,5 +169,46 @@ TEST(GgufReader, BrokenFilesThrowNamingTheProblem) {
   expect_error(write("short.gguf", header + "\x01"), "past the end");
 }
 
+// Random byte flips and truncations of a small valid file: read_gguf either succeeds (and every
+// tensor's rows then dequantize) or throws std::invalid_argument; nothing else (a cheap stand-in for
+// a libFuzzer target; the checks are the same).
+TEST(GgufReader, MutatedFilesFailCleanly) {
+  auto u64 = [](std::uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  auto u32 = [](std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto str = [&](const std::string& t) { return u64(t.size()) + t; };
+  std::string f = std::string("GGUF", 4) + u32(3) + u64(2) + u64(3);
+  f += str("general.architecture") + u32(8) + str("gemma3");
+  f += str("tokenizer.ggml.tokens") + u32(9) + u32(8) + u64(2) + str("a") + str("b");
+  f += str("tokenizer.ggml.scores") + u32(9) + u32(6) + u64(2) + std::string(8, '\0');
+  f += str("w") + u32(2) + u64(32) + u64(2) + u32(8) + u64(0);   // Q8_0 [2, 32]: 68 bytes
+  f += str("n") + u32(1) + u64(4) + u32(0) + u64(96);            // F32 [4]: 16 bytes
+  f.resize((f.size() + 31) / 32 * 32, '\0');
+  f += std::string(128, '\x11');
+  const auto path = (std::filesystem::temp_directory_path() / "robomlx_gguf_mutated.gguf").string();
+  auto write = [&](const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  };
+  write(f);
+  ASSERT_EQ(detail::read_gguf(path).tensors.size(), 2u);
+  std::mt19937 rng(14);
+  int ok = 0, refused = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string m = f;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < flips; ++i) m[rng() % m.size()] = static_cast<char>(rng() % 256);
+    if (rng() % 4 == 0) m.resize(rng() % m.size());
+    write(m);
+    try {
+      const auto g = detail::read_gguf(path);
+      for (const auto& t : g.tensors) detail::dequantize_rows(g, t, 0, 1).eval();
+      ++ok;
+    } catch (const std::invalid_argument&) {
+      ++refused;
+    }
+  }
+  EXPECT_GT(ok, 100);
+  EXPECT_GT(refused, 100);
+}
+
 }  // namespace
 }  // namespace robomlx::serve
