@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes the Gemma 3 270M goldens of tests/serve (run once; the outputs are committed).
 
-    tests/data/serve/gemma3_spm_golden.json     (--only tokenizer) SentencePiece ids of ~2,000 strings:
-        the corpus of make-tokenizer-goldens.py plus Gemma's own cases (runs of spaces, newlines and
-        tabs, HTML tags, turn markers). The reference is the Python `sentencepiece` package with a
+    tests/data/serve/gemma3_spm_golden.json     (--only tokenizer) SentencePiece ids of ~3,000 strings:
+        the corpus of make-tokenizer-goldens.py, Gemma's own hand cases (runs of spaces, newlines and
+        tabs, HTML tags, turn markers) and 1,300 random mixes of those with words, scripts, emoji and
+        control characters. The reference is the Python `sentencepiece` package with a
         BPE ModelProto built from the GGUF's pieces, scores and types (byte fallback on, identity
         normalizer, spaces escaped to U+2581, no dummy prefix: the GGUF's add_space_prefix is false;
         user-defined pieces with their spaces escaped as SentencePiece matches them after escaping;
@@ -28,7 +29,6 @@ Usage: python scripts/make-gemma-goldens.py --only tokenizer|dequant|logits [--s
 import argparse
 import glob
 import importlib.util
-import json
 import os
 import sys
 
@@ -43,6 +43,29 @@ GEMMA_HAND = [
     "<bos>x<eos>", "<start_of_turn><start_of_turn>", "[multimodal]", "<start_of_image>", "<0x41>", "<unused0>",
     "The capital of France is", "2+2=4", "1234567890", "ﬁ ﬂ", "  leading", "trailing  ",
 ]
+
+
+def gemma_random(tokgold, n):
+    """Strings that mix words and scripts with the pieces Gemma freezes as user-defined tokens (runs of
+    spaces, newlines and tabs, HTML tags) and its byte-fallback characters."""
+    import random
+    rng = random.Random(2703)
+    parts = (list(tokgold.WORDS) + ["<b>", "</b>", "<table>", "<td>", "</div>", "<h1>", "<sub>", "<0x41>", "[multimodal]"]
+             + [" " * k for k in range(1, 34, 3)] + ["\n" * k for k in (1, 2, 3, 7, 33)] + ["\t" * k for k in (1, 2, 5, 32)]
+             + ["\u0007", "\u001b", "\ufeff", "\u200d", "\U0001F469\u200d\U0001F4BB", "\U000E0041", "\uFFFF", "\U0010FFFD"])
+    out = []
+    for _ in range(n):
+        pieces = [rng.choice(parts) if rng.random() < 0.6 else "".join(rng.choice(tokgold.POOL) for _ in range(rng.randint(1, 8)))
+                  for _ in range(rng.randint(1, 12))]
+        out.append("".join(p if rng.random() < 0.5 else " " + p for p in pieces))
+    return out
+
+
+def load_tokenizer_goldens_module():
+    spec = importlib.util.spec_from_file_location("tokgold", os.path.join(ROOT, "scripts", "make-tokenizer-goldens.py"))
+    tokgold = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tokgold)
+    return tokgold
 
 
 def gguf_vocab(path):
@@ -77,10 +100,8 @@ def spm_processor(tokens, scores, types):
 
 
 def tokenizer_golden(path, out):
-    spec = importlib.util.spec_from_file_location("tokgold", os.path.join(ROOT, "scripts", "make-tokenizer-goldens.py"))
-    tokgold = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tokgold)
-    texts = list(dict.fromkeys(GEMMA_HAND + tokgold.corpus()))
+    tokgold = load_tokenizer_goldens_module()
+    texts = list(dict.fromkeys(GEMMA_HAND + tokgold.corpus() + gemma_random(tokgold, 1300)))
     tokens, scores, types = gguf_vocab(path)
     sp = spm_processor(tokens, scores, types)
     controls = sorted((t for t, ty in zip(tokens, types) if ty == 3), key=len, reverse=True)
@@ -219,10 +240,7 @@ def logits_golden(path, out):
 
 
 def write(path, reference, cases):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"reference": reference, "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
-        f.write("\n")
-    print(f"{path}: {len(cases)} cases, {os.path.getsize(path) // 1024} KiB")
+    load_tokenizer_goldens_module().write(path, reference, cases)
 
 
 def main():

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Gemma 3's SentencePiece BPE against the Python `sentencepiece` package on the golden strings
-// (scripts/make-gemma-goldens.py; llama.cpp agrees on all of them), token for token; decode round
+// Gemma 3's SentencePiece BPE against the Python `sentencepiece` package on 2,984 golden strings
+// (scripts/make-gemma-goldens.py; llama.cpp's tokenizer agrees on all of them), token for token; decode round
 // trips; special tokens, byte fallback and the stop ids.
 #include <gtest/gtest.h>
 
@@ -36,7 +36,7 @@ TEST(TokenizerSpm, MatchesSentencePieceOnTheGolden) {
       ADD_FAILURE() << "text " << nlohmann::json(text).dump() << "\n got  " << ids_text(got) << "\n want " << ids_text(want);
   }
   EXPECT_EQ(wrong, 0) << "of " << checked;
-  EXPECT_GT(checked, 1500);
+  EXPECT_GT(checked, 2900);
 }
 
 TEST(TokenizerSpm, DecodeRoundTripsTextWithoutControlTokens) {

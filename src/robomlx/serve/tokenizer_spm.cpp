@@ -75,10 +75,10 @@ std::unique_ptr<SpmTokenizer> SpmTokenizer::from_gguf(const detail::GgufMeta& me
   return std::make_unique<SpmTokenizer>(std::move(v));
 }
 
-void SpmTokenizer::encode_plain(std::string_view text, std::vector<int>& out) const {
+void SpmTokenizer::encode_plain(std::string_view text, bool at_start, std::vector<int>& out) const {
   if (text.empty()) return;
   std::string norm;
-  if (vocab_.add_space_prefix) norm += kSpace;
+  if (vocab_.add_space_prefix && at_start) norm += kSpace;  // SentencePiece's dummy prefix: once, at the start
   for (char c : text) {
     if (c == ' ') norm += kSpace;
     else norm += c;
@@ -146,12 +146,12 @@ std::vector<int> SpmTokenizer::encode(const std::string& raw, bool add_special) 
       ++pos;
       continue;
     }
-    encode_plain(std::string_view(text).substr(plain, pos - plain), out);
+    encode_plain(std::string_view(text).substr(plain, pos - plain), plain == 0, out);
     out.push_back(hit->second);
     pos += hit->first.size();
     plain = pos;
   }
-  encode_plain(std::string_view(text).substr(plain), out);
+  encode_plain(std::string_view(text).substr(plain), plain == 0, out);
   return out;
 }
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // SentencePiece BPE (Gemma's tokenizer) from a GGUF's tokenizer metadata (tokenizer.ggml.model =
 // "llama": tokens, scores, token types; no merge list), token for token as the Python
-// `sentencepiece` package encodes with the same pieces (tests/serve: a golden of ~2,000 strings).
+// `sentencepiece` package encodes with the same pieces (tests/serve: a golden of ~3,000 strings).
 //
 // encode: control and user-defined tokens are matched in the text first, longest first (Gemma's
 // "<start_of_turn>" in a chat prompt, and its user-defined runs of newlines, spaces and tabs and
 // HTML tags, which SentencePiece freezes as whole symbols). Between them, spaces become U+2581 "▁"
-// (no dummy prefix when tokenizer.ggml.add_space_prefix is false, as for Gemma; no pre-tokenizer
-// split), the text is cut into UTF-8 characters, and adjacent symbols merge while their
+// (a dummy "▁" before the text's start only when tokenizer.ggml.add_space_prefix is true, not for
+// Gemma; no pre-tokenizer split), the text is cut into UTF-8 characters, and adjacent symbols merge while their
 // concatenation is a normal piece, the pair whose piece has the highest score first (leftmost
 // among equals). A final symbol that is no piece becomes its UTF-8 bytes' <0xNN> tokens (byte
 // fallback). Invalid UTF-8 in the input is replaced by U+FFFD first.
@@ -57,7 +57,7 @@ class SpmTokenizer final : public Tokenizer {
   int token_id(std::string_view text) const;
 
  private:
-  void encode_plain(std::string_view text, std::vector<int>& out) const;
+  void encode_plain(std::string_view text, bool at_start, std::vector<int>& out) const;
 
   SpmVocabulary vocab_;
   std::unordered_map<std::string, int> normal_;  // normal pieces -> id (merge targets)
