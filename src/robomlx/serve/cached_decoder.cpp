@@ -2,6 +2,8 @@
 #include "robomlx/serve/cached_decoder.h"
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -25,11 +27,18 @@ void detail::grow(std::vector<mx::array>& caches, int cap, mx::Stream s) {
 CachedDecoder::CachedDecoder() = default;
 CachedDecoder::~CachedDecoder() = default;
 
-void CachedDecoder::set_cache_shape(int layers, int kv_heads, int head_dim, int dim) {
-  layers_ = layers;
-  kv_heads_ = kv_heads;
-  head_dim_ = head_dim;
-  dim_ = dim;
+void CachedDecoder::set_model(std::string id, const std::string& path, const std::string& architecture, int context,
+                              int vocab, std::int64_t weight_bytes, CacheShape shape) {
+  if (id.empty()) {
+    id = std::filesystem::path(path).stem().string();
+    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  }
+  const std::int64_t kv = std::int64_t{2} * shape.layers * shape.kv_heads * shape.head_dim * static_cast<int>(mx::size_of(dtype_));
+  info_ = ModelInfo{id, architecture, context, vocab, weight_bytes, kv};
+  layers_ = shape.layers;
+  kv_heads_ = shape.kv_heads;
+  head_dim_ = shape.head_dim;
+  dim_ = shape.dim;
 }
 
 CachedDecoder::Sequence& CachedDecoder::get(SequenceId seq) {

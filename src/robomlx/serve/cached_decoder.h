@@ -13,7 +13,9 @@
 // over padding per-sequence caches every step, which would copy every cache every token.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <string>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -59,8 +61,13 @@ class CachedDecoder : public TextModel {
   virtual mx::array forward(const DecoderStep& step, std::vector<mx::array>& k, std::vector<mx::array>& v) = 0;
   /// [..., dim] -> float32 [..., vocab].
   virtual mx::array head(const mx::array& hidden) const = 0;
-  /// The cache's shape; the loader calls it once, with info_.context_length and vocab_size set.
-  void set_cache_shape(int layers, int kv_heads, int head_dim, int dim);
+  struct CacheShape {
+    int layers = 0, kv_heads = 0, head_dim = 0, dim = 0;  // dim: the hidden states' width
+  };
+  /// Loaders call this last (dtype_ set): info_ (id: the file's stem, lower case, when empty; KV
+  /// bytes per token from the shape and dtype_) and the KV cache's shape.
+  void set_model(std::string id, const std::string& path, const std::string& architecture, int context, int vocab,
+                 std::int64_t weight_bytes, CacheShape shape);
 
   ModelInfo info_;
   mx::Dtype dtype_ = mx::float32;  // activations and KV cache

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// CachedDecoder's private state (shared by cached_decoder.cpp and cached_decoder_batch.cpp).
+// CachedDecoder's private state (shared by cached_decoder*.cpp), and the pieces its models share:
+// quantized linear layers, RoPE tables, load-time evaluation.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <mlx/array.h>
@@ -35,6 +38,29 @@ RopeTables make_rope_tables(int context, int head_dim, int rope_dims, double bas
 RopeTables rope_rows(const RopeTables& t, const DecoderStep& step, int T, mx::Stream s);
 /// x [B, heads, T, head_dim] rotated by rows from rope_rows().
 mx::array apply_rope(const mx::array& x, const RopeTables& rows, mx::Stream s);
+
+/// A linear layer y = x W^T: quantized (affine, group 32, 4 or 8 bits: as load_gguf keeps Q4_0/Q4_1/
+/// Q8_0, or as GemmaModel requantizes), or plain (F16/F32 tensors).
+struct DecoderLinear {
+  static constexpr int kGroup = 32;  // load_gguf's group size, kept by GemmaModel's requantization
+  mx::array w;
+  std::optional<mx::array> scales, biases;
+  int bits = 0;  // 0: plain
+  mx::array apply(const mx::array& x, mx::StreamOrDevice s) const;
+  /// Rows `ids` of W as dense `dtype` (the embedding lookup).
+  mx::array rows(const mx::array& ids, mx::Dtype dtype, mx::StreamOrDevice s) const;
+};
+
+/// Everything a model holds, gathered to be evaluated at once at load (so the first request does not
+/// pay for it); `bytes` counts the weights (ModelInfo::weight_bytes), not the RoPE tables.
+struct LoadedArrays {
+  std::vector<mx::array> all;
+  std::int64_t bytes = 0;
+  void weight(const mx::array& a);
+  void linear(const DecoderLinear& q);
+  void tables(const std::optional<RopeTables>& t);
+  void eval() const;
+};
 
 struct CachedDecoder::Sequence {
   std::vector<int> tokens;  // prompt + generated

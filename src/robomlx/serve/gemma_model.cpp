@@ -2,9 +2,7 @@
 #include "robomlx/serve/gemma_model.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <filesystem>
 #include <stdexcept>
 
 #include <mlx/ops.h>
@@ -16,11 +14,11 @@
 namespace robomlx::serve {
 
 namespace {
-constexpr int kGroup = 32;
+constexpr int kGroup = DecoderLinear::kGroup;
 constexpr std::int64_t kChunkValues = std::int64_t{1} << 22;  // float32 rows dequantized at a time (16 MB)
 
 // Tensor `name` dequantized and requantized by mx::quantize (gemma_model.h: why these bits).
-LlamaLinear linear(const detail::GgufFile& f, const std::string& name) {
+DecoderLinear linear(const detail::GgufFile& f, const std::string& name) {
   const auto& t = f.tensor(name + ".weight");
   if (t.dims.size() != 2) throw std::invalid_argument("gemma: " + f.path + ": " + t.name + " is not a matrix");
   const int bits = 8;  // for every source type: gemma_model.h says why not 4 for Q4_K
@@ -36,7 +34,7 @@ LlamaLinear linear(const detail::GgufFile& f, const std::string& name) {
     biases.push_back(q[2]);
   }
   auto join = [](const std::vector<mx::array>& parts) { return parts.size() == 1 ? parts[0] : mx::concatenate(parts, 0); };
-  return LlamaLinear{join(w), join(scales), join(biases), bits};
+  return DecoderLinear{join(w), join(scales), join(biases), bits};
 }
 
 mx::array vector_of(const detail::GgufFile& f, const std::string& name, mx::Dtype dtype) {
@@ -106,16 +104,7 @@ std::unique_ptr<GemmaModel> GemmaModel::load(const std::string& path, GemmaOptio
   loaded.tables(m->w_->rope_global);
   loaded.tables(m->w_->rope_local);
   loaded.eval();
-  const std::int64_t bytes = loaded.bytes;
-
-  std::string id = options.id;
-  if (id.empty()) {
-    id = std::filesystem::path(path).stem().string();
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  }
-  m->info_ = ModelInfo{id, "gemma3", context, c.vocab, bytes,
-                       static_cast<std::int64_t>(2) * c.layers * c.kv_heads * c.head_dim * static_cast<int>(mx::size_of(dt))};
-  m->set_cache_shape(c.layers, c.kv_heads, c.head_dim, c.dim);
+  m->set_model(options.id, path, "gemma3", context, c.vocab, loaded.bytes, {c.layers, c.kv_heads, c.head_dim, c.dim});
   return m;
 }
 

@@ -3,7 +3,7 @@
 //
 // Weights: mx::load_gguf refuses this file (it throws on Q5_0 and would turn Q4_K / Q6_K into
 // float16), so serve's own reader (gguf_reader_internal.h) dequantizes every 2-D tensor to float32
-// and mx::quantize requantizes it: affine, group 32, 8 bits (the layout LlamaLinear and
+// and mx::quantize requantizes it: affine, group 32, 8 bits (the layout DecoderLinear and
 // quantized_linear run). 8 bits for every source type (Q4_K, Q5_0, Q6_K, Q8_0): mx::quantize picks
 // its own grid per group (it makes the larger-magnitude end exact), which does not line up with
 // Q4_K's, so 4 bits doubled the rounding (first-pass logits 10 % of the top logit off a float64

@@ -9,17 +9,16 @@
 
 #include "robomlx/serve/cached_decoder_internal.h"
 #include "robomlx/serve/gemma_model.h"
-#include "robomlx/serve/llama_model_internal.h"
 
 namespace robomlx::serve {
 
 struct GemmaLayer {
   mx::array attn_norm, post_attn_norm, ffn_norm, post_ffn_norm, q_norm, k_norm;
-  LlamaLinear q, k, v, o, gate, up, down;
+  DecoderLinear q, k, v, o, gate, up, down;
 };
 
 struct GemmaModel::Weights {
-  LlamaLinear embed;  // also the output projection (tied)
+  DecoderLinear embed;  // also the output projection (tied)
   mx::array out_norm;
   std::vector<GemmaLayer> layers;
   std::optional<RopeTables> rope_global, rope_local;  // CPU devices

@@ -2,7 +2,6 @@
 #include "robomlx/serve/llama_model.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -19,10 +18,10 @@ namespace robomlx::serve {
 namespace {
 using Tensors = std::unordered_map<std::string, mx::array>;
 
-LlamaLinear linear(const Tensors& t, const std::string& name) {
+DecoderLinear linear(const Tensors& t, const std::string& name) {
   auto it = t.find(name + ".weight");
   if (it == t.end()) throw std::invalid_argument("llama: GGUF has no tensor " + name + ".weight");
-  LlamaLinear out{it->second, std::nullopt, std::nullopt, 0};
+  DecoderLinear out{it->second, std::nullopt, std::nullopt, 0};
   if (auto sc = t.find(name + ".scales"); sc != t.end()) {
     out.scales = sc->second;
     auto bi = t.find(name + ".biases");
@@ -53,23 +52,6 @@ std::string default_system(const std::string& tmpl) {
   return tmpl.substr(at + open.size(), end - at - open.size());
 }
 }  // namespace
-
-void LoadedArrays::weight(const mx::array& a) {
-  all.push_back(a);
-  bytes += static_cast<std::int64_t>(a.nbytes());
-}
-
-void LoadedArrays::linear(const LlamaLinear& q) {
-  weight(q.w);
-  if (q.scales) weight(*q.scales);
-  if (q.biases) weight(*q.biases);
-}
-
-void LoadedArrays::tables(const std::optional<RopeTables>& t) {
-  if (t) all.insert(all.end(), {t->cos, t->sin, t->swap});
-}
-
-void LoadedArrays::eval() const { mx::eval(all); }
 
 LlamaModel::~LlamaModel() = default;
 
@@ -126,17 +108,8 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
     for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) loaded.linear(*q);
   }
   loaded.eval();
-  const std::int64_t bytes = loaded.bytes;
-
-  std::string id = options.id;
-  if (id.empty()) {
-    id = std::filesystem::path(path).stem().string();
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  }
   const int context = options.max_context > 0 ? std::min(options.max_context, c.context) : c.context;
-  m->info_ = ModelInfo{id, "llama", context, c.vocab, bytes,
-                       static_cast<std::int64_t>(2) * c.layers * c.kv_heads * c.head_dim * static_cast<int>(mx::size_of(m->dtype_))};
-  m->set_cache_shape(c.layers, c.kv_heads, c.head_dim, c.dim);
+  m->set_model(options.id, path, "llama", context, c.vocab, loaded.bytes, {c.layers, c.kv_heads, c.head_dim, c.dim});
   return m;
 }
 

@@ -11,25 +11,8 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/serve/llama_model_internal.h"
-#include "robomlx/serve/quantized_linear.h"
 
 namespace robomlx::serve {
-
-namespace {
-constexpr int kGroup = 32;  // load_gguf's group size for Q4_0/Q4_1/Q8_0 (and GemmaModel's requantization)
-}  // namespace
-
-mx::array LlamaLinear::apply(const mx::array& x, mx::StreamOrDevice s) const {
-  if (bits == 0) return mx::matmul(x, mx::transpose(mx::astype(w, x.dtype(), s), s), s);
-  return quantized_linear(x, w, *scales, *biases, kGroup, bits, s);
-}
-
-mx::array LlamaLinear::rows(const mx::array& ids, mx::Dtype dtype, mx::StreamOrDevice s) const {
-  if (bits == 0) return mx::astype(mx::take(w, ids, 0, s), dtype, s);
-  return mx::dequantize(mx::take(w, ids, 0, s), mx::take(*scales, ids, 0, s),
-                        biases ? std::optional<mx::array>(mx::take(*biases, ids, 0, s)) : std::nullopt, kGroup, bits,
-                        "affine", std::nullopt, dtype, s);
-}
 
 mx::array LlamaModel::embed(const mx::array& ids) const {
   // ids [B, T] -> [B, T, dim]
@@ -42,7 +25,7 @@ mx::array LlamaModel::head(const mx::array& hidden) const {
   // hidden [..., dim] -> float32 [..., vocab]
   const auto s = mx::default_stream(device_);
   mx::array h = mx::fast::rms_norm(hidden, w_->out_norm, config_.rms_eps, s);
-  const LlamaLinear& out = w_->output ? *w_->output : w_->embed;
+  const DecoderLinear& out = w_->output ? *w_->output : w_->embed;
   return mx::astype(out.apply(h, s), mx::float32, s);
 }
 
