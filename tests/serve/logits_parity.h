@@ -56,7 +56,9 @@ inline Parity check_first_pass(const mlx::core::array& logits, const nlohmann::j
       p.llama_rel = std::max(p.llama_rel, d / scale);
       EXPECT_LE(d, llama_tol * scale) << "position " << top["position"] << " token " << ids[i];
     }
-    if (want[0] - want[1] > clear_gap) EXPECT_EQ(argmax_of(got), ids[0]) << "position " << top["position"];
+    if (want[0] - want[1] > clear_gap) {
+      EXPECT_EQ(argmax_of(got), ids[0]) << "position " << top["position"];
+    }
   }
   for (std::size_t j = 0; j < c["numpy_top"].size(); ++j) {
     const auto& top = c["numpy_top"][j];
