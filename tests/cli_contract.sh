@@ -40,6 +40,13 @@ expect 1 "findings in --fail-on buckets (compute" -- port-scan "$ps_data/compute
 "$bin" port-scan "$ps_data/kernels.cu" --fail-on sim >/dev/null 2>&1 || { echo "FAIL: port-scan --fail-on sim on CUDA code"; fail=1; }
 "$bin" port-scan "$ps_data/kernels.cu" | grep -q "kernel.sparse-matmul: CUDA kernel mvmr_kernel" ||
   { echo "FAIL: port-scan classifies mvmr_kernel"; fail=1; }
+# Gemma 3 270M (a base model: a completion-form question); scripts/setup assembles its GGUF.
+if "$bin" models | grep -q "^gemma3-270m  text  gemma3"; then
+  "$bin" generate --model gemma3-270m --prompt "Question: What is the capital of France?
+Answer:" --max-tokens 4 2>/dev/null | grep -q "Paris" || { echo "FAIL: gemma3-270m answers Paris"; fail=1; }
+else
+  echo "skip: gemma3-270m is not installed (scripts/setup installs it)"
+fi
 if ! "$bin" info | grep -q "usable GPU" || "$bin" info | grep -q "0 usable GPUs"; then
   expect 4 "no usable GPU" -- --device gpu info
 fi

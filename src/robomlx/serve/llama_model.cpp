@@ -2,7 +2,6 @@
 #include "robomlx/serve/llama_model.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -19,10 +18,10 @@ namespace robomlx::serve {
 namespace {
 using Tensors = std::unordered_map<std::string, mx::array>;
 
-LlamaLinear linear(const Tensors& t, const std::string& name) {
+DecoderLinear linear(const Tensors& t, const std::string& name) {
   auto it = t.find(name + ".weight");
   if (it == t.end()) throw std::invalid_argument("llama: GGUF has no tensor " + name + ".weight");
-  LlamaLinear out{it->second, std::nullopt, std::nullopt, 0};
+  DecoderLinear out{it->second, std::nullopt, std::nullopt, 0};
   if (auto sc = t.find(name + ".scales"); sc != t.end()) {
     out.scales = sc->second;
     auto bi = t.find(name + ".biases");
@@ -94,59 +93,23 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
                                    linear(tensors, p + "attn_output"), linear(tensors, p + "ffn_gate"),
                                    linear(tensors, p + "ffn_up"), linear(tensors, p + "ffn_down")});
   }
-  if (m->device_ == mx::Device::cpu) {
-    // RoPE tables for every position of the context, angles in double precision.
-    const int hd = c.head_dim, ctx = c.context;
-    std::vector<float> cs(static_cast<std::size_t>(ctx) * hd, 1.0f), sn(static_cast<std::size_t>(ctx) * hd, 0.0f);
-    std::vector<int> swap(hd);
-    for (int d = 0; d < hd; ++d) swap[d] = d ^ 1;
-    for (int p = 0; p < ctx; ++p)
-      for (int i = 0; 2 * i + 1 < c.rope_dims; ++i) {
-        const double angle = p * std::pow(static_cast<double>(c.rope_base), -2.0 * i / c.rope_dims);
-        const std::size_t at = static_cast<std::size_t>(p) * hd + 2 * i;
-        cs[at] = cs[at + 1] = static_cast<float>(std::cos(angle));
-        sn[at] = static_cast<float>(-std::sin(angle));
-        sn[at + 1] = static_cast<float>(std::sin(angle));
-      }
-    w->rope_cos = mx::astype(mx::array(cs.data(), {ctx, hd}, mx::float32), m->dtype_);
-    w->rope_sin = mx::astype(mx::array(sn.data(), {ctx, hd}, mx::float32), m->dtype_);
-    w->rope_swap = mx::array(swap.data(), {hd}, mx::int32);
-  }
+  if (m->device_ == mx::Device::cpu) w->rope = make_rope_tables(c.context, c.head_dim, c.rope_dims, c.rope_base, false, m->dtype_);
   if (w->embed.w.shape(0) != c.vocab) throw std::invalid_argument("llama: token_embd rows differ from the vocabulary size");
   m->w_ = std::move(w);
 
-  // Everything the model holds, evaluated now (so the first request does not pay for it).
-  std::vector<mx::array> all;
-  std::int64_t bytes = 0;
-  auto add = [&](const mx::array& a) {
-    all.push_back(a);
-    bytes += static_cast<std::int64_t>(a.nbytes());
-  };
-  auto add_linear = [&](const LlamaLinear& q) {
-    add(q.w);
-    if (q.scales) add(*q.scales);
-    if (q.biases) add(*q.biases);
-  };
-  add_linear(m->w_->embed);
-  if (m->w_->output) add_linear(*m->w_->output);
-  add(m->w_->out_norm);
-  for (const auto* t : {&m->w_->rope_cos, &m->w_->rope_sin, &m->w_->rope_swap})
-    if (*t) all.push_back(**t);
+  LoadedArrays loaded;
+  loaded.linear(m->w_->embed);
+  if (m->w_->output) loaded.linear(*m->w_->output);
+  loaded.weight(m->w_->out_norm);
+  loaded.tables(m->w_->rope);
   for (const auto& L : m->w_->layers) {
-    add(L.attn_norm);
-    add(L.ffn_norm);
-    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) add_linear(*q);
+    loaded.weight(L.attn_norm);
+    loaded.weight(L.ffn_norm);
+    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) loaded.linear(*q);
   }
-  mx::eval(all);
-
-  std::string id = options.id;
-  if (id.empty()) {
-    id = std::filesystem::path(path).stem().string();
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  }
+  loaded.eval();
   const int context = options.max_context > 0 ? std::min(options.max_context, c.context) : c.context;
-  m->info_ = ModelInfo{id, "llama", context, c.vocab, bytes,
-                       static_cast<std::int64_t>(2) * c.layers * c.kv_heads * c.head_dim * static_cast<int>(mx::size_of(m->dtype_))};
+  m->set_model(options.id, path, "llama", context, c.vocab, loaded.bytes, {c.layers, c.kv_heads, c.head_dim, c.dim});
   return m;
 }
 
@@ -159,60 +122,6 @@ std::string LlamaModel::chat_prompt(const std::vector<ChatMessage>& messages) co
     out += "<|im_start|>system\n" + system + "<|im_end|>\n";
   for (const auto& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
   return out + "<|im_start|>assistant\n";
-}
-
-LlamaModel::Sequence& LlamaModel::get(SequenceId seq) {
-  auto it = seqs_.find(seq);
-  if (it == seqs_.end()) throw std::invalid_argument("llama: no sequence " + std::to_string(seq));
-  return *it->second;
-}
-
-SequenceId LlamaModel::start(const std::vector<int>& prompt) {
-  if (prompt.empty()) throw std::invalid_argument("llama: an empty prompt (at least one token is needed)");
-  if (static_cast<int>(prompt.size()) > info_.context_length)
-    throw std::invalid_argument("llama: the prompt has " + std::to_string(prompt.size()) + " tokens, the context holds " +
-                                std::to_string(info_.context_length));
-  for (int t : prompt)
-    if (t < 0 || t >= config_.vocab) throw std::invalid_argument("llama: token id " + std::to_string(t) + " out of range");
-  auto s = std::make_unique<Sequence>();
-  s->tokens = prompt;
-  s->prompt = static_cast<int>(prompt.size());
-  const SequenceId id = next_id_++;
-  seqs_.emplace(id, std::move(s));
-  return id;
-}
-
-std::optional<mx::array> LlamaModel::prefill(SequenceId seq, int max_tokens) {
-  Sequence& s = get(seq);
-  if (max_tokens <= 0) throw std::invalid_argument("llama: prefill needs max_tokens > 0");
-  if (s.done >= s.prompt) throw std::logic_error("llama: the prompt of sequence " + std::to_string(seq) + " has already run");
-  const int n = std::min(max_tokens, s.prompt - s.done);
-  const std::vector<int> chunk(s.tokens.begin() + s.done, s.tokens.begin() + s.done + n);
-  mx::array hidden = run_chunk(s, chunk);
-  std::vector<mx::array> to_eval(s.k);
-  to_eval.insert(to_eval.end(), s.v.begin(), s.v.end());
-  if (s.done < s.prompt) {
-    mx::eval(to_eval);
-    return std::nullopt;
-  }
-  const auto st = mx::default_stream(device_);
-  mx::array last = mx::slice(hidden, {0, n - 1, 0}, {1, n, config_.dim}, st);
-  mx::array out = mx::reshape(logits(last), {1, config_.vocab}, st);
-  to_eval.push_back(out);
-  mx::eval(to_eval);
-  return out;
-}
-
-void LlamaModel::release(SequenceId seq) {
-  seqs_.erase(seq);  // a batched row stays in the shared cache until the next regroup drops it
-  if (batch_ && std::none_of(batch_->rows.begin(), batch_->rows.end(), [&](SequenceId id) { return seqs_.count(id) > 0; }))
-    batch_.reset();  // nothing alive in it: free it now
-}
-
-int LlamaModel::length(SequenceId seq) const {
-  auto it = seqs_.find(seq);
-  if (it == seqs_.end()) throw std::invalid_argument("llama: no sequence " + std::to_string(seq));
-  return static_cast<int>(it->second->tokens.size());
 }
 
 }  // namespace robomlx::serve

@@ -8,18 +8,9 @@
 // takes fewer KV heads directly), RoPE on adjacent pairs (GGUF's llama layout: convert_hf_to_gguf
 // permutes Q and K so "traditional" rotation reproduces HF's half-split one), SwiGLU MLP.
 // Activations and the KV cache are float32 on a CPU stream, float16 on a GPU (LlamaOptions::dtype).
-//
-// Sequences and batching. A sequence's prompt is prefilled into a cache of its own (chunks of any
-// size; causal attention within the chunk, full attention to what came before). decode() runs the
-// given sequences as one batch over a shared, left-padded cache: row i holds sequence i's keys in
-// columns [end - len_i, end), so every row writes its new key at the same column `end` (one
-// slice_update per layer) and a boolean mask hides each row's padding; RoPE takes a position per
-// row. The shared cache is rebuilt (rows copied in or out) only when the set of sequences passed to
-// decode() changes, not every step, so steady decoding copies nothing but the new column. Chosen
-// over padding per-sequence caches every step, which would copy every cache every token.
+// Sequences, batching and the KV cache: CachedDecoder (cached_decoder.h).
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +19,7 @@
 #include <mlx/array.h>
 #include <mlx/device.h>
 
-#include "robomlx/serve/text_model.h"
+#include "robomlx/serve/cached_decoder.h"
 #include "robomlx/serve/tokenizer_bpe.h"
 
 namespace robomlx::serve {
@@ -46,53 +37,33 @@ struct LlamaConfig {
   float rope_base = 10000.0f, rms_eps = 1e-5f;
 };
 
-class LlamaModel final : public TextModel {
+class LlamaModel final : public CachedDecoder {
  public:
   /// Throws std::invalid_argument when the file is not a GGUF Llama this code can run.
   static std::unique_ptr<LlamaModel> load(const std::string& gguf_path, LlamaOptions options = {});
   ~LlamaModel() override;
 
-  const ModelInfo& info() const override { return info_; }
   const Tokenizer& tokenizer() const override { return *tokenizer_; }
   /// The GGUF's ChatML template (SmolLM2): "<|im_start|>{role}\n{content}<|im_end|>\n" per message,
   /// SmolLM's default system message first when the chat has none, then "<|im_start|>assistant\n".
   std::string chat_prompt(const std::vector<ChatMessage>& messages) const override;
 
-  SequenceId start(const std::vector<int>& prompt) override;
-  std::optional<mx::array> prefill(SequenceId seq, int max_tokens) override;
-  mx::array decode(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens) override;
-  void release(SequenceId seq) override;
-  int length(SequenceId seq) const override;
-
   const LlamaConfig& config() const { return config_; }
-  /// Logits [T, vocab] float32 of every position of `tokens` run from an empty cache (no sequence
-  /// is kept), for parity tests against a reference.
-  mx::array forward_all(const std::vector<int>& tokens);
+
+ protected:
+  mx::array forward(const DecoderStep& step, std::vector<mx::array>& k, std::vector<mx::array>& v) override;
+  mx::array head(const mx::array& hidden) const override;
 
  private:
   struct Weights;
-  struct Sequence;
-  struct Batch;
   LlamaModel() = default;
 
   mx::array embed(const mx::array& ids) const;
-  mx::array logits(const mx::array& hidden) const;
-  // One chunk of one sequence through every layer, extending its own cache.
-  mx::array run_chunk(Sequence& s, const std::vector<int>& tokens);
-  void regroup(const std::vector<SequenceId>& members);
-  void ungroup(SequenceId id);
-  Sequence& get(SequenceId seq);
 
   LlamaConfig config_;
-  ModelInfo info_;
   std::unique_ptr<BpeTokenizer> tokenizer_;
   std::unique_ptr<Weights> w_;
   std::string chat_template_;
-  mx::Dtype dtype_ = mx::float32;
-  mx::Device device_ = mx::Device::cpu;
-  std::map<SequenceId, std::unique_ptr<Sequence>> seqs_;
-  std::unique_ptr<Batch> batch_;
-  SequenceId next_id_ = 1;
 };
 
 }  // namespace robomlx::serve

