@@ -6,6 +6,7 @@
 #include <mlx/allocator.h>
 #include <mlx/ops.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/string.h>
 
 #include "robomlx/core/device.h"
 
@@ -89,9 +90,10 @@ mx::StreamOrDevice to_stream(nb::handle device, Workload w) {
   if (nb::isinstance<nb::str>(device))
     return resolve_device_for(parse_device_choice(nb::cast<std::string>(device)), w);
   if (nb::isinstance<mx::Device>(device)) return nb::cast<mx::Device>(device);
+  if (nb::isinstance<mx::Device::DeviceType>(device)) return mx::Device(nb::cast<mx::Device::DeviceType>(device));
   if (nb::isinstance<mx::Stream>(device)) return nb::cast<mx::Stream>(device);
-  throw std::invalid_argument("[python] device must be None, 'auto', 'cpu', 'gpu', an mlx.core.Device or an "
-                              "mlx.core.Stream, got " + nb::cast<std::string>(nb::repr(device.type())));
+  throw std::invalid_argument("[python] device must be None, 'auto', 'cpu', 'gpu', an mlx.core.Device, "
+                              "DeviceType or Stream, got " + nb::cast<std::string>(nb::repr(device.type())));
 }
 
 }  // namespace robomlx::py
