@@ -2,6 +2,7 @@
 // robomlx.stereo: ZED calibration files, rectification, semi-global matching, depth and points.
 #include <nanobind/stl/array.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/string_view.h>
 #include <nanobind/stl/vector.h>
 
 #include "arrays.h"
@@ -10,6 +11,7 @@
 #include "robomlx/stereo/disparity_to_points.h"
 #include "robomlx/stereo/rectify.h"
 #include "robomlx/stereo/sgm.h"
+#include "robomlx/stereo/video.h"
 
 namespace robomlx::py {
 
@@ -95,6 +97,9 @@ void init_stereo(nb::module_& m) {
   "Disparities min_disparity <= d < max_disparity; cost 'census' or 'ad_census'; paths 4 or 8.\n"
   "Returns (disparity [H, W] float32 pixels, left view, invalid = -1; confidence [H, W] float32 in [0, 1]).\n"
   "Fast preset: paths=4, cost='ad_census', pyramid_factor=2, refinement_radius=1.");
+  m.def("rgb_to_grey", [](const ArrayArg& rgb, nb::handle device) { return rgb_to_grey(rgb, to_stream(device, kStereo)); },
+        nb::arg("rgb"), nb::kw_only(), nb::arg("device") = nb::none(),
+        "[H, W, 3] uint8 RGB -> [H, W] uint8 grey (the matcher's input; [H, W] passes through).");
   m.def("disparity_to_depth", [](const ArrayArg& d, double focal_px, double baseline_mm, const std::string& unit,
                                  nb::handle device) {
     return disparity_to_depth(d, focal_px, baseline_mm, parse_depth_unit(unit), to_stream(device, kStereo));
