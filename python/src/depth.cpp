@@ -2,7 +2,10 @@
 // robomlx.depth: librealsense's processing blocks by their librealsense option names, frames
 // with their stream metadata, the standard chain and .bag recordings. The Python classes
 // (SpatialFilter, DecimationFilter, ...) are thin subclasses of Block in python/robomlx/depth.py.
+#include <chrono>
 #include <memory>
+
+#include <mlx/transforms.h>
 
 #include <nanobind/stl/array.h>
 #include <nanobind/stl/map.h>
@@ -163,6 +166,20 @@ void init_depth(nb::module_& m) {
         for (const auto& [name, opts] : p.effective_options()) out.append(nb::make_tuple(name, opts));
         return out;
       }, "[(block, {option: value})] in effect.");
+
+  // The C++ side of python/bench/overhead.py: the same loop as the Python one (process, then
+  // eval), timed in C++ in the same process, so the difference is the binding's cost alone.
+  m.def("_time_in_cpp", [](Pipeline& p, const Frame& f, int iters, nb::handle device) {
+    const auto s = to_stream(device, Workload::depth_filters);
+    std::vector<double> seconds;
+    nb::gil_scoped_release unlocked;
+    for (int i = 0; i < iters; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      mx::eval(p.process(f, s).data);
+      seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return seconds;
+  }, nb::arg("pipeline"), nb::arg("frame"), nb::arg("iters"), nb::arg("device") = nb::none());
 
   nb::class_<Pointcloud>(m, "Pointcloud", "librealsense rs2::pointcloud: vertices and texture coordinates.")
       .def(nb::init<>())
