@@ -5,8 +5,8 @@
 The RealSense standard chain (decimation, depth2disparity, spatial, temporal, disparity2depth,
 hole_filling) on the golden synthetic frame, nearest-resized to each size as `robomlx bench depth`
 does. Each side runs the same loop: process the frame, then mx.eval the result. The C++ loop runs
-inside the extension (robomlx.depth._time_in_cpp), so both see the same machine load; runs
-alternate Python / C++ in rounds and the medians are compared. The floor is the same comparison
+inside the extension (robomlx.depth._time_in_cpp), so both see the same machine load; the calls
+alternate one by one and the overhead is the median of the paired differences. The floor is the same comparison
 on a 2x2 frame (all launch and binding overhead, no pixels), plus the bare cost of crossing into
 the module (a call that does nothing) and of wrapping a NumPy array.
 
@@ -14,6 +14,7 @@ the module (a call that does nothing) and of wrapping a NumPy array.
 """
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -53,16 +54,19 @@ def py_loop(pipe, f, iters):
 
 
 def compare(f, iters, rounds):
+    # Python and C++ calls alternate one by one, so load drift on a shared machine hits both;
+    # the overhead is the median of the paired differences.
     py, cpp = [], []
     pipe_py, pipe_cpp = rd.Pipeline("standard"), rd.Pipeline("standard")
     py_loop(pipe_py, f, 5)
     rd._time_in_cpp(pipe_cpp, f, 5)  # warm-up: first runs compile and allocate
-    for _ in range(rounds):
-        py += py_loop(pipe_py, f, iters)
-        cpp += rd._time_in_cpp(pipe_cpp, f, iters)
+    for _ in range(iters * rounds):
+        py += py_loop(pipe_py, f, 1)
+        cpp += rd._time_in_cpp(pipe_cpp, f, 1)
     p, c = statistics.median(py) * 1e6, statistics.median(cpp) * 1e6
-    return {"python_us": round(p, 1), "cpp_us": round(c, 1), "overhead_us": round(p - c, 1),
-            "overhead_pct": round(100 * (p - c) / c, 2), "samples": len(py)}
+    d = statistics.median(a - b for a, b in zip(py, cpp)) * 1e6
+    return {"python_us": round(p, 1), "cpp_us": round(c, 1), "overhead_us": round(d, 1),
+            "overhead_pct": round(100 * d / c, 2), "samples": len(py)}
 
 
 def floor_call(n=200000):
@@ -93,7 +97,9 @@ def main():
     ap.add_argument("--json", help="also write the results here")
     a = ap.parse_args()
     base = read_pgm16(shared_dir() / "golden/realsense/inputs/synth848_seq0.pgm")
-    result = {"machine": f"{platform.processor() or platform.machine()}, {platform.system()}",
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+               platform.machine()) if Path("/proc/cpuinfo").exists() else platform.machine()
+    result = {"machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()}",
               "robomlx": robomlx.__version__, "mlx": mx.__version__, "device": str(mx.default_device()),
               "cases": {}}
     for name, (w, h) in {"2x2 (floor)": (2, 2), "848x480": (848, 480), "1280x720": (1280, 720)}.items():
