@@ -85,7 +85,8 @@ mx::array wrap_host(const void* data, const mx::Shape& shape, mx::Dtype dtype, s
   });
 }
 
-mx::StreamOrDevice to_stream(nb::handle device, Workload w) {
+mx::StreamOrDevice to_stream(const DeviceArg& arg, Workload w) {
+  nb::handle device = arg.value;
   if (device.is_none()) return {};
   if (nb::isinstance<nb::str>(device))
     return resolve_device_for(parse_device_choice(nb::cast<std::string>(device)), w);

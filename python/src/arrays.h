@@ -34,10 +34,15 @@ mx::array wrap_host(const void* data, const mx::Shape& shape, mx::Dtype dtype, s
 /// True when wrap_host shares memory on this build (tests and docs ask).
 bool zero_copy_available();
 
+/// The `device=` keyword's value as given (its caster only names the accepted types for stubs).
+struct DeviceArg {
+  nb::object value;
+};
+
 /// The `device=` keyword: None (MLX's default device, as MLX's own ops), "cpu" / "gpu" / "auto"
 /// (robomlx's rule: auto picks per workload, core/device_policy.h, as the CLI's --device does),
 /// an mlx.core.Device or an mlx.core.Stream.
-mx::StreamOrDevice to_stream(nb::handle device, Workload w = Workload::general);
+mx::StreamOrDevice to_stream(const DeviceArg& device, Workload w = Workload::general);
 
 void init_core(nb::module_& m);
 void init_io(nb::module_& m);
@@ -56,6 +61,19 @@ struct type_caster<robomlx::py::ArrayArg> {
   bool from_python(handle src, uint8_t flags, cleanup_list* cleanup) noexcept;
   static handle from_cpp(const robomlx::py::ArrayArg& v, rv_policy p, cleanup_list* c) noexcept {
     return make_caster<::mlx::core::array>::from_cpp(v.a, p, c);
+  }
+};
+
+template <>
+struct type_caster<robomlx::py::DeviceArg> {
+  NB_TYPE_CASTER(robomlx::py::DeviceArg,
+                 const_name("str | mlx.core.Device | mlx.core.DeviceType | mlx.core.Stream"))
+  bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
+    value.value = borrow(src);  // checked by to_stream, which names what it got
+    return true;
+  }
+  static handle from_cpp(const robomlx::py::DeviceArg& v, rv_policy, cleanup_list*) noexcept {
+    return v.value.inc_ref();
   }
 };
 

@@ -53,13 +53,15 @@ void init_core(nb::module_& m) {
 }
 
 void init_io(nb::module_& m) {
-  m.def("read_png", [](const std::string& path) { return read_png(path).to_array(); }, nb::arg("path"),
+  // File readers touch no Python object: other Python threads run while they read and decode.
+  const auto unlocked = nb::call_guard<nb::gil_scoped_release>();
+  m.def("read_png", [](const std::string& path) { return read_png(path).to_array(); }, nb::arg("path"), unlocked,
         "Reads a PNG into an [H, W, C] array: uint8, or uint16 for 16-bit PNGs (C = 1, 2, 3, 4).\n"
         "Raises FormatError naming the file for a missing, malformed or over-cap file.");
   m.def("write_png", [](const std::string& path, const ArrayArg& image) { write_png(path, Image::from_array(image)); },
         nb::arg("path"), nb::arg("image"),
         "Writes an [H, W] or [H, W, C] uint8 / uint16 array as PNG (written atomically).");
-  m.def("read_npy", &read_npy, nb::arg("path"), "Reads a .npy file (capped by the elements cap).");
+  m.def("read_npy", &read_npy, nb::arg("path"), unlocked, "Reads a .npy file (capped by the elements cap).");
   m.def("write_npy", [](const std::string& path, const ArrayArg& a) { write_npy(path, a); }, nb::arg("path"),
         nb::arg("array"), "Writes an array as .npy (evaluates it).");
   m.def("read_ply", [](const std::string& path) {

@@ -56,7 +56,7 @@ Frame frame_of(const mx::array& a) {
 }
 
 // process(): a Frame in gives a Frame out; an array in gives an array out.
-nb::object run_block(nb::handle in, nb::handle device, const std::function<Frame(const Frame&, mx::StreamOrDevice)>& f) {
+nb::object run_block(nb::handle in, const DeviceArg& device, const std::function<Frame(const Frame&, mx::StreamOrDevice)>& f) {
   if (nb::isinstance<Frame>(in)) return nb::cast(f(nb::cast<const Frame&>(in), to_stream(device, Workload::depth_filters)));
   const mx::array a = nb::cast<ArrayArg>(in).a;
   return nb::cast(f(frame_of(a), to_stream(device, Workload::depth_filters)).data);
@@ -134,7 +134,7 @@ void init_depth(nb::module_& m) {
                               "depth2disparity, disparity2depth, units, spatial, temporal, hole_filling, "
                               "colorizer), with librealsense's option names, ranges and defaults.")
       .def_prop_ro("name", &ProcessingBlock::name)
-      .def("process", [](ProcessingBlock& b, nb::handle frame, nb::handle device) {
+      .def("process", [](ProcessingBlock& b, nb::handle frame, const DeviceArg& device) {
         return run_block(frame, device, [&](const Frame& f, mx::StreamOrDevice s) { return b.process(f, s); });
       }, nb::arg("frame"), nb::kw_only(), nb::arg("device") = nb::none(),
       "Runs the block (lazy). A Frame gives a Frame; an array gives an array (uint16 = Z16, float32 = "
@@ -156,7 +156,7 @@ void init_depth(nb::module_& m) {
         new (p) Pipeline(spec);
       }, nb::arg("chain") = "standard", nb::arg("settings") = std::vector<std::string>{},
       "chain: 'standard' or comma-separated block names; settings: 'block.option=value' strings.")
-      .def("process", [](Pipeline& p, nb::handle frame, nb::handle device) {
+      .def("process", [](Pipeline& p, nb::handle frame, const DeviceArg& device) {
         return run_block(frame, device, [&](const Frame& f, mx::StreamOrDevice s) { return p.process(f, s); });
       }, nb::arg("frame"), nb::kw_only(), nb::arg("device") = nb::none())
       .def("reset", &Pipeline::reset)
@@ -169,7 +169,7 @@ void init_depth(nb::module_& m) {
 
   // The C++ side of python/bench/overhead.py: the same loop as the Python one (process, then
   // eval), timed in C++ in the same process, so the difference is the binding's cost alone.
-  m.def("_time_in_cpp", [](Pipeline& p, const Frame& f, int iters, nb::handle device) {
+  m.def("_time_in_cpp", [](Pipeline& p, const Frame& f, int iters, const DeviceArg& device) {
     const auto s = to_stream(device, Workload::depth_filters);
     std::vector<double> seconds;
     nb::gil_scoped_release unlocked;
@@ -183,7 +183,7 @@ void init_depth(nb::module_& m) {
 
   nb::class_<Pointcloud>(m, "Pointcloud", "librealsense rs2::pointcloud: vertices and texture coordinates.")
       .def(nb::init<>())
-      .def("calculate", [](const Pointcloud& pc, const Frame& depth, nb::handle device) {
+      .def("calculate", [](const Pointcloud& pc, const Frame& depth, const DeviceArg& device) {
         auto r = pc.calculate(depth, to_stream(device, Workload::depth_filters));
         return nb::make_tuple(r.vertices, r.texcoords);
       }, nb::arg("depth"), nb::kw_only(), nb::arg("device") = nb::none(),
@@ -207,7 +207,7 @@ void init_depth(nb::module_& m) {
         const Frame* c = r.color_for(depth);
         return c ? std::optional<Frame>(*c) : std::nullopt;
       }, nb::arg("depth"), "The colour frame nearest in time to `depth`, or None.");
-  m.def("read_bag", &read_recording, nb::arg("path"),
+  m.def("read_bag", &read_recording, nb::arg("path"), nb::call_guard<nb::gil_scoped_release>(),
         "Reads a librealsense .bag (ROS1 bag v2, lz4 / bz2 chunks). Raises FormatError naming the byte offset "
         "and the field.");
 }

@@ -34,13 +34,13 @@ void init_splat(nb::module_& m) {
       .def_rw("sh_degree", &GaussianScene::sh_degree)
       .def("__len__", &GaussianScene::size)
       .def("validate", &GaussianScene::validate)
-      .def("activated", [](const GaussianScene& g, nb::handle device) {
+      .def("activated", [](const GaussianScene& g, const DeviceArg& device) {
         auto s = to_stream(device, kSplat);
         return nb::make_tuple(g.means, activated_scales(g, s), normalized_rotations(g, s), activated_opacities(g, s),
                               g.sh);
       }, nb::kw_only(), nb::arg("device") = nb::none(),
       "(means3d, scales = exp(log_scales), unit rotations, opacities = sigmoid(logits), shs): rasterize's inputs.");
-  m.def("read_ply", &read_gaussian_ply, nb::arg("path"),
+  m.def("read_ply", &read_gaussian_ply, nb::arg("path"), nb::call_guard<nb::gil_scoped_release>(),
         "Reads a 3DGS PLY (SH degree 0-3). FormatError names the file, row and property.");
   m.def("write_ply", [](const std::string& path, const GaussianScene& g) { write_gaussian_ply(path, g); },
         nb::arg("path"), nb::arg("scene"), "Writes the standard 3DGS PLY layout (atomically).");
@@ -73,7 +73,7 @@ void init_splat(nb::module_& m) {
   m.def("rasterize", [](const ArrayArg& means3d, const ArrayArg& scales, const ArrayArg& rotations,
                         const ArrayArg& opacities, const ArrayArg& shs, const Camera& camera, int sh_degree,
                         std::array<float, 3> background, const std::optional<ArrayArg>& screen_offsets,
-                        bool antialiased, nb::handle device) {
+                        bool antialiased, const DeviceArg& device) {
     RasterSettings settings = RasterSettings::from_camera(camera, sh_degree, background);
     settings.camera.antialiased = antialiased;
     RasterInputs in{means3d, scales, rotations, opacities, shs, std::nullopt};

@@ -52,17 +52,17 @@ void init_stereo(nb::module_& m) {
       .def_ro("left_map", &Rectification::left_map, "[H, W, 2] float32 source (x, y) per rectified pixel")
       .def_ro("right_map", &Rectification::right_map)
       .def_ro("geometry", &Rectification::geometry);
-  m.def("compute_rectification", [](const StereoCalibration& c, int width, int height, nb::handle device) {
+  m.def("compute_rectification", [](const StereoCalibration& c, int width, int height, const DeviceArg& device) {
     return compute_rectification(c, width, height, to_stream(device, kStereo));
   }, nb::arg("calibration"), nb::arg("width"), nb::arg("height"), nb::kw_only(), nb::arg("device") = nb::none(),
   "Rectification maps for single-eye images of width x height (OpenCV stereoRectify, CALIB_ZERO_DISPARITY). "
   "Raises UnsupportedFeatureError in builds without OpenCV.");
-  m.def("rectify", [](const Rectification& r, const ArrayArg& left, const ArrayArg& right, nb::handle device) {
+  m.def("rectify", [](const Rectification& r, const ArrayArg& left, const ArrayArg& right, const DeviceArg& device) {
     auto p = rectify_pair(r, left, right, to_stream(device, kStereo));
     return nb::make_tuple(p.left, p.right);
   }, nb::arg("rectification"), nb::arg("left"), nb::arg("right"), nb::kw_only(), nb::arg("device") = nb::none(),
   "Rectifies both eyes ([H, W] or [H, W, C] uint8 / float32): bilinear, outside = 0. Returns (left, right).");
-  m.def("split_side_by_side", [](const ArrayArg& frame, nb::handle device) {
+  m.def("split_side_by_side", [](const ArrayArg& frame, const DeviceArg& device) {
     auto p = split_side_by_side(frame, to_stream(device, kStereo));
     return nb::make_tuple(p.left, p.right);
   }, nb::arg("frame"), nb::kw_only(), nb::arg("device") = nb::none(), "[H, 2W(, C)] ZED frame -> (left, right).");
@@ -70,7 +70,7 @@ void init_stereo(nb::module_& m) {
   m.def("sgm", [](const ArrayArg& left, const ArrayArg& right, int max_disparity, int min_disparity,
                   const std::string& cost, float p1, float p2, int paths, bool subpixel, int lr_max_diff,
                   float uniqueness_ratio, int median_size, int speckle_window, int speckle_range, int pyramid_factor,
-                  int refinement_radius, nb::handle device) {
+                  int refinement_radius, const DeviceArg& device) {
     SgmOptions o;
     o.min_disparity = min_disparity;
     o.num_disparities = max_disparity - min_disparity;
@@ -97,16 +97,16 @@ void init_stereo(nb::module_& m) {
   "Disparities min_disparity <= d < max_disparity; cost 'census' or 'ad_census'; paths 4 or 8.\n"
   "Returns (disparity [H, W] float32 pixels, left view, invalid = -1; confidence [H, W] float32 in [0, 1]).\n"
   "Fast preset: paths=4, cost='ad_census', pyramid_factor=2, refinement_radius=1.");
-  m.def("rgb_to_grey", [](const ArrayArg& rgb, nb::handle device) { return rgb_to_grey(rgb, to_stream(device, kStereo)); },
+  m.def("rgb_to_grey", [](const ArrayArg& rgb, const DeviceArg& device) { return rgb_to_grey(rgb, to_stream(device, kStereo)); },
         nb::arg("rgb"), nb::kw_only(), nb::arg("device") = nb::none(),
         "[H, W, 3] uint8 RGB -> [H, W] uint8 grey (the matcher's input; [H, W] passes through).");
   m.def("disparity_to_depth", [](const ArrayArg& d, double focal_px, double baseline_mm, const std::string& unit,
-                                 nb::handle device) {
+                                 const DeviceArg& device) {
     return disparity_to_depth(d, focal_px, baseline_mm, parse_depth_unit(unit), to_stream(device, kStereo));
   }, nb::arg("disparity"), nb::arg("focal_px"), nb::arg("baseline_mm"), nb::kw_only(), nb::arg("unit") = "mm",
   nb::arg("device") = nb::none(),
   "depth = focal_px * baseline / disparity, [H, W] float32 in 'mm' or 'm'; disparity <= 0 -> 0.");
-  m.def("disparity_to_points", [](const ArrayArg& d, const RectifiedGeometry& g, nb::handle device) {
+  m.def("disparity_to_points", [](const ArrayArg& d, const RectifiedGeometry& g, const DeviceArg& device) {
     return disparity_to_points(d, g, to_stream(device, kStereo));
   }, nb::arg("disparity"), nb::arg("geometry"), nb::kw_only(), nb::arg("device") = nb::none(),
   "[H, W, 3] float32 points (mm, left rectified camera: X right, Y down, Z forward).");
