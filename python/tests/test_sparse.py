@@ -156,3 +156,17 @@ def test_neighbour_search_against_brute_force():
         assert sorted(idx[offsets[i]:offsets[i + 1]]) == sorted(np.nonzero(d[i] <= 0.25)[0])
     kidx, kdist = sp.knn(pts, q, 4)
     np.testing.assert_array_equal(np.asarray(kidx), np.argsort(d, axis=1, kind="stable")[:, :4])
+
+
+def test_mx_compile_with_lazy_index_check():
+    K, G, C, M, Nb, No, T = 3, 1, 4, 5, 6, 2, 10
+    a = mx.array(rng.standard_normal((K, G, C, M)).astype(np.float32))
+    b = mx.array(rng.standard_normal((Nb, G, C)).astype(np.float32))
+    ai, bi, oi = (mx.array(t) for t in triplets(K, Nb, No, T))
+
+    def loss(a_, b_):  # check=False: no host synchronisation, so the call traces under mx.compile
+        return (sp.mvmr(a_, b_, ai, bi, oi, No, check=False) ** 2).sum()
+
+    compiled = mx.compile(mx.grad(loss, argnums=(0, 1)))
+    for got, want in zip(compiled(a, b), mx.grad(loss, argnums=(0, 1))(a, b)):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6, atol=1e-6)
