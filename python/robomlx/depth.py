@@ -25,6 +25,12 @@ class Block:
         for key, value in options.items():
             self._block.set_option(key, float(value))
 
+    def process(self, frame, *, device=None):
+        """Runs the block (lazy). A Frame gives a Frame; an array gives an array (uint16 = Z16,
+        float32 = DISPARITY32, no camera metadata: blocks that need a baseline or focal length
+        want a Frame). ``__init__`` replaces this with the C++ method itself (no Python frame)."""
+        return self._block.process(frame, device=device)
+
     def set_option(self, option, value):
         self._block.set_option(option, float(value))
 
