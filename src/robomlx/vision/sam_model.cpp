@@ -38,7 +38,9 @@ void read_config(const std::string& path, SamConfig& c) {
   c.use_abs_pos = v.boolean("use_abs_pos", true);
   c.use_rel_pos = v.boolean("use_rel_pos", true);
   c.window_size = v.integer("window_size", 14, 0, 1024);
-  c.global_attn_indexes = v.integers("global_attn_indexes", {2, 5, 8, 11}, 0, c.layers - 1);
+  // Entries past the last layer select nothing (transformers' own tiny test configs keep
+  // [2, 5, 8, 11] with 2 layers); they are accepted as transformers accepts them.
+  c.global_attn_indexes = v.integers("global_attn_indexes", {2, 5, 8, 11}, 0, 1 << 16);
   c.output_channels = v.integer("output_channels", 256, 1, 1 << 16);
   c.num_pos_feats = v.integer("num_pos_feats", 128, 1, 1 << 16);
   c.vision_eps = v.number("layer_norm_eps", 1e-6, 0.0, 1.0);

@@ -41,4 +41,19 @@ ClipHandle create_clip(const std::string& path, const mx::Device& device, const 
   return h;
 }
 
+SamHandle create_sam(const std::string& path, DeviceChoice device, const SamLoadOptions& options) {
+  return create_sam(path, resolve_device_for(device, Workload::general), options);
+}
+
+SamHandle create_sam(const std::string& path, const mx::Device& device, const SamLoadOptions& options) {
+  check_vision_checkpoint(path, "sam");
+  SamHandle h{nullptr, SamImageSettings::read(path), device};
+  h.model = SamModel::load(path, options);
+  if (h.image_settings.longest_edge != h.model->config().image_size || h.image_settings.pad_height != h.model->config().image_size ||
+      h.image_settings.pad_width != h.model->config().image_size)
+    throw FormatError("vision.sam", path + "/preprocessor_config.json", "size.longest_edge and pad_size must equal vision_config.image_size " +
+                                                                          std::to_string(h.model->config().image_size));
+  return h;
+}
+
 }  // namespace robomlx::vision

@@ -17,6 +17,8 @@
 
 #include "robomlx/core/device.h"
 #include "robomlx/vision/clip_model.h"
+#include "robomlx/vision/sam_image_preprocess.h"
+#include "robomlx/vision/sam_model.h"
 
 namespace robomlx::vision {
 
@@ -30,6 +32,16 @@ struct ClipHandle {
 ClipHandle create_clip(const std::string& path, DeviceChoice device = DeviceChoice::Auto, const ClipLoadOptions& options = {});
 /// The same for a device already chosen (the CLI's --device, resolved once per command).
 ClipHandle create_clip(const std::string& path, const mx::Device& device, const ClipLoadOptions& options = {});
+
+struct SamHandle {
+  std::unique_ptr<SamModel> model;
+  SamImageSettings image_settings;
+  mx::Device device = mx::Device::cpu;
+};
+
+/// Loads a SamModel folder (config.json model_type "sam") and its preprocessor_config.json.
+SamHandle create_sam(const std::string& path, DeviceChoice device = DeviceChoice::Auto, const SamLoadOptions& options = {});
+SamHandle create_sam(const std::string& path, const mx::Device& device, const SamLoadOptions& options = {});
 
 /// The model_type of a checkpoint folder's config.json after the format checks above ("clip",
 /// "sam"); `want` is what the caller needs (a mismatch is UnsupportedFeatureError).
