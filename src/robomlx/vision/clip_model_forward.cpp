@@ -69,7 +69,7 @@ ClipEncoderOutput ClipModel::encode_image(const mx::array& pixels, bool keep_hid
   if (pixels.ndim() != 4 || pixels.shape(1) != n || pixels.shape(2) != n || pixels.shape(3) != 3)
     throw std::invalid_argument("[vision.clip] pixel_values must be [B, " + std::to_string(n) + ", " + std::to_string(n) + ", 3] (NHWC)");
   const int B = pixels.shape(0);
-  mx::array patches = mx::conv2d(mx::astype(pixels, dtype_, st), w_->patch_weight, {p, p}, {0, 0}, {1, 1}, 1, st);
+  mx::array patches = detail::patch_embed(mx::astype(pixels, dtype_, st), w_->patch_weight, p, st);
   patches = mx::reshape(patches, {B, g * g, D}, st);
   const mx::array cls = mx::broadcast_to(mx::reshape(w_->class_embedding, {1, 1, D}, st), {B, 1, D}, st);
   mx::array x = mx::add(mx::concatenate({cls, patches}, 1, st), w_->vision_positions, st);

@@ -72,7 +72,7 @@ mx::array SamModel::image_embeddings(const mx::array& pixels, mx::StreamOrDevice
     throw std::invalid_argument("[vision.sam] pixel_values must be [B, " + std::to_string(c.image_size) + ", " +
                                 std::to_string(c.image_size) + ", 3] (NHWC, padded)");
   const int B = pixels.shape(0);
-  mx::array x = mx::conv2d(mx::astype(pixels, dtype_, s), w_->patch_w, {c.patch_size, c.patch_size}, {0, 0}, {1, 1}, 1, s);
+  mx::array x = detail::patch_embed(mx::astype(pixels, dtype_, s), w_->patch_w, c.patch_size, s);
   x = mx::add(x, w_->patch_b, s);
   if (w_->pos_embed) x = mx::add(x, *w_->pos_embed, s);
   const int H = x.shape(1), W = x.shape(2);

@@ -28,6 +28,13 @@ LayerNorm take_norm(TensorStore& t, const std::string& prefix, int dim, double e
   return LayerNorm{t.take(prefix + ".weight", {dim}), t.take(prefix + ".bias", {dim}), float(eps)};
 }
 
+mx::array patch_embed(const mx::array& x, const mx::array& w, int p, const mx::Stream& s) {
+  const int B = x.shape(0), gh = x.shape(1) / p, gw = x.shape(2) / p, C = x.shape(3), D = w.shape(0);
+  mx::array patches = mx::reshape(x, {B, gh, p, gw, p, C}, s);
+  patches = mx::reshape(mx::transpose(patches, {0, 1, 3, 2, 4, 5}, s), {B, gh, gw, p * p * C}, s);
+  return mx::matmul(patches, mx::transpose(mx::reshape(w, {D, p * p * C}, s), s), s);
+}
+
 mx::array quick_gelu(const mx::array& x, const mx::Stream& s) {
   return mx::multiply(x, mx::sigmoid(mx::multiply(x, mx::array(1.702f, x.dtype()), s), s), s);
 }

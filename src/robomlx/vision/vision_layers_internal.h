@@ -31,6 +31,11 @@ struct LayerNorm {
 Linear take_linear(TensorStore& t, const std::string& prefix, int in, int out, bool bias = true);
 LayerNorm take_norm(TensorStore& t, const std::string& prefix, int dim, double eps);
 
+/// A convolution whose stride equals its kernel (ViT patch embedding) as one matmul: x NHWC
+/// [B, H, W, C] (H, W multiples of p), w [D, p, p, C] (MLX layout) -> [B, H / p, W / p, D]. Same
+/// sums as mx::conv2d, but a GEMM on every backend (MLX's CPU convolution is far slower).
+mx::array patch_embed(const mx::array& x, const mx::array& w, int p, const mx::Stream& s);
+
 mx::array quick_gelu(const mx::array& x, const mx::Stream& s);
 mx::array gelu_erf(const mx::array& x, const mx::Stream& s);
 
