@@ -71,12 +71,12 @@ TEST(VisionCli, BadInputsFailWithOneLineAndWriteNothing) {
       {"config does not match the tensors", "vision embed --model " + mismatch + " --text a", 3, "config.json implies"},
       {"pickled checkpoint", "vision embed --model " + pickle + " --text a", 4, "checkpoint format is not supported"},
       {"1x1 image", "vision embed --model " + clip_dir() + " --image " + t + "/tiny.png", 3, "at least 8x8 pixels, got 1x1"},
-      {"20000x20000 image", "vision embed --model " + clip_dir() + " --image " + t + "/huge.png", 3, "pixels"},
+      {"20000x20000 image", "vision embed --model " + clip_dir() + " --image " + t + "/huge.png", 3, "[vision.image]"},
       {"nothing to embed", "vision embed --model " + clip_dir(), 2, "[vision.embed]"},
       {"empty prompt list", "vision segment --image " + golden() + "/images/camera.png --prompts ''" + seg, 2, "[vision.segment] --prompts", "", {}, {out}},
       {"empty prompt in the list", "vision segment --image " + golden() + "/images/camera.png --prompts 'tree,,car'" + seg, 2, "[vision.segment]", "", {}, {out}},
       {"1x1 image to segment", "vision segment --image " + t + "/tiny.png --prompts tree" + seg, 3, "[vision.image]", "", {}, {out}},
-      {"20000x20000 image to segment", "vision segment --image " + t + "/huge.png --prompts tree" + seg, 3, "pixels", "", {}, {out}},
+      {"20000x20000 image to segment", "vision segment --image " + t + "/huge.png --prompts tree" + seg, 3, "[vision.image]", "", {}, {out}},
       {"a CLIP folder given as --sam", "vision segment --image " + golden() + "/images/camera.png --prompts tree --sam " + truncated + " --clip " + clip_dir() +
                             " --out " + out, 4, "model_type \"clip\" is not supported here", "", {}, {out}},
   };

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/vision/vision_image.h"
 
+#include <filesystem>
 #include <string_view>
 
 #include "robomlx/core/error.h"
 #include "robomlx/core/input_policy.h"
-#include "robomlx/splat/capture_image.h"
+#include "robomlx/core/io/jpeg.h"
 
 namespace robomlx::vision {
 
@@ -48,17 +49,18 @@ Image vision_rgb8(const Image& in, const std::string& name) {
 
 Image read_vision_image(const std::string& path) {
   try {
-    return vision_rgb8(splat::read_capture_image(path), path);
-  } catch (const InputLimitError& e) {
-    throw;  // the cap's own message says how to raise it
+    if (std::filesystem::is_directory(path)) throw FormatError(kTag, path, "is a folder, expected an image file");
+    return vision_rgb8(read_png_or_jpeg(path), path);
   } catch (const FormatError& e) {
     std::string_view what = e.what();
     if (what.rfind("[vision.", 0) == 0) throw;
-    // The decoder is shared with splat; its messages are re-tagged for this system.
-    if (auto at = what.find("] "); what.rfind("[splat.", 0) == 0 && at != std::string_view::npos) what.remove_prefix(at + 2);
+    // core's readers name the file but no op: re-tag for this system (a size cap stays an
+    // InputLimitError, whose message says how to raise the cap).
     const std::string prefix = e.file() + ": ";
     if (what.rfind(prefix, 0) == 0) what.remove_prefix(prefix.size());
-    throw FormatError(kTag, e.file().empty() ? path : e.file(), std::string(what));
+    const std::string file = e.file().empty() ? path : e.file();
+    if (dynamic_cast<const InputLimitError*>(&e)) throw InputLimitError(kTag, file, std::string(what));
+    throw FormatError(kTag, file, std::string(what));
   }
 }
 
