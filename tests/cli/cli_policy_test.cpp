@@ -159,7 +159,7 @@ std::vector<Case> cases() {
       {"parse", "sparse train-demo --steps many", 2, "--steps"},
       {"parse", "depth process --out p6", 2, "--input is required", {}, {"p6"}},
       {"parse", "splat train --data adir", 2, "--out is required"},
-      {"parse", "frobnicate", 2, "unknown command 'frobnicate' (commands: bench, cloud, depth, generate, models, info, port-scan, serve, sparse, splat, stereo)"},
+      {"parse", "frobnicate", 2, "unknown command 'frobnicate' (commands: bench, cloud, depth, generate, models, info, port-scan, serve, sparse, splat, stereo, vision)"},
       {"parse", "stereo frobnicate", 2, "unknown command 'stereo frobnicate' (commands: depth, eval, tune, live)"},
       {"parse", "stereo", 2, "'stereo' needs a command: depth, eval, tune, live"},
       // Whole-config validation: defaults, file, --set and flags merged, then validated once.

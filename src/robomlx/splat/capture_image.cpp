@@ -6,8 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "robomlx/core/io/jpeg.h"
 #include "robomlx/core/io/ply_detail.h"
-#include "robomlx/core/io/png.h"
 #include "robomlx/splat/splat_error_internal.h"
 
 namespace robomlx::splat {
@@ -70,12 +70,12 @@ ImageHeader probe_capture_image(const std::string& path) {
 Image read_capture_image(const std::string& path) {
   return detail::with_tag(kTag, [&] {
     std::fclose(open_image(path));  // the missing / folder messages of this system
-    const std::string bytes = robomlx::detail::read_file_bytes(path);
-    const ImageHeader h = probe_image_checked(bytes.data(), bytes.size(), path);
-    require_png_or_jpeg(h, path);
-    if (h.format == "PNG") return decode_png(bytes.data(), bytes.size(), path);
-    return decode_capture_jpeg(bytes.data(), bytes.size(), path);
+    return read_png_or_jpeg(path);
   });
+}
+
+Image decode_capture_jpeg(const void* data, std::size_t size, const std::string& name) {
+  return detail::with_tag(kTag, [&] { return decode_jpeg(data, size, name); });
 }
 
 }  // namespace robomlx::splat

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The photos of a capture: PNG (core's libpng reader) and JPEG (libjpeg-turbo), the formats
+// The photos of a capture: PNG and JPEG (core/io/png.h, core/io/jpeg.h), the formats
 // COLMAP, nerfstudio and the NeRF-synthetic sets ship. Sizes can be read from the header alone,
 // which is how load_capture checks every image against its camera without decoding any.
 //
@@ -25,8 +25,7 @@ ImageHeader probe_capture_image(const std::string& path);
 /// Decodes a PNG or a JPEG (by content, not by extension).
 Image read_capture_image(const std::string& path);
 
-/// Decodes a JPEG held in memory (`name` in messages) to RGB uint8. A file whose data stop
-/// before the end of the image is refused (libjpeg would fill the missing rows with grey).
+/// core's decode_jpeg with this system's error tag.
 Image decode_capture_jpeg(const void* data, std::size_t size, const std::string& name = "<memory>");
 
 }  // namespace robomlx::splat

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// JPEG decoding through libjpeg(-turbo). libjpeg reports fatal errors through error_exit, which
+// JPEG decoding through libjpeg(-turbo) (moved here from splat/: splat and vision share it).
+// libjpeg reports fatal errors through error_exit, which
 // must not return: we longjmp out of a helper that holds no C++ object with a destructor, then
 // turn the message into a FormatError outside it.
 #include <csetjmp>
@@ -9,11 +10,13 @@
 #include <jpeglib.h>
 #include <jerror.h>  // JWRN_JPEG_EOF; after jpeglib.h, which it needs
 
+#include "robomlx/core/error.h"
 #include "robomlx/core/io/image_probe.h"
-#include "robomlx/splat/capture_image.h"
-#include "robomlx/splat/splat_error_internal.h"
+#include "robomlx/core/io/jpeg.h"
+#include "robomlx/core/io/ply_detail.h"
+#include "robomlx/core/io/png.h"
 
-namespace robomlx::splat {
+namespace robomlx {
 
 namespace {
 
@@ -73,19 +76,25 @@ const char* decode_rgb(const unsigned char* data, unsigned long size, unsigned c
 
 }  // namespace
 
-Image decode_capture_jpeg(const void* data, std::size_t size, const std::string& name) {
-  const ImageHeader h = detail::with_tag("splat.images", [&] { return probe_image_checked(data, size, name); });
-  if (h.format != "JPEG") detail::fail_format("splat.images", name, "not a JPEG (" + h.format + ")");
-  if (h.width == 0 || h.height == 0) detail::fail_format("splat.images", name, "corrupt JPEG: empty frame");
-  if (!jpeg_has_end(data, size)) {
-    detail::fail_format("splat.images", name, "corrupt JPEG: file truncated (no end-of-image marker)");
-  }
+Image decode_jpeg(const void* data, std::size_t size, const std::string& name) {
+  const ImageHeader h = probe_image_checked(data, size, name);
+  if (h.format != "JPEG") throw FormatError(name, "not a JPEG (" + h.format + ")");
+  if (h.width == 0 || h.height == 0) throw FormatError(name, "corrupt JPEG: empty frame");
+  if (!jpeg_has_end(data, size)) throw FormatError(name, "corrupt JPEG: file truncated (no end-of-image marker)");
   Image img = Image::zeros(int(h.height), int(h.width), 3, mx::uint8);
   JpegError err{};
   const char* problem = decode_rgb(static_cast<const unsigned char*>(data), static_cast<unsigned long>(size),
                                    img.bytes.data(), JDIMENSION(h.width), JDIMENSION(h.height), err);
-  if (problem) detail::fail_format("splat.images", name, std::string("corrupt JPEG: ") + problem);
+  if (problem) throw FormatError(name, std::string("corrupt JPEG: ") + problem);
   return img;
 }
 
-}  // namespace robomlx::splat
+Image read_png_or_jpeg(const std::string& path) {
+  const std::string bytes = detail::read_file_bytes(path);
+  const ImageHeader h = probe_image_checked(bytes.data(), bytes.size(), path);
+  if (h.format == "PNG") return decode_png(bytes.data(), bytes.size(), path);
+  if (h.format == "JPEG") return decode_jpeg(bytes.data(), bytes.size(), path);
+  throw FormatError(path, h.format + " images are not supported: PNG or JPEG");
+}
+
+}  // namespace robomlx

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// CLIP's forward passes on MLX ops (transformers' CLIPTextTransformer / CLIPVisionTransformer).
+#include <cmath>
+#include <stdexcept>
+
+#include <mlx/ops.h>
+
+#include "robomlx/core/dispatch.h"
+#include "robomlx/vision/clip_model_internal.h"
+
+namespace robomlx::vision {
+
+namespace {
+
+// One pre-LN encoder layer: x + attn(ln1(x)), then + mlp(ln2(x)).
+mx::array encoder_layer(const mx::array& x, const ClipLayerWeights& L, const ClipEncoderConfig& e,
+                        const std::optional<mx::array>& mask, const mx::Stream& s) {
+  const float scale = 1.0f / std::sqrt(float(e.hidden / e.heads));
+  const mx::array h = L.ln1(x, s);
+  const mx::array a = detail::attention(detail::split_heads(L.q(h, s), e.heads, s), detail::split_heads(L.k(h, s), e.heads, s),
+                                        detail::split_heads(L.v(h, s), e.heads, s), scale, mask, s);
+  const mx::array y = mx::add(x, L.out(detail::merge_heads(a, s), s), s);
+  mx::array f = L.fc1(L.ln2(y, s), s);
+  f = e.act == ClipActivation::quick_gelu ? detail::quick_gelu(f, s) : detail::gelu_erf(f, s);
+  return mx::add(y, L.fc2(f, s), s);
+}
+
+}  // namespace
+
+mx::array clip_normalize(const mx::array& x, mx::StreamOrDevice s) {
+  const mx::Stream st = op_stream(s);
+  return mx::divide(x, mx::sqrt(mx::sum(mx::square(x, st), -1, true, st), st), st);
+}
+
+ClipEncoderOutput ClipModel::encode_text(const mx::array& ids, const mx::array& attention_mask, bool keep_hidden, mx::StreamOrDevice s) const {
+  const mx::Stream st = op_stream(s);
+  if (ids.ndim() != 2 || attention_mask.shape() != ids.shape() || !mx::issubdtype(ids.dtype(), mx::integer))
+    throw std::invalid_argument("[vision.clip] input_ids and attention_mask must be integer [B, L] of one shape");
+  const int B = ids.shape(0), L = ids.shape(1);
+  if (L < 1 || L > config_.max_positions)
+    throw std::invalid_argument("[vision.clip] text length must be in [1, " + std::to_string(config_.max_positions) + "], got " + std::to_string(L));
+  const mx::array tok = mx::astype(ids, mx::int32, st);
+  mx::array x = mx::add(mx::take(w_->token_embedding, tok, 0, st), mx::slice(w_->text_positions, {0, 0}, {L, config_.text.hidden}, st), st);
+  // Causal and padding masks, as transformers combines them (true = may attend).
+  const mx::array pos = mx::arange(L, mx::int32, st);
+  const mx::array causal = mx::greater_equal(mx::reshape(pos, {L, 1}, st), mx::reshape(pos, {1, L}, st), st);
+  const mx::array keys = mx::reshape(mx::not_equal(attention_mask, mx::array(0), st), {B, 1, 1, L}, st);
+  const std::optional<mx::array> mask = mx::logical_and(causal, keys, st);
+  ClipEncoderOutput out;
+  if (keep_hidden) out.hidden_states.push_back(x);
+  for (const auto& layer : w_->text_layers) {
+    x = encoder_layer(x, layer, config_.text, mask, st);
+    if (keep_hidden) out.hidden_states.push_back(x);
+  }
+  out.last_hidden_state = w_->final_ln(x, st);
+  // Pooled position: the first EOS (argmax of id == eos returns the first), or argmax(id) for
+  // the legacy configs.
+  const mx::array where = config_.pool_at_argmax ? mx::argmax(tok, 1, false, st)
+                                                 : mx::argmax(mx::astype(mx::equal(tok, mx::array(config_.eos_token_id), st), mx::int32, st), 1, false, st);
+  const mx::array index = mx::reshape(mx::astype(where, mx::int32, st), {B, 1, 1}, st);
+  out.pooler_output = mx::squeeze(mx::take_along_axis(out.last_hidden_state, index, 1, st), 1, st);
+  out.embeds = w_->text_projection(out.pooler_output, st);
+  return out;
+}
+
+ClipEncoderOutput ClipModel::encode_image(const mx::array& pixels, bool keep_hidden, mx::StreamOrDevice s) const {
+  const mx::Stream st = op_stream(s);
+  const int n = config_.image_size, p = config_.patch_size, g = n / p, D = config_.vision.hidden;
+  if (pixels.ndim() != 4 || pixels.shape(1) != n || pixels.shape(2) != n || pixels.shape(3) != 3)
+    throw std::invalid_argument("[vision.clip] pixel_values must be [B, " + std::to_string(n) + ", " + std::to_string(n) + ", 3] (NHWC)");
+  const int B = pixels.shape(0);
+  mx::array patches = detail::patch_embed(mx::astype(pixels, dtype_, st), w_->patch_weight, p, st);
+  patches = mx::reshape(patches, {B, g * g, D}, st);
+  const mx::array cls = mx::broadcast_to(mx::reshape(w_->class_embedding, {1, 1, D}, st), {B, 1, D}, st);
+  mx::array x = mx::add(mx::concatenate({cls, patches}, 1, st), w_->vision_positions, st);
+  x = w_->pre_ln(x, st);
+  ClipEncoderOutput out;
+  if (keep_hidden) out.hidden_states.push_back(x);
+  for (const auto& layer : w_->vision_layers) {
+    x = encoder_layer(x, layer, config_.vision, std::nullopt, st);
+    if (keep_hidden) out.hidden_states.push_back(x);
+  }
+  out.last_hidden_state = x;
+  out.pooler_output = w_->post_ln(mx::squeeze(mx::slice(x, {0, 0, 0}, {B, 1, D}, st), 1, st), st);
+  out.embeds = w_->visual_projection(out.pooler_output, st);
+  return out;
+}
+
+mx::array ClipModel::embed_texts(const std::vector<std::string>& texts, mx::StreamOrDevice s) const {
+  const mx::Stream st = op_stream(s);
+  const ClipTokenBatch batch = tokenizer_->encode_batch(texts, config_.max_positions);
+  return clip_normalize(mx::astype(encode_text(batch.input_ids, batch.attention_mask, false, st).embeds, mx::float32, st), st);
+}
+
+mx::array ClipModel::embed_images(const std::vector<Image>& images, mx::StreamOrDevice s) const {
+  const mx::Stream st = op_stream(s);
+  if (images.empty()) throw std::invalid_argument("[vision.clip] the list of images must not be empty, got 0 images");
+  std::vector<mx::array> pixels;
+  for (const auto& im : images) pixels.push_back(clip_preprocess_image(im, image_settings_, st));
+  return clip_normalize(mx::astype(encode_image(mx::stack(pixels, 0, st), false, st).embeds, mx::float32, st), st);
+}
+
+mx::array ClipModel::logits_per_image(const mx::array& image_embeds, const mx::array& text_embeds, mx::StreamOrDevice s) const {
+  const mx::Stream st = op_stream(s);
+  return mx::multiply(mx::matmul(image_embeds, mx::transpose(text_embeds, st), st), mx::array(logit_scale_exp_), st);
+}
+
+}  // namespace robomlx::vision

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cmath>
+
+#include <mlx/fast.h>
+#include <mlx/ops.h>
+
+#include "robomlx/vision/vision_layers_internal.h"
+
+namespace robomlx::vision::detail {
+
+mx::array Linear::operator()(const mx::array& x, const mx::Stream& s) const {
+  if (b) return mx::addmm(*b, x, mx::transpose(w, s), 1.0f, 1.0f, s);
+  return mx::matmul(x, mx::transpose(w, s), s);
+}
+
+mx::array LayerNorm::operator()(const mx::array& x, const mx::Stream& s) const {
+  return mx::fast::layer_norm(x, w, b, eps, s);
+}
+
+Linear take_linear(TensorStore& t, const std::string& prefix, int in, int out, bool bias) {
+  Linear l;
+  l.w = t.take(prefix + ".weight", {out, in});
+  if (bias) l.b = t.take(prefix + ".bias", {out});
+  return l;
+}
+
+LayerNorm take_norm(TensorStore& t, const std::string& prefix, int dim, double eps) {
+  return LayerNorm{t.take(prefix + ".weight", {dim}), t.take(prefix + ".bias", {dim}), float(eps)};
+}
+
+mx::array patch_embed(const mx::array& x, const mx::array& w, int p, const mx::Stream& s) {
+  const int B = x.shape(0), gh = x.shape(1) / p, gw = x.shape(2) / p, C = x.shape(3), D = w.shape(0);
+  mx::array patches = mx::reshape(x, {B, gh, p, gw, p, C}, s);
+  patches = mx::reshape(mx::transpose(patches, {0, 1, 3, 2, 4, 5}, s), {B, gh, gw, p * p * C}, s);
+  return mx::matmul(patches, mx::transpose(mx::reshape(w, {D, p * p * C}, s), s), s);
+}
+
+mx::array quick_gelu(const mx::array& x, const mx::Stream& s) {
+  return mx::multiply(x, mx::sigmoid(mx::multiply(x, mx::array(1.702f, x.dtype()), s), s), s);
+}
+
+mx::array gelu_erf(const mx::array& x, const mx::Stream& s) {
+  const mx::array half(0.5f, x.dtype()), one(1.0f, x.dtype()), r(float(M_SQRT1_2), x.dtype());
+  return mx::multiply(mx::multiply(x, half, s), mx::add(one, mx::erf(mx::multiply(x, r, s), s), s), s);
+}
+
+mx::array split_heads(const mx::array& x, int heads, const mx::Stream& s) {
+  const int B = x.shape(0), L = x.shape(1), D = x.shape(2);
+  return mx::transpose(mx::reshape(x, {B, L, heads, D / heads}, s), {0, 2, 1, 3}, s);
+}
+
+mx::array merge_heads(const mx::array& x, const mx::Stream& s) {
+  const int B = x.shape(0), H = x.shape(1), L = x.shape(2), d = x.shape(3);
+  return mx::reshape(mx::transpose(x, {0, 2, 1, 3}, s), {B, L, H * d}, s);
+}
+
+mx::array attention(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
+                    const std::optional<mx::array>& mask, const mx::Stream& s) {
+  if (mask) return mx::fast::scaled_dot_product_attention(q, k, v, scale, "array", *mask, {}, false, s);
+  return mx::fast::scaled_dot_product_attention(q, k, v, scale, "", {}, {}, false, s);
+}
+
+}  // namespace robomlx::vision::detail
