@@ -112,6 +112,11 @@ void run_launch(LaunchArgs& a) {
   for (int r = 0; r < n; ++r) ring.push_back({hosts[r].ip + ":" + std::to_string(a.port + r)});
   const std::string tmp = (std::filesystem::temp_directory_path() / ("robomlx-ring-" + std::to_string(getpid()) + ".json")).string();
   std::vector<RankProcess> ranks;
+  if (n == 1 && hosts[0].ssh.empty()) {  // MLX's ring cannot form a group of one: run the command alone
+    const auto r = run_ranks({{a.command, {}}}, a.grace);
+    if (r.code != 0) throw std::runtime_error("[launch] " + r.failure + " (of 1 rank)");
+    return;
+  }
   for (int r = 0; r < n; ++r) {
     std::vector<std::string> env = {"MLX_RANK=" + std::to_string(r), "ROBOMLX_DIST_BACKEND=" + a.backend};
     if (a.backend == "nccl") {
