@@ -24,6 +24,14 @@ expect 2 "unknown suite" -- bench nope
 expect 2 "--repeats" -- bench core --repeats 0
 expect 2 "--device: bogus not in" -- --device bogus info
 expect 2 "no-such-flag" -- info --no-such-flag
+# launch: its own errors are one line; a rank's failure is the last line, after the ranks' output.
+expect 2 "[launch] give the command after --" -- launch --ranks 2
+expect 2 "--backend: gloo not in" -- launch --ranks 2 --backend gloo -- true
+"$bin" launch --ranks 2 -- true || { echo "FAIL: launch --ranks 2 -- true"; fail=1; }
+"$bin" launch --ranks 2 -- sh -c 'exit $((MLX_RANK * 3))' 2>&1 | tail -1 |
+  grep -q "^robomlx: error: \[launch\] rank 1 exited with code 3 (of 2 ranks)$" || { echo "FAIL: launch reports a failed rank"; fail=1; }
+"$bin" launch --ranks 2 -- sh -c 'echo "r$MLX_RANK $ROBOMLX_DIST_BACKEND"' | sort | tr '\n' ' ' |
+  grep -q "^\[rank 0\] r0 ring \[rank 1\] r1 ring $" || { echo "FAIL: launch prefixes each rank's output"; fail=1; }
 expect 2 "--model: no model named nope" -- generate --model nope --prompt hi
 expect 2 "--max-tokens" -- generate --model smollm2-135m-instruct --prompt hi --max-tokens 0
 expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --temperature -1

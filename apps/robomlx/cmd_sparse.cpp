@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx sparse train-demo [--steps N] [--batch B] [--points P] [--seed S] [--lr X]
-//  [--full-rotation] [--json FILE]`: trains the point-conv ResNet on synthetic shapes, with a
-// one-line progress bar on stderr, and optionally writes the loss/accuracy history as JSON.
+//  [--full-rotation] [--json FILE] [--weights FILE]`: trains the point-conv ResNet on synthetic
+// shapes, with a one-line progress bar on stderr, and optionally writes the loss/accuracy history
+// as JSON and the final parameters as safetensors ("p0", "p1", ... in Backbone order).
+// Under `robomlx launch` the ranks share each batch (sparse/train.h); rank 0 prints and writes.
 #include <cstdio>
 #include <iostream>
+#include <filesystem>
 #include <memory>
+#include <unordered_map>
 
+#include <mlx/io.h>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "robomlx/core/device.h"
+#include "robomlx/core/distributed.h"
 #include "robomlx/core/progress.h"
 #include "robomlx/core/io/atomic_file.h"
 #include "robomlx/core/io/output_stage.h"
@@ -20,7 +26,7 @@ namespace robomlx::cli {
 namespace {
 struct TrainDemoArgs {
   sparse::TrainOptions train;
-  std::string json;
+  std::string json, weights;
 };
 
 double mean_loss(const std::vector<sparse::StepStats>& h, size_t lo, size_t hi) {
@@ -32,19 +38,26 @@ double mean_loss(const std::vector<sparse::StepStats>& h, size_t lo, size_t hi) 
 void run_train_demo(const GlobalOptions& global, const TrainDemoArgs& args) {
   args.train.validate();
   OutputStage stage;  // --json is checked before training, and appears only when the run completes
-  const std::string json = args.json.empty() ? "" : stage.file(args.json, "--json");
+  const DistGroup group = DistGroup::world();
+  const bool root = group.root();
+  const std::string json = args.json.empty() || !root ? "" : stage.file(args.json, "--json");
+  const std::string weights = args.weights.empty() || !root ? "" : stage.file(args.weights, "--weights");
   mx::Device device = apply_device(global, Workload::training);
+  std::ostream& out = root_stream(group, std::cout);
   sparse::BackboneConfig config;
-  std::cout << "sparse train-demo on " << describe_device(device) << ": " << args.train.steps << " steps, batch "
-            << args.train.batch << " x " << args.train.points << " points, seed " << args.train.seed << "\n";
-  Progress bar("sparse train-demo", args.train.steps, "steps");
+  out << "sparse train-demo on " << describe_device(device) << ": " << args.train.steps << " steps, batch "
+      << args.train.batch << " x " << args.train.points << " points, seed " << args.train.seed;
+  if (group.size() > 1) out << ", data parallel on " << group.size() << " ranks (" << group.backend() << ")";
+  out << "\n";
+  Progress bar("sparse train-demo", args.train.steps, "steps", root_stream(group, std::cerr));
   auto progress = [&](const sparse::StepStats& s) {
     char detail[64];
     std::snprintf(detail, sizeof detail, "loss %.4f  acc %.2f", s.loss, s.accuracy);
     bar.update(s.step, detail);
   };
-  auto summary = sparse::train_shape_classifier(args.train, config, progress);
+  auto summary = sparse::train_shape_classifier(args.train, config, progress, group);
   bar.finish();
+  if (!root) return;
   const auto& h = summary.history;
   size_t n = h.size(), head = std::min<size_t>(3, n), tail = std::min<size_t>(10, n);
   double first = mean_loss(h, 0, head), last = mean_loss(h, n - tail, n);
@@ -54,6 +67,14 @@ void run_train_demo(const GlobalOptions& global, const TrainDemoArgs& args) {
   std::cout << "parameters " << summary.num_parameters << "; loss " << first << " (first " << head << " steps) -> "
             << last << " (last " << tail << "), accuracy " << acc << " (last " << tail << "); "
             << summary.total_seconds << " s, " << n / summary.total_seconds << " it/s\n";
+  if (!weights.empty()) {
+    std::unordered_map<std::string, mx::array> named;
+    for (size_t i = 0; i < summary.params.size(); ++i) named.emplace("p" + std::to_string(i), summary.params[i]);
+    // MLX appends ".safetensors" to a name without it: write under that name, then take the staged one.
+    mx::save_safetensors(weights + ".safetensors", named);
+    std::filesystem::rename(weights + ".safetensors", weights);
+  }
+  if (args.json.empty() && !weights.empty()) stage.commit();
   if (!args.json.empty()) {
     nlohmann::json doc;
     doc["task"] = "synthetic shape classification (sphere, cube, cylinder, torus)";
@@ -90,6 +111,7 @@ void add_sparse(CLI::App& app, GlobalOptions& global) {
   demo->add_option("--lr", args->train.learning_rate, "Adam learning rate")->check(CLI::Range(1e-9, 10.0));
   demo->add_flag("--full-rotation", args->train.full_rotation, "Rotate shapes uniformly over SO(3) (harder)");
   demo->add_option("--json", args->json, "Write the run summary and loss history as JSON");
+  demo->add_option("--weights", args->weights, "Write the final parameters as safetensors");
   demo->callback([&global, args] { run_train_demo(global, *args); });
 }
 }  // namespace

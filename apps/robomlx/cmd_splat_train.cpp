@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx splat train --data DIR --out DIR [--iterations N] [--resolution R] [--test-every N]
 //  [--eval-every N] [--checkpoint-every N] [--checkpoint-dir DIR] [--resume DIR] [--sh-degree D]
-//  [--max-gaussians N] [--white-background] [--random-background] [--seed S] [--no-progress]`:
+//  [--max-gaussians N] [--white-background] [--random-background] [--seed S] [--views-per-step B]
+//  [--densify-from N] [--densify-every N] [--densify-until N] [--no-progress]`:
 // trains 3D Gaussians on a capture (splat/splat_train_run.h says what lands in --out).
+// Under `robomlx launch --ranks R` it trains data parallel (splat_train.h); a new run then takes
+// B = R views per step unless --views-per-step is given (a resumed one keeps its checkpoint's B).
+#include <algorithm>
 #include <array>
 #include <iostream>
 #include <memory>
@@ -13,6 +17,7 @@
 #include "splat_args.h"
 #include "robomlx/core/check.h"
 #include "robomlx/core/device.h"
+#include "robomlx/core/distributed.h"
 #include "robomlx/splat/splat_train_run.h"
 
 namespace robomlx::cli {
@@ -43,8 +48,12 @@ void run_splat_train(const GlobalOptions& global, TrainArgs& a) {
   }
   r.progress = !a.no_progress;
   const mx::Device device = apply_device(global, Workload::training);
+  r.group = DistGroup::world();
+  const bool given_b = std::find(r.options_given.begin(), r.options_given.end(), "views_per_step") != r.options_given.end();
+  if (r.group.size() > 1 && r.resume_dir.empty() && !given_b) r.options.views_per_step = r.group.size();
   r.device = describe_device(device);
   const auto summary = splat::run_splat_training(r, std::cerr);
+  if (!r.group.root()) return;  // rank 0 reports
   const auto& last = summary["final"];
   std::cout << "trained " << summary["steps"].get<long>() << " steps on " << r.device << " in "
             << summary["train_seconds"].get<double>() << " s (" << summary["steps_per_second"].get<double>()
@@ -94,6 +103,18 @@ void add_splat_train(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--white-background", a->white_background, "White background (NeRF-synthetic); default black");
   cmd->add_option("--background", a->background, "Background colour r,g,b in [0, 1] (a capture shot against a known backdrop)");
   track(cmd->add_option("--seed", o.seed, "Seed of everything random (default 0)"), "seed");
+  track(cmd->add_option("--views-per-step", o.views_per_step,
+                        "Views per step, gradients averaged (default 1; under robomlx launch: the number of ranks)")
+            ->check(CLI::Range(1, 1000000)),
+        "views_per_step");
+  track(cmd->add_option("--densify-from", o.densify_from, "First densification step (default 500)")->check(CLI::Range(0, 1000000000)),
+        "densify_from");
+  track(cmd->add_option("--densify-every", o.densify_every, "Steps between densifications (default 100)")
+            ->check(CLI::Range(1, 1000000000)),
+        "densify_every");
+  track(cmd->add_option("--densify-until", o.densify_until, "No densification from this step on (default 15000)")
+            ->check(CLI::Range(0, 1000000000)),
+        "densify_until");
   cmd->add_flag("--no-progress", a->no_progress, "No progress on stderr");
   cmd->callback([&global, a] { run_splat_train(global, *a); });
 }

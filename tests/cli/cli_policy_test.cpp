@@ -159,7 +159,9 @@ std::vector<Case> cases() {
       {"parse", "sparse train-demo --steps many", 2, "--steps"},
       {"parse", "depth process --out p6", 2, "--input is required", {}, {"p6"}},
       {"parse", "splat train --data adir", 2, "--out is required"},
-      {"parse", "frobnicate", 2, "unknown command 'frobnicate' (commands: bench, cloud, depth, generate, models, info, port-scan, serve, sparse, splat, stereo, vision)"},
+      {"parse", "frobnicate", 2, "unknown command 'frobnicate' (commands: bench, cloud, depth, generate, models, info, launch, port-scan, serve, sparse, splat, stereo, vision)"},
+      {"parse", "launch --ranks 0 -- true", 2, "--ranks"},
+      {"parse", "launch --ranks 2 --backend gloo -- true", 2, "--backend: gloo not in {ring,nccl,mpi}"},
       {"parse", "stereo frobnicate", 2, "unknown command 'stereo frobnicate' (commands: depth, eval, tune, live)"},
       {"parse", "stereo", 2, "'stereo' needs a command: depth, eval, tune, live"},
       // Whole-config validation: defaults, file, --set and flags merged, then validated once.
@@ -199,6 +201,8 @@ std::vector<Case> cases() {
       {"file", "splat train --data adir --resume home --out f11", 3, "[splat.train] ", {}, {"f11"}},
       {"file", "depth process --input z.pgm --preset emptychain.json --out f8", 3, "emptychain.json: field 'chain': ", {}, {"f8"}},
       {"file", "depth process --input z.pgm --preset empty.json --out f9", 3, "empty.json: invalid JSON", {}, {"f9"}},
+      {"file", "launch --hosts afile -- true", 3, "afile: invalid JSON"},
+      {"file", "launch --hosts adir -- true", 3, "adir: cannot read the --hosts file"},
       // Option values: what is wrong with the value itself, exit 2.
       {"value", S + " --focal -500 --baseline-mm 160 --out v1", 2,
        "[stereo] --focal must be the rectified focal length in px, a finite number > 0, got -500", {}, {"v1"}},
@@ -213,6 +217,8 @@ std::vector<Case> cases() {
       {"value", "depth process --input z.pgm --chain \"\" --preset mag9.json --out v7", 2, "either --chain or --preset", {}, {"v7"}},
       {"value", "stereo live --no-window --out v8", 2, "--out with --no-window needs --frames N", {}, {"v8"}},
       {"value", "splat train --data adir --resolution 0 --out v9", 2, "[splat.train] resolution", {}, {"v9"}},
+      {"value", "launch --ranks 2", 2, "[launch] give the command after --"},
+      {"value", "splat train --data adir --views-per-step 0 --out v10", 2, "--views-per-step", {}, {"v10"}},
       // Output paths are checked before any work (stdout shows none was done): exit 2, path named.
       {"early", S + " --out afile/sub", 2, "[output] --out must be a writable path, got '", {}, {}, "valid disparities"},
       {"early", S + " --out /sys/robomlx-cli-test", 2, "/sys/robomlx-cli-test", {}, {}, "valid disparities"},

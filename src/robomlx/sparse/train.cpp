@@ -66,9 +66,24 @@ void TrainOptions::validate() const {
   check_range(kTag, "learning_rate", learning_rate, 1e-9, 10);
 }
 
+ShapeBatch take_samples(const ShapeBatch& b, int first, int last) {
+  const int p = b.num_samples > 0 ? b.points.shape(0) / b.num_samples : 0;
+  return ShapeBatch{mx::slice(b.points, {first * p, 0}, {last * p, 3}),
+                    mx::subtract(mx::slice(b.batch, {first * p}, {last * p}), mx::array(first, mx::int32)),
+                    mx::slice(b.features, {first * p, 0}, {last * p, b.features.shape(1)}),
+                    mx::slice(b.labels, {first}, {last}), last - first};
+}
+
 TrainSummary train_shape_classifier(const TrainOptions& options, const BackboneConfig& config,
-                                    const std::function<void(const StepStats&)>& on_step) {
+                                    const std::function<void(const StepStats&)>& on_step, const DistGroup& group) {
   options.validate();
+  if (options.batch < group.size())
+    fail_argument(kTag, "batch " + std::to_string(options.batch) + " is smaller than the " +
+                            std::to_string(group.size()) + " ranks");
+  const auto [first, last] = shard_range(options.batch, group.rank(), group.size());
+  const bool split = group.size() > 1;
+  // This rank's share of the batch mean: the ranks' sum is the mean over the whole batch.
+  const mx::array share(static_cast<float>(last - first) / static_cast<float>(options.batch));
   if (config.num_classes != kNumShapes || config.in_channels != 4) {
     fail_argument(kTag, "the shape task needs in_channels = 4 and num_classes = 4");
   }
@@ -82,16 +97,27 @@ TrainSummary train_shape_classifier(const TrainOptions& options, const BackboneC
   for (int step = 1; step <= options.steps; ++step) {
     auto t0 = std::chrono::steady_clock::now();
     auto data = make_shape_batch(options.batch, options.points, rng, options.full_rotation);
+    if (split) data = take_samples(data, first, last);
     auto geo = build_backbone_geometry(data.points, data.batch, data.num_samples, config);
     auto loss_fn = [&](const std::vector<mx::array>& ps) {
       auto logits = net.forward(ps, data.features, geo);
-      return std::vector<mx::array>{cross_entropy(logits, data.labels), logits};
+      auto loss = cross_entropy(logits, data.labels);
+      return std::vector<mx::array>{split ? mx::multiply(loss, share) : loss, logits};
     };
     std::vector<int> argnums(params.size());
     for (size_t i = 0; i < argnums.size(); ++i) argnums[i] = static_cast<int>(i);
     auto [values, grads] = mx::value_and_grad(loss_fn, argnums)(params);
     auto correct = mx::mean(mx::astype(mx::equal(mx::argmax(values[1], 1), mx::astype(data.labels, mx::uint32)),
                                        mx::float32));
+    if (split) {  // one all_sum: gradients, loss and accuracy
+      auto all = grads;
+      all.push_back(values[0]);
+      all.push_back(mx::multiply(correct, share));
+      all = group.all_sum(all);
+      correct = all.back(), all.pop_back();
+      values[0] = all.back(), all.pop_back();
+      grads = all;
+    }
     params = adam.step(params, grads);
     std::vector<mx::array> to_eval = params;
     auto state = adam.state();
@@ -105,6 +131,10 @@ TrainSummary train_shape_classifier(const TrainOptions& options, const BackboneC
     if (on_step) on_step(st);
   }
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto state = adam.state();
+  state.insert(state.end(), params.begin(), params.end());
+  group.check_replicated(state, "the backbone's parameters and Adam moments");
+  summary.params = params;
   return summary;
 }
 

@@ -11,6 +11,7 @@
 
 #include <mlx/array.h>
 
+#include "robomlx/core/distributed.h"
 #include "robomlx/sparse/backbone.h"
 
 namespace robomlx::sparse {
@@ -80,10 +81,20 @@ struct TrainSummary {
   std::vector<StepStats> history;
   double total_seconds = 0;
   long long num_parameters = 0;
+  std::vector<mx::array> params;  // the final parameters, in Backbone order
 };
 
+/// Samples [first, last) of a batch, renumbered from 0.
+ShapeBatch take_samples(const ShapeBatch& b, int first, int last);
+
 /// Trains Backbone(config) on fresh synthetic batches; calls on_step after every step.
+/// Data parallel in `group` (core/distributed.h): every rank draws the whole batch (the generator
+/// stays in step), keeps shard_range(batch) of it and weights its loss by its share, so the one
+/// all_sum of the gradients is the gradient of the whole batch's mean loss; the loss and accuracy
+/// reported are the whole batch's. Parameters and Adam moments stay identical on every rank
+/// (checked, bitwise, at the end). Needs batch >= ranks.
 TrainSummary train_shape_classifier(const TrainOptions& options, const BackboneConfig& config,
-                                    const std::function<void(const StepStats&)>& on_step = {});
+                                    const std::function<void(const StepStats&)>& on_step = {},
+                                    const DistGroup& group = DistGroup());
 
 }  // namespace robomlx::sparse

@@ -54,9 +54,9 @@ int Trainer::active_sh_degree(long step) const {
 
 // Pass p visits every training view once, in a permutation drawn from (seed, p): Fisher-Yates on
 // the host with MLX's counter-based generator, so the order is the same on every platform.
-const TrainView& Trainer::view_for(long step) {
+const TrainView& Trainer::view_for_sample(long k) {
   const long n = static_cast<long>(data_.train.size());
-  const long pass = (step - 1) / n;
+  const long pass = k / n;
   if (pass != order_pass_) {
     auto u = mx::random::uniform({static_cast<int>(n)}, mx::float32, train_key(options_.seed, pass, kViewOrder),
                                  mx::Device::cpu);
@@ -69,7 +69,7 @@ const TrainView& Trainer::view_for(long step) {
     }
     order_pass_ = pass;
   }
-  return data_.train[order_[(step - 1) % n]];
+  return data_.train[order_[k % n]];
 }
 
 std::array<float, 3> Trainer::background_for(long step) const {
@@ -105,50 +105,98 @@ StepStats Trainer::step() {
   StepStats out;
   out.step = t;
   if (step_ > 0) densify_after(step_, out);
-  const TrainView& view = view_for(t);
-  const RasterSettings rs = RasterSettings::from_camera(view.camera, active_sh_degree(t), background_for(t));
+  const int batch = options_.views_per_step;
+  const auto [first, last] = shard_range(batch, group_.rank(), group_.size());
+  const auto background = background_for(t);
   const float lambda = options_.lambda_dssim;
   const int sh_degree = scene_.sh_degree;
-  mx::array image = view.image, radii = mx::array(0);
-  auto loss_fn = [&](const std::vector<mx::array>& p) {
-    GaussianScene g;
-    g.means = p[0], g.log_scales = p[1], g.rotations = p[2], g.opacity_logits = p[3], g.sh = p[4];
-    g.sh_degree = sh_degree;
-    RasterInputs in{g.means, activated_scales(g, s), normalized_rotations(g, s), activated_opacities(g, s), g.sh, p[5]};
-    auto out = rasterize(in, rs, s);
-    image = out.color;
-    radii = out.radii;
-    auto l1 = mx::mean(mx::abs(mx::subtract(out.color, view.image, s), s), false, s);
-    auto dssim = mx::subtract(mx::array(1.0f), ssim(out.color, view.image, s), s);
-    auto loss = mx::add(mx::multiply(mx::array(1 - lambda), l1, s), mx::multiply(mx::array(lambda), dssim, s), s);
-    return std::vector<mx::array>{loss, l1};
-  };
-  const std::vector<mx::array> primals = {scene_.means,          scene_.log_scales, scene_.rotations,
-                                          scene_.opacity_logits, scene_.sh,         mx::zeros({scene_.size(), 2}, mx::float32, s)};
-  auto [values, grads] = mx::value_and_grad(loss_fn, std::vector<int>{0, 1, 2, 3, 4, 5})(primals);
-
+  const bool densifying = t < options_.densify_until;
+  // This rank's sums over its views: the five parameter gradients, then loss, L1 and PSNR.
+  std::vector<mx::array> sums;
+  DensifyStats delta = DensifyStats::zeros(scene_.size(), s);  // the statistics' increment
+  for (int i = first; i < last; ++i) {
+    const TrainView& view = view_for_sample((t - 1) * batch + i);
+    const RasterSettings rs = RasterSettings::from_camera(view.camera, active_sh_degree(t), background);
+    mx::array image = view.image, radii = mx::array(0);
+    auto loss_fn = [&](const std::vector<mx::array>& p) {
+      GaussianScene g;
+      g.means = p[0], g.log_scales = p[1], g.rotations = p[2], g.opacity_logits = p[3], g.sh = p[4];
+      g.sh_degree = sh_degree;
+      RasterInputs in{g.means, activated_scales(g, s), normalized_rotations(g, s), activated_opacities(g, s), g.sh, p[5]};
+      auto out = rasterize(in, rs, s);
+      image = out.color;
+      radii = out.radii;
+      auto l1 = mx::mean(mx::abs(mx::subtract(out.color, view.image, s), s), false, s);
+      auto dssim = mx::subtract(mx::array(1.0f), ssim(out.color, view.image, s), s);
+      auto loss = mx::add(mx::multiply(mx::array(1 - lambda), l1, s), mx::multiply(mx::array(lambda), dssim, s), s);
+      return std::vector<mx::array>{loss, l1};
+    };
+    const std::vector<mx::array> primals = {scene_.means,          scene_.log_scales, scene_.rotations,
+                                            scene_.opacity_logits, scene_.sh,         mx::zeros({scene_.size(), 2}, mx::float32, s)};
+    auto [values, grads] = mx::value_and_grad(loss_fn, std::vector<int>{0, 1, 2, 3, 4, 5})(primals);
+    if (densifying) {
+      const auto scale = screen_gradient_scale(rs);
+      accumulate_densify_stats(delta, mx::multiply(grads[5], mx::array({scale[0], scale[1]}, {1, 2}), s), radii, s);
+    }
+    const auto view_psnr = psnr(mx::clip(image, mx::array(0.0f), mx::array(1.0f), s), view.image, s);
+    std::vector<mx::array> now = {grads[0], grads[1], grads[2], grads[3], grads[4], values[0], values[1], view_psnr};
+    if (sums.empty()) {
+      sums = now;  // the first view's as they are: B = 1 on one rank stays the original trainer, bitwise
+    } else {
+      for (size_t j = 0; j < now.size(); ++j) sums[j] = mx::add(sums[j], now[j], s);
+    }
+    if (last - first > 1) {  // bound memory by one view's graph
+      mx::eval(sums);
+      mx::eval({delta.grad_accum, delta.count, delta.max_radii});
+    }
+  }
+  if (sums.empty()) {  // more ranks than views in the step: this one contributes nothing
+    for (const auto* a : {&scene_.means, &scene_.log_scales, &scene_.rotations, &scene_.opacity_logits, &scene_.sh})
+      sums.push_back(mx::zeros_like(*a, s));
+    for (int j = 0; j < 3; ++j) sums.push_back(mx::array(0.0f));
+  }
+  if (group_.size() > 1) {  // one all_sum for gradients, losses and counts; radii need a maximum
+    sums.push_back(delta.grad_accum);
+    sums.push_back(delta.count);
+    sums = group_.all_sum(sums);
+    delta.count = sums.back(), sums.pop_back();
+    delta.grad_accum = sums.back(), sums.pop_back();
+    delta.max_radii = group_.all_max(delta.max_radii);
+  }
+  if (batch > 1) {
+    const mx::array inv(1.0f / static_cast<float>(batch));
+    for (auto& x : sums) x = mx::multiply(x, inv, s);
+  }
   GaussianScene g;
-  g.means = grads[0], g.log_scales = grads[1], g.rotations = grads[2], g.opacity_logits = grads[3], g.sh = grads[4];
+  g.means = sums[0], g.log_scales = sums[1], g.rotations = sums[2], g.opacity_logits = sums[3], g.sh = sums[4];
   g.sh_degree = sh_degree;
   adam_.step(scene_, g, rates_for(t), s);
-  if (t < options_.densify_until) {
-    const auto scale = screen_gradient_scale(rs);
-    accumulate_densify_stats(stats_, mx::multiply(grads[5], mx::array({scale[0], scale[1]}, {1, 2}), s), radii, s);
+  if (densifying) {
+    stats_.grad_accum = mx::add(stats_.grad_accum, delta.grad_accum, s);
+    stats_.count = mx::add(stats_.count, delta.count, s);
+    stats_.max_radii = mx::maximum(stats_.max_radii, delta.max_radii, s);
   }
-  const auto train_psnr = psnr(mx::clip(image, mx::array(0.0f), mx::array(1.0f), s), view.image, s);
   step_ = t;
-  std::vector<mx::array> all = {values[0], values[1], train_psnr, stats_.grad_accum, stats_.count, stats_.max_radii};
+  std::vector<mx::array> all = {sums[5], sums[6], sums[7], stats_.grad_accum, stats_.count, stats_.max_radii};
   for (const GaussianScene* set : {&std::as_const(scene_), &adam_.first_moments(), &adam_.second_moments()})
     all.insert(all.end(), {set->means, set->log_scales, set->rotations, set->opacity_logits, set->sh});
   mx::eval(all);
-  out.loss = values[0].item<float>();
-  out.l1 = values[1].item<float>();
-  out.psnr = train_psnr.item<float>();
+  out.loss = sums[5].item<float>();
+  out.l1 = sums[6].item<float>();
+  out.psnr = sums[7].item<float>();
   out.gaussians = scene_.size();
   if (!std::isfinite(out.loss))
     throw std::runtime_error("[splat.train] the loss is not finite at step " + std::to_string(t) +
                              " (diverged: lower the learning rates)");
   return out;
+}
+
+void Trainer::check_replicated() const {
+  std::vector<mx::array> all = {stats_.grad_accum, stats_.count, stats_.max_radii,
+                                mx::array(static_cast<float>(step_))};
+  for (const GaussianScene* set : {&scene_, &adam_.first_moments(), &adam_.second_moments()})
+    all.insert(all.end(), {set->means, set->log_scales, set->rotations, set->opacity_logits, set->sh});
+  group_.check_replicated(all, "the training state (scene, Adam moments, densification statistics)");
 }
 
 void Trainer::densify_after(long t, StepStats& out) {

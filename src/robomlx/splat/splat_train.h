@@ -18,13 +18,14 @@
 // look-at point. scene_extent = 1.1 * max distance of the training camera centres to their mean;
 // position learning rates and the densification sizes scale with it.
 //
-// One step t (1-based): the view is the next of a seeded permutation of the training views (a
-// new permutation per pass); active SH degree = min(sh_degree, t / sh_degree_every); render
+// One step t (1-based): the views are the next views_per_step (B) of a sequence of seeded
+// permutations of the training views (a new permutation per pass; sample k = (t-1) B + i); active SH degree = min(sh_degree, t / sh_degree_every); render
 // (rasterize.h, background fixed or uniform random per step); loss = (1 - l) L1 + l (1 - SSIM)
-// with l = lambda_dssim (splat_image_metrics.h); gradients by mx::value_and_grad; Adam
+// with l = lambda_dssim (splat_image_metrics.h); gradients by mx::value_and_grad, one view at a
+// time, averaged over the B views (the loss reported is the mean too); Adam
 // (gaussian_adam.h) with the position rate log-linear from position_lr_init to position_lr_final
-// (both times the extent) over position_lr_steps; while t < densify_until, the statistics of the
-// step's view. Then, for t < densify_until: densify_and_prune (gaussian_densify.h) when
+// (both times the extent) over position_lr_steps; while t < densify_until, the statistics of
+// each of the step's views (its own loss's screen gradient, as with B = 1). Then, for t < densify_until: densify_and_prune (gaussian_densify.h) when
 // t > densify_from and t is a multiple of densify_every (large-Gaussian pruning from
 // t > opacity_reset_every on); opacity reset when t is a multiple of opacity_reset_every (and at
 // densify_from with a white background). That second part runs at the start of step t + 1, so
@@ -32,6 +33,13 @@
 // step t's densification, as graphdeco's reports and saves are. One detail differs from graphdeco:
 // the step's Adam update comes before densification, where graphdeco densifies first and skips
 // that step's update of the parameters it rebuilt.
+//
+// Data parallel (core/distributed.h, a group of R ranks): rank r takes views shard_range(B, r, R)
+// of the step; one all_sum carries the gradient sums and the statistics' increments, all_max the
+// radii, so every rank applies the same update and densifies the same way: the state stays
+// identical on every rank (check_replicated verifies it, bitwise), and a checkpoint resumes on any
+// number of ranks. With R ranks the result equals one rank's with the same B up to the order of
+// the float sums. B = 1 on one rank is the original trainer, bit for bit.
 //
 // Everything random derives from (seed, t): the view order, the random background, the split
 // samples. A run resumed from a checkpoint of step t therefore continues as the uninterrupted
@@ -54,6 +62,7 @@
 #include <mlx/utils.h>
 #include <nlohmann/json.hpp>
 
+#include "robomlx/core/distributed.h"
 #include "robomlx/splat/capture.h"
 #include "robomlx/splat/gaussian_adam.h"
 #include "robomlx/splat/gaussian_densify.h"
@@ -85,6 +94,7 @@ struct TrainOptions {
   int eval_every = 1000;       // for callers that evaluate during training (0: at the end only)
   int checkpoint_every = 0;    // likewise, for periodic checkpoints (0: none)
   std::uint64_t seed = 0;
+  int views_per_step = 1;      // the step's batch: its gradient is the mean over these views
   /// Throws std::invalid_argument "[splat.train] <option> must be ..., got ...".
   void validate() const;
   nlohmann::json to_json() const;
@@ -159,6 +169,13 @@ class Trainer {
   /// options are not applied (read_checkpoint_options gives them).
   void load_checkpoint(const std::string& dir);
 
+  /// Trains data-parallel in `group` from the next step on (every rank must call step() alike).
+  void set_group(DistGroup group) { group_ = std::move(group); }
+  const DistGroup& group() const { return group_; }
+  /// Throws std::runtime_error unless scene, optimiser and statistics are bitwise the same on every
+  /// rank of the group (a collective: every rank calls it).
+  void check_replicated() const;
+
   long step_count() const { return step_; }
   int active_sh_degree(long step) const;
   const GaussianScene& scene() const { return scene_; }
@@ -176,8 +193,9 @@ class Trainer {
   long step_ = 0;
   std::vector<int> order_;  // view permutation of the current pass
   long order_pass_ = -1;
+  DistGroup group_;
 
-  const TrainView& view_for(long step);
+  const TrainView& view_for_sample(long k);  // k: 0-based sample index over the whole run
   std::array<float, 3> background_for(long step) const;
   GaussianLearningRates rates_for(long step) const;
   void densify_after(long step, StepStats& out);

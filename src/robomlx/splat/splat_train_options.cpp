@@ -46,6 +46,7 @@ void each_field(O& o, F&& f) {
   f("eval_every", o.eval_every);
   f("checkpoint_every", o.checkpoint_every);
   f("seed", o.seed);
+  f("views_per_step", o.views_per_step);
 }
 }  // namespace
 
@@ -72,6 +73,7 @@ void TrainOptions::validate() const {
   check_range(kTag, "random_points", random_points, 1, 1e8);
   check_range(kTag, "eval_every", eval_every, 0, 1e9);
   check_range(kTag, "checkpoint_every", checkpoint_every, 0, 1e9);
+  check_range(kTag, "views_per_step", views_per_step, 1, 1e6);
 }
 
 nlohmann::json TrainOptions::to_json() const {

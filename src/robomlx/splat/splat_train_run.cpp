@@ -51,13 +51,15 @@ json view_scores(const EvalResult& e) {
 }
 }  // namespace
 
-nlohmann::json run_splat_training(const TrainRequest& r, std::ostream& log, mx::StreamOrDevice s) {
+nlohmann::json run_splat_training(const TrainRequest& r, std::ostream& log_all, mx::StreamOrDevice s) {
   const TrainOptions options = merged_options(r);
   options.validate();
-  OutputStage stage;  // --out is checked now and appears only when the run completes
-  const std::string out = stage.folder(r.out_dir, "--out");
+  const bool root = r.group.root();
+  std::ostream& log = root_stream(r.group, log_all);
+  OutputStage stage;  // --out is checked now and appears only when the run completes (rank 0's)
+  const std::string out = root ? stage.folder(r.out_dir, "--out") : "";
   const std::string checkpoints = r.checkpoint_dir.empty() ? default_checkpoints(r.out_dir) : r.checkpoint_dir;
-  if (options.checkpoint_every > 0) check_output_file(path_in(checkpoints, "step_0"), "--checkpoint-dir");
+  if (root && options.checkpoint_every > 0) check_output_file(path_in(checkpoints, "step_0"), "--checkpoint-dir");
   const auto t0 = Clock::now();
 
   const Capture capture = load_capture(r.data_dir);
@@ -96,18 +98,23 @@ nlohmann::json run_splat_training(const TrainRequest& r, std::ostream& log, mx::
                         {"init", init}};
   Trainer trainer(std::move(data), options, std::move(initial), s);
   if (!r.resume_dir.empty()) trainer.load_checkpoint(r.resume_dir);
+  trainer.set_group(r.group);
   const long start = trainer.step_count();
   log << "splat train: " << trainer.data().train.size() << " training and " << trainer.data().test.size()
       << " test views at " << summary["capture"]["width"] << "x" << summary["capture"]["height"] << ", extent "
       << trainer.extent() << ", " << trainer.scene().size() << " Gaussians (" << init << "), steps " << start + 1
       << ".." << options.iterations << "\n";
+  if (r.group.size() > 1)
+    log << "splat train: data parallel on " << r.group.size() << " ranks (" << r.group.backend() << "), "
+        << options.views_per_step << " views per step"
+        << (options.views_per_step < r.group.size() ? " (fewer than ranks: some ranks idle)" : "") << "\n";
 
   json evals = json::array();
   std::string csv = "step,train_loss,test_psnr,test_ssim,gaussians,elapsed_s\n";
   double loss_sum = 0, train_seconds = 0;
   long loss_count = 0;
   std::optional<Progress> bar;
-  if (r.progress) bar.emplace("splat train", options.iterations - start, "steps", log);
+  if (r.progress && root) bar.emplace("splat train", options.iterations - start, "steps", log);
   EvalResult last;
   auto evaluate = [&](long step) {
     last = trainer.evaluate();
@@ -140,15 +147,21 @@ nlohmann::json run_splat_training(const TrainRequest& r, std::ostream& log, mx::
       bar->update(t - start, detail);
     }
     if (t == options.iterations) break;
-    if (options.eval_every > 0 && t % options.eval_every == 0) evaluate(t);
-    if (options.checkpoint_every > 0 && t % options.checkpoint_every == 0)
-      trainer.save_checkpoint(path_in(checkpoints, "step_" + std::to_string(t)));
+    if (root && options.eval_every > 0 && t % options.eval_every == 0) evaluate(t);
+    if (options.checkpoint_every > 0 && t % options.checkpoint_every == 0) {
+      trainer.check_replicated();
+      if (root) trainer.save_checkpoint(path_in(checkpoints, "step_" + std::to_string(t)));
+    }
   }
   if (bar) bar->finish();
+  trainer.check_replicated();
+  if (r.group.size() > 1) log << "splat train: state identical on all " << r.group.size() << " ranks\n";
+  if (!root) return summary;  // rank 0 evaluates and writes
   evaluate(trainer.step_count());
 
   const long steps = trainer.step_count() - start;
   summary["device"] = r.device;
+  summary["ranks"] = r.group.size();
   summary["options"] = options.to_json();
   summary["start_step"] = start;
   summary["steps"] = steps;

@@ -12,6 +12,8 @@
 // Periodic checkpoints (checkpoint_every > 0) go to checkpoint_dir/step_<N>/ (default
 // <out>.checkpoints), each written as a whole when it is due: they survive a run that fails
 // later, which is their purpose.
+// Data parallel (request.group): every rank trains; rank 0 alone logs, evaluates and writes --out
+// and the checkpoints, after checking that every rank holds the same state (a collective).
 // Resuming: the checkpoint's options are the base and the ones given (`options_given`) replace
 // them; the run continues at the checkpoint's step up to `iterations`.
 #pragma once
@@ -35,6 +37,7 @@ struct TrainRequest {
   std::vector<std::string> options_given;  // names (TrainOptions::to_json keys) set by the caller
   std::string device;                      // for metrics.json, e.g. "cpu"
   bool progress = true;                    // progress on the log stream
+  DistGroup group;                         // data-parallel ranks (splat_train.h); one process by default
 };
 
 /// Runs the request on `s`; progress and evaluation lines go to `log`. Returns metrics.json.
