@@ -122,6 +122,8 @@ LaunchOutcome run_ranks(const std::vector<RankProcess>& ranks, double grace_s) {
         k.running = false;
         kill(-k.pid, SIGKILL);  // what the rank left behind in its group (it would hold the pipes open)
         const bool bad = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        if (bad && !result.failure.empty())  // the ranks that fail after the first one, said too
+          std::fprintf(stderr, "[launch] %s\n", describe(static_cast<int>(i), status).c_str());
         if (bad && result.failure.empty()) {
           result.failure = describe(static_cast<int>(i), status);
           result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

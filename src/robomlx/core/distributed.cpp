@@ -2,6 +2,7 @@
 #include "robomlx/core/distributed.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -15,6 +16,12 @@ namespace robomlx {
 
 namespace dist = mx::distributed;
 
+namespace {
+// The ring backend writes to its peers' sockets without MSG_NOSIGNAL: a peer that dies would kill
+// this rank with SIGPIPE before the backend can report the lost connection as an error.
+void ignore_sigpipe() { std::signal(SIGPIPE, SIG_IGN); }
+}  // namespace
+
 DistGroup DistGroup::world() {
   // MLX keeps one backend per process; initialise it once so every caller shares the group.
   static std::once_flag once;
@@ -27,12 +34,14 @@ DistGroup DistGroup::world() {
     if (bk.empty()) {
       // Not launched by us: join whatever mlx.launch set up, else stay a group of one.
       if (!std::getenv("MLX_RANK") && !std::getenv("OMPI_COMM_WORLD_RANK") && !std::getenv("PMI_RANK")) return;
+      ignore_sigpipe();
       auto grp = dist::init(false, "any");
       if (grp.size() > 1) g.group_ = grp, g.backend_ = "any";
       return;
     }
     if (!dist::is_available(bk))
       throw std::runtime_error("[distributed] the " + bk + " backend is not in this MLX build");
+    ignore_sigpipe();
     try {
       g.group_ = dist::init(true, bk);
     } catch (const std::exception& e) {
