@@ -22,6 +22,18 @@ expect 2 "device" -- --device tpu info
 ROBOMLX_DEVICE=bogus "$bin" info >/dev/null 2>&1; [[ $? -eq 2 ]] || { echo "FAIL: ROBOMLX_DEVICE=bogus should exit 2"; fail=1; }
 expect 2 "unknown suite" -- bench nope
 expect 2 "--repeats" -- bench core --repeats 0
+# bench stereo's peer hooks (scripts/gpu-peers-stereo): sizes from the environment, the matched pair
+# written as PGMs for an outside peer, then read back from there.
+ROBOMLX_BENCH_STEREO_SIZES=160x96 expect 2 "entries must be WxH:D" -- bench stereo
+pairs=$(mktemp -d)
+ROBOMLX_BENCH_STEREO_SIZES=96x64:16 ROBOMLX_BENCH_STEREO_PAIRS="$pairs" ROBOMLX_BENCH_FILTER="census 4-path" \
+  ROBOMLX_BENCH_SGM_PORTABLE=none "$bin" --device cpu bench stereo --repeats 1 --warmup 0 2>&1 |
+  grep -q "^sgm census 4-path 96x64 D=16 " || { echo "FAIL: bench stereo ROBOMLX_BENCH_STEREO_SIZES"; fail=1; }
+[[ "$(head -c 12 "$pairs/96x64_left.pgm" 2>/dev/null)" == $'P5\n96 64\n255' && -f "$pairs/96x64_right.pgm" ]] ||
+  { echo "FAIL: bench stereo ROBOMLX_BENCH_STEREO_PAIRS writes the pair"; fail=1; }
+printf 'P5\n8 8\n255\n%064d' 0 > "$pairs/96x64_right.pgm"
+ROBOMLX_BENCH_STEREO_SIZES=96x64:16 ROBOMLX_BENCH_STEREO_PAIRS="$pairs" expect 3 "must be an 8-bit PGM of 96x64" -- --device cpu bench stereo
+rm -rf "$pairs"
 expect 2 "--device: bogus not in" -- --device bogus info
 expect 2 "no-such-flag" -- info --no-such-flag
 # launch: its own errors are one line; a rank's failure is the last line, after the ranks' output.

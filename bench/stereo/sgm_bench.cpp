@@ -5,14 +5,27 @@
 // Metrics: speedup_vs_opencv = OpenCV median / ours; Mpix*D/s = H*W*D / time; nodes = MLX graph
 // nodes of one frame, kernels = those that launch work (views and reshapes excluded).
 // The portable path at 1280x720 (the GPU target case) is timed on GPUs; on the CPU only with
-// ROBOMLX_BENCH_SGM_PORTABLE=all, as it takes seconds there.
+// ROBOMLX_BENCH_SGM_PORTABLE=all, as it takes seconds there; =none leaves it out everywhere.
+// For peers run outside this process (scripts/gpu-peers-stereo, libSGM):
+//   ROBOMLX_BENCH_STEREO_SIZES="1280x720:128,1024x440:64" replaces the sizes (WxH:disparities);
+//   ROBOMLX_BENCH_STEREO_PAIRS=<dir> reads each size's pair from <dir>/<W>x<H>_{left,right}.pgm,
+//   or, when absent, writes the pair it builds there first, so a peer gets the very same pixels.
+// Without OpenCV the Middlebury pair is built with robomlx's own PNG reader and bilinear resampler
+// (vision/image_resample.h; grey levels within 2, 0.65 on average, of the OpenCV pair at
+// 1280x720) instead of falling back to random texture (ROBOMLX_BENCH_STEREO_RESAMPLE=robomlx
+// picks that path with OpenCV present too).
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
@@ -22,8 +35,13 @@
 #include "robomlx/core/bench.h"
 #include "robomlx/core/error.h"
 #include "robomlx/core/dispatch.h"
+#include "robomlx/core/image.h"
+#include "robomlx/core/io/png.h"
+#include "robomlx/core/io/pnm.h"
 #include "robomlx/stereo/sgm.h"
 #include "robomlx/stereo/sgm_opencv_peer.h"
+#include "robomlx/stereo/video.h"
+#include "robomlx/vision/image_resample.h"
 
 namespace robomlx {
 
@@ -35,18 +53,86 @@ std::string find_shared() {
   return "";
 }
 
-std::pair<mx::array, mx::array> bench_pair(int h, int w) {
+// The cones image scaled to height h (bilinear) and repeated along the rows to width w, as
+// middlebury_bench_pair does with OpenCV.
+mx::array scaled_tiled(const std::string& path, int h, int w) {
+  const mx::array grey = stereo::rgb_to_grey(read_png(path).to_array(), mx::Device::cpu);
+  const int sw = std::max(1, int(std::lround(double(grey.shape(1)) * h / grey.shape(0))));
+  auto scaled = mx::squeeze(
+      vision::resample_image_u8(mx::expand_dims(grey, 2, mx::Device::cpu), h, sw, vision::ResampleFilter::bilinear,
+                                mx::Device::cpu),
+      2, mx::Device::cpu);
+  // Plain repetition (a mirrored copy would flip the sign of the disparities).
+  const int reps = (w + sw - 1) / sw;
+  return mx::astype(mx::slice(mx::tile(scaled, {1, reps}, mx::Device::cpu), {0, 0}, {h, w}, mx::Device::cpu),
+                    mx::float32, mx::Device::cpu);
+}
+
+std::pair<mx::array, mx::array> built_pair(int h, int w) {
   const std::string shared = find_shared();
   if (!shared.empty()) {
+    const std::string dir = shared + "/data/stereo/middlebury-v2/cones/";
+    const char* how = std::getenv("ROBOMLX_BENCH_STEREO_RESAMPLE");  // "robomlx": skip OpenCV's (a test hook)
+    if (how && std::string(how) == "robomlx") return {scaled_tiled(dir + "imL.png", h, w), scaled_tiled(dir + "imR.png", h, w)};
     try {
       return stereo::middlebury_bench_pair(shared, h, w);
     } catch (const UnsupportedFeatureError& e) {
-      std::cout << "note: " << e.what() << "; using a synthetic pair\n";
+      std::cout << "note: " << e.what() << "; the pair is resampled by robomlx instead\n";
+      return {scaled_tiled(dir + "imL.png", h, w), scaled_tiled(dir + "imR.png", h, w)};
     }
   }
   // Random texture shifted by 20 px: same work, unrealistic scene.
   auto wide = mx::floor(mx::multiply(mx::random::uniform({h, w + 20}, mx::float32, mx::random::key(1)), mx::array(256.f)));
   return {mx::slice(wide, {0, 0}, {h, w}), mx::slice(wide, {0, 20}, {h, w + 20})};
+}
+
+// ROBOMLX_BENCH_STEREO_PAIRS: the pair read from (or first written to) <dir>/<W>x<H>_{left,right}.pgm.
+std::pair<mx::array, mx::array> bench_pair(int h, int w) {
+  const char* dir = std::getenv("ROBOMLX_BENCH_STEREO_PAIRS");
+  if (!dir || !*dir) return built_pair(h, w);
+  const std::string stem = std::string(dir) + "/" + std::to_string(w) + "x" + std::to_string(h);
+  const std::string lp = stem + "_left.pgm", rp = stem + "_right.pgm";
+  if (!std::filesystem::exists(lp) || !std::filesystem::exists(rp)) {
+    auto [l, r] = built_pair(h, w);
+    std::filesystem::create_directories(dir);
+    auto u8 = [](const mx::array& a) {
+      return mx::astype(mx::clip(mx::round(a, 0, mx::Device::cpu), mx::array(0.f), mx::array(255.f), mx::Device::cpu),
+                        mx::uint8, mx::Device::cpu);
+    };
+    write_pnm(lp, Image::from_array(u8(l)));
+    write_pnm(rp, Image::from_array(u8(r)));
+  }
+  auto read = [&](const std::string& p) {
+    const Image im = read_pnm(p);
+    if (im.channels != 1 || im.dtype != mx::uint8 || im.height != h || im.width != w)
+      throw FormatError(p, "must be an 8-bit PGM of " + std::to_string(w) + "x" + std::to_string(h));
+    return mx::astype(im.to_array_2d(), mx::float32);
+  };
+  return {read(lp), read(rp)};
+}
+
+struct Size {
+  int h, w, nd;
+  std::string label;
+};
+
+// "1280x720:128,1024x440:64" (ROBOMLX_BENCH_STEREO_SIZES); std::invalid_argument on a bad entry.
+std::vector<Size> parse_sizes(const std::string& text) {
+  std::vector<Size> out;
+  std::size_t i = 0;
+  while (i <= text.size()) {
+    const std::size_t j = std::min(text.find(',', i), text.size());
+    const std::string e = text.substr(i, j - i);
+    int w = 0, h = 0, nd = 0;
+    char x = 0, c = 0, extra = 0;
+    if (std::sscanf(e.c_str(), "%d%c%d%c%d%c", &w, &x, &h, &c, &nd, &extra) != 5 || x != 'x' || c != ':' || w < 8 ||
+        h < 8 || nd < 1 || nd > 256)
+      throw std::invalid_argument("[stereo.bench] ROBOMLX_BENCH_STEREO_SIZES entries must be WxH:D (W, H >= 8, "
+                                  "1 <= D <= 256), got \"" + e + "\"");
+    out.push_back({h, w, nd, std::to_string(w) + "x" + std::to_string(h) + " D=" + std::to_string(nd)});
+    i = j + 1;
+  }
+  return out;
 }
 
 // Nodes of the lazy graph behind `outs` (a multi-output primitive counts once).
@@ -70,15 +156,12 @@ std::pair<int, int> count_graph(const std::vector<mx::array>& outs) {
 }
 
 void sgm_suite(BenchContext& ctx) {
-  struct Size {
-    int h, w, nd;
-    const char* label;
-  };
   std::vector<Size> sizes = {{376, 672, 64, "672x376 D=64"}, {720, 1280, 128, "1280x720 D=128"}};
   if (ctx.quick) sizes = {{188, 336, 32, "336x188 D=32"}};
+  if (const char* env = std::getenv("ROBOMLX_BENCH_STEREO_SIZES"); env && *env) sizes = parse_sizes(env);
   const bool on_cpu = ctx.device().type == mx::Device::cpu;
-  const char* portable_env = std::getenv("ROBOMLX_BENCH_SGM_PORTABLE");
-  const bool portable_all = !on_cpu || (portable_env && std::string(portable_env) == "all");
+  const std::string portable_env = std::getenv("ROBOMLX_BENCH_SGM_PORTABLE") ? std::getenv("ROBOMLX_BENCH_SGM_PORTABLE") : "";
+  const bool portable_all = !on_cpu || portable_env == "all", portable_none = portable_env == "none";
   for (const auto& s : sizes) {
     auto [left, right] = bench_pair(s.h, s.w);
     auto left8 = mx::astype(left, mx::uint8), right8 = mx::astype(right, mx::uint8);
@@ -86,7 +169,7 @@ void sgm_suite(BenchContext& ctx) {
     // Copy the time: results() grows (and may move) with every later case.
     double cv_ms = 0;  // 0: no OpenCV in this build, so no ratio
     try {
-      cv_ms = ctx.run_host("opencv SGBM_3WAY " + std::string(s.label),
+      cv_ms = ctx.run_host("opencv SGBM_3WAY " + s.label,
                            [&] { mx::eval(stereo::opencv_sgbm(left8, right8, s.nd)); }, "opencv")
                   .median_ms;
     } catch (const UnsupportedFeatureError& e) {
@@ -126,7 +209,7 @@ void sgm_suite(BenchContext& ctx) {
     case_("sgm fast adc4 pyr2 ref1", pyr, fast);
     // The portable path: what a GPU without custom kernels runs (the 1280x720 case is its target).
     // A failure (e.g. a GPU launch limit) is printed, so the rows before it still count.
-    if (portable_all || s.w <= 672) {
+    if (!portable_none && (portable_all || s.w <= 672)) {
       try {
         case_("sgm census 8-path", def, Impl::portable);
       } catch (const std::exception& e) {
