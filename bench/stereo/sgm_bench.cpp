@@ -10,9 +10,8 @@
 //   ROBOMLX_BENCH_STEREO_SIZES="1280x720:128,1024x440:64" replaces the sizes (WxH:disparities);
 //   ROBOMLX_BENCH_STEREO_PAIRS=<dir> reads each size's pair from <dir>/<W>x<H>_{left,right}.pgm,
 //   or, when absent, writes the pair it builds there first, so a peer gets the very same pixels.
-// Without OpenCV the Middlebury pair is built with robomlx's own PNG reader and bilinear resampler
-// (vision/image_resample.h; grey levels within 2, 0.65 on average, of the OpenCV pair at
-// 1280x720) instead of falling back to random texture (ROBOMLX_BENCH_STEREO_RESAMPLE=robomlx
+// Without OpenCV the Middlebury pair is built with robomlx's own PNG reader and a bilinear scaler
+// here (OpenCV's INTER_LINEAR rule, then rounded to grey levels) instead of falling back to random texture (ROBOMLX_BENCH_STEREO_RESAMPLE=robomlx
 // picks that path with OpenCV present too).
 #include <algorithm>
 #include <cmath>
@@ -41,7 +40,6 @@
 #include "robomlx/stereo/sgm.h"
 #include "robomlx/stereo/sgm_opencv_peer.h"
 #include "robomlx/stereo/video.h"
-#include "robomlx/vision/image_resample.h"
 
 namespace robomlx {
 
@@ -53,19 +51,43 @@ std::string find_shared() {
   return "";
 }
 
-// The cones image scaled to height h (bilinear) and repeated along the rows to width w, as
+// Bilinear with pixel centres at +0.5 (OpenCV's INTER_LINEAR, which the OpenCV pair uses; the
+// cones image is only ever enlarged here, so no antialiasing is needed). grey: float32 [H, W].
+std::vector<float> scale_rows_cols(const std::vector<float>& grey, int gh, int gw, int h, int sw) {
+  std::vector<float> out(std::size_t(h) * sw);
+  auto axis = [](int o, int n_in, int n_out) {
+    const double x = std::clamp((o + 0.5) * n_in / n_out - 0.5, 0.0, double(n_in - 1));
+    const int i0 = std::min(int(x), n_in - 1);
+    return std::pair<int, float>{i0, float(x - i0)};
+  };
+  for (int y = 0; y < h; ++y) {
+    const auto [y0, fy] = axis(y, gh, h);
+    const int y1 = std::min(y0 + 1, gh - 1);
+    for (int x = 0; x < sw; ++x) {
+      const auto [x0, fx] = axis(x, gw, sw);
+      const int x1 = std::min(x0 + 1, gw - 1);
+      auto at = [&](int yy, int xx) { return grey[std::size_t(yy) * gw + xx]; };
+      out[std::size_t(y) * sw + x] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) +
+                                     fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+    }
+  }
+  return out;
+}
+
+// The cones image scaled to height h and repeated along the rows to width w, as
 // middlebury_bench_pair does with OpenCV.
 mx::array scaled_tiled(const std::string& path, int h, int w) {
-  const mx::array grey = stereo::rgb_to_grey(read_png(path).to_array(), mx::Device::cpu);
-  const int sw = std::max(1, int(std::lround(double(grey.shape(1)) * h / grey.shape(0))));
-  auto scaled = mx::squeeze(
-      vision::resample_image_u8(mx::expand_dims(grey, 2, mx::Device::cpu), h, sw, vision::ResampleFilter::bilinear,
-                                mx::Device::cpu),
-      2, mx::Device::cpu);
-  // Plain repetition (a mirrored copy would flip the sign of the disparities).
+  mx::array grey = mx::astype(stereo::rgb_to_grey(read_png(path).to_array(), mx::Device::cpu), mx::float32, mx::Device::cpu);
+  mx::eval(grey);
+  const int gh = grey.shape(0), gw = grey.shape(1);
+  const std::vector<float> in(grey.data<float>(), grey.data<float>() + grey.size());
+  const int sw = std::max(1, int(std::lround(double(gw) * h / gh)));
+  const std::vector<float> scaled = scale_rows_cols(in, gh, gw, h, sw);
+  const mx::array img(scaled.begin(), {h, sw}, mx::float32);
+  // Plain repetition (a mirrored copy would flip the sign of the disparities); rounded to grey levels.
   const int reps = (w + sw - 1) / sw;
-  return mx::astype(mx::slice(mx::tile(scaled, {1, reps}, mx::Device::cpu), {0, 0}, {h, w}, mx::Device::cpu),
-                    mx::float32, mx::Device::cpu);
+  return mx::round(mx::slice(mx::tile(img, {1, reps}, mx::Device::cpu), {0, 0}, {h, w}, mx::Device::cpu), 0,
+                   mx::Device::cpu);
 }
 
 std::pair<mx::array, mx::array> built_pair(int h, int w) {
