@@ -4,9 +4,12 @@
 // and 32 sequences holding 128-token prompts (one batched forward pass each; tok/s = sequences per
 // step / step time). --quick: 32-token prompts, 1 and 8 sequences. The same GGUF under llama.cpp:
 // scripts/llamacpp_serve_peer.py, in the same session, for the side-by-side row.
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <mlx/device.h>
 #include <mlx/ops.h>
 
 #include "robomlx/core/bench.h"
@@ -23,17 +26,27 @@ std::vector<int> prompt_of(int n) {
   return p;
 }
 
+// ROBOMLX_BENCH_SERVE_MODEL names another installed text model (gemma3-270m); its rows carry the name.
 void serve_suite(BenchContext& ctx) {
-  const auto entry = find_model(find_models(), "smollm2-135m-instruct");
-  if (!entry) throw std::runtime_error("bench serve: smollm2-135m-instruct is not installed (run scripts/setup)");
-  LlamaOptions o;
-  o.id = entry->name;
-  o.device = ctx.device();
-  auto model = LlamaModel::load(entry->path, o);
+  const char* env = std::getenv("ROBOMLX_BENCH_SERVE_MODEL");
+  const std::string name = env && *env ? env : "smollm2-135m-instruct";
+  const auto entry = find_model(find_models(), name);
+  if (!entry) throw std::runtime_error("bench serve: " + name + " is not installed (run scripts/setup)");
+  std::unique_ptr<TextModel> model;
+  if (name == "smollm2-135m-instruct") {
+    LlamaOptions o;
+    o.id = entry->name;
+    o.device = ctx.device();
+    model = LlamaModel::load(entry->path, o);
+  } else {
+    mx::set_default_device(ctx.device());  // load_text_model places the weights on the default device
+    model = load_text_model(*entry);
+  }
+  const std::string tag = name == "smollm2-135m-instruct" ? "" : name + " ";
   const int P = ctx.quick ? 32 : 128;
   const auto prompt = prompt_of(P);
 
-  auto& pre = ctx.run("prefill P=" + std::to_string(P), [&] {
+  auto& pre = ctx.run(tag + "prefill P=" + std::to_string(P), [&] {
     const SequenceId s = model->start(prompt);
     mx::array logits = *model->prefill(s, P);
     model->release(s);
@@ -50,7 +63,7 @@ void serve_suite(BenchContext& ctx) {
     }
     const std::vector<int> tokens(B, 42);
     model->decode(seqs, tokens);  // forms the shared batch cache outside the clock
-    auto& r = ctx.run("decode B=" + std::to_string(B) + " ctx=" + std::to_string(P), [&] {
+    auto& r = ctx.run(tag + "decode B=" + std::to_string(B) + " ctx=" + std::to_string(P), [&] {
       return std::vector<mx::array>{model->decode(seqs, tokens)};
     }, "robomlx");
     r.metrics["tok/s"] = B / (r.median_ms / 1000.0);
