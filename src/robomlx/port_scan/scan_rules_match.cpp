@@ -94,10 +94,26 @@ bool match_item(const Item& it, const Token& t) {
 struct Index {
   std::vector<Compiled> compiled;  // parallel to scan_rules()
   std::unordered_map<std::string_view, std::vector<int>> exact;
-  std::array<bool, 256> exact_first{};  // first bytes of the exact keys
+  std::array<std::vector<int>, 256> exact_char;  // one-character keys ("." "("), by the character
   std::array<std::vector<int>, 256> ident_prefix;  // by the prefix's first byte
+  // Which (first byte, second byte) pairs can start a match of an exact key of two or more
+  // characters or of an identifier prefix: most tokens fail this one bit test and are never
+  // hashed or compared. The second byte of a one-character token is 0.
+  std::vector<bool> lead = std::vector<bool>(65536);
   std::vector<int> ident_contains, strings, includes, imports, deps;
   std::vector<std::string> import_modules, dep_names;  // parallel to imports, deps
+
+  static unsigned lead_key(std::string_view t) {
+    return static_cast<unsigned char>(t[0]) << 8 | (t.size() > 1 ? static_cast<unsigned char>(t[1]) : 0u);
+  }
+  // A one-byte prefix ("x*" may equal "x") leads with any second byte, 0 included.
+  void mark_lead(std::string_view key, bool prefix) {
+    if (key.size() >= 2) {
+      lead[lead_key(key)] = true;
+    } else if (prefix) {
+      for (unsigned b = 0; b < 256; ++b) lead[static_cast<unsigned char>(key[0]) << 8 | b] = true;
+    }
+  }
 };
 
 const Index& index() {
@@ -134,11 +150,18 @@ const Index& index() {
       const Item& first = c.items.front();
       switch (first.kind) {
         case ItemKind::exact:
-          x.exact[first.text].push_back(i);
-          x.exact_first[static_cast<unsigned char>(first.text[0])] = true;
+          if (first.text.size() == 1) {
+            x.exact_char[static_cast<unsigned char>(first.text[0])].push_back(i);
+          } else {
+            x.exact[first.text].push_back(i);
+            x.mark_lead(first.text, false);
+          }
           break;
         case ItemKind::prefix:
-        case ItemKind::prefix_boundary: x.ident_prefix[static_cast<unsigned char>(first.text[0])].push_back(i); break;
+        case ItemKind::prefix_boundary:
+          x.ident_prefix[static_cast<unsigned char>(first.text[0])].push_back(i);
+          x.mark_lead(first.text, true);
+          break;
         case ItemKind::contains: x.ident_contains.push_back(i); break;
         case ItemKind::include: x.includes.push_back(i); break;
         default: x.strings.push_back(i); break;
@@ -191,15 +214,15 @@ std::vector<RuleHit> match_rules(Language language, const std::vector<Token>& to
         }
       }
     };
-    if (t.kind == TokenKind::identifier || t.kind == TokenKind::punct) {
-      // Most tokens start with a byte no exact key starts with: skip hashing them.
-      if (!t.text.empty() && x.exact_first[static_cast<unsigned char>(t.text[0])]) {
-        if (auto e = x.exact.find(t.text); e != x.exact.end()) try_list(e->second);
+    if ((t.kind == TokenKind::identifier || t.kind == TokenKind::punct) && !t.text.empty()) {
+      if (t.text.size() == 1) try_list(x.exact_char[static_cast<unsigned char>(t.text[0])]);
+      if (x.lead[Index::lead_key(t.text)]) {
+        if (t.text.size() > 1) {
+          if (auto e = x.exact.find(t.text); e != x.exact.end()) try_list(e->second);
+        }
+        if (t.kind == TokenKind::identifier) try_list(x.ident_prefix[static_cast<unsigned char>(t.text[0])]);
       }
-    }
-    if (t.kind == TokenKind::identifier && !t.text.empty()) {
-      try_list(x.ident_prefix[static_cast<unsigned char>(t.text[0])]);
-      if (cmake) try_list(x.ident_contains);
+      if (cmake && t.kind == TokenKind::identifier) try_list(x.ident_contains);
     }
     if (t.kind == TokenKind::string) try_list(x.strings);
     if (t.kind == TokenKind::include) try_list(x.includes);

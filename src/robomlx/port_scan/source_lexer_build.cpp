@@ -106,7 +106,7 @@ std::vector<Token> lex_cmake(std::string_view text) {
       else c.skip_to_line_end();
       continue;
     }
-    const std::uint32_t line = c.line, column = c.column;
+    const std::uint32_t line = c.line, column = c.column();
     const std::size_t begin = c.pos;
     const int level = bracket_level(c);
     if (ch == '"' || level >= 0) {
@@ -147,7 +147,7 @@ std::vector<Token> lex_hash_config(std::string_view text) {
       c.skip_to_line_end();
       continue;
     }
-    const std::uint32_t line = c.line, column = c.column;
+    const std::uint32_t line = c.line, column = c.column();
     const std::size_t begin = c.pos;
     if (ch == '"' || ch == '\'') {
       auto [b, e] = read_quoted(c, ch == '"');
