@@ -241,6 +241,49 @@ unsigned bit_index(unsigned bit) {
 
 }  // namespace
 
+std::vector<detail::RuleLiteral> detail::rule_literals(unsigned lang_bit) {
+  const Index& x = index();
+  const auto& rules = scan_rules();
+  const auto ident = [](char c) { return is_letter(c) || c == '_' || (c >= '0' && c <= '9'); };
+  // The longest text, but never a word that most files of the trees port-scan reads hold (the
+  // `torch` of `torch . cuda`: "cuda" lets far fewer files through), and a word before
+  // punctuation of the same length ("sl" of `sl ::`).
+  const auto rank = [&](std::string_view t) {
+    for (std::string_view common : {"torch", "True", "False", "None", "self", "std", "device"}) {
+      if (t == common) return 1;
+    }
+    return static_cast<int>(t.size()) * 2 + (!t.empty() && ident(t.front()));
+  };
+  std::vector<RuleLiteral> out;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if ((rules[i].languages & lang_bit) == 0) continue;
+    const Compiled& c = x.compiled[i];
+    RuleLiteral best;
+    if (!c.dep_name.empty()) {
+      out.push_back(best);  // names are normalised (case, '-' / '_'): not verbatim
+      continue;
+    }
+    // Each dotted part of an import rule's module is an identifier token of the statement.
+    for (std::size_t at = 0; at < c.import_module.size();) {
+      std::size_t dot = c.import_module.find('.', at);
+      if (dot == std::string::npos) dot = c.import_module.size();
+      const std::string part = c.import_module.substr(at, dot - at);
+      if (rank(part) > rank(best.text)) best = {part, true, true};
+      at = dot + 1;
+    }
+    bool device = false;
+    for (const Item& it : c.items) {
+      device = device || it.kind == ItemKind::cuda_device;
+      if (rank(it.text) <= rank(best.text)) continue;
+      const bool word = it.kind == ItemKind::exact || it.kind == ItemKind::prefix || it.kind == ItemKind::prefix_boundary;
+      best = {it.text, word && ident(it.text.front()), it.kind == ItemKind::exact && ident(it.text.back())};
+    }
+    if (device) best = {"@cuda", false, false};  // a device string is rarer than the words around it
+    out.push_back(best);
+  }
+  return out;
+}
+
 std::vector<RuleHit> match_rules(Language language, const std::vector<Token>& tokens) {
   const Index& x = index();
   const auto& rules = scan_rules();
@@ -264,16 +307,17 @@ std::vector<RuleHit> match_rules(Language language, const std::vector<Token>& to
     // The longest match wins, the earlier rule on a tie.
     std::size_t best_len = 0;
     int best = -1;
-    auto try_list = [&](const std::vector<int>& roots) {
+    // `matched`: the list was found by the token's exact text, so its items match already.
+    auto try_list = [&](const std::vector<int>& roots, bool matched = false) {
       for (int r : roots) {
-        if (match_item(trie.nodes[static_cast<std::size_t>(r)].item, t)) walk_trie(trie, r, tokens, i, 1, best_len, best);
+        if (matched || match_item(trie.nodes[static_cast<std::size_t>(r)].item, t)) walk_trie(trie, r, tokens, i, 1, best_len, best);
       }
     };
     if ((t.kind == TokenKind::identifier || t.kind == TokenKind::punct) && !t.text.empty()) {
-      if (t.text.size() == 1) try_list(trie.exact_char[static_cast<unsigned char>(t.text[0])]);
+      if (t.text.size() == 1) try_list(trie.exact_char[static_cast<unsigned char>(t.text[0])], true);
       if (trie.lead[Trie::lead_key(t.text)]) {
         if (t.text.size() > 1) {
-          if (auto e = trie.exact.find(t.text); e != trie.exact.end()) try_list(e->second);
+          if (auto e = trie.exact.find(t.text); e != trie.exact.end()) try_list(e->second, true);
         }
         if (t.kind == TokenKind::identifier) try_list(trie.ident_prefix[static_cast<unsigned char>(t.text[0])]);
       }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "robomlx/port_scan/kernel_classes.h"
+#include "robomlx/port_scan/scan_prefilter.h"
 #include "robomlx/port_scan/scan_rules.h"
 #include "robomlx/port_scan/scan_tree.h"
 
@@ -100,7 +101,10 @@ std::size_t first_invalid_utf8_line(std::string_view text) {
 }
 
 std::vector<Finding> scan_text(std::string_view path, Language language, std::string_view text) {
-  const std::vector<Token> tokens = lex_source(language, text);
+  if (!may_have_findings(language, text)) return {};  // no literal any rule or kernel needs
+  thread_local std::vector<Token> reused;  // see lex_source: no allocation, no page faults per file
+  lex_source(language, text, reused);
+  const std::vector<Token>& tokens = reused;
   std::vector<Finding> out;
   for (const RuleHit& h : match_rules(language, tokens)) {
     const Token& t = tokens[h.token];

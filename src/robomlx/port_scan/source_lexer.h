@@ -45,10 +45,15 @@ struct Token {
 /// The tokens of `text` read as `language` (none: no tokens). Never throws on malformed input:
 /// an unterminated string or comment runs to the end of the file.
 std::vector<Token> lex_source(Language language, std::string_view text);
+/// The same into `out` (cleared first): a scan reuses one vector per thread, so its memory is
+/// allocated and faulted in once, not per file.
+void lex_source(Language language, std::string_view text, std::vector<Token>& out);
 
 // One lexer per family (source_lexer_python.cpp, source_lexer_c.cpp, source_lexer_build.cpp).
 std::vector<Token> lex_python(std::string_view text);
+void lex_python(std::string_view text, std::vector<Token>& out);
 std::vector<Token> lex_c_family(std::string_view text);
+void lex_c_family(std::string_view text, std::vector<Token>& out);
 std::vector<Token> lex_cmake(std::string_view text);
 /// TOML, requirements.txt and protobuf text (config.pbtxt): '#' comments, quoted strings, words.
 std::vector<Token> lex_hash_config(std::string_view text);

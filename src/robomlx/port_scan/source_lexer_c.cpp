@@ -37,7 +37,8 @@ std::pair<std::size_t, std::size_t> read_raw(Cursor& c) {
   c.advance();
   const std::size_t delim_begin = c.pos;
   while (!c.done() && c.peek() != '(' && c.peek() != '\n' && c.pos - delim_begin < 16) c.advance();
-  std::string closing = ")" + std::string(c.text.substr(delim_begin, c.pos - delim_begin)) + "\"";
+  std::string closing(1, ')');  // appended, not ")" + ...: GCC 12 warns wrongly on that (-Wrestrict)
+  closing.append(c.text.substr(delim_begin, c.pos - delim_begin)).push_back('"');
   c.advance();
   const std::size_t begin = c.pos;
   const std::size_t end = c.text.find(closing, begin);
@@ -116,8 +117,8 @@ void read_directive(Cursor& c, std::vector<Token>& out) {
 }
 }  // namespace
 
-std::vector<Token> lex_c_family(std::string_view text) {
-  std::vector<Token> out;
+void lex_c_family(std::string_view text, std::vector<Token>& out) {
+  out.clear();
   out.reserve(text.size() / 6);
   Cursor c{text};
   bool line_start = true;
@@ -129,7 +130,7 @@ std::vector<Token> lex_c_family(std::string_view text) {
       continue;
     }
     if (detail::is_space(ch)) {
-      ++c.pos;  // never a newline
+      c.skip_spaces();  // never a newline
       continue;
     }
     if (ch == '\\' && c.peek(1) == '\n') {
@@ -177,7 +178,6 @@ std::vector<Token> lex_c_family(std::string_view text) {
     }
     line_start = false;
   }
-  return out;
 }
 
 }  // namespace robomlx::port_scan

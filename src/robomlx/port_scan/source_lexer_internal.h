@@ -79,6 +79,15 @@ struct Cursor {
     }
     pos = to;
   }
+  /// Moves over a run of blanks (never a newline): indentation is a large share of source bytes,
+  /// so it gets a tight loop of its own rather than one trip through a lexer's main loop a byte.
+  void skip_spaces() {
+    const unsigned char* const s = reinterpret_cast<const unsigned char*>(text.data());
+    std::size_t p = pos;
+    const std::size_t n = text.size();
+    while (p < n && is_space(s[p])) ++p;
+    pos = p;
+  }
   /// Moves over identifier bytes (never a newline).
   void skip_ident() {
     const unsigned char* const s = reinterpret_cast<const unsigned char*>(text.data());

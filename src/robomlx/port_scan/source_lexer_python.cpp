@@ -191,8 +191,10 @@ void drop_docstrings(std::vector<Token>& tokens) {
 }
 }  // namespace
 
-std::vector<Token> lex_python(std::string_view text) {
+void lex_python(std::string_view text, std::vector<Token>& out) {
   Lexer lx{Cursor{text}, {}};
+  lx.out.swap(out);
+  lx.out.clear();
   lx.out.reserve(text.size() / 6);
   Cursor& c = lx.c;
   int depth = 0;
@@ -205,7 +207,7 @@ std::vector<Token> lex_python(std::string_view text) {
       continue;
     }
     if (detail::is_space(ch)) {
-      ++c.pos;  // never a newline
+      c.skip_spaces();  // never a newline
       continue;
     }
     if (ch == '#') {
@@ -227,7 +229,7 @@ std::vector<Token> lex_python(std::string_view text) {
     line_start = false;
   }
   drop_docstrings(lx.out);
-  return std::move(lx.out);
+  out.swap(lx.out);
 }
 
 }  // namespace robomlx::port_scan
