@@ -2,8 +2,9 @@
 // The file prefilter (scan_prefilter.h) may only skip files that give no finding. Proved two
 // ways: every fixture line and snippet below gives the same findings whether or not the filter
 // runs first (scan_text always filters; lex + match is the unfiltered reference), and files with
-// no literal at all, or a look-alike inside a longer identifier ("slice", "mytorch_cuda_ok"), are
-// skipped, while a literal inside a comment lets the file through (the lexer then drops it).
+// no literal at all, only some of a rule's literals, or a look-alike inside a longer identifier
+// ("slice", "mytorch_cuda_ok") are skipped, while a literal inside a comment lets the file through
+// (the lexer then drops it).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -85,6 +86,12 @@ TEST(Prefilter, SkipsFilesWithoutLiteralsOnly) {
   EXPECT_FALSE(may_have_findings(Language::c_family, "int slice(int sl_count) { return translate(sl_count); }\n"));
   EXPECT_FALSE(may_have_findings(Language::cuda, "int mytorch_cuda_ok = 1;\n"));  // a look-alike in a longer name
   EXPECT_TRUE(may_have_findings(Language::cuda, "int sl = 0;\n"));                 // "sl" whole: it might be sl::
+  // A rule needs all of its literals: `torch . distributed` wants both words.
+  EXPECT_FALSE(may_have_findings(Language::python, "distributed = {'memory': 1, 'stream': 2}\n"));
+  EXPECT_TRUE(may_have_findings(Language::python, "import torch\ntorch.distributed.barrier()\n"));
+  // An #include prefix counts only at the start of the header name ("sl/" of the ZED SDK).
+  EXPECT_FALSE(may_have_findings(Language::c_family, "#include <openssl/ssl.h>\n"));
+  EXPECT_TRUE(may_have_findings(Language::c_family, "#include <sl/Camera.hpp>\n"));
   EXPECT_TRUE(may_have_findings(Language::c_family, "// cudaMalloc in a comment\nint x;\n"));
   EXPECT_TRUE(may_have_findings(Language::python, "x = 'Cuda'\n"));  // device strings in any case
   EXPECT_TRUE(may_have_findings(Language::cmake, "project(x)\n"));   // build files are never filtered

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The file prefilter: most files of a real tree hold no blocker, and a literal search rejects
-// them several times faster than the lexer can read them (the way rg is fast). Every rule match
-// and every kernel contains some literal verbatim (tokens are views of the file), so a file that
-// holds none of a language's literals cannot give a finding; one that holds one (even in a
-// comment) is lexed as before. The findings are the same with or without it.
+// them several times faster than the lexer can read them (the way rg is fast). Every match of a
+// rule contains all of the rule's literals verbatim (tokens are views of the file), and every
+// kernel its marker, so a file that holds no rule's full set cannot give a finding; one that
+// does (even in comments) is lexed as before. The findings are the same with or without it.
 #pragma once
 
 #include <string_view>

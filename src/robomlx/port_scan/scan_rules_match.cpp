@@ -241,45 +241,35 @@ unsigned bit_index(unsigned bit) {
 
 }  // namespace
 
-std::vector<detail::RuleLiteral> detail::rule_literals(unsigned lang_bit) {
+std::vector<std::vector<detail::RuleLiteral>> detail::rule_literals(unsigned lang_bit) {
   const Index& x = index();
   const auto& rules = scan_rules();
   const auto ident = [](char c) { return is_letter(c) || c == '_' || (c >= '0' && c <= '9'); };
-  // The longest text, but never a word that most files of the trees port-scan reads hold (the
-  // `torch` of `torch . cuda`: "cuda" lets far fewer files through), and a word before
-  // punctuation of the same length ("sl" of `sl ::`).
-  const auto rank = [&](std::string_view t) {
-    for (std::string_view common : {"torch", "True", "False", "None", "self", "std", "device"}) {
-      if (t == common) return 1;
-    }
-    return static_cast<int>(t.size()) * 2 + (!t.empty() && ident(t.front()));
-  };
-  std::vector<RuleLiteral> out;
+  std::vector<std::vector<RuleLiteral>> out;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     if ((rules[i].languages & lang_bit) == 0) continue;
     const Compiled& c = x.compiled[i];
-    RuleLiteral best;
-    if (!c.dep_name.empty()) {
-      out.push_back(best);  // names are normalised (case, '-' / '_'): not verbatim
-      continue;
-    }
+    std::vector<RuleLiteral>& all = out.emplace_back();
+    if (!c.dep_name.empty()) continue;
     // Each dotted part of an import rule's module is an identifier token of the statement.
     for (std::size_t at = 0; at < c.import_module.size();) {
       std::size_t dot = c.import_module.find('.', at);
       if (dot == std::string::npos) dot = c.import_module.size();
-      const std::string part = c.import_module.substr(at, dot - at);
-      if (rank(part) > rank(best.text)) best = {part, true, true};
+      if (dot - at >= 2) all.push_back({c.import_module.substr(at, dot - at), true, true, false});
       at = dot + 1;
     }
-    bool device = false;
     for (const Item& it : c.items) {
-      device = device || it.kind == ItemKind::cuda_device;
-      if (rank(it.text) <= rank(best.text)) continue;
+      if (it.kind == ItemKind::cuda_device) {
+        all.push_back({"@cuda", false, false, false});
+        continue;
+      }
       const bool word = it.kind == ItemKind::exact || it.kind == ItemKind::prefix || it.kind == ItemKind::prefix_boundary;
-      best = {it.text, word && ident(it.text.front()), it.kind == ItemKind::exact && ident(it.text.back())};
+      const bool begin = word && !it.text.empty() && ident(it.text.front());
+      const bool end = it.kind == ItemKind::exact && !it.text.empty() && ident(it.text.back());
+      // Short punctuation ("." "(" "::") is in every file: no use to a filter.
+      if (it.text.size() >= 3 || (it.text.size() == 2 && begin && end))
+        all.push_back({it.text, begin, end, it.kind == ItemKind::include});
     }
-    if (device) best = {"@cuda", false, false};  // a device string is rarer than the words around it
-    out.push_back(best);
   }
   return out;
 }
