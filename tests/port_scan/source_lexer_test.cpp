@@ -58,9 +58,33 @@ TEST(SourceLexer, PythonDropsCommentsAndDocstringsButKeepsValueStrings) {
 
 TEST(SourceLexer, PythonStringPrefixesAndBrackets) {
   const auto t = lex_python("a = (rb'x\\'y'\n     f\"{z}\")\nb = u'q'\n");
-  ASSERT_EQ(texts(t), (std::vector<std::string>{"a", "=", "(", "x\\'y", "{z}", ")", "b", "=", "q"}));
+  ASSERT_EQ(texts(t), (std::vector<std::string>{"a", "=", "(", "x\\'y", "{z}", "z", ")", "b", "=", "q"}));
   EXPECT_FALSE(t[4].line_start);  // inside brackets the statement goes on
-  EXPECT_TRUE(t[6].line_start);
+  EXPECT_TRUE(t[5].in_fstring);   // the f-string's field, after its string token
+  EXPECT_TRUE(t[7].line_start);
+}
+
+// f-string replacement fields are code: a conversion (!r) or a format spec (:>{w}) ends the
+// expression, a spec's own fields are code, {{ }} are literal, and a field may hold strings
+// (with the outer quote too, as Python 3.12 allows) without ending the f-string.
+TEST(SourceLexer, PythonFStringFieldsAreCode) {
+  const auto t = lex_python("s = f\"n={torch.cuda.device_count()!r:>{w}} {{torch.cuda}}\" + x\n");
+  ASSERT_EQ(texts(t), (std::vector<std::string>{"s", "=", "n={torch.cuda.device_count()!r:>{w}} {{torch.cuda}}", "torch",
+                                                ".", "cuda", ".", "device_count", "(", ")", "w", "+", "x"}));
+  EXPECT_FALSE(t[2].in_fstring);
+  EXPECT_TRUE(t[3].in_fstring);
+  EXPECT_EQ(t[3].column, 10u);
+  EXPECT_FALSE(t[11].in_fstring);
+
+  const auto n = lex_python("a = f\"{d[\"k\"]:{'w'}}\"; b = rf'''{\n  y!s}'''\n");
+  ASSERT_EQ(texts(n), (std::vector<std::string>{"a", "=", "{d[\"k\"]:{'w'}}", "d", "[", "k", "]", "w", ";", "b", "=",
+                                                "{\n  y!s}", "y"}));
+  EXPECT_EQ(n[12].line, 2u);
+
+  // A lone f-string statement is dropped with its fields, as any string statement; != inside a
+  // field is an operator, not a conversion.
+  EXPECT_EQ(texts(lex_python("f\"{torch.cuda}\"\nz = f'{a != b}'\n")),
+            (std::vector<std::string>{"z", "=", "{a != b}", "a", "!", "=", "b"}));
 }
 
 TEST(SourceLexer, CDropsCommentsAndIfZeroKeepsIncludes) {

@@ -89,7 +89,7 @@ std::string KernelFeatures::describe() const {
 namespace {
 bool contains_ci(std::string_view hay, std::string_view needle) {
   auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+                        [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });  // ASCII: no locale call per byte
   return it != hay.end();
 }
 

@@ -29,4 +29,18 @@ bool match_dependency(const std::vector<Token>& tokens, std::size_t at, Language
                       const std::vector<int>& rules, const std::vector<std::string>& targets,
                       std::vector<RuleHit>& out);
 
+/// A literal that every match of a rule contains verbatim. `word_begin` / `word_end`: it starts /
+/// ends an identifier token there (no identifier byte before / after it in the file);
+/// `after_open`: it starts an #include's header name (right after '<' or '"').
+struct RuleLiteral {
+  std::string text;  // "@cuda": a CUDA device string, "cuda" in any case
+  bool word_begin = false, word_end = false, after_open = false;
+};
+
+/// For each rule of `lang_bit`, the literals that all of its matches contain: its items of three
+/// or more bytes and its identifier words of two, a CUDA device string, an import rule's module
+/// parts. An empty list: the rule has none to filter on (dependency rules: names are normalised).
+/// The prefilter's input (scan_prefilter.cpp).
+std::vector<std::vector<RuleLiteral>> rule_literals(unsigned lang_bit);
+
 }  // namespace robomlx::port_scan::detail

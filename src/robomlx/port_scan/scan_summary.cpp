@@ -28,14 +28,21 @@ ScanSummary summarize(const ScanResult& result) {
   for (Bucket b : kBuckets) s.buckets.push_back(BucketSummary{b, 0, 0, {}});
   std::map<std::string, DirectorySummary> dirs;
   std::map<std::string, std::size_t> classes;
+  // Findings come grouped by file: the directory is worked out once per file, not per finding.
+  const std::string* last_file = nullptr;
+  DirectorySummary* last_dir = nullptr;
   for (const Finding& f : result.findings) {
     const auto bi = static_cast<std::size_t>(f.bucket);
     ++s.buckets[bi].findings;
     ++s.buckets[bi].by_complexity[static_cast<std::size_t>(f.complexity)];
     bucket_files[bi].insert(f.file);
-    const std::string dir = std::filesystem::path(f.file).parent_path().string();
-    DirectorySummary& d = dirs[dir.empty() ? "." : dir];
-    d.directory = dir.empty() ? "." : dir;
+    if (!last_file || *last_file != f.file) {
+      const std::string dir = std::filesystem::path(f.file).parent_path().string();
+      last_dir = &dirs[dir.empty() ? "." : dir];
+      last_dir->directory = dir.empty() ? "." : dir;
+      last_file = &f.file;
+    }
+    DirectorySummary& d = *last_dir;
     ++d.by_bucket[bi];
     ++d.findings;
     if (!f.kernel_class.empty()) ++classes[f.kernel_class];

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The walk and the thread pool. Files are listed first (a sequential walk is cheap next to
-// lexing), sorted for a deterministic report, then read whole and scanned by `jobs` threads taking
-// the next file from a shared counter; each file's results go to its own slot, so merging needs
-// no lock and keeps the order.
+// The walk and the thread pool. The walk (on the calling thread) hands each file to a queue that
+// `jobs` - 1 worker threads drain while it goes on: the walk is a sizeable share of a short scan,
+// so it overlaps the scan instead of preceding it; the caller joins as a worker when the walk
+// ends. Each file's results go to its own slot, and slots are merged in path order afterwards,
+// so the report is the same whatever the timing.
 #include "robomlx/port_scan/scan_tree.h"
 
 #include <fcntl.h>
@@ -11,15 +12,21 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iterator>
+#include <limits>
+#include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 namespace robomlx::port_scan {
 
@@ -50,12 +57,15 @@ bool skipped_dir(const std::string& name) {
   return (name.size() > 1 && name[0] == '.') || name == "__pycache__" || name == "node_modules";
 }
 
-void add_file(const std::string& path, const ScanOptions& o, std::vector<Candidate>& out) {
+using Sink = std::function<void(Candidate&&)>;
+
+void add_file(const std::string& path, const ScanOptions& o, const Sink& out) {
   const Language lang = language_for_path(path);
-  if (lang != Language::none && !excluded(path, o.excludes)) out.push_back({path, lang});
+  if (lang != Language::none && !excluded(path, o.excludes)) out({path, lang});
 }
 
-void walk(const std::string& root, const ScanOptions& o, std::vector<Candidate>& files, std::vector<std::string>& warnings) {
+// Hands each file to `files` as it is found.
+void walk(const std::string& root, const ScanOptions& o, const Sink& files, std::vector<std::string>& warnings) {
   std::error_code ec;
   const fs::file_status link = fs::symlink_status(root, ec);
   if (ec || !fs::exists(link)) throw std::runtime_error("port-scan: " + root + ": no such file or directory");
@@ -109,7 +119,10 @@ void scan_one(const Candidate& c, const ScanOptions& o, Slot& slot) {
     return;
   }
   struct stat st {};
-  std::string text;
+  // One read buffer per thread, reused from file to file: a fresh allocation per file costs a
+  // zero fill and page faults on every file (the scan is short enough for that to show).
+  thread_local std::vector<char> buffer;
+  std::size_t got = 0;
   bool ok = ::fstat(fd, &st) == 0;
   if (ok && static_cast<std::size_t>(st.st_size) > o.max_file_bytes) {
     slot.warning = c.path + ": " + std::to_string(st.st_size) + " bytes, over the " + std::to_string(o.max_file_bytes) +
@@ -118,10 +131,10 @@ void scan_one(const Candidate& c, const ScanOptions& o, Slot& slot) {
     return;
   }
   if (ok) {
-    text.resize(static_cast<std::size_t>(st.st_size));
-    std::size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    const std::size_t size = static_cast<std::size_t>(st.st_size);
+    if (buffer.size() < size) buffer.resize(size);
+    while (got < size) {
+      const ssize_t n = ::read(fd, buffer.data() + got, size - got);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         ok = n == 0;
@@ -129,7 +142,6 @@ void scan_one(const Candidate& c, const ScanOptions& o, Slot& slot) {
       }
       got += static_cast<std::size_t>(n);
     }
-    text.resize(got);
   }
   const int err = errno;
   ::close(fd);
@@ -137,7 +149,8 @@ void scan_one(const Candidate& c, const ScanOptions& o, Slot& slot) {
     slot.warning = c.path + ": " + std::strerror(err) + " (skipped)";
     return;
   }
-  if (text.find('\0') != std::string::npos) {
+  const std::string_view text(buffer.data(), got);
+  if (text.find('\0') != std::string_view::npos) {
     slot.warning = c.path + ": binary content (NUL bytes) (skipped)";
     return;
   }
@@ -164,30 +177,67 @@ int thread_count(int jobs, std::size_t files) {
 ScanResult scan_paths(const ScanOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   ScanResult result;
-  std::vector<Candidate> files;
-  for (const std::string& p : options.paths) walk(p, options, files, result.warnings);
-  std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
-  files.erase(std::unique(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path == b.path; }),
-              files.end());
-
-  std::vector<Slot> slots(files.size());
-  std::atomic<std::size_t> next{0};
+  // Files and slots live in deques: the walk appends while workers hold references.
+  std::deque<Candidate> files;
+  std::deque<Slot> slots;
+  std::mutex m;
+  std::condition_variable more;
+  std::size_t next = 0;
+  bool walked = false;
   auto worker = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
+    for (;;) {
+      std::unique_lock lock(m);
+      more.wait(lock, [&] { return next < files.size() || walked; });
+      if (next >= files.size()) return;
+      const std::size_t i = next++;
+      const Candidate& c = files[i];
+      Slot& slot = slots[i];
+      lock.unlock();
       try {
-        scan_one(files[i], options, slots[i]);
+        scan_one(c, options, slot);
       } catch (const std::exception& e) {  // never lose the run to one file
-        slots[i] = Slot{{}, files[i].path + ": " + e.what() + " (skipped)", 0, false};
+        slot = Slot{{}, c.path + ": " + e.what() + " (skipped)", 0, false};
       }
     }
   };
-  const int threads = thread_count(options.jobs, files.size());
+  const int threads = thread_count(options.jobs, std::numeric_limits<std::size_t>::max());
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  auto finish = [&] {
+    {
+      std::lock_guard lock(m);
+      walked = true;
+    }
+    more.notify_all();
+    worker();
+    for (auto& t : pool) t.join();
+  };
+  try {
+    const Sink add = [&](Candidate&& c) {
+      std::size_t queued = 0;
+      {
+        std::lock_guard lock(m);
+        files.push_back(std::move(c));
+        slots.emplace_back();
+        queued = files.size();
+      }
+      // Workers start as files come, up to jobs - 1 (a one-file scan starts none).
+      if (static_cast<int>(pool.size()) + 1 < threads && pool.size() + 1 < queued) pool.emplace_back(worker);
+      more.notify_one();
+    };
+    for (const std::string& p : options.paths) walk(p, options, add, result.warnings);
+  } catch (...) {
+    finish();  // a missing path: stop the workers before the error goes up
+    throw;
+  }
+  finish();
 
-  for (Slot& s : slots) {
+  // Path order, each path once (a path named twice, or inside a directory also named, is one file).
+  std::vector<std::size_t> order(files.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return files[a].path < files[b].path; });
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k > 0 && files[order[k]].path == files[order[k - 1]].path) continue;
+    Slot& s = slots[order[k]];
     if (!s.warning.empty()) result.warnings.push_back(std::move(s.warning));
     if (!s.scanned) continue;
     ++result.files_scanned;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "robomlx/port_scan/kernel_classes.h"
+#include "robomlx/port_scan/scan_prefilter.h"
 #include "robomlx/port_scan/scan_rules.h"
 #include "robomlx/port_scan/scan_tree.h"
 
@@ -76,33 +77,34 @@ std::string slug(KernelClass c) {
 }  // namespace
 
 std::size_t first_invalid_utf8_line(std::string_view text) {
-  std::size_t line = 1;
-  for (std::size_t i = 0; i < text.size();) {
-    // Fast path: eight ASCII bytes at a time (most source is ASCII).
-    if (i + 8 <= text.size()) {
-      std::uint64_t w;
-      std::memcpy(&w, text.data() + i, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        for (std::size_t k = 0; k < 8; ++k) line += text[i + k] == '\n';
-        i += 8;
+  // Validate first, sixteen ASCII bytes at a time (most source is ASCII); count lines only for
+  // the rare file that has an invalid byte.
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (i + 16 <= text.size()) {
+      std::uint64_t w[2];
+      std::memcpy(w, text.data() + i, 16);
+      if (((w[0] | w[1]) & 0x8080808080808080ull) == 0) {
+        i += 16;
         continue;
       }
     }
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      line += c == '\n';
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
       continue;
     }
     const std::size_t n = utf8_length(text, i);
-    if (n == 0) return line;
+    if (n == 0) return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(i), '\n'));
     i += n;
   }
   return 0;
 }
 
 std::vector<Finding> scan_text(std::string_view path, Language language, std::string_view text) {
-  const std::vector<Token> tokens = lex_source(language, text);
+  if (!may_have_findings(language, text)) return {};  // no literal any rule or kernel needs
+  thread_local std::vector<Token> reused;  // see lex_source: no allocation, no page faults per file
+  lex_source(language, text, reused);
+  const std::vector<Token>& tokens = reused;
   std::vector<Finding> out;
   for (const RuleHit& h : match_rules(language, tokens)) {
     const Token& t = tokens[h.token];
@@ -156,8 +158,9 @@ std::vector<Finding> scan_text(std::string_view path, Language language, std::st
   }
   if (out.empty()) return out;
   std::vector<std::size_t> starts{0};
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') starts.push_back(i + 1);
+  for (const char* p = text.data(); const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(text.data() + text.size() - p));) {
+    p = static_cast<const char*>(nl) + 1;
+    starts.push_back(static_cast<std::size_t>(p - text.data()));
   }
   for (Finding& f : out) {
     f.file = std::string(path);

@@ -69,4 +69,26 @@ std::vector<Token> lex_source(Language language, std::string_view text) {
   return {};
 }
 
+void lex_source(Language language, std::string_view text, std::vector<Token>& out) {
+  switch (language) {
+    case Language::python:
+    case Language::python_build: lex_python(text, out); return;
+    case Language::c_family:
+    case Language::cuda: lex_c_family(text, out); return;
+    default: out = lex_source(language, text); return;  // build files: small, few
+  }
+}
+
+std::vector<Token> lex_python(std::string_view text) {
+  std::vector<Token> out;
+  lex_python(text, out);
+  return out;
+}
+
+std::vector<Token> lex_c_family(std::string_view text) {
+  std::vector<Token> out;
+  lex_c_family(text, out);
+  return out;
+}
+
 }  // namespace robomlx::port_scan

@@ -33,6 +33,10 @@ enum class TokenKind : std::uint8_t {
 struct Token {
   TokenKind kind = TokenKind::punct;
   bool line_start = false;  // first token of its logical line (Python: after NEWLINE at depth 0)
+  // Python: a token of an f-string's {...} expression, lexed as code after the f-string's own
+  // string token (which still holds the whole literal); it goes wherever that string goes.
+  // (Placed here, it keeps a Token at 32 bytes.)
+  bool in_fstring = false;
   std::uint32_t line = 0;   // 1-based
   std::uint32_t column = 0; // 1-based, in Unicode code points (SARIF "unicodeCodePoints")
   std::string_view text;    // views the file's buffer: keep the buffer alive while tokens live
@@ -41,10 +45,15 @@ struct Token {
 /// The tokens of `text` read as `language` (none: no tokens). Never throws on malformed input:
 /// an unterminated string or comment runs to the end of the file.
 std::vector<Token> lex_source(Language language, std::string_view text);
+/// The same into `out` (cleared first): a scan reuses one vector per thread, so its memory is
+/// allocated and faulted in once, not per file.
+void lex_source(Language language, std::string_view text, std::vector<Token>& out);
 
 // One lexer per family (source_lexer_python.cpp, source_lexer_c.cpp, source_lexer_build.cpp).
 std::vector<Token> lex_python(std::string_view text);
+void lex_python(std::string_view text, std::vector<Token>& out);
 std::vector<Token> lex_c_family(std::string_view text);
+void lex_c_family(std::string_view text, std::vector<Token>& out);
 std::vector<Token> lex_cmake(std::string_view text);
 /// TOML, requirements.txt and protobuf text (config.pbtxt): '#' comments, quoted strings, words.
 std::vector<Token> lex_hash_config(std::string_view text);

@@ -28,7 +28,8 @@ int bracket_level(const Cursor& c) {
 std::pair<std::size_t, std::size_t> read_bracket(Cursor& c, int level) {
   c.advance(static_cast<std::size_t>(level) + 2);
   const std::size_t begin = c.pos;
-  const std::string closing = "]" + std::string(static_cast<std::size_t>(level), '=') + "]";
+  std::string closing(static_cast<std::size_t>(level) + 2, '=');  // "]==]"; not "]" + ...: GCC 12 warns wrongly on that
+  closing.front() = closing.back() = ']';
   const std::size_t end = c.text.find(closing, begin);
   const std::size_t stop = end == std::string_view::npos ? c.text.size() : end + closing.size();
   c.advance(stop - c.pos);
@@ -106,7 +107,7 @@ std::vector<Token> lex_cmake(std::string_view text) {
       else c.skip_to_line_end();
       continue;
     }
-    const std::uint32_t line = c.line, column = c.column;
+    const std::uint32_t line = c.line, column = c.column();
     const std::size_t begin = c.pos;
     const int level = bracket_level(c);
     if (ch == '"' || level >= 0) {
@@ -147,7 +148,7 @@ std::vector<Token> lex_hash_config(std::string_view text) {
       c.skip_to_line_end();
       continue;
     }
-    const std::uint32_t line = c.line, column = c.column;
+    const std::uint32_t line = c.line, column = c.column();
     const std::size_t begin = c.pos;
     if (ch == '"' || ch == '\'') {
       auto [b, e] = read_quoted(c, ch == '"');

@@ -2,6 +2,7 @@
 // C / C++ / CUDA lexer: // and /* */ comments and `#if 0` blocks dropped; string and character
 // literals (prefixes u8, u, U, L and raw R"d(...)d") become one string token; `#include` yields
 // an include token with the header name; "<<<" stays one token (a kernel launch).
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -19,14 +20,16 @@ bool is_encoding_prefix(std::string_view w) { return w == "u8" || w == "u" || w 
 bool is_raw_prefix(std::string_view w) { return w == "R" || w == "u8R" || w == "uR" || w == "UR" || w == "LR"; }
 
 // Cursor on the opening quote of "..." or '...'; a newline ends an unterminated literal.
+// Scans bytes without bookkeeping; Cursor::jump counts a newline a backslash protects.
 std::pair<std::size_t, std::size_t> read_quoted(Cursor& c) {
-  const unsigned char q = c.peek();
-  c.advance();
-  const std::size_t begin = c.pos;
-  while (!c.done() && c.peek() != q && c.peek() != '\n') c.advance(c.peek() == '\\' ? 2 : 1);
-  const std::size_t end = c.pos;
-  if (c.peek() == q) c.advance();
-  return {begin, end};
+  const std::string_view t = c.text;
+  const char q = t[c.pos];
+  const std::size_t begin = c.pos + 1;
+  std::size_t p = begin;
+  while (p < t.size() && t[p] != q && t[p] != '\n') p = t[p] == '\\' ? std::min(p + 2, t.size()) : p + 1;
+  c.jump(p);
+  if (p < t.size() && t[p] == q) c.advance();
+  return {begin, p};
 }
 
 // Cursor on the quote of R"delim( ... )delim".
@@ -34,7 +37,8 @@ std::pair<std::size_t, std::size_t> read_raw(Cursor& c) {
   c.advance();
   const std::size_t delim_begin = c.pos;
   while (!c.done() && c.peek() != '(' && c.peek() != '\n' && c.pos - delim_begin < 16) c.advance();
-  std::string closing = ")" + std::string(c.text.substr(delim_begin, c.pos - delim_begin)) + "\"";
+  std::string closing(1, ')');  // appended, not ")" + ...: GCC 12 warns wrongly on that (-Wrestrict)
+  closing.append(c.text.substr(delim_begin, c.pos - delim_begin)).push_back('"');
   c.advance();
   const std::size_t begin = c.pos;
   const std::size_t end = c.text.find(closing, begin);
@@ -47,24 +51,28 @@ std::pair<std::size_t, std::size_t> read_raw(Cursor& c) {
 }
 
 void skip_block_comment(Cursor& c) {
-  c.advance(2);
-  while (!c.done() && !(c.peek() == '*' && c.peek(1) == '/')) c.advance();
-  c.advance(2);
+  const std::size_t end = c.text.find("*/", c.pos + 2);
+  c.jump(end == std::string_view::npos ? c.text.size() : end + 2);
 }
 
 // A line comment goes on over a backslash-newline, as the preprocessor joins lines first.
 void skip_line_comment(Cursor& c) {
-  while (!c.done() && c.peek() != '\n') c.advance(c.peek() == '\\' && c.peek(1) == '\n' ? 2 : 1);
+  const std::size_t start = c.pos;
+  for (;;) {
+    c.skip_to_line_end();
+    if (c.done() || c.pos == start || c.text[c.pos - 1] != '\\') return;
+    c.advance();  // the joined newline
+  }
 }
 
 std::string_view read_word(Cursor& c) {
   const std::size_t begin = c.pos;
-  while (!c.done() && detail::is_ident_char(c.peek())) c.advance();
+  c.skip_ident();
   return c.text.substr(begin, c.pos - begin);
 }
 
 void skip_spaces(Cursor& c) {
-  while (!c.done() && detail::is_space(c.peek())) c.advance();
+  while (!c.done() && detail::is_space(c.peek())) ++c.pos;  // never a newline
 }
 
 // After "#if 0": skips to the matching #else / #elif / #endif (nested #if counted).
@@ -94,7 +102,7 @@ void read_directive(Cursor& c, std::vector<Token>& out) {
     const unsigned char open = c.peek();
     if (open != '<' && open != '"') return;
     const unsigned char close = open == '<' ? '>' : '"';
-    const std::uint32_t line = c.line, column = c.column;
+    const std::uint32_t line = c.line, column = c.column();
     c.advance();
     const std::size_t begin = c.pos;
     while (!c.done() && c.peek() != close && c.peek() != '\n') c.advance();
@@ -109,8 +117,8 @@ void read_directive(Cursor& c, std::vector<Token>& out) {
 }
 }  // namespace
 
-std::vector<Token> lex_c_family(std::string_view text) {
-  std::vector<Token> out;
+void lex_c_family(std::string_view text, std::vector<Token>& out) {
+  out.clear();
   out.reserve(text.size() / 6);
   Cursor c{text};
   bool line_start = true;
@@ -121,8 +129,12 @@ std::vector<Token> lex_c_family(std::string_view text) {
       c.advance();
       continue;
     }
-    if (detail::is_space(ch) || (ch == '\\' && c.peek(1) == '\n')) {
-      c.advance(ch == '\\' ? 2 : 1);
+    if (detail::is_space(ch)) {
+      c.skip_spaces();  // never a newline
+      continue;
+    }
+    if (ch == '\\' && c.peek(1) == '\n') {
+      c.advance(2);
       continue;
     }
     if (ch == '/' && c.peek(1) == '/') {
@@ -138,7 +150,7 @@ std::vector<Token> lex_c_family(std::string_view text) {
       read_directive(c, out);
       continue;
     }
-    const std::uint32_t line = c.line, column = c.column;
+    const std::uint32_t line = c.line, column = c.column();
     const std::size_t begin = c.pos;
     if (ch == '"' || ch == '\'') {
       auto [b, e] = read_quoted(c);
@@ -166,7 +178,6 @@ std::vector<Token> lex_c_family(std::string_view text) {
     }
     line_start = false;
   }
-  return out;
 }
 
 }  // namespace robomlx::port_scan

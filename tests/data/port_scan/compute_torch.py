@@ -28,6 +28,8 @@ def train(model, data):
     torch.cuda.manual_seed(0)  # expect: compute.cuda-rng
     s = torch.cuda.get_rng_state()  # expect: compute.cuda-rng
     torch.cuda.set_rng_state(s)  # expect: compute.cuda-rng
+    print(f"GPU: {torch.cuda.get_device_name(0)}")  # expect: compute.torch-cuda
+    tag = f"dev {n:>{torch.cuda.device_count()}} of {{torch.cuda}}"  # expect: compute.torch-cuda
     stream = torch.cuda.Stream()  # expect: compute.cuda-stream
     with torch.cuda.stream(stream):  # expect: compute.cuda-stream
         pass

@@ -15,6 +15,7 @@ def f(x):
     import carb
     x = y.cuda()
     """
+    fmsg = f"torch.cuda literal text, {{torch.cuda}} in doubled braces, {'torch.cuda'!r} as a string: {hint}"
     warpx = 1  # a name that starts like warp
     omnipresent = "omni"
     cuda_like_name = 2  # a variable named cuda-ish is no torch.cuda call
