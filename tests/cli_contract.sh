@@ -34,6 +34,14 @@ ROBOMLX_BENCH_STEREO_SIZES=96x64:16 ROBOMLX_BENCH_STEREO_PAIRS="$pairs" ROBOMLX_
 printf 'P5\n8 8\n255\n%064d' 0 > "$pairs/96x64_right.pgm"
 ROBOMLX_BENCH_STEREO_SIZES=96x64:16 ROBOMLX_BENCH_STEREO_PAIRS="$pairs" expect 3 "must be an 8-bit PGM of 96x64" -- --device cpu bench stereo
 rm -rf "$pairs"
+# bench depth's peer hook (scripts/depth-cpu-peers): the frames it times and one output per row.
+dump=$(mktemp -d)
+ROBOMLX_BENCH_DEPTH_INPUTS="$dump" ROBOMLX_BENCH_FILTER=threshold "$bin" --device cpu bench depth --quick --repeats 1 \
+  --warmup 0 >/dev/null 2>&1
+[[ "$(head -c 16 "$dump/424x240_depth.pgm" 2>/dev/null)" == $'P5\n424 240\n65535' && -f "$dump/424x240/threshold.0.raw" ]] &&
+  grep -q '"align depth to color": \[{"file": "424x240/align_depth_to_color.0.raw", "dtype": "uint16", "shape": \[240, 424\]}\]' \
+    "$dump/424x240.json" || { echo "FAIL: bench depth ROBOMLX_BENCH_DEPTH_INPUTS writes the inputs and outputs"; fail=1; }
+rm -rf "$dump"
 expect 2 "--device: bogus not in" -- --device bogus info
 expect 2 "no-such-flag" -- info --no-such-flag
 # launch: its own errors are one line; a rank's failure is the last line, after the ranks' output.

@@ -7,7 +7,10 @@
 // impl "auto" = whatever twin each block's dispatcher picks; the chain also runs all-portable.
 // "chain+colorizer+pointcloud" evaluates the chain, the colorizer and the point cloud of the chain's
 // output in one eval (issue 3's GPU target); the "full-res" variant colorizes and deprojects the
-// input frame instead.
+// input frame instead. The align rows re-project into / re-sample a colour frame (the golden real
+// colour image, nearest-resized) of the same size with a D435-like colour focal and extrinsics.
+// ROBOMLX_BENCH_DEPTH_INPUTS=<dir> writes the exact inputs and one output of every "auto" row there
+// (see DumpDir) so that scripts/depth_cpu_peer.py times librealsense on the same pixels and checks it.
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -22,10 +25,12 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/image.h"
 #include "robomlx/core/io/pnm.h"
+#include "robomlx/depth/align.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/pipeline.h"
 #include "robomlx/depth/depth_to_points.h"
 #include "robomlx/depth/line_scan_internal.h"
+#include "depth_bench_inputs.h"
 
 namespace robomlx::depth {
 
@@ -40,15 +45,6 @@ std::string shared_dir() {
   for (std::string c : {"../shared", "../../shared", "../../../shared", "/work/shared"})
     if (std::filesystem::exists(c + "/golden/realsense/inputs/synth848_seq0.pgm")) return c;
   return "../shared";
-}
-
-// Nearest-neighbour resize on the host (bench input only).
-Image resize_nearest(const Image& in, int w, int h) {
-  Image out = Image::zeros(h, w, 1, mx::uint16);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      out.data<std::uint16_t>()[std::size_t(y) * w + x] = in.at<std::uint16_t>(y * in.height / h, x * in.width / w);
-  return out;
 }
 
 Frame make_frame(const Image& im, float fx, float baseline_mm) {
@@ -144,11 +140,26 @@ void depth_suite(BenchContext& ctx) {
   std::vector<Size> sizes = ctx.quick ? std::vector<Size>{{424, 240, 210.94f, 50}}
                                       : std::vector<Size>{{848, 480, 421.88f, 50}, {1280, 720, 636.8f, 95}};
   const mx::Device dev = ctx.device();  // every op runs on the device the results report
+  DumpDir dump;
+  if (const char* d = std::getenv("ROBOMLX_BENCH_DEPTH_INPUTS")) dump.dir = d;
+  const std::string color_path = shared_dir() + "/golden/realsense/inputs/real_color_640x480.ppm";
+  const Image color_base = read_pnm(color_path);
+  const Extrinsics to_color = d435_depth_to_color();
   for (const auto& s : sizes) {
     const bool is720 = s.w == 1280;
     const std::string tag = " " + std::to_string(s.w) + "x" + std::to_string(s.h);
     Image im = (s.w == base.width && s.h == base.height) ? base : resize_nearest(base, s.w, s.h);
     Frame depth = make_frame(im, s.fx, s.baseline);
+    // Colour: same size, a D435's colour-to-depth focal ratio (613.2 / 390.4 in the golden frameset).
+    const Image color_im = resize_nearest(color_base, s.w, s.h);
+    Frame color;
+    color.data = color_im.to_array();
+    mx::eval(color.data);
+    color.format = FrameFormat::rgb8;
+    color.intrinsics = depth.intrinsics;
+    color.intrinsics.fx = color.intrinsics.fy = s.fx * 1.57f;
+    dump.stem = std::to_string(s.w) + "x" + std::to_string(s.h);
+    dump.write_inputs(im, color_im, depth, color, to_color);
 
     ctx.run("upload host->device Z16" + tag, [&] { return std::vector<mx::array>{im.to_array_2d()}; });
     ctx.run_host("download device->host Z16" + tag, [&] { Image::from_array(depth.data); }, "portable");
@@ -157,6 +168,11 @@ void depth_suite(BenchContext& ctx) {
       auto b = make_block(block);
       auto& r = ctx.run(label + tag, [&] { return std::vector<mx::array>{b->process(in, dev).data}; }, "auto");
       reference(r, ref, is720);
+      dump.output(label, [&] {
+        auto fresh = make_block(block);
+        fresh->process(in, dev), fresh->process(in, dev);
+        return std::vector<mx::array>{fresh->process(in, dev).data};
+      });
     };
     single("decimation", "decimation(2)", depth, "decimation");
     Frame dec = eval_frame(make_block("decimation")->process(depth, dev));
@@ -170,16 +186,35 @@ void depth_suite(BenchContext& ctx) {
     single("hole_filling", "hole_filling(1) (dec2)", dec, "");
     single("colorizer", "colorizer", depth, "colorizer");
 
-    Pointcloud pc;
-    auto& pr = ctx.run("pointcloud" + tag, [&] {
-      auto res = pc.calculate(depth, dev);
-      return std::vector<mx::array>{res.vertices, res.texcoords};
-    }, "auto");
-    reference(pr, "pointcloud", is720);
+    for (bool mapped : {false, true}) {
+      Pointcloud pc;
+      if (mapped) pc.map_to(color.intrinsics, to_color);  // texture coordinates + occlusion removal
+      const std::string label = mapped ? "pointcloud mapped to color" : "pointcloud";
+      auto fn = [&] {
+        auto res = pc.calculate(depth, dev);
+        return std::vector<mx::array>{res.vertices, res.texcoords};
+      };
+      auto& pr = ctx.run(label + tag, fn, "auto");
+      if (!mapped) reference(pr, "pointcloud", is720);
+      dump.output(label, fn);
+    }
+    for (AlignTo to : {AlignTo::color, AlignTo::depth}) {
+      const std::string label = to == AlignTo::color ? "align depth to color" : "align color to depth";
+      Align align(to);
+      auto fn = [&] { return std::vector<mx::array>{align.process(depth, color, to_color, dev).data}; };
+      ctx.run(label + tag, fn, "auto");
+      dump.output(label, fn);
+    }
 
     Pipeline chain(ChainSpec::standard());
     auto& cr = ctx.run("standard chain" + tag, [&] { return std::vector<mx::array>{chain.process(depth, dev).data}; }, "auto");
     reference(cr, "chain", is720);
+    dump.output("standard chain", [&] {
+      Pipeline fresh(ChainSpec::standard());
+      fresh.process(depth, dev), fresh.process(depth, dev);
+      return std::vector<mx::array>{fresh.process(depth, dev).data};
+    });
+    dump.finish();
     double auto_ms = cr.median_ms;
     {
       // Issue 3's GPU target in one number: the standard chain, then the colorizer and the point

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // CPU twin of the point cloud (depth_to_points_twins.h): a custom Primitive with one host pass per
-// row for vertices, texture coordinates and librealsense's sequential monotonic occlusion scan.
+// row for vertices, texture coordinates and librealsense's sequential monotonic occlusion scan; rows
+// are independent (the scan restarts per row), so they run in parallel. Without a texture the row is
+// a branch-free loop the compiler vectorises (librealsense's SSE path was 3-4x faster than the
+// per-pixel branches, issue 21).
 #include "robomlx/depth/depth_to_points_twins.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
@@ -10,16 +14,52 @@
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "robomlx/core/parallel.h"
 
 namespace robomlx::depth::detail {
 
 namespace {
 
-void run(const std::uint16_t* raw, const float* rx, const float* ry, int h, int w, const DepthToPointsParams& p,
-         float* vert, float* tex) {
+// Vertices only: z * ray (also -0 where z is 0 and the ray negative, as the portable path). Four
+// pixels at a time on x86 (SSE2, which every x86-64 has): the same two products per pixel, stored
+// interleaved x y z with shuffles; the compiler's own vectorisation stored each float separately.
+void rows_untextured(const std::uint16_t* __restrict raw, const float* __restrict rx, const float* __restrict ry,
+                     std::int64_t begin, std::int64_t end, float units, float* __restrict vert) {
+  std::int64_t i = begin;
+#if defined(__SSE2__)
+  const __m128 u = _mm_set1_ps(units);
+  const __m128i zero = _mm_setzero_si128();
+  for (; i + 4 <= end; i += 4) {
+    const __m128i d = _mm_unpacklo_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(raw + i)), zero);
+    const __m128 z = _mm_mul_ps(_mm_cvtepi32_ps(d), u);
+    const __m128 x = _mm_mul_ps(z, _mm_loadu_ps(rx + i)), y = _mm_mul_ps(z, _mm_loadu_ps(ry + i));
+    const __m128 xy_lo = _mm_unpacklo_ps(x, y), xy_hi = _mm_unpackhi_ps(x, y);  // x0 y0 x1 y1, x2 y2 x3 y3
+    const __m128 z01x01 = _mm_shuffle_ps(z, x, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m128 y1z1 = _mm_shuffle_ps(y, z, _MM_SHUFFLE(1, 1, 1, 1));
+    const __m128 z2x3 = _mm_shuffle_ps(z, x, _MM_SHUFFLE(3, 3, 2, 2)), y3z3 = _mm_shuffle_ps(y, z, _MM_SHUFFLE(3, 3, 3, 3));
+    float* v = vert + 3 * i;
+    _mm_storeu_ps(v, _mm_shuffle_ps(xy_lo, z01x01, _MM_SHUFFLE(3, 0, 1, 0)));    // x0 y0 z0 x1
+    _mm_storeu_ps(v + 4, _mm_shuffle_ps(y1z1, xy_hi, _MM_SHUFFLE(1, 0, 2, 0)));  // y1 z1 x2 y2
+    _mm_storeu_ps(v + 8, _mm_shuffle_ps(z2x3, y3z3, _MM_SHUFFLE(2, 0, 2, 0)));   // z2 x3 y3 z3
+  }
+#endif
+  for (; i < end; ++i) {
+    const float z = float(raw[i]) * units;
+    vert[3 * i] = z * rx[i];
+    vert[3 * i + 1] = z * ry[i];
+    vert[3 * i + 2] = z;
+  }
+}
+
+void rows_textured(const std::uint16_t* raw, const float* rx, const float* ry, int y0, int y1, int w,
+                   const DepthToPointsParams& p, float* vert, float* tex) {
   const auto& r = p.extrinsics.rotation;
   const auto& t = p.extrinsics.translation;
-  for (int y = 0; y < h; ++y) {
+  for (int y = y0; y < y1; ++y) {
     float max_x = -1, max_z = 0;  // occlusion scan state (occlusion-filter.cpp)
     int dilation = 0;
     for (int x = 0; x < w; ++x) {
@@ -27,7 +67,6 @@ void run(const std::uint16_t* raw, const float* rx, const float* ry, int h, int 
       const float z = float(raw[i]) * p.units;
       float* v = vert + 3 * i;
       v[0] = z * rx[i], v[1] = z * ry[i], v[2] = z;
-      if (!p.texture) continue;
       float* uv = tex + 2 * i;
       if (!raw[i]) {
         uv[0] = uv[1] = 0;
@@ -69,11 +108,15 @@ class PointcloudCpu : public mx::Primitive {
     const auto* rx = in[1].data<float>();
     const auto* ry = in[2].data<float>();
     auto* vert = out[0].data<float>();
-    auto* tex = out[1].data<float>();
+    auto* tex = p_.texture ? out[1].data<float>() : nullptr;
     const int h = in[0].shape(0), w = in[0].shape(1);
     enc.dispatch([=, p = p_] {
-      if (!p.texture) std::fill(tex, tex + 2LL * h * w, 0.0f);
-      run(raw, rx, ry, h, w, p, vert, tex);
+      // >= 64k pixels per thread: a thread's start-up costs about what it does on fewer.
+      const std::int64_t min_rows = std::max(1, 65536 / std::max(w, 1));
+      parallel_for(h, min_rows, [&](std::int64_t y0, std::int64_t y1) {
+        if (p.texture) rows_textured(raw, rx, ry, int(y0), int(y1), w, p, vert, tex);
+        else rows_untextured(raw, rx, ry, y0 * w, y1 * w, p.units, vert);
+      });
     });
   }
 
@@ -94,6 +137,12 @@ std::vector<mx::array> depth_to_points_cpu(const mx::array& depth, const mx::arr
   const int h = depth.shape(0), w = depth.shape(1);
   std::vector<mx::array> inputs = {mx::contiguous(depth, false, s), mx::contiguous(rays_x, false, s),
                                    mx::contiguous(rays_y, false, s)};
+  if (!params.texture) {
+    // No texture: the coordinates are all 0, a broadcast scalar (no 2 x 4 bytes per pixel to write;
+    // librealsense leaves them unwritten).
+    auto vertices = mx::array({h, w, 3}, mx::float32, std::make_shared<PointcloudCpu>(s, params), inputs);
+    return {vertices, mx::broadcast_to(mx::array(0.0f), {h, w, 2}, s)};
+  }
   return mx::array::make_arrays({{h, w, 3}, {h, w, 2}}, {mx::float32, mx::float32},
                                 std::make_shared<PointcloudCpu>(s, params), inputs);
 }
