@@ -213,7 +213,9 @@ TEST_P(DepthStreamImpl, EveryOpStaysOnItsStream) {
     const auto got = graph_streams(out);
     EXPECT_TRUE(std::includes(want.begin(), want.end(), got.begin(), got.end()) && got.count(stream_key(s)))
         << "streams:" << describe(got);
-    if (!op.tag.empty()) EXPECT_TRUE(trace.ran(impl, op.tag)) << trace.summary();
+    if (!op.tag.empty()) {
+      EXPECT_TRUE(trace.ran(impl, op.tag)) << trace.summary();
+    }
     mx::eval(out);
     ++checked;
   }

@@ -48,5 +48,24 @@ TEST(Threshold, MatchesPlainLoop) {
   }
 }
 
+TEST(Threshold, EveryRawValueAgainstTheFloatRule) {
+  // All 65536 raw values under several units and ranges (the block keeps an integer interval found
+  // on the host; the float32 rule decides each value here). Exact.
+  std::vector<std::uint16_t> v(65536);
+  for (int i = 0; i < 65536; ++i) v[i] = static_cast<std::uint16_t>(i);
+  const float cases[][3] = {{0.001f, 0.1f, 4.0f},  {0.001f, 0.5f, 2.5f},   {0.0001f, 0.f, 16.f}, {0.00025f, 1.f, 1.f},
+                            {0.001f, 3.f, 2.f},    {0.0f, 0.f, 0.f},       {0.0f, 0.1f, 4.f},    {0.01f, 0.f, 16.f},
+                            {1e-4f, 0.3333f, 6.5432f}, {0.001f, 16.f, 16.f}};
+  for (const auto& c : cases) {
+    auto f = test_util::z16_frame(v, 256, 256);
+    f.depth_units = c[0];
+    const auto got = to_vector<std::uint16_t>(threshold(f, {c[1], c[2]}).data);
+    for (int i = 0; i < 65536; ++i) {
+      volatile float d = float(i) * c[0];
+      ASSERT_EQ(got[i], (d >= c[1] && d <= c[2]) ? i : 0) << "z " << i << " units " << c[0] << " [" << c[1] << ", " << c[2] << "]";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace robomlx::depth

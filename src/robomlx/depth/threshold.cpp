@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "robomlx/depth/threshold.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <utility>
+
 #include <mlx/ops.h>
 
 #include "robomlx/core/check.h"
@@ -11,7 +16,30 @@ namespace robomlx::depth {
 
 namespace {
 constexpr const char* kTag = "depth.threshold";
+
+// The smallest z in [0, 65536] whose float32 distance satisfies `pred` (monotone: false then true).
+template <class Pred>
+int first_raw(Pred pred) {
+  int a = 0, b = 65536;
+  while (a < b) {
+    const int m = (a + b) / 2;
+    if (pred(m)) b = m;
+    else a = m + 1;
+  }
+  return a;
 }
+
+// [lo, hi]: the raw values kept (lo > hi: none). Needs depth_units >= 0 (monotone distances).
+std::pair<int, int> kept_raw_interval(float depth_units, float min_distance, float max_distance) {
+  auto dist = [&](int z) {
+    volatile float d = static_cast<float>(z) * depth_units;  // one float32 rounding, as librealsense's
+    return static_cast<float>(d);
+  };
+  const int lo = first_raw([&](int z) { return dist(z) >= min_distance; });
+  const int hi = first_raw([&](int z) { return dist(z) > max_distance; }) - 1;
+  return {lo, std::min(hi, 65535)};
+}
+}  // namespace
 
 void ThresholdOptions::validate() const {
   check_range(kTag, "min_distance", min_distance, 0, 16);
@@ -25,12 +53,26 @@ Frame threshold(const Frame& in, const ThresholdOptions& options, mx::StreamOrDe
   }
   check_ndim(kTag, "depth", in.data, 2);
   check_dtype(kTag, "depth", in.data, {mx::uint16});
-  // float(z) * units is exact to the same float32 product librealsense computes.
+  // librealsense keeps z when min <= float(z) * units <= max in float32. z -> float(z) * units is
+  // monotone in z (uint16 converts exactly; rounding a product by a constant >= 0 keeps order), so
+  // the kept raw values are one interval [lo, hi], found here on the host: the block becomes two
+  // uint16 ops (one unsigned compare of z - lo, then a select) instead of float intermediates.
   const mx::Stream s = op_stream(so);
-  const auto d = mx::multiply(mx::astype(in.data, mx::float32, s), mx::array(in.depth_units, mx::float32), s);
-  const auto keep = mx::logical_and(mx::greater_equal(d, mx::array(options.min_distance, mx::float32), s),
-                                    mx::less_equal(d, mx::array(options.max_distance, mx::float32), s), s);
   Frame out = in;
+  if (!(in.depth_units >= 0) || !std::isfinite(in.depth_units)) {  // not monotone: the float rule itself
+    const auto d = mx::multiply(mx::astype(in.data, mx::float32, s), mx::array(in.depth_units, mx::float32), s);
+    const auto keep = mx::logical_and(mx::greater_equal(d, mx::array(options.min_distance, mx::float32), s),
+                                      mx::less_equal(d, mx::array(options.max_distance, mx::float32), s), s);
+    out.data = mx::where(keep, in.data, mx::array(0, mx::uint16), s);
+    return out;
+  }
+  const auto [lo, hi] = kept_raw_interval(in.depth_units, options.min_distance, options.max_distance);
+  if (lo > hi) {
+    out.data = mx::zeros_like(in.data, s);
+    return out;
+  }
+  const auto shifted = mx::subtract(in.data, mx::array(static_cast<std::uint16_t>(lo), mx::uint16), s);  // wraps
+  const auto keep = mx::less_equal(shifted, mx::array(static_cast<std::uint16_t>(hi - lo), mx::uint16), s);
   out.data = mx::where(keep, in.data, mx::array(0, mx::uint16), s);
   return out;
 }

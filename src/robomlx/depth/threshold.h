@@ -5,7 +5,8 @@
 // (float32 math, both ends inclusive), else set to 0. Options (metres, 0..16): "min_distance"
 // (default 0.1) and "max_distance" (default 4). Coupling as librealsense: setting min above the
 // current max first sets max to 16; setting max below the current min first sets min to 0.
-// Portable MLX ops only (a few elementwise ops; no twins).
+// Portable MLX ops only: the kept raw values form one interval (the distance is monotone in z), found
+// on the host, so the block is one uint16 compare and a select (no float intermediates; no twins).
 #pragma once
 
 #include <mlx/utils.h>
