@@ -2,8 +2,12 @@
 // `robomlx bench serve`: SmolLM2-135M-Instruct (Q4_1 GGUF from the venv) on the bench device:
 // prefill of one 128-token prompt (its time is the time to first token), and decode steps of 1, 8
 // and 32 sequences holding 128-token prompts (one batched forward pass each; tok/s = sequences per
-// step / step time). --quick: 32-token prompts, 1 and 8 sequences. The same GGUF under llama.cpp:
+// step / step time). Time to first token of a 512-token shared prefix + 16 new tokens, prefilled in the
+// server's 256-token chunks from scratch and from the prefix cache (the prefix saved by an earlier
+// sequence, so only the 16 new tokens run). --quick: 32-token prompts, 1 and 8 sequences, a 128-token
+// shared prefix. The same GGUF under llama.cpp:
 // scripts/llamacpp_serve_peer.py, in the same session, for the side-by-side row.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +16,7 @@
 #include "robomlx/core/bench.h"
 #include "robomlx/serve/llama_model.h"
 #include "robomlx/serve/model_repository.h"
+#include "robomlx/serve/scheduler.h"
 
 namespace robomlx::serve {
 
@@ -41,6 +46,26 @@ void serve_suite(BenchContext& ctx) {
   }, "robomlx");
   pre.metrics["tok/s"] = P / (pre.median_ms / 1000.0);
 
+  const int S = ctx.quick ? 128 : 512, N = 16, chunk = SchedulerOptions{}.prefill_chunk;
+  std::vector<int> earlier = prompt_of(S), asked = prompt_of(S);
+  for (int i = 0; i < N; ++i) earlier.push_back(2000 + i), asked.push_back(3000 + i);
+  auto first_token = [&](SequenceId s) {
+    std::optional<mx::array> logits;
+    while (!(logits = model->prefill(s, chunk))) {
+    }
+    model->release(s);
+    return std::vector<mx::array>{*logits};
+  };
+  const SequenceId e = model->start(earlier);
+  while (!model->prefill(e, chunk)) {
+  }
+  const auto saved = model->save_prefix(e);  // what the scheduler keeps once `earlier` has prefilled
+  model->release(e);
+  const std::string shape = " S=" + std::to_string(S) + "+" + std::to_string(N);
+  auto& cold = ctx.run("ttft no prefix hit" + shape, [&] { return first_token(model->start(asked)); }, "robomlx");
+  auto& warm = ctx.run("ttft prefix hit" + shape, [&] { return first_token(model->start_from(asked, *saved, S)); }, "robomlx");
+  warm.metrics["speedup"] = cold.median_ms / warm.median_ms;
+
   std::vector<int> batches = ctx.quick ? std::vector<int>{1, 8} : std::vector<int>{1, 8, 32};
   for (int B : batches) {
     std::vector<SequenceId> seqs;
@@ -60,7 +85,7 @@ void serve_suite(BenchContext& ctx) {
 
 }  // namespace
 
-ROBOMLX_BENCH_SUITE(serve, "language-model serving: SmolLM2-135M Q4_1 prefill (time to first token) and batched decode tokens/s",
+ROBOMLX_BENCH_SUITE(serve, "language-model serving: SmolLM2-135M Q4_1 prefill (time to first token, with and without a prefix-cache hit) and batched decode tokens/s",
                     serve_suite);
 
 }  // namespace robomlx::serve
