@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx serve --model NAME[=PATH] | --models DIR [--port P] [--host H] [--api-key K]
 //  [--api-key-file F] [--max-batch N] [--max-queue N] [--timeout S] [--max-body-mb M]
-//  [--drain-timeout S] [--no-warmup]`: the OpenAI-compatible and KServe v2 server
+//  [--drain-timeout S] [--prefix-cache-mb M] [--no-warmup]`: the OpenAI-compatible and KServe v2 server
 // (src/robomlx/serve/). Prints `robomlx serve: listening on http://HOST:PORT` on stdout once
 // the socket is bound (port 0 picks a free one), JSON log lines on stderr. SIGINT / SIGTERM:
 // stop taking work (503), let running streams finish within --drain-timeout, then exit 0.
@@ -35,6 +35,7 @@ struct ServeArgs {
   double timeout_s = 600;
   double drain_s = 10;
   double max_body_mb = 16;
+  double prefix_cache_mb = 256;
   bool no_warmup = false;
 };
 
@@ -59,12 +60,15 @@ void run_serve(const GlobalOptions& global, const ServeArgs& args) {
     throw std::invalid_argument("[serve] --port must be in [0, 65535], got " + std::to_string(args.port));
   if (!(args.timeout_s > 0) || !(args.drain_s >= 0) || !(args.max_body_mb > 0))
     throw std::invalid_argument("[serve] --timeout and --max-body-mb must be > 0, --drain-timeout >= 0");
+  if (!(args.prefix_cache_mb >= 0) || args.prefix_cache_mb > 1 << 20)
+    throw std::invalid_argument("[serve] --prefix-cache-mb must be in [0, 1048576]");
 
   serve::SchedulerOptions so;
   so.max_batch = args.max_batch;
   so.max_queue = args.max_queue;
   so.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout_s * 1000));
   so.warmup = !args.no_warmup;
+  so.prefix_cache_bytes = static_cast<long long>(args.prefix_cache_mb * (1 << 20));
   so.validate();
   serve::ServerOptions ho;
   ho.host = args.host;
@@ -141,6 +145,8 @@ void add_serve(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--timeout", args->timeout_s, "Per-request timeout in seconds, queue included (default 600)");
   cmd->add_option("--drain-timeout", args->drain_s, "On SIGINT/SIGTERM, seconds running requests may finish (default 10)");
   cmd->add_option("--max-body-mb", args->max_body_mb, "Largest request body in MiB (default 16; larger: 413)");
+  cmd->add_option("--prefix-cache-mb", args->prefix_cache_mb,
+                  "MiB of keys and values kept for reuse by prompts sharing a prefix (default 256; 0: off)");
   cmd->add_flag("--no-warmup", args->no_warmup, "Report ready without the warm-up run");
   cmd->callback([&global, args] { run_serve(global, *args); });
 }

@@ -134,7 +134,9 @@ TEST(HttpServer, MetricsListEveryDocumentedName) {
        {"robomlx_requests_total", "robomlx_request_failure_total", "robomlx_request_success_total",
         "robomlx_requests_running", "robomlx_requests_waiting", "robomlx_prompt_tokens_total",
         "robomlx_generation_tokens_total", "robomlx_time_to_first_token_seconds", "robomlx_inter_token_latency_seconds",
-        "robomlx_e2e_request_latency_seconds", "robomlx_queue_time_seconds", "robomlx_model_loaded"})
+        "robomlx_e2e_request_latency_seconds", "robomlx_queue_time_seconds", "robomlx_model_loaded",
+        "robomlx_prefix_cache_lookups_total", "robomlx_prefix_cache_hits_total", "robomlx_prefix_cache_reused_tokens_total",
+        "robomlx_prefix_cache_evictions_total", "robomlx_prefix_cache_bytes", "robomlx_prefix_cache_entries"})
     EXPECT_NE(body.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
   EXPECT_NE(body.find("robomlx_model_loaded{model=\"echo\"} 1"), std::string::npos);
   EXPECT_NE(body.find("robomlx_time_to_first_token_seconds_count 1"), std::string::npos);

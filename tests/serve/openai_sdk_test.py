@@ -378,6 +378,32 @@ class RealModels(unittest.TestCase):
             model="smollm2-135m-instruct", messages=msgs, max_tokens=24, temperature=0, stream=True))
         self.assertEqual(streamed, text)
 
+    def test_chat_logprobs_and_a_prefix_hit(self):
+        # logprobs / top_logprobs come from the logits the sampler already has (log-softmax); greedy picks
+        # the top entry. The second, identical request reuses the cached prompt (all but its last token)
+        # and must give the same tokens, with logprobs within 1e-3 (its last prompt token runs alone).
+        msgs = [{"role": "user", "content": "Name a primary colour."}]
+        kw = dict(model="smollm2-135m-instruct", messages=msgs, max_tokens=6, temperature=0, logprobs=True, top_logprobs=3)
+        hits = self.server.metric("robomlx_prefix_cache_hits_total")
+        a, b = (self.client.chat.completions.create(**kw) for _ in range(2))
+        self.assertGreater(self.server.metric("robomlx_prefix_cache_hits_total"), hits)
+        self.assertGreater(self.server.metric("robomlx_prefix_cache_reused_tokens_total"), 0)
+        content = a.choices[0].logprobs.content
+        self.assertEqual(len(content), a.usage.completion_tokens)
+        self.assertEqual("".join(t.token for t in content), a.choices[0].message.content)
+        for t in content:
+            top = t.top_logprobs
+            self.assertEqual(len(top), 3)
+            self.assertEqual(t.token, top[0].token)
+            self.assertAlmostEqual(t.logprob, top[0].logprob, places=5)
+            self.assertLessEqual(top[0].logprob, 0)
+            self.assertEqual([x.logprob for x in top], sorted((x.logprob for x in top), reverse=True))
+            self.assertLessEqual(sum(math.exp(x.logprob) for x in top), 1 + 1e-5)
+        self.assertEqual(b.choices[0].message.content, a.choices[0].message.content)
+        for x, y in zip(content, b.choices[0].logprobs.content):
+            self.assertEqual(x.token, y.token)
+            self.assertAlmostEqual(x.logprob, y.logprob, delta=1e-3)
+
     def test_same_seed_same_text(self):
         kw = dict(model="smollm2-135m-instruct", prompt="Once upon a time", max_tokens=16, temperature=0.9, seed=7)
         a, b = (self.client.completions.create(**kw).choices[0].text for _ in range(2))

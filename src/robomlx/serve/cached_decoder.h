@@ -49,6 +49,8 @@ class CachedDecoder : public TextModel {
   mx::array decode(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens) override;
   void release(SequenceId seq) override;
   int length(SequenceId seq) const override;
+  std::shared_ptr<const KvPrefix> save_prefix(SequenceId seq) override;
+  SequenceId start_from(const std::vector<int>& prompt, const KvPrefix& prefix, int reuse) override;
 
   /// Logits [T, vocab] float32 of every position of `tokens` run from an empty cache (no sequence
   /// is kept), for parity tests against a reference.

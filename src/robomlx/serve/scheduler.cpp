@@ -29,6 +29,7 @@ void SchedulerOptions::validate() const {
   check(max_batch >= 1 && max_batch <= 1024, "--max-batch", "in [1, 1024]", max_batch);
   check(max_queue >= 0 && max_queue <= 100000, "--max-queue", "in [0, 100000]", max_queue);
   check(prefill_chunk >= 1, "prefill chunk", ">= 1", prefill_chunk);
+  check(prefix_cache_bytes >= 0, "--prefix-cache-mb", ">= 0", static_cast<long>(prefix_cache_bytes));
   check(timeout.count() >= 1, "--timeout", "> 0 ms", static_cast<long>(timeout.count()));
 }
 
@@ -200,6 +201,7 @@ void Scheduler::loop() {
   impl_ = std::make_unique<Impl>();
   impl_->options = options_;
   impl_->metrics = metrics_;
+  impl_->prefix_cache = PrefixCache(options_.prefix_cache_bytes);
   try {
     std::vector<ServedModel> served;
     load_models(*impl_, sources_, served);

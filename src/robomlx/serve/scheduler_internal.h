@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "robomlx/serve/prefix_cache.h"
 #include "robomlx/serve/sampler.h"
 #include "robomlx/serve/scheduler.h"
 #include "robomlx/serve/utf8_stream.h"
@@ -33,6 +34,8 @@ struct Sequence {
   TextAssembler text;
   bool prefilled = false;
   bool done = false;
+  int reused = 0;  // leading prompt tokens whose keys and values came from the prefix cache
+  int saved = 0;   // tokens of this sequence the prefix cache holds (reused, or saved since)
   int last_token = 0;
   Clock::time_point admitted{}, last_token_time{};
 
@@ -42,6 +45,7 @@ struct Sequence {
 struct Scheduler::Impl {
   SchedulerOptions options;
   ServerMetrics* metrics = nullptr;
+  PrefixCache prefix_cache;
   std::map<std::string, std::unique_ptr<TextModel>> text;
   std::map<std::string, std::unique_ptr<EmbeddingModel>> embedding;
   std::vector<std::unique_ptr<Sequence>> active;
@@ -60,6 +64,11 @@ struct Scheduler::Impl {
  private:
   void on_token(Sequence& s, int token, const TokenChoice& choice);
   void finish(Sequence& s, const std::string& reason);
+  /// Starts s's sequence (s.task is not set yet), from the longest cached prefix of its prompt when
+  /// `model` has one.
+  void start(Sequence& s, const std::string& model);
+  /// Saves what s has computed into the prefix cache, when that adds enough to what it holds.
+  void remember(Sequence& s);
 };
 
 }  // namespace robomlx::serve

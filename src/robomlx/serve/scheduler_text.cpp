@@ -58,7 +58,7 @@ bool Scheduler::Impl::admit(Task&& task) {
                                   " tokens; the prompt has " + std::to_string(s->prompt.size()));
     // Without a seed, each request draws its own; with one, the same seed gives the same text.
     s->sampler = std::make_unique<Sampler>(req.params, s->prompt, std::random_device{}());
-    s->seq = s->model->start(s->prompt);
+    start(*s, req.model);
   } catch (const std::invalid_argument& e) {
     if (metrics) metrics->count_failure("bad_request");
     task.channel->push(Failure{400, "invalid_request_error", e.what()});
@@ -89,6 +89,7 @@ bool Scheduler::Impl::prefill_step() {
         const std::vector<float> row = host_logits(*logits);
         const TokenChoice choice = next_token(row, s);
         on_token(s, choice.token, choice);
+        if (!s.done) remember(s);  // after the first token is out: its copy does not delay TTFT
       }
     } catch (const std::exception& e) {
       if (metrics) metrics->count_failure("backend");
@@ -161,9 +162,35 @@ void Scheduler::Impl::on_token(Sequence& s, int token, const TokenChoice& choice
   if (!reason.empty()) finish(s, reason);
 }
 
+void Scheduler::Impl::start(Sequence& s, const std::string& model) {
+  const int prompt = static_cast<int>(s.prompt.size());
+  const bool cache = prefix_cache.capacity() > 0;
+  // Never the last prompt token: its logits are the first sample.
+  const PrefixCache::Match m = cache ? prefix_cache.lookup(model, s.prompt, prompt - 1, kPrefixMinTokens) : PrefixCache::Match{};
+  s.seq = m.prefix ? s.model->start_from(s.prompt, *m.prefix, m.tokens) : s.model->start(s.prompt);
+  s.reused = s.saved = m.prefix ? m.tokens : 0;
+  if (cache && metrics) metrics->count_prefix_lookup(s.reused);
+}
+
+void Scheduler::Impl::remember(Sequence& s) {
+  if (prefix_cache.capacity() == 0 || s.seq < 0) return;
+  try {
+    const int held = s.model->length(s.seq);
+    if (held - s.saved < kPrefixMinTokens) return;
+    std::shared_ptr<const KvPrefix> p = s.model->save_prefix(s.seq);
+    if (!p) return;
+    s.saved = static_cast<int>(p->tokens.size());
+    prefix_cache.insert(s.request().model, std::move(p));
+  } catch (const std::exception&) {  // the cache only saves time: a failed copy is not the request's failure
+    return;
+  }
+  if (metrics) metrics->set_prefix_cache(prefix_cache.bytes(), prefix_cache.entries(), prefix_cache.evictions());
+}
+
 void Scheduler::Impl::finish(Sequence& s, const std::string& reason) {
   if (s.done) return;
   s.done = true;
+  if (!reason.empty()) remember(s);  // a normal end: the next turn of a chat starts with all of it
   if (s.seq >= 0) {
     try {
       s.model->release(s.seq);

@@ -30,6 +30,12 @@ constexpr Family kFamilies[] = {
     {"robomlx_e2e_request_latency_seconds", "histogram", "From submission to the end of a generation."},
     {"robomlx_queue_time_seconds", "histogram", "From submission to admission."},
     {"robomlx_model_loaded", "gauge", "1 when the model is loaded and warmed up."},
+    {"robomlx_prefix_cache_lookups_total", "counter", "Prompts looked up in the prefix cache."},
+    {"robomlx_prefix_cache_hits_total", "counter", "Prompts that reused a cached prefix's keys and values."},
+    {"robomlx_prefix_cache_reused_tokens_total", "counter", "Prompt tokens taken from the prefix cache instead of computed."},
+    {"robomlx_prefix_cache_evictions_total", "counter", "Prefix cache entries evicted to stay within its size."},
+    {"robomlx_prefix_cache_bytes", "gauge", "Memory held by the prefix cache."},
+    {"robomlx_prefix_cache_entries", "gauge", "Entries in the prefix cache."},
 };
 
 std::string number(double v) {
@@ -64,6 +70,11 @@ ServerMetrics::ServerMetrics() {
   gauges_["robomlx_requests_waiting"] = 0;
   counters_["robomlx_prompt_tokens_total"] = 0;
   counters_["robomlx_generation_tokens_total"] = 0;
+  for (const char* c : {"robomlx_prefix_cache_lookups_total", "robomlx_prefix_cache_hits_total",
+                        "robomlx_prefix_cache_reused_tokens_total", "robomlx_prefix_cache_evictions_total"})
+    counters_[c] = 0;
+  gauges_["robomlx_prefix_cache_bytes"] = 0;
+  gauges_["robomlx_prefix_cache_entries"] = 0;
 }
 
 void ServerMetrics::count_request(const std::string& endpoint, int status) {
@@ -128,6 +139,20 @@ void ServerMetrics::set_waiting(int n) {
 void ServerMetrics::set_model_loaded(const std::string& model, bool loaded) {
   std::lock_guard<std::mutex> lock(mutex_);
   gauges_["robomlx_model_loaded{" + label("model", model) + "}"] = loaded ? 1 : 0;
+}
+
+void ServerMetrics::count_prefix_lookup(int reused_tokens) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  counters_["robomlx_prefix_cache_lookups_total"] += 1;
+  if (reused_tokens <= 0) return;
+  counters_["robomlx_prefix_cache_hits_total"] += 1;
+  counters_["robomlx_prefix_cache_reused_tokens_total"] += reused_tokens;
+}
+void ServerMetrics::set_prefix_cache(long long bytes, int entries, long evictions) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  gauges_["robomlx_prefix_cache_bytes"] = static_cast<double>(bytes);
+  gauges_["robomlx_prefix_cache_entries"] = entries;
+  counters_["robomlx_prefix_cache_evictions_total"] = static_cast<double>(evictions);
 }
 
 std::string ServerMetrics::render() const {

@@ -14,6 +14,10 @@
 //   robomlx_time_to_first_token_seconds, robomlx_inter_token_latency_seconds,
 //   robomlx_e2e_request_latency_seconds, robomlx_queue_time_seconds   histograms
 //   robomlx_model_loaded{model}                     1 once the model is loaded and warmed up
+//   robomlx_prefix_cache_lookups_total, _hits_total  prompts looked up / reusing a cached prefix
+//   robomlx_prefix_cache_reused_tokens_total        prompt tokens not recomputed (vLLM's
+//                                                   prefix_cache_hits counts these)
+//   robomlx_prefix_cache_evictions_total, robomlx_prefix_cache_bytes, robomlx_prefix_cache_entries
 // Every method is thread-safe (one mutex; updates are a few per token).
 #pragma once
 
@@ -40,6 +44,10 @@ class ServerMetrics {
   void set_running(int n);
   void set_waiting(int n);
   void set_model_loaded(const std::string& model, bool loaded);
+  /// One prompt looked up in the prefix cache; reused_tokens > 0 is a hit.
+  void count_prefix_lookup(int reused_tokens);
+  /// The prefix cache's state after a change (evictions: the running total).
+  void set_prefix_cache(long long bytes, int entries, long evictions);
 
   /// The whole exposition text.
   std::string render() const;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,17 @@ class Tokenizer {
 
 using SequenceId = std::int64_t;
 
+/// The keys and values a model computed for a sequence's first tokens, copied out of the sequence so
+/// a later prompt that starts with the same tokens skips recomputing them (the scheduler's prefix
+/// cache, prefix_cache.h). Opaque outside the model that made it; made, used and destroyed on the
+/// inference thread only.
+class KvPrefix {
+ public:
+  virtual ~KvPrefix() = default;
+  std::vector<int> tokens;  // whose keys and values it holds
+  std::int64_t bytes = 0;   // memory it holds
+};
+
 class TextModel {
  public:
   virtual ~TextModel() = default;
@@ -71,6 +83,17 @@ class TextModel {
   virtual void release(SequenceId seq) = 0;
   /// Tokens held by `seq` (prompt + generated), for context checks.
   virtual int length(SequenceId seq) const = 0;
+
+  /// A copy of the keys and values `seq` has computed so far (every token run through the model),
+  /// for the prefix cache; nullptr from models that keep no reusable cache (the default).
+  virtual std::shared_ptr<const KvPrefix> save_prefix(SequenceId /*seq*/) { return nullptr; }
+  /// start() with the keys and values of its first `reuse` tokens taken from `prefix` (made by
+  /// this model's save_prefix; its first `reuse` tokens equal the prompt's, and reuse < prompt size, so
+  /// prefill still runs the last prompt token and returns its logits). Only called for models whose
+  /// save_prefix returns prefixes.
+  virtual SequenceId start_from(const std::vector<int>& /*prompt*/, const KvPrefix& /*prefix*/, int /*reuse*/) {
+    throw std::logic_error(info().id + ": this model reuses no cached prefixes");
+  }
 };
 
 class EmbeddingModel {
