@@ -83,7 +83,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
   m->device_ = options.device.value_or(mx::default_device());
   m->dtype_ = options.dtype.value_or(m->device_ == mx::Device::cpu ? mx::float32 : mx::float16);
   auto w = std::make_unique<Weights>(Weights{linear(tensors, "token_embd"), std::nullopt,
-                                             vector_of(tensors, "output_norm.weight", m->dtype_), {}});
+                                             vector_of(tensors, "output_norm.weight", m->dtype_), {}, {}});
   if (tensors.count("output.weight")) w->output = linear(tensors, "output");
   for (int l = 0; l < c.layers; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
