@@ -31,6 +31,13 @@ expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --t
 "$bin" generate --model smollm2-135m-instruct --prompt "What is the capital of France?" --chat --max-tokens 12 2>/dev/null |
   grep -q "Paris" || { echo "FAIL: generate answers Paris"; fail=1; }
 "$bin" models | grep -q "^smollm2-135m-instruct  text  llama" || { echo "FAIL: models lists smollm2"; fail=1; }
+# sim: tasks by name or Isaac Lab id; bad tasks, env counts and backends are one tagged line.
+"$bin" sim list | grep -q "^cartpole .*Isaac-Cartpole-Direct-v0" || { echo "FAIL: sim list shows cartpole"; fail=1; }
+expect 2 "[sim.task] unknown task 'nope'" -- sim run --task nope
+expect 2 "[sim.env] num_envs must be in [1, 1048576], got 0" -- sim run --task cartpole --num-envs 0
+expect 4 "does not run on the mujoco backend" -- sim run --task cartpole --sim-backend mujoco
+"$bin" --device cpu sim run --task Isaac-Cartpole-Direct-v0 --num-envs 8 --steps 10 | grep -q "8 envs x 10 steps" ||
+  { echo "FAIL: sim run"; fail=1; }
 # port-scan (no MLX work): exit 0 with findings, 1 on error or on findings in a --fail-on bucket.
 ps_data="$(dirname "$0")/data/port_scan"
 expect 1 "no such file or directory" -- port-scan /nonexistent/port-scan-path

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "robomlx/sim/sim_tasks.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "robomlx/core/error.h"
+#include "robomlx/sim/cartpole_env.h"
+
+namespace robomlx::sim {
+
+int TaskSpec::max_episode_length() const {
+  // DirectRLEnv: math.ceil(episode_length_s / (sim.dt * decimation)); the 1e-9 keeps 5 / (1/60)
+  // from rounding up to 301 through binary fractions.
+  return static_cast<int>(std::ceil(episode_length_s / step_dt() - 1e-9));
+}
+
+const std::vector<TaskInfo>& task_table() {
+  static const std::vector<TaskInfo> table = {
+      {cartpole_spec(), {"mlx"}, "balance a pole on a damped cart (Isaac-Cartpole-Direct-v0)"},
+  };
+  return table;
+}
+
+const TaskInfo& find_task(const std::string& name) {
+  std::string names;
+  for (const auto& t : task_table()) {
+    if (t.spec.name == name || t.spec.id == name) return t;
+    names += (names.empty() ? "" : ", ") + t.spec.name;
+  }
+  throw std::invalid_argument("[sim.task] unknown task '" + name + "' (tasks: " + names + ")");
+}
+
+std::unique_ptr<SimBackend> make_env(const std::string& task, const EnvOptions& options) {
+  const TaskInfo& info = find_task(task);
+  if (options.num_envs < 1 || options.num_envs > kMaxEnvs) {
+    throw std::invalid_argument("[sim.env] num_envs must be in [1, " + std::to_string(kMaxEnvs) + "], got " +
+                                std::to_string(options.num_envs));
+  }
+  if (options.backend != "mlx" && options.backend != "mujoco") {
+    throw std::invalid_argument("[sim.env] backend must be mlx or mujoco, got '" + options.backend + "'");
+  }
+  bool runs = false;
+  for (const auto& b : info.backends) runs = runs || b == options.backend;
+  if (!runs) {
+    throw UnsupportedFeatureError("[sim.env] task " + info.spec.name + " does not run on the " + options.backend +
+                                  " backend in this build");
+  }
+  if (info.spec.name == "cartpole") return make_cartpole_mlx(options.num_envs, options.seed);
+  throw UnsupportedFeatureError("[sim.env] task " + info.spec.name + " has no " + options.backend + " backend");
+}
+
+}  // namespace robomlx::sim
