@@ -29,10 +29,10 @@ struct RefOut {
 
 // One env step: 2 substeps of semi-implicit Euler with the cart damping taken implicitly.
 RefOut ref_step(Ref& s, double action) {
-  const double mc = 1, mp = 1, L = 1, l = L / 2, g = 9.81, d = 10, dt = 1.0 / 120;
+  const double mc = 1, mp = 1, l = 0.47, g = 9.81, d = 10, dt = 1.0 / 120;
   const double f = std::clamp(100.0 * action, -400.0, 400.0);
   for (int k = 0; k < 2; ++k) {
-    const double I = mp * L * L / 12 + mp * l * l;  // about the hinge
+    const double I = mp * (1.0 + 0.06 * 0.06) / 12 + mp * l * l;  // box pole, about the hinge
     // Lagrange: (mc+mp) x'' + mp l cos th th'' - mp l sin th th'^2 = f - d x'
     //           mp l cos th x'' + I th'' - mp g l sin th = 0
     // with the damping force -d (x' + dt x'') (implicit in the new velocity).
@@ -175,7 +175,8 @@ TEST(SimCartpole, BadInputIsOneTaggedError) {
   }
   EXPECT_THROW(make_env("cartpole", {0}), std::invalid_argument);
   EXPECT_THROW(make_env("cartpole", {kMaxEnvs + 1}), std::invalid_argument);
-  EXPECT_THROW(make_env("cartpole", {4, 1, "mujoco"}), UnsupportedFeatureError);
+  EXPECT_THROW(make_env("cartpole", {4, 1, "bullet"}), std::invalid_argument);
+  EXPECT_THROW(make_env("cartpole", {4, 1, "mlx", "model.xml"}), std::invalid_argument);  // --mjcf is mujoco's
   auto env = make_env("Isaac-Cartpole-Direct-v0", {4});
   EXPECT_THROW(env->reset({4}), std::invalid_argument);
   EXPECT_THROW(env->step(mx::zeros({3, 1})), std::invalid_argument);

@@ -26,10 +26,10 @@ constexpr double kPi = std::numbers::pi;
 // Generalized coordinates: cart position x, pole angle th (0 = upright).
 void physics_step(const CartpoleParams& p, double dt, const mx::array& force, mx::array& x, mx::array& th,
                   mx::array& vx, mx::array& vth) {
-  const double l = 0.5 * p.pole_length;
+  const double l = p.pole_com;
   const double mpl = p.pole_mass * l;
   const float m11 = float(p.cart_mass + p.pole_mass + dt * p.cart_damping);
-  const float m22 = float(p.pole_mass * p.pole_length * p.pole_length / 12.0 + p.pole_mass * l * l);
+  const float m22 = float(p.pole_inertia + p.pole_mass * l * l);
   auto s = mx::sin(th), c = mx::cos(th);
   auto m12 = float(mpl) * c;
   auto rhs1 = force + float(mpl) * s * vth * vth - float(p.cart_damping) * vx;

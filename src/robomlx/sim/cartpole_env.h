@@ -10,9 +10,11 @@
 //
 // Dynamics: the reduced-coordinate cart-pole (prismatic cart, revolute pole) with the asset's
 // implicit cart drive (stiffness 0, damping 10 N s/m). The asset is a USD we cannot read here, so
-// masses come from the cartpole URDF Isaac's asset descends from (cart 1 kg; pole 1 kg uniform rod
-// 1 m, hinge at one end): stated, not measured. The integrator is MuJoCo's Euler (semi-implicit,
-// joint damping implicit), so the mujoco backend reproduces it step for step.
+// the inertias come from the IsaacGymEnvs cartpole URDF it was converted from: cart 1 kg; pole 1 kg
+// with its centre of mass 0.47 m above the hinge and no inertia tensor authored, for which PhysX
+// derives one from the collision box (0.04 x 0.06 x 1.0 m): I = m (1.0^2 + 0.06^2) / 12 about the
+// hinge axis through the COM. The integrator is MuJoCo's Euler (semi-implicit, joint damping
+// implicit), so the mujoco backend reproduces it step for step.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +27,8 @@ namespace robomlx::sim {
 struct CartpoleParams {
   double cart_mass = 1.0;      // kg
   double pole_mass = 1.0;      // kg
-  double pole_length = 1.0;    // m, hinge at one end: COM at length/2, I_com = m L^2 / 12
+  double pole_com = 0.47;      // m, hinge to the pole's centre of mass
+  double pole_inertia = 1.0 * (1.0 * 1.0 + 0.06 * 0.06) / 12.0;  // kg m^2 about the COM (hinge axis)
   double cart_damping = 10.0;  // N s/m, the implicit actuator's velocity gain (target velocity 0)
   double effort_limit = 400.0; // N
   double gravity = 9.81;       // m/s^2
