@@ -35,7 +35,9 @@ expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --t
 "$bin" sim list | grep -q "^cartpole .*Isaac-Cartpole-Direct-v0" || { echo "FAIL: sim list shows cartpole"; fail=1; }
 expect 2 "[sim.task] unknown task 'nope'" -- sim run --task nope
 expect 2 "[sim.env] num_envs must be in [1, 1048576], got 0" -- sim run --task cartpole --num-envs 0
-expect 4 "does not run on the mujoco backend" -- sim run --task cartpole --sim-backend mujoco
+expect 2 "[sim.env] backend must be mlx or mujoco" -- sim run --task cartpole --sim-backend bullet
+printf '<mujoco><worldbody>' >"${TMPDIR:-/tmp}/robomlx-bad.xml"
+expect 3 "[sim.mjcf] " -- sim run --task cartpole --sim-backend mujoco --mjcf "${TMPDIR:-/tmp}/robomlx-bad.xml"
 "$bin" --device cpu sim run --task Isaac-Cartpole-Direct-v0 --num-envs 8 --steps 10 | grep -q "8 envs x 10 steps" ||
   { echo "FAIL: sim run"; fail=1; }
 # port-scan (no MLX work): exit 0 with findings, 1 on error or on findings in a --fail-on bucket.

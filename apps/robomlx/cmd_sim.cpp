@@ -83,6 +83,7 @@ void add_sim(CLI::App& app, GlobalOptions& global) {
   run->add_option("--num-envs", a->env.num_envs, "Envs stepped together (default 64)");
   run->add_option("--steps", a->steps, "Env steps (default 300)");
   run->add_option("--sim-backend", a->env.backend, "mlx (default) or mujoco");
+  run->add_option("--mjcf", a->env.mjcf, "mujoco: a model file replacing the task's own (same joints and actuators)");
   run->add_option("--seed", a->env.seed, "Seed of resets and random actions (default 42)");
   run->add_option("--actions", a->actions, "zero (default) or random (uniform in [-1, 1])")
       ->check(CLI::IsMember({"zero", "random"}));

@@ -64,7 +64,9 @@ void run_sim_train(const GlobalOptions& global, TrainArgs& a) {
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  auto eval_env = sim::make_env(a.task, {a.env.num_envs, a.env.seed + 1000, a.env.backend});
+  sim::EnvOptions eval_options = a.env;
+  eval_options.seed = a.env.seed + 1000;  // fresh initial states, not the training ones
+  auto eval_env = sim::make_env(a.task, eval_options);
   const double eval = trainer.evaluate(*eval_env);
   const double max_return = env->spec().max_return;
   trainer.save(dir);
@@ -104,6 +106,7 @@ void add_sim_train(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--num-envs", a->env.num_envs, "Envs stepped together (default 256)");
   cmd->add_option("--steps", a->steps, "Env steps to train for, over all envs (default 200000)");
   cmd->add_option("--sim-backend", a->env.backend, "mlx (default) or mujoco");
+  cmd->add_option("--mjcf", a->env.mjcf, "mujoco: a model file replacing the task's own (same joints and actuators)");
   cmd->add_option("--resume", a->resume, "Checkpoint folder (an earlier --out) to continue from");
   cmd->add_option("--horizon", a->ppo.horizon, "Rollout steps per env per iteration (default 16)");
   cmd->add_option("--epochs", a->ppo.epochs, "Passes over each rollout (default 8)");

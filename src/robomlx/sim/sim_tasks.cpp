@@ -6,6 +6,7 @@
 
 #include "robomlx/core/error.h"
 #include "robomlx/sim/cartpole_env.h"
+#include "robomlx/sim/mujoco_env.h"
 
 namespace robomlx::sim {
 
@@ -17,7 +18,7 @@ int TaskSpec::max_episode_length() const {
 
 const std::vector<TaskInfo>& task_table() {
   static const std::vector<TaskInfo> table = {
-      {cartpole_spec(), {"mlx"}, "balance a pole on a damped cart (Isaac-Cartpole-Direct-v0)"},
+      {cartpole_spec(), {"mlx", "mujoco"}, "balance a pole on a damped cart"},
   };
   return table;
 }
@@ -44,8 +45,10 @@ std::unique_ptr<SimBackend> make_env(const std::string& task, const EnvOptions& 
   for (const auto& b : info.backends) runs = runs || b == options.backend;
   if (!runs) {
     throw UnsupportedFeatureError("[sim.env] task " + info.spec.name + " does not run on the " + options.backend +
-                                  " backend in this build");
+                                  " backend");
   }
+  if (options.backend == "mujoco") return make_mujoco_env(info.spec.name, options.num_envs, options.seed, options.mjcf);
+  if (!options.mjcf.empty()) throw std::invalid_argument("[sim.env] --mjcf applies to the mujoco backend only");
   if (info.spec.name == "cartpole") return make_cartpole_mlx(options.num_envs, options.seed);
   throw UnsupportedFeatureError("[sim.env] task " + info.spec.name + " has no " + options.backend + " backend");
 }

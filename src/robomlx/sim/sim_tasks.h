@@ -34,6 +34,7 @@ struct EnvOptions {
   int num_envs = 64;
   std::uint64_t seed = 42;
   std::string backend = "mlx";  // "mlx" or "mujoco"
+  std::string mjcf;             // mujoco: a model file replacing the task's own (same joints)
 };
 
 /// Builds `task` on `options.backend` (the default device runs mlx envs). Throws
