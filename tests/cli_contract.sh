@@ -36,8 +36,21 @@ expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --t
 expect 2 "[sim.task] unknown task 'nope'" -- sim run --task nope
 expect 2 "[sim.env] num_envs must be in [1, 1048576], got 0" -- sim run --task cartpole --num-envs 0
 expect 2 "[sim.env] backend must be mlx or mujoco" -- sim run --task cartpole --sim-backend bullet
-printf '<mujoco><worldbody>' >"${TMPDIR:-/tmp}/robomlx-bad.xml"
-expect 3 "[sim.mjcf] " -- sim run --task cartpole --sim-backend mujoco --mjcf "${TMPDIR:-/tmp}/robomlx-bad.xml"
+expect 2 "[sim.env] num_envs must be in [1, 1048576], got 99999999" -- sim run --task cartpole --num-envs 99999999
+# A corrupted checkpoint and MJCF: format errors (exit 3) naming the file. A build without
+# mujoco-core says so instead (exit 4).
+simtmp="${TMPDIR:-/tmp}/robomlx-sim-contract.$$"
+mkdir -p "$simtmp/ckpt"
+printf 'junk' >"$simtmp/ckpt/policy.safetensors"; printf '{}' >"$simtmp/ckpt/policy.json"
+expect 3 "[sim.checkpoint] $simtmp/ckpt/policy.json" -- sim train --task cartpole --out "$simtmp/out" --resume "$simtmp/ckpt"
+[[ ! -e "$simtmp/out" ]] || { echo "FAIL: a failed sim train leaves no --out folder"; fail=1; }
+printf '<mujoco><worldbody>' >"$simtmp/bad.xml"
+if "$bin" sim run --task cartpole --sim-backend mujoco --num-envs 1 --steps 1 >/dev/null 2>&1; then
+  expect 3 "[sim.mjcf] $simtmp/bad.xml" -- sim run --task cartpole --sim-backend mujoco --mjcf "$simtmp/bad.xml"
+else
+  expect 4 "[sim.mujoco] this build has no MuJoCo backend" -- sim run --task cartpole --sim-backend mujoco
+fi
+rm -rf "$simtmp"
 "$bin" --device cpu sim run --task Isaac-Cartpole-Direct-v0 --num-envs 8 --steps 10 | grep -q "8 envs x 10 steps" ||
   { echo "FAIL: sim run"; fail=1; }
 # port-scan (no MLX work): exit 0 with findings, 1 on error or on findings in a --fail-on bucket.

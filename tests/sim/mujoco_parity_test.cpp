@@ -54,7 +54,7 @@ class MujocoParity : public ::testing::Test {
 
 TEST_F(MujocoParity, OneStepAgreesToFloat32Rounding) {
   const int n = 256;
-  auto a = make_env("cartpole", {n, 1, "mlx"}), b = make_env("cartpole", {n, 1, "mujoco"});
+  auto a = make_env("cartpole", {n, 1, "mlx", ""}), b = make_env("cartpole", {n, 1, "mujoco", ""});
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u(-1, 1);
   std::vector<float> s(4 * n), act(n);
@@ -76,7 +76,7 @@ TEST_F(MujocoParity, OneStepAgreesToFloat32Rounding) {
 // A whole episode (298 steps compared, then both time out at step 299) under the LQR policy.
 TEST_F(MujocoParity, ClosedLoopEpisodeStaysWithinBound) {
   const int n = 64;
-  auto a = make_env("cartpole", {n, 2, "mlx"}), b = make_env("cartpole", {n, 2, "mujoco"});
+  auto a = make_env("cartpole", {n, 2, "mlx", ""}), b = make_env("cartpole", {n, 2, "mujoco", ""});
   std::mt19937 rng(9);
   std::uniform_real_distribution<float> u(-0.3f, 0.3f);
   std::vector<float> s(4 * n, 0.0f);
@@ -106,7 +106,7 @@ TEST_F(MujocoParity, ClosedLoopEpisodeStaysWithinBound) {
 // Open loop: MuJoCo's actions replayed on mlx. Errors grow as e^(4.26 t) from float32 rounding.
 TEST_F(MujocoParity, OpenLoopOneSecondGrowsAsTheInstabilityPredicts) {
   const int n = 64, steps = 60;
-  auto a = make_env("cartpole", {n, 3, "mlx"}), b = make_env("cartpole", {n, 3, "mujoco"});
+  auto a = make_env("cartpole", {n, 3, "mlx", ""}), b = make_env("cartpole", {n, 3, "mujoco", ""});
   std::vector<float> s(4 * n, 0.0f);
   for (int i = 0; i < n; ++i) s[4 * i + 1] = 0.2f * std::sin(float(i));
   a->set_state(mx::array(s.data(), {n, 4}));
@@ -135,6 +135,16 @@ TEST_F(MujocoParity, CorruptMjcfIsAFormatError) {
     EXPECT_NE(std::string(e.what()).find("[sim.mjcf]"), std::string::npos) << e.what();
   }
   EXPECT_THROW(make_env("cartpole", {4, 1, "mujoco", dir + "/missing.xml"}), FormatError);
+}
+
+// 2^20 cartpoles of ~72 KiB of mjData each (76 GB) are refused before any is allocated.
+TEST_F(MujocoParity, AbsurdEnvCountIsRefusedUpFront) {
+  try {
+    make_env("cartpole", {kMaxEnvs, 1, "mujoco", ""});
+    ADD_FAILURE() << "2^20 mujoco envs must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[sim.env] 1048576 mujoco envs"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include <unistd.h>
+
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
@@ -72,6 +74,7 @@ class MujocoBackend final : public SimBackend {
       mj_deleteModel(model_);
       throw;
     }
+    check_memory(name);
     const auto& sp = task_->spec();
     if (std::abs(model_->opt.timestep - sp.physics_dt) > 1e-12) model_->opt.timestep = sp.physics_dt;
     for (int i = 0; i < n_; ++i) {
@@ -158,6 +161,21 @@ class MujocoBackend final : public SimBackend {
   mx::array episode_length() override { return mx::array(len_.data(), {n_}, mx::int32); }
 
  private:
+  // mj_makeData allocates narena + nbuffer bytes per env: refuse a batch that cannot fit in half
+  // the machine's memory with one line instead of dying in the allocator.
+  void check_memory(const std::string& name) {
+    const double per_env = double(model_->narena) + double(model_->nbuffer);
+    const double budget = 0.5 * double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
+    if (per_env * n_ > budget) {
+      mj_deleteModel(model_);
+      std::ostringstream m;
+      m.precision(3);
+      m << "[sim.env] " << n_ << " mujoco envs of " << name << " need " << per_env * n_ / (1 << 30) << " GiB ("
+        << per_env / (1 << 20) << " MiB of mjData each), over half this machine's memory; use fewer envs";
+      throw std::invalid_argument(m.str());
+    }
+  }
+
   void reset_one(int i) {
     mj_resetData(model_, data_[i]);
     task_->reset(model_, data_[i], rng_[i]);

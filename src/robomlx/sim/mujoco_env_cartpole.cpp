@@ -21,6 +21,7 @@ std::string cartpole_xml(const CartpoleParams& p, double dt) {
   // Pole box 0.04 x 0.06 x 1.0 m (x, y, z): pole_inertia is about the hinge axis (y here).
   const double iz = p.pole_mass * (0.04 * 0.04 + 0.06 * 0.06) / 12, ix = p.pole_mass * (0.04 * 0.04 + 1.0) / 12;
   x << "<mujoco model=\"isaac_cartpole\">\n"
+    << "  <size memory=\"64K\"/>\n"  // a 2-DoF chain without contacts: MuJoCo's default arena is ~13 MB per mjData
     << "  <option timestep=\"" << dt << "\" integrator=\"Euler\" gravity=\"0 0 " << -p.gravity << "\"/>\n"
     << "  <worldbody>\n"
     << "    <body name=\"cart\" pos=\"0 0 2\">\n"

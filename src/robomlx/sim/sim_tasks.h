@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "robomlx/sim/sim_backend.h"
@@ -31,6 +32,10 @@ const std::vector<TaskInfo>& task_table();
 const TaskInfo& find_task(const std::string& name);
 
 struct EnvOptions {
+  // A constructor (not an aggregate) so that {n}, {n, seed} ... leave the rest at their defaults
+  // without -Wmissing-field-initializers.
+  EnvOptions(int n = 64, std::uint64_t s = 42, std::string b = "mlx", std::string model = "")
+      : num_envs(n), seed(s), backend(std::move(b)), mjcf(std::move(model)) {}
   int num_envs = 64;
   std::uint64_t seed = 42;
   std::string backend = "mlx";  // "mlx" or "mujoco"
