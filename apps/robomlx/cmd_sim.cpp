@@ -20,12 +20,12 @@ namespace robomlx::cli {
 namespace {
 
 void run_sim_list() {
-  std::cout << std::left << std::setw(14) << "task" << std::setw(40) << "id" << std::setw(5) << "obs" << std::setw(5)
+  std::cout << std::left << std::setw(22) << "task" << std::setw(40) << "id" << std::setw(5) << "obs" << std::setw(5)
             << "act" << std::setw(8) << "steps" << std::setw(14) << "backends" << "summary\n";
   for (const auto& t : sim::task_table()) {
     std::string backends;
     for (const auto& b : t.backends) backends += (backends.empty() ? "" : ",") + b;
-    std::cout << std::setw(14) << t.spec.name << std::setw(40) << t.spec.id << std::setw(5) << t.spec.obs_dim
+    std::cout << std::setw(22) << t.spec.name << std::setw(40) << t.spec.id << std::setw(5) << t.spec.obs_dim
               << std::setw(5) << t.spec.action_dim << std::setw(8) << t.spec.max_episode_length() << std::setw(14)
               << backends << t.summary << "\n";
   }

@@ -202,6 +202,7 @@ std::unique_ptr<SimBackend> make_mujoco_env(const std::string& task, int num_env
                                             const std::string& mjcf) {
   std::unique_ptr<detail::MujocoTask> t;
   if (task == "cartpole") t = detail::make_cartpole_mujoco_task();
+  if (task == "cart_double_pendulum") t = detail::make_cart_double_pendulum_mujoco_task();
   if (!t) throw UnsupportedFeatureError("[sim.mujoco] task " + task + " has no MuJoCo model");
   return std::make_unique<MujocoBackend>(std::move(t), num_envs, seed, mjcf);
 }

@@ -39,5 +39,6 @@ mjModel* compile_mjcf(const std::string& xml, const std::string& name);
 std::string read_mjcf_file(const std::string& path);
 
 std::unique_ptr<MujocoTask> make_cartpole_mujoco_task();
+std::unique_ptr<MujocoTask> make_cart_double_pendulum_mujoco_task();
 
 }  // namespace robomlx::sim::detail

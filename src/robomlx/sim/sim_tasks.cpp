@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "robomlx/core/error.h"
+#include "robomlx/sim/cart_double_pendulum_env.h"
 #include "robomlx/sim/cartpole_env.h"
 #include "robomlx/sim/mujoco_env.h"
 
@@ -19,6 +20,7 @@ int TaskSpec::max_episode_length() const {
 const std::vector<TaskInfo>& task_table() {
   static const std::vector<TaskInfo> table = {
       {cartpole_spec(), {"mlx", "mujoco"}, "balance a pole on a damped cart"},
+      {cart_double_pendulum_spec(), {"mlx", "mujoco"}, "two agents balance a pole and pendulum (summed rewards)"},
   };
   return table;
 }
@@ -50,6 +52,7 @@ std::unique_ptr<SimBackend> make_env(const std::string& task, const EnvOptions& 
   if (options.backend == "mujoco") return make_mujoco_env(info.spec.name, options.num_envs, options.seed, options.mjcf);
   if (!options.mjcf.empty()) throw std::invalid_argument("[sim.env] --mjcf applies to the mujoco backend only");
   if (info.spec.name == "cartpole") return make_cartpole_mlx(options.num_envs, options.seed);
+  if (info.spec.name == "cart_double_pendulum") return make_cart_double_pendulum_mlx(options.num_envs, options.seed);
   throw UnsupportedFeatureError("[sim.env] task " + info.spec.name + " has no " + options.backend + " backend");
 }
 
