@@ -101,6 +101,9 @@ class MujocoBackend final : public SimBackend {
       if (id < 0 || id >= n_)
         throw std::invalid_argument("[sim.reset] env id must be in [0, " + std::to_string(n_) + "), got " + std::to_string(id));
     for (int id : ids) reset_one(id);
+    const int max_len = task_->spec().max_episode_length();
+    if (env_ids.empty() && task_->spec().randomize_episode_start)
+      for (int i = 0; i < n_; ++i) len_[i] = std::uniform_int_distribution<int>(0, max_len - 1)(rng_[i]);
   }
 
   StepResult step(const mx::array& actions) override {
@@ -203,6 +206,7 @@ std::unique_ptr<SimBackend> make_mujoco_env(const std::string& task, int num_env
   std::unique_ptr<detail::MujocoTask> t;
   if (task == "cartpole") t = detail::make_cartpole_mujoco_task();
   if (task == "cart_double_pendulum") t = detail::make_cart_double_pendulum_mujoco_task();
+  if (task == "quadcopter") t = detail::make_quadcopter_mujoco_task();
   if (!t) throw UnsupportedFeatureError("[sim.mujoco] task " + task + " has no MuJoCo model");
   return std::make_unique<MujocoBackend>(std::move(t), num_envs, seed, mjcf);
 }

@@ -28,7 +28,8 @@ class MujocoTask {
   virtual double reward(const mjModel* m, const mjData* d, bool terminated) const = 0;
   virtual void reset(const mjModel* m, mjData* d, std::mt19937_64& rng) const = 0;
   virtual void observe(const mjModel* m, const mjData* d, float* obs) const = 0;
-  /// state(): qpos then qvel by default (width nq + nv = spec().state_dim).
+  /// state(): qpos then qvel by default (width nq + nv = spec().state_dim); a task with more state
+  /// (the quadcopter's goal) appends it.
   virtual void get_state(const mjModel* m, const mjData* d, float* s) const;
   virtual void set_state(const mjModel* m, mjData* d, const float* s) const;
 };
@@ -40,5 +41,6 @@ std::string read_mjcf_file(const std::string& path);
 
 std::unique_ptr<MujocoTask> make_cartpole_mujoco_task();
 std::unique_ptr<MujocoTask> make_cart_double_pendulum_mujoco_task();
+std::unique_ptr<MujocoTask> make_quadcopter_mujoco_task();
 
 }  // namespace robomlx::sim::detail

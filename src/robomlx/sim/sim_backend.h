@@ -27,6 +27,9 @@ struct TaskSpec {
   int decimation = 1;        // physics steps per env step
   double episode_length_s = 0;
   double max_return = 0;     // the best episode return the rewards allow ("% of max" in train/eval)
+  /// Isaac's quadcopter: a reset of every env (reset() with no ids) draws episode counters from
+  /// [0, max_episode_length) to spread later time-outs; a list of ids never does.
+  bool randomize_episode_start = false;
   /// ceil(episode_length_s / (physics_dt * decimation)), as DirectRLEnv computes it.
   int max_episode_length() const;
   double step_dt() const { return physics_dt * decimation; }
@@ -46,7 +49,8 @@ class SimBackend {
   virtual const TaskSpec& spec() const = 0;
   virtual std::string backend_name() const = 0;
   virtual int num_envs() const = 0;
-  /// Resets the listed envs (all of them when `env_ids` is empty) to random initial states.
+  /// Resets the listed envs (all of them when `env_ids` is empty) to random initial states
+  /// (see TaskSpec::randomize_episode_start).
   virtual void reset(const std::vector<int>& env_ids = {}) = 0;
   /// Advances every env one env step with `actions` [N, action_dim] (float32).
   virtual StepResult step(const mx::array& actions) = 0;

@@ -8,6 +8,7 @@
 #include "robomlx/sim/cart_double_pendulum_env.h"
 #include "robomlx/sim/cartpole_env.h"
 #include "robomlx/sim/mujoco_env.h"
+#include "robomlx/sim/quadcopter_env.h"
 
 namespace robomlx::sim {
 
@@ -21,6 +22,7 @@ const std::vector<TaskInfo>& task_table() {
   static const std::vector<TaskInfo> table = {
       {cartpole_spec(), {"mlx", "mujoco"}, "balance a pole on a damped cart"},
       {cart_double_pendulum_spec(), {"mlx", "mujoco"}, "two agents balance a pole and pendulum (summed rewards)"},
+      {quadcopter_spec(), {"mlx", "mujoco"}, "fly a rigid-body Crazyflie to a goal with thrust and moments"},
   };
   return table;
 }
@@ -53,6 +55,7 @@ std::unique_ptr<SimBackend> make_env(const std::string& task, const EnvOptions& 
   if (!options.mjcf.empty()) throw std::invalid_argument("[sim.env] --mjcf applies to the mujoco backend only");
   if (info.spec.name == "cartpole") return make_cartpole_mlx(options.num_envs, options.seed);
   if (info.spec.name == "cart_double_pendulum") return make_cart_double_pendulum_mlx(options.num_envs, options.seed);
+  if (info.spec.name == "quadcopter") return make_quadcopter_mlx(options.num_envs, options.seed);
   throw UnsupportedFeatureError("[sim.env] task " + info.spec.name + " has no " + options.backend + " backend");
 }
 
