@@ -50,6 +50,10 @@ if "$bin" sim run --task cartpole --sim-backend mujoco --num-envs 1 --steps 1 >/
 else
   expect 4 "[sim.mujoco] this build has no MuJoCo backend" -- sim run --task cartpole --sim-backend mujoco
 fi
+# sim play draws a GIF (or a PNG sheet); other extensions are usage errors.
+"$bin" sim play --task cartpole --steps 5 --out "$simtmp/run.gif" >/dev/null && [[ "$(head -c 6 "$simtmp/run.gif")" == "GIF89a" ]] ||
+  { echo "FAIL: sim play writes a GIF"; fail=1; }
+expect 2 "[sim.play] --out must end in .gif or .png" -- sim play --task cartpole --out "$simtmp/run.jpg"
 rm -rf "$simtmp"
 "$bin" --device cpu sim run --task Isaac-Cartpole-Direct-v0 --num-envs 8 --steps 10 | grep -q "8 envs x 10 steps" ||
   { echo "FAIL: sim run"; fail=1; }

@@ -198,6 +198,7 @@ std::vector<Case> cases() {
       {"file", "splat train --data adir --out f10", 3, "[splat.capture] ", {}, {"f10"}},
       {"file", "splat train --data adir --resume home --out f11", 3, "[splat.train] ", {}, {"f11"}},
       {"file", "sim train --task cartpole --resume adir --steps 10 --out f12", 3, "[sim.checkpoint] ", {}, {"f12"}},
+      {"file", "sim play --task cartpole --checkpoint adir --out f13.gif", 3, "[sim.checkpoint] ", {}, {"f13.gif"}},
       {"file", "depth process --input z.pgm --preset emptychain.json --out f8", 3, "emptychain.json: field 'chain': ", {}, {"f8"}},
       {"file", "depth process --input z.pgm --preset empty.json --out f9", 3, "empty.json: invalid JSON", {}, {"f9"}},
       // Option values: what is wrong with the value itself, exit 2.
@@ -234,6 +235,7 @@ std::vector<Case> cases() {
       {"early", "stereo tune --left L.png --right R.png --save adir", 2, "--save must be a file path"},
       {"early", "splat train --data adir --out afile/o", 2, "--out must be", {}, {}, "trained"},
       {"early", "sim train --task cartpole --out afile/o", 2, "--out must be", {}, {}, "trained"},
+      {"early", "sim play --task cartpole --out afile/o.gif", 2, "--out must be", {}, {}, "steps"},
       // Output folders written as a whole; a reused one has robomlx's previous outputs replaced.
       {"outputs", S + " --focal 500 --baseline-mm 100 --out o", 0, "", {"o/depth_mm.png", "o/cloud.ply", "o/.robomlx-outputs"}},
       {"outputs", S + " --out o", 0, "", {"o/disparity.png", "o/notes.txt"}, {"o/depth_mm.png", "o/cloud.ply"}, "", {"o/notes.txt"},
