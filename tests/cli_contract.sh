@@ -54,6 +54,11 @@ fi
 "$bin" sim play --task cartpole --steps 5 --out "$simtmp/run.gif" >/dev/null && [[ "$(head -c 6 "$simtmp/run.gif")" == "GIF89a" ]] ||
   { echo "FAIL: sim play writes a GIF"; fail=1; }
 expect 2 "[sim.play] --out must end in .gif or .png" -- sim play --task cartpole --out "$simtmp/run.jpg"
+# sim drift: a changed baseline count is drift (exit 1, one line).
+src_dir="$(cd "$(dirname "$0")" && pwd)"
+awk '!d && /"terminated": [0-9]+/ { sub(/"terminated": [0-9]+/, "\"terminated\": 999"); d = 1 } { print }' \
+  "$src_dir/data/sim/drift-baseline.json" >"$simtmp/drift.json"
+expect 1 "[sim.drift] " -- --device cpu sim drift --baseline "$simtmp/drift.json"
 rm -rf "$simtmp"
 "$bin" --device cpu sim run --task Isaac-Cartpole-Direct-v0 --num-envs 8 --steps 10 | grep -q "8 envs x 10 steps" ||
   { echo "FAIL: sim run"; fail=1; }
