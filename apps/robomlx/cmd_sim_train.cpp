@@ -84,15 +84,17 @@ void run_sim_train(const GlobalOptions& global, TrainArgs& a) {
   nlohmann::json metrics = {{"task", env->spec().id}, {"backend", env->backend_name()}, {"device", describe_device(device)},
                             {"num_envs", a.env.num_envs}, {"env_steps", trainer.env_steps()}, {"train_seconds", secs},
                             {"env_steps_per_second", trained_steps / secs}, {"eval_mean_return", eval},
-                            {"max_return", max_return}, {"eval_fraction_of_max", eval / max_return}, {"iterations", iters}};
+                            {"max_return", max_return > 0 ? nlohmann::json(max_return) : nlohmann::json()},
+                            {"eval_fraction_of_max", max_return > 0 ? nlohmann::json(eval / max_return) : nlohmann::json()}, {"iterations", iters}};
   write_file_atomically((std::filesystem::path(dir) / "metrics.json").string(), metrics.dump(2) + "\n");
   sim::write_reward_curve((std::filesystem::path(dir) / "reward_curve.png").string(), xs, ys);
   stage.commit();
   std::cout << "trained " << env->spec().id << " for " << trained_steps << " env steps (" << a.env.num_envs << " envs) on "
             << describe_device(device) << " in " << std::fixed << std::setprecision(1) << secs << " s ("
             << std::setprecision(0) << trained_steps / secs << " env-steps/s); eval return " << std::setprecision(1)
-            << eval << " of " << max_return << " (" << std::setprecision(1) << 100 * eval / max_return << " %) -> "
-            << a.out << "\n";
+            << eval;
+  if (max_return > 0) std::cout << " of " << max_return << " (" << 100 * eval / max_return << " %)";
+  std::cout << " -> " << a.out << "\n";
 }
 
 void add_sim_train(CLI::App& app, GlobalOptions& global) {

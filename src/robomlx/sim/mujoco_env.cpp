@@ -45,11 +45,12 @@ std::string read_mjcf_file(const std::string& path) {
   return s.str();
 }
 
-mjModel* compile_mjcf(const std::string& xml, const std::string& name) {
+mjModel* compile_mjcf(const std::string& xml, const std::string& name, const MujocoTask* task) {
   mju_user_error = throw_mujoco_error;
   char error[1000] = "";
   mjSpec* spec = mj_parseXMLString(xml.c_str(), nullptr, error, sizeof(error));
   if (spec == nullptr) throw FormatError("sim.mjcf", name, std::string("MuJoCo cannot parse it: ") + error);
+  if (task) task->edit_spec(spec);
   mjModel* m = mj_compile(spec, nullptr);
   const std::string why = m == nullptr ? mjs_getError(spec) : "";
   mj_deleteSpec(spec);
@@ -67,7 +68,7 @@ class MujocoBackend final : public SimBackend {
       : task_(std::move(task)), n_(n), len_(n, 0) {
     std::string name;
     const std::string xml = task_->mjcf(mjcf, name);
-    model_ = detail::compile_mjcf(xml, name);
+    model_ = detail::compile_mjcf(xml, name, task_.get());
     try {
       task_->check_model(model_, name);
     } catch (...) {
@@ -122,6 +123,7 @@ class MujocoBackend final : public SimBackend {
         mjData* d = data_[i];
         task_->apply_action(model_, d, act + i * sp.action_dim);
         for (int k = 0; k < sp.decimation; ++k) mj_step(model_, d);
+        task_->after_physics(model_, d);
         len_[i] += 1;
         const bool t = task_->terminated(model_, d);
         term[i] = t;
@@ -207,6 +209,7 @@ std::unique_ptr<SimBackend> make_mujoco_env(const std::string& task, int num_env
   if (task == "cartpole") t = detail::make_cartpole_mujoco_task();
   if (task == "cart_double_pendulum") t = detail::make_cart_double_pendulum_mujoco_task();
   if (task == "quadcopter") t = detail::make_quadcopter_mujoco_task();
+  if (!t) t = detail::make_locomotion_mujoco_task(task);
   if (!t) throw UnsupportedFeatureError("[sim.mujoco] task " + task + " has no MuJoCo model");
   return std::make_unique<MujocoBackend>(std::move(t), num_envs, seed, mjcf);
 }

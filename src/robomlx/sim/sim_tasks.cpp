@@ -7,6 +7,7 @@
 #include "robomlx/core/error.h"
 #include "robomlx/sim/cart_double_pendulum_env.h"
 #include "robomlx/sim/cartpole_env.h"
+#include "robomlx/sim/locomotion_tasks.h"
 #include "robomlx/sim/mujoco_env.h"
 #include "robomlx/sim/quadcopter_env.h"
 
@@ -23,6 +24,8 @@ const std::vector<TaskInfo>& task_table() {
       {cartpole_spec(), {"mlx", "mujoco"}, "balance a pole on a damped cart"},
       {cart_double_pendulum_spec(), {"mlx", "mujoco"}, "two agents balance a pole and pendulum (summed rewards)"},
       {quadcopter_spec(), {"mlx", "mujoco"}, "fly a rigid-body Crazyflie to a goal with thrust and moments"},
+      {ant_spec(), {"mujoco"}, "walk gymnasium's ant towards +x (Isaac's locomotion terms)"},
+      {humanoid_spec(), {"mujoco"}, "walk gymnasium's 17-joint humanoid towards +x (Isaac's terms)"},
   };
   return table;
 }
