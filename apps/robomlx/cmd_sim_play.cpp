@@ -10,11 +10,9 @@
 
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
-#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "robomlx/core/device.h"
-#include "robomlx/core/io/json_text.h"
 #include "robomlx/core/io/output_stage.h"
 #include "robomlx/core/io/png.h"
 #include "robomlx/sim/gif_writer.h"
@@ -49,17 +47,7 @@ void run_sim_play(const GlobalOptions& global, const PlayArgs& a) {
   const auto& spec = env->spec();
   sim::render_frame(spec, std::vector<float>(spec.state_dim, 0.0f).data());  // a task without a drawing fails first
   std::unique_ptr<sim::PpoTrainer> policy;
-  if (!a.checkpoint.empty()) {
-    sim::PpoConfig cfg;
-    // The network's widths come from the checkpoint; load() checks everything else.
-    try {
-      auto j = read_json_file(a.checkpoint + "/policy.json");
-      if (j.contains("hidden") && j["hidden"].is_array()) cfg.hidden = j["hidden"].get<std::vector<int>>();
-    } catch (const std::exception&) {
-    }
-    policy = std::make_unique<sim::PpoTrainer>(*env, cfg);
-    policy->load(a.checkpoint);
-  }
+  if (!a.checkpoint.empty()) policy = sim::load_policy(*env, a.checkpoint);
   env->reset();
   std::vector<Image> frames;
   double ret = 0, ended = 0;

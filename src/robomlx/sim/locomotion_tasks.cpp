@@ -26,6 +26,12 @@ TaskSpec locomotion_spec(const std::string& id, const std::string& name, int act
 TaskSpec ant_spec() { return locomotion_spec("Isaac-Ant-Direct-v0", "ant", 8, 15, 14); }
 TaskSpec humanoid_spec() { return locomotion_spec("Isaac-Humanoid-Direct-v0", "humanoid", 17, 24, 23); }
 
+int forward_velocity_column(const std::string& name) {
+  if (name == "ant") return 15;
+  if (name == "humanoid") return 24;
+  return -1;
+}
+
 LocomotionConfig locomotion_config(const std::string& name) {
   LocomotionConfig c;
   if (name == "ant") {  // Isaac Lab's AntEnvCfg

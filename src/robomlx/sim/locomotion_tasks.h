@@ -38,6 +38,9 @@ struct LocomotionConfig {
 
 TaskSpec ant_spec();
 TaskSpec humanoid_spec();
+/// The state() column of the root's world x velocity (qvel[0], after the nq positions) for
+/// "ant" and "humanoid"; -1 for other tasks.
+int forward_velocity_column(const std::string& name);
 /// The config of "ant" or "humanoid"; throws std::invalid_argument for other names.
 LocomotionConfig locomotion_config(const std::string& name);
 

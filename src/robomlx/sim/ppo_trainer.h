@@ -83,4 +83,8 @@ class PpoTrainer {
   std::function<std::pair<std::vector<mx::array>, std::vector<mx::array>>(const std::vector<mx::array>&)> grad_fn_;
 };
 
+/// A trainer for `env` with the network widths of the checkpoint in `dir` (policy.json's
+/// "hidden"), loaded from it: inference for sim play / sim run. FormatError as load().
+std::unique_ptr<PpoTrainer> load_policy(SimBackend& env, const std::string& dir);
+
 }  // namespace robomlx::sim

@@ -110,4 +110,17 @@ void PpoTrainer::load(const std::string& dir) {
   }
 }
 
+std::unique_ptr<PpoTrainer> load_policy(SimBackend& env, const std::string& dir) {
+  PpoConfig cfg;
+  // Only the widths are taken here; load() checks the rest and reports a bad file.
+  try {
+    const auto j = read_json_file(in_dir(dir, "policy.json"));
+    if (j.contains("hidden") && j["hidden"].is_array()) cfg.hidden = j["hidden"].get<std::vector<int>>();
+  } catch (const std::exception&) {
+  }
+  auto t = std::make_unique<PpoTrainer>(env, cfg);
+  t->load(dir);
+  return t;
+}
+
 }  // namespace robomlx::sim
