@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// `robomlx bench sim`: env-steps/s of the mlx backend's tasks at Isaac Lab's default 4096 envs
-// (--quick: 256): the env step alone (zero actions), the env step with the policy's forward pass
-// (inference, as Isaac Lab's "with inference" figure), and whole PPO iterations (16-step rollout
-// with sampling + 8 epochs x 4 minibatches of updates, Isaac Lab's "with training"). A scalar C++
-// loop over the same cartpole step is the single-core peer.
+// `robomlx bench sim`: env-steps/s of the tasks at Isaac Lab's default 4096 envs (--quick: 256).
+// mlx backend: the env step alone (zero actions), with the policy's forward pass (Isaac Lab's
+// "with inference") and whole PPO iterations (16-step rollout with sampling + 8 epochs x 4
+// minibatches of updates, Isaac Lab's "with training"); a scalar C++ loop over the cartpole step is
+// the single-core peer. mujoco backend: every task batched over the thread pool, and one env on
+// one thread, whose physics steps/s (decimation x env steps/s) is the per-core figure to set
+// against MuJoCo's own speed (mj_step in a loop, as its testspeed sample measures).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -14,6 +16,7 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/core/bench.h"
+#include "robomlx/sim/mujoco_env.h"
 #include "robomlx/sim/ppo_trainer.h"
 #include "robomlx/sim/sim_tasks.h"
 
@@ -70,6 +73,23 @@ void sim_suite(BenchContext& ctx) {
     }, "mlx"), n);
     rate(ctx.run_host(name + " PPO iteration H=16" + size, [&] { trainer.iterate(); }, "mlx"), double(n) * cfg.horizon);
   }
+  for (const auto& info : task_table()) {
+    bool mujoco_backend = false;
+    for (const auto& b : info.backends) mujoco_backend = mujoco_backend || b == "mujoco";
+    if (!mujoco_backend || !mujoco_built()) continue;
+    const auto& name = info.spec.name;
+    for (int envs : {n, 1}) {
+      auto env = make_env(name, {envs, 1, "mujoco", ""});
+      auto zero = mx::zeros({envs, info.spec.action_dim}, mx::float32);
+      mx::eval(zero);
+      auto& r = ctx.run(name + " env step" + (envs == 1 ? std::string(" N=1 (1 thread)") : size), [&] {
+        auto out = env->step(zero);
+        return std::vector<mx::array>{out.obs, out.reward, out.terminated, out.truncated};
+      }, "mujoco");
+      rate(r, envs);
+      if (envs == 1 && r.median_ms > 0) r.metrics["physics_steps_per_s_per_core"] = info.spec.decimation / (r.median_ms / 1000.0);
+    }
+  }
   std::vector<double> state(4 * std::size_t(n), 0.0), act(n, 0.3);
   for (int i = 0; i < n; ++i) state[4 * i + 1] = 0.01 * (i % 50);
   rate(ctx.run_host("cartpole env step (scalar C++ loop, 1 core)" + size, [&] { scalar_cartpole_steps(state, act); },
@@ -79,8 +99,8 @@ void sim_suite(BenchContext& ctx) {
 
 }  // namespace
 
-ROBOMLX_BENCH_SUITE(sim, "Isaac Lab direct tasks on the mlx backend: env-steps/s of the env step, with the policy, "
-                         "and with PPO training (4096 envs; --quick 256)",
+ROBOMLX_BENCH_SUITE(sim, "Isaac Lab direct tasks: env-steps/s on mlx (env step, with the policy, with PPO training) "
+                         "and on mujoco (batched, and one env per core); 4096 envs, --quick 256",
                     sim_suite);
 
 }  // namespace robomlx::sim
