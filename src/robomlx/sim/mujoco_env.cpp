@@ -69,26 +69,25 @@ class MujocoBackend final : public SimBackend {
     std::string name;
     const std::string xml = task_->mjcf(mjcf, name);
     model_ = detail::compile_mjcf(xml, name, task_.get());
+    // A constructor that throws runs no destructor: free what exists so far, then rethrow.
     try {
       task_->check_model(model_, name);
+      check_memory(name);
+      const auto& sp = task_->spec();
+      model_->opt.timestep = sp.physics_dt;  // Isaac's dt, whatever the model file says
+      for (int i = 0; i < n_; ++i) {
+        data_.push_back(mj_makeData(model_));
+        if (data_.back() == nullptr) throw std::runtime_error("[sim.mujoco] mj_makeData failed (out of memory)");
+        rng_.emplace_back(seed * 0x9e3779b97f4a7c15ULL + std::uint64_t(i));
+      }
+      obs_.resize(std::size_t(n_) * sp.obs_dim);
+      reset({});
     } catch (...) {
-      mj_deleteModel(model_);
+      release();
       throw;
     }
-    check_memory(name);
-    const auto& sp = task_->spec();
-    if (std::abs(model_->opt.timestep - sp.physics_dt) > 1e-12) model_->opt.timestep = sp.physics_dt;
-    for (int i = 0; i < n_; ++i) {
-      data_.push_back(mj_makeData(model_));
-      rng_.emplace_back(seed * 0x9e3779b97f4a7c15ULL + std::uint64_t(i));
-    }
-    obs_.resize(std::size_t(n_) * sp.obs_dim);
-    reset({});
   }
-  ~MujocoBackend() override {
-    for (auto* d : data_) mj_deleteData(d);
-    mj_deleteModel(model_);
-  }
+  ~MujocoBackend() override { release(); }
 
   const TaskSpec& spec() const override { return task_->spec(); }
   std::string backend_name() const override { return "mujoco"; }
@@ -172,13 +171,20 @@ class MujocoBackend final : public SimBackend {
     const double per_env = double(model_->narena) + double(model_->nbuffer);
     const double budget = 0.5 * double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
     if (per_env * n_ > budget) {
-      mj_deleteModel(model_);
       std::ostringstream m;
       m.precision(3);
       m << "[sim.env] " << n_ << " mujoco envs of " << name << " need " << per_env * n_ / (1 << 30) << " GiB ("
         << per_env / (1 << 20) << " MiB of mjData each), over half this machine's memory; use fewer envs";
       throw std::invalid_argument(m.str());
     }
+  }
+
+  void release() {
+    for (auto* d : data_)
+      if (d) mj_deleteData(d);
+    data_.clear();
+    if (model_) mj_deleteModel(model_);
+    model_ = nullptr;
   }
 
   void reset_one(int i) {
