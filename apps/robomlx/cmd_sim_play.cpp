@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx sim play --task T [--checkpoint DIR] --out run.gif|sheet.png [--steps S] [--seed S]
 //  [--sim-backend mlx|mujoco]`: rolls one env out with the checkpoint's deterministic policy (zero
-// actions without one) and draws it in 2D (sim_render.h): an animated GIF, one frame per env step,
+// actions without one) and draws it in 2D (sim_render.h; ant and humanoid as a side projection of
+// their MuJoCo capsules): an animated GIF, one frame per env step,
 // or a PNG contact sheet of 10 frames spread over the run.
 #include <algorithm>
 #include <iomanip>
@@ -45,7 +46,8 @@ void run_sim_play(const GlobalOptions& global, const PlayArgs& a) {
   apply_device(global);
   auto env = sim::make_env(a.task, a.env);
   const auto& spec = env->spec();
-  sim::render_frame(spec, std::vector<float>(spec.state_dim, 0.0f).data());  // a task without a drawing fails first
+  // A task without a drawing fails before the rollout.
+  sim::render_frame(spec, std::vector<float>(spec.state_dim, 0.0f).data(), env->capsules(0));
   std::unique_ptr<sim::PpoTrainer> policy;
   if (!a.checkpoint.empty()) policy = sim::load_policy(*env, a.checkpoint);
   env->reset();
@@ -55,7 +57,7 @@ void run_sim_play(const GlobalOptions& global, const PlayArgs& a) {
   auto draw = [&] {
     auto s = mx::astype(env->state(), mx::float32);
     mx::eval(s);
-    frames.push_back(sim::render_frame(spec, s.data<float>()));
+    frames.push_back(sim::render_frame(spec, s.data<float>(), env->capsules(0)));
   };
   draw();
   for (long t = 0; t < a.steps; ++t) {

@@ -10,7 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include "robomlx/core/error.h"
 #include "robomlx/sim/gif_writer.h"
+#include "robomlx/sim/mujoco_env.h"
 #include "robomlx/sim/sim_render.h"
 #include "robomlx/sim/sim_tasks.h"
 
@@ -149,6 +151,21 @@ TEST(SimGif, CartpoleDrawingLeansWithTheAngle) {
   EXPECT_LT(count_right(-0.5f), -20);
   const auto g = encode_gif({render_frame(spec, std::vector<float>(4, 0.0f).data())}, 2);
   EXPECT_EQ(decode(g).frames.size(), 1u);
+}
+
+// MuJoCo robots are drawn from their capsules: the ant's torso and legs, none of the floor.
+TEST(SimGif, AntIsDrawnFromItsCapsules) {
+  if (!mujoco_built()) GTEST_SKIP() << "this build has no mujoco backend";
+  auto env = make_env("ant", {1, 1, "mujoco", ""});
+  const auto caps = env->capsules(0);
+  ASSERT_EQ(caps.size() % 7, 0u);
+  EXPECT_EQ(caps.size() / 7, 13u);  // torso sphere + 4 legs x (aux, leg, ankle) capsules
+  auto im = render_frame(env->spec(), std::vector<float>(29, 0.0f).data(), caps);
+  int body = 0;
+  for (int y = 0; y < im.height; ++y)
+    for (int x = 0; x < im.width; ++x) body += im.at<std::uint8_t>(y, x, 2) == 180;
+  EXPECT_GT(body, 300);
+  EXPECT_THROW(render_frame(env->spec(), std::vector<float>(29, 0.0f).data()), UnsupportedFeatureError);
 }
 
 }  // namespace

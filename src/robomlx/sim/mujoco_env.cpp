@@ -163,6 +163,25 @@ class MujocoBackend final : public SimBackend {
     }
   }
   mx::array episode_length() override { return mx::array(len_.data(), {n_}, mx::int32); }
+  std::vector<float> capsules(int env) override {
+    if (env < 0 || env >= n_) throw std::invalid_argument("[sim.play] env index out of range");
+    // Geoms of moving bodies (the floor stays out), posed by the last kinematics pass (the step's
+    // start: one physics step behind the state, invisible in a drawing).
+    const mjData* d = data_[env];
+    std::vector<float> out;
+    for (int g = 0; g < model_->ngeom; ++g) {
+      const int type = model_->geom_type[g];
+      if (model_->geom_bodyid[g] == 0 || type == mjGEOM_PLANE || type == mjGEOM_HFIELD || type == mjGEOM_MESH) continue;
+      const double* c = d->geom_xpos + 3 * g;
+      const double* R = d->geom_xmat + 9 * g;
+      const double half = (type == mjGEOM_CAPSULE || type == mjGEOM_CYLINDER) ? model_->geom_size[3 * g + 1] : 0.0;
+      const double r = model_->geom_size[3 * g];
+      for (double sgn : {-1.0, 1.0})
+        for (int k = 0; k < 3; ++k) out.push_back(float(c[k] + sgn * half * R[3 * k + 2]));
+      out.push_back(float(r));
+    }
+    return out;
+  }
 
  private:
   // mj_makeData allocates narena + nbuffer bytes per env: refuse a batch that cannot fit in half

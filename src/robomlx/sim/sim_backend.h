@@ -62,6 +62,10 @@ class SimBackend {
   virtual void set_state(const mx::array& state) = 0;
   /// Episode step counters [N] int32 (DirectRLEnv's episode_length_buf).
   virtual mx::array episode_length() = 0;
+  /// Env `env`'s bodies as capsules for drawing (sim play): 7 floats each, the two end points in
+  /// world coordinates and the radius (spheres have equal end points). Empty where the backend
+  /// has no geometry (the classic tasks are drawn from state()).
+  virtual std::vector<float> capsules(int /*env*/) { return {}; }
 };
 
 }  // namespace robomlx::sim

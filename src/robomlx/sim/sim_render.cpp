@@ -55,9 +55,29 @@ void draw_quadcopter(Canvas& c, const float* s) {
   c.line(px(s[0]), py(s[2]), px(s[0] + 0.08 * bx), py(s[2] + 0.08 * bz), kPole, 2);
 }
 
+// x-z side view of capsules (7 floats each), 80 px per metre, ground near the bottom, centred on
+// the bodies' mean x so a walking robot stays in frame; a tick on the ground every metre shows
+// the motion.
+void draw_capsules(Canvas& c, const std::vector<float>& caps) {
+  const double scale = 80, ground = kFrameHeight - 12;
+  double mean_x = 0;
+  const std::size_t n = caps.size() / 7;
+  for (std::size_t i = 0; i < n; ++i) mean_x += 0.5 * (caps[7 * i] + caps[7 * i + 3]);
+  mean_x /= double(std::max<std::size_t>(n, 1));
+  auto px = [&](double x) { return kFrameWidth / 2.0 + scale * (x - mean_x); };
+  auto py = [&](double z) { return ground - scale * z; };
+  c.line(0, ground, kFrameWidth, ground, kRail, 1);
+  for (double x = std::floor(mean_x - 3); x <= mean_x + 3; x += 1) c.line(px(x), ground, px(x), ground + 5, kRail, 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* k = &caps[7 * i];
+    const int thickness = std::clamp(int(std::lround(2 * k[6] * scale)), 1, 12);
+    c.line(px(k[0]), py(k[2]), px(k[3]), py(k[5]), kCart, thickness);
+  }
+}
+
 }  // namespace
 
-Image render_frame(const TaskSpec& spec, const float* s) {
+Image render_frame(const TaskSpec& spec, const float* s, const std::vector<float>& capsules) {
   Canvas c(kFrameWidth, kFrameHeight, 255);
   if (spec.name == "cartpole") {
     draw_cart_chain(c, s[0], {s[1]}, 1.0);
@@ -65,6 +85,8 @@ Image render_frame(const TaskSpec& spec, const float* s) {
     draw_cart_chain(c, s[0], {s[1], s[2]}, CartDoublePendulumParams{}.pole_length);
   } else if (spec.name == "quadcopter") {
     draw_quadcopter(c, s);
+  } else if (!capsules.empty()) {
+    draw_capsules(c, capsules);
   } else {
     throw UnsupportedFeatureError("[sim.play] no 2D drawing for task " + spec.name);
   }
