@@ -142,8 +142,11 @@ PpoStats PpoTrainer::iterate() {
 }
 
 double PpoTrainer::evaluate(SimBackend& env) const {
-  env.reset();
   const int n = env.num_envs(), steps = env.spec().max_episode_length();
+  // Every env by id: whole episodes from step 0 (a bare reset() spreads the quadcopter's counters).
+  std::vector<int> all(n);
+  for (int i = 0; i < n; ++i) all[i] = i;
+  env.reset(all);
   auto obs = env.observations();
   auto ret = mx::zeros({n}, mx::float32), alive = mx::ones({n}, mx::float32);
   for (int t = 0; t < steps; ++t) {
