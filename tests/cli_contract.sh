@@ -59,6 +59,37 @@ expect 2 "temperature" -- generate --model smollm2-135m-instruct --prompt hi --t
 "$bin" generate --model smollm2-135m-instruct --prompt "What is the capital of France?" --chat --max-tokens 12 2>/dev/null |
   grep -q "Paris" || { echo "FAIL: generate answers Paris"; fail=1; }
 "$bin" models | grep -q "^smollm2-135m-instruct  text  llama" || { echo "FAIL: models lists smollm2"; fail=1; }
+# sim: tasks by name or Isaac Lab id; bad tasks, env counts and backends are one tagged line.
+"$bin" sim list | grep -q "^cartpole .*Isaac-Cartpole-Direct-v0" || { echo "FAIL: sim list shows cartpole"; fail=1; }
+expect 2 "[sim.task] unknown task 'nope'" -- sim run --task nope
+expect 2 "[sim.env] num_envs must be in [1, 1048576], got 0" -- sim run --task cartpole --num-envs 0
+expect 2 "[sim.env] backend must be mlx or mujoco" -- sim run --task cartpole --sim-backend bullet
+expect 2 "[sim.env] num_envs must be in [1, 1048576], got 99999999" -- sim run --task cartpole --num-envs 99999999
+# A corrupted checkpoint and MJCF: format errors (exit 3) naming the file. A build without
+# mujoco-core says so instead (exit 4).
+simtmp="${TMPDIR:-/tmp}/robomlx-sim-contract.$$"
+mkdir -p "$simtmp/ckpt"
+printf 'junk' >"$simtmp/ckpt/policy.safetensors"; printf '{}' >"$simtmp/ckpt/policy.json"
+expect 3 "[sim.checkpoint] $simtmp/ckpt/policy.json" -- sim train --task cartpole --out "$simtmp/out" --resume "$simtmp/ckpt"
+[[ ! -e "$simtmp/out" ]] || { echo "FAIL: a failed sim train leaves no --out folder"; fail=1; }
+printf '<mujoco><worldbody>' >"$simtmp/bad.xml"
+if "$bin" sim run --task cartpole --sim-backend mujoco --num-envs 1 --steps 1 >/dev/null 2>&1; then
+  expect 3 "[sim.mjcf] $simtmp/bad.xml" -- sim run --task cartpole --sim-backend mujoco --mjcf "$simtmp/bad.xml"
+else
+  expect 4 "[sim.mujoco] this build has no MuJoCo backend" -- sim run --task cartpole --sim-backend mujoco
+fi
+# sim play draws a GIF (or a PNG sheet); other extensions are usage errors.
+"$bin" sim play --task cartpole --steps 5 --out "$simtmp/run.gif" >/dev/null && [[ "$(head -c 6 "$simtmp/run.gif")" == "GIF89a" ]] ||
+  { echo "FAIL: sim play writes a GIF"; fail=1; }
+expect 2 "[sim.play] --out must end in .gif or .png" -- sim play --task cartpole --out "$simtmp/run.jpg"
+# sim drift: a changed baseline count is drift (exit 1, one line).
+src_dir="$(cd "$(dirname "$0")" && pwd)"
+awk '!d && /"terminated": [0-9]+/ { sub(/"terminated": [0-9]+/, "\"terminated\": 999"); d = 1 } { print }' \
+  "$src_dir/data/sim/drift-baseline.json" >"$simtmp/drift.json"
+expect 1 "[sim.drift] " -- --device cpu sim drift --baseline "$simtmp/drift.json"
+rm -rf "$simtmp"
+"$bin" --device cpu sim run --task Isaac-Cartpole-Direct-v0 --num-envs 8 --steps 10 | grep -q "8 envs x 10 steps" ||
+  { echo "FAIL: sim run"; fail=1; }
 # port-scan (no MLX work): exit 0 with findings, 1 on error or on findings in a --fail-on bucket.
 ps_data="$(dirname "$0")/data/port_scan"
 expect 1 "no such file or directory" -- port-scan /nonexistent/port-scan-path

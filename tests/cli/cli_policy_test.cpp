@@ -159,7 +159,7 @@ std::vector<Case> cases() {
       {"parse", "sparse train-demo --steps many", 2, "--steps"},
       {"parse", "depth process --out p6", 2, "--input is required", {}, {"p6"}},
       {"parse", "splat train --data adir", 2, "--out is required"},
-      {"parse", "frobnicate", 2, "unknown command 'frobnicate' (commands: bench, cloud, depth, generate, models, info, launch, port-scan, serve, sparse, splat, stereo, vision)"},
+      {"parse", "frobnicate", 2, "unknown command 'frobnicate' (commands: bench, cloud, depth, generate, models, info, launch, port-scan, serve, sim, sparse, splat, stereo, vision)"},
       {"parse", "launch --ranks 0 -- true", 2, "--ranks"},
       {"parse", "launch --ranks 2 --backend gloo -- true", 2, "--backend: gloo not in {ring,nccl,mpi}"},
       {"parse", "stereo frobnicate", 2, "unknown command 'stereo frobnicate' (commands: depth, eval, tune, live)"},
@@ -199,6 +199,8 @@ std::vector<Case> cases() {
       {"file", "stereo eval scene_empty", 3, "scene_empty: is not a scene folder: it has no info.txt"},
       {"file", "splat train --data adir --out f10", 3, "[splat.capture] ", {}, {"f10"}},
       {"file", "splat train --data adir --resume home --out f11", 3, "[splat.train] ", {}, {"f11"}},
+      {"file", "sim train --task cartpole --resume adir --steps 10 --out f12", 3, "[sim.checkpoint] ", {}, {"f12"}},
+      {"file", "sim play --task cartpole --checkpoint adir --out f13.gif", 3, "[sim.checkpoint] ", {}, {"f13.gif"}},
       {"file", "depth process --input z.pgm --preset emptychain.json --out f8", 3, "emptychain.json: field 'chain': ", {}, {"f8"}},
       {"file", "depth process --input z.pgm --preset empty.json --out f9", 3, "empty.json: invalid JSON", {}, {"f9"}},
       {"file", "launch --hosts afile -- true", 3, "afile: invalid JSON"},
@@ -217,8 +219,15 @@ std::vector<Case> cases() {
       {"value", "depth process --input z.pgm --chain \"\" --preset mag9.json --out v7", 2, "either --chain or --preset", {}, {"v7"}},
       {"value", "stereo live --no-window --out v8", 2, "--out with --no-window needs --frames N", {}, {"v8"}},
       {"value", "splat train --data adir --resolution 0 --out v9", 2, "[splat.train] resolution", {}, {"v9"}},
+<<<<<<< HEAD
       {"value", "launch --ranks 2", 2, "[launch] give the command after --"},
       {"value", "splat train --data adir --views-per-step 0 --out v10", 2, "--views-per-step", {}, {"v10"}},
+=======
+      {"value", "sim run --task nope", 2, "[sim.task] unknown task 'nope' (tasks: cartpole"},
+      {"value", "sim train --task cartpole --num-envs 0 --out v10", 2, "[sim.env] num_envs must be in [1, 1048576], got 0",
+       {}, {"v10"}},
+      {"value", "sim run --task cartpole --num-envs 2000000000", 2, "[sim.env] num_envs must be in [1, 1048576]"},
+>>>>>>> w/sim
       // Output paths are checked before any work (stdout shows none was done): exit 2, path named.
       {"early", S + " --out afile/sub", 2, "[output] --out must be a writable path, got '", {}, {}, "valid disparities"},
       {"early", S + " --out /sys/robomlx-cli-test", 2, "/sys/robomlx-cli-test", {}, {}, "valid disparities"},
@@ -234,6 +243,8 @@ std::vector<Case> cases() {
       {"early", "stereo eval scene_gt --json /sys/e.json", 2, "--json", {}, {}, "bad-X"},
       {"early", "stereo tune --left L.png --right R.png --save adir", 2, "--save must be a file path"},
       {"early", "splat train --data adir --out afile/o", 2, "--out must be", {}, {}, "trained"},
+      {"early", "sim train --task cartpole --out afile/o", 2, "--out must be", {}, {}, "trained"},
+      {"early", "sim play --task cartpole --out afile/o.gif", 2, "--out must be", {}, {}, "steps"},
       // Output folders written as a whole; a reused one has robomlx's previous outputs replaced.
       {"outputs", S + " --focal 500 --baseline-mm 100 --out o", 0, "", {"o/depth_mm.png", "o/cloud.ply", "o/.robomlx-outputs"}},
       {"outputs", S + " --out o", 0, "", {"o/disparity.png", "o/notes.txt"}, {"o/depth_mm.png", "o/cloud.ply"}, "", {"o/notes.txt"},
