@@ -219,15 +219,12 @@ std::vector<Case> cases() {
       {"value", "depth process --input z.pgm --chain \"\" --preset mag9.json --out v7", 2, "either --chain or --preset", {}, {"v7"}},
       {"value", "stereo live --no-window --out v8", 2, "--out with --no-window needs --frames N", {}, {"v8"}},
       {"value", "splat train --data adir --resolution 0 --out v9", 2, "[splat.train] resolution", {}, {"v9"}},
-<<<<<<< HEAD
       {"value", "launch --ranks 2", 2, "[launch] give the command after --"},
       {"value", "splat train --data adir --views-per-step 0 --out v10", 2, "--views-per-step", {}, {"v10"}},
-=======
       {"value", "sim run --task nope", 2, "[sim.task] unknown task 'nope' (tasks: cartpole"},
-      {"value", "sim train --task cartpole --num-envs 0 --out v10", 2, "[sim.env] num_envs must be in [1, 1048576], got 0",
-       {}, {"v10"}},
+      {"value", "sim train --task cartpole --num-envs 0 --out v11", 2, "[sim.env] num_envs must be in [1, 1048576], got 0",
+       {}, {"v11"}},
       {"value", "sim run --task cartpole --num-envs 2000000000", 2, "[sim.env] num_envs must be in [1, 1048576]"},
->>>>>>> w/sim
       // Output paths are checked before any work (stdout shows none was done): exit 2, path named.
       {"early", S + " --out afile/sub", 2, "[output] --out must be a writable path, got '", {}, {}, "valid disparities"},
       {"early", S + " --out /sys/robomlx-cli-test", 2, "/sys/robomlx-cli-test", {}, {}, "valid disparities"},
