@@ -67,7 +67,7 @@ TEST(Scheduler, LongPromptsPrefillInChunksBetweenDecodeSteps) {
   o.prefill_chunk = 8;
   o.warmup = false;
   auto s = started(o, {{"probe-echo", ""}});
-  Task a = completion_task("probe-echo", std::string(40, 'a'));
+  Task a = completion_task("probe-echo", std::string(200, 'a'));  // outlasts B's 50 chunks even when this thread is slow to submit B
   auto ca = a.channel;
   ASSERT_EQ(s->submit(std::move(a)), Scheduler::Submit::accepted);
   ASSERT_TRUE(ca->pop(10s)) << "A never started";  // A is decoding
