@@ -6,7 +6,10 @@ include(CMakePackageConfigHelpers)
 install(TARGETS robomlx EXPORT robomlxTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS robomlx_cli robomlx_port_scan_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS robomlx_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET robomlx_port_scan_cli)  # a partial build (ROBOMLX_MODULES) may leave port_scan out
+  install(TARGETS robomlx_port_scan_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 # Public headers only: *_twins.h and *_internal.h are private (docs/CONTRIBUTING.md), and kernels/
 # holds kernel sources embedded at build time.
 install(DIRECTORY src/robomlx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h"
