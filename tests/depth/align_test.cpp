@@ -142,16 +142,21 @@ TEST_P(AlignTwin, MatchesPortableOddSizesAndParts) {
   // 397 x 341 depth (135k pixels: two parts with their own z-buffers where the host has two
   // threads) and odd target widths: the 8- and 4-lane projections' tails, and collisions across
   // the part boundary. Adjacent boxes share their edge pixels (the same corner rounds alike), and
-  // random depths make those collisions pick a nearest value.
-  for (bool small_color : {false, true}) {
+  // random depths make those collisions pick a nearest value. Colour focal / depth focal: 1.5
+  // (boxes of 2-3 pixels: the 4 x 4 lanes), 0.53 (colour smaller than depth: other SSE rules) and
+  // 3.5 (boxes of 4-5 pixels: the plain loops).
+  struct Target {
+    int w, h;
+    float fx;
+  };
+  for (const Target& t : {Target{601, 517, 451}, Target{211, 173, 160}, Target{1201, 1031, 1050}}) {
     Scene s;
     s.h = 341, s.w = 397;
     s.z = random_depth(s.h, s.w, 5, 0.15, 400, 4000);
     s.depth = test_util::z16_frame(s.z, s.h, s.w);
     s.depth.intrinsics.fx = 300, s.depth.intrinsics.fy = 301;
     Intrinsics ci;
-    ci.width = small_color ? 211 : 601, ci.height = small_color ? 173 : 517;
-    ci.fx = small_color ? 160 : 451, ci.fy = small_color ? 161 : 452;
+    ci.width = t.w, ci.height = t.h, ci.fx = t.fx, ci.fy = t.fx + 1;
     ci.ppx = ci.width / 2.0f - 0.3f, ci.ppy = ci.height / 2.0f + 0.2f;
     std::vector<std::uint8_t> rgb(std::size_t(ci.width) * ci.height * 3);
     for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = std::uint8_t(i * 7 % 251);
@@ -168,7 +173,7 @@ TEST_P(AlignTwin, MatchesPortableOddSizesAndParts) {
         const auto b = to_vector<std::uint8_t>(mx::view(mx::contiguous(portable), mx::uint8));
         EXPECT_GT(std::count_if(a.begin(), a.end(), [](auto v) { return v != 0; }), int(a.size() / 4));
         EXPECT_EQ(a, b) << "to " << (to == AlignTo::color ? "color" : "depth") << " mode "
-                        << (mode == AlignMode::sse ? "sse" : "scalar") << " small " << small_color;
+                        << (mode == AlignMode::sse ? "sse" : "scalar") << " colour " << t.w << "x" << t.h;
       }
     }
   }

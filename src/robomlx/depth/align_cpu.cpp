@@ -3,21 +3,24 @@
 // into row buffers (align_cpu_project.cpp, SIMD on x86), then splatted into the z-buffer
 // (depth->other) or copied (other->depth). Rows are split into parts that run in parallel: copies
 // write disjoint output rows; for the z-buffer every part but the first gets its own buffer, merged
-// afterwards with the same nearest-nonzero-wins rule, a min, so neither the order of pixels nor of
-// parts changes the result.
+// afterwards over the rows it wrote with the same nearest-nonzero-wins rule, a min, so neither the
+// order of pixels nor of parts changes the result.
 #include "robomlx/depth/align_twins.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <mlx/allocator.h>
 #include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "robomlx/core/parallel.h"
 
@@ -55,14 +58,40 @@ struct RowCorners {
   }
 };
 
-// Depth rows [y0, y1) into one z-buffer. `fresh` (extra parts): a flag per target row, which is
-// zeroed the first time it is written; else dst is all zeros already.
-void splat_rows(const Inputs& in, int y0, int y1, const AlignCpuParams& p, const AlignProjection& q,
-                std::uint16_t* dst, std::uint8_t* fresh) {
+// The z-buffer rule on one target pixel: nearest nonzero depth wins.
+inline void keep_nearest(std::uint16_t& o, std::uint16_t v) { o = o ? std::min(o, v) : v; }
+
+#if defined(__SSE2__)
+// A box of w x h <= 4 x 4 pixels at (xa, ya), with xa + 4 <= wo: four 4-lane rows, masked to the
+// box, rows past h going to `scratch`. No branch depends on the box's size, which varies from
+// pixel to pixel and made the scalar loops' exits mispredict. keep_nearest per lane: with zero
+// mapped to 0xFFFF (z - 1 wraps), it is an unsigned min, a - sat(a - b) in SSE2.
+inline void splat4x4(std::uint16_t* dst, int wo, int xa, int ya, int w, int h, std::uint16_t v,
+                     std::uint16_t* scratch) {
+  alignas(8) static const std::uint16_t masks[5][4] = {
+      {0, 0, 0, 0}, {0xFFFF, 0, 0, 0}, {0xFFFF, 0xFFFF, 0, 0}, {0xFFFF, 0xFFFF, 0xFFFF, 0}, {0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF}};
+  const __m128i one = _mm_set1_epi16(1), vb = _mm_set1_epi16(short(v - 1));
+  const __m128i mask = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(masks[w]));
+  std::uint16_t* row = dst + std::size_t(ya) * wo + xa;
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; ++r) {
+    auto* p = reinterpret_cast<__m128i*>(r < h ? row + std::size_t(r) * wo : scratch);
+    const __m128i o = _mm_loadl_epi64(p), ob = _mm_sub_epi16(o, one);
+    const __m128i m = _mm_add_epi16(_mm_sub_epi16(ob, _mm_subs_epu16(ob, vb)), one);
+    _mm_storel_epi64(p, _mm_or_si128(_mm_and_si128(mask, m), _mm_andnot_si128(mask, o)));
+  }
+}
+#endif
+
+// Depth rows [y0, y1) into one all-zero z-buffer; returns the target rows written, [lo, hi].
+std::pair<int, int> splat_rows(const Inputs& in, int y0, int y1, const AlignCpuParams& p, const AlignProjection& q,
+                               std::uint16_t* dst) {
   const int wo = p.width, ho = p.height;
   RowCorners c(in.w);
   const int* bx = p.use_br ? c.bx : c.ax;
   const int* by = p.use_br ? c.by : c.ay;
+  int lo = ho, hi = -1;
+  alignas(16) std::uint16_t scratch[8];
   for (int y = y0; y < y1; ++y) {
     c.project(in, y, true, p.use_br, q);
     const std::uint16_t* raw = in.raw + std::size_t(y) * in.w;
@@ -72,16 +101,22 @@ void splat_rows(const Inputs& in, int y0, int y1, const AlignCpuParams& p, const
       if (!p.sse && (c.ax[i] < 0 || c.ay[i] < 0 || bx[i] >= wo || by[i] >= ho)) continue;
       const int ya = std::max(c.ay[i], 0), yb = std::min(by[i], ho - 1);
       const int xa = std::max(c.ax[i], 0), xb = std::min(bx[i], wo - 1);
+      if (ya > yb || xa > xb) continue;
+      lo = std::min(lo, ya), hi = std::max(hi, yb);
+#if defined(__SSE2__)
+      // 64-bit differences: corners can be anywhere in int range.
+      if (std::int64_t(xb) - xa < 4 && std::int64_t(yb) - ya < 4 && xa + 4 <= wo) {
+        splat4x4(dst, wo, xa, ya, xb - xa + 1, yb - ya + 1, v, scratch);
+        continue;
+      }
+#endif
       for (int ty = ya; ty <= yb; ++ty) {
         std::uint16_t* row = dst + std::size_t(ty) * wo;
-        if (fresh && fresh[ty]) {
-          std::memset(row, 0, std::size_t(wo) * sizeof(*row));
-          fresh[ty] = 0;
-        }
-        for (int x = xa; x <= xb; ++x) row[x] = row[x] ? std::min(row[x], v) : v;
+        for (int x = xa; x <= xb; ++x) keep_nearest(row[x], v);
       }
     }
   }
+  return {lo, hi};
 }
 
 void to_other(const Inputs& in, const AlignCpuParams& p, std::uint16_t* dst) {
@@ -90,32 +125,25 @@ void to_other(const Inputs& in, const AlignCpuParams& p, std::uint16_t* dst) {
   std::memset(dst, 0, plane * sizeof(*dst));
   // >= 64k depth pixels per part: fewer cost more in thread start-up and merging than they save.
   const int parts = parallel_threads(std::int64_t(in.h) * in.w, 65536);
-  std::vector<std::unique_ptr<std::uint16_t[]>> bufs(parts);
-  std::vector<std::vector<std::uint8_t>> fresh(parts);
-  for (int k = 1; k < parts; ++k) {
-    bufs[k].reset(new std::uint16_t[plane]);  // uninitialised: rows are zeroed on first write
-    fresh[k].assign(p.height, 1);
-  }
+  std::vector<std::vector<std::uint16_t>> bufs(parts);
+  std::vector<std::pair<int, int>> rows(parts);
   parallel_for(parts, 1, [&](std::int64_t k0, std::int64_t k1) {
     for (std::int64_t k = k0; k < k1; ++k) {
+      if (k) bufs[k].assign(plane, 0);
       const int y0 = int(in.h * k / parts), y1 = int(in.h * (k + 1) / parts);
-      splat_rows(in, y0, y1, p, q, k ? bufs[k].get() : dst, k ? fresh[k].data() : nullptr);
+      rows[k] = splat_rows(in, y0, y1, p, q, k ? bufs[k].data() : dst);
     }
   });
-  if (parts == 1) return;
-  parallel_for(p.height, 64, [&](std::int64_t t0, std::int64_t t1) {
-    for (std::int64_t t = t0; t < t1; ++t) {
-      std::uint16_t* row = dst + std::size_t(t) * p.width;
-      for (int k = 1; k < parts; ++k) {
-        if (fresh[k][t]) continue;  // never written
-        const std::uint16_t* src = bufs[k].get() + std::size_t(t) * p.width;
-        // min over nonzero values: with 0 -> 65535 (z - 1 wraps), a plain min, then back.
-        for (int x = 0; x < p.width; ++x) {
-          row[x] = std::uint16_t(std::min(std::uint16_t(row[x] - 1), std::uint16_t(src[x] - 1)) + 1);
-        }
-      }
+  for (int k = 1; k < parts; ++k) {
+    const auto [lo, hi] = rows[k];
+    if (lo > hi) continue;  // nothing written
+    const std::size_t begin = std::size_t(lo) * p.width, end = std::size_t(hi + 1) * p.width;
+    const std::uint16_t* src = bufs[k].data();
+    // keep_nearest with 0 -> 65535 (z - 1 wraps): a plain min, which vectorises.
+    for (std::size_t j = begin; j < end; ++j) {
+      dst[j] = std::uint16_t(std::min(std::uint16_t(dst[j] - 1), std::uint16_t(src[j] - 1)) + 1);
     }
-  });
+  }
 }
 
 // Other -> depth for depth rows [y0, y1): one source pixel per depth pixel, C bytes each
