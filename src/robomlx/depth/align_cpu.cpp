@@ -91,7 +91,9 @@ std::pair<int, int> splat_rows(const Inputs& in, int y0, int y1, const AlignCpuP
   const int* bx = p.use_br ? c.bx : c.ax;
   const int* by = p.use_br ? c.by : c.ay;
   int lo = ho, hi = -1;
+#if defined(__SSE2__)
   alignas(16) std::uint16_t scratch[8];
+#endif
   for (int y = y0; y < y1; ++y) {
     c.project(in, y, true, p.use_br, q);
     const std::uint16_t* raw = in.raw + std::size_t(y) * in.w;
