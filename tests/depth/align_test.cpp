@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "depth_test_util.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/align.h"
+#include "robomlx/depth/align_twins.h"
 #include "support.h"
 
 namespace robomlx::depth {
@@ -136,7 +138,102 @@ TEST_P(AlignTwin, MatchesPortable) {
   }
 }
 
+TEST_P(AlignTwin, MatchesPortableOddSizesAndParts) {
+  // 397 x 341 depth (135k pixels: two parts with their own z-buffers where the host has two
+  // threads) and odd target widths: the 8- and 4-lane projections' tails, and collisions across
+  // the part boundary. Adjacent boxes share their edge pixels (the same corner rounds alike), and
+  // random depths make those collisions pick a nearest value. Colour focal / depth focal: 1.5
+  // (boxes of 2-3 pixels: the 4 x 4 lanes), 0.53 (colour smaller than depth: other SSE rules) and
+  // 3.5 (boxes of 4-5 pixels: the plain loops).
+  struct Target {
+    int w, h;
+    float fx;
+  };
+  for (const Target& t : {Target{601, 517, 451}, Target{211, 173, 160}, Target{1201, 1031, 1050}}) {
+    Scene s;
+    s.h = 341, s.w = 397;
+    s.z = random_depth(s.h, s.w, 5, 0.15, 400, 4000);
+    s.depth = test_util::z16_frame(s.z, s.h, s.w);
+    s.depth.intrinsics.fx = 300, s.depth.intrinsics.fy = 301;
+    Intrinsics ci;
+    ci.width = t.w, ci.height = t.h, ci.fx = t.fx, ci.fy = t.fx + 1;
+    ci.ppx = ci.width / 2.0f - 0.3f, ci.ppy = ci.height / 2.0f + 0.2f;
+    std::vector<std::uint8_t> rgb(std::size_t(ci.width) * ci.height * 3);
+    for (std::size_t i = 0; i < rgb.size(); ++i) rgb[i] = std::uint8_t(i * 7 % 251);
+    s.color.data = mx::array(rgb.data(), {ci.height, ci.width, 3}, mx::uint8);
+    s.color.format = FrameFormat::rgb8;
+    s.color.intrinsics = ci;
+    s.e = scene().e;
+    for (AlignTo to : {AlignTo::color, AlignTo::depth}) {
+      for (AlignMode mode : {AlignMode::sse, AlignMode::scalar}) {
+        Align align(to, mode);
+        const mx::array portable = with_portable([&] { return align.process(s.depth, s.color, s.e, stream()).data; });
+        const mx::array twin = align.process(s.depth, s.color, s.e, stream()).data;
+        const auto a = to_vector<std::uint8_t>(mx::view(mx::contiguous(twin), mx::uint8));
+        const auto b = to_vector<std::uint8_t>(mx::view(mx::contiguous(portable), mx::uint8));
+        EXPECT_GT(std::count_if(a.begin(), a.end(), [](auto v) { return v != 0; }), int(a.size() / 4));
+        EXPECT_EQ(a, b) << "to " << (to == AlignTo::color ? "color" : "depth") << " mode "
+                        << (mode == AlignMode::sse ? "sse" : "scalar") << " colour " << t.w << "x" << t.h;
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Impls, AlignTwin, ::testing::Values(Impl::cpu), impl_name);
+
+TEST(AlignProjectRow, LanesMatchScalarLoop) {
+  // Every row width up to 40 (all tail lengths of 4 and 8 lanes) and a long row, both roundings.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> ray(-0.9f, 0.9f);
+  detail::AlignProjection q;
+  const Extrinsics e = scene().e;
+  std::copy(e.rotation.begin(), e.rotation.end(), q.r);
+  std::copy(e.translation.begin(), e.translation.end(), q.t);
+  q.fx = 613.7f, q.fy = 612.9f, q.ppx = 318.4f, q.ppy = 241.1f;
+  std::vector<int> widths;
+  for (int n = 1; n <= 40; ++n) widths.push_back(n);
+  widths.push_back(1283);
+  for (bool round : {true, false}) {
+    q.round = round;
+    for (int n : widths) {
+      const auto raw = random_depth(1, n, unsigned(n), 0.1, 1, 65535);
+      std::vector<float> rx(n), ry(n);
+      for (int i = 0; i < n; ++i) rx[i] = ray(rng), ry[i] = ray(rng);
+      std::vector<int> want_x(n), want_y(n);
+      detail::align_project_row(raw.data(), rx.data(), ry.data(), n, q, want_x.data(), want_y.data(),
+                                detail::AlignIsa::generic);
+      for (auto isa : {detail::AlignIsa::sse2, detail::AlignIsa::avx2}) {
+        std::vector<int> x(n, -7), y(n, -7);
+        detail::align_project_row(raw.data(), rx.data(), ry.data(), n, q, x.data(), y.data(), isa);
+        for (int i = 0; i < n; ++i) {
+          if (!raw[i]) continue;  // unspecified
+          ASSERT_EQ(x[i], want_x[i]) << "n " << n << " i " << i << " isa " << int(isa) << " round " << round;
+          ASSERT_EQ(y[i], want_y[i]) << "n " << n << " i " << i << " isa " << int(isa) << " round " << round;
+        }
+      }
+    }
+  }
+}
+
+TEST(AlignProjectRow, RoundsHalfToEvenOrTruncates) {
+  // Identity pose, units 1, focal 1: u = ray + 0.5 exactly, so the ties show the rounding.
+  detail::AlignProjection q;
+  q.r[0] = q.r[4] = q.r[8] = 1, q.units = 1, q.fx = q.fy = 1;
+  const int n = 11;  // past one 8-lane step
+  const std::vector<std::uint16_t> raw(n, 1);
+  const std::vector<float> rx = {0, 1, 2, -1, 3, 4, -2, 0.25f, 5, 6, -3};
+  const std::vector<int> even = {0, 2, 2, 0, 4, 4, -2, 1, 6, 6, -2};
+  const std::vector<int> trunc = {0, 1, 2, 0, 3, 4, -1, 0, 5, 6, -2};
+  for (auto isa : {detail::AlignIsa::generic, detail::AlignIsa::sse2, detail::AlignIsa::avx2}) {
+    for (bool round : {true, false}) {
+      q.round = round;
+      std::vector<int> x(n), y(n);
+      detail::align_project_row(raw.data(), rx.data(), rx.data(), n, q, x.data(), y.data(), isa);
+      EXPECT_EQ(x, round ? even : trunc) << "isa " << int(isa);
+      EXPECT_EQ(y, x);
+    }
+  }
+}
 
 TEST(Align, SseModifiedBrownConradyMatchesPlainLoop) {
   // The SIMD distortion (with its y term reusing the x tangential term) and half-even rounding.

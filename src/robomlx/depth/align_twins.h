@@ -8,6 +8,8 @@
 // CUDA twin yet (the portable path runs on GPUs).
 #pragma once
 
+#include <cstdint>
+
 #include <mlx/array.h>
 #include <mlx/stream.h>
 
@@ -35,8 +37,27 @@ struct AlignCpuParams {
   int width = 0, height = 0;  // the other stream
 };
 
-/// A custom Primitive, one host pass: corner projection, then the z-buffer splat (depth->other) or
-/// the pixel copy (other->depth); the portable scatter-min runs element by element on MLX's CPU
+/// The projection of one depth pixel's corner into the other stream (align.cpp's corner() for a
+/// pinhole target): rotation r (column-major, as Extrinsics), translation t, other intrinsics,
+/// depth units; round: SSE mode (+0.5 then round half to even), else truncation.
+struct AlignProjection {
+  float r[9] = {}, t[3] = {}, fx = 0, fy = 0, ppx = 0, ppy = 0, units = 0.001f;
+  bool round = true;
+};
+
+/// Implementations of align_project_row: the plain scalar loop, 4 lanes (x86-64) and 8 (x86-64 CPUs
+/// with AVX2). All give the same integers; tests compare them.
+enum class AlignIsa { generic, sse2, avx2 };
+/// The widest that this build and CPU run (what align_cpu uses).
+AlignIsa align_best_isa();
+/// Target pixels (ox, oy) of n depth pixels raw with corner rays (rx, ry); zero-depth pixels get
+/// unspecified values. isa is clamped to what the CPU has.
+void align_project_row(const std::uint16_t* raw, const float* rx, const float* ry, int n, const AlignProjection& q,
+                       int* ox, int* oy, AlignIsa isa);
+
+/// A custom Primitive, one host pass per depth row: corner projection (align_project_row), then the
+/// z-buffer splat (depth->other) or the pixel copy (other->depth), rows split over threads (see
+/// align_cpu.cpp for how the z-buffer stays exact); the portable scatter-min runs element by element on MLX's CPU
 /// backend (over 1 s for 1280x720 on this VM). depth [H, W] uint16; corner rays [H, W] float32
 /// each; other: uint8 [Ho, Wo, C] (ignored for depth->other). Returns [Ho, Wo] uint16
 /// (depth->other) or [H, W, C] uint8 (other->depth). CPU streams.
