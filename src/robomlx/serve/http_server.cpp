@@ -265,7 +265,9 @@ HttpServer::HttpServer(ServerOptions options, Scheduler& scheduler, ServerMetric
                                            : std::clamp(2 * (so.max_batch + so.max_queue) + 16, 32, 512);
   s.svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   s.svr.set_payload_max_length(s.options.max_body_bytes);
-  s.svr.set_keep_alive_timeout(2);
+  // cpp-httplib waits this long for a connection's first request too: a client that connects, then
+  // is slow to send (a busy machine: 2 s lost requests of the 64-client load test), must not be cut.
+  s.svr.set_keep_alive_timeout(10);
   s.svr.set_read_timeout(30, 0);
   s.svr.set_write_timeout(30, 0);
   s.routes();
