@@ -110,15 +110,7 @@ class CartDoublePendulumMlx final : public SimBackend {
   int num_envs() const override { return n_; }
 
   void reset(const std::vector<int>& env_ids) override {
-    std::vector<char> mask(n_, env_ids.empty() ? 1 : 0);
-    for (int id : env_ids) {
-      if (id < 0 || id >= n_) {
-        throw std::invalid_argument("[sim.reset] env id must be in [0, " + std::to_string(n_) + "), got " +
-                                    std::to_string(id));
-      }
-      mask[id] = 1;
-    }
-    auto m = mx::array(reinterpret_cast<const bool*>(mask.data()), {n_}, mx::bool_);
+    auto m = reset_mask(env_ids, n_);
     const float r = float(p_.reset_angle * kPi);
     auto fresh = mx::random::uniform(mx::array(-r), mx::array(r), {2, n_}, mx::float32, next_key());
     auto zero = mx::zeros({n_}, mx::float32);

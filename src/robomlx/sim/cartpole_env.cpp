@@ -86,16 +86,8 @@ class CartpoleMlx final : public SimBackend {
   int num_envs() const override { return n_; }
 
   void reset(const std::vector<int>& env_ids) override {
-    std::vector<char> mask(n_, env_ids.empty() ? 1 : 0);
-    for (int id : env_ids) {
-      if (id < 0 || id >= n_) {
-        throw std::invalid_argument("[sim.reset] env id must be in [0, " + std::to_string(n_) + "), got " +
-                                    std::to_string(id));
-      }
-      mask[id] = 1;
-    }
     // The same reset distribution as the step function's in-episode resets.
-    auto m = mx::array(reinterpret_cast<const bool*>(mask.data()), {n_}, mx::bool_);
+    auto m = reset_mask(env_ids, n_);
     auto fresh = mx::random::uniform(mx::array(-float(params_.reset_angle * kPi)),
                                      mx::array(float(params_.reset_angle * kPi)), {n_}, mx::float32, next_key());
     auto zero = mx::zeros({n_}, mx::float32);

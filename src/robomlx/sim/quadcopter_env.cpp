@@ -130,15 +130,7 @@ class QuadcopterMlx final : public SimBackend {
   int num_envs() const override { return n_; }
 
   void reset(const std::vector<int>& env_ids) override {
-    std::vector<char> mask(n_, env_ids.empty() ? 1 : 0);
-    for (int id : env_ids) {
-      if (id < 0 || id >= n_) {
-        throw std::invalid_argument("[sim.reset] env id must be in [0, " + std::to_string(n_) + "), got " +
-                                    std::to_string(id));
-      }
-      mask[id] = 1;
-    }
-    auto m = mx::array(reinterpret_cast<const bool*>(mask.data()), {n_}, mx::bool_);
+    auto m = reset_mask(env_ids, n_);
     reset_where(p_, m, mx::random::uniform({3, n_}, mx::float32, next_key()), s_);
     len_ = env_ids.empty() ? mx::random::randint(0, spec_.max_episode_length(), {n_}, mx::int32, next_key())
                            : mx::where(m, mx::zeros({n_}, mx::int32), len_);

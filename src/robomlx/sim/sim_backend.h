@@ -68,4 +68,9 @@ class SimBackend {
   virtual std::vector<float> capsules(int /*env*/) { return {}; }
 };
 
+/// The envs `env_ids` names (every env when it is empty) as a bool mask [n], for the mlx backends'
+/// reset(); std::invalid_argument ("[sim.reset] ...") for an id outside [0, n).
+// no stream: a host-built mask, placed where its user's ops run
+mx::array reset_mask(const std::vector<int>& env_ids, int n);
+
 }  // namespace robomlx::sim
