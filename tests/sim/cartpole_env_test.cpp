@@ -13,6 +13,7 @@
 #include "robomlx/core/error.h"
 #include "robomlx/sim/cartpole_env.h"
 #include "robomlx/sim/sim_tasks.h"
+#include "support.h"
 
 namespace robomlx::sim {
 namespace {
@@ -180,6 +181,12 @@ TEST(SimCartpole, BadInputIsOneTaggedError) {
   auto env = make_env("Isaac-Cartpole-Direct-v0", {4});
   EXPECT_THROW(env->reset({4}), std::invalid_argument);
   EXPECT_THROW(env->step(mx::zeros({3, 1})), std::invalid_argument);
+  // Every mlx task checks reset ids the same way (reset_mask), and resets only what it names.
+  for (const char* task : {"cartpole", "cart_double_pendulum", "quadcopter"}) {
+    auto e = make_env(task, {3});
+    EXPECT_THROW_MSG(e->reset({-1}), std::invalid_argument, "[sim.reset] env id must be in [0, 3), got -1");
+    EXPECT_THROW_MSG(e->reset({3}), std::invalid_argument, "[sim.reset] env id must be in [0, 3), got 3");
+  }
 }
 
 }  // namespace
