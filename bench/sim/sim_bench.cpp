@@ -6,6 +6,7 @@
 // the single-core peer. mujoco backend: every task batched over the thread pool, and one env on
 // one thread, whose physics steps/s (decimation x env steps/s) is the per-core figure to set
 // against MuJoCo's own speed (mj_step in a loop, as its testspeed sample measures).
+// ROBOMLX_BENCH_FILTER="cartpole|quadcopter" and --budget keep a GPU call short (cmd_bench.cpp).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -56,22 +57,27 @@ void sim_suite(BenchContext& ctx) {
     for (const auto& b : info.backends) mlx_backend = mlx_backend || b == "mlx";
     if (!mlx_backend) continue;
     const auto& name = info.spec.name;
+    const std::string step_case = name + " env step" + size, policy_case = name + " env step + policy" + size,
+                      ppo_case = name + " PPO iteration H=16" + size;
+    // A task whose rows are all filtered out (or past the budget) builds nothing.
+    if (!ctx.wants(step_case) && !ctx.wants(policy_case) && !ctx.wants(ppo_case)) continue;
     auto env = make_env(name, {n, 1});
     auto zero = mx::zeros({n, info.spec.action_dim}, mx::float32);
     mx::eval(zero);
-    rate(ctx.run(name + " env step" + size, [&] {
+    rate(ctx.run(step_case, [&] {
       auto r = env->step(zero);
       return std::vector<mx::array>{r.obs, r.reward, r.terminated, r.truncated};
     }, "mlx"), n);
+    if (!ctx.wants(policy_case) && !ctx.wants(ppo_case)) continue;
     PpoConfig cfg;
     PpoTrainer trainer(*env, cfg);
     auto obs = env->observations();
-    rate(ctx.run(name + " env step + policy" + size, [&] {
+    rate(ctx.run(policy_case, [&] {
       auto r = env->step(trainer.act(obs));
       obs = r.obs;
       return std::vector<mx::array>{r.obs, r.reward, r.terminated, r.truncated};
     }, "mlx"), n);
-    rate(ctx.run_host(name + " PPO iteration H=16" + size, [&] { trainer.iterate(); }, "mlx"), double(n) * cfg.horizon);
+    rate(ctx.run_host(ppo_case, [&] { trainer.iterate(); }, "mlx"), double(n) * cfg.horizon);
   }
   for (const auto& info : task_table()) {
     bool mujoco_backend = false;
@@ -79,10 +85,12 @@ void sim_suite(BenchContext& ctx) {
     if (!mujoco_backend || !mujoco_built()) continue;
     const auto& name = info.spec.name;
     for (int envs : {n, 1}) {
+      const std::string mj_case = name + " env step" + (envs == 1 ? std::string(" N=1 (1 thread)") : size);
+      if (!ctx.wants(mj_case)) continue;
       auto env = make_env(name, {envs, 1, "mujoco", ""});
       auto zero = mx::zeros({envs, info.spec.action_dim}, mx::float32);
       mx::eval(zero);
-      auto& r = ctx.run(name + " env step" + (envs == 1 ? std::string(" N=1 (1 thread)") : size), [&] {
+      auto& r = ctx.run(mj_case, [&] {
         auto out = env->step(zero);
         return std::vector<mx::array>{out.obs, out.reward, out.terminated, out.truncated};
       }, "mujoco");

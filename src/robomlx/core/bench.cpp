@@ -64,8 +64,7 @@ BenchResult& BenchContext::run(const std::string& name, const std::function<std:
 
 BenchResult& BenchContext::run_host(const std::string& name, const std::function<void()>& fn,
                                     const std::string& impl) {
-  const char* filter = std::getenv("ROBOMLX_BENCH_FILTER");
-  if (filter && *filter && name.find(filter) == std::string::npos) {
+  if (!wants(name)) {
     skipped_ = BenchResult{};
     skipped_.name = name;
     return skipped_;
@@ -97,6 +96,27 @@ BenchResult& BenchContext::run_host(const std::string& name, const std::function
   results_.push_back(std::move(r));
   if (on_result) on_result(results_.back());
   return results_.back();
+}
+
+bool BenchContext::wants(const std::string& name) const {
+  const char* filter = std::getenv("ROBOMLX_BENCH_FILTER");
+  if (filter && *filter) {
+    bool kept = false;
+    const std::string f = filter;
+    for (std::size_t begin = 0; begin <= f.size() && !kept;) {
+      const std::size_t end = std::min(f.find('|', begin), f.size());
+      const std::string part = f.substr(begin, end - begin);
+      kept = !part.empty() && name.find(part) != std::string::npos;
+      begin = end + 1;
+    }
+    if (!kept) return false;
+  }
+  return !budget_spent();
+}
+
+bool BenchContext::budget_spent() const {
+  return options_.budget_seconds > 0 &&
+         std::chrono::duration<double>(Clock::now() - start_).count() > options_.budget_seconds;
 }
 
 bool register_bench_suite(const std::string& name, const std::string& description, BenchSuiteFn fn) {
