@@ -19,6 +19,7 @@
 #include "robomlx/core/bench.h"
 #include "robomlx/sim/mujoco_env.h"
 #include "robomlx/sim/ppo_trainer.h"
+#include "robomlx/sim/ppo_trainer_internal.h"
 #include "robomlx/sim/sim_tasks.h"
 
 namespace robomlx::sim {
@@ -49,6 +50,25 @@ void scalar_cartpole_steps(std::vector<double>& s, const std::vector<double>& ac
   }
 }
 
+// One more iteration, untimed, through the trainer's probe: its host syncs (blocking evals) and
+// the primitives and kernel launches of every graph it evaluates. On a GPU the update of this
+// small MLP is bound by these counts, not by arithmetic.
+void add_ppo_graph_size(BenchResult& r, PpoTrainer& trainer) {
+  GraphSize total;
+  int syncs = 0;
+  detail::ppo_sync_probe() = [&](const std::vector<mx::array>& evaluated, bool blocking) {
+    const auto g = graph_size(evaluated);
+    total.nodes += g.nodes;
+    total.kernels += g.kernels;
+    syncs += blocking ? 1 : 0;
+  };
+  trainer.iterate();
+  detail::ppo_sync_probe() = nullptr;
+  r.metrics["syncs_per_iter"] = syncs;
+  r.metrics["graph_nodes_per_iter"] = total.nodes;
+  r.metrics["graph_kernels_per_iter"] = total.kernels;
+}
+
 void sim_suite(BenchContext& ctx) {
   const int n = ctx.quick ? 256 : 4096;
   const std::string size = " N=" + std::to_string(n);
@@ -77,7 +97,9 @@ void sim_suite(BenchContext& ctx) {
       obs = r.obs;
       return std::vector<mx::array>{r.obs, r.reward, r.terminated, r.truncated};
     }, "mlx"), n);
-    rate(ctx.run_host(ppo_case, [&] { trainer.iterate(); }, "mlx"), double(n) * cfg.horizon);
+    auto& ppo = ctx.run_host(ppo_case, [&] { trainer.iterate(); }, "mlx");
+    rate(ppo, double(n) * cfg.horizon);
+    if (ppo.samples > 0) add_ppo_graph_size(ppo, trainer);
   }
   for (const auto& info : task_table()) {
     bool mujoco_backend = false;

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 
 #include <mlx/memory.h>
+#include <mlx/primitives.h>
 #include <mlx/transforms.h>
 #include <mlx/version.h>
 #include <nlohmann/json.hpp>
@@ -46,6 +48,27 @@ TimingStats summarize_times(std::vector<double> ms) {
   s.p90 = percentile(ms, 0.9);
   s.min = ms.front();
   return s;
+}
+
+GraphSize graph_size(const std::vector<mx::array>& outputs) {
+  std::unordered_set<std::uintptr_t> seen, counted;  // counted: outputs of nodes already counted
+  std::vector<mx::array> todo = outputs;
+  GraphSize g;
+  while (!todo.empty()) {
+    mx::array a = todo.back();
+    todo.pop_back();
+    if (!seen.insert(a.id()).second || !a.has_primitive() || a.status() != mx::array::Status::unscheduled) continue;
+    for (const auto& in : a.inputs()) todo.push_back(in);
+    if (!counted.insert(a.id()).second) continue;  // a sibling output of a counted node
+    for (const auto& sib : a.siblings()) counted.insert(sib.id());
+    ++g.nodes;
+    const std::string name = a.primitive().name();
+    bool view = false;
+    for (const char* v : {"Slice", "Reshape", "Transpose", "Broadcast", "Split", "AsStrided", "View", "Squeeze", "ExpandDims"})
+      view = view || name.rfind(v, 0) == 0;
+    g.kernels += view ? 0 : 1;
+  }
+  return g;
 }
 
 BenchContext::BenchContext(std::string suite, mx::Device device, BenchOptions options)

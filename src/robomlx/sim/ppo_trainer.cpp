@@ -49,6 +49,17 @@ PpoLoss ppo_loss(const ParamMap& p, int layers, const PpoBatch& b, float clip, f
   return {loss, policy_loss, value_loss, entropy, kl};
 }
 
+PpoSyncProbe& ppo_sync_probe() {
+  static PpoSyncProbe probe;
+  return probe;
+}
+
+void ppo_eval(const std::vector<mx::array>& arrays, bool blocking) {
+  if (const auto& probe = ppo_sync_probe()) probe(arrays, blocking);
+  if (blocking) mx::eval(arrays);
+  else mx::async_eval(arrays);
+}
+
 }  // namespace detail
 
 PpoTrainer::PpoTrainer(SimBackend& env, PpoConfig config)
@@ -107,7 +118,7 @@ PpoStats PpoTrainer::iterate() {
     values.push_back(v), rewards.push_back(rew), dones.push_back(mx::astype(done, mx::float32));
     raw_obs.push_back(obs_);
     obs_ = r.obs;
-    mx::eval({obs_, episode_return_, ended_sum, ended_count, a, v, rew});
+    detail::ppo_eval({obs_, episode_return_, ended_sum, ended_count, a, v, rew});
   }
   // GAE(lambda), backwards; a done step does not look past its reset.
   auto next_value = mx::reshape(mlp_forward(params_, "critic", layers, norm_.normalize(obs_)), {-1});
@@ -124,7 +135,7 @@ PpoStats PpoTrainer::iterate() {
   auto V = mx::concatenate(values, 0);
   detail::PpoBatch all{mx::concatenate(obs_n, 0), mx::concatenate(acts, 0), mx::concatenate(logps, 0), V, A + V,
                        (A - mx::mean(A)) / (mx::std(A) + 1e-8f)};
-  mx::eval({all.obs, all.actions, all.old_logp, all.old_values, all.returns, all.advantages});
+  detail::ppo_eval({all.obs, all.actions, all.old_logp, all.old_values, all.returns, all.advantages});
   update({all.obs, all.actions, all.old_logp, all.old_values, all.returns, all.advantages}, stats);
   norm_.update(mx::concatenate(raw_obs, 0));  // for the next rollout: this one's logp used the old stats
   ++iteration_;

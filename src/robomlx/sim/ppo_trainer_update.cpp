@@ -76,7 +76,7 @@ void PpoTrainer::update(const std::vector<mx::array>& batch, PpoStats& stats) {
         touched.insert(touched.end(), {m1, m2, p});
       }
       touched.insert(touched.end(), vals.begin(), vals.end());
-      mx::eval(touched);
+      detail::ppo_eval(touched);
       const double kl = vals[4].item<float>();
       sum_pl += vals[1].item<float>(), sum_vl += vals[2].item<float>(), sum_ent += vals[3].item<float>(), sum_kl += kl;
       ++count;
