@@ -79,8 +79,9 @@ class PpoTrainer {
   mx::array key_;
   long iteration_ = 0, env_steps_ = 0;
   std::vector<PpoStats> history_;
-  // value_and_grad of the PPO loss over (params..., batch...), compiled once per trainer.
-  std::function<std::pair<std::vector<mx::array>, std::vector<mx::array>>(const std::vector<mx::array>&)> grad_fn_;
+  // One minibatch step of the update (loss, gradients, clipping, Adam, rate), compiled once per
+  // trainer (ppo_trainer_update.cpp).
+  std::function<std::vector<mx::array>(const std::vector<mx::array>&)> step_fn_;
 };
 
 /// A trainer for `env` with the network widths of the checkpoint in `dir` (policy.json's
