@@ -7,8 +7,6 @@
 #include <mlx/random.h>
 #include <mlx/transforms.h>
 
-#include "robomlx/sim/ppo_trainer_internal.h"
-
 namespace robomlx::sim {
 
 ParamMap init_policy(const PolicyShape& shape, std::uint64_t seed) {
@@ -55,7 +53,6 @@ void ObsNormalizer::update(const mx::array& batch) {
   mean = mean + delta * float(n / total);
   var = (var * float(count) + bvar * float(n) + delta * delta * float(count * n / total)) / float(total);
   count = total;
-  detail::ppo_eval({mean, var});
 }
 
 mx::array ObsNormalizer::normalize(const mx::array& obs) const {

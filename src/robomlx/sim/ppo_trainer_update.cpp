@@ -74,7 +74,7 @@ std::function<std::vector<mx::array>(const std::vector<mx::array>&)> make_step(c
 
 }  // namespace
 
-void PpoTrainer::update(const std::vector<mx::array>& batch, PpoStats& stats) {
+void PpoTrainer::update(const std::vector<mx::array>& batch, PpoStats& stats, std::vector<mx::array> also) {
   const int P = int(params_.size());
   std::vector<std::string> names;
   for (const auto& [name, a] : params_) names.push_back(name);
@@ -105,7 +105,8 @@ void PpoTrainer::update(const std::vector<mx::array>& batch, PpoStats& stats) {
       detail::ppo_eval(state, /*blocking=*/false);
     }
   }
-  detail::ppo_eval(state);
+  also.insert(also.end(), state.begin(), state.end());
+  detail::ppo_eval(also);
   for (int i = 0; i < P; ++i) {
     params_.at(names[i]) = state[i];
     adam_m_.at(names[i]) = state[P + i];
