@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "robomlx/sim/actor_critic.h"
+#include "robomlx/sim/ppo_trainer.h"
 
 namespace robomlx::sim::detail {
 
@@ -43,6 +44,12 @@ ArrayFn make_episode_step(float gamma, float reward_scale);
 /// `horizon` arrays each of normalised obs, actions, log-probs, values, rewards, dones) ->
 /// PpoBatch's six arrays, steps concatenated, advantages normalised.
 ArrayFn make_rollout_batch(const std::vector<std::string>& names, int layers, int horizon, float gamma, float lambda);
+
+/// One minibatch step of the update (ppo_trainer_update.cpp): (the parameters, Adam m and Adam v,
+/// each the tensors of `like` flattened and concatenated in name order, the minibatch's six
+/// PpoBatch arrays, the rate, 1 - beta1^t, 1 - beta2^t, four running sums) -> (parameters, m, v,
+/// the next minibatch's rate, the sums plus this step's policy loss, value loss, entropy, kl).
+ArrayFn make_update_step(const PpoConfig& config, const ParamMap& like);
 
 /// Called by the trainer with the arrays it evaluates: `blocking` for mx::eval (a host sync),
 /// not for mx::async_eval. Unset (the default) costs nothing.
