@@ -42,6 +42,17 @@ ROBOMLX_BENCH_DEPTH_INPUTS="$dump" ROBOMLX_BENCH_FILTER=threshold "$bin" --devic
   grep -q '"align depth to color": \[{"file": "424x240/align_depth_to_color.0.raw", "dtype": "uint16", "shape": \[240, 424\]}\]' \
     "$dump/424x240.json" || { echo "FAIL: bench depth ROBOMLX_BENCH_DEPTH_INPUTS writes the inputs and outputs"; fail=1; }
 rm -rf "$dump"
+# bench: '|' alternatives in ROBOMLX_BENCH_FILTER keep exactly the rows naming one of them; a
+# spent --budget skips the rest, says so, and still writes the JSON of the rows so far.
+rows=$(ROBOMLX_BENCH_FILTER="cartpole env step + policy|quadcopter env step + policy" "$bin" --device cpu bench sim --quick \
+  --repeats 1 --warmup 0 2>&1 | grep -c "^[a-z_]* env step ")
+[[ "$rows" == 2 ]] || { echo "FAIL: bench sim with a two-part ROBOMLX_BENCH_FILTER ran $rows rows (want 2)"; fail=1; }
+bjson=$(mktemp -d)
+ROBOMLX_BENCH_FILTER="env step N" "$bin" --device cpu bench sim --quick --repeats 1 --warmup 0 --budget 0.000001 \
+  --json "$bjson/b.json" 2>&1 | grep -q "^note: the --budget of" && grep -q '"results"' "$bjson/b.json" ||
+  { echo "FAIL: bench --budget skips the cases past it and writes the JSON"; fail=1; }
+rm -rf "$bjson"
+expect 2 "--max-seconds" -- bench core --max-seconds -1
 expect 2 "--device: bogus not in" -- --device bogus info
 expect 2 "no-such-flag" -- info --no-such-flag
 # launch: its own errors are one line; a rank's failure is the last line, after the ranks' output.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// `robomlx bench <suite> [--json FILE] [--repeats N] [--quick]`: runs a registered benchmark
+// `robomlx bench <suite> [--json FILE] [--repeats N] [--warmup N] [--max-seconds S] [--budget S]
+// [--quick]` (ROBOMLX_BENCH_FILTER=a|b keeps the cases naming a or b): runs a registered benchmark
 // suite on the chosen device, prints a table and optionally writes the same as JSON.
 #include <fstream>
 #include <iostream>
@@ -20,6 +21,8 @@ struct BenchArgs {
   std::string json;
   int repeats = 20;
   int warmup = 3;
+  double max_seconds = 10;
+  double budget = 0;
   bool quick = false;
 };
 
@@ -44,6 +47,8 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
   BenchOptions options;
   options.repeats = args.repeats;
   options.warmup = args.warmup;
+  options.max_seconds_per_case = args.max_seconds;
+  options.budget_seconds = args.budget;
   BenchContext ctx(args.suite, device, options);
   ctx.quick = args.quick;
   std::cout << "suite " << args.suite << " on " << describe_device(device) << " | " << machine_description() << "\n";
@@ -61,6 +66,8 @@ void run_bench(const GlobalOptions& global, const BenchArgs& args) {
   };
   it->second.fn(ctx);
   flush_pending();
+  if (ctx.budget_spent())
+    std::cout << "note: the --budget of " << args.budget << " s was spent: the cases after the last row were not run\n";
   if (!args.json.empty()) {
     write_file_atomically(json, bench_results_json(ctx.results(), describe_device(device)));
     stage.commit();
@@ -78,6 +85,11 @@ void add_bench(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--json", args->json, "Write results as JSON to this file");
   cmd->add_option("--repeats", args->repeats, "Timed iterations per case")->check(CLI::Range(1, 100000));
   cmd->add_option("--warmup", args->warmup, "Untimed warm-up iterations per case")->check(CLI::Range(0, 1000));
+  cmd->add_option("--max-seconds", args->max_seconds, "Stop repeating a case after this many seconds (>= 3 samples kept)")
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--budget", args->budget,
+                  "Seconds for the whole suite (0: no limit): cases not started by then are skipped, the rows so far kept")
+      ->check(CLI::Range(0.0, 1e6));
   cmd->add_flag("--quick", args->quick, "Small sizes only (smoke runs)");
   cmd->callback([&global, args] { run_bench(global, *args); });
 }

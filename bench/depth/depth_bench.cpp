@@ -16,7 +16,6 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <unordered_set>
 
 #include <mlx/mlx.h>
 #include <mlx/primitives.h>
@@ -66,34 +65,6 @@ void reference(BenchResult& r, const std::string& key, bool is720) {
   if (!is720 || it == kLibrealsense720.end()) return;
   r.metrics["librealsense_ms"] = it->second;
   r.metrics["ratio_vs_librealsense"] = it->second / r.median_ms;
-}
-
-// Size of the lazy graph behind `outputs` (evaluated arrays end the walk): primitives, and those
-// that launch work (views such as slices, reshapes and bit casts share their input's buffer). On a
-// GPU the portable path's time is mostly launches, so these are the numbers to shrink.
-struct GraphSize {
-  int nodes = 0, kernels = 0;
-};
-
-GraphSize graph_size(const std::vector<mx::array>& outputs) {
-  std::unordered_set<std::uintptr_t> seen, counted;  // counted: outputs of nodes already counted
-  std::vector<mx::array> todo = outputs;
-  GraphSize g;
-  while (!todo.empty()) {
-    mx::array a = todo.back();
-    todo.pop_back();
-    if (!seen.insert(a.id()).second || !a.has_primitive() || a.is_available()) continue;
-    for (const auto& in : a.inputs()) todo.push_back(in);
-    if (!counted.insert(a.id()).second) continue;  // a sibling output of a counted node
-    for (const auto& sib : a.siblings()) counted.insert(sib.id());
-    ++g.nodes;
-    const std::string name = a.primitive().name();
-    bool view = false;
-    for (const char* v : {"Slice", "Reshape", "Transpose", "Broadcast", "Split", "AsStrided", "View", "Squeeze", "ExpandDims"})
-      view = view || name.rfind(v, 0) == 0;
-    g.kernels += view ? 0 : 1;
-  }
-  return g;
 }
 
 // The graph behind one call of fn, including the parts the spatial filter's refinement evaluates

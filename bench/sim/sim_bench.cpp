@@ -6,6 +6,7 @@
 // the single-core peer. mujoco backend: every task batched over the thread pool, and one env on
 // one thread, whose physics steps/s (decimation x env steps/s) is the per-core figure to set
 // against MuJoCo's own speed (mj_step in a loop, as its testspeed sample measures).
+// ROBOMLX_BENCH_FILTER="cartpole|quadcopter" and --budget keep a GPU call short (cmd_bench.cpp).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -18,6 +19,7 @@
 #include "robomlx/core/bench.h"
 #include "robomlx/sim/mujoco_env.h"
 #include "robomlx/sim/ppo_trainer.h"
+#include "robomlx/sim/ppo_trainer_internal.h"
 #include "robomlx/sim/sim_tasks.h"
 
 namespace robomlx::sim {
@@ -48,6 +50,25 @@ void scalar_cartpole_steps(std::vector<double>& s, const std::vector<double>& ac
   }
 }
 
+// One more iteration, untimed, through the trainer's probe: its host syncs (blocking evals) and
+// the primitives and kernel launches of every graph it evaluates. On a GPU the update of this
+// small MLP is bound by these counts, not by arithmetic.
+void add_ppo_graph_size(BenchResult& r, PpoTrainer& trainer) {
+  GraphSize total;
+  int syncs = 0;
+  detail::ppo_sync_probe() = [&](const std::vector<mx::array>& evaluated, bool blocking) {
+    const auto g = graph_size(evaluated);
+    total.nodes += g.nodes;
+    total.kernels += g.kernels;
+    syncs += blocking ? 1 : 0;
+  };
+  trainer.iterate();
+  detail::ppo_sync_probe() = nullptr;
+  r.metrics["syncs_per_iter"] = syncs;
+  r.metrics["graph_nodes_per_iter"] = total.nodes;
+  r.metrics["graph_kernels_per_iter"] = total.kernels;
+}
+
 void sim_suite(BenchContext& ctx) {
   const int n = ctx.quick ? 256 : 4096;
   const std::string size = " N=" + std::to_string(n);
@@ -56,22 +77,29 @@ void sim_suite(BenchContext& ctx) {
     for (const auto& b : info.backends) mlx_backend = mlx_backend || b == "mlx";
     if (!mlx_backend) continue;
     const auto& name = info.spec.name;
+    const std::string step_case = name + " env step" + size, policy_case = name + " env step + policy" + size,
+                      ppo_case = name + " PPO iteration H=16" + size;
+    // A task whose rows are all filtered out (or past the budget) builds nothing.
+    if (!ctx.wants(step_case) && !ctx.wants(policy_case) && !ctx.wants(ppo_case)) continue;
     auto env = make_env(name, {n, 1});
     auto zero = mx::zeros({n, info.spec.action_dim}, mx::float32);
     mx::eval(zero);
-    rate(ctx.run(name + " env step" + size, [&] {
+    rate(ctx.run(step_case, [&] {
       auto r = env->step(zero);
       return std::vector<mx::array>{r.obs, r.reward, r.terminated, r.truncated};
     }, "mlx"), n);
+    if (!ctx.wants(policy_case) && !ctx.wants(ppo_case)) continue;
     PpoConfig cfg;
     PpoTrainer trainer(*env, cfg);
     auto obs = env->observations();
-    rate(ctx.run(name + " env step + policy" + size, [&] {
+    rate(ctx.run(policy_case, [&] {
       auto r = env->step(trainer.act(obs));
       obs = r.obs;
       return std::vector<mx::array>{r.obs, r.reward, r.terminated, r.truncated};
     }, "mlx"), n);
-    rate(ctx.run_host(name + " PPO iteration H=16" + size, [&] { trainer.iterate(); }, "mlx"), double(n) * cfg.horizon);
+    auto& ppo = ctx.run_host(ppo_case, [&] { trainer.iterate(); }, "mlx");
+    rate(ppo, double(n) * cfg.horizon);
+    if (ppo.samples > 0) add_ppo_graph_size(ppo, trainer);
   }
   for (const auto& info : task_table()) {
     bool mujoco_backend = false;
@@ -79,10 +107,12 @@ void sim_suite(BenchContext& ctx) {
     if (!mujoco_backend || !mujoco_built()) continue;
     const auto& name = info.spec.name;
     for (int envs : {n, 1}) {
+      const std::string mj_case = name + " env step" + (envs == 1 ? std::string(" N=1 (1 thread)") : size);
+      if (!ctx.wants(mj_case)) continue;
       auto env = make_env(name, {envs, 1, "mujoco", ""});
       auto zero = mx::zeros({envs, info.spec.action_dim}, mx::float32);
       mx::eval(zero);
-      auto& r = ctx.run(name + " env step" + (envs == 1 ? std::string(" N=1 (1 thread)") : size), [&] {
+      auto& r = ctx.run(mj_case, [&] {
         auto out = env->step(zero);
         return std::vector<mx::array>{out.obs, out.reward, out.terminated, out.truncated};
       }, "mujoco");

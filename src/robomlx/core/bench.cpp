@@ -9,8 +9,10 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 
 #include <mlx/memory.h>
+#include <mlx/primitives.h>
 #include <mlx/transforms.h>
 #include <mlx/version.h>
 #include <nlohmann/json.hpp>
@@ -48,6 +50,27 @@ TimingStats summarize_times(std::vector<double> ms) {
   return s;
 }
 
+GraphSize graph_size(const std::vector<mx::array>& outputs) {
+  std::unordered_set<std::uintptr_t> seen, counted;  // counted: outputs of nodes already counted
+  std::vector<mx::array> todo = outputs;
+  GraphSize g;
+  while (!todo.empty()) {
+    mx::array a = todo.back();
+    todo.pop_back();
+    if (!seen.insert(a.id()).second || !a.has_primitive() || a.status() != mx::array::Status::unscheduled) continue;
+    for (const auto& in : a.inputs()) todo.push_back(in);
+    if (!counted.insert(a.id()).second) continue;  // a sibling output of a counted node
+    for (const auto& sib : a.siblings()) counted.insert(sib.id());
+    ++g.nodes;
+    const std::string name = a.primitive().name();
+    bool view = false;
+    for (const char* v : {"Slice", "Reshape", "Transpose", "Broadcast", "Split", "AsStrided", "View", "Squeeze", "ExpandDims"})
+      view = view || name.rfind(v, 0) == 0;
+    g.kernels += view ? 0 : 1;
+  }
+  return g;
+}
+
 BenchContext::BenchContext(std::string suite, mx::Device device, BenchOptions options)
     : suite_(std::move(suite)), device_(device), options_(options) {}
 
@@ -64,8 +87,7 @@ BenchResult& BenchContext::run(const std::string& name, const std::function<std:
 
 BenchResult& BenchContext::run_host(const std::string& name, const std::function<void()>& fn,
                                     const std::string& impl) {
-  const char* filter = std::getenv("ROBOMLX_BENCH_FILTER");
-  if (filter && *filter && name.find(filter) == std::string::npos) {
+  if (!wants(name)) {
     skipped_ = BenchResult{};
     skipped_.name = name;
     return skipped_;
@@ -97,6 +119,27 @@ BenchResult& BenchContext::run_host(const std::string& name, const std::function
   results_.push_back(std::move(r));
   if (on_result) on_result(results_.back());
   return results_.back();
+}
+
+bool BenchContext::wants(const std::string& name) const {
+  const char* filter = std::getenv("ROBOMLX_BENCH_FILTER");
+  if (filter && *filter) {
+    bool kept = false;
+    const std::string f = filter;
+    for (std::size_t begin = 0; begin <= f.size() && !kept;) {
+      const std::size_t end = std::min(f.find('|', begin), f.size());
+      const std::string part = f.substr(begin, end - begin);
+      kept = !part.empty() && name.find(part) != std::string::npos;
+      begin = end + 1;
+    }
+    if (!kept) return false;
+  }
+  return !budget_spent();
+}
+
+bool BenchContext::budget_spent() const {
+  return options_.budget_seconds > 0 &&
+         std::chrono::duration<double>(Clock::now() - start_).count() > options_.budget_seconds;
 }
 
 bool register_bench_suite(const std::string& name, const std::string& description, BenchSuiteFn fn) {

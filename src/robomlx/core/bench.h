@@ -8,6 +8,7 @@
 // free-form metrics (GB/s, ratios against a peer timed in the same run).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -24,6 +25,9 @@ struct BenchOptions {
   int warmup = 3;
   int repeats = 20;
   double max_seconds_per_case = 10.0;  // stops repeating early (keeps >= 3 samples)
+  /// The suite's wall-clock budget in seconds (0: none): once spent, the cases not started yet are
+  /// skipped (the rows so far are kept and written), so a run fits a lent machine's call limit.
+  double budget_seconds = 0;
 };
 
 struct BenchResult {
@@ -43,6 +47,15 @@ struct TimingStats {
 };
 TimingStats summarize_times(std::vector<double> ms);
 
+/// Size of the lazy graph behind `outputs` (scheduled or evaluated arrays end the walk):
+/// primitives, and those that launch work (views such as slices, reshapes and bit casts share
+/// their input's buffer; a compiled function's fused kernel is one primitive). On a GPU, small
+/// workloads' time is mostly launches, so these are the numbers to shrink.
+struct GraphSize {
+  int nodes = 0, kernels = 0;
+};
+GraphSize graph_size(const std::vector<mx::array>& outputs);
+
 class BenchContext {
  public:
   BenchContext(std::string suite, mx::Device device, BenchOptions options);
@@ -51,9 +64,15 @@ class BenchContext {
   BenchResult& run(const std::string& name, const std::function<std::vector<mx::array>()>& fn,
                    const std::string& impl = "portable");
   /// Times a host-side peer (OpenCV, a plain loop) the same way, for ratios.
-  /// With ROBOMLX_BENCH_FILTER=text set, cases whose name lacks `text` are skipped (not run,
-  /// not recorded; the returned result is a scratch one).
+  /// A case that wants() refuses is skipped (not run, not recorded; the returned result is a
+  /// scratch one with samples == 0).
   BenchResult& run_host(const std::string& name, const std::function<void()>& fn, const std::string& impl);
+  /// Whether case `name` would run: ROBOMLX_BENCH_FILTER keeps it (unset, or `name` contains one
+  /// of its '|'-separated texts, e.g. "cartpole|quadcopter") and the budget is not spent. Suites
+  /// with costly set-up ask first, so that a filtered-out case costs nothing.
+  bool wants(const std::string& name) const;
+  /// Whether the budget is spent (the cases from then on were skipped).
+  bool budget_spent() const;
 
   const mx::Device& device() const { return device_; }
   const BenchOptions& options() const { return options_; }
@@ -70,6 +89,7 @@ class BenchContext {
   BenchOptions options_;
   std::vector<BenchResult> results_;
   BenchResult skipped_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 using BenchSuiteFn = std::function<void(BenchContext&)>;

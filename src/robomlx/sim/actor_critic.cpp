@@ -53,7 +53,6 @@ void ObsNormalizer::update(const mx::array& batch) {
   mean = mean + delta * float(n / total);
   var = (var * float(count) + bvar * float(n) + delta * delta * float(count * n / total)) / float(total);
   count = total;
-  mx::eval({mean, var});
 }
 
 mx::array ObsNormalizer::normalize(const mx::array& obs) const {

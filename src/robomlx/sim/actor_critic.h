@@ -39,7 +39,7 @@ struct ObsNormalizer {
   mx::array var = mx::array(1.0f);
   double count = 1e-4;  // rl_games' epsilon: the first batch dominates at once
   explicit ObsNormalizer(int dim = 1);
-  void update(const mx::array& batch);  // batch [B, dim]
+  void update(const mx::array& batch);  // batch [B, dim]; lazy: mean and var are evaluated by their user
   mx::array normalize(const mx::array& obs) const;
 };
 

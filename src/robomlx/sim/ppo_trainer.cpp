@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// PPO rollouts and updates. The rollout keeps everything on the device (no host sync per step
-// beyond MLX's own eval), GAE runs backwards over the horizon as [N] array ops, and each minibatch
-// step is one value_and_grad of the whole PPO loss followed by Adam.
+// PPO rollouts and updates. Everything stays on the device and the iteration has one host sync
+// (after the update's last step): each rollout step is the compiled policy half, the env's own
+// compiled step and the compiled episode bookkeeping (ppo_trainer_rollout.cpp), GAE runs
+// backwards over the horizon in one compiled function, and each minibatch step of the update is
+// one compiled function too (ppo_trainer_update.cpp).
 #include "robomlx/sim/ppo_trainer.h"
 
 #include <chrono>
@@ -19,17 +21,15 @@
 namespace robomlx::sim {
 
 namespace {
-
 const float kLog2Pi = float(std::log(2.0 * std::numbers::pi));
+}  // namespace
+
+namespace detail {
 
 mx::array gaussian_logp(const mx::array& a, const mx::array& mu, const mx::array& log_std) {
   auto z = (a - mu) * mx::exp(-log_std);
   return -0.5f * mx::sum(z * z + 2.0f * log_std + kLog2Pi, -1);
 }
-
-}  // namespace
-
-namespace detail {
 
 PpoLoss ppo_loss(const ParamMap& p, int layers, const PpoBatch& b, float clip, float value_coef, float entropy_coef) {
   auto mu = mlp_forward(p, "actor", layers, b.obs);
@@ -47,6 +47,17 @@ PpoLoss ppo_loss(const ParamMap& p, int layers, const PpoBatch& b, float clip, f
   auto loss = policy_loss + value_coef * value_loss - entropy_coef * entropy;
   auto kl = mx::mean((ratio - 1.0f) - log_ratio);  // k3 estimator of KL(old || new), >= 0
   return {loss, policy_loss, value_loss, entropy, kl};
+}
+
+PpoSyncProbe& ppo_sync_probe() {
+  static PpoSyncProbe probe;
+  return probe;
+}
+
+void ppo_eval(const std::vector<mx::array>& arrays, bool blocking) {
+  if (const auto& probe = ppo_sync_probe()) probe(arrays, blocking);
+  if (blocking) mx::eval(arrays);
+  else mx::async_eval(arrays);
 }
 
 }  // namespace detail
@@ -82,51 +93,44 @@ mx::array PpoTrainer::act(const mx::array& obs) const {
 PpoStats PpoTrainer::iterate() {
   const auto t0 = std::chrono::steady_clock::now();
   const int n = env_.num_envs(), H = config_.horizon, layers = int(config_.hidden.size()) + 1;
-  const float gamma = float(config_.gamma), lam = float(config_.lambda), scale = float(config_.reward_scale);
+  std::vector<std::string> names;
+  std::vector<mx::array> params;
+  for (const auto& [name, a] : params_) names.push_back(name), params.push_back(a);
+  if (!policy_fn_) {
+    policy_fn_ = detail::make_policy_step(names, layers);
+    episode_fn_ = detail::make_episode_step(float(config_.gamma), float(config_.reward_scale));
+    batch_fn_ = detail::make_rollout_batch(names, layers, H, float(config_.gamma), float(config_.lambda));
+  }
   std::vector<mx::array> obs_n, acts, logps, values, rewards, dones, raw_obs;
   PpoStats stats;
   auto ended_sum = mx::array(0.0f), ended_count = mx::array(0.0f);
-  const auto& log_std = params_.at("log_std");
+  auto policy_in = params;
+  policy_in.insert(policy_in.end(), {norm_.mean, norm_.var, obs_, key_});
   for (int t = 0; t < H; ++t) {
-    auto on = norm_.normalize(obs_);
-    auto mu = mlp_forward(params_, "actor", layers, on);
-    auto pair = mx::random::split(key_);
-    key_ = pair.first;
-    auto a = mu + mx::exp(log_std) * mx::random::normal(mu.shape(), mx::float32, pair.second);
-    auto v = mx::reshape(mlp_forward(params_, "critic", layers, on), {-1});
-    auto r = env_.step(mx::clip(a, mx::array(-1.0f), mx::array(1.0f)));
-    auto done = mx::logical_or(r.terminated, r.truncated);
-    episode_return_ = episode_return_ + r.reward;
-    ended_sum = ended_sum + mx::sum(mx::where(done, episode_return_, mx::zeros_like(episode_return_)));
-    ended_count = ended_count + mx::sum(mx::astype(done, mx::float32));
-    episode_return_ = mx::where(done, mx::zeros_like(episode_return_), episode_return_);
-    // Time-outs are not failures: bootstrap them with the value of the state before the step
-    // (rl_games' approximation: the true next state was replaced by the reset).
-    auto rew = scale * r.reward + gamma * v * mx::astype(r.truncated, mx::float32);
-    obs_n.push_back(on), acts.push_back(a), logps.push_back(gaussian_logp(a, mu, log_std));
-    values.push_back(v), rewards.push_back(rew), dones.push_back(mx::astype(done, mx::float32));
+    policy_in[params.size() + 2] = obs_, policy_in[params.size() + 3] = key_;
+    auto pol = policy_fn_(policy_in);  // on, a, clipped a, logp, v, key
+    key_ = pol[5];
+    auto r = env_.step(pol[2]);
+    auto ep = episode_fn_({r.reward, r.terminated, r.truncated, pol[4], episode_return_, ended_sum, ended_count});
+    episode_return_ = ep[0], ended_sum = ep[1], ended_count = ep[2];
+    obs_n.push_back(pol[0]), acts.push_back(pol[1]), logps.push_back(pol[3]);
+    values.push_back(pol[4]), rewards.push_back(ep[3]), dones.push_back(ep[4]);
     raw_obs.push_back(obs_);
     obs_ = r.obs;
-    mx::eval({obs_, episode_return_, ended_sum, ended_count, a, v, rew});
+    // Scheduled, not waited for: the host builds the next step while this one runs.
+    detail::ppo_eval({obs_, key_, episode_return_, ended_sum, ended_count, pol[0], pol[1], pol[3], pol[4], ep[3], ep[4]},
+                     /*blocking=*/false);
   }
-  // GAE(lambda), backwards; a done step does not look past its reset.
-  auto next_value = mx::reshape(mlp_forward(params_, "critic", layers, norm_.normalize(obs_)), {-1});
-  auto gae = mx::zeros({n}, mx::float32);
-  std::vector<mx::array> adv(H, gae);
-  for (int t = H - 1; t >= 0; --t) {
-    auto nonterminal = 1.0f - dones[t];
-    auto delta = rewards[t] + gamma * next_value * nonterminal - values[t];
-    gae = delta + gamma * lam * nonterminal * gae;
-    adv[t] = gae;
-    next_value = values[t];
-  }
-  auto A = mx::concatenate(adv, 0);
-  auto V = mx::concatenate(values, 0);
-  detail::PpoBatch all{mx::concatenate(obs_n, 0), mx::concatenate(acts, 0), mx::concatenate(logps, 0), V, A + V,
-                       (A - mx::mean(A)) / (mx::std(A) + 1e-8f)};
-  mx::eval({all.obs, all.actions, all.old_logp, all.old_values, all.returns, all.advantages});
-  update({all.obs, all.actions, all.old_logp, all.old_values, all.returns, all.advantages}, stats);
-  norm_.update(mx::concatenate(raw_obs, 0));  // for the next rollout: this one's logp used the old stats
+  auto batch_in = params;
+  batch_in.insert(batch_in.end(), {norm_.mean, norm_.var, obs_});
+  for (const auto* list : {&obs_n, &acts, &logps, &values, &rewards, &dones})
+    batch_in.insert(batch_in.end(), list->begin(), list->end());
+  auto batch = batch_fn_(batch_in);
+  detail::ppo_eval(batch, /*blocking=*/false);
+  // For the next rollout (this one's log-probs used the old statistics); evaluated with the
+  // update's last step, the iteration's one host sync.
+  norm_.update(mx::concatenate(raw_obs, 0));
+  update(batch, stats, {norm_.mean, norm_.var, ended_sum, ended_count});
   ++iteration_;
   env_steps_ += long(n) * H;
   stats.iteration = iteration_;

@@ -64,7 +64,8 @@ class PpoTrainer {
   std::vector<PpoStats>& history() { return history_; }
 
  private:
-  void update(const std::vector<mx::array>& batch, PpoStats& stats);
+  // The update on `batch` (PpoBatch's six arrays); `also` is evaluated with its last step.
+  void update(const std::vector<mx::array>& batch, PpoStats& stats, std::vector<mx::array> also);
 
   SimBackend& env_;
   PpoConfig config_;
@@ -79,8 +80,11 @@ class PpoTrainer {
   mx::array key_;
   long iteration_ = 0, env_steps_ = 0;
   std::vector<PpoStats> history_;
-  // value_and_grad of the PPO loss over (params..., batch...), compiled once per trainer.
-  std::function<std::pair<std::vector<mx::array>, std::vector<mx::array>>(const std::vector<mx::array>&)> grad_fn_;
+  // One minibatch step of the update (loss, gradients, clipping, Adam, rate), compiled once per
+  // trainer (ppo_trainer_update.cpp).
+  std::function<std::vector<mx::array>(const std::vector<mx::array>&)> step_fn_;
+  // The rollout's compiled pieces (ppo_trainer_rollout.cpp), traced once per trainer.
+  std::function<std::vector<mx::array>(const std::vector<mx::array>&)> policy_fn_, episode_fn_, batch_fn_;
 };
 
 /// A trainer for `env` with the network widths of the checkpoint in `dir` (policy.json's

@@ -97,7 +97,7 @@ void PpoTrainer::load(const std::string& dir) {
   norm_.mean = mean, norm_.var = var, norm_.count = j["obs_count"].get<double>();
   iteration_ = j["iteration"].get<long>(), env_steps_ = j["env_steps"].get<long>();
   adam_t_ = j["adam_steps"].get<long>(), lr_ = j["learning_rate"].get<double>();
-  grad_fn_ = nullptr;
+  step_fn_ = nullptr;
   // The curve so far, so a resumed run's plot starts where the checkpoint's ended.
   history_.clear();
   if (j.contains("mean_episode_return") && j["mean_episode_return"].is_array()) {
