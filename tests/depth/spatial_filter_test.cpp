@@ -21,7 +21,7 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
-#include "robomlx/depth/line_scan_internal.h"
+#include "robomlx/depth/fused_internal.h"
 #include "robomlx/depth/spatial_filter.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 #include "depth_test_util.h"
@@ -231,10 +231,10 @@ TEST(SpatialFilter, PortableRerunsWhenSweepsDoNotSettle) {
   const int saved = steps;
   for (int n : {saved, 5}) {
     steps = n;
-    const long checks = detail::refine_counts().checks;
+    const long syncs = detail::portable_syncs().count;
     auto out = detail::spatial_filter_portable(input, o, s);
     mx::eval(out);
-    const long ran = detail::refine_counts().checks - checks;
+    const long ran = detail::portable_syncs().count - syncs;
     steps = saved;
     SCOPED_TRACE(std::to_string(n) + " steps");
     EXPECT_CLOSE(exactly_equal(out, expected));

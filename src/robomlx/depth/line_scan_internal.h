@@ -9,7 +9,6 @@
 // array instead of padding it again: the caller places the zeros the windows reach into once.
 #pragma once
 
-#include <functional>
 #include <vector>
 
 #include <mlx/array.h>
@@ -68,16 +67,11 @@ bool refine_fuses_products(float keep);
 mx::array refine_recurrence(const mx::array& y0, const mx::array& a, const mx::array& b, int axis, bool reverse,
                             float keep, int margin, mx::Stream s);
 
-/// What the refinement ran on this thread: calls, sweeps and convergence tests (host syncs).
+/// What the refinement ran on this thread: calls and sweeps (its host syncs: portable_syncs()).
 struct RefineCounts {
-  long calls = 0, sweeps = 0, checks = 0;
+  long calls = 0, sweeps = 0;
 };
 RefineCounts& refine_counts();
-
-/// Called with the arrays the refinement or the spatial filter evaluates right before each host sync
-/// (the bench counts the graph there, which the sync cuts); empty: nothing.
-using SyncProbe = std::function<void(const std::vector<mx::array>&)>;
-SyncProbe& sync_probe();
 
 /// mx::slice of [start, stop) along one axis.
 mx::array slice_axis(const mx::array& x, int axis, int start, int stop, mx::Stream s);

@@ -118,11 +118,6 @@ RefineCounts& refine_counts() {
   return counts;
 }
 
-SyncProbe& sync_probe() {
-  thread_local SyncProbe probe;
-  return probe;
-}
-
 bool refine_fuses_products(float keep) { return exact_products(keep); }
 
 Refined refine_steps(const mx::array& y0, const mx::array& a, const mx::array& b, int axis, bool reverse, float keep,
@@ -149,16 +144,13 @@ mx::array refine_recurrence(const mx::array& y0, const mx::array& a, const mx::a
   const int len = y0.shape(axis);
   if (margin < 1) throw std::invalid_argument("[depth.spatial] refine_recurrence: margin must be >= 1");
   const int chunk = std::min(margin, kStepsPerCheck);
-  auto& counts = refine_counts();
   // y covers all L samples before each chunk: the chunk loses its first `chunk` samples in scan
   // order, which are resets (a = 0, so their value is b) and are put back from b.
   mx::array y = y0;
   for (;;) {
     auto r = refine_steps(y, a, b, axis, reverse, keep, chunk, s);
-    ++counts.checks;
     auto any_changed = mx::any(r.changed, false, s);
-    if (const auto& probe = sync_probe()) probe({any_changed, r.y});
-    mx::eval({any_changed, r.y});
+    portable_sync({any_changed, r.y});
     if (!any_changed.item<bool>()) {
       y = r.y;
       break;

@@ -156,9 +156,7 @@ mx::array spatial_filter_float(const mx::array& image, const SpatialFilterOption
     std::vector<mx::array> flags;
     x = float_filter(x0, o, &flags, s);
     auto unsettled = mx::any(mx::concatenate(flags, 0, s), false, s);
-    ++refine_counts().checks;
-    if (const auto& probe = sync_probe()) probe({unsettled, x});
-    mx::eval({unsettled, x});
+    portable_sync({unsettled, x});
     if (unsettled.item<bool>()) x = float_filter(x0, o, nullptr, s);
   } else {
     x = float_filter(x0, o, nullptr, s);
