@@ -216,7 +216,7 @@ RoundsFill hole_filling_rounds(const mx::array& image, bool farest, int rounds, 
   auto to_image = farest ? (z16 ? run_fused<image_of<true, true>> : run_fused<image_of<true, false>>)
                          : (z16 ? run_fused<image_of<false, true>> : run_fused<image_of<false, false>>);
   auto out = to_image({scan_img, seg_img, u}, s)[0];
-  portable_sync({bad_rows, out});
+  portable_sync({bad_rows});  // the image stays in the caller's graph
   const bool* flags = bad_rows.data<bool>();
   int exact = h;
   for (int i = 0; i < h - 2; ++i)
