@@ -150,8 +150,10 @@ struct Grid {
   bool tr;  // transposed: grid rows are image columns
   int row_axis() const { return tr ? 0 : 1; }  // along an image row
   int col_axis() const { return tr ? 1 : 0; }  // down an image column
-  mx::array grid(const mx::array& flat) const { return mx::reshape(flat, {rows, r}); }
-  mx::array diagonals(const mx::array& flat) const { return mx::reshape(flat, {rows * r / (r + 1), r + 1}); }
+  mx::array grid(const mx::array& flat, mx::Stream s) const { return mx::reshape(flat, {rows, r}, s); }
+  mx::array diagonals(const mx::array& flat, mx::Stream s) const {
+    return mx::reshape(flat, {rows * r / (r + 1), r + 1}, s);
+  }
   // [h, w] -> flat, the rows past the image set to `fill`.
   mx::array embed(const mx::array& img, const mx::array& fill, mx::Stream s) const {
     auto g = tr ? mx::transpose(img, s) : img;
@@ -159,7 +161,7 @@ struct Grid {
   }
   // flat -> [h, w] view.
   mx::array image(const mx::array& flat, mx::Stream s) const {
-    auto g = grid(flat);
+    auto g = grid(flat, s);
     return tr ? mx::transpose(mx::slice(g, {0, 0}, {w, h}, s), s) : mx::slice(g, {0, 0}, {h, w}, s);
   }
 };
@@ -192,18 +194,18 @@ RoundsFill hole_filling_rounds(const mx::array& image, bool farest, int rounds, 
   raw = mx::pad(raw, {{1, 1}, {1, 0}}, not_filled(t), "constant", s);
   const auto ug = g.embed(u, c(0, t), s), rawg = g.embed(raw, not_filled(t), s);
   const auto reset = run_fused<resets>({rawg}, s)[0];
-  const auto seg_row = mx::reshape(mx::cumsum(g.grid(reset), g.row_axis(), false, true, s), {-1}, s);
-  const auto seg_down = mx::reshape(mx::cumsum(g.grid(reset), g.col_axis(), false, true, s), {-1}, s);
-  const auto seg_diag = mx::reshape(mx::cumsum(g.diagonals(reset), 0, false, true, s), {-1}, s);
+  const auto seg_row = mx::reshape(mx::cumsum(g.grid(reset, s), g.row_axis(), false, true, s), {-1}, s);
+  const auto seg_down = mx::reshape(mx::cumsum(g.grid(reset, s), g.col_axis(), false, true, s), {-1}, s);
+  const auto seg_diag = mx::reshape(mx::cumsum(g.diagonals(reset, s), 0, false, true, s), {-1}, s);
   // Rounds: column and diagonal runs (one kernel for both inputs), then rows.
   mx::array row_scan = ug;
   for (int k = 0; k < rounds; ++k) {
     auto ins = k == 0 ? run_fused<spread>({ug, seg_down, seg_diag}, s)
                       : run_fused<spread>({row_scan, seg_row, seg_down, seg_diag}, s);
-    auto down = mx::reshape(mx::cummax(g.grid(ins[1]), g.col_axis(), false, true, s), {-1}, s);
-    auto diag = mx::reshape(mx::cummax(g.diagonals(ins[0]), 0, false, true, s), {-1}, s);
+    auto down = mx::reshape(mx::cummax(g.grid(ins[1], s), g.col_axis(), false, true, s), {-1}, s);
+    auto diag = mx::reshape(mx::cummax(g.diagonals(ins[0], s), 0, false, true, s), {-1}, s);
     auto v = run_fused<gather_row>({down, seg_down, diag, seg_diag, ug, rawg, seg_row}, s)[0];
-    row_scan = mx::reshape(mx::cummax(g.grid(v), g.row_axis(), false, true, s), {-1}, s);
+    row_scan = mx::reshape(mx::cummax(g.grid(v, s), g.row_axis(), false, true, s), {-1}, s);
   }
   // The check: Phi of rows 1..h-2 from the candidate's rows 0..h-3.
   const auto scan_img = g.image(row_scan, s), seg_img = g.image(seg_row, s);
