@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// The float (disparity) path of the spatial filter's portable path (spatial_filter.cpp has the rest).
+// The float (disparity) part of the spatial filter's portable path (spatial_filter.cpp: the rest).
 //
-// Float (disparity) path: the edge test compares raw neighbours, so each directional pass is the
-// affine recurrence state_k = a_k state_{k-1} + b_k along rows or columns. affine_scan
-// (line_scan_internal.h) evaluates it in a few fused kernels, adding in tree order, a few ulps
-// off the sequential loop; the refinement (line_scan_refine.cpp) then sweeps it to the sequential
-// loop's own float result, bit for bit, so later passes' edge tests and every golden are exact.
-// It runs a fixed number of sweeps per pass with no host sync (speculative), enough for the
-// passes seen so far with room to spare, and keeps whether each pass's last sweep still changed a
-// sample: the whole filter is one lazy graph and one eval, the check. Should a pass not have
-// settled, the filter runs again with sweeps that check every few steps until none changes.
-//
+// The edge test compares raw neighbours, so each directional pass is the affine recurrence
+// state_k = a_k state_{k-1} + b_k along rows or columns. affine_scan (line_scan_internal.h)
+// evaluates it in a few fused kernels, adding in tree order, a few ulps off the sequential loop;
+// the refinement (line_scan_refine.cpp) then sweeps it to the sequential loop's own float result,
+// bit for bit, so later passes' edge tests and every golden are exact. It runs a fixed number of
+// sweeps per pass, with no host sync, and keeps whether each pass's last sweep still changed a
+// sample: the filter is one lazy graph, and reading its passes' flags (one reduction) its one host
+// sync. Should a pass not have settled, the filter runs again with sweeps that check every few
+// steps until none changes.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -30,11 +29,12 @@ namespace {
 // would add is below 0.75^64 < 2^-26 of the values, under float rounding, which the refinement
 // corrects anyway. Longer lines need no more scan steps or padding.
 constexpr int kScanWindow = 64;
-// Steps the refinement runs per pass before its check (6 fused sweeps of 5), and the resets (zero
-// samples) it reads before each line. The standard chain's passes and the golden ones at alpha
-// 0.5 reach the sequential result in 12-21 steps (docs/results/2026-12-08-cpu-chain-lazy), and each
-// further step halves what little is left, so a pass still changing after 30 is rare; then the
-// filter runs again with checked sweeps (refine_recurrence, which uses the same resets).
+// Steps the refinement runs per pass before its check (6 fused sweeps of 5; the last one checks),
+// and the resets (zero samples) it reads before each line. The standard chain's passes and the
+// golden ones at alpha 0.5 reach the sequential result in 12-21 steps, noisy planes where every
+// sample blends in up to 23 (docs/results/2026-12-08-cpu-chain-lazy), and each further step halves
+// what little is left, so a pass still changing after 30 is rare; then the filter runs again with
+// checked sweeps (refine_recurrence, which uses the same resets).
 constexpr int kRefineSteps = 30;
 
 mx::array scalar(float v) { return mx::array(v, mx::float32); }
