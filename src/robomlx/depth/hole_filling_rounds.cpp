@@ -154,10 +154,12 @@ struct Grid {
   mx::array diagonals(const mx::array& flat, mx::Stream s) const {
     return mx::reshape(flat, {rows * r / (r + 1), r + 1}, s);
   }
-  // [h, w] -> flat, the rows past the image set to `fill`.
-  mx::array embed(const mx::array& img, const mx::array& fill, mx::Stream s) const {
+  // Image rows [y0, y0 + img rows), columns [x0, x0 + img columns) -> flat, the rest set to `fill`.
+  mx::array embed(const mx::array& img, const mx::array& fill, mx::Stream s, int y0 = 0, int x0 = 0) const {
     auto g = tr ? mx::transpose(img, s) : img;
-    return mx::reshape(mx::pad(g, {{0, rows - g.shape(0)}, {0, 0}}, fill, "constant", s), {-1}, s);
+    const int i0 = tr ? x0 : y0, j0 = tr ? y0 : x0;
+    return mx::reshape(mx::pad(g, {{i0, rows - i0 - g.shape(0)}, {j0, r - j0 - g.shape(1)}}, fill, "constant", s), {-1},
+                       s);
   }
   // flat -> [h, w] view.
   mx::array image(const mx::array& flat, mx::Stream s) const {
@@ -185,14 +187,13 @@ RoundsFill hole_filling_rounds(const mx::array& image, bool farest, int rounds, 
   const Grid g = grid_for(h, w);
   const auto u = (farest ? run_fused<values<true>> : run_fused<values<false>>)({image}, s)[0];
   auto part = [&](const mx::array& x, int r0, int r1, int c0, int c1) { return mx::slice(x, {r0, c0}, {r1, c1}, s); };
-  // Raw terms of rows 1..h-2, columns 1..w-1, then padded to [h, w] and into the grid.
+  // Raw terms of rows 1..h-2, columns 1..w-1, then into the grid.
   std::vector<mx::array> in = {part(u, 1, h - 1, 1, w), part(u, 2, h, 0, w - 1), part(u, 2, h, 1, w)};
   if (!farest) {  // filled only below a non-hole: a running max down each column
     in.push_back(part(mx::cummax(run_fused<nonempty>({u}, s)[0], 0, false, true, s), 1, h - 1, 1, w));
   }
-  auto raw = (farest ? run_fused<raw_terms<true>> : run_fused<raw_terms<false>>)(in, s)[0];
-  raw = mx::pad(raw, {{1, 1}, {1, 0}}, not_filled(t), "constant", s);
-  const auto ug = g.embed(u, c(0, t), s), rawg = g.embed(raw, not_filled(t), s);
+  const auto raw = (farest ? run_fused<raw_terms<true>> : run_fused<raw_terms<false>>)(in, s)[0];
+  const auto ug = g.embed(u, c(0, t), s), rawg = g.embed(raw, not_filled(t), s, 1, 1);
   const auto reset = run_fused<resets>({rawg}, s)[0];
   const auto seg_row = mx::reshape(mx::cumsum(g.grid(reset, s), g.row_axis(), false, true, s), {-1}, s);
   const auto seg_down = mx::reshape(mx::cumsum(g.grid(reset, s), g.col_axis(), false, true, s), {-1}, s);
@@ -209,7 +210,8 @@ RoundsFill hole_filling_rounds(const mx::array& image, bool farest, int rounds, 
   }
   // The check: Phi of rows 1..h-2 from the candidate's rows 0..h-3.
   const auto scan_img = g.image(row_scan, s), seg_img = g.image(seg_row, s);
-  const auto u_mid = rows_of(u, 1, h - 1, s), raw_mid = rows_of(raw, 1, h - 1, s), seg_mid = rows_of(seg_img, 1, h - 1, s);
+  const auto u_mid = rows_of(u, 1, h - 1, s), raw_mid = rows_of(g.image(rawg, s), 1, h - 1, s);
+  const auto seg_mid = rows_of(seg_img, 1, h - 1, s);
   auto phi = run_fused<phi_in>({rows_of(scan_img, 0, h - 2, s), rows_of(seg_img, 0, h - 2, s), u_mid, raw_mid, seg_mid}, s)[0];
   phi = mx::cummax(phi, 1, false, true, s);
   auto bad = run_fused<differs>({phi, seg_mid, rows_of(scan_img, 1, h - 1, s), u_mid, raw_mid}, s)[0];
