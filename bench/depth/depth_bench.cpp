@@ -27,7 +27,9 @@
 #include "robomlx/depth/align.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/pipeline.h"
+#include "robomlx/depth/temporal_filter.h"
 #include "robomlx/depth/depth_to_points.h"
+#include "robomlx/depth/fused_internal.h"
 #include "robomlx/depth/line_scan_internal.h"
 #include "depth_bench_inputs.h"
 
@@ -67,27 +69,25 @@ void reference(BenchResult& r, const std::string& key, bool is720) {
   r.metrics["ratio_vs_librealsense"] = it->second / r.median_ms;
 }
 
-// The graph behind one call of fn, including the parts the spatial filter's refinement evaluates
-// at its host syncs (detail::sync_probe), the syncs and its sweeps.
+// The graph behind one call of fn, including the parts the portable paths evaluate at their host
+// syncs (detail::portable_syncs: the spatial filter's check, hole filling's), the syncs, and the
+// spatial refinement's sweeps.
 void add_graph_size(BenchResult& r, const std::function<std::vector<mx::array>()>& fn) {
   GraphSize total;
   int syncs = 0;
-  auto& counts = detail::refine_counts();
-  const long sweeps_before = counts.sweeps;
-  detail::sync_probe() = [&](const std::vector<mx::array>& evaluated) {
+  const long sweeps_before = detail::refine_counts().sweeps;
+  detail::portable_syncs().probe = [&](const std::vector<mx::array>& evaluated) {
     const auto g = graph_size(evaluated);
     total.nodes += g.nodes;
     total.kernels += g.kernels;
     ++syncs;
   };
   const auto g = graph_size(fn());
-  detail::sync_probe() = nullptr;
+  detail::portable_syncs().probe = nullptr;
   r.metrics["graph_nodes"] = total.nodes + g.nodes;
   r.metrics["graph_kernels"] = total.kernels + g.kernels;
-  if (syncs > 0) {
-    r.metrics["refine_syncs"] = syncs;
-    r.metrics["refine_sweeps"] = counts.sweeps - sweeps_before;
-  }
+  r.metrics["host_syncs"] = syncs;
+  if (const long sweeps = detail::refine_counts().sweeps - sweeps_before; sweeps > 0) r.metrics["refine_sweeps"] = sweeps;
 }
 
 Frame eval_frame(Frame f) {
@@ -218,8 +218,17 @@ void depth_suite(BenchContext& ctx) {
         auto fn = [&] { return std::vector<mx::array>{b->process(in, dev).data}; };
         auto& r = ctx.run(label + tag, fn);
         if (r.samples == 0) return;
-        add_graph_size(r, fn);
-        for (const char* k : {"graph_nodes", "graph_kernels", "refine_syncs"})
+        // The temporal block evaluates its new state as it returns (async_eval), and with it the
+        // output, which comes from the same kernel: its graph is the step's, all three outputs.
+        const auto state = temporal_initial_state(in.data.shape(), in.data.dtype(), dev);
+        mx::eval(state.last, state.history);
+        auto step = [&] {
+          const auto st = temporal_filter_step(in.data, state, {}, dev);
+          return std::vector<mx::array>{st.output, st.state.last, st.state.history};
+        };
+        if (block == "temporal") add_graph_size(r, step);
+        else add_graph_size(r, fn);
+        for (const char* k : {"graph_nodes", "graph_kernels", "host_syncs"})
           if (r.metrics.count(k)) chain_graph[k] += r.metrics[k];
       };
       block_portable("decimation", "decimation(2)", depth);

@@ -15,6 +15,8 @@
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/hole_filling.h"
+#include "robomlx/depth/hole_filling_internal.h"
+#include "robomlx/depth/hole_filling_twins.h"
 #include "depth_test_util.h"
 #include "support.h"
 
@@ -169,6 +171,53 @@ TEST_P(HoleFillingTwin, ScanPatterns) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Impls, HoleFillingTwin, kTwins, impl_name);
+
+// The portable path's rounds and check (hole_filling_rounds.cpp) on a staircase of holes: a
+// corridor going right 6 and down 5, over and over, from a large value at its top left, so the
+// fill changes direction at every step; some corridors take their fill from the raw row below
+// instead. One round leaves most of it for the row-by-row rest, from the first row the check
+// fails on; the default number passes the check. Either way the result is the CPU twin's bit for
+// bit: both modes, both dtypes, wider than tall and taller than wide (the grid is transposed in
+// one of them).
+TEST(HoleFilling, PortableRoundsCheckAndRowByRowRest) {
+  const mx::Stream s = mx::default_stream(mx::default_device());
+  for (bool wide : {true, false}) {
+    const int h = wide ? 40 : 90, w = wide ? 90 : 40;
+    std::vector<float> v(static_cast<size_t>(h) * w);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) v[static_cast<size_t>(y) * w + x] = 100.0f + float((7 * x + 3 * y) % 50);
+    for (int start = 0; start < w; start += 23) {
+      int y = 1, x = start + 1;
+      v[static_cast<size_t>(y - 1) * w + x - 1] = 4000.0f;  // the corridor's source
+      for (int step = 0; y < h - 1 && x < w; ++step) {
+        for (int k = 0; k < (step % 2 ? 5 : 6) && y < h - 1 && x < w; ++k) {
+          v[static_cast<size_t>(y) * w + x] = 0.0f;
+          step % 2 ? ++y : ++x;
+        }
+      }
+    }
+    for (bool disparity : {false, true}) {
+      auto img = mx::array(v.data(), {h, w}, mx::float32);
+      if (!disparity) img = mx::astype(img, mx::uint16);
+      for (int mode : {1, 2}) {
+        const auto want = detail::hole_filling_cpu(img, mode, mx::default_stream(mx::Device::cpu));
+        for (int rounds : {1, detail::hole_filling_round_count()}) {
+          SCOPED_TRACE(std::string(wide ? "wide" : "tall") + " disparity=" + std::to_string(disparity) +
+                       " mode=" + std::to_string(mode) + " rounds=" + std::to_string(rounds));
+          const auto r = detail::hole_filling_rounds(img, mode == 1, rounds, s);
+          if (rounds == 1) EXPECT_LT(r.exact_rows, h);
+          else EXPECT_EQ(r.exact_rows, h);
+          auto& count = detail::hole_filling_round_count();
+          const int saved = count;
+          count = rounds;
+          auto out = detail::hole_filling_portable(img, mode, s);
+          count = saved;
+          EXPECT_CLOSE(exactly_equal(out, want));
+        }
+      }
+    }
+  }
+}
 
 class HoleFillingGolden : public ::testing::TestWithParam<ImplCase> {};
 

@@ -5,9 +5,11 @@
 // samples that pass through raw (holes, NaN, inf).
 //
 // refine_recurrence against a plain float32 loop of the same recurrence, bit for bit, from a start
-// a few ulps off (the float64 result) and from a bad one (raw), with a margin that runs out and one
-// that does not, for each kind of keep (a power of two: fused 3-step sweeps; not one: one step per
-// sweep; 0), on both streams.
+// a few ulps off (the float64 result) and from a bad one (raw), with a margin shorter than a fused
+// sweep and one longer than a checked chunk, for each kind of keep (a power of two: fused 5-step
+// sweeps; not one: one step per sweep; 0), on both streams. refine_steps: enough steps give the
+// same result and no changed sample; too few from the bad start leave changed samples, which is
+// what the spatial filter's speculative sweeps check.
 //
 // Tolerance: every output is a sum of non-negative terms, which the scan adds in a tree of at
 // most 3 levels per step (taps <= 8), each a multiply + add, with the weights' products rounded
@@ -159,12 +161,12 @@ TEST(LineScan, RawSamplesPassThrough) {
   }
 }
 
-// Lines for refine_recurrence: `margin` resets (zeros) first in scan order, then n samples that
-// blend with probability 0.9 (a = keep, b = fl(alpha x)) or are raw x; some raw samples are
-// holes, NaN, inf or negative (never followed by a blend, as in the spatial filter).
+// Lines for the refinement: `margin` resets (zeros) first in scan order, then n samples that blend
+// with probability 0.9 (a = keep, b = fl(alpha x)) or are resets (a = 0, b = x); some resets are
+// holes, NaN, inf or negative, which the spatial filter passes as +0 (never followed by a blend).
 struct Recurrence {
   int count = 3, len = 0;
-  std::vector<float> a, b, raw;
+  std::vector<float> a, b, raw;  // raw: what the filter passes (specials as +0)
 };
 
 Recurrence make_recurrence(int n, int margin, float keep, bool reverse, unsigned seed) {
@@ -183,9 +185,12 @@ Recurrence make_recurrence(int n, int margin, float keep, bool reverse, unsigned
       raw[k] = value(rng);
       const bool blends = i > margin && !after_special && blend(rng);
       after_special = !blends && special(rng);
-      if (after_special) raw[k] = specials[rng() % 5];
+      if (after_special) {
+        const float x = specials[rng() % 5];
+        raw[k] = x > 0.0f && x < INFINITY ? x : 0.0f;
+      }
       a[k] = blends ? keep : 0.0f;
-      b[k] = blends ? raw[k] * alpha : 0.0f;
+      b[k] = blends ? raw[k] * alpha : raw[k];
     }
     r.a.insert(r.a.end(), a.begin(), a.end());
     r.b.insert(r.b.end(), b.begin(), b.end());
@@ -210,6 +215,25 @@ std::vector<float> run_recurrence(const Recurrence& r, bool reverse) {
   return y;
 }
 
+// Mismatches of y [count, n] (lines along `axis`) against want (scan order with the margin).
+int count_bad(mx::array y, int axis, const Recurrence& r, const std::vector<float>& want, int n, int margin,
+              bool reverse, const std::string& what) {
+  if (axis == 0) y = mx::transpose(y);
+  y = mx::contiguous(y);
+  mx::eval(y);
+  EXPECT_EQ(y.shape(1), n) << what;
+  int bad = 0;
+  for (int c = 0; c < r.count; ++c) {
+    for (int i = 0; i < n; ++i) {
+      const float got = y.data<float>()[c * n + i];
+      const float w = want[c * r.len + (reverse ? i : margin + i)];
+      if (std::memcmp(&got, &w, sizeof got) != 0 && bad++ < 3)
+        ADD_FAILURE() << what << " line " << c << " sample " << i << ": got " << got << " want " << w;
+    }
+  }
+  return bad;
+}
+
 TEST(LineScan, RefineReachesTheSequentialFloat32Result) {
   const mx::Stream streams[] = {mx::default_stream(mx::default_device()), mx::new_stream(mx::default_device())};
   unsigned seed = 5;
@@ -228,27 +252,40 @@ TEST(LineScan, RefineReachesTheSequentialFloat32Result) {
                   return axis == 0 ? mx::transpose(x) : x;
                 };
                 auto y0 = lines(bad_start ? r.raw : run_recurrence<double>(r, reverse));
-                auto y = detail::refine_recurrence(y0, lines(r.a), lines(r.b), lines(r.raw), axis, reverse, keep, margin, s);
-                if (axis == 0) y = mx::transpose(y);
-                y = mx::contiguous(y);
-                mx::eval(y);
-                ASSERT_EQ(y.shape(1), n);
-                int bad = 0;
-                for (int c = 0; c < r.count; ++c) {
-                  for (int i = 0; i < n; ++i) {
-                    const float got = y.data<float>()[c * n + i];
-                    const float w = want[c * r.len + (reverse ? i : margin + i)];
-                    if (std::memcmp(&got, &w, sizeof got) != 0 && bad++ < 3)
-                      ADD_FAILURE() << "keep=" << keep << " n=" << n << " margin=" << margin << " reverse=" << reverse
-                                    << " bad_start=" << bad_start << " axis=" << axis << " stream=" << s.index
-                                    << " line " << c << " sample " << i << ": got " << got << " want " << w;
-                  }
-                }
+                auto y = detail::refine_recurrence(y0, lines(r.a), lines(r.b), axis, reverse, keep, margin, s);
+                count_bad(y, axis, r, want, n, margin, reverse,
+                          "keep=" + std::to_string(keep) + " n=" + std::to_string(n) + " margin=" +
+                              std::to_string(margin) + " reverse=" + std::to_string(reverse) + " bad_start=" +
+                              std::to_string(bad_start) + " axis=" + std::to_string(axis) + " stream=" +
+                              std::to_string(s.index));
               }
             }
           }
         }
       }
+    }
+  }
+}
+
+// The speculative form: a fixed number of steps with no sync. From the float64 start, 30 steps
+// settle every line (the last sweep changes nothing and the result is exact); from raw, a 700-
+// sample line of 0.9 blends needs far more, so the last sweep still changes samples.
+TEST(LineScan, RefineStepsReportsWhetherItSettled) {
+  unsigned seed = 77;
+  for (float keep : {0.5f, 0.75f}) {
+    for (bool reverse : {false, true}) {
+      const int n = 700, margin = 30;
+      const Recurrence r = make_recurrence(n, margin, keep, reverse, seed++);
+      const auto want = run_recurrence<float>(r, reverse);
+      auto lines = [&](const std::vector<float>& v) { return mx::array(v.data(), {r.count, r.len}, mx::float32); };
+      const std::string what = "keep=" + std::to_string(keep) + " reverse=" + std::to_string(reverse);
+      auto good = detail::refine_steps(lines(run_recurrence<double>(r, reverse)), lines(r.a), lines(r.b), 1, reverse,
+                                       keep, margin, mx::default_stream(mx::default_device()));
+      EXPECT_FALSE(mx::any(good.changed).item<bool>()) << what;
+      EXPECT_EQ(count_bad(good.y, 1, r, want, n, margin, reverse, what), 0);
+      auto bad = detail::refine_steps(lines(r.raw), lines(r.a), lines(r.b), 1, reverse, keep, margin,
+                                      mx::default_stream(mx::default_device()));
+      EXPECT_TRUE(mx::any(bad.changed).item<bool>()) << what;
     }
   }
 }

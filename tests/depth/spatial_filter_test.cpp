@@ -21,7 +21,9 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
+#include "robomlx/depth/fused_internal.h"
 #include "robomlx/depth/spatial_filter.h"
+#include "robomlx/depth/spatial_filter_twins.h"
 #include "depth_test_util.h"
 #include "support.h"
 
@@ -212,6 +214,34 @@ TEST_P(SpatialTwin, BlendingRamps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Impls, SpatialTwin, kTwins, impl_name);
+
+// The portable float path runs a fixed number of refinement sweeps per pass and checks them once;
+// with too few (5 steps: far from settled) the check fails and the filter runs again with checked
+// sweeps, still bit-exact with librealsense. Default steps: one check, no rerun.
+TEST(SpatialFilter, PortableRerunsWhenSweepsDoNotSettle) {
+  const auto dir = golden_case("spatial_synth848dec2_disparity_a0.5_d20_it2_h0");
+  ASSERT_TRUE(fs::exists(dir / "case.json")) << "golden case missing: " << dir;
+  std::ifstream f(dir / "case.json");
+  const auto spec = nlohmann::json::parse(f);
+  const auto input = load_frame(dir, spec.at("inputs").at(0));
+  const auto expected = load_frame(dir, spec.at("outputs").at(0));
+  const SpatialFilterOptions o{.alpha = 0.5f, .delta = 20, .iterations = 2, .holes_fill = 0};
+  const mx::Stream s = mx::default_stream(mx::default_device());
+  auto& steps = detail::spatial_refine_steps();
+  const int saved = steps;
+  for (int n : {saved, 5}) {
+    steps = n;
+    const long syncs = detail::portable_syncs().count;
+    auto out = detail::spatial_filter_portable(input, o, s);
+    mx::eval(out);
+    const long ran = detail::portable_syncs().count - syncs;
+    steps = saved;
+    SCOPED_TRACE(std::to_string(n) + " steps");
+    EXPECT_CLOSE(exactly_equal(out, expected));
+    if (n == saved) EXPECT_EQ(ran, 1) << "one check, no rerun";
+    else EXPECT_GT(ran, 1) << "the rerun checks its sweeps";
+  }
+}
 
 class SpatialGolden : public ::testing::TestWithParam<ImplCase> {};
 

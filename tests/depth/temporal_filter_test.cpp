@@ -15,6 +15,7 @@
 #include "robomlx/core/io/pnm.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/temporal_filter.h"
+#include "robomlx/depth/temporal_filter_twins.h"
 #include "depth_test_util.h"
 #include "support.h"
 
@@ -148,12 +149,32 @@ TEST(TemporalFilter, ResetsOnOptionAndShapeChange) {
 
 TEST_P(TemporalTwin, MatchesPortable) {
   for (bool disparity : {false, true}) {
-    for (int persistence : {0, 2, 3, 4, 6, 8}) {
+    for (int persistence = 0; persistence <= 8; ++persistence) {
       SCOPED_TRACE("disparity=" + std::to_string(disparity) + " persistence=" + std::to_string(persistence));
       auto frames = synthetic_sequence(17, 23, 12, disparity, 3 + persistence);
       TemporalFilterOptions o{.alpha = 0.37f, .delta = disparity ? 3 : 20, .persistence = persistence};
       auto want = expect_equal(frames, o);
       EXPECT_FALSE(exactly_equal(want.back(), frames.back()).ok);
+    }
+  }
+}
+
+// The portable path tests history bits where the twins read persistence_table: every mode, phase
+// and history, on a row of holes with a last value each (filled exactly where the table says so).
+TEST(TemporalFilter, PortablePersistenceMatchesTheTable) {
+  std::vector<uint8_t> histories(256);
+  for (int h = 0; h < 256; ++h) histories[h] = static_cast<uint8_t>(h);
+  const auto history = mx::array(histories.data(), {1, 256}, mx::uint8);
+  const auto frame = mx::zeros({1, 256}, mx::uint16), last = mx::full({1, 256}, 700, mx::uint16);
+  for (int persistence = 0; persistence <= 8; ++persistence) {
+    for (int phase = 0; phase < 8; ++phase) {
+      const auto table = detail::persistence_table(persistence, phase);
+      auto out = detail::temporal_filter_portable(frame, last, history, {.persistence = persistence}, phase,
+                                                  mx::default_stream(mx::default_device()))[0];
+      out = mx::astype(out, mx::int32);
+      mx::eval(out);
+      for (int h = 0; h < 256; ++h)
+        ASSERT_EQ(out.data<int>()[h], table[h] ? 700 : 0) << "persistence " << persistence << " phase " << phase << " history " << h;
     }
   }
 }

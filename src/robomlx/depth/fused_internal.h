@@ -3,11 +3,13 @@
 // the portable paths of the depth filters.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include <mlx/array.h>
 #include <mlx/compile.h>
 #include <mlx/stream.h>
+#include <mlx/transforms.h>
 #include <mlx/utils.h>
 
 namespace robomlx::depth::detail {
@@ -28,6 +30,27 @@ std::vector<mx::array> run_fused(const std::vector<mx::array>& inputs, mx::Strea
   if (s != mx::default_stream(mx::default_device())) return F(inputs, s);
   thread_local auto fused = mx::compile(+[](const std::vector<mx::array>& in) { return F(in, {}); });
   return fused(inputs);
+}
+
+/// The host syncs the portable paths make on this thread (a data-dependent check each: the spatial
+/// filter's refinement, hole filling's rounds), and a probe the bench sets to see what each one
+/// evaluates (the graph behind it, which the sync cuts from the caller's graph).
+struct PortableSyncs {
+  long count = 0;
+  std::function<void(const std::vector<mx::array>&)> probe;
+};
+
+inline PortableSyncs& portable_syncs() {
+  thread_local PortableSyncs syncs;
+  return syncs;
+}
+
+/// mx::eval(arrays), counted, and shown to the probe first.
+inline void portable_sync(const std::vector<mx::array>& arrays) {
+  auto& syncs = portable_syncs();
+  ++syncs.count;
+  if (syncs.probe) syncs.probe(arrays);
+  mx::eval(arrays);
 }
 
 }  // namespace robomlx::depth::detail

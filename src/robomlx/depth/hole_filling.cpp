@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Validation, dispatch and the portable path of hole filling.
+// Validation, dispatch and the portable path of hole filling (modes 1/2 by rounds of whole-image
+// scans are in hole_filling_rounds.cpp; this file has their row-by-row form, which finishes what
+// the rounds' check does not pass).
 //
 // Values are mapped to order-preserving integer keys K (0 = hole). Mode 0 is one cumulative max of
 // indices. Modes 1/2 fill in raster order: a hole takes op (max / min of the non-holes) over
@@ -12,7 +14,8 @@
 // for all rows at once and a row costs two kernels: a fused elementwise one and the scan.
 // No exact log-depth form was found: what a row takes from a row two or more above is op over a
 // union of intervals (one per run of holes, broken where two kept pixels meet), up to w/2 of them,
-// so composing rows does not stay a fixed-size operation.
+// so composing rows does not stay a fixed-size operation. The rounds instead build a candidate
+// from whole-image scans and check it with one step of this recursion for all rows at once.
 // Nearest (mode 2) keeps a hole whose up neighbour stays a hole; with keys >= 0 those are the holes
 // with only holes above them in their column, known up front (negative floats are outside the
 // exact range, see hole_filling.h).
@@ -26,8 +29,9 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/gpu_kernel_internal.h"
-#include "robomlx/depth/hole_filling_twins.h"
 #include "robomlx/depth/fused_internal.h"
+#include "robomlx/depth/hole_filling_internal.h"
+#include "robomlx/depth/hole_filling_twins.h"
 
 namespace robomlx::depth {
 
@@ -39,28 +43,17 @@ using detail::run_fused;
 constexpr int64_t kSegment = int64_t{1} << 33;
 constexpr int64_t kBias = int64_t{1} << 31;   // biased keys are >= 0
 constexpr int64_t kInf = int64_t{1} << 32;    // above every key: "no value" (nearest), no bound (farest)
+// Rounds of whole-image scans before the check (hole_filling_rounds.cpp): the standard chain at
+// 1280x720 needs 9, the golden frames up to 12 (docs/results/2026-12-08-cpu-chain-lazy); rows from
+// a failed check on go row by row.
+constexpr int kRounds = 12;
 
 mx::array i64(int64_t v) { return mx::array(v, mx::int64); }
-
-// Integer keys with the order of the values; 0 <=> hole (0, or float bit pattern 0).
-mx::array to_keys(const mx::array& x, mx::Stream s) {
-  if (x.dtype() == mx::uint16) return mx::astype(x, mx::int64, s);
-  auto b = mx::view(x, mx::int32, s);
-  auto flipped = mx::bitwise_xor(b, mx::array(0x7fffffff, mx::int32), s);
-  return mx::astype(mx::where(mx::less(b, mx::array(0, mx::int32), s), flipped, b, s), mx::int64, s);
-}
-
-mx::array from_keys(const mx::array& k, mx::Dtype dtype, mx::Stream s) {
-  if (dtype == mx::uint16) return mx::astype(k, mx::uint16, s);
-  auto b = mx::astype(k, mx::int32, s);
-  auto flipped = mx::bitwise_xor(b, mx::array(0x7fffffff, mx::int32), s);
-  return mx::view(mx::where(mx::less(b, mx::array(0, mx::int32), s), flipped, b, s), mx::float32, s);
-}
 
 mx::array fill_from_left(const mx::array& x, mx::Stream s) {
   int w = x.shape(1);
   auto idx = mx::reshape(mx::arange(w, mx::int32, s), {1, w}, s);
-  auto hole = mx::equal(to_keys(x, s), i64(0), s);
+  auto hole = mx::equal(detail::hole_keys(x, mx::int64, s), i64(0), s);
   auto source = mx::cummax(mx::where(hole, mx::array(0, mx::int32), idx, s), 1, false, true, s);
   return mx::take_along_axis(x, source, 1, s);
 }
@@ -138,11 +131,11 @@ std::vector<mx::array> split_rows(const mx::array& x, mx::Stream s) {
   return rows;
 }
 
+// Row by row: rows 1..h-2, each from the filled row above (row 0 as it is).
 template <bool farest>
-mx::array fill_around(const mx::array& x, mx::Stream s) {
+mx::array fill_rows(const mx::array& x, mx::Stream s) {
   const int h = x.shape(0), w = x.shape(1);
-  if (h < 3 || w < 2) return x;
-  const auto keys = to_keys(x, s);
+  const auto keys = detail::hole_keys(x, mx::int64, s);
   const auto t = run_fused<around_terms<farest>>({keys}, s);
   const int m = h - 2;
   const auto local = split_rows(t[1], s), off = split_rows(t[2], s), bound = split_rows(t[3], s);
@@ -155,14 +148,47 @@ mx::array fill_around(const mx::array& x, mx::Stream s) {
   }
   const auto mid_keys = mx::slice(keys, {1, 0}, {h - 1, w}, s);
   const auto mid = run_fused<finish_rows<farest>>({mx::concatenate(scanned, 0, s), t[0], t[2], mid_keys}, s)[0];
-  const auto filled = from_keys(mid, x.dtype(), s);
+  const auto filled = detail::from_hole_keys(mid, x.dtype(), s);
   return mx::concatenate({mx::slice(x, {0, 0}, {1, w}, s), filled, mx::slice(x, {h - 1, 0}, {h, w}, s)}, 0, s);
+}
+// By rounds of whole-image scans and one check (hole_filling_rounds.cpp); rows from the first one
+// the check failed on, if any, row by row from the exact row above them. Nearest's holes with only
+// holes above them are found from that row as from the whole image: it is a hole exactly there.
+template <bool farest>
+mx::array fill_around(const mx::array& x, mx::Stream s) {
+  const int h = x.shape(0), w = x.shape(1);
+  if (h < 3 || w < 2) return x;
+  const auto r = detail::hole_filling_rounds(x, farest, std::max(1, detail::hole_filling_round_count()), s);
+  if (r.exact_rows >= h) return r.image;
+  auto rows = [&](const mx::array& a, int r0, int r1) { return mx::slice(a, {r0, 0}, {r1, w}, s); };
+  const int y0 = r.exact_rows;
+  const auto below = fill_rows<farest>(mx::concatenate({rows(r.image, y0 - 1, y0), rows(x, y0, h)}, 0, s), s);
+  return mx::concatenate({rows(r.image, 0, y0), rows(below, 1, h - y0 + 1)}, 0, s);
 }
 }  // namespace
 
 void HoleFillingOptions::validate() const { check_range(kTag, "holes_fill", mode, 0, 2); }
 
 namespace detail {
+mx::array hole_keys(const mx::array& x, mx::Dtype dtype, mx::StreamOrDevice s) {
+  if (x.dtype() == mx::uint16) return mx::astype(x, dtype, s);
+  auto b = mx::view(x, mx::int32, s);
+  auto flipped = mx::bitwise_xor(b, mx::array(0x7fffffff, mx::int32), s);
+  return mx::astype(mx::where(mx::less(b, mx::array(0, mx::int32), s), flipped, b, s), dtype, s);
+}
+
+mx::array from_hole_keys(const mx::array& k, mx::Dtype dtype, mx::StreamOrDevice s) {
+  if (dtype == mx::uint16) return mx::astype(k, mx::uint16, s);
+  auto b = mx::astype(k, mx::int32, s);
+  auto flipped = mx::bitwise_xor(b, mx::array(0x7fffffff, mx::int32), s);
+  return mx::view(mx::where(mx::less(b, mx::array(0, mx::int32), s), flipped, b, s), mx::float32, s);
+}
+
+int& hole_filling_round_count() {
+  thread_local int rounds = kRounds;
+  return rounds;
+}
+
 mx::array hole_filling_portable(const mx::array& image, int mode, mx::Stream s) {
   if (mode == 0) return fill_from_left(image, s);
   return mode == 1 ? fill_around<true>(image, s) : fill_around<false>(image, s);

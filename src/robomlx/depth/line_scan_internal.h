@@ -9,7 +9,6 @@
 // array instead of padding it again: the caller places the zeros the windows reach into once.
 #pragma once
 
-#include <functional>
 #include <vector>
 
 #include <mlx/array.h>
@@ -38,28 +37,41 @@ int scan_pad(const std::vector<int>& taps);
 mx::array affine_scan(const mx::array& a, const mx::array& b, const mx::array& raw, int axis, bool reverse,
                       const std::vector<int>& taps, mx::Stream s);
 
-/// Turns an approximate solution y0 (affine_scan's) of the recurrence the spatial filter's float
-/// passes run into the float32 result of the sequential loop, bit for bit:
-///   y_k = a_k > 0 ? fl(b_k + fl(y_{k-1} * a_k)) : raw_k   (k ascending; descending if reverse).
-/// a, b, raw, y0: same shape, L samples along `axis`; a holds 0 or `keep`; where a = 0, y0 = raw;
-/// b is finite, and so is raw before a sample with a > 0 (the spatial filter's edge test ensures
-/// both), so the sequential state is never NaN where a sample blends.
-/// The first margin + 1 samples in scan order (the first ones forward, the last ones reverse) must
-/// have a = 0: sweeps shrink the line at that end. Returns the other L - margin samples. Runs
-/// sweeps until one changes no bit, testing that with one reduction and a host sync now and then.
-mx::array refine_recurrence(const mx::array& y0, const mx::array& a, const mx::array& b, const mx::array& raw,
-                            int axis, bool reverse, float keep, int margin, mx::Stream s);
+/// The recurrence the spatial filter's float passes run, in the form the refinement sweeps:
+///   y_k = fl(b_k + fl(y_{k-1} * a_k))   (k ascending; descending if reverse),
+/// a_k = keep where sample k blends, else 0, and then b_k is the sample's own (raw) value: with
+/// y_{k-1} finite and >= 0, y_{k-1} * 0 = +0 and b_k + 0 = b_k, so a reset takes no select. That
+/// needs y0, b finite and >= 0: the spatial filter passes holes, negative and non-finite samples
+/// as +0 (they never blend and never let a neighbour blend either way) and restores them at its
+/// end. a, b, y0: same shape, L samples along `axis`, a holds 0 or `keep`.
+///
+/// refine_steps turns an approximate solution y0 (affine_scan's) into the float32 result of the
+/// sequential loop by `steps` steps of sweeps (line_scan_refine.cpp says why that is exact once a
+/// sweep changes no bit), without a host sync. The first `steps` + 1 samples in scan order (the
+/// first ones forward, the last ones reverse) must have a = 0: sweeps shrink the line at that end.
+/// Returns the other L - steps samples and `changed`, true where the last sweep changed a sample:
+/// nowhere true means the result is exact.
+struct Refined {
+  mx::array y, changed;
+};
+Refined refine_steps(const mx::array& y0, const mx::array& a, const mx::array& b, int axis, bool reverse, float keep,
+                     int steps, mx::Stream s);
 
-/// What refine_recurrence ran on this thread: calls, sweeps and convergence tests (host syncs).
+/// Whether sweeps fuse several steps per kernel for this `keep` (its products are exact, so a
+/// contracted fma rounds as the loop does); otherwise each step is two kernels.
+bool refine_fuses_products(float keep);
+
+/// As refine_steps, but sweeps until one changes no bit, testing that with one reduction and a host
+/// sync every few steps; the first margin + 1 samples in scan order must have a = 0. Returns the
+/// other L - margin samples.
+mx::array refine_recurrence(const mx::array& y0, const mx::array& a, const mx::array& b, int axis, bool reverse,
+                            float keep, int margin, mx::Stream s);
+
+/// What the refinement ran on this thread: calls and sweeps (its host syncs: portable_syncs()).
 struct RefineCounts {
-  long calls = 0, sweeps = 0, checks = 0;
+  long calls = 0, sweeps = 0;
 };
 RefineCounts& refine_counts();
-
-/// Called with the arrays refine_recurrence evaluates right before each host sync (the bench counts
-/// the graph there, which the sync cuts); empty: nothing.
-using SyncProbe = std::function<void(const std::vector<mx::array>&)>;
-SyncProbe& sync_probe();
 
 /// mx::slice of [start, stop) along one axis.
 mx::array slice_axis(const mx::array& x, int axis, int start, int stop, mx::Stream s);

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Validation, dispatch and the portable path of the spatial filter.
-//
-// Float (disparity) path: the edge test compares raw neighbours, so each directional pass is the
-// affine recurrence state_k = a_k state_{k-1} + b_k along rows or columns. affine_scan
-// (line_scan_internal.h) evaluates it in a few fused kernels, adding in tree order, a few ulps
-// off the sequential loop; refine_recurrence (line_scan_refine.cpp) then sweeps it to the
-// sequential loop's own float result, bit for bit, in a few more (each one fused kernel, a
-// reduction and a host sync per check), so later passes' edge tests and every golden are exact.
+// Validation, dispatch and the portable path of the spatial filter; its float (disparity) path is
+// in spatial_filter_float.cpp.
 //
 // Z16 path: a loop over the sequential axis, whole lines of the other axis at once (horizontal
 // passes run on the transposed image so both scan axis 0). It has no exact log-depth form: the
@@ -28,26 +22,13 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/gpu_kernel_internal.h"
 #include "robomlx/depth/fused_internal.h"
-#include "robomlx/depth/line_scan_internal.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 
 namespace robomlx::depth {
 
 namespace {
 constexpr const char* kTag = "depth.spatial";
-using detail::affine_scan;
-using detail::refine_recurrence;
 using detail::run_fused;
-using detail::scan_pad;
-using detail::scan_taps;
-using detail::slice_axis;
-
-// Samples each scan window covers (taps 8, 8): keep = 1 - alpha <= 0.75, so what a longer window
-// would add is below 0.75^64 < 2^-26 of the values, under float rounding, which the refinement
-// corrects anyway. Longer lines need no more scan steps or padding.
-constexpr int kScanWindow = 64;
-// Resets the refinement's sweeps may use up before it pads the line again (two checks' worth).
-constexpr int kRefineMargin = 24;
 
 void check_integer_option(const char* name, int v, int lo, int hi) { check_range(kTag, name, v, lo, hi); }
 
@@ -144,61 +125,6 @@ mx::array scan(const mx::array& x, bool forward, const Step& step, const std::ve
   return mx::concatenate(rows, 0, s);
 }
 
-// Float path: (a, b) = (1 - alpha, alpha x_k) where sample k blends with its previous raw sample,
-// (0, x_k) where it does not. {prev, cur, alpha, keep, delta} -> {a, b}. `> 0` stands for
-// upstream's "bit pattern > 0": they differ only for NaN, which never blends (its difference
-// fails both comparisons). Samples that are not positive finite numbers enter with b = 0 and come
-// back raw (affine_scan). b reads a, so both come from one fused kernel (compose_ab, line_scan.cpp).
-std::vector<mx::array> edge_ab(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
-  const auto &prev = in[0], &cur = in[1], &delta = in[4];
-  auto zero = scalar(0.0f);
-  auto d = mx::subtract(prev, cur, s);
-  auto blend = mx::logical_and(mx::logical_and(mx::greater(prev, zero, s), mx::greater(cur, zero, s), s),
-                               mx::logical_and(mx::less(d, delta, s), mx::greater(d, mx::negative(delta, s), s), s), s);
-  auto finite = mx::logical_and(mx::greater(cur, zero, s), mx::less(cur, scalar(INFINITY), s), s);
-  auto a = mx::where(blend, in[3], zero, s);  // keep = 0 (alpha = 1) gives b = cur, as blending would
-  return {a, mx::where(mx::greater(a, zero, s), mx::multiply(cur, in[2], s), mx::where(finite, cur, zero, s), s)};
-}
-
-// Both directions along `axis` (1: left->right then right->left; 0: top->bottom then bottom->top).
-// Each pass: the edge test on the pass's input (one kernel), the scan (2 kernels), then the
-// refinement to the sequential result (line_scan_refine.cpp), which the next pass's edge test
-// reads. The scan reads `pad` zeros before the line (after it, in reverse) and the refinement
-// kRefineMargin more: zeros are holes, so they never blend, and every window starts from a reset.
-mx::array float_passes(const mx::array& x, int axis, float alpha, float delta, mx::Stream s) {
-  const int n = x.shape(axis), m = kRefineMargin;
-  const auto taps = scan_taps(std::min(n, kScanWindow));
-  const int pad = scan_pad(taps), len = n + pad + 1 + m;
-  const float keep = 1.0f - alpha;
-  const std::vector<mx::array> opts = {scalar(alpha), scalar(keep), scalar(delta)};
-  auto ab_of = [&](const mx::array& prev, const mx::array& cur) {
-    std::vector<mx::array> in = {prev, cur};
-    in.insert(in.end(), opts.begin(), opts.end());
-    return run_fused<edge_ab>(in, s);
-  };
-  auto pad_axis = [&](const mx::array& v, int before, int after) {
-    std::vector<std::pair<int, int>> widths(2, {0, 0});
-    widths[axis] = {before, after};
-    return mx::pad(v, widths, scalar(0.0f), "constant", s);
-  };
-  // Forward over xp = pad + 1 + m zeros, then the line: samples 1..len-1 of xp, each after its
-  // left/upper neighbour; the scan yields the last m + n of them, the refinement the last n.
-  auto xp = pad_axis(x, pad + 1 + m, 0);
-  auto ab = ab_of(slice_axis(xp, axis, 0, len - 1, s), slice_axis(xp, axis, 1, len, s));
-  auto raw = slice_axis(xp, axis, pad + 1, len, s);
-  auto y = affine_scan(ab[0], ab[1], raw, axis, false, taps, s);
-  y = refine_recurrence(y, slice_axis(ab[0], axis, pad, len - 1, s), slice_axis(ab[1], axis, pad, len - 1, s), raw,
-                        axis, false, keep, m, s);
-  // Reverse over yp = the line, then pad + 1 + m zeros: samples 0..len-2, each after its
-  // right/lower neighbour; the scan yields the first n + m, the refinement the first n.
-  auto yp = pad_axis(y, 0, pad + 1 + m);
-  ab = ab_of(slice_axis(yp, axis, 1, len, s), slice_axis(yp, axis, 0, len - 1, s));
-  raw = slice_axis(yp, axis, 0, n + m, s);
-  y = affine_scan(ab[0], ab[1], raw, axis, true, taps, s);
-  return refine_recurrence(y, slice_axis(ab[0], axis, 0, n + m, s), slice_axis(ab[1], axis, 0, n + m, s), raw, axis,
-                           true, keep, m, s);
-}
-
 // uint16 path (values held as float32, exact): librealsense's recursive_filter_horizontal on
 // xt = image transposed [W, H] (left->right skips the last column), then recursive_filter_vertical.
 mx::array z16_horizontal(const mx::array& xt, float alpha, float delta, int radius, mx::Stream s) {
@@ -213,26 +139,6 @@ mx::array z16_vertical(const mx::array& x, float alpha, float delta, mx::Stream 
   return scan(down, false, step_for<z16_bt_step>(s), {down, mx::multiply(down, scalar(alpha), s)}, extra, 1, 0, s);
 }
 
-// Float-path hole filling after all iterations (intertial_holes_fill): per row, left->right then
-// right->left, each filling at most radius-1 holes of a run from the nearest non-empty pixel.
-mx::array float_holes_fill(const mx::array& x, int radius, mx::Stream s) {
-  int h = x.shape(0), w = x.shape(1);
-  auto idx = mx::reshape(mx::arange(w, mx::int32, s), {1, w}, s);
-  auto col_ok = mx::greater_equal(idx, mx::array(1), s);
-  auto r = mx::array(radius);
-  auto empty = mx::equal(mx::view(x, mx::int32, s), mx::array(0), s);
-  auto left = mx::cummax(mx::where(empty, mx::array(0), idx, s), 1, false, true, s);
-  auto fill = mx::logical_and(mx::logical_and(empty, col_ok, s), mx::less(mx::subtract(idx, left, s), r, s), s);
-  auto lr = mx::where(fill, mx::take_along_axis(x, left, 1, s), x, s);
-  // Right->left: the last pixel's right neighbour is the next row's first pixel (upstream reads
-  // one past the row; past the last row we read 0).
-  auto next_first = mx::concatenate({mx::slice(lr, {1, 0}, {h, 1}, s), mx::zeros({1, 1}, mx::float32, s)}, 0, s);
-  auto ext = mx::concatenate({lr, next_first}, 1, s);
-  empty = mx::equal(mx::view(lr, mx::int32, s), mx::array(0), s);
-  auto right = mx::cummin(mx::where(empty, mx::array(w), idx, s), 1, true, true, s);
-  fill = mx::logical_and(mx::logical_and(empty, col_ok, s), mx::less(mx::subtract(right, idx, s), r, s), s);
-  return mx::where(fill, mx::take_along_axis(ext, right, 1, s), lr, s);
-}
 }  // namespace
 
 void SpatialFilterOptions::validate() const {
@@ -249,15 +155,9 @@ int SpatialFilterOptions::holes_fill_radius() const {
 
 namespace detail {
 mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOptions& o, mx::Stream s) {
-  auto delta = static_cast<float>(o.delta);
+  if (image.dtype() == mx::float32) return spatial_filter_float(image, o, s);
+  const auto delta = static_cast<float>(o.delta);
   int radius = o.holes_fill_radius();
-  if (image.dtype() == mx::float32) {
-    auto x = image;
-    for (int it = 0; it < o.iterations; ++it) {
-      x = float_passes(float_passes(x, 1, o.alpha, delta, s), 0, o.alpha, delta, s);  // rows, then columns
-    }
-    return radius > 0 ? float_holes_fill(x, radius, s) : x;
-  }
   auto x = mx::astype(image, mx::float32, s);
   for (int it = 0; it < o.iterations; ++it) {
     auto xt = mx::transpose(x, s);

@@ -12,6 +12,11 @@ namespace robomlx::depth::detail {
 
 /// MLX ops only (runs on any device); the parity reference for the twins.
 mx::array spatial_filter_portable(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
+/// The float (disparity) part of spatial_filter_portable (spatial_filter_float.cpp).
+mx::array spatial_filter_float(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s);
+/// Refinement steps per pass that the portable float path runs before its one check (default 30,
+/// per thread; tests set fewer to exercise the rerun with checked sweeps). At least 1.
+int& spatial_refine_steps();
 /// Threaded host loops in a Primitive (CPU streams). threads = 0 picks from the core count;
 /// threads = 1 is librealsense's single-core loop order (the bench's like-for-like peer).
 mx::array spatial_filter_cpu(const mx::array& image, const SpatialFilterOptions& options, mx::Stream s, int threads = 0);

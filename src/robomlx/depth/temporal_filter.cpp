@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Validation, dispatch, the portable (elementwise) path and the stateful wrapper of the temporal
-// filter. The persistence rule is a 256-entry table per phase built on the host and gathered.
+// filter. The persistence rule is a mask and a count of set history bits: a 256-entry table per
+// phase for the twins, bit tests in the portable path's one fused kernel.
 #include "robomlx/depth/temporal_filter.h"
 
+#include <algorithm>
 #include <bit>
 
 #include <mlx/ops.h>
@@ -11,27 +13,69 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/gpu_kernel_internal.h"
+#include "robomlx/depth/fused_internal.h"
 #include "robomlx/depth/temporal_filter_twins.h"
 
 namespace robomlx::depth {
 
 namespace {
 constexpr const char* kTag = "depth.temporal";
+using detail::run_fused;
 
-// Does an 8-frame window (bit 7 = previous frame ... bit 0 = eight frames ago) pass the rule?
-bool credible(int persistence, unsigned window) {
-  auto count = [&](unsigned mask) { return std::popcount(window & mask); };
+// The rule of a persistence mode: a hole may be filled when at least `count` of the window's bits
+// under `mask` are set (bit 7 = previous frame ... bit 0 = eight frames ago); count 0: always.
+struct Rule {
+  unsigned mask;
+  int count;
+};
+
+Rule rule(int persistence) {
   switch (persistence) {
-    case 1: return count(0xFF) >= 8;
-    case 2: return count(0xE0) >= 2;
-    case 3: return count(0xF0) >= 2;
-    case 4: return count(0xFF) >= 2;
-    case 5: return count(0xC0) >= 1;
-    case 6: return count(0xF8) >= 1;
-    case 7: return count(0xFF) >= 1;
-    case 8: return true;
-    default: return false;
+    case 1: return {0xFF, 8};
+    case 2: return {0xE0, 2};
+    case 3: return {0xF0, 2};
+    case 4: return {0xFF, 2};
+    case 5: return {0xC0, 1};
+    case 6: return {0xF8, 1};
+    case 7: return {0xFF, 1};
+    case 8: return {0x00, 0};
+    default: return {0x00, 1};  // never
   }
+}
+
+// {frame, last, alpha, 1 - alpha} -> {alpha * frame, (1 - alpha) * last} in float32, rounded on their
+// own: the blend adds them in the next kernel, so no fused kernel can contract it into an fma (the
+// twins and upstream round twice). The second selects the first behind a false condition, so it
+// depends on it and one kernel yields both.
+std::vector<mx::array> blend_terms(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  auto cur = mx::multiply(in[2], mx::astype(in[0], mx::float32, s), s);
+  auto prev = mx::multiply(in[3], mx::astype(in[1], mx::float32, s), s);
+  return {mx::where(mx::array(false), cur, prev, s), cur};
+}
+
+// {frame, last, history, alpha frame, (1 - alpha) last, delta, mask, e, t, bit, not bit} ->
+// {new history, new last, output} in one kernel: each output selects (never computes with) the one
+// before behind a false condition, so it depends on it and MLX fuses all three. Persistence
+// without a table: with y = history & mask (the rule's mask rotated with the phase), at least 0 /
+// 1 / 2 / all 8 bits set is (y & (y - e)) >= t for (e, t) = (0, 0) / (0, 1) / (1, 1) / (0, 255).
+std::vector<mx::array> temporal_step(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  const auto &frame = in[0], &last = in[1], &history = in[2];
+  auto zero = mx::array(0, frame.dtype());
+  auto valid = mx::not_equal(frame, zero, s), has_last = mx::not_equal(last, zero, s);
+  // Both dtypes are compared and blended in float32 (uint16 values are exact there).
+  auto c = mx::astype(frame, mx::float32, s), l = mx::astype(last, mx::float32, s);
+  auto agree = mx::logical_and(mx::logical_and(valid, has_last, s), mx::less(mx::abs(mx::subtract(c, l, s), s), in[5], s), s);
+  auto blended = mx::astype(mx::add(in[4], in[3], s), frame.dtype(), s);
+  auto y = mx::bitwise_and(history, in[6], s);
+  auto credible = mx::greater_equal(mx::bitwise_and(y, mx::subtract(y, in[7], s), s), in[8], s);
+  auto fill = mx::logical_and(mx::logical_and(mx::logical_not(valid, s), has_last, s), credible, s);
+  auto never = mx::array(false);
+  auto new_history = mx::where(valid, mx::where(agree, mx::bitwise_or(history, in[9], s), in[9], s),
+                               mx::bitwise_and(history, in[10], s), s);
+  auto new_last = mx::where(never, mx::astype(new_history, frame.dtype(), s),
+                            mx::where(valid, mx::where(agree, blended, frame, s), last, s), s);
+  auto output = mx::where(never, new_last, mx::where(agree, blended, mx::where(fill, last, frame, s), s), s);
+  return {new_history, new_last, output};
 }
 }  // namespace
 
@@ -43,35 +87,28 @@ void TemporalFilterOptions::validate() const {
 
 namespace detail {
 std::array<uint8_t, 256> persistence_table(int persistence, int phase) {
+  const Rule r = rule(persistence);
   std::array<uint8_t, 256> table{};
   for (unsigned h = 0; h < 256; ++h) {
     unsigned window = ((h >> phase) | (h << (8 - phase))) & 0xFFu;  // rotate right by phase
-    table[h] = credible(persistence, window) ? 1 : 0;
+    table[h] = std::popcount(window & r.mask) >= r.count ? 1 : 0;
   }
   return table;
 }
 
 std::vector<mx::array> temporal_filter_portable(const mx::array& frame, const mx::array& last, const mx::array& history,
                                                 const TemporalFilterOptions& o, int phase, mx::Stream s) {
-  auto table = persistence_table(o.persistence, phase);
-  auto lut = mx::array(table.data(), {256}, mx::uint8);
-  auto mask = mx::array(static_cast<uint8_t>(1u << phase), mx::uint8);
-  auto not_mask = mx::array(static_cast<uint8_t>(~(1u << phase) & 0xFFu), mx::uint8);
-  auto zero = mx::array(0, frame.dtype());
-  auto valid = mx::not_equal(frame, zero, s), has_last = mx::not_equal(last, zero, s);
-  // Both dtypes are compared and blended in float32 (uint16 values are exact there).
-  auto c = mx::astype(frame, mx::float32, s), l = mx::astype(last, mx::float32, s);
-  auto agree = mx::logical_and(mx::logical_and(valid, has_last, s),
-                               mx::less(mx::abs(mx::subtract(c, l, s), s), mx::array(static_cast<float>(o.delta)), s), s);
-  auto blended = mx::add(mx::multiply(mx::array(o.alpha), c, s), mx::multiply(mx::array(1.0f - o.alpha), l, s), s);
-  blended = mx::astype(blended, frame.dtype(), s);
-  auto fill = mx::logical_and(mx::logical_and(mx::logical_not(valid, s), has_last, s),
-                              mx::not_equal(mx::take(lut, mx::astype(history, mx::int32, s), 0, s), mx::array(0, mx::uint8), s), s);
-  auto output = mx::where(agree, blended, mx::where(fill, last, frame, s), s);
-  auto new_last = mx::where(valid, mx::where(agree, blended, frame, s), last, s);
-  auto new_history = mx::where(valid, mx::where(agree, mx::bitwise_or(history, mask, s), mask, s),
-                               mx::bitwise_and(history, not_mask, s), s);
-  return {output, new_last, new_history};
+  const Rule r = rule(o.persistence);
+  // Bits of the window rotated right by phase are the history's bits under the mask rotated left.
+  const unsigned mask = ((r.mask << phase) | (r.mask >> (8 - phase))) & 0xFFu;
+  const auto u8 = [](unsigned v) { return mx::array(static_cast<uint8_t>(v & 0xFFu), mx::uint8); };
+  const unsigned e = r.count == 2 ? 1 : 0, t = r.count == 8 ? 255 : std::min(r.count, 1);
+  const auto terms = run_fused<blend_terms>({frame, last, mx::array(o.alpha), mx::array(1.0f - o.alpha)}, s);
+  const auto out = run_fused<temporal_step>({frame, last, history, terms[1], terms[0],
+                                             mx::array(static_cast<float>(o.delta)), u8(mask), u8(e), u8(t),
+                                             u8(1u << phase), u8(~(1u << phase))},
+                                            s);
+  return {out[2], out[1], out[0]};
 }
 }  // namespace detail
 
