@@ -44,7 +44,7 @@ constexpr int64_t kSegment = int64_t{1} << 33;
 constexpr int64_t kBias = int64_t{1} << 31;   // biased keys are >= 0
 constexpr int64_t kInf = int64_t{1} << 32;    // above every key: "no value" (nearest), no bound (farest)
 // Rounds of whole-image scans before the check (hole_filling_rounds.cpp): the standard chain at
-// 1280x720 needs 9, the golden frames up to 12 (docs/results/2026-12-08-cpu-chain-lazy); rows from
+// 1280x720 needs 9, the golden frames up to 12 (docs/results/2026-12-07-cpu-chain-lazy); rows from
 // a failed check on go row by row.
 constexpr int kRounds = 12;
 

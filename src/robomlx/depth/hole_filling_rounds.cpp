@@ -20,7 +20,7 @@
 // start at each pixel that is not filled), plus the raw terms from the row below. Every value is
 // one that the hole's filled value bounds, so rounds only climb towards the result, and reach it
 // once the longest chain of moves that change direction has been followed: 9 rounds for the
-// standard chain at 1280x720, up to 12 for the golden frames (docs/results/2026-12-08-cpu-chain-
+// standard chain at 1280x720, up to 12 for the golden frames (docs/results/2026-12-07-cpu-chain-
 // lazy), each 5 kernels: 2 fused elementwise and 3 scans, whatever the image size.
 //
 // Layout. The diagonal scan needs no copy: a buffer of r (r + 1) q values is a grid of r columns

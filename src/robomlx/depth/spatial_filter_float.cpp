@@ -32,7 +32,7 @@ constexpr int kScanWindow = 64;
 // Steps the refinement runs per pass before its check (6 fused sweeps of 5; the last one checks),
 // and the resets (zero samples) it reads before each line. The standard chain's passes and the
 // golden ones at alpha 0.5 reach the sequential result in 12-21 steps, noisy planes where every
-// sample blends in up to 23 (docs/results/2026-12-08-cpu-chain-lazy), and each further step halves
+// sample blends in up to 23 (docs/results/2026-12-07-cpu-chain-lazy), and each further step halves
 // what little is left, so a pass still changing after 30 is rare; then the filter runs again with
 // checked sweeps (refine_recurrence, which uses the same resets).
 constexpr int kRefineSteps = 30;
