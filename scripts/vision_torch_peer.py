@@ -21,9 +21,8 @@ import json
 import statistics
 import time
 
-import torch
-import transformers
-from transformers import CLIPConfig, CLIPModel, SamConfig, SamModel
+# torch and transformers are imported in main(), after the arguments: --help works without them.
+torch = transformers = None
 
 
 def timed(fn, dev, warmup, repeats, max_seconds):
@@ -44,6 +43,7 @@ def timed(fn, dev, warmup, repeats, max_seconds):
 
 
 def clip_model(dev, dtype):
+    from transformers import CLIPConfig, CLIPModel
     cfg = CLIPConfig(
         text_config=dict(hidden_size=512, intermediate_size=2048, num_hidden_layers=12, num_attention_heads=8,
                          max_position_embeddings=77, vocab_size=49408, eos_token_id=49407, hidden_act="quick_gelu"),
@@ -80,6 +80,7 @@ def rows(args, dev, dtype):
         run("clip ViT-B/32 text embeddings b64", f, "texts_per_s", lambda ms: 64 * 1000.0 / ms)
     del clip
 
+    from transformers import SamConfig, SamModel
     sam = SamModel(SamConfig()).eval().to(dev, dtype)
     with torch.inference_mode():
         px = torch.randn(1, 3, 1024, 1024, device=dev, dtype=dtype)
@@ -102,19 +103,24 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads on the CPU (0: torch's default)")
     ap.add_argument("--json")
     args = ap.parse_args()
+    global torch, transformers
+    import torch
+    import transformers
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, device {dev}"
-          + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda" else f", {torch.get_num_threads()} threads"), flush=True)
+          + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda"
+             else f", {torch.get_num_threads()} threads (intra-op; {torch.get_num_interop_threads()} inter-op)"), flush=True)
     results = []
     for dtype in ([torch.float32, torch.bfloat16] if dev.type == "cuda" else [torch.float32]):
         results += rows(args, dev, dtype)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"torch": torch.__version__, "transformers": transformers.__version__, "device": str(dev),
+                       "threads": torch.get_num_threads() if dev.type == "cpu" else None,
                        "results": results}, f, indent=2)
 
 

@@ -43,12 +43,17 @@ nlohmann::json merged_section(nlohmann::json root, const std::string& key) {
 std::vector<ClipLayerWeights> take_layers(detail::TensorStore& t, const std::string& prefix, const ClipEncoderConfig& e) {
   std::vector<ClipLayerWeights> layers;
   for (int i = 0; i < e.layers; ++i) {
-    const std::string p = prefix + ".encoder.layers." + std::to_string(i);
+    const std::string p = prefix + ".encoder.layers." + std::to_string(i), a = p + ".self_attn.";
     const int d = e.hidden;
-    layers.push_back({detail::take_norm(t, p + ".layer_norm1", d, e.layer_norm_eps), detail::take_norm(t, p + ".layer_norm2", d, e.layer_norm_eps),
-                      detail::take_linear(t, p + ".self_attn.q_proj", d, d), detail::take_linear(t, p + ".self_attn.k_proj", d, d),
-                      detail::take_linear(t, p + ".self_attn.v_proj", d, d), detail::take_linear(t, p + ".self_attn.out_proj", d, d),
-                      detail::take_linear(t, p + ".mlp.fc1", d, e.intermediate), detail::take_linear(t, p + ".mlp.fc2", e.intermediate, d)});
+    ClipLayerWeights L{detail::take_norm(t, p + ".layer_norm1", d, e.layer_norm_eps), detail::take_norm(t, p + ".layer_norm2", d, e.layer_norm_eps),
+                       detail::fuse_linears({detail::take_linear(t, a + "q_proj", d, d), detail::take_linear(t, a + "k_proj", d, d),
+                                             detail::take_linear(t, a + "v_proj", d, d)}),
+                       detail::take_linear(t, a + "out_proj", d, d), detail::take_linear(t, p + ".mlp.fc1", d, e.intermediate),
+                       detail::take_linear(t, p + ".mlp.fc2", e.intermediate, d)};
+    // Evaluated with the taken tensors; the separate q / k / v copies are then dropped.
+    t.taken().push_back(L.qkv.w);
+    t.taken().push_back(*L.qkv.b);
+    layers.push_back(std::move(L));
   }
   return layers;
 }

@@ -12,13 +12,16 @@ namespace robomlx::vision {
 
 namespace {
 
-// One pre-LN encoder layer: x + attn(ln1(x)), then + mlp(ln2(x)).
+// One pre-LN encoder layer: x + attn(ln1(x)), then + mlp(ln2(x)). q, k and v come from one GEMM
+// ([B, L, 3, heads, d]) and reach attention as strided views, with no copy: SDPA reads them in
+// place (its output then has q's [B, L, heads, d] layout, so merging the heads is a view too).
 mx::array encoder_layer(const mx::array& x, const ClipLayerWeights& L, const ClipEncoderConfig& e,
                         const std::optional<mx::array>& mask, const mx::Stream& s) {
-  const float scale = 1.0f / std::sqrt(float(e.hidden / e.heads));
-  const mx::array h = L.ln1(x, s);
-  const mx::array a = detail::attention(detail::split_heads(L.q(h, s), e.heads, s), detail::split_heads(L.k(h, s), e.heads, s),
-                                        detail::split_heads(L.v(h, s), e.heads, s), scale, mask, s);
+  const int B = x.shape(0), T = x.shape(1), d = e.hidden / e.heads;
+  const float scale = 1.0f / std::sqrt(float(d));
+  const mx::array qkv = mx::transpose(mx::reshape(L.qkv(L.ln1(x, s), s), {B, T, 3, e.heads, d}, s), {2, 0, 3, 1, 4}, s);
+  const auto part = [&](int i) { return mx::squeeze(mx::slice(qkv, {i, 0, 0, 0, 0}, {i + 1, B, e.heads, T, d}, s), 0, s); };
+  const mx::array a = detail::attention(part(0), part(1), part(2), scale, mask, s);
   const mx::array y = mx::add(x, L.out(detail::merge_heads(a, s), s), s);
   mx::array f = L.fc1(L.ln2(y, s), s);
   f = e.act == ClipActivation::quick_gelu ? detail::quick_gelu(f, s) : detail::gelu_erf(f, s);
@@ -54,11 +57,12 @@ ClipEncoderOutput ClipModel::encode_text(const mx::array& ids, const mx::array& 
   }
   out.last_hidden_state = w_->final_ln(x, st);
   // Pooled position: the first EOS (argmax of id == eos returns the first), or argmax(id) for
-  // the legacy configs.
+  // the legacy configs. The final norm is per token, so the pooled rows are gathered first and
+  // normalised alone: the same numbers, and last_hidden_state is computed only if it is read.
   const mx::array where = config_.pool_at_argmax ? mx::argmax(tok, 1, false, st)
                                                  : mx::argmax(mx::astype(mx::equal(tok, mx::array(config_.eos_token_id), st), mx::int32, st), 1, false, st);
   const mx::array index = mx::reshape(mx::astype(where, mx::int32, st), {B, 1, 1}, st);
-  out.pooler_output = mx::squeeze(mx::take_along_axis(out.last_hidden_state, index, 1, st), 1, st);
+  out.pooler_output = w_->final_ln(mx::squeeze(mx::take_along_axis(x, index, 1, st), 1, st), st);
   out.embeds = w_->text_projection(out.pooler_output, st);
   return out;
 }

@@ -12,7 +12,8 @@ namespace robomlx::vision {
 
 struct ClipLayerWeights {
   detail::LayerNorm ln1, ln2;
-  detail::Linear q, k, v, out, fc1, fc2;
+  detail::Linear qkv;  // q_proj, k_proj, v_proj stacked: [3 * hidden, hidden], one GEMM
+  detail::Linear out, fc1, fc2;
 };
 
 struct ClipModel::Weights {

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <mlx/array.h>
 #include <mlx/stream.h>
@@ -30,12 +31,17 @@ struct LayerNorm {
 /// `prefix`.weight [out, in] and, when `bias`, `prefix`.bias [out].
 Linear take_linear(TensorStore& t, const std::string& prefix, int in, int out, bool bias = true);
 LayerNorm take_norm(TensorStore& t, const std::string& prefix, int dim, double eps);
+/// One Linear whose outputs are the parts' outputs side by side (weights stacked along out):
+/// one GEMM instead of one per part, the same dot products. Lazy: evaluate w and b after.
+Linear fuse_linears(const std::vector<Linear>& parts);
 
 /// A convolution whose stride equals its kernel (ViT patch embedding) as one matmul: x NHWC
 /// [B, H, W, C] (H, W multiples of p), w [D, p, p, C] (MLX layout) -> [B, H / p, W / p, D]. Same
 /// sums as mx::conv2d, but a GEMM on every backend (MLX's CPU convolution is far slower).
 mx::array patch_embed(const mx::array& x, const mx::array& w, int p, const mx::Stream& s);
 
+/// x * sigmoid(1.702 x) and 0.5 x (1 + erf(x / sqrt 2)), each one fused kernel on the thread's
+/// default stream (mx::compile), op by op on any other stream.
 mx::array quick_gelu(const mx::array& x, const mx::Stream& s);
 mx::array gelu_erf(const mx::array& x, const mx::Stream& s);
 
