@@ -92,33 +92,45 @@ mx::array cost_buffer(const mx::array& cost, const Layout& lay, mx::Stream s) {
   return mx::flatten(cpx, s);
 }
 
-// The pinned values of a state [1, slots, N, D + 2] (kBig on the sentinels; 0 on the padding
-// columns and on part B's diagonal slots), -1 where the recurrence decides.
-mx::array fixed_values(const Layout& lay, int slots) {
-  const int n = slots == 3 ? lay.n() : lay.n() + 1, k = int(lay.k()), w = lay.w;
-  std::vector<std::int16_t> v(std::size_t(slots) * n * k, -1);
-  for (int q = 0; q < slots; ++q)
+// A run of cpx columns [c0, c0 + n) that a state covers: both parts, then (once the part that
+// needs fewer steps is done) the other alone, so that no dead part keeps being computed.
+struct Window {
+  int c0, n;
+};
+
+// The pinned values of a state on window `win` [1, 3, n, D + 2] (rows3) or [1, n + 1, D + 2]
+// (swap): kBig on the sentinels; rows3 also 0 on the padding columns and on part B's diagonal
+// slots; -1 where the recurrence decides.
+mx::array fixed_values(const Layout& lay, const Window& win) {
+  const bool rows3 = lay.slots == 3;
+  const int n = rows3 ? win.n : win.n + 1, k = int(lay.k()), w = lay.w;
+  std::vector<std::int16_t> v(std::size_t(lay.slots) * n * k, -1);
+  for (int q = 0; q < lay.slots; ++q)
     for (int j = 0; j < n; ++j) {
       std::int16_t* row = &v[(std::size_t(q) * n + j) * k];
-      const bool pad = j == 0 || j == w + 1 || j == w + 2 || j == n - 1;
-      if (slots == 3 && (pad || (j > w + 1 && q != 1))) std::fill(row, row + k, std::int16_t(0));
+      const int c = win.c0 + j;
+      const bool pad = c == 0 || c == w + 1 || c == w + 2 || c == lay.n() - 1;
+      if (rows3 && (pad || (c > w + 1 && q != 1))) std::fill(row, row + k, std::int16_t(0));
       row[0] = row[k - 1] = kBig;
     }
-  return mx::array(v.begin(), {1, slots, n, k}, mx::int16);
+  return mx::array(v.begin(), rows3 ? mx::Shape{1, 3, n, k} : mx::Shape{1, n, k}, mx::int16);
 }
 
-// The state, its views for one step, and the add of a new state into acc.
+// The state, its views for one step, and the add of a new state into acc. A view of the previous
+// state is built for the window of the step, from the window that state was computed on.
 class Sweep {
  public:
   Sweep(const Layout& lay, mx::Stream s) : lay_(lay), s_(s) {
-    const int n = lay.n(), k = int(lay.k());
-    shape_ = lay.slots == 3 ? mx::Shape{2, 3, n, k} : mx::Shape{2, n + 1, k};
-    fixed_ = fixed_values(lay, lay.slots);
-    if (lay.slots == 1) fixed_ = mx::reshape(fixed_, {1, n + 1, k}, s);
+    // Steps each part needs: A (rows), then B (the transposed part, one step later in rows3).
+    const int a = lay.slots == 3 ? lay.h + 2 : lay.h, b = lay.slots == 3 ? lay.w + 1 : lay.w;
+    both_ = std::min(a, b);
+    rest_ = a > b ? Window{0, lay.w + 2} : Window{lay.w + 2, lay.h + 2};
+    set_window({0, lay.n()});
     // Every path starts from zeros (the pinned values aside): its first pixel gets L = C.
-    state_ = mx::where(mx::greater_equal(fixed_, mx::array(0, mx::int16), s), fixed_, mx::array(0, mx::int16), s);
-    flat_ = mx::flatten(mx::broadcast_to(state_, shape_, s), s);
-    m_ = mx::zeros({lay.slots == 3 ? 2 * 3 * n : 2 * (n + 1)}, mx::int16, s);
+    auto start = mx::where(mx::greater_equal(fixed_, mx::array(0, mx::int16), s), fixed_, mx::array(0, mx::int16), s);
+    flat_ = mx::flatten(mx::broadcast_to(start, shape_, s), s);
+    m_ = mx::zeros({rows3() ? 2 * 3 * win_.n : 2 * (win_.n + 1)}, mx::int16, s);
+    prev_ = win_;
   }
 
   // Advances every path by one step and adds the new states into acc. The state is kept both
@@ -126,56 +138,66 @@ class Sweep {
   mx::array step(int t, const mx::array& cpx, const mx::array& acc, const CompiledFn& kernel, const mx::array& p1,
                  const mx::array& p2) {
     if (t > 0) m_ = mx::flatten(mx::min(state_, -1, true, s_), s_);
+    if (t == both_) set_window(rest_);
     state_ = kernel({cost_view(t, cpx), prev_view(0), prev_view(-1), prev_view(1), min_view(), fixed_, p1, p2})[0];
     flat_ = mx::flatten(state_, s_);
+    prev_ = win_;
     return add_into(t, acc);
   }
 
  private:
   bool rows3() const { return lay_.slots == 3; }
-  std::int64_t n() const { return lay_.n(); }
 
-  // prev at (.., k + delta): rows3 slot q reads column j + 1 - q; swap reads the other slot.
+  void set_window(const Window& win) {
+    win_ = win;
+    const int k = int(lay_.k());
+    shape_ = rows3() ? mx::Shape{2, 3, win.n, k} : mx::Shape{2, win.n + 1, k};
+    fixed_ = fixed_values(lay_, win);
+  }
+
+  // prev at (.., k + delta), from the previous state (window prev_): rows3 slot q reads column
+  // j + 1 - q; swap reads the other slot (n + 1 columns a slot).
   mx::array prev_view(int delta) const {
-    const std::int64_t k = lay_.k(), n = this->n();
-    if (rows3()) return view(flat_, shape_, {3 * n * k, (n - 1) * k, k, 1}, k + delta, s_);
-    return view(flat_, shape_, {(1 - n) * k, k, 1}, n * k + delta, s_);  // n + 1 columns a slot
+    const std::int64_t k = lay_.k(), n = prev_.n, shift = win_.c0 - prev_.c0;
+    if (rows3()) return view(flat_, shape_, {3 * n * k, (n - 1) * k, k, 1}, (shift + 1) * k + delta, s_);
+    return view(flat_, shape_, {(1 - n) * k, k, 1}, (n + shift) * k + delta, s_);
   }
 
   mx::array min_view() const {
-    const int nn = lay_.n();
-    const std::int64_t n = nn;
-    if (rows3()) return view(m_, {2, 3, nn, 1}, {3 * n, n - 1, 1, 1}, 1, s_);
-    return view(m_, {2, nn + 1, 1}, {1 - n, 1, 1}, n, s_);
+    const std::int64_t n = prev_.n, shift = win_.c0 - prev_.c0;
+    if (rows3()) return view(m_, {2, 3, win_.n, 1}, {3 * n, n - 1, 1, 1}, shift + 1, s_);
+    return view(m_, {2, win_.n + 1, 1}, {1 - n, 1, 1}, n + shift, s_);
   }
 
   // Costs of the pixels the slots hold at step t (the sentinel columns read a neighbour's, unused).
   mx::array cost_view(int t, const mx::array& cpx) const {
-    const std::int64_t d = lay_.nd, row = lay_.row(), vol = lay_.vol();
+    const std::int64_t d = lay_.nd, row = lay_.row(), vol = lay_.vol(), c0 = win_.c0;
     if (rows3())  // slot q: row t + q + 1
-      return view(cpx, shape_, {vol, row, d, 1}, (t + 1) * row - 1, s_);
-    // Slot s holds volume s ^ (t & 1); its column j is column j - 1 + s of cpx, row t + 3.
-    const std::int64_t base = (t + kRow0) * row - d - 1;
+      return view(cpx, shape_, {vol, row, d, 1}, (t + 1) * row + c0 * d - 1, s_);
+    // Slot s holds volume s ^ (t & 1); its column j is column c0 + j - 1 + s of cpx, row t + 3.
+    const std::int64_t base = (t + kRow0) * row + (c0 - 1) * d - 1;
     if (t % 2 == 0) return view(cpx, shape_, {vol + d, d, 1}, base, s_);
     return view(cpx, shape_, {d - vol, d, 1}, vol + base, s_);
   }
 
   // acc += the new states (disparity columns only), at the places of their pixels.
   mx::array add_into(int t, const mx::array& acc) const {
-    const int nd = lay_.nd, nn = int(n());
-    const std::int64_t k = lay_.k(), n = this->n();
+    const int nd = lay_.nd, nn = win_.n, c0 = win_.c0;
+    const std::int64_t k = lay_.k(), n = nn;
     if (rows3()) {
       auto upd = view(flat_, {2, 3, nn, nd}, {3 * n * k, n * k, k, 1}, 1, s_);
-      return mx::slice_update_add(acc, upd, {0, t + 1, 0, 0}, {2, t + 4, nn, nd}, s_);
+      return mx::slice_update_add(acc, upd, {0, t + 1, c0, 0}, {2, t + 4, c0 + nn, nd}, s_);
     }
-    // Volume v sits in slot v ^ (t & 1); cpx column c in its column c + 1 - slot.
+    // Volume v sits in slot v ^ (t & 1); cpx column c0 + c in its column c + 1 - slot.
     const bool even = t % 2 == 0;
     auto upd = view(flat_, {2, 1, nn, nd}, {even ? n * k : -n * k, 1, k, 1}, even ? k + 1 : (n + 1) * k + 1, s_);
-    return mx::slice_update_add(acc, upd, {0, t + kRow0, 0, 0}, {2, t + kRow0 + 1, nn, nd}, s_);
+    return mx::slice_update_add(acc, upd, {0, t + kRow0, c0, 0}, {2, t + kRow0 + 1, c0 + nn, nd}, s_);
   }
 
   Layout lay_;
   mx::Stream s_;
+  int both_ = 0;
+  Window rest_{0, 0}, win_{0, 0}, prev_{0, 0};
   mx::Shape shape_;
   mx::array fixed_ = mx::array(0), state_ = mx::array(0), flat_ = mx::array(0), m_ = mx::array(0);
 };
