@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <mlx/compile.h>
@@ -92,44 +93,48 @@ mx::array cost_buffer(const mx::array& cost, const Layout& lay, mx::Stream s) {
   return mx::flatten(cpx, s);
 }
 
-// A run of cpx columns [c0, c0 + n) that a state covers: both parts, then (once the part that
-// needs fewer steps is done) the other alone, so that no dead part keeps being computed.
+// The state's form over a run of cpx columns [c0, c0 + n): rows3 or swap (file comment); a swap
+// state reads row t + row0 of cpx at step t. A sweep runs over both parts, then (once the part
+// that needs fewer steps is done) over the other alone, the horizontal paths in the swap form:
+// no dead path keeps being computed, except part B's unused rows3 slots while both parts run.
 struct Window {
-  int c0, n;
+  bool rows3;
+  int c0, n, row0;
 };
 
-// The pinned values of a state on window `win` [1, 3, n, D + 2] (rows3) or [1, n + 1, D + 2]
-// (swap): kBig on the sentinels; rows3 also 0 on the padding columns and on part B's diagonal
-// slots; -1 where the recurrence decides.
+// The pinned values of a state on `win`, [1, 3, n, D + 2] (rows3) or [1, n + 1, D + 2] (swap):
+// kBig on the sentinels; rows3 also 0 on the padding columns and on part B's diagonal slots; -1
+// where the recurrence decides.
 mx::array fixed_values(const Layout& lay, const Window& win) {
-  const bool rows3 = lay.slots == 3;
-  const int n = rows3 ? win.n : win.n + 1, k = int(lay.k()), w = lay.w;
-  std::vector<std::int16_t> v(std::size_t(lay.slots) * n * k, -1);
-  for (int q = 0; q < lay.slots; ++q)
+  const int slots = win.rows3 ? 3 : 1, n = win.rows3 ? win.n : win.n + 1, k = int(lay.k()), w = lay.w;
+  std::vector<std::int16_t> v(std::size_t(slots) * n * k, -1);
+  for (int q = 0; q < slots; ++q)
     for (int j = 0; j < n; ++j) {
       std::int16_t* row = &v[(std::size_t(q) * n + j) * k];
       const int c = win.c0 + j;
       const bool pad = c == 0 || c == w + 1 || c == w + 2 || c == lay.n() - 1;
-      if (rows3 && (pad || (c > w + 1 && q != 1))) std::fill(row, row + k, std::int16_t(0));
+      if (win.rows3 && (pad || (c > w + 1 && q != 1))) std::fill(row, row + k, std::int16_t(0));
       row[0] = row[k - 1] = kBig;
     }
-  return mx::array(v.begin(), rows3 ? mx::Shape{1, 3, n, k} : mx::Shape{1, n, k}, mx::int16);
+  return mx::array(v.begin(), win.rows3 ? mx::Shape{1, 3, n, k} : mx::Shape{1, n, k}, mx::int16);
 }
 
-// The state, its views for one step, and the add of a new state into acc. A view of the previous
-// state is built for the window of the step, from the window that state was computed on.
+// The state, its views for one step, and the add of a new state into acc. The views of the
+// previous state are built for the window of the step, from the window that state was computed on.
 class Sweep {
  public:
   Sweep(const Layout& lay, mx::Stream s) : lay_(lay), s_(s) {
-    // Steps each part needs: A (rows), then B (the transposed part, one step later in rows3).
-    const int a = lay.slots == 3 ? lay.h + 2 : lay.h, b = lay.slots == 3 ? lay.w + 1 : lay.w;
+    const bool rows3 = lay.slots == 3;
+    // Steps each part needs: A (the rows), B (the transposed part; one step later in rows3).
+    const int a = rows3 ? lay.h + 2 : lay.h, b = rows3 ? lay.w + 1 : lay.w;
     both_ = std::min(a, b);
-    rest_ = a > b ? Window{0, lay.w + 2} : Window{lay.w + 2, lay.h + 2};
-    set_window({0, lay.n()});
+    if (a > b) rest_ = {rows3, 0, lay.w + 2, kRow0};
+    else rest_ = {false, lay.w + 2, lay.h + 2, rows3 ? kRow0 - 1 : kRow0};
+    set_window({rows3, 0, lay.n(), kRow0});
     // Every path starts from zeros (the pinned values aside): its first pixel gets L = C.
     auto start = mx::where(mx::greater_equal(fixed_, mx::array(0, mx::int16), s), fixed_, mx::array(0, mx::int16), s);
     flat_ = mx::flatten(mx::broadcast_to(start, shape_, s), s);
-    m_ = mx::zeros({rows3() ? 2 * 3 * win_.n : 2 * (win_.n + 1)}, mx::int16, s);
+    m_ = mx::zeros({rows3 ? 2 * 3 * win_.n : 2 * (win_.n + 1)}, mx::int16, s);
     prev_ = win_;
   }
 
@@ -139,43 +144,58 @@ class Sweep {
                  const mx::array& p2) {
     if (t > 0) m_ = mx::flatten(mx::min(state_, -1, true, s_), s_);
     if (t == both_) set_window(rest_);
-    state_ = kernel({cost_view(t, cpx), prev_view(0), prev_view(-1), prev_view(1), min_view(), fixed_, p1, p2})[0];
+    state_ = kernel({cost_view(t, cpx), prev_view(t, 0), prev_view(t, -1), prev_view(t, 1), min_view(t),
+                     fixed_, p1, p2})[0];
     flat_ = mx::flatten(state_, s_);
     prev_ = win_;
     return add_into(t, acc);
   }
 
  private:
-  bool rows3() const { return lay_.slots == 3; }
-
   void set_window(const Window& win) {
     win_ = win;
     const int k = int(lay_.k());
-    shape_ = rows3() ? mx::Shape{2, 3, win.n, k} : mx::Shape{2, win.n + 1, k};
+    shape_ = win.rows3 ? mx::Shape{2, 3, win.n, k} : mx::Shape{2, win.n + 1, k};
     fixed_ = fixed_values(lay_, win);
   }
 
-  // prev at (.., k + delta), from the previous state (window prev_): rows3 slot q reads column
-  // j + 1 - q; swap reads the other slot (n + 1 columns a slot).
-  mx::array prev_view(int delta) const {
-    const std::int64_t k = lay_.k(), n = prev_.n, shift = win_.c0 - prev_.c0;
-    if (rows3()) return view(flat_, shape_, {3 * n * k, (n - 1) * k, k, 1}, (shift + 1) * k + delta, s_);
-    return view(flat_, shape_, {(1 - n) * k, k, 1}, (n + shift) * k + delta, s_);
+  // Where each place of this step's state finds its path in the previous state, in lines (runs
+  // of D + 2 values): rows3 slot q reads column j + 1 - q of slot q; swap slot s reads the other
+  // slot (cpx column j - 1 + s, one column left or right); a swap state first reads a rows3
+  // one's slot 1. Strides over the dims of the state but the last, and the first line.
+  std::pair<mx::Strides, std::int64_t> prev_lines(int t) const {
+    const std::int64_t n = prev_.n, shift = win_.c0 - prev_.c0;
+    if (win_.rows3) return {{3 * n, n - 1, 1}, shift + 1};
+    if (!prev_.rows3) return {{1 - n, 1}, n + shift};
+    if (t % 2 == 0) return {{3 * n + 1, 1}, n + shift - 1};  // volume v in slot v
+    return {{1 - 3 * n, 1}, 4 * n + shift - 1};
   }
 
-  mx::array min_view() const {
-    const std::int64_t n = prev_.n, shift = win_.c0 - prev_.c0;
-    if (rows3()) return view(m_, {2, 3, win_.n, 1}, {3 * n, n - 1, 1, 1}, shift + 1, s_);
-    return view(m_, {2, win_.n + 1, 1}, {1 - n, 1, 1}, n + shift, s_);
+  // The previous state at (.., k + delta).
+  mx::array prev_view(int t, int delta) const {
+    auto [lines, base] = prev_lines(t);
+    const std::int64_t k = lay_.k();
+    for (auto& x : lines) x *= k;
+    lines.push_back(1);
+    return view(flat_, shape_, lines, base * k + delta, s_);
+  }
+
+  // Its min over k.
+  mx::array min_view(int t) const {
+    auto [lines, base] = prev_lines(t);
+    mx::Shape shape = shape_;
+    shape.back() = 1;
+    lines.push_back(1);
+    return view(m_, shape, lines, base, s_);
   }
 
   // Costs of the pixels the slots hold at step t (the sentinel columns read a neighbour's, unused).
   mx::array cost_view(int t, const mx::array& cpx) const {
     const std::int64_t d = lay_.nd, row = lay_.row(), vol = lay_.vol(), c0 = win_.c0;
-    if (rows3())  // slot q: row t + q + 1
+    if (win_.rows3)  // slot q: row t + q + 1
       return view(cpx, shape_, {vol, row, d, 1}, (t + 1) * row + c0 * d - 1, s_);
-    // Slot s holds volume s ^ (t & 1); its column j is column c0 + j - 1 + s of cpx, row t + 3.
-    const std::int64_t base = (t + kRow0) * row + (c0 - 1) * d - 1;
+    // Slot s holds volume s ^ (t & 1); its column j is column c0 + j - 1 + s of cpx.
+    const std::int64_t base = (t + win_.row0) * row + (c0 - 1) * d - 1;
     if (t % 2 == 0) return view(cpx, shape_, {vol + d, d, 1}, base, s_);
     return view(cpx, shape_, {d - vol, d, 1}, vol + base, s_);
   }
@@ -184,20 +204,21 @@ class Sweep {
   mx::array add_into(int t, const mx::array& acc) const {
     const int nd = lay_.nd, nn = win_.n, c0 = win_.c0;
     const std::int64_t k = lay_.k(), n = nn;
-    if (rows3()) {
+    if (win_.rows3) {
       auto upd = view(flat_, {2, 3, nn, nd}, {3 * n * k, n * k, k, 1}, 1, s_);
       return mx::slice_update_add(acc, upd, {0, t + 1, c0, 0}, {2, t + 4, c0 + nn, nd}, s_);
     }
     // Volume v sits in slot v ^ (t & 1); cpx column c0 + c in its column c + 1 - slot.
     const bool even = t % 2 == 0;
+    const int r = t + win_.row0;
     auto upd = view(flat_, {2, 1, nn, nd}, {even ? n * k : -n * k, 1, k, 1}, even ? k + 1 : (n + 1) * k + 1, s_);
-    return mx::slice_update_add(acc, upd, {0, t + kRow0, c0, 0}, {2, t + kRow0 + 1, c0 + nn, nd}, s_);
+    return mx::slice_update_add(acc, upd, {0, r, c0, 0}, {2, r + 1, c0 + nn, nd}, s_);
   }
 
   Layout lay_;
   mx::Stream s_;
   int both_ = 0;
-  Window rest_{0, 0}, win_{0, 0}, prev_{0, 0};
+  Window rest_{}, win_{}, prev_{};
   mx::Shape shape_;
   mx::array fixed_ = mx::array(0), state_ = mx::array(0), flat_ = mx::array(0), m_ = mx::array(0);
 };
