@@ -148,7 +148,13 @@ class Sweep {
                      fixed_, p1, p2})[0];
     flat_ = mx::flatten(state_, s_);
     prev_ = win_;
-    return add_into(t, acc);
+    // MLX orders a graph by depth: a step adds 4 levels to the state chain (min, flatten, view,
+    // kernel) and 1 to the sums, so it would run the states hundreds of steps ahead of the adds
+    // and hold them all (1.3 GB at 1280x720 D=128). Three no-op copies (views that keep the
+    // in-place add) keep the two chains abreast.
+    auto sums = acc;
+    for (int i = 0; i < 3; ++i) sums = mx::copy(sums, s_);
+    return add_into(t, sums);
   }
 
  private:
