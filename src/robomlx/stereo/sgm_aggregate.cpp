@@ -5,9 +5,10 @@
 // The horizontal paths run over a transposed copy of the costs, so that they advance by rows like
 // the others and all paths share one state, one view of the costs and one add: a frame costs
 // max(H + 2, W + 1) steps (8 paths) or max(H, W) (4 paths), about 3 max(W, H) launches (the
-// two groups of the previous version took 3 (H + W)). On an H100 at 1280x720 D=128 the 8-path
-// aggregation went from 84 to about 50-60 ms (a noisy machine; the old one measured in the
-// same runs), launch-bound.
+// two groups of the previous version took 3 (H + W)). H100, 1280x720 D=128, 8 paths, median of
+// 7 with graph building, old and new in the same runs of a noisy machine: 84-119 ms before,
+// 56-77 ms after, 56-64 ms once K was a multiple of 8; bound by MLX's cost per graph node
+// (~14 nodes a step), not by the GPU.
 //
 // Layout. The buffer cpx [2, R, N, D] (uint8) holds volume v = 0 (the costs) and v = 1 (their
 // 180-degree rotation, in which every path runs the opposite way), each twice: pixel (y, x) at
