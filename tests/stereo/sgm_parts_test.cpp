@@ -154,15 +154,16 @@ std::vector<int> paths_sum_ref(const std::vector<int>& c, int h, int w, int nd, 
   return sum;
 }
 
-// The batched wavefront against the plain loops: wide and tall, odd and even sizes, a single
-// row, column or disparity, and the largest P1 and P2 (the int16 bound of the sum).
+// The batched sweep against the plain loops: wide and tall (the rows or the transposed columns
+// finish first), odd and even sizes, a single row, column or disparity, and the largest P1 and P2
+// (the int16 bound of the sum).
 TEST(SgmParts, BatchedAggregationMatchesLoops) {
   struct Case {
     int h, w, nd, p1, p2;
   };
   const Case cases[] = {{5, 7, 6, 7, 40},  {7, 3, 5, 6, 50},  {1, 9, 4, 3, 20},   {9, 1, 3, 5, 30},
                         {4, 13, 1, 2, 9},  {2, 2, 2, 4, 16},  {11, 6, 9, 0, 0},   {6, 10, 7, 1000, 4000},
-                        {8, 8, 12, 10, 120}};
+                        {8, 8, 12, 10, 120}, {13, 29, 11, 10, 120}, {29, 13, 11, 10, 120}};
   unsigned seed = 20;
   for (const auto& k : cases) {
     std::mt19937 rng(++seed);

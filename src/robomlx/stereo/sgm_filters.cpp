@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include <mlx/compile.h>
 #include <mlx/ops.h>
 
 #include "robomlx/stereo/sgm_internal.h"
@@ -36,9 +37,10 @@ void odd_even_sort(std::vector<mx::array>& v, int lo, int n, mx::Stream s) {
 }  // namespace
 
 // The window's taps are size^2 shifted [H, W] views of the edge-padded map, sorted by a
-// compare-exchange network (padded to a power of two with +inf): elementwise ops only. A sort
-// over a [H W, size^2] gather instead launches one CUDA block row per pixel, over the grid's
-// 65,535 limit from 672x376 up (MLX's CUDA backend failed there).
+// compare-exchange network (padded to a power of two with +inf): elementwise ops only, compiled
+// into a few fused kernels (only the exchanges the middle tap depends on are kept). A sort over a
+// [H W, size^2] gather instead launches one CUDA block row per pixel, over the grid's 65,535
+// limit from 672x376 up (MLX's CUDA backend failed there).
 mx::array median_filter(const mx::array& disparity, int size, mx::Stream s) {
   if (size <= 1) return disparity;
   const int h = disparity.shape(0), w = disparity.shape(1), r = size / 2, n = size * size;
@@ -46,12 +48,16 @@ mx::array median_filter(const mx::array& disparity, int size, mx::Stream s) {
   std::vector<mx::array> taps;
   for (int dy = 0; dy < size; ++dy)
     for (int dx = 0; dx < size; ++dx) taps.push_back(mx::slice(padded, {dy, dx}, {dy + h, dx + w}, s));
-  int m = 1;
-  while (m < n) m *= 2;
-  while (static_cast<int>(taps.size()) < m)
-    taps.push_back(mx::full({h, w}, mx::array(std::numeric_limits<float>::infinity(), disparity.dtype()), s));
-  odd_even_sort(taps, 0, m, s);
-  return taps[n / 2];
+  auto network = mx::compile([s, n](const std::vector<mx::array>& in) {
+    std::vector<mx::array> v = in;
+    int m = 1;
+    while (m < n) m *= 2;
+    const auto inf = mx::array(std::numeric_limits<float>::infinity(), in[0].dtype());
+    while (static_cast<int>(v.size()) < m) v.push_back(mx::broadcast_to(inf, in[0].shape(), s));
+    odd_even_sort(v, 0, m, s);
+    return std::vector<mx::array>{v[n / 2]};
+  });
+  return network(taps)[0];
 }
 
 namespace {

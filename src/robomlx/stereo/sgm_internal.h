@@ -60,6 +60,7 @@ mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreP
                       std::int64_t chunk_elems = std::int64_t(1) << 25);
 /// Path-aggregated cost S [H, W, D] int16 (portable path; < 32767 by the option limits): the
 /// sum of L_r over the p.paths directions, all paths advanced together (sgm_aggregate.cpp).
+/// `cost`: any integer dtype, values in [0, 255].
 mx::array aggregate_paths(const mx::array& cost, const CoreParams& p, mx::Stream s);
 /// WTA, uniqueness, sub-pixel, LR check and confidence from S: {disparity, confidence} [H, W].
 std::vector<mx::array> select_disparity(const mx::array& sum, const CoreParams& p, mx::Stream s);
