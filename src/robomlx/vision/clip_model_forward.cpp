@@ -13,8 +13,9 @@ namespace robomlx::vision {
 namespace {
 
 // One pre-LN encoder layer: x + attn(ln1(x)), then + mlp(ln2(x)). q, k and v come from one GEMM
-// ([B, L, 3, heads, d]) and reach attention as strided views, with no copy: SDPA reads them in
-// place (its output then has q's [B, L, heads, d] layout, so merging the heads is a view too).
+// ([B, L, 3, heads, d]) and reach attention as strided views, with no copy. A fused SDPA (cuDNN,
+// 16-bit) reads them in place and writes q's [B, L, heads, d] layout, so merging the heads is a
+// view there; MLX's unfused SDPA (CPU, float32 on CUDA) reads the views in its first ops.
 mx::array encoder_layer(const mx::array& x, const ClipLayerWeights& L, const ClipEncoderConfig& e,
                         const std::optional<mx::array>& mask, const mx::Stream& s) {
   const int B = x.shape(0), T = x.shape(1), d = e.hidden / e.heads;
@@ -58,7 +59,8 @@ ClipEncoderOutput ClipModel::encode_text(const mx::array& ids, const mx::array& 
   out.last_hidden_state = w_->final_ln(x, st);
   // Pooled position: the first EOS (argmax of id == eos returns the first), or argmax(id) for
   // the legacy configs. The final norm is per token, so the pooled rows are gathered first and
-  // normalised alone: the same numbers, and last_hidden_state is computed only if it is read.
+  // normalised alone (the same rows bit for bit, checked on the CPU); last_hidden_state is then
+  // computed only if it is read.
   const mx::array where = config_.pool_at_argmax ? mx::argmax(tok, 1, false, st)
                                                  : mx::argmax(mx::astype(mx::equal(tok, mx::array(config_.eos_token_id), st), mx::int32, st), 1, false, st);
   const mx::array index = mx::reshape(mx::astype(where, mx::int32, st), {B, 1, 1}, st);

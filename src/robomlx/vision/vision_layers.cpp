@@ -65,10 +65,12 @@ mx::array gelu_erf_ops(const mx::array& x, mx::StreamOrDevice s) {
 }
 
 // F as one fused elementwise kernel (mx::compile) instead of 3 (quick_gelu) or 5 (gelu) passes
-// over the MLP's widest tensor: the same ops in the same dtype (each intermediate still rounded to
-// it; no product here is followed by a sum that could become an fma). A compiled graph runs on the stream
-// it was traced on, so it is used only when s is the thread's default stream; on any other stream
-// F runs op by op. Compiled once per thread, traced again per input shape and dtype.
+// over the MLP's widest tensor: the same ops in the same dtype, each intermediate still rounded to
+// it (the kernel's compiler may contract a product into an fma: an ulp-level difference). A
+// compiled graph runs on the stream it was traced on, so it is used only when s is the thread's
+// default stream; on any other stream F runs op by op. Compiled once per thread, traced again per
+// input shape and dtype. On the CPU the fused kernel needs g++ at run time (without it MLX runs
+// the ops unfused) and is about as fast as the ops (these activations are compute-bound there).
 template <Unary F>
 mx::array fused_unary(const mx::array& x, const mx::Stream& s) {
   if (s != mx::default_stream(mx::default_device())) return F(x, s);
