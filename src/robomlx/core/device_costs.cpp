@@ -17,7 +17,7 @@ constexpr const char* kVm = "2-core x86 VM";
 
 constexpr PathCost kTable[] = {
     {Workload::depth_filters, Path::cuda_twins, 0.372, kChain, kH100, "docs/results/2026-12-07-h100-portable/bench-depth.json"},
-    {Workload::depth_filters, Path::portable_gpu, 8.77, kChain, kH100, "docs/results/2026-12-07-h100-portable/bench-depth.json"},
+    {Workload::depth_filters, Path::portable_gpu, 4.55, kChain, kH100, "docs/results/2026-12-07-h100-portable-chain/bench-depth-gpu.json"},
     {Workload::depth_filters, Path::cpu_twins, 3.07, kChain, kVm, "docs/results/2026-11-25-cpu/depth.json"},
     {Workload::stereo_matching, Path::cuda_twins, 3.13, kSgm, kH100, "docs/results/2026-11-25-h100/stereo.json"},
     {Workload::stereo_matching, Path::cpu_twins, 99.4, kSgm, kVm, "docs/results/2026-11-25-cpu/stereo.json"},
