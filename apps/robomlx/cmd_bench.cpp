@@ -86,10 +86,10 @@ void add_bench(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--repeats", args->repeats, "Timed iterations per case")->check(CLI::Range(1, 100000));
   cmd->add_option("--warmup", args->warmup, "Untimed warm-up iterations per case")->check(CLI::Range(0, 1000));
   cmd->add_option("--max-seconds", args->max_seconds, "Stop repeating a case after this many seconds (>= 3 samples kept)")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(finite_range(0.0, 1e6));
   cmd->add_option("--budget", args->budget,
                   "Seconds for the whole suite (0: no limit): cases not started by then are skipped, the rows so far kept")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(finite_range(0.0, 1e6));
   cmd->add_flag("--quick", args->quick, "Small sizes only (smoke runs)");
   cmd->callback([&global, args] { run_bench(global, *args); });
 }

@@ -154,7 +154,7 @@ void add_launch(CLI::App& app, GlobalOptions&) {
       ->check(CLI::IsMember({"ring", "nccl", "mpi"}));
   cmd->add_option("--port", a->port, "First TCP port (ring: one per rank; nccl: rank 0's)")->check(CLI::Range(1024, 65000));
   cmd->add_option("--grace", a->grace, "Seconds the other ranks get to exit after one fails, then they are stopped")
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(finite_range(0.0, 3600.0));
   cmd->add_option("command", a->command, "The command each rank runs (after --)");
   cmd->callback([a] { run_launch(*a); });
 }

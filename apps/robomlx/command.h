@@ -27,6 +27,10 @@ mx::Device apply_device(const GlobalOptions& global, Workload workload = Workloa
 /// sub-subcommands to one system command (`robomlx depth golden`, `robomlx depth process`).
 CLI::App* ensure_subcommand(CLI::App& parent, const std::string& name, const std::string& description);
 
+/// A check for a floating-point option: a finite number in [lo, hi]. (CLI::Range lets NaN through:
+/// every comparison with it is false.)
+CLI::Validator finite_range(double lo, double hi);
+
 using CommandAdder = void (*)(CLI::App& app, GlobalOptions& global);
 
 bool register_command(const char* name, CommandAdder adder);

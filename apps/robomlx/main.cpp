@@ -4,6 +4,8 @@
 // Exit codes: 0 ok; 1 unexpected failure; 2 invalid argument or option (CLI11's parse errors
 // included); 3 malformed input file; 4 unsupported backend or feature. Every error prints exactly
 // one line: "robomlx: error: <message>" (README "Errors and exit codes").
+#include <charconv>
+#include <cmath>
 #include <iostream>
 #include <map>
 #include <string_view>
@@ -32,6 +34,19 @@ bool register_command(const char* name, CommandAdder adder) {
 
 void add_registered_commands(CLI::App& app, GlobalOptions& global) {
   for (const auto& [name, adder] : commands()) adder(app, global);
+}
+
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        double v = 0;
+        const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v) || v < lo || v > hi)
+          return "Value " + text + " is not a finite number in [" + std::to_string(lo) + ", " +
+                 std::to_string(hi) + "]";
+        return {};
+      },
+      "FINITE in [" + std::to_string(lo) + " - " + std::to_string(hi) + "]");
 }
 
 CLI::App* ensure_subcommand(CLI::App& parent, const std::string& name, const std::string& description) {
