@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <mlx/ops.h>
 #include <mlx/random.h>
@@ -72,6 +73,18 @@ TEST(Bench, PercentilesOfKnownSamples) {
   EXPECT_DOUBLE_EQ(s.min, 1);
   EXPECT_NEAR(s.p10, 1.4, 1e-12);
   EXPECT_NEAR(s.p90, 4.6, 1e-12);
+}
+
+TEST(Bench, GraphSizeCountsViewsAndKernelsByExactName) {
+  auto a = mx::array(std::vector<float>(24, 1.0f).data(), {4, 6});  // no primitive: not a node
+  auto part = mx::slice(a, {0, 0}, {2, 6});  // Slice: a view
+  auto upd = mx::slice_update(a, mx::exp(part), mx::Shape{2, 0}, mx::Shape{4, 6});  // Exp, SliceUpdate: kernels
+  auto out = mx::reshape(mx::add(upd, mx::copy(upd)), {24});  // Copy, Reshape: views; Add
+  const auto g = graph_size(std::vector<mx::array>{out});
+  EXPECT_EQ(g.nodes, 6);
+  EXPECT_EQ(g.kernels, 3);
+  mx::eval(upd);  // an evaluated array ends the walk
+  EXPECT_EQ(graph_size(std::vector<mx::array>{out}).nodes, 3);
 }
 
 }  // namespace

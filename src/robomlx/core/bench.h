@@ -48,8 +48,8 @@ struct TimingStats {
 TimingStats summarize_times(std::vector<double> ms);
 
 /// Size of the lazy graph behind `outputs` (scheduled or evaluated arrays end the walk):
-/// primitives, and those that launch work (views such as slices, reshapes and bit casts share
-/// their input's buffer; a compiled function's fused kernel is one primitive). On a GPU, small
+/// primitives, and those that launch work (views such as slices, reshapes, bit casts and no-op
+/// copies share their input's buffer; a compiled function's fused kernel is one primitive). On a GPU, small
 /// workloads' time is mostly launches, so these are the numbers to shrink.
 struct GraphSize {
   int nodes = 0, kernels = 0;
