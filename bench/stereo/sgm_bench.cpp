@@ -20,10 +20,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <set>
 #include <stdexcept>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include <mlx/ops.h>
@@ -157,26 +155,6 @@ std::vector<Size> parse_sizes(const std::string& text) {
   return out;
 }
 
-// Nodes of the lazy graph behind `outs` (a multi-output primitive counts once).
-std::pair<int, int> count_graph(const std::vector<mx::array>& outs) {
-  static const std::set<std::string> views = {"AsStrided", "Broadcast", "BroadcastAxes", "Copy", "ExpandDims",
-                                              "Flatten", "Reshape", "Slice", "Squeeze", "StopGradient",
-                                              "Transpose", "Unflatten"};
-  std::unordered_set<std::uintptr_t> seen;
-  std::vector<mx::array> todo(outs);
-  int nodes = 0, kernels = 0;
-  while (!todo.empty()) {
-    mx::array a = todo.back();
-    todo.pop_back();
-    if (!a.has_primitive() || !seen.insert(a.id()).second) continue;
-    for (const auto& sib : a.siblings()) seen.insert(sib.id());
-    ++nodes;
-    if (!views.count(a.primitive().name())) ++kernels;
-    for (const auto& in : a.inputs()) todo.push_back(in);
-  }
-  return {nodes, kernels};
-}
-
 void sgm_suite(BenchContext& ctx) {
   std::vector<Size> sizes = {{376, 672, 64, "672x376 D=64"}, {720, 1280, 128, "1280x720 D=128"}};
   if (ctx.quick) sizes = {{188, 336, 32, "336x188 D=32"}};
@@ -209,9 +187,9 @@ void sgm_suite(BenchContext& ctx) {
       if (cv_ms > 0) r.metrics["speedup_vs_opencv"] = cv_ms / r.median_ms;
       r.metrics["Mpix*D/s"] = double(s.h) * s.w * s.nd / (r.median_ms * 1e3);
       auto out = stereo::compute_disparity(left8, right8, o, ctx.device());
-      auto [nodes, kernels] = count_graph({out.disparity, out.confidence});
-      r.metrics["nodes"] = nodes;
-      r.metrics["kernels"] = kernels;
+      const auto g = graph_size({out.disparity, out.confidence});
+      r.metrics["nodes"] = g.nodes;
+      r.metrics["kernels"] = g.kernels;
     };
     stereo::SgmOptions def;
     const Impl fast = on_cpu ? Impl::cpu : Impl::cuda;

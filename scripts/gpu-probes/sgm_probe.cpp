@@ -9,14 +9,12 @@
 #include <cstdlib>
 #include <exception>
 #include <functional>
-#include <set>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include <mlx/mlx.h>
-#include <mlx/primitives.h>
 
+#include "robomlx/core/bench.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/stereo/sgm.h"
 #include "robomlx/stereo/sgm_internal.h"
@@ -25,23 +23,8 @@ namespace mx = mlx::core;
 using namespace robomlx::stereo::detail;
 
 namespace {
-// Graph nodes that launch work: views and reshapes excluded (as `robomlx bench stereo` counts).
-int kernels(const std::vector<mx::array>& outs) {
-  static const std::set<std::string> views = {"AsStrided", "Broadcast", "BroadcastAxes", "Copy", "ExpandDims", "Flatten",
-                                              "Reshape", "Slice", "Squeeze", "StopGradient", "Transpose", "Unflatten"};
-  std::unordered_set<std::uintptr_t> seen;
-  std::vector<mx::array> todo(outs);
-  int n = 0;
-  while (!todo.empty()) {
-    mx::array a = todo.back();
-    todo.pop_back();
-    if (!a.has_primitive() || !seen.insert(a.id()).second) continue;
-    for (const auto& sib : a.siblings()) seen.insert(sib.id());
-    if (!views.count(a.primitive().name())) ++n;
-    for (const auto& in : a.inputs()) todo.push_back(in);
-  }
-  return n;
-}
+// Graph nodes that launch work (as `robomlx bench stereo` counts).
+int kernels(const std::vector<mx::array>& outs) { return robomlx::graph_size(outs).kernels; }
 
 void time_it(const char* name, const std::string& size, const std::function<std::vector<mx::array>()>& f) {
   std::vector<double> ms;
