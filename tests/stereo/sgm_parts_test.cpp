@@ -163,7 +163,9 @@ TEST(SgmParts, BatchedAggregationMatchesLoops) {
   };
   const Case cases[] = {{5, 7, 6, 7, 40},  {7, 3, 5, 6, 50},  {1, 9, 4, 3, 20},   {9, 1, 3, 5, 30},
                         {4, 13, 1, 2, 9},  {2, 2, 2, 4, 16},  {11, 6, 9, 0, 0},   {6, 10, 7, 1000, 4000},
-                        {8, 8, 12, 10, 120}, {13, 29, 11, 10, 120}, {29, 13, 11, 10, 120}};
+                        {8, 8, 12, 10, 120}, {13, 29, 11, 10, 120}, {29, 13, 11, 10, 120},
+                        // Longer sweeps (72, 73 steps): one part runs alone for the last 30, 32.
+                        {40, 71, 5, 10, 120}, {71, 40, 5, 10, 120}};
   unsigned seed = 20;
   for (const auto& k : cases) {
     std::mt19937 rng(++seed);

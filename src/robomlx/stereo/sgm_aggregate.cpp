@@ -5,10 +5,8 @@
 // The horizontal paths run over a transposed copy of the costs, so that they advance by rows like
 // the others and all paths share one state, one view of the costs and one add: a frame costs
 // max(H + 2, W + 1) steps (8 paths) or max(H, W) (4 paths), about 3 max(W, H) launches (the
-// two groups of the previous version took 3 (H + W)). H100, 1280x720 D=128, 8 paths, median of
-// 7 with graph building, old and new in the same runs of a noisy machine: 84-119 ms before,
-// 56-77 ms after, 56-64 ms once K was a multiple of 8; bound by MLX's cost per graph node
-// (~14 nodes a step), not by the GPU.
+// two groups of the previous version took 3 (H + W)). On a GPU it is bound by MLX's cost per
+// graph node (14 a step), not by the GPU: H100 timings in docs/results/2026-12-07-h100-sgm-sweep.
 //
 // Layout. The buffer cpx [2, R, N, D] (uint8) holds volume v = 0 (the costs) and v = 1 (their
 // 180-degree rotation, in which every path runs the opposite way), each twice: pixel (y, x) at
@@ -160,7 +158,8 @@ class Sweep {
     // MLX orders a graph by depth: a step adds 4 levels to the state chain (min, flatten, view,
     // kernel) and 1 to the sums, so it would run the states hundreds of steps ahead of the adds
     // and hold them all (1.3 GB at 1280x720 D=128). Three no-op copies (views that keep the
-    // in-place add) keep the two chains abreast.
+    // in-place add) keep the two chains abreast. (Starting the evaluation every 16-64 steps
+    // instead saved no time on the H100 and took more memory: docs/results/2026-12-07-h100-sgm-sweep.)
     auto sums = acc;
     for (int i = 0; i < 3; ++i) sums = mx::copy(sums, s_);
     return add_into(t, sums);
