@@ -227,6 +227,36 @@ TEST(PointcloudRows, EveryWidthEqualsTheGenericLoop) {
       detail::depth_to_points_row(z.data(), rx.data(), ry.data(), n, 0.001f, got.data(), isa);
       EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float))) << "n " << n << " isa " << int(isa);
     }
+    // One ray y for the run (a row of separable rays) against the same with the plane's values.
+    const float y0 = n ? ry[0] : -0.25f;
+    std::fill(ry.begin(), ry.end(), y0);
+    detail::depth_to_points_row(z.data(), rx.data(), ry.data(), n, 0.001f, want.data(), CpuIsa::generic);
+    for (CpuIsa isa : {CpuIsa::generic, CpuIsa::sse2, CpuIsa::avx2}) {
+      std::fill(got.begin(), got.end(), 7.0f);
+      detail::depth_to_points_row_axes(z.data(), rx.data(), y0, n, 0.001f, got.data(), isa);
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float))) << "axes n " << n << " isa " << int(isa);
+    }
+  }
+}
+
+// The CPU twin's separable rays (no distortion: a row and a column instead of the planes) and the
+// planes (distortion) against the portable path, bit for bit, on one frame each.
+TEST(PointcloudRows, SeparableAndFullRaysMatchPortable) {
+  const int h = 29, w = 61;
+  auto f = test_util::z16_frame(random_depth(h, w, 5, 0.1, 300, 4000), h, w);
+  for (bool distorted : {false, true}) {
+    if (distorted) {
+      f.intrinsics.model = Distortion::brown_conrady;
+      f.intrinsics.coeffs = {0.1f, -0.05f, 0.001f, 0.002f, 0.01f};
+    }
+    Pointcloud pc;
+    ScopedImpl cpu(Impl::cpu);
+    const PointcloudResult b = pc.calculate(f, mx::Device::cpu);
+    const PointcloudResult b2 = pc.calculate(f, mx::Device::cpu);  // the cached axes
+    ScopedImpl portable(Impl::portable);
+    const PointcloudResult a = pc.calculate(f, mx::Device::cpu);
+    EXPECT_EQ(to_vector<float>(b.vertices), to_vector<float>(a.vertices)) << "distorted " << distorted;
+    EXPECT_EQ(to_vector<float>(b2.vertices), to_vector<float>(a.vertices)) << "distorted " << distorted;
   }
 }
 

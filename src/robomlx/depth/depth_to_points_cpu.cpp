@@ -24,13 +24,15 @@ namespace robomlx::depth::detail {
 
 namespace {
 
-// Vertices only: z * ray (also -0 where z is 0 and the ray negative, as the portable path).
+// Vertices only: z * ray (also -0 where z is 0 and the ray negative, as the portable path). kAxes:
+// one ray y for the whole run, ry[0] (a row of separable rays).
+template <bool kAxes>
 void untextured_generic(const std::uint16_t* __restrict raw, const float* __restrict rx, const float* __restrict ry,
                         std::int64_t i, std::int64_t end, float units, float* __restrict vert) {
   for (; i < end; ++i) {
     const float z = float(raw[i]) * units;
     vert[3 * i] = z * rx[i];
-    vert[3 * i + 1] = z * ry[i];
+    vert[3 * i + 1] = z * ry[kAxes ? 0 : i];
     vert[3 * i + 2] = z;
   }
 }
@@ -39,6 +41,7 @@ void untextured_generic(const std::uint16_t* __restrict raw, const float* __rest
 
 // Four pixels a step: the same two products per pixel, stored interleaved x y z with shuffles (the
 // compiler's own vectorisation stored each float separately).
+template <bool kAxes>
 void untextured_sse2(const std::uint16_t* raw, const float* rx, const float* ry, std::int64_t n, float units,
                      float* vert) {
   std::int64_t i = 0;
@@ -47,7 +50,8 @@ void untextured_sse2(const std::uint16_t* raw, const float* rx, const float* ry,
   for (; i + 4 <= n; i += 4) {
     const __m128i d = _mm_unpacklo_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(raw + i)), zero);
     const __m128 z = _mm_mul_ps(_mm_cvtepi32_ps(d), u);
-    const __m128 x = _mm_mul_ps(z, _mm_loadu_ps(rx + i)), y = _mm_mul_ps(z, _mm_loadu_ps(ry + i));
+    const __m128 x = _mm_mul_ps(z, _mm_loadu_ps(rx + i));
+    const __m128 y = _mm_mul_ps(z, kAxes ? _mm_set1_ps(ry[0]) : _mm_loadu_ps(ry + i));
     const __m128 xy_lo = _mm_unpacklo_ps(x, y), xy_hi = _mm_unpackhi_ps(x, y);  // x0 y0 x1 y1, x2 y2 x3 y3
     const __m128 z01x01 = _mm_shuffle_ps(z, x, _MM_SHUFFLE(1, 0, 1, 0));
     const __m128 y1z1 = _mm_shuffle_ps(y, z, _MM_SHUFFLE(1, 1, 1, 1));
@@ -57,12 +61,13 @@ void untextured_sse2(const std::uint16_t* raw, const float* rx, const float* ry,
     _mm_storeu_ps(v + 4, _mm_shuffle_ps(y1z1, xy_hi, _MM_SHUFFLE(1, 0, 2, 0)));  // y1 z1 x2 y2
     _mm_storeu_ps(v + 8, _mm_shuffle_ps(z2x3, y3z3, _MM_SHUFFLE(2, 0, 2, 0)));   // z2 x3 y3 z3
   }
-  untextured_generic(raw, rx, ry, i, n, units, vert);
+  untextured_generic<kAxes>(raw, rx, ry, i, n, units, vert);
 }
 
 // Eight pixels a step: each of x, y, z is permuted once so that every output vector takes its lanes
 // from the three at fixed positions, then two blends per output (the loop was bound by the SSE2
 // shuffles, not by memory: ~25 % faster on one core here).
+template <bool kAxes>
 __attribute__((target("avx2"))) void untextured_avx2(const std::uint16_t* raw, const float* rx, const float* ry,
                                                      std::int64_t n, float units, float* vert) {
   std::int64_t i = 0;
@@ -74,7 +79,8 @@ __attribute__((target("avx2"))) void untextured_avx2(const std::uint16_t* raw, c
   for (; i + 8 <= n; i += 8) {
     const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw + i));
     const __m256 z = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(d)), u);
-    const __m256 x = _mm256_mul_ps(z, _mm256_loadu_ps(rx + i)), y = _mm256_mul_ps(z, _mm256_loadu_ps(ry + i));
+    const __m256 x = _mm256_mul_ps(z, _mm256_loadu_ps(rx + i));
+    const __m256 y = _mm256_mul_ps(z, kAxes ? _mm256_set1_ps(ry[0]) : _mm256_loadu_ps(ry + i));
     const __m256 xs = _mm256_permutevar8x32_ps(x, px), ys = _mm256_permutevar8x32_ps(y, py);
     const __m256 zs = _mm256_permutevar8x32_ps(z, pz);
     float* v = vert + 3 * i;
@@ -82,7 +88,7 @@ __attribute__((target("avx2"))) void untextured_avx2(const std::uint16_t* raw, c
     _mm256_storeu_ps(v + 8, _mm256_blend_ps(_mm256_blend_ps(zs, xs, 0x92), ys, 0x24));   // z2 x3 .. z4 x5
     _mm256_storeu_ps(v + 16, _mm256_blend_ps(_mm256_blend_ps(ys, zs, 0x92), xs, 0x24));  // y5 z5 .. y7 z7
   }
-  untextured_generic(raw, rx, ry, i, n, units, vert);
+  untextured_generic<kAxes>(raw, rx, ry, i, n, units, vert);
 }
 
 #endif
@@ -146,8 +152,14 @@ class PointcloudCpu : public mx::Primitive {
       // >= 64k pixels per thread: a thread's start-up costs about what it does on fewer.
       const std::int64_t min_rows = std::max(1, 65536 / std::max(w, 1));
       parallel_for(h, min_rows, [&](std::int64_t y0, std::int64_t y1) {
-        if (p.texture) rows_textured(raw, rx, ry, int(y0), int(y1), w, p, vert, tex);
-        else depth_to_points_row(raw + y0 * w, rx + y0 * w, ry + y0 * w, (y1 - y0) * w, p.units, vert + 3 * y0 * w, isa);
+        if (p.texture) {
+          rows_textured(raw, rx, ry, int(y0), int(y1), w, p, vert, tex);
+        } else if (!p.separable_rays) {
+          depth_to_points_row(raw + y0 * w, rx + y0 * w, ry + y0 * w, (y1 - y0) * w, p.units, vert + 3 * y0 * w, isa);
+        } else {
+          for (std::int64_t y = y0; y < y1; ++y)  // rx: [1, W], ry: [H, 1]
+            depth_to_points_row_axes(raw + y * w, rx, ry[y], w, p.units, vert + 3 * y * w, isa);
+        }
       });
     });
   }
@@ -164,15 +176,28 @@ class PointcloudCpu : public mx::Primitive {
 
 }  // namespace
 
-void depth_to_points_row(const std::uint16_t* raw, const float* rx, const float* ry, std::int64_t n, float units,
-                         float* vert, CpuIsa isa) {
+namespace {
+template <bool kAxes>
+void untextured(const std::uint16_t* raw, const float* rx, const float* ry, std::int64_t n, float units, float* vert,
+                CpuIsa isa) {
 #if ROBOMLX_DEPTH_X86
   isa = usable_cpu_isa(isa);
-  if (isa == CpuIsa::avx2) return untextured_avx2(raw, rx, ry, n, units, vert);
-  if (isa == CpuIsa::sse2) return untextured_sse2(raw, rx, ry, n, units, vert);
+  if (isa == CpuIsa::avx2) return untextured_avx2<kAxes>(raw, rx, ry, n, units, vert);
+  if (isa == CpuIsa::sse2) return untextured_sse2<kAxes>(raw, rx, ry, n, units, vert);
 #endif
   (void)isa;
-  untextured_generic(raw, rx, ry, 0, n, units, vert);
+  untextured_generic<kAxes>(raw, rx, ry, 0, n, units, vert);
+}
+}  // namespace
+
+void depth_to_points_row(const std::uint16_t* raw, const float* rx, const float* ry, std::int64_t n, float units,
+                         float* vert, CpuIsa isa) {
+  untextured<false>(raw, rx, ry, n, units, vert, isa);
+}
+
+void depth_to_points_row_axes(const std::uint16_t* raw, const float* rx, float ry, std::int64_t n, float units,
+                              float* vert, CpuIsa isa) {
+  untextured<true>(raw, rx, &ry, n, units, vert, isa);
 }
 
 std::vector<mx::array> depth_to_points_cpu(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,

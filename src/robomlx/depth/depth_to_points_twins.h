@@ -24,6 +24,9 @@ struct DepthToPointsParams {
   Extrinsics extrinsics;
   float fx = 0, fy = 0, ppx = 0, ppy = 0;
   int width = 0, height = 0;  // texture size
+  // No texture only: rays_x is [1, W] and rays_y [H, 1], the planes' first row and column (the
+  // caller checked that the planes repeat them bit for bit).
+  bool separable_rays = false;
 };
 
 /// MLX ops only (any device, every camera model): ~50 whole-image ops, librealsense's sequential
@@ -40,6 +43,9 @@ std::vector<mx::array> depth_to_points_cpu(const mx::array& depth, const mx::arr
 /// width gives the generic loop's floats bit for bit.
 void depth_to_points_row(const std::uint16_t* raw, const float* rx, const float* ry, std::int64_t n, float units,
                          float* vert, CpuIsa isa);
+/// The same with one ray y for the whole run (ry[0]): a row of separable rays.
+void depth_to_points_row_axes(const std::uint16_t* raw, const float* rx, float ry, std::int64_t n, float units,
+                              float* vert, CpuIsa isa);
 /// GpuKernel: one thread per pixel, then (occlusion on) one thread per row for the scan;
 /// two launches instead of ~50 ops (CUDA and Metal streams).
 std::vector<mx::array> depth_to_points_gpu(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
