@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <random>
+#include <vector>
 
 #include "depth_test_util.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/disparity.h"
+#include "robomlx/depth/disparity_twins.h"
 #include "support.h"
 
 namespace robomlx::depth {
@@ -123,6 +127,41 @@ TEST(Units, MetresAreRejectedByBlocksExpectingZ16OrDisparity) {
                             "depth2disparity", "disparity2depth", "units"}) {
     SCOPED_TRACE(block);
     EXPECT_THROW_MSG(make_block(block)->process(metres), std::invalid_argument, "got distance32f");
+  }
+}
+
+// Every lane width against the generic loop, bit for bit, at every tail length up to 40 and a
+// 1283-value row: all depths around 0 and the top, disparities of every magnitude and the specials
+// (the twin tests above run only this CPU's widest path).
+TEST(DisparityRows, EveryWidthEqualsTheGenericLoop) {
+  using detail::CpuIsa;
+  std::mt19937 rng(21);
+  std::uniform_int_distribution<int> raw(0, 65535);
+  std::uniform_real_distribution<float> mant(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> ex(-140, 40);
+  const float specials[] = {0.0f, -0.0f, FLT_MIN, FLT_MIN / 2, -FLT_MIN, INFINITY, -INFINITY, NAN, 1e-30f, -5.0f,
+                            1e-4f, 2.5e-5f};
+  for (float k : {31872.4f, 1.0f, 1e30f}) {
+    for (int n = 0; n <= 1283; n = n < 40 ? n + 1 : n + 1283) {
+      std::vector<std::uint16_t> z(n);
+      std::vector<float> d(n);
+      for (int i = 0; i < n; ++i) {
+        z[i] = i % 5 == 0 ? 0 : i % 7 == 0 ? 65535 - i % 3 : std::uint16_t(raw(rng));
+        d[i] = i % 4 == 0 ? specials[(i / 4) % std::size(specials)] : std::ldexp(mant(rng), ex(rng));
+      }
+      std::vector<float> want_d(n), got_d(n);
+      std::vector<std::uint16_t> want_z(n), got_z(n);
+      detail::depth_to_disparity_row(z.data(), want_d.data(), n, k, CpuIsa::generic);
+      detail::disparity_to_depth_row(d.data(), want_z.data(), n, k, CpuIsa::generic);
+      for (CpuIsa isa : {CpuIsa::sse2, CpuIsa::avx2}) {
+        std::fill(got_d.begin(), got_d.end(), 7.0f);
+        std::fill(got_z.begin(), got_z.end(), std::uint16_t(7));
+        detail::depth_to_disparity_row(z.data(), got_d.data(), n, k, isa);
+        detail::disparity_to_depth_row(d.data(), got_z.data(), n, k, isa);
+        EXPECT_EQ(0, std::memcmp(got_d.data(), want_d.data(), n * sizeof(float))) << "n " << n << " k " << k << " isa " << int(isa);
+        EXPECT_EQ(got_z, want_z) << "n " << n << " k " << k << " isa " << int(isa);
+      }
+    }
   }
 }
 

@@ -92,7 +92,7 @@ std::vector<OpCase> every_op() {
   ops.push_back({"disparity2depth", "depth.disparity2depth",
                  [](mx::Stream s) { return std::vector<mx::array>{disparity_to_depth(disparity_frame(), s).data}; }});
   ops.push_back({"units", "", [](mx::Stream s) { return std::vector<mx::array>{units_transform(depth_frame(), s).data}; }});
-  ops.push_back({"threshold", "", [](mx::Stream s) { return std::vector<mx::array>{threshold(depth_frame(), {}, s).data}; }});
+  ops.push_back({"threshold", "depth.threshold", [](mx::Stream s) { return std::vector<mx::array>{threshold(depth_frame(), {}, s).data}; }});
   ops.push_back({"colorizer", "depth.colorizer", [](mx::Stream s) {
                    return std::vector<mx::array>{colorize(depth_frame(), {0, true, 0, 6}, s).data,
                                                  colorize(depth_frame(), {2, false, 0.3f, 4}, s).data,
@@ -204,7 +204,7 @@ TEST_P(DepthStreamImpl, EveryOpStaysOnItsStream) {
   int checked = 0;
   for (const auto& op : every_op()) {
     if (impl != Impl::portable && op.tag.empty()) continue;
-    if (op.tag == "depth.align" && impl == Impl::cuda) continue;  // align has no CUDA twin
+    if ((op.tag == "depth.align" || op.tag == "depth.threshold") && impl == Impl::cuda) continue;  // no CUDA twin
     SCOPED_TRACE(op.name);
     ScopedImpl force(impl, op.tag);  // portable: every op; a twin: this op's tag
     ImplTrace trace;
@@ -219,7 +219,7 @@ TEST_P(DepthStreamImpl, EveryOpStaysOnItsStream) {
     mx::eval(out);
     ++checked;
   }
-  EXPECT_EQ(checked, impl == Impl::portable ? 16 : impl == Impl::cpu ? 9 : 8);
+  EXPECT_EQ(checked, impl == Impl::portable ? 16 : impl == Impl::cpu ? 10 : 8);
 }
 
 INSTANTIATE_TEST_SUITE_P(Streams, DepthStreamImpl,

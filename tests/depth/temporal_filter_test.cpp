@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Temporal filter: option errors, a hand-computed pixel history, state resets, twins against the
 // portable path, and parity with librealsense's 8-frame sequences (golden temporal_*).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -184,6 +187,50 @@ TEST_P(TemporalTwin, KernelSizes) {
   for (bool disparity : {false, true}) {
     auto frames = synthetic_sequence(31, 45, 10, disparity, 11);
     expect_equal(frames, {.alpha = 0.4f, .delta = disparity ? 3 : 20, .persistence = 3});
+  }
+}
+
+// Every lane width of the twin's float loop against the generic loop, bit for bit: every tail length
+// up to 40 and a 1283-pixel row, each pixel one of the cases (hole or not, -0, NaN, +-inf, last
+// value or not, changes at and around delta, every history byte), for every persistence and phase.
+TEST(TemporalRows, EveryWidthEqualsTheGenericLoop) {
+  using detail::CpuIsa;
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> value(0.0f, 40.0f);
+  std::uniform_int_distribution<int> byte(0, 255), pick(0, 9);
+  const float specials[] = {0.0f, -0.0f, NAN, INFINITY, -INFINITY, 3.0f};
+  for (int persistence = 0; persistence <= 8; ++persistence) {
+    for (int phase = 0; phase < 8; ++phase) {
+      detail::TemporalRowParams q;
+      q.alpha = 0.37f, q.keep = 1.0f - q.alpha, q.delta = 3.0f;
+      q.mask = static_cast<uint8_t>(1u << phase);
+      q.table = detail::persistence_table(persistence, phase);
+      for (int n = 0; n <= 1283; n = n < 40 ? n + 1 : n + 1283) {
+        std::vector<float> c(n), l(n);
+        std::vector<uint8_t> h(n);
+        for (int i = 0; i < n; ++i) {
+          const int kind = pick(rng);
+          c[i] = kind < 3 ? 0.0f : kind == 3 ? specials[byte(rng) % 6] : value(rng);
+          l[i] = kind == 4 || kind == 0 ? 0.0f : kind == 5 ? specials[byte(rng) % 6] : value(rng);
+          if (kind == 6) l[i] = c[i] + (byte(rng) % 2 ? 3.0f : -2.99f);  // at and just inside delta
+          h[i] = static_cast<uint8_t>(byte(rng));
+        }
+        std::vector<float> want_o(n), want_l(n), got_o(n), got_l(n);
+        std::vector<uint8_t> want_h(n), got_h(n);
+        detail::temporal_filter_row(c.data(), l.data(), h.data(), want_o.data(), want_l.data(), want_h.data(), n, q,
+                                    CpuIsa::generic);
+        for (CpuIsa isa : {CpuIsa::sse2, CpuIsa::avx2}) {
+          std::fill(got_o.begin(), got_o.end(), 7.0f), std::fill(got_l.begin(), got_l.end(), 7.0f);
+          std::fill(got_h.begin(), got_h.end(), uint8_t(7));
+          detail::temporal_filter_row(c.data(), l.data(), h.data(), got_o.data(), got_l.data(), got_h.data(), n, q, isa);
+          const std::string where = "n " + std::to_string(n) + " isa " + std::to_string(int(isa)) + " persistence " +
+                                    std::to_string(persistence) + " phase " + std::to_string(phase);
+          ASSERT_EQ(0, std::memcmp(got_o.data(), want_o.data(), n * sizeof(float))) << where;
+          ASSERT_EQ(0, std::memcmp(got_l.data(), want_l.data(), n * sizeof(float))) << where;
+          ASSERT_EQ(got_h, want_h) << where;
+        }
+      }
+    }
   }
 }
 

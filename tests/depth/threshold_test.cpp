@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
 #include "depth_test_util.h"
+#include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block.h"
 #include "robomlx/depth/threshold.h"
+#include "robomlx/depth/threshold_twins.h"
 #include "support.h"
 
 namespace robomlx::depth {
@@ -63,6 +69,47 @@ TEST(Threshold, EveryRawValueAgainstTheFloatRule) {
     for (int i = 0; i < 65536; ++i) {
       volatile float d = float(i) * c[0];
       ASSERT_EQ(got[i], (d >= c[1] && d <= c[2]) ? i : 0) << "z " << i << " units " << c[0] << " [" << c[1] << ", " << c[2] << "]";
+    }
+  }
+}
+
+// The CPU twin against the portable path on every raw value (odd width: the vector loops' tails),
+// for intervals at both ends of the range, a single value and all values.
+TEST(Threshold, CpuTwinEqualsPortableOnEveryRawValue) {
+  std::vector<std::uint16_t> v(65536);
+  for (int i = 0; i < 65536; ++i) v[i] = static_cast<std::uint16_t>((i * 40503u) & 0xFFFF);  // a permutation
+  const float cases[][3] = {{0.001f, 0.1f, 4.0f}, {0.0001f, 0.f, 16.f}, {0.00025f, 1.f, 1.f}, {0.001f, 0.f, 0.05f},
+                            {0.001f, 16.f, 16.f}, {0.0001f, 6.55f, 16.f}, {1e-4f, 0.3333f, 6.5432f}};
+  const mx::Stream cpu = mx::default_stream(mx::Device::cpu);
+  for (const auto& c : cases) {
+    auto f = test_util::z16_frame(std::vector<std::uint16_t>(v.begin(), v.begin() + 65535), 65535 / 255, 255);
+    f.depth_units = c[0];
+    const auto want = [&] {
+      ScopedImpl portable(Impl::portable, "depth.threshold");
+      return to_vector<std::uint16_t>(threshold(f, {c[1], c[2]}, cpu).data);
+    }();
+    const auto got = test::run_forced(Impl::cpu, "depth.threshold",
+                                      [&] { return to_vector<std::uint16_t>(threshold(f, {c[1], c[2]}, cpu).data); });
+    EXPECT_EQ(got, want) << "units " << c[0] << " range " << c[1] << " " << c[2];
+  }
+}
+
+// Every lane width of the twin's loop against the generic loop: every length up to 40 and 1283
+// values, intervals at 0, at 65535, one value wide, everything.
+TEST(Threshold, RowsEveryWidthEqualsTheGenericLoop) {
+  using detail::CpuIsa;
+  const std::pair<int, int> intervals[] = {{100, 4000}, {0, 0}, {0, 65535}, {65535, 0}, {65000, 535}, {7, 1}};
+  for (auto [lo, span] : intervals) {
+    for (int n = 0; n <= 1283; n = n < 40 ? n + 1 : n + 1283) {
+      std::vector<std::uint16_t> z(n), want(n), got(n);
+      for (int i = 0; i < n; ++i) z[i] = static_cast<std::uint16_t>(i % 3 == 0 ? lo + span - 1 + i % 5 : i * 2654435761u >> 16);
+      detail::threshold_interval_row(z.data(), want.data(), n, lo, span, CpuIsa::generic);
+      for (int i = 0; i < n; ++i) ASSERT_EQ(want[i], std::uint16_t(z[i] - lo) <= span ? z[i] : 0);
+      for (CpuIsa isa : {CpuIsa::sse2, CpuIsa::avx2}) {
+        std::fill(got.begin(), got.end(), std::uint16_t(7));
+        detail::threshold_interval_row(z.data(), got.data(), n, lo, span, isa);
+        EXPECT_EQ(got, want) << "lo " << lo << " span " << span << " n " << n << " isa " << int(isa);
+      }
     }
   }
 }

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
@@ -128,6 +132,25 @@ std::vector<mx::array> depth_to_points_portable(const mx::array& depth, const mx
 
 }  // namespace detail
 
+namespace {
+// rays_x's first row and rays_y's first column ([1, W], [H, 1]) when the planes are exactly those
+// repeated (bit for bit), else nothing. One host pass over the planes (evaluates them).
+std::optional<std::pair<mx::array, mx::array>> separable_rays(const mx::array& rx, const mx::array& ry) {
+  mx::eval(rx, ry);
+  if (!rx.flags().row_contiguous || !ry.flags().row_contiguous) return std::nullopt;
+  const int h = rx.shape(0), w = rx.shape(1);
+  const float *x = rx.data<float>(), *y = ry.data<float>();
+  std::vector<float> column(h);
+  for (int r = 0; r < h; ++r) {
+    if (std::memcmp(x + std::size_t(r) * w, x, w * sizeof(float)) != 0) return std::nullopt;
+    column[r] = y[std::size_t(r) * w];
+    for (int c = 1; c < w; ++c)
+      if (std::memcmp(&y[std::size_t(r) * w + c], &column[r], sizeof(float)) != 0) return std::nullopt;
+  }
+  return std::make_pair(mx::array(x, {1, w}, mx::float32), mx::array(column.data(), {h, 1}, mx::float32));
+}
+}  // namespace
+
 PointcloudResult Pointcloud::calculate(const Frame& depth, mx::StreamOrDevice so) const {
   if (depth.format != FrameFormat::z16) {
     fail_argument(kTag, std::string("input format must be z16, got ") + to_string(depth.format));
@@ -141,6 +164,8 @@ PointcloudResult Pointcloud::calculate(const Frame& depth, mx::StreamOrDevice so
     auto rays = detail::deproject_ray_planes(depth.intrinsics, h, w, 0.0f, s);
     rays_x_ = rays.x, rays_y_ = rays.y;
     rays_for_ = depth.intrinsics;
+    ray_axes_.reset();
+    ray_axes_checked_ = false;
   }
   const bool occlusion = texture_ && table_.get("filter_magnitude") == 2 && !is_identity(extrinsics_);
   if (occlusion && extrinsics_.translation[0] < 0.001f && extrinsics_.translation[1] > 0.01f) {
@@ -162,7 +187,15 @@ PointcloudResult Pointcloud::calculate(const Frame& depth, mx::StreamOrDevice so
       cp.width = texture_->width, cp.height = texture_->height;
     }
     auto gpu = [&] { return detail::depth_to_points_gpu(depth.data, rays_x_, rays_y_, cp, s); };
-    if (impl == Impl::cpu) out = detail::depth_to_points_cpu(depth.data, rays_x_, rays_y_, cp, s);
+    if (impl == Impl::cpu && !texture_) {
+      if (!ray_axes_checked_) {
+        ray_axes_ = separable_rays(rays_x_, rays_y_);
+        ray_axes_checked_ = true;
+      }
+      cp.separable_rays = ray_axes_.has_value();
+      out = cp.separable_rays ? detail::depth_to_points_cpu(depth.data, ray_axes_->first, ray_axes_->second, cp, s)
+                              : detail::depth_to_points_cpu(depth.data, rays_x_, rays_y_, cp, s);
+    } else if (impl == Impl::cpu) out = detail::depth_to_points_cpu(depth.data, rays_x_, rays_y_, cp, s);
     else if (impl == Impl::cuda) out = gpu();
     else if (auto m = try_metal_twin(kTag, gpu)) out = *m;
   }

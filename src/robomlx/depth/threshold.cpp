@@ -11,6 +11,7 @@
 #include "robomlx/core/check.h"
 #include "robomlx/core/dispatch.h"
 #include "robomlx/depth/block_options.h"
+#include "robomlx/depth/threshold_twins.h"
 
 namespace robomlx::depth {
 
@@ -69,6 +70,10 @@ Frame threshold(const Frame& in, const ThresholdOptions& options, mx::StreamOrDe
   const auto [lo, hi] = kept_raw_interval(in.depth_units, options.min_distance, options.max_distance);
   if (lo > hi) {
     out.data = mx::zeros_like(in.data, s);
+    return out;
+  }
+  if (choose_impl(kTag, s, ImplSet{.cpu = true}) == Impl::cpu) {
+    out.data = detail::threshold_interval_cpu(in.data, static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(hi - lo), s);
     return out;
   }
   const auto shifted = mx::subtract(in.data, mx::array(static_cast<std::uint16_t>(lo), mx::uint16), s);  // wraps
