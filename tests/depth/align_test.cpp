@@ -201,8 +201,8 @@ TEST(AlignProjectRow, LanesMatchScalarLoop) {
       for (int i = 0; i < n; ++i) rx[i] = ray(rng), ry[i] = ray(rng);
       std::vector<int> want_x(n), want_y(n);
       detail::align_project_row(raw.data(), rx.data(), ry.data(), n, q, want_x.data(), want_y.data(),
-                                detail::AlignIsa::generic);
-      for (auto isa : {detail::AlignIsa::sse2, detail::AlignIsa::avx2}) {
+                                detail::CpuIsa::generic);
+      for (auto isa : {detail::CpuIsa::sse2, detail::CpuIsa::avx2}) {
         std::vector<int> x(n, -7), y(n, -7);
         detail::align_project_row(raw.data(), rx.data(), ry.data(), n, q, x.data(), y.data(), isa);
         for (int i = 0; i < n; ++i) {
@@ -224,7 +224,7 @@ TEST(AlignProjectRow, RoundsHalfToEvenOrTruncates) {
   const std::vector<float> rx = {0, 1, 2, -1, 3, 4, -2, 0.25f, 5, 6, -3};
   const std::vector<int> even = {0, 2, 2, 0, 4, 4, -2, 1, 6, 6, -2};
   const std::vector<int> trunc = {0, 1, 2, 0, 3, 4, -1, 0, 5, 6, -2};
-  for (auto isa : {detail::AlignIsa::generic, detail::AlignIsa::sse2, detail::AlignIsa::avx2}) {
+  for (auto isa : {detail::CpuIsa::generic, detail::CpuIsa::sse2, detail::CpuIsa::avx2}) {
     for (bool round : {true, false}) {
       q.round = round;
       std::vector<int> x(n), y(n);

@@ -52,7 +52,7 @@ struct RowCorners {
   }
   void project(const Inputs& in, int y, bool tl, bool br, const AlignProjection& q) {
     const std::size_t o = std::size_t(y) * in.w;
-    const AlignIsa isa = align_best_isa();
+    const CpuIsa isa = best_cpu_isa();
     if (tl) align_project_row(in.raw + o, in.tlx + o, in.tly + o, in.w, q, ax, ay, isa);
     if (br) align_project_row(in.raw + o, in.brx + o, in.bry + o, in.w, q, bx, by, isa);
   }

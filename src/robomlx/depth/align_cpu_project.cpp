@@ -16,11 +16,8 @@
 #include <cmath>
 #include <cstring>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define ROBOMLX_ALIGN_X86 1
+#if ROBOMLX_DEPTH_X86
 #include <immintrin.h>
-#else
-#define ROBOMLX_ALIGN_X86 0
 #endif
 
 namespace robomlx::depth::detail {
@@ -47,7 +44,7 @@ void project_generic(const std::uint16_t* raw, const float* rx, const float* ry,
   }
 }
 
-#if ROBOMLX_ALIGN_X86
+#if ROBOMLX_DEPTH_X86
 
 // The body of a lane function: N pixels per step, the tail on zero-padded copies. A macro rather
 // than a lambda or template: GCC compiles a lambda for the default target, not its caller's.
@@ -116,20 +113,12 @@ __attribute__((target("avx2"))) void project_avx2(const std::uint16_t* raw, cons
 
 }  // namespace
 
-AlignIsa align_best_isa() {
-#if ROBOMLX_ALIGN_X86
-  static const AlignIsa best = __builtin_cpu_supports("avx2") ? AlignIsa::avx2 : AlignIsa::sse2;
-  return best;
-#else
-  return AlignIsa::generic;
-#endif
-}
-
 void align_project_row(const std::uint16_t* raw, const float* rx, const float* ry, int n, const AlignProjection& q,
-                       int* ox, int* oy, AlignIsa isa) {
-#if ROBOMLX_ALIGN_X86
-  if (isa == AlignIsa::avx2 && align_best_isa() == AlignIsa::avx2) return project_avx2(raw, rx, ry, n, q, ox, oy);
-  if (isa != AlignIsa::generic) return project_sse2(raw, rx, ry, n, q, ox, oy);
+                       int* ox, int* oy, CpuIsa isa) {
+#if ROBOMLX_DEPTH_X86
+  isa = usable_cpu_isa(isa);
+  if (isa == CpuIsa::avx2) return project_avx2(raw, rx, ry, n, q, ox, oy);
+  if (isa == CpuIsa::sse2) return project_sse2(raw, rx, ry, n, q, ox, oy);
 #endif
   (void)isa;
   project_generic(raw, rx, ry, n, q, ox, oy);

@@ -15,6 +15,7 @@
 
 #include "robomlx/depth/align.h"
 #include "robomlx/depth/camera_planes_internal.h"
+#include "robomlx/depth/cpu_isa_internal.h"
 #include "robomlx/depth/frame.h"
 
 namespace robomlx::depth::detail {
@@ -45,15 +46,11 @@ struct AlignProjection {
   bool round = true;
 };
 
-/// Implementations of align_project_row: the plain scalar loop, 4 lanes (x86-64) and 8 (x86-64 CPUs
-/// with AVX2). All give the same integers; tests compare them.
-enum class AlignIsa { generic, sse2, avx2 };
-/// The widest that this build and CPU run (what align_cpu uses).
-AlignIsa align_best_isa();
 /// Target pixels (ox, oy) of n depth pixels raw with corner rays (rx, ry); zero-depth pixels get
-/// unspecified values. isa is clamped to what the CPU has.
+/// unspecified values. The scalar loop (generic), 4 lanes (sse2) or 8 (avx2) all give the same
+/// integers (tests compare them); isa is lowered to what the CPU runs.
 void align_project_row(const std::uint16_t* raw, const float* rx, const float* ry, int n, const AlignProjection& q,
-                       int* ox, int* oy, AlignIsa isa);
+                       int* ox, int* oy, CpuIsa isa);
 
 /// A custom Primitive, one host pass per depth row: corner projection (align_project_row), then the
 /// z-buffer splat (depth->other) or the pixel copy (other->depth), rows split over threads (see
