@@ -197,6 +197,125 @@ ROBOMLX_ROW_CHUNK3(std::uint8_t)
 ROBOMLX_ROW_CHUNK3(std::uint16_t)
 #undef ROBOMLX_ROW_CHUNK3
 
+// One horizontal path (direction hx = +1 or -1) fused into a row of the vertical and diagonal
+// paths (np = 1 or 3; vp/vm/vc/vcm: their prev/cur rows and minima as in path_row_chunk3): pixel
+// x takes the horizontal step from hp (the previous pixel's D + 2 values, sentinels at both
+// ends, minimum *hm) into hc, then swaps them. The horizontal chain (each step waits for the
+// previous step's minimum) overlaps with the independent vertical work, and S is written once:
+// out = sum + the paths, or the paths alone when sum is null.
+inline __attribute__((always_inline)) void prefetch_span(const void* p, std::size_t bytes, bool write) {
+  const char* c = static_cast<const char*>(p);
+  for (std::size_t i = 0; i < bytes; i += 64) {
+    if (write)
+      __builtin_prefetch(c + i, 1);
+    else
+      __builtin_prefetch(c + i, 0);
+  }
+}
+constexpr int kAhead = 6;
+template <typename L, int NP, bool kAssign>
+inline __attribute__((always_inline)) void fused_row_body(L* const* vp, L* const* vm, L* const* vc, L* const* vcm,
+                                                          L* hp, L* hc, L& hm, int hx, const std::uint8_t* cost,
+                                                          const std::uint16_t* sum, std::uint16_t* out, bool first,
+                                                          int w, int nd, L p1, L p2) {
+  const std::size_t stride = nd + 2;
+  for (int i = 0; i < w; ++i) {
+    const int x = hx > 0 ? i : w - 1 - i;
+    const std::uint8_t* cc = cost + std::size_t(x) * nd;
+    const std::uint16_t* s = sum + std::size_t(x) * nd;
+    std::uint16_t* o = out + std::size_t(x) * nd;
+    const L mh = hm, lh = L(mh + p2);
+    L* oh = hc + 1;
+    L nh = L(~L(0));
+    if constexpr (NP == 3) {
+      const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
+      const L* a = vp[0] + xa * stride;
+      const L* b = vp[1] + xb * stride;
+      const L* c = vp[2] + xc * stride;
+      const L ma = vm[0][xa], mb = vm[1][xb], mc = vm[2][xc];
+      const L la = L(ma + p2), lb = L(mb + p2), lc = L(mc + p2);
+      if (hx < 0 && x >= kAhead) {
+        // Descending streams are not prefetched by every CPU: fetch the pixel kAhead ahead.
+        const int xf = x - kAhead;
+        for (int j = 0; j < 3; ++j) {
+          prefetch_span(vp[j] + (xf + 1) * stride, stride * sizeof(L), false);
+          prefetch_span(vc[j] + (xf + 1) * stride, stride * sizeof(L), true);
+        }
+        prefetch_span(cost + std::size_t(xf) * nd, nd, false);
+        if (!kAssign) prefetch_span(sum + std::size_t(xf) * nd, 2 * nd, false);
+        prefetch_span(out + std::size_t(xf) * nd, 2 * nd, true);
+      }
+      L* oa = vc[0] + (x + 1) * stride + 1;
+      L* ob = vc[1] + (x + 1) * stride + 1;
+      L* oc = vc[2] + (x + 1) * stride + 1;
+      L na = L(~L(0)), nb = L(~L(0)), nc = L(~L(0));
+      // No row overlaps another or the sums (separate buffers, or o == s elementwise).
+#pragma GCC ivdep
+      for (int k = 0; k < nd; ++k) {
+        const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
+        const L vb = std::min(std::min(b[k + 1], L(std::min(b[k], b[k + 2]) + p1)), lb);
+        const L vc_ = std::min(std::min(c[k + 1], L(std::min(c[k], c[k + 2]) + p1)), lc);
+        const L vh = std::min(std::min(hp[k + 1], L(std::min(hp[k], hp[k + 2]) + p1)), lh);
+        const L ra = L(cc[k] + L(va - ma));
+        const L rb = L(cc[k] + L(vb - mb));
+        const L rc = L(cc[k] + L(vc_ - mc));
+        const L rh = L(cc[k] + L(vh - mh));
+        oa[k] = ra;
+        ob[k] = rb;
+        oc[k] = rc;
+        oh[k] = rh;
+        const std::uint16_t t = std::uint16_t(std::uint16_t(ra) + rb + rc + rh);
+        o[k] = kAssign ? t : std::uint16_t(s[k] + t);
+        na = std::min(na, ra);
+        nb = std::min(nb, rb);
+        nc = std::min(nc, rc);
+        nh = std::min(nh, rh);
+      }
+      vcm[0][x + 1] = na;
+      vcm[1][x + 1] = nb;
+      vcm[2][x + 1] = nc;
+    } else {
+      const int xa = first ? 0 : x + 1;
+      const L* a = vp[0] + xa * stride;
+      const L ma = vm[0][xa], la = L(ma + p2);
+      L* oa = vc[0] + (x + 1) * stride + 1;
+      L na = L(~L(0));
+#pragma GCC ivdep
+      for (int k = 0; k < nd; ++k) {
+        const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
+        const L vh = std::min(std::min(hp[k + 1], L(std::min(hp[k], hp[k + 2]) + p1)), lh);
+        const L ra = L(cc[k] + L(va - ma));
+        const L rh = L(cc[k] + L(vh - mh));
+        oa[k] = ra;
+        oh[k] = rh;
+        const std::uint16_t t = std::uint16_t(std::uint16_t(ra) + rh);
+        o[k] = kAssign ? t : std::uint16_t(s[k] + t);
+        na = std::min(na, ra);
+        nh = std::min(nh, rh);
+      }
+      vcm[0][x + 1] = na;
+    }
+    hm = nh;
+    std::swap(hp, hc);
+  }
+}
+#define ROBOMLX_FUSED_ROW(L, NP, A)                                                                              \
+  ROBOMLX_SIMD_CLONES void fused_row_##NP##A(L* const* vp, L* const* vm, L* const* vc, L* const* vcm, L* hp,    \
+                                             L* hc, L& hm, int hx, const std::uint8_t* cost,                      \
+                                             const std::uint16_t* sum, std::uint16_t* out, bool first, int w,    \
+                                             int nd, L p1, L p2) {                                               \
+    fused_row_body<L, NP, A>(vp, vm, vc, vcm, hp, hc, hm, hx, cost, sum, out, first, w, nd, p1, p2);             \
+  }
+ROBOMLX_FUSED_ROW(std::uint8_t, 1, true)
+ROBOMLX_FUSED_ROW(std::uint8_t, 1, false)
+ROBOMLX_FUSED_ROW(std::uint8_t, 3, true)
+ROBOMLX_FUSED_ROW(std::uint8_t, 3, false)
+ROBOMLX_FUSED_ROW(std::uint16_t, 1, true)
+ROBOMLX_FUSED_ROW(std::uint16_t, 1, false)
+ROBOMLX_FUSED_ROW(std::uint16_t, 3, true)
+ROBOMLX_FUSED_ROW(std::uint16_t, 3, false)
+#undef ROBOMLX_FUSED_ROW
+
 // State of the vertical (and with 8 paths the two diagonal) paths of one sweep direction:
 // buf[path][parity] holds (W + 2) pixels of D + 2 values (sentinels at both ends); pixels 0 and
 // W + 1 are zero "starts", so a diagonal's predecessor outside the image starts the path.
@@ -217,6 +336,35 @@ struct VerticalPaths {
   }
   L* row(int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; }
   L* rmin(int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); }
+  // Step i of the sweep (row y) fused with the horizontal path hx of row y (fused_row_body):
+  // writes the paths to S (sum = false) or S + the paths to out.
+  void fused_step(Volume& v, int y, int i, int hx, bool add, std::uint16_t* out) {
+    const int cur = i & 1, prev = cur ^ 1;
+    L* vp[3] = {row(0, prev), np == 3 ? row(1, prev) : nullptr, np == 3 ? row(2, prev) : nullptr};
+    L* vm[3] = {rmin(0, prev), np == 3 ? rmin(1, prev) : nullptr, np == 3 ? rmin(2, prev) : nullptr};
+    L* vc[3] = {row(0, cur), np == 3 ? row(1, cur) : nullptr, np == 3 ? row(2, cur) : nullptr};
+    L* vcm[3] = {rmin(0, cur), np == 3 ? rmin(1, cur) : nullptr, np == 3 ? rmin(2, cur) : nullptr};
+    // The horizontal path starts at zero (L = C at its first pixel), sentinels at both ends.
+    hbuf.assign(2 * std::size_t(stride), 0);
+    hbuf[0] = hbuf[stride - 1] = hbuf[stride] = hbuf[2 * stride - 1] = sentinel(p1);
+    L hm = 0;
+    L *hp = hbuf.data(), *hc = hp + stride;
+    const std::uint8_t* c = v.c(y, 0);
+    std::uint16_t* s = v.s(y, 0);
+    const bool first = i == 0;
+    if (np == 3) {
+      if (add)
+        fused_row_3false(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
+      else
+        fused_row_3true(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
+    } else {
+      if (add)
+        fused_row_1false(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
+      else
+        fused_row_1true(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
+    }
+  }
+  std::vector<L> hbuf;
   // Step i of the sweep (row y) over columns [x0, x1): adds the paths' costs to S, or writes
   // S + them to out (row y's [W, D], when not null).
   void step(Volume& v, int y, int i, int x0, int x1, std::uint16_t* out = nullptr) {
@@ -269,10 +417,11 @@ struct CostInputs {
 
 // Two threads, two sweeps that meet in the middle: one goes down the rows with the downward
 // paths, the other up with the upward paths. The first to reach a row computes its costs and
-// both horizontal paths and writes its partial S; the second (the other half of the image is its
-// own) waits for that row, adds its paths and selects the disparity of the row at once.
-// Against "horizontal pass, down sweep, up sweep, select" this touches the cost and S volumes
-// twice instead of about six times, and needs no barrier per row.
+// writes its partial S (its vertical paths and the right-to-left one, fused); the second (the
+// other half of the image is its own) waits for that row, adds its paths and the left-to-right
+// one and selects the disparity of the row at once. Against "horizontal pass, down sweep, up
+// sweep, select" this touches the cost and S volumes twice instead of about six times, needs
+// no barrier per row, and gives both visits the same path work.
 template <typename L>
 void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2, float* disp, float* conf) {
   const int h = v.h, mid = h / 2;
@@ -287,14 +436,14 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
     for (int i = 0; i < h; ++i) {
       const int y = dy > 0 ? i : h - 1 - i;
       const bool first = dy > 0 ? y < mid : y >= mid;
+      // Each visit also runs one horizontal path, fused into its vertical step.
       if (first) {
         in.row(v, y);
-        horizontal_paths(v, y, p1, p2);
-        vertical.step(v, y, i, 0, v.w);
+        vertical.fused_step(v, y, i, -1, false, v.s(y, 0));
         ready[y].store(true, std::memory_order_release);
       } else {
         while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
-        vertical.step(v, y, i, 0, v.w, row.sum);
+        vertical.fused_step(v, y, i, 1, true, row.sum);
         const std::size_t o = std::size_t(y) * v.w;
         select_row(row, 0, p, disp + o, conf + o, kright, sright);
       }
