@@ -22,6 +22,10 @@
 #include "robomlx/stereo/sgm_cpu_internal.h"
 #include "robomlx/stereo/sgm_twins.h"
 
+#if ROBOMLX_STEREO_X86
+#include <immintrin.h>
+#endif
+
 namespace robomlx::stereo::detail {
 
 namespace {
@@ -316,6 +320,99 @@ ROBOMLX_FUSED_ROW(std::uint16_t, 3, true)
 ROBOMLX_FUSED_ROW(std::uint16_t, 3, false)
 #undef ROBOMLX_FUSED_ROW
 
+#if ROBOMLX_STEREO_X86
+// fused_row_body for uint8 path costs, three vertical paths and nd % 32 == 0, in AVX2: the same
+// byte operations, and the four paths' sum widened two paths at a time (bytes of two paths
+// interleaved, pairs added by maddubs against ones) instead of one zero extension per path.
+inline __attribute__((target("avx2"), always_inline)) std::uint8_t hmin_u8(__m256i v) {
+  __m128i m = _mm_min_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  m = _mm_min_epu8(m, _mm_srli_epi16(m, 8));  // each 16-bit lane: min of its bytes, high byte 0
+  return std::uint8_t(_mm_extract_epi16(_mm_minpos_epu16(m), 0));
+}
+inline __attribute__((target("avx2"), always_inline)) __m256i ld(const void* q) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(q));
+}
+// One path's 32 new costs at k = j .. j + 31 from its previous pixel's row q (sentinel first).
+inline __attribute__((target("avx2"), always_inline)) __m256i step_u8(const std::uint8_t* q, __m256i m, __m256i lim,
+                                                                      __m256i c, __m256i p1) {
+  __m256i t = _mm256_add_epi8(_mm256_min_epu8(ld(q), ld(q + 2)), p1);
+  t = _mm256_min_epu8(_mm256_min_epu8(t, ld(q + 1)), lim);
+  return _mm256_add_epi8(c, _mm256_sub_epi8(t, m));
+}
+template <bool kAssign>
+__attribute__((target("avx2"))) void fused_row_u8x3_avx2(std::uint8_t* const* vp, std::uint8_t* const* vm,
+                                                         std::uint8_t* const* vc, std::uint8_t* const* vcm,
+                                                         std::uint8_t* hp, std::uint8_t* hc, std::uint8_t& hm, int hx,
+                                                         const std::uint8_t* cost, const std::uint16_t* sum,
+                                                         std::uint16_t* out, bool first, int w, int nd,
+                                                         std::uint8_t p1, std::uint8_t p2) {
+  using L = std::uint8_t;
+  const std::size_t stride = nd + 2;
+  const __m256i vp1 = _mm256_set1_epi8(char(p1)), ones = _mm256_set1_epi8(1);
+  for (int i = 0; i < w; ++i) {
+    const int x = hx > 0 ? i : w - 1 - i;
+    const std::uint8_t* cc = cost + std::size_t(x) * nd;
+    const std::uint16_t* s = sum + std::size_t(x) * nd;
+    std::uint16_t* o = out + std::size_t(x) * nd;
+    const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
+    const L* a = vp[0] + xa * stride;
+    const L* b = vp[1] + xb * stride;
+    const L* c = vp[2] + xc * stride;
+    const L ma = vm[0][xa], mb = vm[1][xb], mc = vm[2][xc], mh = hm;
+    if (hx < 0 && x >= kAhead) {
+      const int xf = x - kAhead;  // as fused_row_body
+      for (int j = 0; j < 3; ++j) {
+        prefetch_span(vp[j] + (xf + 1) * stride, stride, false);
+        prefetch_span(vc[j] + (xf + 1) * stride, stride, true);
+      }
+      prefetch_span(cost + std::size_t(xf) * nd, nd, false);
+      if (!kAssign) prefetch_span(sum + std::size_t(xf) * nd, 2 * nd, false);
+      prefetch_span(out + std::size_t(xf) * nd, 2 * nd, true);
+    }
+    const __m256i Ma = _mm256_set1_epi8(char(ma)), Mb = _mm256_set1_epi8(char(mb)), Mc = _mm256_set1_epi8(char(mc)),
+                  Mh = _mm256_set1_epi8(char(mh));
+    const __m256i La = _mm256_set1_epi8(char(L(ma + p2))), Lb = _mm256_set1_epi8(char(L(mb + p2))),
+                  Lc = _mm256_set1_epi8(char(L(mc + p2))), Lh = _mm256_set1_epi8(char(L(mh + p2)));
+    L* oa = vc[0] + (x + 1) * stride + 1;
+    L* ob = vc[1] + (x + 1) * stride + 1;
+    L* oc = vc[2] + (x + 1) * stride + 1;
+    L* oh = hc + 1;
+    __m256i na = _mm256_set1_epi8(-1), nb = na, nc = na, nh = na;
+    for (int j = 0; j < nd; j += 32) {
+      const __m256i cv = ld(cc + j);
+      const __m256i ra = step_u8(a + j, Ma, La, cv, vp1), rb = step_u8(b + j, Mb, Lb, cv, vp1),
+                    rc = step_u8(c + j, Mc, Lc, cv, vp1), rh = step_u8(hp + j, Mh, Lh, cv, vp1);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(oa + j), ra);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(ob + j), rb);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(oc + j), rc);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(oh + j), rh);
+      na = _mm256_min_epu8(na, ra);
+      nb = _mm256_min_epu8(nb, rb);
+      nc = _mm256_min_epu8(nc, rc);
+      nh = _mm256_min_epu8(nh, rh);
+      // Lane-wise unpacks: lo holds k = j + 0..7 and j + 16..23, hi j + 8..15 and j + 24..31.
+      const __m256i lo = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_unpacklo_epi8(ra, rb), ones),
+                                          _mm256_maddubs_epi16(_mm256_unpacklo_epi8(rc, rh), ones));
+      const __m256i hi = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_unpackhi_epi8(ra, rb), ones),
+                                          _mm256_maddubs_epi16(_mm256_unpackhi_epi8(rc, rh), ones));
+      __m256i s0 = _mm256_permute2x128_si256(lo, hi, 0x20), s1 = _mm256_permute2x128_si256(lo, hi, 0x31);
+      if (!kAssign) {
+        s0 = _mm256_add_epi16(s0, ld(s + j));
+        s1 = _mm256_add_epi16(s1, ld(s + j + 16));
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j), s0);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j + 16), s1);
+    }
+    vcm[0][x + 1] = hmin_u8(na);
+    vcm[1][x + 1] = hmin_u8(nb);
+    vcm[2][x + 1] = hmin_u8(nc);
+    hm = hmin_u8(nh);
+    std::swap(hp, hc);
+  }
+}
+const bool have_avx2 = __builtin_cpu_supports("avx2");
+#endif
+
 // State of the vertical (and with 8 paths the two diagonal) paths of one sweep direction:
 // buf[path][parity] holds (W + 2) pixels of D + 2 values (sentinels at both ends); pixels 0 and
 // W + 1 are zero "starts", so a diagonal's predecessor outside the image starts the path.
@@ -352,6 +449,17 @@ struct VerticalPaths {
     const std::uint8_t* c = v.c(y, 0);
     std::uint16_t* s = v.s(y, 0);
     const bool first = i == 0;
+#if ROBOMLX_STEREO_X86
+    if constexpr (sizeof(L) == 1) {
+      if (np == 3 && nd % 32 == 0 && have_avx2) {
+        if (add)
+          fused_row_u8x3_avx2<false>(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
+        else
+          fused_row_u8x3_avx2<true>(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
+        return;
+      }
+    }
+#endif
     if (np == 3) {
       if (add)
         fused_row_3false(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
