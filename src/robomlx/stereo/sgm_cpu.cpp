@@ -345,8 +345,10 @@ __attribute__((target("avx2"))) void fused_row_u8x3_avx2(std::uint8_t* const* vp
                                                          std::uint8_t* hp, std::uint8_t* hc, std::uint8_t& hm, int hx,
                                                          const std::uint8_t* cost, const std::uint16_t* sum,
                                                          std::uint16_t* out, bool first, int w, int nd,
-                                                         std::uint8_t p1, std::uint8_t p2) {
+                                                         std::uint8_t p1, std::uint8_t p2, std::uint16_t* sr = nullptr,
+                                                         std::uint16_t* kr = nullptr, int min_d = 0) {
   using L = std::uint8_t;
+  const __m256i iota = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const std::size_t stride = nd + 2;
   const __m256i vp1 = _mm256_set1_epi8(char(p1)), ones = _mm256_set1_epi8(1);
   for (int i = 0; i < w; ++i) {
@@ -402,6 +404,21 @@ __attribute__((target("avx2"))) void fused_row_u8x3_avx2(std::uint8_t* const* vp
       }
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j), s0);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + j + 16), s1);
+      if (kr) {
+        // Right-view WTA (select_row's kR, reversed: r = W - 1 - x + min_d + k) of the final S:
+        // x ascending visits each r's candidates in increasing k, so a strict < keeps the first
+        // minimum. Candidates k >= x - min_d + 1 land at r >= W, past what is read.
+        std::uint16_t* srj = sr + (w - 1 - x + min_d) + j;
+        std::uint16_t* krj = kr + (w - 1 - x + min_d) + j;
+        const __m256i k0 = _mm256_add_epi16(iota, _mm256_set1_epi16(short(j)));
+        const __m256i k1 = _mm256_add_epi16(k0, _mm256_set1_epi16(16));
+        const __m256i b0 = ld(srj), b1 = ld(srj + 16);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(krj), _mm256_blendv_epi8(ld(krj), k0, _mm256_cmpgt_epi16(b0, s0)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(krj + 16),
+                            _mm256_blendv_epi8(ld(krj + 16), k1, _mm256_cmpgt_epi16(b1, s1)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(srj), _mm256_min_epi16(b0, s0));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(srj + 16), _mm256_min_epi16(b1, s1));
+      }
     }
     vcm[0][x + 1] = hmin_u8(na);
     vcm[1][x + 1] = hmin_u8(nb);
@@ -435,7 +452,10 @@ struct VerticalPaths {
   L* rmin(int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); }
   // Step i of the sweep (row y) fused with the horizontal path hx of row y (fused_row_body):
   // writes the paths to S (sum = false) or S + the paths to out.
-  void fused_step(Volume& v, int y, int i, int hx, bool add, std::uint16_t* out) {
+  // With sr and kr (W + min_d + nd each) on an adding left-to-right step, also fills kr with the
+  // right-view WTA where the AVX2 row does (returns true then; sr: scratch).
+  bool fused_step(Volume& v, int y, int i, int hx, bool add, std::uint16_t* out, std::uint16_t* sr = nullptr,
+                  std::uint16_t* kr = nullptr, int min_d = 0) {
     const int cur = i & 1, prev = cur ^ 1;
     L* vp[3] = {row(0, prev), np == 3 ? row(1, prev) : nullptr, np == 3 ? row(2, prev) : nullptr};
     L* vm[3] = {rmin(0, prev), np == 3 ? rmin(1, prev) : nullptr, np == 3 ? rmin(2, prev) : nullptr};
@@ -452,11 +472,17 @@ struct VerticalPaths {
 #if ROBOMLX_STEREO_X86
     if constexpr (sizeof(L) == 1) {
       if (np == 3 && nd % 32 == 0 && have_avx2) {
+        const bool lr = kr && add && hx > 0;
+        if (lr) {
+          std::fill(sr, sr + w + min_d + nd, std::uint16_t(0x7FFF));  // S < 32767: any candidate wins
+          std::fill(kr, kr + w + min_d + nd, std::uint16_t(0));
+        }
         if (add)
-          fused_row_u8x3_avx2<false>(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
+          fused_row_u8x3_avx2<false>(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2,
+                                     lr ? sr : nullptr, lr ? kr : nullptr, min_d);
         else
           fused_row_u8x3_avx2<true>(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
-        return;
+        return lr;
       }
     }
 #endif
@@ -471,6 +497,7 @@ struct VerticalPaths {
       else
         fused_row_1true(vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2);
     }
+    return false;
   }
   std::vector<L> hbuf;
   // Step i of the sweep (row y) over columns [x0, x1): adds the paths' costs to S, or writes
@@ -537,7 +564,8 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
   for (int y = 0; y < h; ++y) ready[y].store(false, std::memory_order_relaxed);
   auto sweep = [&](int dy) {
     VerticalPaths<L> vertical(v.w, v.nd, p.paths, p1, p2);
-    std::vector<std::uint16_t> kright(v.w, 0), sright(v.w, 0);
+    // W + min_d + nd: room for every candidate's r (fused_step's right-view WTA).
+    std::vector<std::uint16_t> kright(v.w + p.min_d + v.nd, 0), sright(v.w + p.min_d + v.nd, 0);
     // The second visit's S row stays here (cache resident): S is not written back to the volume.
     std::vector<std::uint16_t> srow(std::size_t(v.w) * v.nd + 2 * kSumPad);
     Volume row{1, v.w, v.nd, nullptr, srow.data() + kSumPad};
@@ -551,9 +579,11 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
         ready[y].store(true, std::memory_order_release);
       } else {
         while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
-        vertical.fused_step(v, y, i, 1, true, row.sum);
+        const bool lr = p.lr_max_diff >= 0;
+        const bool ready_kr = vertical.fused_step(v, y, i, 1, true, row.sum, lr ? sright.data() : nullptr,
+                                                  lr ? kright.data() : nullptr, p.min_d);
         const std::size_t o = std::size_t(y) * v.w;
-        select_row(row, 0, p, disp + o, conf + o, kright, sright);
+        select_row(row, 0, p, disp + o, conf + o, kright, sright, ready_kr);
       }
     }
   };

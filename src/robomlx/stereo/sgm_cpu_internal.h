@@ -49,9 +49,10 @@ struct Volume {
 void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
               int nd, bool ad, std::uint8_t outside, int bytes, std::uint8_t* out);
 
-/// Disparity and confidence of row y from S (sgm_select.cpp rules); kright, sright: W scratch.
+/// Disparity and confidence of row y from S (sgm_select.cpp rules); kright, sright: W scratch,
+/// or with kright_ready kright holds the right-view WTA already (reversed, as select_row builds it).
 void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
-                std::vector<std::uint16_t>& sright);
+                std::vector<std::uint16_t>& sright, bool kright_ready = false);
 
 /// Rows [y0, y1) of the size x size median (3: sorting network; 5: nth_element), edge-clamped.
 void median_rows(const float* in, float* out, int h, int w, int size, int y0, int y1);
