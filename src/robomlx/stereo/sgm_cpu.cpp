@@ -3,10 +3,12 @@
 // (see sgm_internal.h). Costs are uint8, path costs uint8 when cost_max + P2 + P1 <= 255
 // (the defaults) else uint16, sums uint16 (S <= paths * (cost_max + P2) < 32767 by the option
 // limits); large buffers are reused between calls. With two or three threads the rows are
-// visited by two sweeps that meet in the middle (two_sweeps); otherwise horizontal paths run
-// per row in parallel and the vertical and diagonal paths sweep rows in order with the columns
-// split across threads and a barrier per row. Cost rows: sgm_cpu_cost.cpp; selection and
-// median: sgm_cpu_select.cpp. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
+// visited by two sweeps that meet in the middle (two_sweeps), each visit running one horizontal
+// path fused into its vertical and diagonal row (fused_row_body; an AVX2 kernel for the default
+// uint8 case); otherwise horizontal paths run per row in parallel and the vertical and diagonal
+// paths sweep rows in order with the columns split across threads and a barrier per row. Cost
+// rows: sgm_cpu_cost.cpp; selection and median: sgm_cpu_select.cpp. Hot loops are cloned for
+// AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -427,7 +429,11 @@ __attribute__((target("avx2"))) void fused_row_u8x3_avx2(std::uint8_t* const* vp
     std::swap(hp, hc);
   }
 }
-const bool have_avx2 = __builtin_cpu_supports("avx2");
+// Function-local: asked on first use, after libgcc's CPU model constructor has run.
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
 #endif
 
 // State of the vertical (and with 8 paths the two diagonal) paths of one sweep direction:
@@ -471,7 +477,7 @@ struct VerticalPaths {
     const bool first = i == 0;
 #if ROBOMLX_STEREO_X86
     if constexpr (sizeof(L) == 1) {
-      if (np == 3 && nd % 32 == 0 && have_avx2) {
+      if (np == 3 && nd % 32 == 0 && have_avx2()) {
         const bool lr = kr && add && hx > 0;
         if (lr) {
           std::fill(sr, sr + w + min_d + nd, std::uint16_t(0x7FFF));  // S < 32767: any candidate wins
