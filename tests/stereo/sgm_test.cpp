@@ -209,13 +209,15 @@ TEST_P(SgmTwin, MatchesPortable) {
   EXPECT_EQ(cases, 24);
 }
 
-// A range wide enough for the CPU twin's 32-disparity SIMD cost blocks plus a scalar tail.
+// A range wide enough for the CPU twin's 32-disparity SIMD cost blocks plus a scalar tail (45),
+// and one of whole blocks (64: the CPU twin's AVX2 path rows).
 TEST_P(SgmTwin, MatchesPortableWideRange) {
   auto pair = synthetic_pair(24, 100, 21, 5);
+  for (int nd : {45, 64})
   for (const char* cost : {"census", "ad_census"})
     for (int census : {9, 5}) {
       SgmOptions o;
-      o.num_disparities = 45;
+      o.num_disparities = nd;
       o.min_disparity = 3;
       o.cost = cost;
       o.census_width = census;
@@ -224,7 +226,8 @@ TEST_P(SgmTwin, MatchesPortableWideRange) {
       for (const auto& threads : thread_settings(GetParam())) {
         ScopedThreads scoped_threads(threads);
         const auto got = run_on(pair.left, pair.right, o, stream());
-        SCOPED_TRACE(std::string(cost) + " census " + std::to_string(census) + " threads " + threads);
+        SCOPED_TRACE(std::string(cost) + " census " + std::to_string(census) + " nd " + std::to_string(nd) +
+                     " threads " + threads);
         EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
         EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
       }

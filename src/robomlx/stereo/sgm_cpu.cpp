@@ -3,10 +3,11 @@
 // (see sgm_internal.h). Costs are uint8, path costs uint8 when cost_max + P2 + P1 <= 255
 // (the defaults) else uint16, sums uint16 (S <= paths * (cost_max + P2) < 32767 by the option
 // limits); large buffers are reused between calls. With two or three threads the rows are
-// visited by two sweeps that meet in the middle (two_sweeps); otherwise horizontal paths run
-// per row in parallel and the vertical and diagonal paths sweep rows in order with the columns
-// split across threads and a barrier per row. Cost rows: sgm_cpu_cost.cpp; selection and
-// median: sgm_cpu_select.cpp. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
+// visited by two sweeps that meet in the middle (two_sweeps), each visit running one horizontal
+// path fused into its vertical and diagonal row (sgm_cpu_fused.cpp); otherwise horizontal paths run per row in parallel and the vertical and diagonal
+// paths sweep rows in order with the columns split across threads and a barrier per row. Cost
+// rows: sgm_cpu_cost.cpp; selection and median: sgm_cpu_select.cpp. Hot loops are cloned for
+// AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -21,6 +22,7 @@
 
 #include "robomlx/stereo/sgm_cpu_internal.h"
 #include "robomlx/stereo/sgm_twins.h"
+
 
 namespace robomlx::stereo::detail {
 
@@ -217,6 +219,27 @@ struct VerticalPaths {
   }
   L* row(int path, int parity) { return buf.data() + (std::size_t(path) * 2 + parity) * (w + 2) * stride; }
   L* rmin(int path, int parity) { return mins.data() + (std::size_t(path) * 2 + parity) * (w + 2); }
+  // Step i of the sweep (row y) fused with the horizontal path hx of row y (fused_row,
+  // sgm_cpu_fused.cpp): writes the paths to S (add = false) or S + the paths to out; with sr and
+  // kr, may also fill kr (returns whether it did).
+  bool fused_step(Volume& v, int y, int i, int hx, bool add, std::uint16_t* out, std::uint16_t* sr = nullptr,
+                  std::uint16_t* kr = nullptr, int min_d = 0) {
+    const int cur = i & 1, prev = cur ^ 1;
+    L* vp[3] = {row(0, prev), np == 3 ? row(1, prev) : nullptr, np == 3 ? row(2, prev) : nullptr};
+    L* vm[3] = {rmin(0, prev), np == 3 ? rmin(1, prev) : nullptr, np == 3 ? rmin(2, prev) : nullptr};
+    L* vc[3] = {row(0, cur), np == 3 ? row(1, cur) : nullptr, np == 3 ? row(2, cur) : nullptr};
+    L* vcm[3] = {rmin(0, cur), np == 3 ? rmin(1, cur) : nullptr, np == 3 ? rmin(2, cur) : nullptr};
+    // The horizontal path starts at zero (L = C at its first pixel), sentinels at both ends.
+    hbuf.assign(2 * std::size_t(stride), 0);
+    hbuf[0] = hbuf[stride - 1] = hbuf[stride] = hbuf[2 * stride - 1] = sentinel(p1);
+    L hm = 0;
+    L *hp = hbuf.data(), *hc = hp + stride;
+    const std::uint8_t* c = v.c(y, 0);
+    std::uint16_t* s = v.s(y, 0);
+    const bool first = i == 0;
+    return fused_row(np, add, vp, vm, vc, vcm, hp, hc, hm, hx, c, s, out, first, w, nd, p1, p2, sr, kr, min_d);
+  }
+  std::vector<L> hbuf;
   // Step i of the sweep (row y) over columns [x0, x1): adds the paths' costs to S, or writes
   // S + them to out (row y's [W, D], when not null).
   void step(Volume& v, int y, int i, int x0, int x1, std::uint16_t* out = nullptr) {
@@ -269,10 +292,11 @@ struct CostInputs {
 
 // Two threads, two sweeps that meet in the middle: one goes down the rows with the downward
 // paths, the other up with the upward paths. The first to reach a row computes its costs and
-// both horizontal paths and writes its partial S; the second (the other half of the image is its
-// own) waits for that row, adds its paths and selects the disparity of the row at once.
-// Against "horizontal pass, down sweep, up sweep, select" this touches the cost and S volumes
-// twice instead of about six times, and needs no barrier per row.
+// writes its partial S (its vertical paths and the right-to-left one, fused); the second (the
+// other half of the image is its own) waits for that row, adds its paths and the left-to-right
+// one and selects the disparity of the row at once. Against "horizontal pass, down sweep, up
+// sweep, select" this touches the cost and S volumes twice instead of about six times, needs
+// no barrier per row, and gives both visits the same path work.
 template <typename L>
 void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2, float* disp, float* conf) {
   const int h = v.h, mid = h / 2;
@@ -280,23 +304,26 @@ void two_sweeps(Volume& v, const CostInputs& in, const CoreParams& p, L p1, L p2
   for (int y = 0; y < h; ++y) ready[y].store(false, std::memory_order_relaxed);
   auto sweep = [&](int dy) {
     VerticalPaths<L> vertical(v.w, v.nd, p.paths, p1, p2);
-    std::vector<std::uint16_t> kright(v.w, 0), sright(v.w, 0);
+    // W + min_d + nd: room for every candidate's r (fused_step's right-view WTA).
+    std::vector<std::uint16_t> kright(v.w + p.min_d + v.nd, 0), sright(v.w + p.min_d + v.nd, 0);
     // The second visit's S row stays here (cache resident): S is not written back to the volume.
     std::vector<std::uint16_t> srow(std::size_t(v.w) * v.nd + 2 * kSumPad);
     Volume row{1, v.w, v.nd, nullptr, srow.data() + kSumPad};
     for (int i = 0; i < h; ++i) {
       const int y = dy > 0 ? i : h - 1 - i;
       const bool first = dy > 0 ? y < mid : y >= mid;
+      // Each visit also runs one horizontal path, fused into its vertical step.
       if (first) {
         in.row(v, y);
-        horizontal_paths(v, y, p1, p2);
-        vertical.step(v, y, i, 0, v.w);
+        vertical.fused_step(v, y, i, -1, false, v.s(y, 0));
         ready[y].store(true, std::memory_order_release);
       } else {
         while (!ready[y].load(std::memory_order_acquire)) std::this_thread::yield();
-        vertical.step(v, y, i, 0, v.w, row.sum);
+        const bool lr = p.lr_max_diff >= 0;
+        const bool ready_kr = vertical.fused_step(v, y, i, 1, true, row.sum, lr ? sright.data() : nullptr,
+                                                  lr ? kright.data() : nullptr, p.min_d);
         const std::size_t o = std::size_t(y) * v.w;
-        select_row(row, 0, p, disp + o, conf + o, kright, sright);
+        select_row(row, 0, p, disp + o, conf + o, kright, sright, ready_kr);
       }
     }
   };

@@ -49,15 +49,27 @@ struct Volume {
 void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il, const float* ir, int w, int min_d,
               int nd, bool ad, std::uint8_t outside, int bytes, std::uint8_t* out);
 
-/// Disparity and confidence of row y from S (sgm_select.cpp rules); kright, sright: W scratch.
+/// Disparity and confidence of row y from S (sgm_select.cpp rules); kright, sright: W scratch,
+/// or with kright_ready kright holds the right-view WTA already (reversed, as select_row builds it).
 void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
-                std::vector<std::uint16_t>& sright);
+                std::vector<std::uint16_t>& sright, bool kright_ready = false);
 
 /// Rows [y0, y1) of the size x size median (3: sorting network; 5: nth_element), edge-clamped.
 void median_rows(const float* in, float* out, int h, int w, int size, int y0, int y1);
 
 /// Rows [y0, y1) of the census transform (sgm_internal.h definition) of img [h, w].
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1);
+
+/// One row of the two sweeps (sgm_cpu_fused.cpp): np (1 or 3) vertical and diagonal paths
+/// (vp/vm: previous rows of (W + 2) pixels of D + 2 values and their minima, vc/vcm: current;
+/// pixels 0 and W + 1 are zero starts) and one horizontal path in direction hx (hp: its start,
+/// D + 2 values, minimum hm; hc: scratch of the same size). Writes the paths' sum to out
+/// (add = false) or sum + it (add = true). With sr and kr (W + min_d + nd each) on an adding
+/// left-to-right row, may also fill kr with select_row's right-view WTA: returns whether it did.
+template <typename L>
+bool fused_row(int np, bool add, L* const* vp, L* const* vm, L* const* vc, L* const* vcm, L* hp, L* hc, L& hm, int hx,
+               const std::uint8_t* cost, const std::uint16_t* sum, std::uint16_t* out, bool first, int w, int nd, L p1,
+               L p2, std::uint16_t* sr, std::uint16_t* kr, int min_d);
 
 /// Host body of the CPU twin of the SGM core (row-major float images, outputs preallocated
 /// H*W): sgm_cpu.cpp.

@@ -122,10 +122,10 @@ __attribute__((target("avx2"))) inline void right_wta_avx2(Volume& v, int y, int
 template <bool kAvx2>
 inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
                                                            float* conf, std::vector<std::uint16_t>& kright,
-                                                           std::vector<std::uint16_t>& sright) {
+                                                           std::vector<std::uint16_t>& sright, bool kright_ready) {
   const int w = v.w, nd = v.nd;
   constexpr int kInf = 1 << 30;
-  if (p.lr_max_diff >= 0) {
+  if (p.lr_max_diff >= 0 && !kright_ready) {
     // kR(xr) = first argmin over k of S(y, xr + min_d + k, k): visiting x in order visits each
     // xr's candidates in increasing k, so a strict < keeps the first minimum.
     // Stored reversed (r = W - 1 - xr) so that one x updates a contiguous run: vectorisable.
@@ -184,23 +184,24 @@ inline void select_row_body(Volume& v, int y, const CoreParams& p, float* disp,
 #if ROBOMLX_STEREO_X86
 __attribute__((target("avx2"), flatten)) void select_row_avx2(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
                                                      std::vector<std::uint16_t>& kright,
-                                                     std::vector<std::uint16_t>& sright) {
-  select_row_body<true>(v, y, p, disp, conf, kright, sright);
+                                                     std::vector<std::uint16_t>& sright, bool kright_ready) {
+  select_row_body<true>(v, y, p, disp, conf, kright, sright, kright_ready);
 }
 #endif
 __attribute__((flatten)) void select_row_generic(Volume& v, int y, const CoreParams& p, float* disp, float* conf,
-                                                 std::vector<std::uint16_t>& kright, std::vector<std::uint16_t>& sright) {
-  select_row_body<false>(v, y, p, disp, conf, kright, sright);
+                                                 std::vector<std::uint16_t>& kright, std::vector<std::uint16_t>& sright,
+                                                 bool kright_ready) {
+  select_row_body<false>(v, y, p, disp, conf, kright, sright, kright_ready);
 }
 }  // namespace
 
 void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
-                std::vector<std::uint16_t>& sright) {
+                std::vector<std::uint16_t>& sright, bool kright_ready) {
 #if ROBOMLX_STEREO_X86
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return select_row_avx2(v, y, p, disp, conf, kright, sright);
+  if (avx2) return select_row_avx2(v, y, p, disp, conf, kright, sright, kright_ready);
 #endif
-  select_row_generic(v, y, p, disp, conf, kright, sright);
+  select_row_generic(v, y, p, disp, conf, kright, sright, kright_ready);
 }
 
 namespace {
