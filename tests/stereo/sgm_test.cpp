@@ -264,7 +264,9 @@ TEST_P(SgmTwin, PyramidMatchesPortable) {
                    std::to_string(c.min_d) + (c.subpixel ? " subpixel" : "") + " threads " + threads);
       // One decision per stage actually run (the fused-pyramid plan records nothing).
       EXPECT_EQ(trace.count(GetParam(), "stereo.sgm"), 1) << trace.summary();
-      if (GetParam() == Impl::cpu && c.radius > 0) EXPECT_EQ(trace.count(Impl::cpu, "stereo.refine"), 1) << trace.summary();
+      if (GetParam() == Impl::cpu && c.radius > 0) {
+        EXPECT_EQ(trace.count(Impl::cpu, "stereo.refine"), 1) << trace.summary();
+      }
       EXPECT_CLOSE(allclose_scaled(got.disparity, ref.disparity, 0, 1e-5));
       EXPECT_CLOSE(allclose_scaled(got.confidence, ref.confidence, 0, 1e-6));
     }

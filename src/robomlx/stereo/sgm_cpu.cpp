@@ -4,10 +4,10 @@
 // (the defaults) else uint16, sums uint16 (S <= paths * (cost_max + P2) < 32767 by the option
 // limits); large buffers are reused between calls. With two or three threads the rows are
 // visited by two sweeps that meet in the middle (two_sweeps), each visit running one horizontal
-// path fused into its vertical and diagonal row (sgm_cpu_fused.cpp); otherwise horizontal paths run per row in parallel and the vertical and diagonal
-// paths sweep rows in order with the columns split across threads and a barrier per row. Cost
-// rows: sgm_cpu_cost.cpp; selection and median: sgm_cpu_select.cpp. Hot loops are cloned for
-// AVX2 (+popcnt) with a generic fallback.
+// path fused into its vertical and diagonal row (sgm_cpu_fused.cpp); otherwise horizontal paths
+// run per row in parallel and the vertical and diagonal paths sweep rows in order with the
+// columns split across threads and a barrier per row. Cost rows: sgm_cpu_cost.cpp; selection and
+// median: sgm_cpu_select.cpp. Hot loops are cloned for AVX2 (+popcnt) with a generic fallback.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -22,7 +22,6 @@
 
 #include "robomlx/stereo/sgm_cpu_internal.h"
 #include "robomlx/stereo/sgm_twins.h"
-
 
 namespace robomlx::stereo::detail {
 
