@@ -16,9 +16,8 @@
 // re-matches at full resolution among round(d) + [-r, r] with census cost summed over a 7x7 box.
 // Presets measured on Middlebury (tests/stereo/sgm_quality_test.cpp, bad-2.0 nonocc, filled):
 // defaults 3.3 %; fast = {paths 4, cost ad_census, pyramid_factor 2, refinement_radius 1}
-// 3.6 %; OpenCV SGBM_3WAY 4.2 % by the same rule. CPU twin against SGBM in one `robomlx bench
-// stereo` run (2-core x86-64, AVX2): fast 3.2x SGBM's speed at 1280x720 D=128 and 2.8x at
-// 672x376 D=64; defaults 1.05x and 1.15x.
+// 3.6 %; OpenCV SGBM_3WAY 4.2 % by the same rule. Speed of both presets against SGBM in the same
+// `robomlx bench stereo` run: docs/results (latest: 2026-12-07-cpu-sgm-twin).
 //
 // Implementations (core/dispatch.h), chosen from the device of the stream the call runs on:
 // tag "stereo.sgm" (the core, cost .. median): portable MLX ops (any device; the reference), a
