@@ -16,12 +16,7 @@ namespace robomlx::stereo::detail {
 
 namespace {
 
-// One horizontal path (direction hx = +1 or -1) fused into a row of the vertical and diagonal
-// paths (np = 1 or 3; vp/vm/vc/vcm: their prev/cur rows and minima, sgm_cpu_internal.h): pixel
-// x takes the horizontal step from hp (the previous pixel's D + 2 values, sentinels at both
-// ends, minimum *hm) into hc, then swaps them. The horizontal chain (each step waits for the
-// previous step's minimum) overlaps with the independent vertical work, and S is written once:
-// out = sum + the paths, or the paths alone when sum is null.
+// Prefetches a span of bytes, for reading or writing.
 inline __attribute__((always_inline)) void prefetch_span(const void* p, std::size_t bytes, bool write) {
   const char* c = static_cast<const char*>(p);
   for (std::size_t i = 0; i < bytes; i += 64) {
@@ -31,7 +26,15 @@ inline __attribute__((always_inline)) void prefetch_span(const void* p, std::siz
       __builtin_prefetch(c + i, 0);
   }
 }
+// Pixels ahead that the right-to-left visit prefetches (6 and 12 timed the same).
 constexpr int kAhead = 6;
+
+// One horizontal path (direction hx = +1 or -1) fused into a row of the vertical and diagonal
+// paths (np = 1 or 3; vp/vm/vc/vcm: their prev/cur rows and minima, sgm_cpu_internal.h): pixel
+// x takes the horizontal step from hp (the previous pixel's D + 2 values, sentinels at both
+// ends, minimum *hm) into hc, then swaps them. The horizontal chain (each step waits for the
+// previous step's minimum) overlaps with the independent vertical work, and S is written once:
+// out = sum + the paths, or the paths alone when sum is null.
 template <typename L, int NP, bool kAssign>
 inline __attribute__((always_inline)) void fused_row_body(L* const* vp, L* const* vm, L* const* vc, L* const* vcm,
                                                           L* hp, L* hc, L& hm, int hx, const std::uint8_t* cost,
