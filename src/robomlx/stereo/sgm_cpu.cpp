@@ -27,19 +27,16 @@ namespace robomlx::stereo::detail {
 
 namespace {
 
-// One path step at one pixel: prev points at D+2 values (sentinels at both ends); s = s_in + L
-// (s_in unused with kAssign; s may be s_in). L is the
-// path-cost type: uint8 when cost_max + P2 + P1 <= 255 (no intermediate overflows: every L is
-// <= cost_max + P2 and v - pmin >= 0), which doubles the SIMD width; uint16 otherwise.
+// One path step at one pixel (path_cost over k): prev points at D+2 values (sentinels at both
+// ends); s = s_in + L (s_in unused with kAssign; s may be s_in). uint8 path costs double the
+// SIMD width.
 template <typename L, bool kAssign = false>
 inline __attribute__((always_inline)) L path_step(const L* prev, L pmin, const std::uint8_t* c, L* cur,
                                                   const std::uint16_t* s_in, std::uint16_t* s, int nd, L p1, L p2) {
   const L lim = L(pmin + p2);
   L m = L(~L(0));
   for (int k = 0; k < nd; ++k) {
-    const L nb = L(std::min(prev[k], prev[k + 2]) + p1);
-    const L v = std::min(std::min(prev[k + 1], nb), lim);
-    const L l = L(c[k] + L(v - pmin));
+    const L l = path_cost(prev, k, c[k], pmin, lim, p1);
     cur[k + 1] = l;
     s[k] = kAssign ? std::uint16_t(l) : std::uint16_t(s_in[k] + l);
     m = std::min(m, l);
@@ -169,12 +166,9 @@ inline __attribute__((always_inline)) void path_row_chunk3_body(L* const* pr, L*
     // The six rows and the sums never overlap (separate buffers, or o == s elementwise).
 #pragma GCC ivdep
     for (int k = 0; k < nd; ++k) {
-      const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
-      const L vb = std::min(std::min(b[k + 1], L(std::min(b[k], b[k + 2]) + p1)), lb);
-      const L vc = std::min(std::min(c[k + 1], L(std::min(c[k], c[k + 2]) + p1)), lc);
-      const L ra = L(cc[k] + L(va - ma));
-      const L rb = L(cc[k] + L(vb - mb));
-      const L rc = L(cc[k] + L(vc - mc));
+      const L ra = path_cost(a, k, cc[k], ma, la, p1);
+      const L rb = path_cost(b, k, cc[k], mb, lb, p1);
+      const L rc = path_cost(c, k, cc[k], mc, lc, p1);
       oa[k] = ra;
       ob[k] = rb;
       oc[k] = rc;

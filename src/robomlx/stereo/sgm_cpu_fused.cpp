@@ -74,14 +74,10 @@ inline __attribute__((always_inline)) void fused_row_body(L* const* vp, L* const
       // No row overlaps another or the sums (separate buffers, or o == s elementwise).
 #pragma GCC ivdep
       for (int k = 0; k < nd; ++k) {
-        const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
-        const L vb = std::min(std::min(b[k + 1], L(std::min(b[k], b[k + 2]) + p1)), lb);
-        const L vc_ = std::min(std::min(c[k + 1], L(std::min(c[k], c[k + 2]) + p1)), lc);
-        const L vh = std::min(std::min(hp[k + 1], L(std::min(hp[k], hp[k + 2]) + p1)), lh);
-        const L ra = L(cc[k] + L(va - ma));
-        const L rb = L(cc[k] + L(vb - mb));
-        const L rc = L(cc[k] + L(vc_ - mc));
-        const L rh = L(cc[k] + L(vh - mh));
+        const L ra = path_cost(a, k, cc[k], ma, la, p1);
+        const L rb = path_cost(b, k, cc[k], mb, lb, p1);
+        const L rc = path_cost(c, k, cc[k], mc, lc, p1);
+        const L rh = path_cost(hp, k, cc[k], mh, lh, p1);
         oa[k] = ra;
         ob[k] = rb;
         oc[k] = rc;
@@ -104,10 +100,8 @@ inline __attribute__((always_inline)) void fused_row_body(L* const* vp, L* const
       L na = L(~L(0));
 #pragma GCC ivdep
       for (int k = 0; k < nd; ++k) {
-        const L va = std::min(std::min(a[k + 1], L(std::min(a[k], a[k + 2]) + p1)), la);
-        const L vh = std::min(std::min(hp[k + 1], L(std::min(hp[k], hp[k + 2]) + p1)), lh);
-        const L ra = L(cc[k] + L(va - ma));
-        const L rh = L(cc[k] + L(vh - mh));
+        const L ra = path_cost(a, k, cc[k], ma, la, p1);
+        const L rh = path_cost(hp, k, cc[k], mh, lh, p1);
         oa[k] = ra;
         oh[k] = rh;
         const std::uint16_t t = std::uint16_t(std::uint16_t(ra) + rh);

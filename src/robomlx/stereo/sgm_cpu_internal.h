@@ -60,6 +60,16 @@ void median_rows(const float* in, float* out, int h, int w, int size, int y0, in
 /// Rows [y0, y1) of the census transform (sgm_internal.h definition) of img [h, w].
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1);
 
+/// The SGM recurrence at disparity k of one pixel (sgm_internal.h): prev points at the previous
+/// pixel's D + 2 path costs (sentinels at both ends), pmin is their minimum, lim = pmin + P2, c
+/// the matching cost. L is the path-cost type (uint8 when cost_max + P2 + P1 <= 255, so that no
+/// step wraps; uint16 otherwise). Every row loop of the twin inlines this one expression.
+template <typename L>
+inline __attribute__((always_inline)) L path_cost(const L* prev, int k, std::uint8_t c, L pmin, L lim, L p1) {
+  const L v = std::min(std::min(prev[k + 1], L(std::min(prev[k], prev[k + 2]) + p1)), lim);
+  return L(c + L(v - pmin));
+}
+
 /// One row of the two sweeps (sgm_cpu_fused.cpp): np (1 or 3) vertical and diagonal paths
 /// (vp/vm: previous rows of (W + 2) pixels of D + 2 values and their minima, vc/vcm: current;
 /// pixels 0 and W + 1 are zero starts) and one horizontal path in direction hx (hp: its start,
