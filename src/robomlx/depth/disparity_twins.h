@@ -28,14 +28,14 @@ mx::array disparity_to_depth_portable(const mx::array& disparity, float k, mx::S
 mx::array depth_to_disparity_cpu(const mx::array& depth, float k, mx::Stream s);
 mx::array disparity_to_depth_cpu(const mx::array& disparity, float k, mx::Stream s);
 
-/// GpuKernel, one thread per pixel, k a template constant (its float bits); explicit
-/// round-to-nearest intrinsics keep results equal to the CPU twin bit for bit (CUDA; CUDA and
-/// Metal streams).
-// The CPU twins' loops over n values, at the given width (usable_cpu_isa lowers it to what the CPU
-// runs). Every width gives the generic loop's values bit for bit (tests: DisparityRows.*).
+/// The CPU twins' loops over n values, at the given width (usable_cpu_isa lowers it to what the
+/// CPU runs). Every width gives the generic loop's values bit for bit (tests: DisparityRows.*).
 void depth_to_disparity_row(const std::uint16_t* z, float* d, std::int64_t n, float k, CpuIsa isa);
 void disparity_to_depth_row(const float* d, std::uint16_t* z, std::int64_t n, float k, CpuIsa isa);
 
+/// GpuKernel, one thread per pixel, k a template constant (its float bits); explicit
+/// round-to-nearest intrinsics keep results equal to the CPU twin bit for bit (CUDA; CUDA and
+/// Metal streams).
 mx::array depth_to_disparity_gpu(const mx::array& depth, float k, mx::Stream s);
 mx::array disparity_to_depth_gpu(const mx::array& disparity, float k, mx::Stream s);
 
