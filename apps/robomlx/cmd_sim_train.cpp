@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx sim train --task T --out DIR [--num-envs N] [--steps S] [--resume DIR] [--horizon H]
 //  [--epochs E] [--minibatches M] [--lr X] [--lr-schedule adaptive|linear|constant] [--seed S]
-//  [--no-progress]`: PPO on MLX. --out gets policy.safetensors + policy.json (a checkpoint
+//  [--hidden 256,128,64] [--reward-scale X] [--no-progress]`: PPO on MLX. --out gets policy.safetensors + policy.json (a checkpoint
 // --resume and `sim play` read), metrics.json (per-iteration returns, the final deterministic
 // evaluation) and reward_curve.png; it appears only when the run succeeds.
 #include <chrono>
@@ -117,6 +117,12 @@ void add_sim_train(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--lr-schedule", a->ppo.lr_schedule, "adaptive (KL target 0.008, default), linear or constant");
   cmd->add_option("--entropy", a->ppo.entropy_coef, "Entropy bonus coefficient (default 0)");
   cmd->add_option("--seed", a->env.seed, "Seed of envs and policy (default 42)");
+  // Isaac Lab's rl_games configs size the network per task (cartpole 32,32; ant 256,128,64) and
+  // scale rewards per task (scale_value): the defaults are cartpole's.
+  cmd->add_option("--hidden", a->ppo.hidden, "Hidden layer widths of actor and critic, comma-separated (default 32,32)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--reward-scale", a->ppo.reward_scale, "Factor on rewards before GAE (default 0.1)");
   cmd->add_flag("--no-progress", a->no_progress, "No progress bar");
   cmd->callback([&global, a] { run_sim_train(global, *a); });
 }

@@ -224,6 +224,9 @@ std::vector<Case> cases() {
       {"value", "sim run --task nope", 2, "[sim.task] unknown task 'nope' (tasks: cartpole"},
       {"value", "sim train --task cartpole --num-envs 0 --out v11", 2, "[sim.env] num_envs must be in [1, 1048576], got 0",
        {}, {"v11"}},
+      {"value", "sim train --task cartpole --hidden 64,0 --out v12", 2, "--hidden: Value 0 not in range 1 to 4096", {}, {"v12"}},
+      {"value", "sim train --task cartpole --reward-scale 0 --out v13", 2, "[sim.ppo] reward scale must be a positive number",
+       {}, {"v13"}},
       {"value", "sim run --task cartpole --num-envs 2000000000", 2, "[sim.env] num_envs must be in [1, 1048576]"},
       // Output paths are checked before any work (stdout shows none was done): exit 2, path named.
       {"early", S + " --out afile/sub", 2, "[output] --out must be a writable path, got '", {}, {}, "valid disparities"},

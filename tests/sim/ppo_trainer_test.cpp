@@ -208,5 +208,31 @@ TEST(SimPpo, CheckpointRoundTripAndCorruption) {
   EXPECT_THROW(b.load(dir + "/missing"), FormatError);
 }
 
+TEST(SimPpo, NetworkWidthsAndRewardScaleAreConfigurable) {
+  auto env = make_env("cartpole", {32, 1});
+  PpoConfig cfg;
+  cfg.minibatches = 2;
+  cfg.hidden = {16, 8, 4};  // three hidden layers, as Isaac Lab's locomotion configs use
+  cfg.reward_scale = 0.6;
+  PpoTrainer a(*env, cfg);
+  const auto stats = a.iterate();
+  EXPECT_TRUE(std::isfinite(stats.value_loss));
+  const std::string dir = test::temp_dir() + "/ckpt-widths";
+  a.save(dir);
+  auto loaded = load_policy(*env, dir);  // widths from policy.json
+  auto obs = mx::random::normal({8, 4});
+  EXPECT_TRUE(mx::array_equal(a.act(obs), loaded->act(obs)).item<bool>());
+  PpoTrainer other(*env, PpoConfig{});  // 32,32: the checkpoint's network does not fit it
+  EXPECT_THROW(other.load(dir), FormatError);
+  for (auto bad : {std::vector<int>{}, std::vector<int>{0}, std::vector<int>{8, 5000}}) {
+    PpoConfig b = cfg;
+    b.hidden = bad;
+    EXPECT_THROW(PpoTrainer(*env, b), std::invalid_argument);
+  }
+  PpoConfig b = cfg;
+  b.reward_scale = 0;
+  EXPECT_THROW(PpoTrainer(*env, b), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace robomlx::sim

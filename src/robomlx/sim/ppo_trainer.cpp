@@ -71,6 +71,11 @@ PpoTrainer::PpoTrainer(SimBackend& env, PpoConfig config)
     throw std::invalid_argument("[sim.ppo] minibatches must divide horizon x num_envs (" +
                                 std::to_string(long(config_.horizon) * env.num_envs()) + "), got " +
                                 std::to_string(config_.minibatches));
+  bool widths_ok = !config_.hidden.empty() && config_.hidden.size() <= 8;
+  for (int w : config_.hidden) widths_ok = widths_ok && w >= 1 && w <= 4096;
+  if (!widths_ok) throw std::invalid_argument("[sim.ppo] hidden must be 1 to 8 layer widths in [1, 4096]");
+  if (!(config_.reward_scale > 0) || !std::isfinite(config_.reward_scale))
+    throw std::invalid_argument("[sim.ppo] reward scale must be a positive number");
   if (config_.lr_schedule != "adaptive" && config_.lr_schedule != "linear" && config_.lr_schedule != "constant")
     throw std::invalid_argument("[sim.ppo] lr schedule must be adaptive, linear or constant, got '" +
                                 config_.lr_schedule + "'");
