@@ -2,7 +2,8 @@
 // The portable SGM on a GPU at a given size (scripts/gpu-probes/sgm-probe): which stage fails, if
 // any (census, cost volume, aggregation over 4/8 paths, selection, each evaluated on its own), then
 // the time (median of 7 after a warm-up, graph building included) and the kernels (graph nodes that
-// launch work) of the aggregation and of the whole portable compute_disparity.
+// launch work) of each stage (census, cost volume, aggregation, selection, median) and of the
+// whole portable compute_disparity.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -78,8 +79,19 @@ int main(int argc, char** argv) {
   auto sum = aggregate_paths(cost, p, s);
   run("select", [&] { return select_disparity(sum, p, s)[0]; });
 
-  time_it("aggregate 8 paths", size, [&] { return std::vector<mx::array>{aggregate_paths(cost, p, s)}; });
+  // Each stage timed on its own (inputs evaluated beforehand), then the whole: what the stages
+  // leave out is the float conversion of the inputs and the graph glue between them.
   robomlx::ScopedImpl portable(robomlx::Impl::portable);
+  time_it("census (both views)", size, [&] {
+    return std::vector<mx::array>{census_transform(left, 9, 7, s), census_transform(right, 9, 7, s)};
+  });
+  time_it("cost volume", size, [&] { return std::vector<mx::array>{cost_volume(left, right, p, s)}; });
+  time_it("aggregate 8 paths", size, [&] { return std::vector<mx::array>{aggregate_paths(cost, p, s)}; });
+  mx::eval(sum);
+  time_it("select (WTA, LR, subpixel)", size, [&] { return select_disparity(sum, p, s); });
+  auto chosen = select_disparity(sum, p, s);
+  mx::eval(chosen);
+  time_it("median 3x3", size, [&] { return std::vector<mx::array>{median_filter(chosen[0], 3, s)}; });
   robomlx::stereo::SgmOptions o;
   o.num_disparities = D;
   time_it("compute_disparity portable", size, [&] {
