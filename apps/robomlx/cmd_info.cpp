@@ -12,6 +12,7 @@
 #include "command.h"
 #include "robomlx/core/bench.h"
 #include "robomlx/core/blas_info.h"
+#include "robomlx/core/parallel.h"
 #include "robomlx/core/device.h"
 #include "robomlx/core/version.h"
 
@@ -47,8 +48,8 @@ void run_info(const GlobalOptions& global) {
   std::cout << "selected: " << describe_device(selected) << "\n";
   std::cout << "memory: active " << mib(mx::get_active_memory()) << ", peak " << mib(mx::get_peak_memory())
             << ", cache " << mib(mx::get_cache_memory()) << ", limit " << mib(mx::get_memory_limit()) << "\n";
-  std::cout << "threads: " << std::thread::hardware_concurrency()
-            << " hardware; MLX runs one worker thread per CPU stream\n";
+  std::cout << "threads: " << std::thread::hardware_concurrency() << " hardware, " << usable_cpus()
+            << " usable by robomlx's CPU twins (affinity, ROBOMLX_NUM_THREADS); MLX runs one worker thread per CPU stream\n";
   auto blas = blas_provider();
   std::cout << "cpu blas: " << (blas.empty() ? "none loaded" : blas) << "\n";
   std::cout << "machine: " << machine_description() << "\n";

@@ -10,6 +10,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "robomlx/core/parallel.h"
 #include "support.h"
 
@@ -57,9 +61,19 @@ TEST(Parallel, CoversEveryIndexExactlyOnce) {
   }
 }
 
+// The CPUs this thread may run on, counted independently of usable_cpus().
+int affinity_cpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 TEST(Parallel, ThreadCountFollowsMinChunkAndEnv) {
   ScopedThreadsEnv env(nullptr);
-  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int hw = affinity_cpus();
+  EXPECT_EQ(usable_cpus(), hw);
   EXPECT_EQ(parallel_threads(0, 1), 1);
   EXPECT_EQ(parallel_threads(10, 16), 1);  // less than one chunk of work
   EXPECT_EQ(parallel_threads(31, 16), 1);  // n / min_chunk rounds down
@@ -100,9 +114,29 @@ TEST(Parallel, RunsInlineWithOneThread) {
   }
 }
 
+#if defined(__linux__)
+// A process pinned to fewer CPUs than the machine has (taskset, a container's cpuset) sizes its
+// pools by the pinning, not by the machine.
+TEST(Parallel, ThreadCountFollowsTheAffinityMask) {
+  ScopedThreadsEnv env(nullptr);
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &saved)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  const int pinned = usable_cpus(), threads = parallel_threads(1 << 20, 1);
+  ASSERT_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
+  EXPECT_EQ(pinned, 1);
+  EXPECT_EQ(threads, 1);
+}
+#endif
+
 TEST(Parallel, UsesSeveralThreadsWhenAvailable) {
   ScopedThreadsEnv env(nullptr);
-  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one hardware thread: no threaded path to observe";
+  if (usable_cpus() < 2) GTEST_SKIP() << "one hardware thread: no threaded path to observe";
   std::mutex m;
   std::set<std::thread::id> seen;
   std::atomic<int> arrived{0};

@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace robomlx {
 
 namespace {
@@ -22,10 +26,21 @@ std::int64_t env_threads() {
 }
 }  // namespace
 
+int usable_cpus() {
+  std::int64_t t = std::max(1u, std::thread::hardware_concurrency());
+#if defined(__linux__)
+  // hardware_concurrency counts the machine's CPUs; a process pinned to fewer (taskset, a
+  // container's cpuset) would otherwise run more threads than it has cores.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) t = std::max(1, CPU_COUNT(&set));
+#endif
+  if (std::int64_t e = env_threads(); e > 0) t = std::min(t, e);
+  return static_cast<int>(t);
+}
+
 int parallel_threads(std::int64_t n, std::int64_t min_chunk) {
   if (n <= 0) return 1;
-  std::int64_t t = std::max(1u, std::thread::hardware_concurrency());
-  if (std::int64_t e = env_threads(); e > 0) t = std::min(t, e);
+  std::int64_t t = usable_cpus();
   t = std::min(t, n / std::max<std::int64_t>(min_chunk, 1));
   return static_cast<int>(std::max<std::int64_t>(t, 1));
 }

@@ -7,9 +7,13 @@
 
 namespace robomlx {
 
+/// The CPUs this thread may run on (its affinity mask on Linux, so `taskset`, cgroup cpusets and
+/// containers count; hardware_concurrency elsewhere), capped by ROBOMLX_NUM_THREADS when that is
+/// set to a positive integer; at least 1. Every thread pool of the CPU twins is sized from it.
+int usable_cpus();
+
 /// Number of threads parallel_for would use for `n` items of at least `min_chunk` each:
-/// min(hardware_concurrency, ROBOMLX_NUM_THREADS when set to a positive integer, n / min_chunk),
-/// and at least 1.
+/// min(usable_cpus(), n / min_chunk), and at least 1.
 int parallel_threads(std::int64_t n, std::int64_t min_chunk);
 
 /// Runs fn(begin, end) over disjoint ranges covering [0, n) exactly once, on up to

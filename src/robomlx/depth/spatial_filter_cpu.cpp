@@ -17,6 +17,7 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/parallel.h"
 #include "robomlx/depth/spatial_filter_twins.h"
 
 // No fma contraction comes from the module's flags (CMakeLists.txt); no-trapping-math lets GCC
@@ -271,8 +272,7 @@ inline std::pair<int, int> share(int n, int t, int count) {
 }
 
 void filter(void* data, bool is_float, const Params& q) {
-  int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int threads = q.threads > 0 ? q.threads : std::clamp(std::min(q.h, q.w) / 32, 1, std::min(hw, 16));
+  int threads = q.threads > 0 ? q.threads : std::clamp(std::min(q.h, q.w) / 32, 1, std::min(usable_cpus(), 16));
   run_threads(threads, [&](int t, int count, auto& sync) {
     auto [r0, r1] = share(q.h, t, count);
     auto [c0, c1] = share(q.w, t, count);

@@ -29,8 +29,7 @@ namespace robomlx::stereo::detail {
 /// Thread count for the fixed, barrier-synchronised column split of the vertical paths
 /// (sgm_cpu.cpp), which needs exactly one range per thread; row loops use robomlx::parallel_for.
 inline int thread_count(int work_items) {
-  const int hw = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1, std::min({hw, 16, work_items}));
+  return std::max(1, std::min({usable_cpus(), 16, work_items}));
 }
 
 /// The SGM core's volumes: cost C [H, W, D] uint8 and aggregated S [H, W, D] uint16. The S
