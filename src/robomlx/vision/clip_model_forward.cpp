@@ -29,6 +29,32 @@ mx::array encoder_layer(const mx::array& x, const ClipLayerWeights& L, const Cli
   return mx::add(y, L.fc2(f, s), s);
 }
 
+// The same layer for one row per sequence, the row the pooled output reads (CLS, or the text's
+// EOS): keys and values still come from every token, but the query, the output projection and
+// the MLP run on that row only. Used for the last layer when no per-token output is kept.
+// index: int32 [B, 1, 1]; key_mask: bool [B, 1, 1, T] (true = may attend) or nullopt.
+mx::array pooled_layer(const mx::array& x, const ClipLayerWeights& L, const ClipEncoderConfig& e, const mx::array& index,
+                       const std::optional<mx::array>& key_mask, const mx::Stream& s) {
+  const int B = x.shape(0), T = x.shape(1), D = e.hidden, d = D / e.heads;
+  const float scale = 1.0f / std::sqrt(float(d));
+  const mx::array h = L.ln1(x, s);
+  const auto rows = [&](int r0, int r1) {  // the fused q|k|v Linear's rows [r0, r1): a view of it
+    detail::Linear part;
+    part.w = mx::slice(L.qkv.w, {r0, 0}, {r1, D}, s);
+    if (L.qkv.b) part.b = mx::slice(*L.qkv.b, {r0}, {r1}, s);
+    return part;
+  };
+  const mx::array kv = mx::transpose(mx::reshape(rows(D, 3 * D)(h, s), {B, T, 2, e.heads, d}, s), {2, 0, 3, 1, 4}, s);
+  const auto part = [&](int i) { return mx::squeeze(mx::slice(kv, {i, 0, 0, 0, 0}, {i + 1, B, e.heads, T, d}, s), 0, s); };
+  const mx::array x_row = mx::take_along_axis(x, index, 1, s);  // [B, 1, D]
+  const mx::array q = detail::split_heads(rows(0, D)(mx::take_along_axis(h, index, 1, s), s), e.heads, s);
+  const mx::array a = detail::attention(q, part(0), part(1), scale, key_mask, s);
+  const mx::array y = mx::add(x_row, L.out(detail::merge_heads(a, s), s), s);
+  mx::array f = L.fc1(L.ln2(y, s), s);
+  f = e.act == ClipActivation::quick_gelu ? detail::quick_gelu(f, s) : detail::gelu_erf(f, s);
+  return mx::squeeze(mx::add(y, L.fc2(f, s), s), 1, s);
+}
+
 }  // namespace
 
 mx::array clip_normalize(const mx::array& x, mx::StreamOrDevice s) {
@@ -50,21 +76,27 @@ ClipEncoderOutput ClipModel::encode_text(const mx::array& ids, const mx::array& 
   const mx::array causal = mx::greater_equal(mx::reshape(pos, {L, 1}, st), mx::reshape(pos, {1, L}, st), st);
   const mx::array keys = mx::reshape(mx::not_equal(attention_mask, mx::array(0), st), {B, 1, 1, L}, st);
   const std::optional<mx::array> mask = mx::logical_and(causal, keys, st);
-  ClipEncoderOutput out;
-  if (keep_hidden) out.hidden_states.push_back(x);
-  for (const auto& layer : w_->text_layers) {
-    x = encoder_layer(x, layer, config_.text, mask, st);
-    if (keep_hidden) out.hidden_states.push_back(x);
-  }
-  out.last_hidden_state = w_->final_ln(x, st);
   // Pooled position: the first EOS (argmax of id == eos returns the first), or argmax(id) for
-  // the legacy configs. The final norm is per token, so the pooled rows are gathered first and
-  // normalised alone (the same rows bit for bit, checked on the CPU); last_hidden_state is then
-  // computed only if it is read.
+  // the legacy configs.
   const mx::array where = config_.pool_at_argmax ? mx::argmax(tok, 1, false, st)
                                                  : mx::argmax(mx::astype(mx::equal(tok, mx::array(config_.eos_token_id), st), mx::int32, st), 1, false, st);
   const mx::array index = mx::reshape(mx::astype(where, mx::int32, st), {B, 1, 1}, st);
-  out.pooler_output = w_->final_ln(mx::squeeze(mx::take_along_axis(x, index, 1, st), 1, st), st);
+  ClipEncoderOutput out;
+  if (keep_hidden) out.hidden_states.push_back(x);
+  const int n = int(w_->text_layers.size());
+  for (int i = 0; i + 1 < n; ++i) {
+    x = encoder_layer(x, w_->text_layers[i], config_.text, mask, st);
+    if (keep_hidden) out.hidden_states.push_back(x);
+  }
+  // The last layer: in full for the per-token outputs (lazy: computed only if read), and for the
+  // pooled row alone, whose query attends to the keys at or before it that are not padding.
+  const mx::array full = encoder_layer(x, w_->text_layers[n - 1], config_.text, mask, st);
+  if (keep_hidden) out.hidden_states.push_back(full);
+  out.last_hidden_state = w_->final_ln(full, st);
+  const mx::array row_mask = mx::logical_and(keys, mx::less_equal(mx::reshape(pos, {1, 1, 1, L}, st), mx::reshape(index, {B, 1, 1, 1}, st), st), st);
+  const mx::array pooled = keep_hidden ? mx::squeeze(mx::take_along_axis(full, index, 1, st), 1, st)
+                                       : pooled_layer(x, w_->text_layers[n - 1], config_.text, index, row_mask, st);
+  out.pooler_output = w_->final_ln(pooled, st);
   out.embeds = w_->text_projection(out.pooler_output, st);
   return out;
 }
@@ -82,12 +114,18 @@ ClipEncoderOutput ClipModel::encode_image(const mx::array& pixels, bool keep_hid
   x = w_->pre_ln(x, st);
   ClipEncoderOutput out;
   if (keep_hidden) out.hidden_states.push_back(x);
-  for (const auto& layer : w_->vision_layers) {
-    x = encoder_layer(x, layer, config_.vision, std::nullopt, st);
+  const int layers = int(w_->vision_layers.size());
+  for (int i = 0; i + 1 < layers; ++i) {
+    x = encoder_layer(x, w_->vision_layers[i], config_.vision, std::nullopt, st);
     if (keep_hidden) out.hidden_states.push_back(x);
   }
-  out.last_hidden_state = x;
-  out.pooler_output = w_->post_ln(mx::squeeze(mx::slice(x, {0, 0, 0}, {B, 1, D}, st), 1, st), st);
+  // As for text: the last layer in full only if read, and for the CLS row alone for the pooled output.
+  out.last_hidden_state = encoder_layer(x, w_->vision_layers[layers - 1], config_.vision, std::nullopt, st);
+  if (keep_hidden) out.hidden_states.push_back(out.last_hidden_state);
+  const mx::array pooled = keep_hidden ? mx::squeeze(mx::slice(out.last_hidden_state, {0, 0, 0}, {B, 1, D}, st), 1, st)
+                                       : pooled_layer(x, w_->vision_layers[layers - 1], config_.vision,
+                                                      mx::zeros({B, 1, 1}, mx::int32, st), std::nullopt, st);
+  out.pooler_output = w_->post_ln(pooled, st);
   out.embeds = w_->visual_projection(out.pooler_output, st);
   return out;
 }

@@ -58,6 +58,11 @@ std::vector<VisionCheck> run_clip_golden_checks(const std::string& dir) {
   out.push_back(check_embedding("text_embeds_projected.npy", text.embeds, npy("text_embeds_projected.npy")));
   const mx::array text_embeds = clip_normalize(text.embeds);
   out.push_back(check_embedding("text_embeds.npy", text_embeds, npy("text_embeds.npy")));
+  // Without per-token outputs the last layer runs for the pooled row alone (what embed and the
+  // benchmarks use): the same numbers.
+  const ClipEncoderOutput text_pooled = model->encode_text(ids, mask, false);
+  out.push_back(check_embedding("text_pooler_output.npy (pooled row only)", text_pooled.pooler_output, npy("text_pooler_output.npy")));
+  out.push_back(check_embedding("text_embeds_projected.npy (pooled row only)", text_pooled.embeds, npy("text_embeds_projected.npy")));
 
   // Vision tower on the stored pixels.
   const ClipEncoderOutput vision = model->encode_image(mx::transpose(npy("pixel_values.npy"), {0, 2, 3, 1}), true);
@@ -67,6 +72,9 @@ std::vector<VisionCheck> run_clip_golden_checks(const std::string& dir) {
   out.push_back(check_embedding("image_embeds_projected.npy", vision.embeds, npy("image_embeds_projected.npy")));
   const mx::array image_embeds = clip_normalize(vision.embeds);
   out.push_back(check_embedding("image_embeds.npy", image_embeds, npy("image_embeds.npy")));
+  const ClipEncoderOutput vision_pooled = model->encode_image(mx::transpose(npy("pixel_values.npy"), {0, 2, 3, 1}), false);
+  out.push_back(check_embedding("vision_pooler_output.npy (CLS row only)", vision_pooled.pooler_output, npy("vision_pooler_output.npy")));
+  out.push_back(check_embedding("image_embeds_projected.npy (CLS row only)", vision_pooled.embeds, npy("image_embeds_projected.npy")));
 
   const mx::array logits = model->logits_per_image(image_embeds, text_embeds);
   out.push_back(check_embedding("logits_per_image.npy", logits, npy("logits_per_image.npy")));
