@@ -12,6 +12,7 @@
 #include "command.h"
 #include "robomlx/core/bench.h"
 #include "robomlx/core/blas_info.h"
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/core/parallel.h"
 #include "robomlx/core/device.h"
 #include "robomlx/core/version.h"
@@ -50,6 +51,12 @@ void run_info(const GlobalOptions& global) {
             << ", cache " << mib(mx::get_cache_memory()) << ", limit " << mib(mx::get_memory_limit()) << "\n";
   std::cout << "threads: " << std::thread::hardware_concurrency() << " hardware, " << usable_cpus()
             << " usable by robomlx's CPU twins (affinity, ROBOMLX_NUM_THREADS); MLX runs one worker thread per CPU stream\n";
+#if defined(__x86_64__) && defined(__GNUC__)
+  const char* widest = __builtin_cpu_supports("avx512bw") ? "avx512" : __builtin_cpu_supports("avx2") ? "avx2" : "sse2";
+  const char* isa_names[] = {"generic", "sse2", "avx2", "avx512"};
+  std::cout << "cpu simd: " << widest << " on this CPU; hand-written kernels up to "
+            << isa_names[static_cast<int>(cpu_isa_cap())] << " (ROBOMLX_CPU_ISA caps it)\n";
+#endif
   auto blas = blas_provider();
   std::cout << "cpu blas: " << (blas.empty() ? "none loaded" : blas) << "\n";
   std::cout << "machine: " << machine_description() << "\n";

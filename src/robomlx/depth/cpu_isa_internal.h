@@ -10,14 +10,18 @@
 #define ROBOMLX_DEPTH_X86 0
 #endif
 
+#include "robomlx/core/cpu_isa.h"
+
 namespace robomlx::depth::detail {
 
 enum class CpuIsa { generic, sse2, avx2 };
 
-/// The widest path this CPU runs: avx2, sse2 or (not x86-64) generic.
+/// The widest path this CPU runs: avx2, sse2 or (not x86-64) generic; ROBOMLX_CPU_ISA caps it.
 inline CpuIsa best_cpu_isa() {
 #if ROBOMLX_DEPTH_X86
-  static const CpuIsa best = __builtin_cpu_supports("avx2") ? CpuIsa::avx2 : CpuIsa::sse2;
+  static const CpuIsa best = __builtin_cpu_supports("avx2") && cpu_isa_allowed(robomlx::CpuIsa::avx2) ? CpuIsa::avx2
+                             : cpu_isa_allowed(robomlx::CpuIsa::sse2)                                 ? CpuIsa::sse2
+                                                                                                      : CpuIsa::generic;
   return best;
 #else
   return CpuIsa::generic;

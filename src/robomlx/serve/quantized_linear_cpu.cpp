@@ -20,6 +20,7 @@
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/core/parallel.h"
 #include "robomlx/serve/quantized_linear_twins.h"
 
@@ -119,7 +120,7 @@ __attribute__((target("avx2,fma"))) void gemv_avx2(const float* x, const float* 
 
 // ROBOMLX_QLINEAR_GENERIC=1 keeps the portable loops (read per call: tests run both on one CPU).
 bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_isa_allowed(CpuIsa::avx2);
   const char* generic = std::getenv("ROBOMLX_QLINEAR_GENERIC");
   return yes && !(generic && std::string(generic) == "1");
 }

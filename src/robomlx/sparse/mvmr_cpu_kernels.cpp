@@ -2,6 +2,7 @@
 // Two builds of each micro-kernel: an AVX2+FMA one whose 4 x 16 accumulator tile lives in eight
 // ymm registers (GCC/Clang vector extensions), picked at run time when the CPU has AVX2 and
 // FMA, and a portable one of fixed-trip-count loops for every other CPU (SSE2, NEON).
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/sparse/mvmr_cpu_internal.h"
 
 #include <cstring>
@@ -88,7 +89,7 @@ __attribute__((target("avx2,fma"))) void outer_sum_tile_avx2(const float* const*
 }
 
 bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_isa_allowed(CpuIsa::avx2);
   return yes;
 }
 #endif

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/stereo/sgm_cpu_internal.h"
 
 #if ROBOMLX_STEREO_X86
@@ -72,7 +73,7 @@ __attribute__((target("avx2"))) void census_row_avx2(const float* pad, const flo
 
 void census_rows(const float* img, int h, int w, int cw, int ch, std::uint64_t* out, int y0, int y1) {
 #if ROBOMLX_STEREO_X86
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = __builtin_cpu_supports("avx2") && cpu_isa_allowed(CpuIsa::avx2);
 #endif
   const int rx = cw / 2, ry = ch / 2, wp = w + 2 * rx;
   const auto off = window_offsets(cw, ch, wp);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/stereo/sgm_cpu_internal.h"
 
 #if ROBOMLX_STEREO_X86
@@ -104,7 +105,7 @@ void cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* il,
 #if !ROBOMLX_STEREO_X86
   cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
 #else
-  static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
+  static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2") && cpu_isa_allowed(CpuIsa::avx2);
   if (!hw) return cost_row_body(cl, cr, il, ir, w, min_d, nd, ad, outside, out);
   switch (bytes) {
     case 1: return cost_row_planes<1>(cl, cr, il, ir, w, min_d, nd, ad, outside, out);

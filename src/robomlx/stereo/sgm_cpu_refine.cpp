@@ -16,6 +16,7 @@
 #include <mutex>
 #include <vector>
 
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/stereo/sgm_cpu_internal.h"
 #include "robomlx/stereo/sgm_twins.h"
 
@@ -58,7 +59,7 @@ __attribute__((target("avx2,popcnt"))) void cost_row_hw(const std::uint64_t* cl,
 void refine_cost_row(const std::uint64_t* cl, const std::uint64_t* cr, const float* coarse, int w,
                      const CoreParams& p, int radius, std::uint16_t* pc) {
 #if ROBOMLX_STEREO_X86
-  static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2");
+  static const bool hw = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("avx2") && cpu_isa_allowed(CpuIsa::avx2);
   if (hw) return cost_row_hw(cl, cr, coarse, w, p, radius, pc);
 #endif
   cost_row_body(cl, cr, coarse, w, p, radius, pc);

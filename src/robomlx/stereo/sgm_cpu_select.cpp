@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/stereo/sgm_cpu_internal.h"
 
 #if ROBOMLX_STEREO_X86
@@ -198,7 +199,7 @@ __attribute__((flatten)) void select_row_generic(Volume& v, int y, const CorePar
 void select_row(Volume& v, int y, const CoreParams& p, float* disp, float* conf, std::vector<std::uint16_t>& kright,
                 std::vector<std::uint16_t>& sright, bool kright_ready) {
 #if ROBOMLX_STEREO_X86
-  static const bool avx2 = __builtin_cpu_supports("avx2");
+  static const bool avx2 = __builtin_cpu_supports("avx2") && cpu_isa_allowed(CpuIsa::avx2);
   if (avx2) return select_row_avx2(v, y, p, disp, conf, kright, sright, kright_ready);
 #endif
   select_row_generic(v, y, p, disp, conf, kright, sright, kright_ready);
