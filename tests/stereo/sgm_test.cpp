@@ -210,10 +210,11 @@ TEST_P(SgmTwin, MatchesPortable) {
 }
 
 // A range wide enough for the CPU twin's 32-disparity SIMD cost blocks plus a scalar tail (45),
-// and one of whole blocks (64: the CPU twin's AVX2 path rows).
+// and ranges of whole blocks: 64 and 128 take the AVX-512 path rows where the CPU has them (else
+// AVX2), 96 the AVX2 rows on every x86-64 with AVX2.
 TEST_P(SgmTwin, MatchesPortableWideRange) {
   auto pair = synthetic_pair(24, 100, 21, 5);
-  for (int nd : {45, 64})
+  for (int nd : {45, 64, 96, 128})
   for (const char* cost : {"census", "ad_census"})
     for (int census : {9, 5}) {
       SgmOptions o;

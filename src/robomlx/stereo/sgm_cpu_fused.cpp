@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fused path rows of the SGM CPU twin's two sweeps (sgm_cpu.cpp): one horizontal path and the
 // vertical (and diagonal) paths of a row in one pass over it, generic (cloned for AVX2) and an
-// AVX2 kernel for uint8 path costs with 8 paths and D % 32 == 0 (the defaults at D = 64, 128).
+// AVX2 kernel for uint8 path costs with 8 paths and D % 32 == 0 (the defaults at D = 64, 128),
+// with an AVX-512 twin for D % 64 == 0 (sgm_cpu_fused_avx512.cpp).
 #include <algorithm>
 #include <cstdint>
 #include <utility>
 
-#include "robomlx/stereo/sgm_cpu_internal.h"
+#include "robomlx/core/cpu_isa.h"
+#include "robomlx/stereo/sgm_cpu_fused_internal.h"
 
 #if ROBOMLX_STEREO_X86
 #include <immintrin.h>
@@ -16,18 +18,6 @@ namespace robomlx::stereo::detail {
 
 namespace {
 
-// Prefetches a span of bytes, for reading or writing.
-inline __attribute__((always_inline)) void prefetch_span(const void* p, std::size_t bytes, bool write) {
-  const char* c = static_cast<const char*>(p);
-  for (std::size_t i = 0; i < bytes; i += 64) {
-    if (write)
-      __builtin_prefetch(c + i, 1);
-    else
-      __builtin_prefetch(c + i, 0);
-  }
-}
-// Pixels ahead that the right-to-left visit prefetches (6 and 12 timed the same).
-constexpr int kAhead = 6;
 
 // One horizontal path (direction hx = +1 or -1) fused into a row of the vertical and diagonal
 // paths (np = 1 or 3; vp/vm/vc/vcm: their prev/cur rows and minima, sgm_cpu_internal.h): pixel
@@ -241,7 +231,7 @@ __attribute__((target("avx2"))) void fused_row_u8x3_avx2(std::uint8_t* const* vp
 }
 // Function-local: asked on first use, after libgcc's CPU model constructor has run.
 bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
+  static const bool yes = __builtin_cpu_supports("avx2") && cpu_isa_allowed(CpuIsa::avx2);
   return yes;
 }
 #endif
@@ -254,13 +244,20 @@ bool fused_row(int np, bool add, L* const* vp, L* const* vm, L* const* vc, L* co
                L p2, std::uint16_t* sr, std::uint16_t* kr, int min_d) {
 #if ROBOMLX_STEREO_X86
   if constexpr (sizeof(L) == 1) {
-    if (np == 3 && nd % 32 == 0 && have_avx2()) {
+    const bool wide = np == 3 && nd % 64 == 0 && have_avx512bw();
+    if (wide || (np == 3 && nd % 32 == 0 && have_avx2())) {
       const bool lr = kr && add && hx > 0;
       if (lr) {
         std::fill(sr, sr + w + min_d + nd, std::uint16_t(0x7FFF));  // S < 32767: any candidate wins
         std::fill(kr, kr + w + min_d + nd, std::uint16_t(0));
       }
-      if (add)
+      if (wide && add)
+        fused_row_u8x3_avx512<false>(vp, vm, vc, vcm, hp, hc, hm, hx, cost, sum, out, first, w, nd, p1, p2,
+                                     lr ? sr : nullptr, lr ? kr : nullptr, min_d);
+      else if (wide)
+        fused_row_u8x3_avx512<true>(vp, vm, vc, vcm, hp, hc, hm, hx, cost, sum, out, first, w, nd, p1, p2, nullptr,
+                                    nullptr, 0);
+      else if (add)
         fused_row_u8x3_avx2<false>(vp, vm, vc, vcm, hp, hc, hm, hx, cost, sum, out, first, w, nd, p1, p2,
                                    lr ? sr : nullptr, lr ? kr : nullptr, min_d);
       else
