@@ -49,6 +49,11 @@ void run_sim_train(const GlobalOptions& global, TrainArgs& a) {
   sim::PpoTrainer trainer(*env, a.ppo);
   if (!a.resume.empty()) trainer.load(a.resume);
   const long first = trainer.iteration(), last = first + a.ppo.total_iterations;
+  // MLX compiles the fused GPU kernels of the rollout and update steps on their first use and
+  // keeps them in its on-disk cache: on a fresh machine the first iteration takes minutes.
+  if (device.type == mx::Device::gpu)
+    std::cerr << "[sim.train] the first iteration compiles the GPU kernels for this task and network "
+                 "(minutes on a fresh machine; cached for later runs)\n";
   const auto t0 = std::chrono::steady_clock::now();
   {
     Progress progress("sim train " + env->spec().name, last - first, "iterations", std::cerr, -1,

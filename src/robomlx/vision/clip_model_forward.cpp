@@ -93,7 +93,8 @@ ClipEncoderOutput ClipModel::encode_text(const mx::array& ids, const mx::array& 
   const mx::array full = encoder_layer(x, w_->text_layers[n - 1], config_.text, mask, st);
   if (keep_hidden) out.hidden_states.push_back(full);
   out.last_hidden_state = w_->final_ln(full, st);
-  const mx::array row_mask = mx::logical_and(keys, mx::less_equal(mx::reshape(pos, {1, 1, 1, L}, st), mx::reshape(index, {B, 1, 1, 1}, st), st), st);
+  const mx::array at_or_before = mx::less_equal(mx::reshape(pos, {1, 1, 1, L}, st), mx::reshape(index, {B, 1, 1, 1}, st), st);
+  const mx::array row_mask = mx::logical_and(keys, at_or_before, st);
   const mx::array pooled = keep_hidden ? mx::squeeze(mx::take_along_axis(full, index, 1, st), 1, st)
                                        : pooled_layer(x, w_->text_layers[n - 1], config_.text, index, row_mask, st);
   out.pooler_output = w_->final_ln(pooled, st);
