@@ -10,11 +10,10 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include <mlx/allocator.h>
-#include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/cpu_twin_internal.h"
 #include "robomlx/core/parallel.h"
 #if ROBOMLX_DEPTH_X86
 #include <immintrin.h>
@@ -133,22 +132,18 @@ void rows_textured(const std::uint16_t* raw, const float* rx, const float* ry, i
   }
 }
 
-class PointcloudCpu : public mx::Primitive {
+class PointcloudCpu : public CpuTwinPrimitive {
  public:
-  PointcloudCpu(mx::Stream s, DepthToPointsParams p) : mx::Primitive(s), p_(p) {}
+  PointcloudCpu(mx::Stream s, DepthToPointsParams p) : CpuTwinPrimitive(s), p_(p) {}
 
-  void eval_cpu(const std::vector<mx::array>& in, std::vector<mx::array>& out) override {
-    for (auto& o : out) o.set_data(mx::allocator::malloc(o.nbytes()));
-    auto& enc = mx::cpu::get_command_encoder(stream());
-    for (const auto& a : in) enc.set_input_array(a);
-    for (auto& o : out) enc.set_output_array(o);
-    const auto* raw = in[0].data<std::uint16_t>();
-    const auto* rx = in[1].data<float>();
-    const auto* ry = in[2].data<float>();
-    auto* vert = out[0].data<float>();
-    auto* tex = p_.texture ? out[1].data<float>() : nullptr;
-    const int h = in[0].shape(0), w = in[0].shape(1);
-    enc.dispatch([=, p = p_, isa = best_cpu_isa()] {
+  Task task() const override {
+    return [p = p_, isa = best_cpu_isa()](const std::vector<mx::array>& in, std::vector<mx::array>& out) {
+      const auto* raw = in[0].data<std::uint16_t>();
+      const auto* rx = in[1].data<float>();
+      const auto* ry = in[2].data<float>();
+      auto* vert = out[0].data<float>();
+      auto* tex = p.texture ? out[1].data<float>() : nullptr;
+      const int h = in[0].shape(0), w = in[0].shape(1);
       // >= 64k pixels per thread: a thread's start-up costs about what it does on fewer.
       const std::int64_t min_rows = std::max(1, 65536 / std::max(w, 1));
       parallel_for(h, min_rows, [&](std::int64_t y0, std::int64_t y1) {
@@ -161,11 +156,7 @@ class PointcloudCpu : public mx::Primitive {
             depth_to_points_row_axes(raw + y * w, rx, ry[y], w, p.units, vert + 3 * y * w, isa);
         }
       });
-    });
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, std::vector<mx::array>&) override {
-    throw std::runtime_error("[depth.pointcloud/cpu] the CPU twin has no GPU path; use the portable path");
+    };
   }
 
   const char* name() const override { return "DepthPointcloudCpu"; }
@@ -203,16 +194,15 @@ void depth_to_points_row_axes(const std::uint16_t* raw, const float* rx, float r
 std::vector<mx::array> depth_to_points_cpu(const mx::array& depth, const mx::array& rays_x, const mx::array& rays_y,
                                            const DepthToPointsParams& params, mx::Stream s) {
   const int h = depth.shape(0), w = depth.shape(1);
-  std::vector<mx::array> inputs = {mx::contiguous(depth, false, s), mx::contiguous(rays_x, false, s),
-                                   mx::contiguous(rays_y, false, s)};
+  std::vector<mx::array> inputs = {twin_input(depth, s), twin_input(rays_x, s), twin_input(rays_y, s)};
   if (!params.texture) {
     // No texture: the coordinates are all 0, a broadcast scalar (no 2 x 4 bytes per pixel to write;
     // librealsense leaves them unwritten).
-    auto vertices = mx::array({h, w, 3}, mx::float32, std::make_shared<PointcloudCpu>(s, params), inputs);
+    auto vertices = cpu_twin_outputs({{h, w, 3}}, {mx::float32}, std::make_shared<PointcloudCpu>(s, params), inputs)[0];
     return {vertices, mx::broadcast_to(mx::array(0.0f), {h, w, 2}, s)};
   }
-  return mx::array::make_arrays({{h, w, 3}, {h, w, 2}}, {mx::float32, mx::float32},
-                                std::make_shared<PointcloudCpu>(s, params), inputs);
+  return cpu_twin_outputs({{h, w, 3}, {h, w, 2}}, {mx::float32, mx::float32}, std::make_shared<PointcloudCpu>(s, params),
+                          inputs);
 }
 
 }  // namespace robomlx::depth::detail

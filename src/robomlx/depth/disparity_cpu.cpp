@@ -14,14 +14,13 @@
 #include <stdexcept>
 #include <vector>
 
-#include <mlx/allocator.h>
-#include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 #if ROBOMLX_DEPTH_X86
 #include <immintrin.h>
 #endif
 
+#include "robomlx/core/cpu_twin_internal.h"
 #include "robomlx/core/parallel.h"
 
 namespace robomlx::depth {
@@ -132,35 +131,24 @@ __attribute__((target("avx2"))) void to_depth_avx2(const float* d, std::uint16_t
 
 #endif
 
-class DisparityCpu : public mx::UnaryPrimitive {
+class DisparityCpu : public CpuTwinPrimitive {
  public:
-  DisparityCpu(mx::Stream stream, float k, bool to_depth) : mx::UnaryPrimitive(stream), k_(k), to_depth_(to_depth) {}
+  DisparityCpu(mx::Stream stream, float k, bool to_depth) : CpuTwinPrimitive(stream), k_(k), to_depth_(to_depth) {}
 
-  void eval_cpu(const std::vector<mx::array>& in, mx::array& out) override {
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-    auto& enc = mx::cpu::get_command_encoder(stream());
-    enc.set_input_array(in[0]);
-    enc.set_output_array(out);
-    const float k = k_;
-    const std::int64_t n = out.size();
-    const detail::CpuIsa isa = detail::best_cpu_isa();
-    if (to_depth_) {
-      const float* d = in[0].data<float>();
-      auto* z = out.data<std::uint16_t>();
-      enc.dispatch([=] {
+  Task task() const override {
+    return [k = k_, to_depth = to_depth_, isa = detail::best_cpu_isa()](const std::vector<mx::array>& in,
+                                                                        std::vector<mx::array>& out) {
+      const std::int64_t n = out[0].size();
+      if (to_depth) {
+        const float* d = in[0].data<float>();
+        auto* z = out[0].data<std::uint16_t>();
         for_each_chunk(n, [&](std::int64_t lo, std::int64_t hi) { detail::disparity_to_depth_row(d + lo, z + lo, hi - lo, k, isa); });
-      });
-    } else {
-      const auto* z = in[0].data<std::uint16_t>();
-      float* d = out.data<float>();
-      enc.dispatch([=] {
+      } else {
+        const auto* z = in[0].data<std::uint16_t>();
+        float* d = out[0].data<float>();
         for_each_chunk(n, [&](std::int64_t lo, std::int64_t hi) { detail::depth_to_disparity_row(z + lo, d + lo, hi - lo, k, isa); });
-      });
-    }
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw std::runtime_error("[depth.disparity/cpu] the CPU twin has no GPU path; use the portable path");
+      }
+    };
   }
 
   const char* name() const override { return to_depth_ ? "DepthDisparityToDepthCpu" : "DepthToDisparityCpu"; }
@@ -175,8 +163,8 @@ class DisparityCpu : public mx::UnaryPrimitive {
 };
 
 mx::array make(const mx::array& x, float k, bool to_depth, mx::Stream stream) {
-  return mx::array(x.shape(), to_depth ? mx::uint16 : mx::float32, std::make_shared<DisparityCpu>(stream, k, to_depth),
-                   {mx::contiguous(x, false, stream)});
+  return cpu_twin_outputs({x.shape()}, {to_depth ? mx::uint16 : mx::float32}, std::make_shared<DisparityCpu>(stream, k, to_depth),
+                          {twin_input(x, stream)})[0];
 }
 
 }  // namespace

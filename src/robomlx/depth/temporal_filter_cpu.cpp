@@ -15,11 +15,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include <mlx/allocator.h>
-#include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/cpu_twin_internal.h"
 #include "robomlx/core/parallel.h"
 #include "robomlx/depth/temporal_filter_twins.h"
 #if ROBOMLX_DEPTH_X86
@@ -134,24 +133,20 @@ __attribute__((target("avx2"))) void run_float_avx2(const float* frame, const fl
 
 #endif
 
-class TemporalFilterCpu : public mx::Primitive {
+class TemporalFilterCpu : public CpuTwinPrimitive {
  public:
-  TemporalFilterCpu(mx::Stream s, const Params& q) : mx::Primitive(s), q_(q) {}
+  TemporalFilterCpu(mx::Stream s, const Params& q) : CpuTwinPrimitive(s), q_(q) {}
 
-  void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
-    auto& enc = mx::cpu::get_command_encoder(stream());
-    for (const auto& in : inputs) enc.set_input_array(in);
-    for (auto& out : outputs) {
-      out.set_data(mx::allocator::malloc(out.nbytes()));
-      enc.set_output_array(out);
-    }
-    bool is_float = inputs[0].dtype() == mx::float32;
-    enc.dispatch([f = inputs[0].data<void>(), l = inputs[1].data<void>(), h = inputs[2].data<uint8_t>(),
-                  o = outputs[0].data<void>(), nl = outputs[1].data<void>(), nh = outputs[2].data<uint8_t>(),
-                  n = inputs[0].size(), is_float, q = q_, isa = best_cpu_isa()] {
+  Task task() const override {
+    return [q = q_, isa = best_cpu_isa()](const std::vector<mx::array>& in, std::vector<mx::array>& out) {
+      const bool is_float = in[0].dtype() == mx::float32;
+      const void *f = in[0].data<void>(), *l = in[1].data<void>();
+      const uint8_t* h = in[2].data<uint8_t>();
+      void *o = out[0].data<void>(), *nl = out[1].data<void>();
+      uint8_t* nh = out[2].data<uint8_t>();
       // Pixels are independent. Vectorised, a 640x360 frame costs less than a second thread's
       // start-up and join on a loaded machine: at least 256Ki per thread.
-      parallel_for(static_cast<int64_t>(n), 1 << 18, [&](int64_t lo, int64_t hi) {
+      parallel_for(static_cast<int64_t>(in[0].size()), 1 << 18, [&](int64_t lo, int64_t hi) {
         if (is_float) {
           temporal_filter_row(static_cast<const float*>(f) + lo, static_cast<const float*>(l) + lo, h + lo,
                               static_cast<float*>(o) + lo, static_cast<float*>(nl) + lo, nh + lo, hi - lo, q, isa);
@@ -160,10 +155,7 @@ class TemporalFilterCpu : public mx::Primitive {
               static_cast<uint16_t*>(nl), nh, lo, hi, q);
         }
       });
-    });
-  }
-  void eval_gpu(const std::vector<mx::array>&, std::vector<mx::array>&) override {
-    throw std::runtime_error("[depth.temporal/cpu] TemporalFilterCpu runs on CPU streams only");
+    };
   }
   const char* name() const override { return "TemporalFilterCpu"; }
 
@@ -192,10 +184,9 @@ std::vector<mx::array> temporal_filter_cpu(const mx::array& frame, const mx::arr
   q.delta = static_cast<float>(options.delta);
   q.mask = static_cast<uint8_t>(1u << phase);
   q.table = persistence_table(options.persistence, phase);
-  std::vector<mx::array> in = {mx::contiguous(frame, false, s), mx::contiguous(last, false, s),
-                               mx::contiguous(history, false, s)};
-  return mx::array::make_arrays({frame.shape(), frame.shape(), frame.shape()}, {frame.dtype(), frame.dtype(), mx::uint8},
-                                std::make_shared<TemporalFilterCpu>(s, q), in);
+  std::vector<mx::array> in = {twin_input(frame, s), twin_input(last, s), twin_input(history, s)};
+  return cpu_twin_outputs({frame.shape(), frame.shape(), frame.shape()}, {frame.dtype(), frame.dtype(), mx::uint8},
+                          std::make_shared<TemporalFilterCpu>(s, q), in);
 }
 
 }  // namespace robomlx::depth::detail

@@ -8,11 +8,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include <mlx/allocator.h>
-#include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/cpu_twin_internal.h"
 #include "robomlx/core/parallel.h"
 #if ROBOMLX_DEPTH_X86
 #include <immintrin.h>
@@ -56,26 +55,19 @@ __attribute__((target("avx2"))) void keep_avx2(const std::uint16_t* z, std::uint
 
 #endif
 
-class ThresholdCpu : public mx::UnaryPrimitive {
+class ThresholdCpu : public CpuTwinPrimitive {
  public:
-  ThresholdCpu(mx::Stream s, std::uint16_t lo, std::uint16_t span) : mx::UnaryPrimitive(s), lo_(lo), span_(span) {}
+  ThresholdCpu(mx::Stream s, std::uint16_t lo, std::uint16_t span) : CpuTwinPrimitive(s), lo_(lo), span_(span) {}
 
-  void eval_cpu(const std::vector<mx::array>& in, mx::array& out) override {
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-    auto& enc = mx::cpu::get_command_encoder(stream());
-    enc.set_input_array(in[0]);
-    enc.set_output_array(out);
-    enc.dispatch([z = in[0].data<std::uint16_t>(), o = out.data<std::uint16_t>(), n = std::int64_t(out.size()),
-                  lo = lo_, span = span_, isa = best_cpu_isa()] {
+  Task task() const override {
+    return [lo = lo_, span = span_, isa = best_cpu_isa()](const std::vector<mx::array>& in, std::vector<mx::array>& out) {
+      const auto* z = in[0].data<std::uint16_t>();
+      auto* o = out[0].data<std::uint16_t>();
       // A copy's worth of work: a second thread pays off only on large frames (>= 1Mi values each).
-      parallel_for(n, 1 << 20, [&](std::int64_t a, std::int64_t b) {
+      parallel_for(std::int64_t(out[0].size()), 1 << 20, [&](std::int64_t a, std::int64_t b) {
         threshold_interval_row(z + a, o + a, b - a, lo, span, isa);
       });
-    });
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw std::runtime_error("[depth.threshold/cpu] the CPU twin has no GPU path; use the portable path");
+    };
   }
 
   const char* name() const override { return "DepthThresholdCpu"; }
@@ -102,8 +94,8 @@ void threshold_interval_row(const std::uint16_t* z, std::uint16_t* out, std::int
 }
 
 mx::array threshold_interval_cpu(const mx::array& depth, std::uint16_t lo, std::uint16_t span, mx::Stream s) {
-  return mx::array(depth.shape(), mx::uint16, std::make_shared<ThresholdCpu>(s, lo, span),
-                   {mx::contiguous(depth, false, s)});
+  return cpu_twin_outputs({depth.shape()}, {mx::uint16}, std::make_shared<ThresholdCpu>(s, lo, span),
+                          {twin_input(depth, s)})[0];
 }
 
 }  // namespace robomlx::depth::detail
