@@ -247,7 +247,10 @@ void select_ref(const std::vector<int>& s, int h, int w, int nd, const d::CorePa
 }
 
 // w = 6 < nd: every right column's costs run past the image (the LR check's padded views only).
+// On the default stream the [H, W] steps run fused (mx::compile), on another op by op.
 TEST(SgmParts, SelectionMatchesLoop) {
+  const auto other = mx::new_stream(suite_stream().device);
+  for (const auto stream : {suite_stream(), other})
   for (const int w : {23, 6}) {
     const int h = 4, nd = 9;
     std::mt19937 rng(11);
@@ -263,8 +266,8 @@ TEST(SgmParts, SelectionMatchesLoop) {
           p.num_d = nd;
           p.lr_max_diff = lr;
           p.uniqueness = u;
-          SCOPED_TRACE("w " + std::to_string(w));
-          auto out = d::select_disparity(sa, p, suite_stream());
+          SCOPED_TRACE("w " + std::to_string(w) + (stream == other ? ", op by op" : ", fused"));
+          auto out = d::select_disparity(sa, p, stream);
           std::vector<float> wd, wc;
           select_ref(s, h, w, nd, p, wd, wc);
           auto sd = mx::array(wd.data(), {h, w}), sc = mx::array(wc.data(), {h, w});
