@@ -14,12 +14,12 @@
 
 #include <mlx/ops.h>
 
-#include "robomlx/depth/fused_internal.h"
+#include "robomlx/core/fused_internal.h"
 #include "robomlx/stereo/sgm_internal.h"
 
 namespace robomlx::stereo::detail {
 
-using depth::detail::run_fused;
+using robomlx::detail::run_fused;
 
 namespace {
 constexpr int kInf = 32767;  // "no such disparity"; S < 32767 (sgm_internal.h bounds)
