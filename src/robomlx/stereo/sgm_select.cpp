@@ -11,6 +11,9 @@
 // entries around k* set to +inf) for S2's min, and read through a sheared view by the LR argmin;
 // everything else works on [H, W] values gathered from it.
 #include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include <mlx/ops.h>
 
@@ -48,6 +51,7 @@ mx::array right_argmin(const mx::array& sum, int a, int b, int min_d, mx::Stream
   auto view = mx::as_strided(src, {h, b - a, nd}, {row, nd, nd + 1}, std::size_t(first) * nd, s);
   return mx::argmin(view, -1, true, s);
 }
+
 // {argmin of S (uint32), D} -> {k* int32 [H, W, 1], k* - 1, k*, k* + 1 clamped to [0, D) [H, W, 3]}:
 // the parabola's samples, and the band S2 leaves out.
 std::vector<mx::array> wta_index(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
@@ -101,6 +105,7 @@ std::vector<mx::array> select_disparity(const mx::array& sum, const CoreParams& 
   auto v3 = mx::take_along_axis(sum, idx[1], -1, s);  // [H, W, 3]
   auto s2 = mx::min(mx::put_along_axis(sum, idx[1], inf, -1, s), -1, true, s);
 
+  // Slot 3, kR, holds a placeholder unless the LR check runs.
   std::vector<mx::array> in{idx[0], v3, s2, idx[0], mx::array(p.min_d), mx::array(nd), mx::array(p.lr_max_diff),
                             mx::array(std::max(p.uniqueness, 0.f)), mx::array(p.subpixel)};
   if (p.lr_max_diff >= 0) {
