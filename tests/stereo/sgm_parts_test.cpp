@@ -246,28 +246,35 @@ void select_ref(const std::vector<int>& s, int h, int w, int nd, const d::CorePa
   }
 }
 
+// w = 6 < nd: every right column's costs run past the image (the LR check's padded views only).
+// On the default stream the [H, W] steps run fused (mx::compile), on another op by op.
 TEST(SgmParts, SelectionMatchesLoop) {
-  const int h = 4, w = 23, nd = 9;
-  std::mt19937 rng(11);
-  std::vector<int> s(h * w * nd);
-  for (auto& v : s) v = int(rng() % 300);
-  for (int i = 0; i < h * w; i += 5) s[i * nd + 4] = 0;  // some clear winners
-  auto sa = mx::array(s.data(), {h, w, nd}, mx::int32);
-  for (int lr : {-1, 0, 2})
-    for (float u : {0.f, 15.f})
-      for (int min_d : {0, 3}) {
-        d::CoreParams p;
-        p.min_d = min_d;
-        p.num_d = nd;
-        p.lr_max_diff = lr;
-        p.uniqueness = u;
-        auto out = d::select_disparity(sa, p, suite_stream());
-        std::vector<float> wd, wc;
-        select_ref(s, h, w, nd, p, wd, wc);
-        auto sd = mx::array(wd.data(), {h, w}), sc = mx::array(wc.data(), {h, w});
-        EXPECT_CLOSE(allclose_scaled(out[0], sd, 0, 1e-5));
-        EXPECT_CLOSE(allclose_scaled(out[1], sc, 0, 1e-6));
-      }
+  const auto other = mx::new_stream(suite_stream().device);
+  for (const auto stream : {suite_stream(), other})
+  for (const int w : {23, 6}) {
+    const int h = 4, nd = 9;
+    std::mt19937 rng(11);
+    std::vector<int> s(h * w * nd);
+    for (auto& v : s) v = int(rng() % 300);
+    for (int i = 0; i < h * w; i += 5) s[i * nd + 4] = 0;  // some clear winners
+    auto sa = mx::array(s.data(), {h, w, nd}, mx::int32);
+    for (int lr : {-1, 0, 2})
+      for (float u : {0.f, 15.f})
+        for (int min_d : {0, 3}) {
+          d::CoreParams p;
+          p.min_d = min_d;
+          p.num_d = nd;
+          p.lr_max_diff = lr;
+          p.uniqueness = u;
+          SCOPED_TRACE("w " + std::to_string(w) + (stream == other ? ", op by op" : ", fused"));
+          auto out = d::select_disparity(sa, p, stream);
+          std::vector<float> wd, wc;
+          select_ref(s, h, w, nd, p, wd, wc);
+          auto sd = mx::array(wd.data(), {h, w}), sc = mx::array(wc.data(), {h, w});
+          EXPECT_CLOSE(allclose_scaled(out[0], sd, 0, 1e-5));
+          EXPECT_CLOSE(allclose_scaled(out[1], sc, 0, 1e-6));
+        }
+  }
 }
 
 TEST(SgmParts, ParabolaPeakOnKnownCurve) {
