@@ -151,36 +151,20 @@ __attribute__((target("avx2"))) void fused_row_u8x3_avx2(std::uint8_t* const* vp
                                                          std::uint16_t* kr = nullptr, int min_d = 0) {
   using L = std::uint8_t;
   const __m256i iota = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const std::size_t stride = nd + 2;
   const __m256i vp1 = _mm256_set1_epi8(char(p1)), ones = _mm256_set1_epi8(1);
   for (int i = 0; i < w; ++i) {
-    const int x = hx > 0 ? i : w - 1 - i;
-    const std::uint8_t* cc = cost + std::size_t(x) * nd;
-    const std::uint16_t* s = sum + std::size_t(x) * nd;
-    std::uint16_t* o = out + std::size_t(x) * nd;
-    const int xa = first ? 0 : x + 1, xb = first ? 0 : x, xc = first ? 0 : x + 2;  // dx = 0, 1, -1
-    const L* a = vp[0] + xa * stride;
-    const L* b = vp[1] + xb * stride;
-    const L* c = vp[2] + xc * stride;
-    const L ma = vm[0][xa], mb = vm[1][xb], mc = vm[2][xc], mh = hm;
-    if (hx < 0 && x >= kAhead) {
-      const int xf = x - kAhead;  // as fused_row_body
-      for (int j = 0; j < 3; ++j) {
-        prefetch_span(vp[j] + (xf + 1) * stride, stride, false);
-        prefetch_span(vc[j] + (xf + 1) * stride, stride, true);
-      }
-      prefetch_span(cost + std::size_t(xf) * nd, nd, false);
-      if (!kAssign) prefetch_span(sum + std::size_t(xf) * nd, 2 * nd, false);
-      prefetch_span(out + std::size_t(xf) * nd, 2 * nd, true);
-    }
+    const FusedPixelU8x3 px = fused_pixel_u8x3<kAssign>(i, vp, vm, vc, hx, cost, sum, out, first, w, nd);
+    const int x = px.x;
+    const std::uint8_t* cc = px.cost;
+    const std::uint16_t* s = px.sum;
+    std::uint16_t* o = px.out;
+    const L *a = px.prev[0], *b = px.prev[1], *c = px.prev[2];
+    const L ma = px.prev_min[0], mb = px.prev_min[1], mc = px.prev_min[2], mh = hm;
     const __m256i Ma = _mm256_set1_epi8(char(ma)), Mb = _mm256_set1_epi8(char(mb)), Mc = _mm256_set1_epi8(char(mc)),
                   Mh = _mm256_set1_epi8(char(mh));
     const __m256i La = _mm256_set1_epi8(char(L(ma + p2))), Lb = _mm256_set1_epi8(char(L(mb + p2))),
                   Lc = _mm256_set1_epi8(char(L(mc + p2))), Lh = _mm256_set1_epi8(char(L(mh + p2)));
-    L* oa = vc[0] + (x + 1) * stride + 1;
-    L* ob = vc[1] + (x + 1) * stride + 1;
-    L* oc = vc[2] + (x + 1) * stride + 1;
-    L* oh = hc + 1;
+    L *oa = px.cur[0], *ob = px.cur[1], *oc = px.cur[2], *oh = hc + 1;
     __m256i na = _mm256_set1_epi8(-1), nb = na, nc = na, nh = na;
     for (int j = 0; j < nd; j += 32) {
       const __m256i cv = ld(cc + j);
