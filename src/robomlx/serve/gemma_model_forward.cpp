@@ -42,9 +42,10 @@ mx::array layer(const GemmaLayer& L, const mx::array& x, mx::array& k_cache, mx:
       return mx::fast::rope(y, c.head_dim, false, a.rope_base, 1.0f, *off, std::nullopt, s);
     return mx::fast::rope(y, c.head_dim, false, a.rope_base, 1.0f, std::get<mx::array>(a.step.positions), std::nullopt, s);
   };
-  mx::array q = rope(mx::fast::rms_norm(heads(L.q.apply(h, s), c.heads), L.q_norm, c.rms_eps, s));
-  mx::array k = rope(mx::fast::rms_norm(heads(L.k.apply(h, s), c.kv_heads), L.k_norm, c.rms_eps, s));
-  mx::array v = heads(L.v.apply(h, s), c.kv_heads);
+  const auto qkv = L.qkv.apply(h, s);
+  mx::array q = rope(mx::fast::rms_norm(heads(qkv[0], c.heads), L.q_norm, c.rms_eps, s));
+  mx::array k = rope(mx::fast::rms_norm(heads(qkv[1], c.kv_heads), L.k_norm, c.rms_eps, s));
+  mx::array v = heads(qkv[2], c.kv_heads);
   const mx::Shape start{0, 0, col, 0}, stop{B, c.kv_heads, col + T, c.head_dim};
   k_cache = mx::slice_update(k_cache, k, start, stop, s);
   v_cache = mx::slice_update(v_cache, v, start, stop, s);
@@ -56,7 +57,8 @@ mx::array layer(const GemmaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}, s), {B, T, c.heads * c.head_dim}, s);
   mx::array y = mx::add(x, mx::fast::rms_norm(L.o.apply(o, s), L.post_attn_norm, c.rms_eps, s), s);
   h = mx::fast::rms_norm(y, L.ffn_norm, c.rms_eps, s);
-  mx::array act = mx::multiply(gelu_tanh(L.gate.apply(h, s), s), L.up.apply(h, s), s);
+  const auto gate_up = L.gate_up.apply(h, s);
+  mx::array act = mx::multiply(gelu_tanh(gate_up[0], s), gate_up[1], s);
   return mx::add(y, mx::fast::rms_norm(L.down.apply(act, s), L.post_ffn_norm, c.rms_eps, s), s);
 }
 }  // namespace

@@ -50,9 +50,10 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   auto heads = [&](const mx::array& y, int n) {
     return mx::transpose(mx::reshape(y, {B, T, n, c.head_dim}, s), {0, 2, 1, 3}, s);
   };
-  mx::array q = heads(L.q.apply(h, s), c.heads);
-  mx::array k = heads(L.k.apply(h, s), c.kv_heads);
-  mx::array v = heads(L.v.apply(h, s), c.kv_heads);
+  const auto qkv = L.qkv.apply(h, s);
+  mx::array q = heads(qkv[0], c.heads);
+  mx::array k = heads(qkv[1], c.kv_heads);
+  mx::array v = heads(qkv[2], c.kv_heads);
   auto rope = [&](const mx::array& y) {
     if (a.rope) return apply_rope(y, *a.rope, s);
     if (const int* off = std::get_if<int>(&a.positions))
@@ -73,8 +74,9 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}, s), {B, T, c.heads * c.head_dim}, s);
   mx::array y = mx::add(x, L.o.apply(o, s), s);
   h = mx::fast::rms_norm(y, L.ffn_norm, c.rms_eps, s);
-  mx::array g = L.gate.apply(h, s);
-  mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g, s), s), L.up.apply(h, s), s);
+  const auto gate_up = L.gate_up.apply(h, s);
+  const mx::array& g = gate_up[0];
+  mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g, s), s), gate_up[1], s);
   return mx::add(y, L.down.apply(act, s), s);
 }
 
