@@ -11,14 +11,6 @@
 namespace robomlx::serve {
 
 namespace {
-// GELU, tanh approximation (Gemma's hidden_activation gelu_pytorch_tanh).
-mx::array gelu_tanh(const mx::array& x, mx::Stream s) {
-  const float k = std::sqrt(2.0f / static_cast<float>(M_PI));
-  mx::array inner = mx::multiply(mx::array(k, x.dtype()),
-                                 mx::add(x, mx::multiply(mx::array(0.044715f, x.dtype()), mx::power(x, mx::array(3.0f, x.dtype()), s), s), s), s);
-  return mx::multiply(mx::multiply(mx::array(0.5f, x.dtype()), x, s), mx::add(mx::array(1.0f, x.dtype()), mx::tanh(inner, s), s), s);
-}
-
 struct LayerArgs {
   const GemmaConfig& c;
   mx::Stream s;
@@ -58,8 +50,7 @@ mx::array layer(const GemmaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   mx::array y = mx::add(x, mx::fast::rms_norm(L.o.apply(o, s), L.post_attn_norm, c.rms_eps, s), s);
   h = mx::fast::rms_norm(y, L.ffn_norm, c.rms_eps, s);
   const auto gate_up = L.gate_up.apply(h, s);
-  mx::array act = mx::multiply(gelu_tanh(gate_up[0], s), gate_up[1], s);
-  return mx::add(y, mx::fast::rms_norm(L.down.apply(act, s), L.post_ffn_norm, c.rms_eps, s), s);
+  return mx::add(y, mx::fast::rms_norm(L.down.apply(geglu_tanh(gate_up[0], gate_up[1], s), s), L.post_ffn_norm, c.rms_eps, s), s);
 }
 }  // namespace
 

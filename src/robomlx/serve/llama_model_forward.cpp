@@ -75,9 +75,7 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   mx::array y = mx::add(x, L.o.apply(o, s), s);
   h = mx::fast::rms_norm(y, L.ffn_norm, c.rms_eps, s);
   const auto gate_up = L.gate_up.apply(h, s);
-  const mx::array& g = gate_up[0];
-  mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g, s), s), gate_up[1], s);
-  return mx::add(y, L.down.apply(act, s), s);
+  return mx::add(y, L.down.apply(swiglu(gate_up[0], gate_up[1], s), s), s);
 }
 
 }  // namespace
