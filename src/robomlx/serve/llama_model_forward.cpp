@@ -11,6 +11,7 @@
 #include <mlx/transforms.h>
 
 #include "robomlx/serve/llama_model_internal.h"
+#include "robomlx/serve/rms_norm.h"
 
 namespace robomlx::serve {
 
@@ -24,7 +25,7 @@ mx::array LlamaModel::embed(const mx::array& ids) const {
 mx::array LlamaModel::head(const mx::array& hidden) const {
   // hidden [..., dim] -> float32 [..., vocab]
   const auto s = mx::default_stream(device_);
-  mx::array h = mx::fast::rms_norm(hidden, w_->out_norm, config_.rms_eps, s);
+  mx::array h = rms_norm(hidden, w_->out_norm, config_.rms_eps, s);
   const DecoderLinear& out = w_->output ? *w_->output : w_->embed;
   return mx::astype(out.apply(h, s), mx::float32, s);
 }
@@ -46,7 +47,7 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   const auto& c = a.c;
   const auto s = a.s;
   const int B = x.shape(0), T = x.shape(1);
-  mx::array h = mx::fast::rms_norm(x, L.attn_norm, c.rms_eps, s);
+  mx::array h = rms_norm(x, L.attn_norm, c.rms_eps, s);
   auto heads = [&](const mx::array& y, int n) {
     return mx::transpose(mx::reshape(y, {B, T, n, c.head_dim}, s), {0, 2, 1, 3}, s);
   };
@@ -73,7 +74,7 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
                        : mx::fast::scaled_dot_product_attention(q, keys, values, scale, T > 1 ? "causal" : "", {}, {}, false, s);
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}, s), {B, T, c.heads * c.head_dim}, s);
   mx::array y = mx::add(x, L.o.apply(o, s), s);
-  h = mx::fast::rms_norm(y, L.ffn_norm, c.rms_eps, s);
+  h = rms_norm(y, L.ffn_norm, c.rms_eps, s);
   const auto gate_up = L.gate_up.apply(h, s);
   return mx::add(y, L.down.apply(swiglu(gate_up[0], gate_up[1], s), s), s);
 }
