@@ -6,6 +6,7 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/serve/decode_attention.h"
 #include "robomlx/serve/gemma_model_internal.h"
 #include "robomlx/serve/rms_norm.h"
 
@@ -45,8 +46,9 @@ mx::array layer(const GemmaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   const mx::Shape all{B, c.kv_heads, col + T, c.head_dim};
   mx::array keys = mx::slice(k_cache, {0, 0, 0, 0}, all, s);
   mx::array values = mx::slice(v_cache, {0, 0, 0, 0}, all, s);
-  mx::array o = a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, "array", *a.mask, {}, false, s)
-                       : mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, T > 1 ? "causal" : "", {}, {}, false, s);
+  mx::array o = T == 1 ? decode_attention(q, keys, values, c.attn_scale, a.mask, s)
+               : a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, "array", *a.mask, {}, false, s)
+                        : mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, "causal", {}, {}, false, s);
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}, s), {B, T, c.heads * c.head_dim}, s);
   mx::array y = mx::add(x, rms_norm(L.o.apply(o, s), L.post_attn_norm, c.rms_eps, s), s);
   h = rms_norm(y, L.ffn_norm, c.rms_eps, s);

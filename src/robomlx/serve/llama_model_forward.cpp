@@ -10,6 +10,7 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include "robomlx/serve/decode_attention.h"
 #include "robomlx/serve/llama_model_internal.h"
 #include "robomlx/serve/rms_norm.h"
 
@@ -70,8 +71,9 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   mx::array keys = mx::slice(k_cache, {0, 0, 0, 0}, all, s);
   mx::array values = mx::slice(v_cache, {0, 0, 0, 0}, all, s);
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  mx::array o = a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, scale, "array", *a.mask, {}, false, s)
-                       : mx::fast::scaled_dot_product_attention(q, keys, values, scale, T > 1 ? "causal" : "", {}, {}, false, s);
+  mx::array o = T == 1 ? decode_attention(q, keys, values, scale, a.mask, s)
+               : a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, scale, "array", *a.mask, {}, false, s)
+                        : mx::fast::scaled_dot_product_attention(q, keys, values, scale, "causal", {}, {}, false, s);
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}, s), {B, T, c.heads * c.head_dim}, s);
   mx::array y = mx::add(x, L.o.apply(o, s), s);
   h = rms_norm(y, L.ffn_norm, c.rms_eps, s);
