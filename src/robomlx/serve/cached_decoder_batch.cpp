@@ -123,10 +123,17 @@ mx::array CachedDecoder::decode_forward(const DecodePlan& plan, std::vector<mx::
   const Batch& b = *batch_;
   const int B = static_cast<int>(b.rows.size());
   const auto s = mx::default_stream(device_);
+  mx::array ids(plan.row_tokens.data(), {B, 1}, mx::int32);
+  if (B == 1 && plan.row_pos[0] == b.end) {
+    // One row has no padding and sits at position end: the single-sequence step (no mask, no
+    // per-row position gathers), fewer nodes for the most common decode.
+    mx::array x = forward(DecoderStep{ids, b.end, b.end, std::nullopt}, k, v);
+    return mx::reshape(head(x), {1, info_.vocab_size}, s);
+  }
   mx::array pos(plan.row_pos.data(), {B}, mx::int32);
   // Row r's keys start at column end - len_r (its padding is on the left).
   mx::array first = mx::subtract(mx::array(b.end), pos, s);
-  mx::array x = forward(DecoderStep{mx::array(plan.row_tokens.data(), {B, 1}, mx::int32), b.end, pos, first}, k, v);
+  mx::array x = forward(DecoderStep{ids, b.end, pos, first}, k, v);
   mx::array out = mx::reshape(head(x), {B, info_.vocab_size}, s);
   const auto& caller = plan.caller_row;
   if (caller.size() > 1 && !std::is_sorted(caller.begin(), caller.end()))
