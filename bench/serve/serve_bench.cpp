@@ -6,7 +6,9 @@
 //   256-token chunks from scratch and from the prefix cache (the prefix saved by an earlier
 //   sequence, so only the 16 new tokens run);
 // - decode steps of 1, 8 and 32 sequences holding 128-token prompts (one batched forward pass each;
-//   tok/s = sequences per step / step time).
+//   tok/s = sequences per step / step time), with the step's graph size (graph_size: nodes, and
+//   kernels = nodes that launch work; on a GPU this step is launch-bound, on the CPU every node is a
+//   hand-off to MLX's stream thread).
 // --quick: 32-token prompts, 1 and 8 sequences, a 128-token shared prefix. Gemma's rows are left out
 // (with a note on stderr) when its package is not installed. The same GGUFs under llama.cpp:
 // scripts/llamacpp_serve_peer.py, in the same session, for the side-by-side rows.
@@ -36,7 +38,7 @@ std::vector<int> prompt_of(int n) {
   return p;
 }
 
-void model_cases(BenchContext& ctx, const std::string& tag, TextModel& model) {
+void model_cases(BenchContext& ctx, const std::string& tag, CachedDecoder& model) {
   const int P = ctx.quick ? 32 : 128;
   const auto prompt = prompt_of(P);
   auto& pre = ctx.run(tag + " prefill P=" + std::to_string(P), [&] {
@@ -80,6 +82,9 @@ void model_cases(BenchContext& ctx, const std::string& tag, TextModel& model) {
       return std::vector<mx::array>{model.decode(seqs, tokens)};
     }, "robomlx");
     r.metrics["tok/s"] = B / (r.median_ms / 1000.0);
+    const GraphSize g = graph_size(model.decode_graph(seqs, tokens));
+    r.metrics["graph nodes"] = g.nodes;
+    r.metrics["graph kernels"] = g.kernels;
     for (auto s : seqs) model.release(s);
   }
 }

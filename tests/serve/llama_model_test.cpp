@@ -11,6 +11,7 @@
 #include <mlx/ops.h>
 
 #include "logits_parity.h"
+#include "robomlx/core/bench.h"
 #include "serve_models.h"
 
 namespace robomlx::serve {
@@ -19,6 +20,10 @@ namespace {
 using test::logits_row;
 using test::max_abs_diff;
 std::vector<float> row(const mx::array& logits, int r) { return logits_row(logits, r); }
+
+// Kernels of one sequence's decode step on the CPU path: per layer, and outside the layers (embedding,
+// RoPE rows, final norm, output head).
+constexpr int kDecodeKernelsPerLayer = 16, kDecodeKernelsOutside = 18;
 
 std::vector<int> prompt_tokens(const std::string& text) { return test::smollm2().tokenizer().encode(text, true); }
 
@@ -153,6 +158,22 @@ TEST(LlamaModel, SequencesLeaveAndRejoinTheBatch) {
   step({2, 1, 0});  // 1 comes back, 2 joins
   step({0, 1, 2});
   for (auto id : ids) m.release(id);
+}
+
+// One sequence's decode step as a graph: nodes are MLX's CPU stream hand-offs, kernels a GPU's
+// launches, and a small model's decode step is made of little else. The bound keeps a change that
+// adds work per layer from passing unseen (measured on the CPU path: see the message).
+TEST(LlamaModel, DecodeStepGraphStaysSmall) {
+  auto& m = test::smollm2();
+  const auto prompt = prompt_tokens("The sky is");
+  const SequenceId s = m.start(prompt);
+  ASSERT_TRUE(m.prefill(s, 100));
+  const GraphSize g = graph_size(m.decode_graph({s}, {42}));
+  const int layers = m.config().layers;
+  std::cout << "decode step, 1 sequence: " << g.nodes << " nodes, " << g.kernels << " kernels (" << layers << " layers)\n";
+  EXPECT_LE(g.kernels, kDecodeKernelsPerLayer * layers + kDecodeKernelsOutside);
+  EXPECT_EQ(m.length(s), static_cast<int>(prompt.size()));  // nothing advanced
+  m.release(s);
 }
 
 TEST(LlamaModel, GreedyChatAnswerIsSensible) {

@@ -55,6 +55,10 @@ class CachedDecoder : public TextModel {
   /// Logits [T, vocab] float32 of every position of `tokens` run from an empty cache (no sequence
   /// is kept), for parity tests against a reference.
   mx::array forward_all(const std::vector<int>& tokens);
+  /// The lazy arrays decode(seqs, tokens) would evaluate (the logits, then every layer's new keys and
+  /// values), left unevaluated and advancing no sequence (the shared cache is regrouped as decode()
+  /// would): to count a decode step's graph nodes and kernels (graph_size, core/bench.h).
+  std::vector<mx::array> decode_graph(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens);
 
  protected:
   CachedDecoder();
@@ -78,6 +82,10 @@ class CachedDecoder : public TextModel {
  private:
   struct Sequence;
   struct Batch;
+  struct DecodePlan;
+  DecodePlan plan_decode(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens);
+  /// The step's logits [B, vocab] in the caller's order; replaces k / v with the updated caches.
+  mx::array decode_forward(const DecodePlan& plan, std::vector<mx::array>& k, std::vector<mx::array>& v);
   mx::array run_chunk(Sequence& s, const std::vector<int>& tokens);
   void regroup(const std::vector<SequenceId>& members);
   Sequence& get(SequenceId seq);

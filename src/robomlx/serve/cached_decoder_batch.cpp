@@ -77,7 +77,12 @@ void CachedDecoder::regroup(const std::vector<SequenceId>& members) {
   batch_ = std::move(next);
 }
 
-mx::array CachedDecoder::decode(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens) {
+// Where each caller's token sits in the shared batch.
+struct CachedDecoder::DecodePlan {
+  std::vector<int> row_tokens, row_pos, caller_row;
+};
+
+CachedDecoder::DecodePlan CachedDecoder::plan_decode(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens) {
   if (seqs.empty() || seqs.size() != tokens.size())
     throw std::invalid_argument(std::string(name()) + ": decode needs one token per sequence and at least one sequence");
   for (std::size_t i = 0; i < seqs.size(); ++i) {
@@ -98,36 +103,70 @@ mx::array CachedDecoder::decode(const std::vector<SequenceId>& seqs, const std::
   if (!batch_ || sorted != current) regroup(seqs);
   Batch& b = *batch_;
   const int B = static_cast<int>(b.rows.size());
-  std::vector<int> row_tokens(B), row_pos(B), caller_row(seqs.size());
+  DecodePlan plan{std::vector<int>(B), std::vector<int>(B), std::vector<int>(seqs.size())};
   for (int r = 0; r < B; ++r) {
     const auto i = std::find(seqs.begin(), seqs.end(), b.rows[r]) - seqs.begin();
-    row_tokens[r] = tokens[i];
-    row_pos[r] = get(b.rows[r]).done;
-    caller_row[i] = r;
+    plan.row_tokens[r] = tokens[i];
+    plan.row_pos[r] = get(b.rows[r]).done;
+    plan.caller_row[i] = r;
   }
-  const auto s = mx::default_stream(device_);
   if (b.end + 1 > b.cap) {
+    const auto s = mx::default_stream(device_);
     b.cap = detail::round_up(b.end + 1, detail::kCacheStep);
     detail::grow(b.k, b.cap, s);
     detail::grow(b.v, b.cap, s);
   }
-  mx::array pos(row_pos.data(), {B}, mx::int32);
+  return plan;
+}
+
+mx::array CachedDecoder::decode_forward(const DecodePlan& plan, std::vector<mx::array>& k, std::vector<mx::array>& v) {
+  const Batch& b = *batch_;
+  const int B = static_cast<int>(b.rows.size());
+  const auto s = mx::default_stream(device_);
+  mx::array ids(plan.row_tokens.data(), {B, 1}, mx::int32);
+  if (B == 1 && plan.row_pos[0] == b.end) {
+    // One row has no padding and sits at position end: the single-sequence step (no mask, no
+    // per-row position gathers), fewer nodes for the most common decode.
+    mx::array x = forward(DecoderStep{ids, b.end, b.end, std::nullopt}, k, v);
+    return mx::reshape(head(x), {1, info_.vocab_size}, s);
+  }
+  mx::array pos(plan.row_pos.data(), {B}, mx::int32);
   // Row r's keys start at column end - len_r (its padding is on the left).
   mx::array first = mx::subtract(mx::array(b.end), pos, s);
-  mx::array x = forward(DecoderStep{mx::array(row_tokens.data(), {B, 1}, mx::int32), b.end, pos, first}, b.k, b.v);
+  mx::array x = forward(DecoderStep{ids, b.end, pos, first}, k, v);
   mx::array out = mx::reshape(head(x), {B, info_.vocab_size}, s);
-  if (seqs.size() > 1 && !std::is_sorted(caller_row.begin(), caller_row.end()))
-    out = mx::take(out, mx::array(caller_row.data(), {static_cast<int>(caller_row.size())}, mx::int32), 0, s);
+  const auto& caller = plan.caller_row;
+  if (caller.size() > 1 && !std::is_sorted(caller.begin(), caller.end()))
+    out = mx::take(out, mx::array(caller.data(), {static_cast<int>(caller.size())}, mx::int32), 0, s);
+  return out;
+}
+
+mx::array CachedDecoder::decode(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens) {
+  const DecodePlan plan = plan_decode(seqs, tokens);
+  Batch& b = *batch_;
+  mx::array out = decode_forward(plan, b.k, b.v);
   std::vector<mx::array> to_eval{out};
   to_eval.insert(to_eval.end(), b.k.begin(), b.k.end());
   to_eval.insert(to_eval.end(), b.v.begin(), b.v.end());
   mx::eval(to_eval);
   b.end += 1;
-  for (int r = 0; r < B; ++r) {
+  for (std::size_t r = 0; r < b.rows.size(); ++r) {
     Sequence& q = get(b.rows[r]);
-    q.tokens.push_back(row_tokens[r]);
+    q.tokens.push_back(plan.row_tokens[r]);
     q.done += 1;
   }
+  return out;
+}
+
+std::vector<mx::array> CachedDecoder::decode_graph(const std::vector<SequenceId>& seqs, const std::vector<int>& tokens) {
+  const DecodePlan plan = plan_decode(seqs, tokens);
+  Batch& b = *batch_;
+  mx::eval(b.k);  // a grown cache is part of the batch, not of the step
+  mx::eval(b.v);
+  std::vector<mx::array> k = b.k, v = b.v;
+  std::vector<mx::array> out{decode_forward(plan, k, v)};
+  out.insert(out.end(), k.begin(), k.end());
+  out.insert(out.end(), v.begin(), v.end());
   return out;
 }
 

@@ -51,6 +51,25 @@ struct DecoderLinear {
   mx::array rows(const mx::array& ids, mx::Dtype dtype, mx::StreamOrDevice s) const;
 };
 
+/// Linear layers over the same input run as one (q, k and v; gate and up): their rows concatenated
+/// once at load, so a step runs one projection (one kernel, one pass over x) instead of one per
+/// layer, and the output is split back into views. Each output row is the same dot product either
+/// way. Parts that differ in kind (bits, scale or weight dtype, plain and quantized: some GGUFs
+/// quantize v apart from q and k) stay separate layers.
+struct FusedLinear {
+  std::vector<DecoderLinear> parts;  // one (the concatenation) when fused
+  std::vector<int> widths;           // each layer's output features
+  static FusedLinear make(std::vector<DecoderLinear> layers);
+  /// One output per layer given to make(), [..., widths[i]].
+  std::vector<mx::array> apply(const mx::array& x, mx::StreamOrDevice s) const;
+};
+
+/// The gated MLP activations, act(gate) * up, each one fused elementwise kernel (mx::compile) in
+/// place of 3 (SiLU) or 9 (tanh GELU) passes over the MLP's widest tensor, when s is the thread's
+/// default stream (a compiled graph runs on the stream it was traced on); op by op otherwise.
+mx::array swiglu(const mx::array& gate, const mx::array& up, mx::Stream s);      // silu(gate) * up
+mx::array geglu_tanh(const mx::array& gate, const mx::array& up, mx::Stream s);  // gelu_tanh(gate) * up
+
 /// Everything a model holds, gathered to be evaluated at once at load (so the first request does not
 /// pay for it); `bytes` counts the weights (ModelInfo::weight_bytes), not the RoPE tables.
 struct LoadedArrays {
@@ -58,6 +77,7 @@ struct LoadedArrays {
   std::int64_t bytes = 0;
   void weight(const mx::array& a);
   void linear(const DecoderLinear& q);
+  void linear(const FusedLinear& f);
   void tables(const std::optional<RopeTables>& t);
   void eval() const;
 };

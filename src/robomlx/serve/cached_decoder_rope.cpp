@@ -2,6 +2,7 @@
 // RoPE by tables (cached_decoder_internal.h says when and why).
 #include <cmath>
 
+#include <mlx/compile.h>
 #include <mlx/ops.h>
 
 #include "robomlx/serve/cached_decoder_internal.h"
@@ -46,8 +47,19 @@ RopeTables rope_rows(const RopeTables& t, const DecoderStep& step, int T, mx::St
   return RopeTables{mx::reshape(mx::take(t.cos, pos, 0, s), shape, s), mx::reshape(mx::take(t.sin, pos, 0, s), shape, s), t.swap};
 }
 
+namespace {
+mx::array rotate(const mx::array& x, const mx::array& cos, const mx::array& sin, const mx::array& swap, mx::StreamOrDevice s) {
+  return mx::add(mx::multiply(x, cos, s), mx::multiply(mx::take(x, swap, -1, s), sin, s), s);
+}
+}  // namespace
+
+// Through mx::compile on the thread's default stream: the gather stays a kernel of its own, the two
+// products and the sum become one fused kernel (a decode step runs this twice per layer). A
+// compiled graph runs on the stream it was traced on, hence op by op on any other stream.
 mx::array apply_rope(const mx::array& x, const RopeTables& r, mx::Stream s) {
-  return mx::add(mx::multiply(x, r.cos, s), mx::multiply(mx::take(x, r.swap, -1, s), r.sin, s), s);
+  if (s != mx::default_stream(mx::default_device())) return rotate(x, r.cos, r.sin, r.swap, s);
+  thread_local auto fn = mx::compile(+[](const std::vector<mx::array>& in) { return std::vector<mx::array>{rotate(in[0], in[1], in[2], in[3], {})}; });
+  return fn({x, r.cos, r.sin, r.swap})[0];
 }
 
 }  // namespace robomlx::serve

@@ -84,9 +84,10 @@ std::unique_ptr<GemmaModel> GemmaModel::load(const std::string& path, GemmaOptio
     w->layers.push_back(GemmaLayer{
         vector_of(f, p + "attn_norm.weight", dt), vector_of(f, p + "post_attention_norm.weight", dt),
         vector_of(f, p + "ffn_norm.weight", dt), vector_of(f, p + "post_ffw_norm.weight", dt),
-        vector_of(f, p + "attn_q_norm.weight", dt), vector_of(f, p + "attn_k_norm.weight", dt), linear(f, p + "attn_q"),
-        linear(f, p + "attn_k"), linear(f, p + "attn_v"), linear(f, p + "attn_output"), linear(f, p + "ffn_gate"),
-        linear(f, p + "ffn_up"), linear(f, p + "ffn_down")});
+        vector_of(f, p + "attn_q_norm.weight", dt), vector_of(f, p + "attn_k_norm.weight", dt), 
+        FusedLinear::make({linear(f, p + "attn_q"), linear(f, p + "attn_k"), linear(f, p + "attn_v")}),
+        FusedLinear::make({linear(f, p + "ffn_gate"), linear(f, p + "ffn_up")}), linear(f, p + "attn_output"),
+        linear(f, p + "ffn_down")});
   }
   if (m->device_ == mx::Device::cpu) {
     w->rope_global = make_rope_tables(context, c.head_dim, c.head_dim, c.rope_base, true, dt);
@@ -99,7 +100,10 @@ std::unique_ptr<GemmaModel> GemmaModel::load(const std::string& path, GemmaOptio
   loaded.weight(m->w_->out_norm);
   for (const auto& L : m->w_->layers) {
     for (const auto* v : {&L.attn_norm, &L.post_attn_norm, &L.ffn_norm, &L.post_ffn_norm, &L.q_norm, &L.k_norm}) loaded.weight(*v);
-    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) loaded.linear(*q);
+    loaded.linear(L.qkv);
+    loaded.linear(L.gate_up);
+    loaded.linear(L.o);
+    loaded.linear(L.down);
   }
   loaded.tables(m->w_->rope_global);
   loaded.tables(m->w_->rope_local);

@@ -6,19 +6,13 @@
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/serve/decode_attention.h"
 #include "robomlx/serve/gemma_model_internal.h"
+#include "robomlx/serve/rms_norm.h"
 
 namespace robomlx::serve {
 
 namespace {
-// GELU, tanh approximation (Gemma's hidden_activation gelu_pytorch_tanh).
-mx::array gelu_tanh(const mx::array& x, mx::Stream s) {
-  const float k = std::sqrt(2.0f / static_cast<float>(M_PI));
-  mx::array inner = mx::multiply(mx::array(k, x.dtype()),
-                                 mx::add(x, mx::multiply(mx::array(0.044715f, x.dtype()), mx::power(x, mx::array(3.0f, x.dtype()), s), s), s), s);
-  return mx::multiply(mx::multiply(mx::array(0.5f, x.dtype()), x, s), mx::add(mx::array(1.0f, x.dtype()), mx::tanh(inner, s), s), s);
-}
-
 struct LayerArgs {
   const GemmaConfig& c;
   mx::Stream s;
@@ -32,7 +26,7 @@ mx::array layer(const GemmaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   const auto& c = a.c;
   const auto s = a.s;
   const int B = x.shape(0), T = x.shape(1), col = a.step.col;
-  mx::array h = mx::fast::rms_norm(x, L.attn_norm, c.rms_eps, s);
+  mx::array h = rms_norm(x, L.attn_norm, c.rms_eps, s);
   auto heads = [&](const mx::array& y, int n) {
     return mx::transpose(mx::reshape(y, {B, T, n, c.head_dim}, s), {0, 2, 1, 3}, s);
   };
@@ -42,22 +36,24 @@ mx::array layer(const GemmaLayer& L, const mx::array& x, mx::array& k_cache, mx:
       return mx::fast::rope(y, c.head_dim, false, a.rope_base, 1.0f, *off, std::nullopt, s);
     return mx::fast::rope(y, c.head_dim, false, a.rope_base, 1.0f, std::get<mx::array>(a.step.positions), std::nullopt, s);
   };
-  mx::array q = rope(mx::fast::rms_norm(heads(L.q.apply(h, s), c.heads), L.q_norm, c.rms_eps, s));
-  mx::array k = rope(mx::fast::rms_norm(heads(L.k.apply(h, s), c.kv_heads), L.k_norm, c.rms_eps, s));
-  mx::array v = heads(L.v.apply(h, s), c.kv_heads);
+  const auto qkv = L.qkv.apply(h, s);
+  mx::array q = rope(rms_norm(heads(qkv[0], c.heads), L.q_norm, c.rms_eps, s));
+  mx::array k = rope(rms_norm(heads(qkv[1], c.kv_heads), L.k_norm, c.rms_eps, s));
+  mx::array v = heads(qkv[2], c.kv_heads);
   const mx::Shape start{0, 0, col, 0}, stop{B, c.kv_heads, col + T, c.head_dim};
   k_cache = mx::slice_update(k_cache, k, start, stop, s);
   v_cache = mx::slice_update(v_cache, v, start, stop, s);
   const mx::Shape all{B, c.kv_heads, col + T, c.head_dim};
   mx::array keys = mx::slice(k_cache, {0, 0, 0, 0}, all, s);
   mx::array values = mx::slice(v_cache, {0, 0, 0, 0}, all, s);
-  mx::array o = a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, "array", *a.mask, {}, false, s)
-                       : mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, T > 1 ? "causal" : "", {}, {}, false, s);
+  mx::array o = T == 1 ? decode_attention(q, keys, values, c.attn_scale, a.mask, s)
+               : a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, "array", *a.mask, {}, false, s)
+                        : mx::fast::scaled_dot_product_attention(q, keys, values, c.attn_scale, "causal", {}, {}, false, s);
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}, s), {B, T, c.heads * c.head_dim}, s);
-  mx::array y = mx::add(x, mx::fast::rms_norm(L.o.apply(o, s), L.post_attn_norm, c.rms_eps, s), s);
-  h = mx::fast::rms_norm(y, L.ffn_norm, c.rms_eps, s);
-  mx::array act = mx::multiply(gelu_tanh(L.gate.apply(h, s), s), L.up.apply(h, s), s);
-  return mx::add(y, mx::fast::rms_norm(L.down.apply(act, s), L.post_ffn_norm, c.rms_eps, s), s);
+  mx::array y = mx::add(x, rms_norm(L.o.apply(o, s), L.post_attn_norm, c.rms_eps, s), s);
+  h = rms_norm(y, L.ffn_norm, c.rms_eps, s);
+  const auto gate_up = L.gate_up.apply(h, s);
+  return mx::add(y, rms_norm(L.down.apply(geglu_tanh(gate_up[0], gate_up[1], s), s), L.post_ffn_norm, c.rms_eps, s), s);
 }
 }  // namespace
 
@@ -98,7 +94,7 @@ mx::array GemmaModel::forward(const DecoderStep& step, std::vector<mx::array>& k
 
 mx::array GemmaModel::head(const mx::array& hidden) const {
   const auto s = mx::default_stream(device_);
-  mx::array h = mx::fast::rms_norm(hidden, w_->out_norm, config_.rms_eps, s);
+  mx::array h = rms_norm(hidden, w_->out_norm, config_.rms_eps, s);
   mx::array out = mx::astype(w_->embed.apply(h, s), mx::float32, s);
   if (config_.softcap > 0) {
     mx::array cap(config_.softcap);

@@ -14,7 +14,8 @@ namespace robomlx::serve {
 
 struct GemmaLayer {
   mx::array attn_norm, post_attn_norm, ffn_norm, post_ffn_norm, q_norm, k_norm;
-  DecoderLinear q, k, v, o, gate, up, down;
+  FusedLinear qkv, gate_up;  // [q, k, v], [gate, up]
+  DecoderLinear o, down;
 };
 
 struct GemmaModel::Weights {

@@ -88,10 +88,11 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
   for (int l = 0; l < c.layers; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     w->layers.push_back(LlamaLayer{vector_of(tensors, p + "attn_norm.weight", m->dtype_),
-                                   vector_of(tensors, p + "ffn_norm.weight", m->dtype_), linear(tensors, p + "attn_q"),
-                                   linear(tensors, p + "attn_k"), linear(tensors, p + "attn_v"),
-                                   linear(tensors, p + "attn_output"), linear(tensors, p + "ffn_gate"),
-                                   linear(tensors, p + "ffn_up"), linear(tensors, p + "ffn_down")});
+                                   vector_of(tensors, p + "ffn_norm.weight", m->dtype_),
+                                   FusedLinear::make({linear(tensors, p + "attn_q"), linear(tensors, p + "attn_k"),
+                                                      linear(tensors, p + "attn_v")}),
+                                   FusedLinear::make({linear(tensors, p + "ffn_gate"), linear(tensors, p + "ffn_up")}),
+                                   linear(tensors, p + "attn_output"), linear(tensors, p + "ffn_down")});
   }
   if (m->device_ == mx::Device::cpu) w->rope = make_rope_tables(c.context, c.head_dim, c.rope_dims, c.rope_base, false, m->dtype_);
   if (w->embed.w.shape(0) != c.vocab) throw std::invalid_argument("llama: token_embd rows differ from the vocabulary size");
@@ -105,7 +106,10 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& path, LlamaOptio
   for (const auto& L : m->w_->layers) {
     loaded.weight(L.attn_norm);
     loaded.weight(L.ffn_norm);
-    for (const auto* q : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) loaded.linear(*q);
+    loaded.linear(L.qkv);
+    loaded.linear(L.gate_up);
+    loaded.linear(L.o);
+    loaded.linear(L.down);
   }
   loaded.eval();
   const int context = options.max_context > 0 ? std::min(options.max_context, c.context) : c.context;

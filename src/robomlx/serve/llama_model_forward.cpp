@@ -10,7 +10,9 @@
 #include <mlx/ops.h>
 #include <mlx/transforms.h>
 
+#include "robomlx/serve/decode_attention.h"
 #include "robomlx/serve/llama_model_internal.h"
+#include "robomlx/serve/rms_norm.h"
 
 namespace robomlx::serve {
 
@@ -24,7 +26,7 @@ mx::array LlamaModel::embed(const mx::array& ids) const {
 mx::array LlamaModel::head(const mx::array& hidden) const {
   // hidden [..., dim] -> float32 [..., vocab]
   const auto s = mx::default_stream(device_);
-  mx::array h = mx::fast::rms_norm(hidden, w_->out_norm, config_.rms_eps, s);
+  mx::array h = rms_norm(hidden, w_->out_norm, config_.rms_eps, s);
   const DecoderLinear& out = w_->output ? *w_->output : w_->embed;
   return mx::astype(out.apply(h, s), mx::float32, s);
 }
@@ -46,13 +48,14 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   const auto& c = a.c;
   const auto s = a.s;
   const int B = x.shape(0), T = x.shape(1);
-  mx::array h = mx::fast::rms_norm(x, L.attn_norm, c.rms_eps, s);
+  mx::array h = rms_norm(x, L.attn_norm, c.rms_eps, s);
   auto heads = [&](const mx::array& y, int n) {
     return mx::transpose(mx::reshape(y, {B, T, n, c.head_dim}, s), {0, 2, 1, 3}, s);
   };
-  mx::array q = heads(L.q.apply(h, s), c.heads);
-  mx::array k = heads(L.k.apply(h, s), c.kv_heads);
-  mx::array v = heads(L.v.apply(h, s), c.kv_heads);
+  const auto qkv = L.qkv.apply(h, s);
+  mx::array q = heads(qkv[0], c.heads);
+  mx::array k = heads(qkv[1], c.kv_heads);
+  mx::array v = heads(qkv[2], c.kv_heads);
   auto rope = [&](const mx::array& y) {
     if (a.rope) return apply_rope(y, *a.rope, s);
     if (const int* off = std::get_if<int>(&a.positions))
@@ -68,14 +71,14 @@ mx::array block(const LlamaLayer& L, const mx::array& x, mx::array& k_cache, mx:
   mx::array keys = mx::slice(k_cache, {0, 0, 0, 0}, all, s);
   mx::array values = mx::slice(v_cache, {0, 0, 0, 0}, all, s);
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  mx::array o = a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, scale, "array", *a.mask, {}, false, s)
-                       : mx::fast::scaled_dot_product_attention(q, keys, values, scale, T > 1 ? "causal" : "", {}, {}, false, s);
+  mx::array o = T == 1 ? decode_attention(q, keys, values, scale, a.mask, s)
+               : a.mask ? mx::fast::scaled_dot_product_attention(q, keys, values, scale, "array", *a.mask, {}, false, s)
+                        : mx::fast::scaled_dot_product_attention(q, keys, values, scale, "causal", {}, {}, false, s);
   o = mx::reshape(mx::transpose(o, {0, 2, 1, 3}, s), {B, T, c.heads * c.head_dim}, s);
   mx::array y = mx::add(x, L.o.apply(o, s), s);
-  h = mx::fast::rms_norm(y, L.ffn_norm, c.rms_eps, s);
-  mx::array g = L.gate.apply(h, s);
-  mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g, s), s), L.up.apply(h, s), s);
-  return mx::add(y, L.down.apply(act, s), s);
+  h = rms_norm(y, L.ffn_norm, c.rms_eps, s);
+  const auto gate_up = L.gate_up.apply(h, s);
+  return mx::add(y, L.down.apply(swiglu(gate_up[0], gate_up[1], s), s), s);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ namespace robomlx::serve {
 
 struct LlamaLayer {
   mx::array attn_norm, ffn_norm;
-  DecoderLinear q, k, v, o, gate, up, down;
+  FusedLinear qkv, gate_up;  // [q, k, v], [gate, up]
+  DecoderLinear o, down;
 };
 
 struct LlamaModel::Weights {
