@@ -26,8 +26,8 @@ class CpuTwinPrimitive : public mx::Primitive {
  public:
   using Task = std::function<void(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs)>;
   using mx::Primitive::Primitive;
-  /// The twin's work over evaluated, row-contiguous inputs into allocated (not initialised)
-  /// outputs, as a function that owns what it reads: a queued task may outlive its Primitive
+  /// The twin's work over evaluated inputs (row-contiguous when they come from twin_input) into
+  /// allocated (not initialised) outputs, as a function that owns what it reads: a queued task may outlive its Primitive
   /// (MLX detaches outputs from their Primitive once the work is handed over).
   virtual Task task() const = 0;
   /// Allocates the outputs and hands task() to the CPU stream's thread.

@@ -10,11 +10,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include <mlx/allocator.h>
-#include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/cpu_twin_internal.h"
 #include "robomlx/core/parallel.h"
 #include "robomlx/serve/decode_attention_twins.h"
 
@@ -65,31 +64,20 @@ void attend(const mx::array& q, const mx::array& k, const mx::array& v, const mx
   });
 }
 
-class DecodeAttentionCpu : public mx::UnaryPrimitive {
+class DecodeAttentionCpu : public CpuTwinPrimitive {
  public:
-  DecodeAttentionCpu(mx::Stream s, float scale) : mx::UnaryPrimitive(s), scale_(scale) {}
+  DecodeAttentionCpu(mx::Stream s, float scale) : CpuTwinPrimitive(s), scale_(scale) {}
 
-  void eval_cpu(const std::vector<mx::array>& in, mx::array& out) override {
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-    auto& enc = mx::cpu::get_command_encoder(stream());
-    for (const auto& a : in) enc.set_input_array(a);
-    enc.set_output_array(out);
-    std::vector<mx::array> args = in;
-    mx::array y = out;
-    const float scale = scale_;
-    enc.dispatch([args, y, scale]() mutable {
-      const mx::array* mask = args.size() > 3 ? &args[3] : nullptr;
-      switch (args[0].dtype()) {
-        case mx::float32: return attend(args[0], args[1], args[2], mask, scale, y.data<float>());
-        case mx::float16: return attend(args[0], args[1], args[2], mask, scale, y.data<mx::float16_t>());
-        case mx::bfloat16: return attend(args[0], args[1], args[2], mask, scale, y.data<mx::bfloat16_t>());
+  Task task() const override {
+    return [scale = scale_](const std::vector<mx::array>& in, std::vector<mx::array>& out) {
+      const mx::array* mask = in.size() > 3 ? &in[3] : nullptr;
+      switch (in[0].dtype()) {
+        case mx::float32: return attend(in[0], in[1], in[2], mask, scale, out[0].data<float>());
+        case mx::float16: return attend(in[0], in[1], in[2], mask, scale, out[0].data<mx::float16_t>());
+        case mx::bfloat16: return attend(in[0], in[1], in[2], mask, scale, out[0].data<mx::bfloat16_t>());
         default: throw std::invalid_argument("serve.decode_attention/cpu: q must be float32, float16 or bfloat16");
       }
-    });
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw std::runtime_error("[serve.decode_attention/cpu] the CPU twin has no GPU path; use the portable path");
+    };
   }
 
   const char* name() const override { return "ServeDecodeAttentionCpu"; }

@@ -8,11 +8,10 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include <mlx/allocator.h>
-#include <mlx/backend/cpu/encoder.h>
 #include <mlx/ops.h>
 #include <mlx/primitives.h>
 
+#include "robomlx/core/cpu_twin_internal.h"
 #include "robomlx/core/parallel.h"
 #include "robomlx/serve/rms_norm_twins.h"
 
@@ -53,30 +52,20 @@ void normalize(const mx::array& x, const T* w, T* y, float eps) {
   });
 }
 
-class RmsNormCpu : public mx::UnaryPrimitive {
+class RmsNormCpu : public CpuTwinPrimitive {
  public:
-  RmsNormCpu(mx::Stream s, float eps) : mx::UnaryPrimitive(s), eps_(eps) {}
+  RmsNormCpu(mx::Stream s, float eps) : CpuTwinPrimitive(s), eps_(eps) {}
 
-  void eval_cpu(const std::vector<mx::array>& in, mx::array& out) override {
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-    auto& enc = mx::cpu::get_command_encoder(stream());
-    for (const auto& a : in) enc.set_input_array(a);
-    enc.set_output_array(out);
-    const mx::array x = in[0], w = in[1];
-    mx::array y = out;
-    const float eps = eps_;
-    enc.dispatch([x, w, y, eps]() mutable {
+  Task task() const override {
+    return [eps = eps_](const std::vector<mx::array>& in, std::vector<mx::array>& out) {
+      const mx::array &x = in[0], &w = in[1];
       switch (x.dtype()) {
-        case mx::float32: return normalize(x, w.data<float>(), y.data<float>(), eps);
-        case mx::float16: return normalize(x, w.data<mx::float16_t>(), y.data<mx::float16_t>(), eps);
-        case mx::bfloat16: return normalize(x, w.data<mx::bfloat16_t>(), y.data<mx::bfloat16_t>(), eps);
+        case mx::float32: return normalize(x, w.data<float>(), out[0].data<float>(), eps);
+        case mx::float16: return normalize(x, w.data<mx::float16_t>(), out[0].data<mx::float16_t>(), eps);
+        case mx::bfloat16: return normalize(x, w.data<mx::bfloat16_t>(), out[0].data<mx::bfloat16_t>(), eps);
         default: throw std::invalid_argument("serve.rms_norm/cpu: x must be float32, float16 or bfloat16");
       }
-    });
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw std::runtime_error("[serve.rms_norm/cpu] the CPU twin has no GPU path; use the portable path");
+    };
   }
 
   const char* name() const override { return "ServeRmsNormCpu"; }
@@ -88,9 +77,8 @@ class RmsNormCpu : public mx::UnaryPrimitive {
 }  // namespace
 
 mx::array rms_norm_cpu(const mx::array& x, const mx::array& weight, float eps, mx::Stream s) {
-  // weight is read with unit stride: contiguous() is a no-op node when it already is.
-  mx::array w = weight.flags().row_contiguous && weight.is_available() ? weight : mx::contiguous(weight, false, s);
-  return mx::array(x.shape(), x.dtype(), std::make_shared<RmsNormCpu>(s, eps), {x, w});
+  // x is read through its strides; weight with unit stride.
+  return mx::array(x.shape(), x.dtype(), std::make_shared<RmsNormCpu>(s, eps), {x, twin_input(weight, s)});
 }
 
 }  // namespace robomlx::serve::detail
