@@ -6,6 +6,7 @@
 #include <mlx/compile.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/fused_internal.h"
 #include "robomlx/stereo/sgm_internal.h"
 
 namespace robomlx::stereo::detail {
@@ -30,6 +31,32 @@ mx::array disparity_view(const mx::array& padded, int w, int pad, int min_d, int
   return mx::as_strided(padded, {h, w, nk}, {wp, 1, -1}, std::size_t(pad - min_d - k0), s);
 }
 
+// The census bits of x[0] against its neighbours x[1..] as one compiled expression (MLX splits
+// it into a few kernels of at most 24 inputs); the bits are OR-ed as a balanced tree to stay
+// within its fusion depth.
+std::vector<mx::array> census_bits(const std::vector<mx::array>& x, mx::StreamOrDevice sd) {
+  const mx::Stream s = mx::to_stream(sd);
+  std::vector<mx::array> terms;
+  for (std::size_t b = 1; b < x.size(); ++b)
+    terms.push_back(mx::left_shift(mx::astype(mx::less(x[b], x[0], s), mx::uint64, s), u64(b - 1), s));
+  return {or_tree(terms, s)};
+}
+
+// One chunk of the cost volume. in: census left [H, W, 1], census right view [H, W, nk],
+// x [1, W, 1], d [1, 1, nk], the cost outside the image (0-d int16), then for ad_census:
+// image left [H, W, 1], image right view [H, W, nk].
+std::vector<mx::array> cost_chunk(const std::vector<mx::array>& in, mx::StreamOrDevice sd) {
+  const mx::Stream s = mx::to_stream(sd);
+  auto c = mx::astype(popcount64(mx::bitwise_xor(in[0], in[1], s), s), mx::int16, s);
+  if (in.size() > 5) {
+    auto diff = mx::minimum(mx::abs(mx::subtract(in[5], in[6], s), s), mx::array(float(kAdTrunc)), s);
+    c = mx::add(c, mx::right_shift(mx::astype(diff, mx::int16, s), mx::array(kAdShift, mx::int16), s), s);
+  }
+  // x - d in [0, W): d >= 0 by the option limits, so only x - d >= 0 is checked.
+  auto valid = mx::greater_equal(in[2], in[3], s);
+  return {mx::where(valid, c, in[4], s)};
+}
+
 }  // namespace
 
 int cost_max(const CoreParams& p) {
@@ -45,15 +72,7 @@ mx::array census_transform(const mx::array& image, int width, int height, mx::St
   for (int dy = -ry; dy <= ry; ++dy)
     for (int dx = -rx; dx <= rx; ++dx)
       if (dy != 0 || dx != 0) in.push_back(mx::slice(padded, {ry + dy, rx + dx}, {ry + dy + h, rx + dx + w}, s));
-  // One compiled expression (MLX splits it into a few kernels of at most 24 inputs); the bits
-  // are OR-ed as a balanced tree to stay within its fusion depth.
-  auto bits = mx::compile([s](const std::vector<mx::array>& x) {
-    std::vector<mx::array> terms;
-    for (std::size_t b = 1; b < x.size(); ++b)
-      terms.push_back(mx::left_shift(mx::astype(mx::less(x[b], x[0], s), mx::uint64, s), u64(b - 1), s));
-    return std::vector<mx::array>{or_tree(terms, s)};
-  });
-  return bits(in)[0];
+  return robomlx::detail::run_fused<census_bits>(in, s)[0];
 }
 
 mx::array popcount64(const mx::array& bits, mx::Stream s) {
@@ -67,7 +86,9 @@ mx::array popcount64(const mx::array& bits, mx::Stream s) {
 }
 
 // Loop-free: each chunk of disparities is one compiled expression over strided views of the
-// left-padded right census (and image), so the volume costs a few kernels whatever D is.
+// left-padded right census (and image), so the volume costs a few kernels whatever D is. The
+// compiled functions are made once per thread (run_fused), not per call: a compile() of a new
+// lambda traces and fuses the graph again on every frame.
 mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreParams& p, mx::Stream s,
                       std::int64_t chunk_elems) {
   const int h = left.shape(0), w = left.shape(1), nd = p.num_d, pad = p.min_d + nd - 1;
@@ -78,30 +99,19 @@ mx::array cost_volume(const mx::array& left, const mx::array& right, const CoreP
   auto lf = mx::expand_dims(left, 2, s);
   auto rp = mx::pad(right, std::vector<std::pair<int, int>>{{0, 0}, {pad, 0}}, mx::array(0.f), "constant", s);
   auto xs = mx::reshape(mx::arange(w, mx::int32, s), {1, w, 1}, s);
-  const int outside = cost_max(p), min_d = p.min_d;
-  // in: census left [H, W, 1], census right view [H, W, nk], x [1, W, 1], d [1, 1, nk]
-  // (then, for ad_census: image left [H, W, 1], image right view [H, W, nk]).
-  auto chunk = mx::compile([s, ad, outside](const std::vector<mx::array>& in) {
-    auto c = mx::astype(popcount64(mx::bitwise_xor(in[0], in[1], s), s), mx::int16, s);
-    if (ad) {
-      auto diff = mx::minimum(mx::abs(mx::subtract(in[4], in[5], s), s), mx::array(float(kAdTrunc)), s);
-      c = mx::add(c, mx::right_shift(mx::astype(diff, mx::int16, s), mx::array(kAdShift, mx::int16), s), s);
-    }
-    // x - d in [0, W): d >= 0 by the option limits, so only x - d >= 0 is checked.
-    auto valid = mx::greater_equal(in[2], in[3], s);
-    return std::vector<mx::array>{mx::where(valid, c, mx::array(outside, mx::int16), s)};
-  });
+  const auto outside = mx::array(cost_max(p), mx::int16);
+  const int min_d = p.min_d;
   const int per = int(std::clamp<std::int64_t>(chunk_elems / (std::int64_t(h) * w), 1, nd));
   std::vector<mx::array> parts;
   for (int k0 = 0; k0 < nd; k0 += per) {
     const int nk = std::min(per, nd - k0);
     auto ds = mx::reshape(mx::arange(min_d + k0, min_d + k0 + nk, mx::int32, s), {1, 1, nk}, s);
-    std::vector<mx::array> in{cl, disparity_view(crp, w, pad, min_d, k0, nk, s), xs, ds};
+    std::vector<mx::array> in{cl, disparity_view(crp, w, pad, min_d, k0, nk, s), xs, ds, outside};
     if (ad) {
       in.push_back(lf);
       in.push_back(disparity_view(rp, w, pad, min_d, k0, nk, s));
     }
-    parts.push_back(chunk(in)[0]);
+    parts.push_back(robomlx::detail::run_fused<cost_chunk>(in, s)[0]);
   }
   return parts.size() == 1 ? parts[0] : mx::concatenate(parts, 2, s);
 }

@@ -8,6 +8,7 @@
 #include <mlx/compile.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/fused_internal.h"
 #include "robomlx/stereo/sgm_internal.h"
 
 namespace robomlx::stereo::detail {
@@ -34,6 +35,18 @@ void odd_even_sort(std::vector<mx::array>& v, int lo, int n, mx::Stream s) {
   odd_even_sort(v, lo + n / 2, n / 2, s);
   odd_even_merge(v, lo, n, 1, s);
 }
+// The middle of the n taps in[0..n), by the network padded to a power of two with +inf.
+std::vector<mx::array> median_network(const std::vector<mx::array>& in, mx::StreamOrDevice sd) {
+  const mx::Stream s = mx::to_stream(sd);
+  const int n = static_cast<int>(in.size());
+  std::vector<mx::array> v = in;
+  int m = 1;
+  while (m < n) m *= 2;
+  const auto inf = mx::array(std::numeric_limits<float>::infinity(), in[0].dtype());
+  while (static_cast<int>(v.size()) < m) v.push_back(mx::broadcast_to(inf, in[0].shape(), s));
+  odd_even_sort(v, 0, m, s);
+  return {v[n / 2]};
+}
 }  // namespace
 
 // The window's taps are size^2 shifted [H, W] views of the edge-padded map, sorted by a
@@ -43,21 +56,12 @@ void odd_even_sort(std::vector<mx::array>& v, int lo, int n, mx::Stream s) {
 // limit from 672x376 up (MLX's CUDA backend failed there).
 mx::array median_filter(const mx::array& disparity, int size, mx::Stream s) {
   if (size <= 1) return disparity;
-  const int h = disparity.shape(0), w = disparity.shape(1), r = size / 2, n = size * size;
+  const int h = disparity.shape(0), w = disparity.shape(1), r = size / 2;
   auto padded = mx::pad(disparity, std::vector<std::pair<int, int>>{{r, r}, {r, r}}, mx::array(0.f), "edge", s);
   std::vector<mx::array> taps;
   for (int dy = 0; dy < size; ++dy)
     for (int dx = 0; dx < size; ++dx) taps.push_back(mx::slice(padded, {dy, dx}, {dy + h, dx + w}, s));
-  auto network = mx::compile([s, n](const std::vector<mx::array>& in) {
-    std::vector<mx::array> v = in;
-    int m = 1;
-    while (m < n) m *= 2;
-    const auto inf = mx::array(std::numeric_limits<float>::infinity(), in[0].dtype());
-    while (static_cast<int>(v.size()) < m) v.push_back(mx::broadcast_to(inf, in[0].shape(), s));
-    odd_even_sort(v, 0, m, s);
-    return std::vector<mx::array>{v[n / 2]};
-  });
-  return network(taps)[0];
+  return robomlx::detail::run_fused<median_network>(taps, s)[0];
 }
 
 namespace {
