@@ -6,7 +6,9 @@
 //     boundaries (at most 1% of them), rects equal where the radii are;
 //   * splat.bin vs a plain loop (every tile of each rect, sorted by depth then index): exact;
 //   * splat.project's gradients vs central differences (1% of the largest; the whole image is
-//     not checked by differences, see that test);
+//     not checked by differences, see that test), op by op and compiled;
+//   * the compiled splat.project (what GPUs run) vs the op-by-op graph on the test device: outputs
+//     and vector-Jacobian products within float32 rounding, for two views through one graph;
 //   * graphdeco's golden cases (shared/golden/splat) through every implementation of splat.blend
 //     (the portable path on one case unless ROBOMLX_SPLAT_ALL_PORTABLE=1): PSNR >= 50 dB, radii as
 //     graphdeco's, gradient cosines >= 0.999 (splat_golden.h).
@@ -14,15 +16,19 @@
 #include <cstdlib>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include <mlx/compile.h>
 #include <mlx/ops.h>
+#include <mlx/random.h>
 #include <mlx/transforms.h>
 
 #include "robomlx/core/testing.h"
+#include "robomlx/splat/project_gaussians_internal.h"
 #include "robomlx/splat/rasterize.h"
 #include "robomlx/splat/splat_golden.h"
 #include "splat_test_util.h"
@@ -227,6 +233,99 @@ TEST(ProjectGaussians, GradientsMatchFiniteDifferences) {
   cam.antialiased = true;
   auto f = [&](const std::vector<mx::array>& x) {
     const auto p = project_gaussians(x[0], x[1], x[2], x[3], x[4], x[5], cam, mx::Device::cpu);
+    const auto flat = [](const mx::array& a) { return mx::reshape(a, {-1}); };
+    return std::vector<mx::array>{mx::concatenate({flat(p.means2d), flat(mx::multiply(p.conics, mx::array(100.0f))),
+                                                   flat(p.opacities), flat(p.colors),
+                                                   flat(mx::divide(mx::array(1.0f), p.depths))})};
+  };
+  GradCheckOptions o;
+  o.eps = 1e-3;
+  o.rtol = 1e-2;
+  o.projections = 8;
+  EXPECT_CLOSE(check_gradient(f, {sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs, mx::zeros({n, 2})},
+                              {0, 1, 2, 3, 4, 5}, o));
+}
+
+// On the CPU, MLX fuses compiled graphs by running g++ (tens of seconds for this graph on a
+// 2-core machine, cached on disk afterwards), so these tests trace, simplify and differentiate the
+// compiled graph there without fusing it (ROBOMLX_TEST_CPU_FUSE=1 fuses it too); the GPU run fuses.
+struct CpuCompileWithoutFusion {
+  explicit CpuCompileWithoutFusion(const mx::Device& d)
+      : active(d.type == mx::Device::cpu && !std::getenv("ROBOMLX_TEST_CPU_FUSE")) {
+    if (active) mx::set_compile_mode(mx::CompileMode::no_fuse);
+  }
+  ~CpuCompileWithoutFusion() {
+    if (active) mx::set_compile_mode(mx::CompileMode::enabled);
+  }
+  bool active;
+};
+
+// The compiled projection against the op-by-op one on the test device (the GPU in the GPU run):
+// outputs within 1e-5 (relative to each output's largest value), integers equal, and the
+// vector-Jacobian products for random cotangents within 1e-4. Two cameras go through the same
+// compiled variant, so a camera baked into the graph as a constant would fail the second one.
+TEST(ProjectGaussians, CompiledEqualsOpByOpWithGradients) {
+  const auto s = mx::default_stream(test::test_device());
+  const CpuCompileWithoutFusion no_fuse(s.device);
+  const int n = 300;
+  const auto sc = random_scene(n, 9);
+  for (const bool aa : {false, true}) {
+    for (const int degree : {1, 3}) {
+      for (const double turn : {0.1, -0.25}) {
+        auto cam = test_camera(160, 120, degree);
+        cam.antialiased = aa;
+        cam.rotation = {std::cos(turn), 0, std::sin(turn), 0, 1, 0, -std::sin(turn), 0, std::cos(turn)};
+        const std::string label = "aa " + std::to_string(aa) + " degree " + std::to_string(degree) + " turn " +
+                                  std::to_string(turn);
+        auto run = [&](bool fused) -> std::function<std::vector<mx::array>(const std::vector<mx::array>&)> {
+          return [&, fused](const std::vector<mx::array>& x) {
+            const auto p = fused ? detail::project_gaussians_fused(x[0], x[1], x[2], x[3], x[4], x[5], cam, s)
+                                 : detail::project_gaussians_portable(x[0], x[1], x[2], x[3], x[4], x[5], cam, s);
+            return std::vector<mx::array>{p.means2d, p.conics, p.opacities, p.colors, p.depths,
+                                          mx::astype(p.radii, mx::float32, s),
+                                          mx::astype(p.tile_rects, mx::float32, s)};
+          };
+        };
+        std::vector<mx::array> primals = {sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs};
+        primals.push_back(mx::zeros({n, 2}, mx::float32));
+        std::vector<mx::array> cot;
+        const auto ref_out = run(false)(primals);
+        for (size_t i = 0; i < ref_out.size(); ++i)
+          cot.push_back(i < 5 ? mx::random::normal(ref_out[i].shape(), mx::float32, mx::random::key(int(i)))
+                              : mx::zeros(ref_out[i].shape(), mx::float32));
+        const auto [out_ops, g_ops] = mx::vjp(run(false), primals, cot);
+        const auto [out_fused, g_fused] = mx::vjp(run(true), primals, cot);
+        for (size_t i = 0; i < out_ops.size(); ++i) {
+          const auto a = host<float>(out_ops[i]), b = host<float>(out_fused[i]);
+          double scale = 1e-6;
+          for (float v : a) scale = std::max(scale, double(std::abs(v)));
+          const double tol = i < 5 ? 1e-5 * scale : 0.0;
+          for (size_t j = 0; j < a.size(); ++j) ASSERT_NEAR(a[j], b[j], tol) << label << " output " << i << " at " << j;
+        }
+        for (size_t i = 0; i < g_ops.size(); ++i) {
+          const auto a = host<float>(g_ops[i]), b = host<float>(g_fused[i]);
+          double scale = 1e-6;
+          for (float v : a) scale = std::max(scale, double(std::abs(v)));
+          for (size_t j = 0; j < a.size(); ++j)
+            ASSERT_NEAR(a[j], b[j], 1e-4 * scale) << label << " gradient " << i << " at " << j;
+        }
+      }
+    }
+  }
+}
+
+// The compiled projection's gradients against central differences on the CPU, as the op-by-op
+// one above.
+TEST(ProjectGaussians, CompiledGradientsMatchFiniteDifferences) {
+  const int n = 10;
+  auto sc = random_scene(n, 23, 0.05, 0.15);
+  sc.means = mx::add(mx::multiply(sc.means, mx::array({0.3f, 0.3f, 0.0f}, {1, 3})), mx::array({0.0f, 0.0f, 2.0f}, {1, 3}));
+  auto cam = test_camera(64, 48, 3);
+  cam.antialiased = true;
+  const auto s = mx::default_stream(mx::Device::cpu);
+  const CpuCompileWithoutFusion no_fuse(s.device);
+  auto f = [&](const std::vector<mx::array>& x) {
+    const auto p = detail::project_gaussians_fused(x[0], x[1], x[2], x[3], x[4], x[5], cam, s);
     const auto flat = [](const mx::array& a) { return mx::reshape(a, {-1}); };
     return std::vector<mx::array>{mx::concatenate({flat(p.means2d), flat(mx::multiply(p.conics, mx::array(100.0f))),
                                                    flat(p.opacities), flat(p.colors),

@@ -74,6 +74,11 @@ ProjectedGaussians project_gaussians(const mx::array& means3d, const mx::array& 
   check_operands(means3d, scales, rotations, opacities, shs, screen_offsets, settings.sh_degree);
   const mx::Stream stream = op_stream(s);
   choose_impl(kTag, stream, ImplSet{});  // MLX ops only: recorded for traces
+  // A GPU runs the compiled graph: hundreds of [N]-sized kernels each way become a few fused ones.
+  // The CPU keeps the op-by-op graph (compiling there means g++ at run time, for little gain).
+  if (stream.device.type == mx::Device::gpu)
+    return detail::project_gaussians_fused(means3d, scales, rotations, opacities, shs, screen_offsets, settings,
+                                           stream);
   return detail::project_gaussians_portable(means3d, scales, rotations, opacities, shs, screen_offsets, settings,
                                             stream);
 }

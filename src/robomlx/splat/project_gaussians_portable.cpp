@@ -13,7 +13,6 @@ namespace robomlx::splat::detail {
 namespace {
 constexpr float kNearPlane = 0.2f;
 constexpr float kDilation = 0.3f;
-constexpr float kGuardBand = 1.3f;
 
 struct Ops {
   mx::Stream s;
@@ -38,34 +37,63 @@ std::vector<mx::array> rotation_entries(const Ops& o, const mx::array& q) {
 
 }  // namespace
 
+std::vector<float> camera_terms(const ProjectionSettings& cam) {
+  std::vector<float> k(kCameraTerms);
+  const auto& R = cam.rotation;
+  for (int i = 0; i < 9; ++i) k[kTermR + i] = static_cast<float>(R[i]);
+  for (int i = 0; i < 3; ++i) k[kTermT + i] = static_cast<float>(cam.translation[i]);
+  const auto center = cam.camera_center();
+  for (int i = 0; i < 3; ++i) k[kTermCampos + i] = static_cast<float>(center[i]);
+  k[kTermFx] = static_cast<float>(cam.fx);
+  k[kTermFy] = static_cast<float>(cam.fy);
+  k[kTermCx] = static_cast<float>(cam.cx - 0.5);
+  k[kTermCy] = static_cast<float>(cam.cy - 0.5);
+  k[kTermScale] = cam.scale_modifier;
+  k[kTermLimX] = kGuardBand * static_cast<float>(cam.width / (2.0 * cam.fx));
+  k[kTermLimY] = kGuardBand * static_cast<float>(cam.height / (2.0 * cam.fy));
+  k[kTermTilesX] = static_cast<float>((cam.width + kTileSize - 1) / kTileSize);
+  k[kTermTilesY] = static_cast<float>((cam.height + kTileSize - 1) / kTileSize);
+  return k;
+}
+
 ProjectedGaussians project_gaussians_portable(const mx::array& means3d, const mx::array& scales,
                                               const mx::array& rotations, const mx::array& opacities,
                                               const mx::array& shs, const mx::array& screen_offsets,
                                               const ProjectionSettings& cam, mx::Stream s) {
+  const auto k = camera_terms(cam);
+  std::vector<mx::array> terms;
+  for (float v : k) terms.emplace_back(v);
+  return project_gaussians_body(means3d, scales, rotations, opacities, shs, screen_offsets, terms,
+                                {cam.sh_degree, cam.antialiased}, s);
+}
+
+ProjectedGaussians project_gaussians_body(const mx::array& means3d, const mx::array& scales,
+                                          const mx::array& rotations, const mx::array& opacities,
+                                          const mx::array& shs, const mx::array& screen_offsets,
+                                          const std::vector<mx::array>& k, ProjectionShape shape, mx::Stream s) {
   const Ops o{s};
   const int n = means3d.shape(0);
-  const auto& Rw = cam.rotation;
-  std::vector<float> rt(9);
-  for (int i = 0; i < 9; ++i) rt[i] = static_cast<float>(Rw[(i % 3) * 3 + i / 3]);  // R^T, row-major
-  const mx::array R_T(rt.data(), {3, 3}, mx::float32);
-  const mx::array t({static_cast<float>(cam.translation[0]), static_cast<float>(cam.translation[1]),
-                     static_cast<float>(cam.translation[2])},
-                    {1, 3});
+  // R^T and t as [3, 3] and [1, 3] arrays built from the scalar terms (no constants: the compiled
+  // variant takes the camera as an input, so one compiled graph serves every view).
+  std::vector<mx::array> rt_entries, t_entries;
+  for (int i = 0; i < 9; ++i) rt_entries.push_back(k[kTermR + (i % 3) * 3 + i / 3]);
+  for (int i = 0; i < 3; ++i) t_entries.push_back(k[kTermT + i]);
+  const auto R_T = mx::reshape(mx::stack(rt_entries, 0, s), {3, 3}, s);
+  const auto t = mx::reshape(mx::stack(t_entries, 0, s), {1, 3}, s);
   const mx::array view = o.add(mx::matmul(means3d, R_T, s), t);  // [N, 3]
   const auto vx = o.col(view, 0), vy = o.col(view, 1), vz = o.col(view, 2);
 
   const auto in_front = mx::greater(vz, o.c(kNearPlane), s);
   const auto z = mx::where(in_front, vz, o.c(1.0f), s);
   const auto inv_z = o.div(o.c(1.0f), o.add(z, o.c(1e-7f)));
-  const float fx = static_cast<float>(cam.fx), fy = static_cast<float>(cam.fy);
-  const auto u = o.add(o.add(o.mul(o.mul(o.c(fx), vx), inv_z), o.c(static_cast<float>(cam.cx - 0.5))),
-                       o.col(screen_offsets, 0));
-  const auto v = o.add(o.add(o.mul(o.mul(o.c(fy), vy), inv_z), o.c(static_cast<float>(cam.cy - 0.5))),
-                       o.col(screen_offsets, 1));
+  const auto& fx = k[kTermFx];
+  const auto& fy = k[kTermFy];
+  const auto u = o.add(o.add(o.mul(o.mul(fx, vx), inv_z), k[kTermCx]), o.col(screen_offsets, 0));
+  const auto v = o.add(o.add(o.mul(o.mul(fy, vy), inv_z), k[kTermCy]), o.col(screen_offsets, 1));
 
   // Sigma = Rq diag(s^2) Rq^T, then the camera-frame covariance C = R Sigma R^T.
   const auto q = rotation_entries(o, rotations);
-  const auto sc = o.mul(scales, o.c(cam.scale_modifier));
+  const auto sc = o.mul(scales, k[kTermScale]);
   std::vector<mx::array> ss = {o.col(sc, 0), o.col(sc, 1), o.col(sc, 2)};
   std::vector<mx::array> m;  // M = Rq diag(s), row-major
   for (int i = 0; i < 9; ++i) m.push_back(o.mul(q[i], ss[i % 3]));
@@ -75,7 +103,7 @@ ProjectedGaussians project_gaussians_portable(const mx::array& means3d, const mx
   std::vector<mx::array> sig;
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) sig.push_back(j < i ? sig[j * 3 + i] : sigma(i, j));
-  auto rr = [&](int i, int j) { return o.c(static_cast<float>(Rw[i * 3 + j])); };
+  auto rr = [&](int i, int j) { return k[kTermR + i * 3 + j]; };
   std::vector<mx::array> rs;  // R Sigma
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j)
@@ -86,18 +114,17 @@ ProjectedGaussians project_gaussians_portable(const mx::array& means3d, const mx
   const auto c00 = cc(0, 0), c01 = cc(0, 1), c02 = cc(0, 2), c11 = cc(1, 1), c12 = cc(1, 2), c22 = cc(2, 2);
 
   // EWA: J of the clamped direction (graphdeco's guard band, symmetric in tan(fov/2) = W / 2f).
-  const float lim_x = kGuardBand * static_cast<float>(cam.width / (2.0 * cam.fx));
-  const float lim_y = kGuardBand * static_cast<float>(cam.height / (2.0 * cam.fy));
   // graphdeco treats a clamped t.x as a constant (gradient 0 to x and none through the clamp to z).
-  const auto guard = [&](const mx::array& vxy, float lim) {
+  const auto guard = [&](const mx::array& vxy, const mx::array& lim) {
     const auto r = o.div(vxy, z);
-    const auto inside = mx::logical_and(mx::greater_equal(r, o.c(-lim), s), mx::less_equal(r, o.c(lim), s), s);
-    return mx::where(inside, vxy, mx::stop_gradient(o.mul(mx::clip(r, o.c(-lim), o.c(lim), s), z), s), s);
+    const auto neg_lim = mx::negative(lim, s);
+    const auto inside = mx::logical_and(mx::greater_equal(r, neg_lim, s), mx::less_equal(r, lim, s), s);
+    return mx::where(inside, vxy, mx::stop_gradient(o.mul(mx::clip(r, neg_lim, lim, s), z), s), s);
   };
-  const auto tx = guard(vx, lim_x), ty = guard(vy, lim_y);
-  const auto j00 = o.div(o.c(fx), z), j11 = o.div(o.c(fy), z);
+  const auto tx = guard(vx, k[kTermLimX]), ty = guard(vy, k[kTermLimY]);
+  const auto j00 = o.div(fx, z), j11 = o.div(fy, z);
   const auto zz = o.mul(z, z);
-  const auto j02 = o.div(o.mul(o.c(-fx), tx), zz), j12 = o.div(o.mul(o.c(-fy), ty), zz);
+  const auto j02 = o.div(o.mul(mx::negative(fx, s), tx), zz), j12 = o.div(o.mul(mx::negative(fy, s), ty), zz);
   const auto two = o.c(2.0f);
   const auto a0 = o.add(o.add(o.mul(o.mul(j00, j00), c00), o.mul(o.mul(two, o.mul(j00, j02)), c02)),
                         o.mul(o.mul(j02, j02), c22));
@@ -111,7 +138,7 @@ ProjectedGaussians project_gaussians_portable(const mx::array& means3d, const mx
   const auto det_ok = mx::logical_and(in_front, mx::not_equal(det, o.c(0.0f), s), s);
   const auto det_s = mx::where(det_ok, det, o.c(1.0f), s);
   auto opacity = opacities;
-  if (cam.antialiased) {
+  if (shape.antialiased) {
     const auto ratio = o.div(o.sub(o.mul(a0, c0), bb), det_s);
     opacity = o.mul(opacity, mx::sqrt(mx::maximum(ratio, o.c(2.5e-5f), s), s));
   }
@@ -123,10 +150,11 @@ ProjectedGaussians project_gaussians_portable(const mx::array& means3d, const mx
   const auto disc = mx::sqrt(mx::maximum(o.sub(o.mul(mid, mid), sg(det_s)), o.c(0.1f), s), s);
   const auto lambda = mx::maximum(o.add(mid, disc), o.sub(mid, disc), s);
   const auto radius = mx::ceil(o.mul(o.c(3.0f), mx::sqrt(lambda, s)), s);
-  const int gx = (cam.width + kTileSize - 1) / kTileSize, gy = (cam.height + kTileSize - 1) / kTileSize;
-  auto tile = [&](const mx::array& p, float bias, int grid) {
+  const auto& gx = k[kTermTilesX];
+  const auto& gy = k[kTermTilesY];
+  auto tile = [&](const mx::array& p, float bias, const mx::array& grid) {
     auto t = mx::floor(o.div(o.add(sg(p), o.c(bias)), o.c(static_cast<float>(kTileSize))), s);
-    return mx::astype(mx::clip(t, o.c(0.0f), o.c(static_cast<float>(grid)), s), mx::int32, s);
+    return mx::astype(mx::clip(t, o.c(0.0f), grid, s), mx::int32, s);
   };
   const auto x0 = tile(o.sub(u, radius), 0.0f, gx), y0 = tile(o.sub(v, radius), 0.0f, gy);
   const auto x1 = tile(o.add(u, radius), kTileSize - 1.0f, gx), y1 = tile(o.add(v, radius), kTileSize - 1.0f, gy);
@@ -136,14 +164,13 @@ ProjectedGaussians project_gaussians_portable(const mx::array& means3d, const mx
   const auto radii = mx::reshape(mx::where(visible, mx::astype(radius, mx::int32, s), zero_i, s), {n}, s);
   const auto rects = mx::where(visible, mx::concatenate({x0, y0, x1, y1}, 1, s), zero_i, s);
 
-  const auto center = cam.camera_center();
-  const mx::array campos({static_cast<float>(center[0]), static_cast<float>(center[1]), static_cast<float>(center[2])},
-                         {1, 3});
+  const auto campos =
+      mx::reshape(mx::stack({k[kTermCampos], k[kTermCampos + 1], k[kTermCampos + 2]}, 0, s), {1, 3}, s);
   const auto dir = o.sub(means3d, campos);
   const auto len = mx::sqrt(mx::sum(o.mul(dir, dir), 1, true, s), s);
   const auto dirs = o.div(dir, mx::where(mx::greater(len, o.c(0.0f), s), len, o.c(1.0f), s));
   return {mx::concatenate({u, v}, 1, s), conics, mx::reshape(opacity, {n}, s),
-          sh_to_color(shs, dirs, cam.sh_degree, s), mx::reshape(z, {n}, s), radii, rects};
+          sh_to_color(shs, dirs, shape.sh_degree, s), mx::reshape(z, {n}, s), radii, rects};
 }
 
 }  // namespace robomlx::splat::detail
