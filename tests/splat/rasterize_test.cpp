@@ -225,27 +225,7 @@ TEST(BinTiles, TooManyPairsIsAClearError) {
 // ~alpha/255 where a pixel crosses the cutoff, which a finite difference sees at any step size. The
 // blend's backward is checked against differences that replay its decisions (blend_tiles_test.cpp)
 // and the whole chain against graphdeco's gradients (SplatGolden below).
-TEST(ProjectGaussians, GradientsMatchFiniteDifferences) {
-  const int n = 10;
-  auto sc = random_scene(n, 21, 0.05, 0.15);
-  sc.means = mx::add(mx::multiply(sc.means, mx::array({0.3f, 0.3f, 0.0f}, {1, 3})), mx::array({0.0f, 0.0f, 2.0f}, {1, 3}));
-  auto cam = test_camera(64, 48, 3);
-  cam.antialiased = true;
-  auto f = [&](const std::vector<mx::array>& x) {
-    const auto p = project_gaussians(x[0], x[1], x[2], x[3], x[4], x[5], cam, mx::Device::cpu);
-    const auto flat = [](const mx::array& a) { return mx::reshape(a, {-1}); };
-    return std::vector<mx::array>{mx::concatenate({flat(p.means2d), flat(mx::multiply(p.conics, mx::array(100.0f))),
-                                                   flat(p.opacities), flat(p.colors),
-                                                   flat(mx::divide(mx::array(1.0f), p.depths))})};
-  };
-  GradCheckOptions o;
-  o.eps = 1e-3;
-  o.rtol = 1e-2;
-  o.projections = 8;
-  EXPECT_CLOSE(check_gradient(f, {sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs, mx::zeros({n, 2})},
-                              {0, 1, 2, 3, 4, 5}, o));
-}
-
+//
 // On the CPU, MLX fuses compiled graphs by running g++ (tens of seconds for this graph on a
 // 2-core machine, cached on disk afterwards), so these tests trace, simplify and differentiate the
 // compiled graph there without fusing it (ROBOMLX_TEST_CPU_FUSE=1 fuses it too); the GPU run fuses.
@@ -259,6 +239,35 @@ struct CpuCompileWithoutFusion {
   }
   bool active;
 };
+
+// All of the projection's differentiable outputs at once against central differences, on the CPU,
+// op by op (what the CPU runs) or compiled (what GPUs run).
+void check_projection_gradients(bool compiled, unsigned seed) {
+  const int n = 10;
+  auto sc = random_scene(n, seed, 0.05, 0.15);
+  sc.means = mx::add(mx::multiply(sc.means, mx::array({0.3f, 0.3f, 0.0f}, {1, 3})), mx::array({0.0f, 0.0f, 2.0f}, {1, 3}));
+  auto cam = test_camera(64, 48, 3);
+  cam.antialiased = true;
+  const auto s = mx::default_stream(mx::Device::cpu);
+  const CpuCompileWithoutFusion no_fuse(s.device);
+  auto f = [&](const std::vector<mx::array>& x) {
+    const auto p = compiled ? detail::project_gaussians_fused(x[0], x[1], x[2], x[3], x[4], x[5], cam, s)
+                            : project_gaussians(x[0], x[1], x[2], x[3], x[4], x[5], cam, s);
+    const auto flat = [](const mx::array& a) { return mx::reshape(a, {-1}); };
+    return std::vector<mx::array>{mx::concatenate({flat(p.means2d), flat(mx::multiply(p.conics, mx::array(100.0f))),
+                                                   flat(p.opacities), flat(p.colors),
+                                                   flat(mx::divide(mx::array(1.0f), p.depths))})};
+  };
+  GradCheckOptions o;
+  o.eps = 1e-3;
+  o.rtol = 1e-2;
+  o.projections = 8;
+  EXPECT_CLOSE(check_gradient(f, {sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs, mx::zeros({n, 2})},
+                              {0, 1, 2, 3, 4, 5}, o));
+}
+
+TEST(ProjectGaussians, GradientsMatchFiniteDifferences) { check_projection_gradients(false, 21); }
+TEST(ProjectGaussians, CompiledGradientsMatchFiniteDifferences) { check_projection_gradients(true, 23); }
 
 // The compiled projection against the op-by-op one on the test device (the GPU in the GPU run):
 // outputs within 1e-5 (relative to each output's largest value), integers equal, and the
@@ -312,31 +321,6 @@ TEST(ProjectGaussians, CompiledEqualsOpByOpWithGradients) {
       }
     }
   }
-}
-
-// The compiled projection's gradients against central differences on the CPU, as the op-by-op
-// one above.
-TEST(ProjectGaussians, CompiledGradientsMatchFiniteDifferences) {
-  const int n = 10;
-  auto sc = random_scene(n, 23, 0.05, 0.15);
-  sc.means = mx::add(mx::multiply(sc.means, mx::array({0.3f, 0.3f, 0.0f}, {1, 3})), mx::array({0.0f, 0.0f, 2.0f}, {1, 3}));
-  auto cam = test_camera(64, 48, 3);
-  cam.antialiased = true;
-  const auto s = mx::default_stream(mx::Device::cpu);
-  const CpuCompileWithoutFusion no_fuse(s.device);
-  auto f = [&](const std::vector<mx::array>& x) {
-    const auto p = detail::project_gaussians_fused(x[0], x[1], x[2], x[3], x[4], x[5], cam, s);
-    const auto flat = [](const mx::array& a) { return mx::reshape(a, {-1}); };
-    return std::vector<mx::array>{mx::concatenate({flat(p.means2d), flat(mx::multiply(p.conics, mx::array(100.0f))),
-                                                   flat(p.opacities), flat(p.colors),
-                                                   flat(mx::divide(mx::array(1.0f), p.depths))})};
-  };
-  GradCheckOptions o;
-  o.eps = 1e-3;
-  o.rtol = 1e-2;
-  o.projections = 8;
-  EXPECT_CLOSE(check_gradient(f, {sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs, mx::zeros({n, 2})},
-                              {0, 1, 2, 3, 4, 5}, o));
 }
 
 // graphdeco's cases, per implementation of the blend (projection and binning are MLX ops on the
