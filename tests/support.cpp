@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <mlx/compile.h>
 #include <mlx/device.h>
 #include <mlx/stream.h>
 
@@ -90,6 +91,14 @@ void ImplTest::TearDown() {
   }
   trace_.reset();
   scoped_.reset();
+}
+
+CompileModeScope::CompileModeScope(mlx::core::CompileMode mode) { mlx::core::set_compile_mode(mode); }
+
+CompileModeScope::~CompileModeScope() {
+  const char* fuse = std::getenv("ROBOMLX_CPU_FUSE");
+  const bool unfused = test_device().type == mlx::core::Device::cpu && fuse && std::string(fuse) == "0";
+  mlx::core::set_compile_mode(unfused ? mlx::core::CompileMode::no_fuse : mlx::core::CompileMode::enabled);
 }
 
 }  // namespace robomlx::test

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <mlx/compile.h>
 #include <mlx/device.h>
 #include <mlx/stream.h>
 
@@ -23,6 +24,17 @@ std::string source_dir();
 std::string temp_dir();
 /// The device the suite runs on (ROBOMLX_DEVICE; auto by default).
 mlx::core::Device test_device();
+
+/// MLX's compile mode for one scope, then back to the suite's (test_main.cpp: unfused on a CPU run
+/// unless ROBOMLX_CPU_FUSE is set to something else than 0, fused otherwise). For the tests whose
+/// subject is fusion itself (a fused graph's kernel count, fused against unfused results).
+class CompileModeScope {
+ public:
+  explicit CompileModeScope(mlx::core::CompileMode mode);
+  ~CompileModeScope();
+  CompileModeScope(const CompileModeScope&) = delete;
+  CompileModeScope& operator=(const CompileModeScope&) = delete;
+};
 
 /// The words that start a program of this build (the CLI) from a test: none natively; in a cross
 /// build the emulator the tests themselves run under (CMAKE_CROSSCOMPILING_EMULATOR, qemu-aarch64),

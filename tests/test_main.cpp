@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Test entry point: applies ROBOMLX_DEVICE (auto | cpu | gpu) before any test runs, and at the end
 // prints how many tests ran each implementation (the GPU run's proof that the CUDA twins ran).
+//
+// On a CPU run, compiled graphs are traced and simplified but not fused (ROBOMLX_CPU_FUSE=0, also
+// for the CLIs the tests start): MLX fuses on the CPU by running g++ once per fused kernel (a
+// second or two each, cached on disk), which on a clean CI machine was about 3.5 minutes of the
+// suite's wall time for the same ops run one by one. ROBOMLX_CPU_FUSE=1 fuses them;
+// core.CompileOnCpu.FusedEqualsUnfused checks fusion on the CPU either way, and the GPU run
+// (ROBOMLX_DEVICE=gpu) fuses everything.
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <set>
 
 #include <gtest/gtest.h>
+#include <mlx/compile.h>
 
 #include "robomlx/core/device.h"
 #include "robomlx/core/dispatch.h"
@@ -40,6 +49,8 @@ class ImplCounter : public ::testing::EmptyTestEventListener {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   auto device = robomlx::use_device(robomlx::device_choice_from_env());
+  if (device.type == mlx::core::Device::cpu && !std::getenv("ROBOMLX_CPU_FUSE")) setenv("ROBOMLX_CPU_FUSE", "0", 1);
+  robomlx::apply_cpu_fusion_env(device);
   if (std::getenv("ROBOMLX_TEST_VERBOSE")) std::cerr << "[robomlx tests] device " << robomlx::describe_device(device) << "\n";
   ::testing::UnitTest::GetInstance()->listeners().Append(new ImplCounter);
   return RUN_ALL_TESTS();

@@ -62,6 +62,7 @@ mx::Device apply_device(const GlobalOptions& global, Workload workload) {
   DeviceChoice choice = global.device.empty() ? device_choice_from_env() : parse_device_choice(global.device);
   mx::Device device = resolve_device_for(choice, workload);
   mx::set_default_device(device);
+  apply_cpu_fusion_env(device);
   return device;
 }
 

@@ -164,6 +164,7 @@ TEST(LlamaModel, SequencesLeaveAndRejoinTheBatch) {
 // launches, and a small model's decode step is made of little else. The bound keeps a change that
 // adds work per layer from passing unseen (measured on the CPU path: see the message).
 TEST(LlamaModel, DecodeStepGraphStaysSmall) {
+  const test::CompileModeScope fused(mx::CompileMode::enabled);  // the fused graph is the subject
   auto& m = test::smollm2();
   const auto prompt = prompt_tokens("The sky is");
   const SequenceId s = m.start(prompt);

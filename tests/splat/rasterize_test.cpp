@@ -22,7 +22,6 @@
 #include <tuple>
 #include <vector>
 
-#include <mlx/compile.h>
 #include <mlx/ops.h>
 #include <mlx/random.h>
 #include <mlx/transforms.h>
@@ -226,19 +225,7 @@ TEST(BinTiles, TooManyPairsIsAClearError) {
 // blend's backward is checked against differences that replay its decisions (blend_tiles_test.cpp)
 // and the whole chain against graphdeco's gradients (SplatGolden below).
 //
-// On the CPU, MLX fuses compiled graphs by running g++ (tens of seconds for this graph on a
-// 2-core machine, cached on disk afterwards), so these tests trace, simplify and differentiate the
-// compiled graph there without fusing it (ROBOMLX_TEST_CPU_FUSE=1 fuses it too); the GPU run fuses.
-struct CpuCompileWithoutFusion {
-  explicit CpuCompileWithoutFusion(const mx::Device& d)
-      : active(d.type == mx::Device::cpu && !std::getenv("ROBOMLX_TEST_CPU_FUSE")) {
-    if (active) mx::set_compile_mode(mx::CompileMode::no_fuse);
-  }
-  ~CpuCompileWithoutFusion() {
-    if (active) mx::set_compile_mode(mx::CompileMode::enabled);
-  }
-  bool active;
-};
+// On a CPU run these trace and differentiate the compiled graph without fusing it (test_main.cpp).
 
 // All of the projection's differentiable outputs at once against central differences, on the CPU,
 // op by op (what the CPU runs) or compiled (what GPUs run).
@@ -249,7 +236,6 @@ void check_projection_gradients(bool compiled, unsigned seed) {
   auto cam = test_camera(64, 48, 3);
   cam.antialiased = true;
   const auto s = mx::default_stream(mx::Device::cpu);
-  const CpuCompileWithoutFusion no_fuse(s.device);
   auto f = [&](const std::vector<mx::array>& x) {
     const auto p = compiled ? detail::project_gaussians_fused(x[0], x[1], x[2], x[3], x[4], x[5], cam, s)
                             : project_gaussians(x[0], x[1], x[2], x[3], x[4], x[5], cam, s);
@@ -275,7 +261,6 @@ TEST(ProjectGaussians, CompiledGradientsMatchFiniteDifferences) { check_projecti
 // compiled variant, so a camera baked into the graph as a constant would fail the second one.
 TEST(ProjectGaussians, CompiledEqualsOpByOpWithGradients) {
   const auto s = mx::default_stream(test::test_device());
-  const CpuCompileWithoutFusion no_fuse(s.device);
   const int n = 300;
   const auto sc = random_scene(n, 9);
   for (const bool aa : {false, true}) {

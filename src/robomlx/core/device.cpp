@@ -5,10 +5,12 @@
 #include <cctype>
 #include <cstdlib>
 #include <stdexcept>
+#include <string_view>
 #include <variant>
 
 #include <mlx/backend/cuda/cuda.h>
 #include <mlx/backend/metal/metal.h>
+#include <mlx/compile.h>
 #include <mlx/device.h>
 
 #include "robomlx/core/error.h"
@@ -89,6 +91,12 @@ mx::Device use_device(DeviceChoice choice) {
   mx::Device d = resolve_device(choice);
   mx::set_default_device(d);
   return d;
+}
+
+void apply_cpu_fusion_env(const mx::Device& device) {
+  const char* fuse = std::getenv("ROBOMLX_CPU_FUSE");
+  if (device.type == mx::Device::cpu && fuse && std::string_view(fuse) == "0")
+    mx::set_compile_mode(mx::CompileMode::no_fuse);
 }
 
 std::string describe_device(const mx::Device& device) {

@@ -48,6 +48,12 @@ mx::Device resolve_device(DeviceChoice choice);
 /// threads create arrays (set_default_device is process-global).
 mx::Device use_device(DeviceChoice choice);
 
+/// ROBOMLX_CPU_FUSE=0 with a CPU device: compiled graphs are traced and simplified but their ops
+/// run one by one instead of being fused. MLX fuses on the CPU by running g++ once per new kernel
+/// (seconds each on first use, cached on disk after), which a short run or a machine without g++
+/// may not want. Unset, or with a GPU device: no change. Same ops either way.
+void apply_cpu_fusion_env(const mx::Device& device);
+
 /// "cpu" or "gpu:0 (NVIDIA H100 80GB HBM3)".
 std::string describe_device(const mx::Device& device);
 
