@@ -9,6 +9,7 @@
 //   tok/s = sequences per step / step time), with the step's graph size (graph_size: nodes, and
 //   kernels = nodes that launch work; on a GPU this step is launch-bound, on the CPU every node is a
 //   hand-off to MLX's stream thread).
+// First, the decode step's ops alone (serve_ops_bench.cpp).
 // --quick: 32-token prompts, 1 and 8 sequences, a 128-token shared prefix. Gemma's rows are left out
 // (with a note on stderr) when its package is not installed. The same GGUFs under llama.cpp:
 // scripts/llamacpp_serve_peer.py, in the same session, for the side-by-side rows.
@@ -27,6 +28,7 @@
 #include "robomlx/serve/llama_model.h"
 #include "robomlx/serve/model_repository.h"
 #include "robomlx/serve/scheduler.h"
+#include "serve_bench.h"
 
 namespace robomlx::serve {
 
@@ -95,6 +97,7 @@ void serve_suite(BenchContext& ctx) {
   const std::string only = only_env ? only_env : "";
   if (!only.empty() && only != "smollm2" && only != "gemma3")
     throw std::invalid_argument("bench serve: ROBOMLX_BENCH_SERVE_MODEL must be smollm2 or gemma3, got '" + only + "'");
+  op_cases(ctx);
   const auto models = find_models();
   if (only != "gemma3") {
     const auto smol = find_model(models, "smollm2-135m-instruct");
@@ -120,7 +123,7 @@ void serve_suite(BenchContext& ctx) {
 }  // namespace
 
 ROBOMLX_BENCH_SUITE(serve, "language-model serving: SmolLM2-135M Q4_1 and Gemma 3 270M prefill (time to first token, "
-                           "with and without a prefix-cache hit) and batched decode tokens/s",
+                           "with and without a prefix-cache hit), batched decode tokens/s, and the decode ops alone",
                     serve_suite);
 
 }  // namespace robomlx::serve
