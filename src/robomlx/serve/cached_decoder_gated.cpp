@@ -2,9 +2,9 @@
 // The gated MLP activations of the decoder models (cached_decoder_internal.h).
 #include <cmath>
 
-#include <mlx/compile.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/fused_internal.h"
 #include "robomlx/serve/cached_decoder_internal.h"
 
 namespace robomlx::serve {
@@ -26,16 +26,17 @@ mx::array geglu_tanh_ops(const mx::array& g, const mx::array& u, mx::StreamOrDev
   return mx::multiply(gelu, u, s);
 }
 
-// F as one fused elementwise kernel (mx::compile): the same ops in the same dtype (the kernel's
-// compiler may contract a product into an fma: an ulp-level difference). A compiled graph runs on
-// the stream it was traced on, so it is used only when s is the thread's default stream; on any
-// other stream F runs op by op. Compiled once per thread, traced again per shape and dtype. On the
-// CPU the fused kernel needs g++ at run time (without it MLX runs the ops unfused).
+// F(g, u) as run_fused's list function: one fused elementwise kernel on the thread's default stream
+// (the same ops in the same dtype; the kernel's compiler may contract a product into an fma, an
+// ulp-level difference), op by op on any other stream.
+template <Gated F>
+std::vector<mx::array> fused_list(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  return {F(in[0], in[1], s)};
+}
+
 template <Gated F>
 mx::array fused(const mx::array& g, const mx::array& u, mx::Stream s) {
-  if (s != mx::default_stream(mx::default_device())) return F(g, u, s);
-  thread_local auto fn = mx::compile(+[](const std::vector<mx::array>& in) { return std::vector<mx::array>{F(in[0], in[1], {})}; });
-  return fn({g, u})[0];
+  return robomlx::detail::run_fused<fused_list<F>>({g, u}, s)[0];
 }
 }  // namespace
 

@@ -2,9 +2,9 @@
 // RoPE by tables (cached_decoder_internal.h says when and why).
 #include <cmath>
 
-#include <mlx/compile.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/fused_internal.h"
 #include "robomlx/serve/cached_decoder_internal.h"
 
 namespace robomlx::serve {
@@ -48,18 +48,18 @@ RopeTables rope_rows(const RopeTables& t, const DecoderStep& step, int T, mx::St
 }
 
 namespace {
-mx::array rotate(const mx::array& x, const mx::array& cos, const mx::array& sin, const mx::array& swap, mx::StreamOrDevice s) {
-  return mx::add(mx::multiply(x, cos, s), mx::multiply(mx::take(x, swap, -1, s), sin, s), s);
+// in: x, cos, sin, swap (run_fused's list form).
+std::vector<mx::array> rotate(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  const auto &x = in[0], &cos = in[1], &sin = in[2], &swap = in[3];
+  return {mx::add(mx::multiply(x, cos, s), mx::multiply(mx::take(x, swap, -1, s), sin, s), s)};
 }
 }  // namespace
 
-// Through mx::compile on the thread's default stream: the gather stays a kernel of its own, the two
-// products and the sum become one fused kernel (a decode step runs this twice per layer). A
-// compiled graph runs on the stream it was traced on, hence op by op on any other stream.
+// Through run_fused (mx::compile on the thread's default stream, op by op on any other): the gather
+// stays a kernel of its own, the two products and the sum become one fused kernel (a decode step
+// runs this twice per layer).
 mx::array apply_rope(const mx::array& x, const RopeTables& r, mx::Stream s) {
-  if (s != mx::default_stream(mx::default_device())) return rotate(x, r.cos, r.sin, r.swap, s);
-  thread_local auto fn = mx::compile(+[](const std::vector<mx::array>& in) { return std::vector<mx::array>{rotate(in[0], in[1], in[2], in[3], {})}; });
-  return fn({x, r.cos, r.sin, r.swap})[0];
+  return robomlx::detail::run_fused<rotate>({x, r.cos, r.sin, r.swap}, s)[0];
 }
 
 }  // namespace robomlx::serve

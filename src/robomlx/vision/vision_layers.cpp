@@ -3,10 +3,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include <mlx/compile.h>
 #include <mlx/fast.h>
 #include <mlx/ops.h>
 
+#include "robomlx/core/fused_internal.h"
 #include "robomlx/vision/vision_layers_internal.h"
 
 namespace robomlx::vision::detail {
@@ -64,18 +64,20 @@ mx::array gelu_erf_ops(const mx::array& x, mx::StreamOrDevice s) {
   return mx::multiply(mx::multiply(x, half, s), mx::add(one, mx::erf(mx::multiply(x, r, s), s), s), s);
 }
 
-// F as one fused elementwise kernel (mx::compile) instead of 3 (quick_gelu) or 5 (gelu) passes
-// over the MLP's widest tensor: the same ops in the same dtype, each intermediate still rounded to
-// it (the kernel's compiler may contract a product into an fma: an ulp-level difference). A
-// compiled graph runs on the stream it was traced on, so it is used only when s is the thread's
-// default stream; on any other stream F runs op by op. Compiled once per thread, traced again per
-// input shape and dtype. On the CPU the fused kernel needs g++ at run time (without it MLX runs
-// the ops unfused) and is about as fast as the ops (these activations are compute-bound there).
+// F as one fused elementwise kernel (run_fused: mx::compile on the thread's default stream, op by
+// op on any other) instead of 3 (quick_gelu) or 5 (gelu) passes over the MLP's widest tensor: the
+// same ops in the same dtype, each intermediate still rounded to it (the kernel's compiler may
+// contract a product into an fma: an ulp-level difference). On the CPU the fused kernel needs g++
+// at run time (without it MLX runs the ops unfused) and is about as fast as the ops (these
+// activations are compute-bound there).
+template <Unary F>
+std::vector<mx::array> unary_list(const std::vector<mx::array>& in, mx::StreamOrDevice s) {
+  return {F(in[0], s)};
+}
+
 template <Unary F>
 mx::array fused_unary(const mx::array& x, const mx::Stream& s) {
-  if (s != mx::default_stream(mx::default_device())) return F(x, s);
-  thread_local auto fused = mx::compile(+[](const std::vector<mx::array>& in) { return std::vector<mx::array>{F(in[0], {})}; });
-  return fused({x})[0];
+  return robomlx::detail::run_fused<unary_list<F>>({x}, s)[0];
 }
 
 }  // namespace
