@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <mlx/compile.h>
+#include <mlx/compile_impl.h>
 #include <mlx/device.h>
 #include <mlx/stream.h>
+
+#include "robomlx/core/device.h"
 
 namespace robomlx::test {
 
@@ -93,12 +96,17 @@ void ImplTest::TearDown() {
   scoped_.reset();
 }
 
-CompileModeScope::CompileModeScope(mlx::core::CompileMode mode) { mlx::core::set_compile_mode(mode); }
+// MLX keeps a trace made under one mode for later calls under another (its cache is keyed by the
+// function and its inputs' shapes), so the thread's traces are dropped at both ends of the scope.
+CompileModeScope::CompileModeScope(mlx::core::CompileMode mode) {
+  mlx::core::detail::compile_clear_cache(mlx::core::detail::compile_cache());
+  mlx::core::set_compile_mode(mode);
+}
 
 CompileModeScope::~CompileModeScope() {
-  const char* fuse = std::getenv("ROBOMLX_CPU_FUSE");
-  const bool unfused = test_device().type == mlx::core::Device::cpu && fuse && std::string(fuse) == "0";
-  mlx::core::set_compile_mode(unfused ? mlx::core::CompileMode::no_fuse : mlx::core::CompileMode::enabled);
+  mlx::core::detail::compile_clear_cache(mlx::core::detail::compile_cache());
+  mlx::core::set_compile_mode(mlx::core::CompileMode::enabled);
+  robomlx::apply_cpu_fusion_env(test_device());  // the suite's mode (test_main.cpp)
 }
 
 }  // namespace robomlx::test
