@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <mlx/ops.h>
+#include <mlx/primitives.h>
 #include <mlx/random.h>
 #include <mlx/transforms.h>
 
@@ -254,6 +255,18 @@ void check_projection_gradients(bool compiled, unsigned seed) {
 
 TEST(ProjectGaussians, GradientsMatchFiniteDifferences) { check_projection_gradients(false, 21); }
 TEST(ProjectGaussians, CompiledGradientsMatchFiniteDifferences) { check_projection_gradients(true, 23); }
+
+// Which graph project_gaussians builds on the test device: the compiled one behind its custom VJP
+// on a GPU stream, the op-by-op one on the CPU (the GPU run of the suite checks the first).
+TEST(ProjectGaussians, GpuStreamsGetTheCompiledGraph) {
+  const int n = 20;
+  const auto sc = random_scene(n, 11);
+  const auto s = mx::default_stream(test::test_device());
+  const auto p = project_gaussians(sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs,
+                                   mx::zeros({n, 2}, mx::float32), test_camera(), s);
+  const bool compiled = std::string(p.means2d.primitive().name()) == "CustomTransforms";
+  EXPECT_EQ(compiled, s.device.type == mx::Device::gpu) << p.means2d.primitive().name();
+}
 
 // The compiled projection against the op-by-op one on the test device (the GPU in the GPU run):
 // outputs within 1e-5 (relative to each output's largest value), integers equal, and the
