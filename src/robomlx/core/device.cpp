@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <iostream>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <variant>
@@ -94,9 +96,17 @@ mx::Device use_device(DeviceChoice choice) {
 }
 
 void apply_cpu_fusion_env(const mx::Device& device) {
-  const char* fuse = std::getenv("ROBOMLX_CPU_FUSE");
-  if (device.type == mx::Device::cpu && fuse && std::string_view(fuse) == "0")
-    mx::set_compile_mode(mx::CompileMode::no_fuse);
+  const char* env = std::getenv("ROBOMLX_CPU_FUSE");
+  if (!env) return;
+  const std::string_view fuse(env);
+  if (fuse != "0" && fuse != "1") {
+    static std::once_flag warned;  // as the other ROBOMLX_* knobs: a bad value is said once, then ignored
+    std::call_once(warned, [&] {
+      std::cerr << "robomlx: ROBOMLX_CPU_FUSE='" << fuse << "' is not 0 or 1: ignored\n";
+    });
+    return;
+  }
+  if (device.type == mx::Device::cpu && fuse == "0") mx::set_compile_mode(mx::CompileMode::no_fuse);
 }
 
 std::string describe_device(const mx::Device& device) {

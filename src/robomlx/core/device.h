@@ -51,7 +51,8 @@ mx::Device use_device(DeviceChoice choice);
 /// ROBOMLX_CPU_FUSE=0 with a CPU device: compiled graphs are traced and simplified but their ops
 /// run one by one instead of being fused. MLX fuses on the CPU by running g++ once per new kernel
 /// (seconds each on first use, cached on disk after), which a short run or a machine without g++
-/// may not want. Unset, or with a GPU device: no change. Same ops either way.
+/// may not want. Unset, 1, or with a GPU device: no change; another value is reported once on
+/// stderr and ignored. Same ops either way.
 void apply_cpu_fusion_env(const mx::Device& device);
 
 /// "cpu" or "gpu:0 (NVIDIA H100 80GB HBM3)".
