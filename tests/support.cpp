@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <utility>
 
 #include <unistd.h>
 
@@ -23,7 +25,20 @@ std::string shared_dir() {
 
 std::string source_dir() { return ROBOMLX_SOURCE_DIR; }
 
-std::string temp_dir() {
+namespace {
+std::vector<std::string>& temp_dirs() {
+  static std::vector<std::string> dirs;
+  return dirs;
+}
+std::vector<std::string>& program_temp_dirs() {
+  static std::vector<std::string> dirs;
+  return dirs;
+}
+std::mutex& temp_dirs_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::string make_temp_dir() {
   static std::atomic<int> counter{0};
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "robomlx";
@@ -35,6 +50,30 @@ std::string temp_dir() {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+}  // namespace
+
+std::string temp_dir() {
+  const std::string dir = make_temp_dir();
+  std::lock_guard<std::mutex> lock(temp_dirs_mutex());
+  temp_dirs().push_back(dir);
+  return dir;
+}
+
+std::string program_temp_dir() {
+  const std::string dir = make_temp_dir();
+  std::lock_guard<std::mutex> lock(temp_dirs_mutex());
+  program_temp_dirs().push_back(dir);
+  return dir;
+}
+
+std::vector<std::string> take_temp_dirs(bool program_end) {
+  std::lock_guard<std::mutex> lock(temp_dirs_mutex());
+  auto dirs = std::exchange(temp_dirs(), {});
+  if (program_end) {
+    for (auto& d : std::exchange(program_temp_dirs(), {})) dirs.push_back(std::move(d));
+  }
+  return dirs;
 }
 
 mlx::core::Device test_device() { return mlx::core::default_device(); }

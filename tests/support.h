@@ -20,8 +20,15 @@ namespace robomlx::test {
 std::string shared_dir();
 /// The repository root.
 std::string source_dir();
-/// A fresh empty temporary folder for this test.
+/// A fresh empty temporary folder for this test. test_main.cpp removes it when the test passes
+/// and keeps it (and says where) when it fails, or always with ROBOMLX_KEEP_TEST_DIRS=1.
 std::string temp_dir();
+/// A fresh empty temporary folder that outlives the test (a fixture that tests of one program
+/// share); removed at the end of the program if every test passed.
+std::string program_temp_dir();
+/// The folders temp_dir() made since the last call, and at the program's end program_temp_dir()'s
+/// too (for test_main.cpp).
+std::vector<std::string> take_temp_dirs(bool program_end);
 /// The device the suite runs on (ROBOMLX_DEVICE; auto by default).
 mlx::core::Device test_device();
 

@@ -9,16 +9,20 @@
 // core.CompileOnCpu.FusedEqualsUnfused checks fusion on the CPU either way, and the GPU run
 // (ROBOMLX_DEVICE=gpu) fuses everything.
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <system_error>
 
 #include <gtest/gtest.h>
 #include <mlx/compile.h>
 
 #include "robomlx/core/device.h"
 #include "robomlx/core/dispatch.h"
+#include "support.h"
 
 namespace {
 
@@ -44,6 +48,28 @@ class ImplCounter : public ::testing::EmptyTestEventListener {
   std::map<robomlx::Impl, int> tests_;
 };
 
+// Removes the folders a passing test made with test::temp_dir(); a failing test's are kept and
+// named, so that its outputs can be read. ROBOMLX_KEEP_TEST_DIRS=1 keeps them all.
+class TempDirSweeper : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestEnd(const ::testing::TestInfo& info) override { sweep(info.result()->Passed(), false); }
+  void OnTestProgramEnd(const ::testing::UnitTest& unit) override { sweep(unit.Passed(), true); }
+
+ private:
+  static void sweep(bool passed, bool program_end) {
+    const char* keep = std::getenv("ROBOMLX_KEEP_TEST_DIRS");
+    const bool keep_all = keep && std::string(keep) == "1";
+    for (const auto& dir : robomlx::test::take_temp_dirs(program_end)) {
+      std::error_code ec;
+      if (passed && !keep_all) {
+        std::filesystem::remove_all(dir, ec);
+      } else if (!passed) {
+        std::cout << "[robomlx tests] kept " << dir << "\n";
+      }
+    }
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,5 +79,6 @@ int main(int argc, char** argv) {
   robomlx::apply_cpu_fusion_env(device);
   if (std::getenv("ROBOMLX_TEST_VERBOSE")) std::cerr << "[robomlx tests] device " << robomlx::describe_device(device) << "\n";
   ::testing::UnitTest::GetInstance()->listeners().Append(new ImplCounter);
+  ::testing::UnitTest::GetInstance()->listeners().Append(new TempDirSweeper);
   return RUN_ALL_TESTS();
 }

@@ -45,11 +45,6 @@ std::string slurp(const fs::path& p) {
 
 void put(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
-  return s;
-}
-
 // Staging names a run may never leave behind (core/io/output_stage.cpp, core/io/atomic_file.cpp).
 std::vector<std::string> leftovers(const fs::path& root) {
   std::vector<std::string> found;

@@ -136,8 +136,7 @@ TEST(GgufReader, RealTensorsMatchTheGgufPackage) {
 }
 
 TEST(GgufReader, BrokenFilesThrowNamingTheProblem) {
-  const auto dir = std::filesystem::temp_directory_path() / "robomlx_gguf_reader_test";
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = test::temp_dir();
   auto write = [&](const std::string& name, const std::string& bytes) {
     const auto p = (dir / name).string();
     std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -184,7 +183,7 @@ TEST(GgufReader, MutatedFilesFailCleanly) {
   f += str("n") + u32(1) + u64(4) + u32(0) + u64(96);            // F32 [4]: 16 bytes
   f.resize((f.size() + 31) / 32 * 32, '\0');
   f += std::string(128, '\x11');
-  const auto path = (std::filesystem::temp_directory_path() / "robomlx_gguf_mutated.gguf").string();
+  const auto path = test::temp_dir() + "/mutated.gguf";
   auto write = [&](const std::string& bytes) {
     std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   };

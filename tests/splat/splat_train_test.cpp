@@ -50,7 +50,7 @@ std::string slurp(const std::string& path) {
 
 std::string capture_dir() {
   static const std::string dir = [] {
-    const std::string d = test::temp_dir() + "/capture";
+    const std::string d = test::program_temp_dir() + "/capture";
     test::write_synthetic_capture(d);
     return d;
   }();

@@ -77,9 +77,12 @@ TEST(SamAutoMasks, SortedNonOverlappingAndConsistent) {
     ASSERT_EQ(m.mask.size(), std::size_t(rgb.width) * rgb.height);
     long long area = 0;
     int x0 = m.width, y0 = m.height, x1 = -1, y1 = -1;
-    for (int y = 0; y < m.height; ++y)
-      for (int x = 0; x < m.width; ++x)
-        if (m.mask[std::size_t(y) * m.width + x]) ++area, x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+    for (int y = 0; y < m.height; ++y) {
+      for (int x = 0; x < m.width; ++x) {
+        if (!m.mask[std::size_t(y) * m.width + x]) continue;
+        ++area, x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+      }
+    }
     EXPECT_EQ(area, m.area);
     EXPECT_EQ(m.bbox, (std::array<int, 4>{x0, y0, x1 - x0, y1 - y0}));
     if (i > 0) EXPECT_GE(masks[i - 1].predicted_iou, m.predicted_iou);
