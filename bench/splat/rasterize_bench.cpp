@@ -21,7 +21,10 @@
 #include "robomlx/core/dispatch.h"
 #include "robomlx/core/io/npy.h"
 #include "robomlx/splat/gaussian_ply.h"
+#include "robomlx/splat/blend_tiles.h"
+#include "robomlx/splat/project_gaussians.h"
 #include "robomlx/splat/rasterize.h"
+#include "robomlx/splat/tile_binning.h"
 #include "robomlx/splat/splat_golden.h"
 #include "splat_bench.h"
 
@@ -149,6 +152,56 @@ void scene_cases(BenchContext& ctx, const BenchScene& sc, const std::string& lab
   }, impl);
 }
 
+// The rasterizer's three stages one at a time, on the same inputs as the whole (for a profile
+// without Nsight: which stage a change moved). Loss for the projection's backward: every
+// differentiable output times fixed random weights.
+void stage_cases(BenchContext& ctx, const BenchScene& sc, const std::string& size) {
+  const mx::Stream s = mx::default_stream(ctx.device());
+  const auto& in = sc.inputs;
+  const int n = in.means3d.shape(0);
+  const auto offsets = mx::zeros({n, 2}, mx::float32);
+  auto project = [&](const std::vector<mx::array>& p) {
+    return project_gaussians(p[0], p[1], p[2], p[3], p[4], p[5], sc.settings.camera, s);
+  };
+  const std::vector<mx::array> primals{in.means3d, in.scales, in.rotations, in.opacities, in.shs, offsets};
+  ctx.run("stage project fwd " + size, [&] {
+    const auto p = project(primals);
+    return std::vector<mx::array>{p.means2d, p.conics, p.opacities, p.colors, p.depths, p.radii, p.tile_rects};
+  }, "auto");
+  std::vector<mx::array> w;
+  for (int c : {2, 3, 1, 3}) w.push_back(mx::random::uniform({n, c}, mx::float32, mx::random::key(5 + c)));
+  w[2] = mx::reshape(w[2], {n});
+  mx::eval(w);
+  auto loss = [&](const std::vector<mx::array>& p) {
+    const auto pr = project(p);
+    auto l = mx::sum(mx::multiply(pr.means2d, w[0], s), false, s);
+    l = mx::add(l, mx::sum(mx::multiply(pr.conics, w[1], s), false, s), s);
+    l = mx::add(l, mx::sum(mx::multiply(pr.opacities, w[2], s), false, s), s);
+    return std::vector<mx::array>{mx::add(l, mx::sum(mx::multiply(pr.colors, w[3], s), false, s), s)};
+  };
+  auto vg = mx::value_and_grad(loss, std::vector<int>{0, 1, 2, 3, 4, 5});
+  ctx.run("stage project fwd+bwd " + size, [&] {
+    auto [value, grads] = vg(primals);
+    grads.push_back(value[0]);
+    return grads;
+  }, "auto");
+  const auto p = project(primals);
+  mx::eval({p.means2d, p.conics, p.opacities, p.colors, p.depths, p.tile_rects});
+  const auto blend = sc.settings.blend();
+  ctx.run("stage bin " + size, [&] {
+    const auto b = bin_tiles(p.depths, p.tile_rects, blend, sc.settings.max_pairs, s);
+    return std::vector<mx::array>{b.point_list, b.tile_ranges};
+  }, "auto");
+  const auto b = bin_tiles(p.depths, p.tile_rects, blend, sc.settings.max_pairs, s);
+  const auto inv_depths = mx::divide(mx::array(1.0f), p.depths, s);
+  mx::eval({b.point_list, b.tile_ranges, inv_depths});
+  ctx.run("stage blend fwd " + size, [&] {
+    const auto o = blend_tiles(p.means2d, p.conics, p.opacities, p.colors, inv_depths, b.point_list, b.tile_ranges,
+                               blend, s);
+    return std::vector<mx::array>{o.color, o.inv_depth, o.alpha};
+  }, "auto");
+}
+
 }  // namespace
 
 void rasterize_cases(BenchContext& ctx) {
@@ -165,8 +218,11 @@ void rasterize_cases(BenchContext& ctx) {
     scene_cases(ctx, donut, "donut", "portable");
   }
   if (ctx.quick) return;
-  for (int grid : gpu ? std::vector<int>{1, 3, 5} : std::vector<int>{1})
-    scene_cases(ctx, garden_scene(shared, grid), "garden", "auto");
+  for (int grid : gpu ? std::vector<int>{1, 3, 5} : std::vector<int>{1}) {
+    const auto garden = garden_scene(shared, grid);
+    scene_cases(ctx, garden, "garden", "auto");
+    stage_cases(ctx, garden, "garden N=" + std::to_string(garden.inputs.means3d.shape(0)));
+  }
 }
 
 }  // namespace robomlx::splat
