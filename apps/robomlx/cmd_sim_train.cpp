@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `robomlx sim train --task T --out DIR [--num-envs N] [--steps S] [--resume DIR] [--horizon H]
 //  [--epochs E] [--minibatches M] [--lr X] [--lr-schedule adaptive|linear|constant] [--seed S]
-//  [--hidden 256,128,64] [--reward-scale X] [--no-progress]`: PPO on MLX. --out gets policy.safetensors + policy.json (a checkpoint
+//  [--hidden 256,128,64] [--reward-scale X] [--eval-envs N] [--no-progress]`: PPO on MLX. --out gets policy.safetensors + policy.json (a checkpoint
 // --resume and `sim play` read), metrics.json (per-iteration returns, the final deterministic
 // evaluation) and reward_curve.png; it appears only when the run succeeds.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -33,8 +34,13 @@ struct TrainArgs {
   sim::EnvOptions env;
   sim::PpoConfig ppo;
   long steps = 200000;
+  int eval_envs = 0;  // not given: min(num_envs, kDefaultEvalEnvs)
   bool no_progress = false;
 };
+
+// The final evaluation runs one whole episode on each of its envs: 256 episodes measure the policy
+// well, and the 4,096 envs of a training run would cost as much as ~60 training iterations.
+constexpr int kDefaultEvalEnvs = 256;
 
 void run_sim_train(const GlobalOptions& global, TrainArgs& a) {
   if (a.steps < 1) throw std::invalid_argument("[sim.train] --steps must be >= 1, got " + std::to_string(a.steps));
@@ -71,6 +77,7 @@ void run_sim_train(const GlobalOptions& global, TrainArgs& a) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sim::EnvOptions eval_options = a.env;
   eval_options.seed = a.env.seed + 1000;  // fresh initial states, not the training ones
+  eval_options.num_envs = a.eval_envs > 0 ? a.eval_envs : std::min(a.env.num_envs, kDefaultEvalEnvs);
   auto eval_env = sim::make_env(a.task, eval_options);
   const double eval = trainer.evaluate(*eval_env);
   const double max_return = env->spec().max_return;
@@ -88,7 +95,7 @@ void run_sim_train(const GlobalOptions& global, TrainArgs& a) {
   const long trained_steps = (trainer.iteration() - first) * per_iter;
   nlohmann::json metrics = {{"task", env->spec().id}, {"backend", env->backend_name()}, {"device", describe_device(device)},
                             {"num_envs", a.env.num_envs}, {"env_steps", trainer.env_steps()}, {"train_seconds", secs},
-                            {"env_steps_per_second", trained_steps / secs}, {"eval_mean_return", eval},
+                            {"env_steps_per_second", trained_steps / secs}, {"eval_mean_return", eval}, {"eval_envs", eval_options.num_envs},
                             {"max_return", max_return > 0 ? nlohmann::json(max_return) : nlohmann::json()},
                             {"eval_fraction_of_max", max_return > 0 ? nlohmann::json(eval / max_return) : nlohmann::json()}, {"iterations", iters}};
   write_file_atomically((std::filesystem::path(dir) / "metrics.json").string(), metrics.dump(2) + "\n");
@@ -121,6 +128,9 @@ void add_sim_train(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--lr", a->ppo.learning_rate, "Initial learning rate (default 3e-4)");
   cmd->add_option("--lr-schedule", a->ppo.lr_schedule, "adaptive (KL target 0.008, default), linear or constant");
   cmd->add_option("--entropy", a->ppo.entropy_coef, "Entropy bonus coefficient (default 0)");
+  cmd->add_option("--eval-envs", a->eval_envs,
+                  "Envs (one episode each) of the final deterministic evaluation (default: --num-envs, at most 256)")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--seed", a->env.seed, "Seed of envs and policy (default 42)");
   // Isaac Lab's rl_games configs size the network per task (cartpole 32,32; ant 256,128,64) and
   // scale rewards per task (scale_value): the defaults are cartpole's.

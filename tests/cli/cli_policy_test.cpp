@@ -223,6 +223,8 @@ std::vector<Case> cases() {
       {"value", "sim train --task cartpole --reward-scale 0 --out v13", 2, "[sim.ppo] reward scale must be a positive number",
        {}, {"v13"}},
       {"value", "sim run --task cartpole --num-envs 2000000000", 2, "[sim.env] num_envs must be in [1, 1048576]"},
+      {"value", "sim train --task cartpole --eval-envs 0 --out v14", 2, "--eval-envs: Value 0 not in range 1 to 1048576",
+       {}, {"v14"}},
       // Output paths are checked before any work (stdout shows none was done): exit 2, path named.
       {"early", S + " --out afile/sub", 2, "[output] --out must be a writable path, got '", {}, {}, "valid disparities"},
       {"early", S + " --out /sys/robomlx-cli-test", 2, "/sys/robomlx-cli-test", {}, {}, "valid disparities"},
