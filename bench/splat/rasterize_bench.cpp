@@ -213,6 +213,7 @@ void rasterize_cases(BenchContext& ctx) {
   const bool gpu = ctx.device().type == mx::Device::gpu;
   const auto donut = donut_scene(shared);
   scene_cases(ctx, donut, "donut", "auto");
+  stage_cases(ctx, donut, "donut N=" + std::to_string(donut.inputs.means3d.shape(0)));
   {
     ScopedImpl portable(Impl::portable, "splat.blend");
     scene_cases(ctx, donut, "donut", "portable");

@@ -4,7 +4,8 @@
 //     matrix products (not the op's unrolled formulas): same visible set, centres within 1e-3 px,
 //     conics within 1e-4 relative, colours within 1e-5, radii equal except +-1 at ceil
 //     boundaries (at most 1% of them), rects equal where the radii are;
-//   * splat.bin vs a plain loop (every tile of each rect, sorted by depth then index): exact;
+//   * splat.bin (the portable path and the CPU twin) vs a plain loop (every tile of each rect,
+//     sorted by depth then index): exact, also with depth ties and empty rects;
 //   * splat.project's gradients vs central differences (1% of the largest; the whole image is
 //     not checked by differences, see that test), op by op and compiled;
 //   * the compiled splat.project (what GPUs run) vs the op-by-op graph on the test device: outputs
@@ -180,30 +181,78 @@ TEST(ProjectGaussians, MatchesDoublePrecisionLoop) {
   EXPECT_LE(boundary, visible / 100);
 }
 
-TEST(BinTiles, MatchesPlainLoop) {
-  const int n = 300;
-  const auto sc = random_scene(n, 9);
-  const auto cam = test_camera(100, 70);
-  const auto p = project_gaussians(sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs,
-                                   mx::zeros({n, 2}, mx::float32), cam, mx::Device::cpu);
-  const BlendSettings bs{cam.width, cam.height, {0, 0, 0}};
-  const auto bins = bin_tiles(p.depths, p.tile_rects, bs, kDefaultMaxPairs, mx::Device::cpu);
-  const auto depth = host<float>(p.depths);
-  const auto rects = host<int>(p.tile_rects);
-  std::vector<int> want_list, want_ranges;
+// tile_binning.h's contract as a plain loop: every tile's Gaussians (rect contains the tile) by
+// depth, ties by index. Returns the list and the [start, end) ranges.
+std::pair<std::vector<int>, std::vector<int>> plain_bins(const std::vector<float>& depth, const std::vector<int>& rects,
+                                                         const BlendSettings& bs) {
+  const int n = static_cast<int>(depth.size());
+  std::vector<int> list, ranges;
   for (int t = 0; t < bs.tiles_x() * bs.tiles_y(); ++t) {
     const int tx = t % bs.tiles_x(), ty = t / bs.tiles_x();
     std::vector<int> ids;
     for (int i = 0; i < n; ++i)
       if (rects[4 * i] <= tx && tx < rects[4 * i + 2] && rects[4 * i + 1] <= ty && ty < rects[4 * i + 3]) ids.push_back(i);
     std::stable_sort(ids.begin(), ids.end(), [&](int a, int b) { return depth[a] < depth[b]; });
-    want_ranges.push_back(static_cast<int>(want_list.size()));
-    want_list.insert(want_list.end(), ids.begin(), ids.end());
-    want_ranges.push_back(static_cast<int>(want_list.size()));
+    ranges.push_back(static_cast<int>(list.size()));
+    list.insert(list.end(), ids.begin(), ids.end());
+    ranges.push_back(static_cast<int>(list.size()));
   }
-  EXPECT_EQ(bins.num_rendered, static_cast<std::int64_t>(want_list.size()));
-  EXPECT_EQ(host<int>(bins.point_list), want_list);
-  EXPECT_EQ(host<int>(bins.tile_ranges), want_ranges);
+  return {list, ranges};
+}
+
+// splat.bin's implementations (the portable argsorts, the CPU twin's counting sort) against the
+// plain loop: exact integers.
+class BinTilesImpl : public test::ImplTest {
+ protected:
+  std::string forced_tag() const override { return "splat.bin"; }
+  void expect_plain(const mx::array& depths, const mx::array& rects, const BlendSettings& bs) {
+    const auto bins = bin_tiles(depths, rects, bs, kDefaultMaxPairs, stream());
+    const auto [list, ranges] = plain_bins(host<float>(depths), host<int>(rects), bs);
+    EXPECT_EQ(bins.num_rendered, static_cast<std::int64_t>(list.size()));
+    EXPECT_EQ(host<int>(bins.point_list), list);
+    EXPECT_EQ(host<int>(bins.tile_ranges), ranges);
+  }
+};
+
+TEST_P(BinTilesImpl, ProjectedSceneMatchesPlainLoop) {
+  const int n = 300;
+  const auto sc = random_scene(n, 9);
+  const auto cam = test_camera(100, 70);
+  const auto p = project_gaussians(sc.means, sc.scales, sc.rotations, sc.opacities, sc.shs,
+                                   mx::zeros({n, 2}, mx::float32), cam, mx::Device::cpu);
+  expect_plain(p.depths, p.tile_rects, {cam.width, cam.height, {0, 0, 0}});
+}
+
+// Many Gaussians per tile, depths drawn from a few values (ties, broken by index), empty rects
+// with depths that are not positive (as projection leaves invisible ones), rects on the grid's edges.
+TEST_P(BinTilesImpl, TiesAndEmptyRectsMatchPlainLoop) {
+  const BlendSettings bs{333, 150, {0, 0, 0}};  // 21 x 10 tiles, partial last ones
+  const int n = 4000, tx = bs.tiles_x(), ty = bs.tiles_y();
+  std::mt19937 rng(21);
+  std::vector<float> depth(n);
+  std::vector<int> rects(4 * n);
+  const float levels[] = {0.5f, 1.0f, 1.0f, 2.25f, 7.0f};
+  for (int i = 0; i < n; ++i) {
+    const int x0 = static_cast<int>(rng() % tx), y0 = static_cast<int>(rng() % ty);
+    int* r = &rects[4 * i];
+    r[0] = x0, r[1] = y0, r[2] = std::min(tx, x0 + static_cast<int>(rng() % 4)), r[3] = std::min(ty, y0 + static_cast<int>(rng() % 3));
+    depth[i] = rng() % 2 ? levels[rng() % 5] : 0.1f + 0.001f * static_cast<float>(rng() % 5000);
+    if (rng() % 10 == 0) r[0] = r[1] = r[2] = r[3] = 0, depth[i] = rng() % 2 ? -1.0f : 0.0f;
+  }
+  expect_plain(mx::array(depth.data(), {n}, mx::float32), mx::array(rects.data(), {n, 4}, mx::int32), bs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Impls, BinTilesImpl, ::testing::Values(Impl::portable, Impl::cpu),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST(BinTiles, RectsOutsideTheGridAreRefused) {
+  const BlendSettings bs{64, 32, {0, 0, 0}};  // 4 x 2 tiles
+  const auto depths = mx::array({1.0f, 2.0f});
+  for (const auto& bad : {std::vector<int>{0, 0, 5, 1, 0, 0, 1, 1}, std::vector<int>{0, 0, 1, 1, 2, 1, 1, 2},
+                          std::vector<int>{-1, 0, 1, 1, 0, 0, 1, 1}}) {
+    EXPECT_THROW_MSG(bin_tiles(depths, mx::array(bad.data(), {2, 4}, mx::int32), bs, kDefaultMaxPairs, mx::Device::cpu),
+                     std::invalid_argument, "[splat.bin] tile_rects must be (x0, y0, x1, y1) with 0 <= x0 <= x1 <= 4");
+  }
 }
 
 TEST(BinTiles, TooManyPairsIsAClearError) {

@@ -27,7 +27,10 @@ struct TileBins {
 inline constexpr std::int64_t kDefaultMaxPairs = std::int64_t{1} << 28;
 
 /// depths [N] float32 (> 0 where visible), tile_rects [N, 4] int32 (ProjectedGaussians). Throws
-/// std::runtime_error "[splat.bin] ... pairs ..." when R > max_pairs.
+/// std::runtime_error "[splat.bin] ... pairs ..." when R > max_pairs, std::invalid_argument
+/// "[splat.bin] tile_rects must be ..." when a rect is upside down or leaves the tile grid.
+/// Implementations (core/dispatch.h, tag "splat.bin"): the portable MLX ops (any device) and a
+/// CPU twin that counts instead of sorting the pairs (tile_binning_twins.h); same integers.
 TileBins bin_tiles(const mx::array& depths, const mx::array& tile_rects, const BlendSettings& settings,
                    std::int64_t max_pairs = kDefaultMaxPairs, mx::StreamOrDevice s = {});
 
