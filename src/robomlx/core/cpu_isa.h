@@ -5,6 +5,16 @@
 // the exact features it needs (popcnt, fma, avx512bw, ...); compiler-cloned loops are not capped.
 #pragma once
 
+// Plain loops that the compiler vectorises, cloned for AVX2 and chosen at run time by the CPU's
+// features (an "arch=" clone would be picked by CPU model and skip AMD parts). Without FMA in the
+// clone the compiler contracts nothing, so both clones round alike. Non-x86 targets, or
+// -DROBOMLX_CPU_GENERIC_ONLY, compile the baseline loop only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(ROBOMLX_CPU_GENERIC_ONLY)
+#define ROBOMLX_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ROBOMLX_AVX2_CLONES
+#endif
+
 namespace robomlx {
 
 enum class CpuIsa { generic, sse2, avx2, avx512 };

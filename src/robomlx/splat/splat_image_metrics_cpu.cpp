@@ -19,6 +19,7 @@
 #include <mlx/primitives.h>
 #include <mlx/transforms.h>
 
+#include "robomlx/core/cpu_isa.h"
 #include "robomlx/core/parallel.h"
 #include "robomlx/splat/splat_image_metrics_twins.h"
 
@@ -29,32 +30,34 @@ namespace {
 using Taps = std::array<float, kSsimWindow>;
 constexpr int kHalf = kSsimWindow / 2;
 
+// One row of the vertical pass: out = sum over taps t of g[t] * (row y + t - 5 of the map).
+ROBOMLX_AVX2_CLONES void blur_row_vertical(const float* map, float* out, int y, int h, int w, const float* g) {
+  std::fill(out, out + w, 0.0f);
+  for (int t = std::max(0, kHalf - y); t < std::min(kSsimWindow, h + kHalf - y); ++t) {
+    const float* in = map + static_cast<std::int64_t>(y + t - kHalf) * w;
+    for (int x = 0; x < w; ++x) out[x] += g[t] * in[x];
+  }
+}
+
+// One row of the horizontal pass, tap-major like the vertical one: the inner loop runs over
+// contiguous x and vectorises.
+ROBOMLX_AVX2_CLONES void blur_row_horizontal(const float* in, float* out, int w, const float* g) {
+  std::fill(out, out + w, 0.0f);
+  for (int t = 0; t < kSsimWindow; ++t) {
+    const int lo = std::max(0, kHalf - t), hi = std::min(w, w + kHalf - t);
+    for (int x = lo; x < hi; ++x) out[x] += g[t] * in[x + t - kHalf];
+  }
+}
+
 // dst = the window sum of each of the k maps [h, w] in src (zero padding); tmp: scratch, same size.
 void blur_maps(const float* src, float* tmp, float* dst, std::int64_t k, int h, int w, const Taps& g) {
   const std::int64_t rows = k * h, chunk = std::max<std::int64_t>(1, 8192 / w);
   parallel_for(rows, chunk, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t r = begin; r < end; ++r) {
-      const std::int64_t map = r / h;
-      const int y = static_cast<int>(r % h);
-      float* out = tmp + r * w;
-      std::fill(out, out + w, 0.0f);
-      for (int t = std::max(0, kHalf - y); t < std::min(kSsimWindow, h + kHalf - y); ++t) {
-        const float* in = src + (map * h + y + t - kHalf) * w;
-        for (int x = 0; x < w; ++x) out[x] += g[t] * in[x];
-      }
-    }
+    for (std::int64_t r = begin; r < end; ++r)
+      blur_row_vertical(src + r / h * h * w, tmp + r * w, static_cast<int>(r % h), h, w, g.data());
   });
   parallel_for(rows, chunk, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t r = begin; r < end; ++r) {
-      // Tap-major like the vertical pass: the inner loop runs over contiguous x and vectorises.
-      const float* in = tmp + r * w;
-      float* out = dst + r * w;
-      std::fill(out, out + w, 0.0f);
-      for (int t = 0; t < kSsimWindow; ++t) {
-        const int lo = std::max(0, kHalf - t), hi = std::min(w, w + kHalf - t);
-        for (int x = lo; x < hi; ++x) out[x] += g[t] * in[x + t - kHalf];
-      }
-    }
+    for (std::int64_t r = begin; r < end; ++r) blur_row_horizontal(tmp + r * w, dst + r * w, w, g.data());
   });
 }
 
