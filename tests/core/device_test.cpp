@@ -77,6 +77,32 @@ TEST(Dispatch, ForcingCanTargetOneTagPrefix) {
   EXPECT_FALSE(trace.ran(Impl::portable, "depth.temporal"));
 }
 
+// ROBOMLX_IMPL: a bare implementation for every op, or per tag prefix (the longest match wins);
+// a ScopedImpl still overrides it; a bad value names the expected forms.
+TEST(Dispatch, EnvironmentForcesAllOpsOrOneTagPrefix) {
+  mx::Device cpu(mx::Device::cpu);
+  ::setenv("ROBOMLX_IMPL", "portable", 1);
+  EXPECT_EQ(choose_impl("depth.spatial", cpu, {.cpu = true}), Impl::portable);
+  EXPECT_EQ(forced_impl(), Impl::portable);
+  ::setenv("ROBOMLX_IMPL", "depth=portable,depth.spatial=cpu", 1);
+  EXPECT_EQ(choose_impl("depth.spatial", cpu, {.cpu = true}), Impl::cpu);
+  EXPECT_EQ(choose_impl("depth.temporal", cpu, {.cpu = true}), Impl::portable);
+  EXPECT_EQ(choose_impl("splat.bin", cpu, {.cpu = true}), Impl::cpu);  // not named: the default choice
+  EXPECT_FALSE(forced_impl().has_value());
+  ::setenv("ROBOMLX_IMPL", "cpu,splat.bin=portable", 1);
+  EXPECT_EQ(choose_impl("splat.bin", cpu, {.cpu = true}), Impl::portable);
+  EXPECT_EQ(choose_impl("splat.blend", cpu, {.cpu = true}), Impl::cpu);
+  {
+    ScopedImpl force(Impl::cpu, "splat.bin");
+    EXPECT_EQ(choose_impl("splat.bin", cpu, {.cpu = true}), Impl::cpu);
+  }
+  ::setenv("ROBOMLX_IMPL", "splat.bin=fast", 1);
+  EXPECT_THROW_MSG(choose_impl("splat.bin", cpu, {.cpu = true}), std::invalid_argument,
+                   "ROBOMLX_IMPL must be portable, cpu, cuda or metal, or a comma-separated list of <op tag prefix>=");
+  ::unsetenv("ROBOMLX_IMPL");
+  EXPECT_EQ(choose_impl("splat.bin", cpu, {.cpu = true}), Impl::cpu);
+}
+
 TEST(Dispatch, OpStreamFollowsMlxRuleForStreamOrDevice) {
   auto explicit_cpu = mx::new_stream(mx::Device::cpu);
   EXPECT_EQ(op_stream(explicit_cpu), explicit_cpu);

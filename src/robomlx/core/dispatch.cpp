@@ -7,6 +7,8 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <mlx/backend/cuda/cuda.h>
 #include <mlx/backend/metal/metal.h>
@@ -36,15 +38,50 @@ std::vector<ImplTrace*>& live_traces() {
   return traces;
 }
 
-std::optional<Impl> env_impl() {
+// ROBOMLX_IMPL: one implementation for every op ("portable"), or a comma-separated list of
+// <tag prefix>=<implementation> items ("splat.bin=portable,depth=cpu"; the longest matching prefix
+// wins), a bare item being the default for the other tags. Read on every choice (tests set it).
+struct EnvForcing {
+  std::optional<Impl> all;
+  std::vector<std::pair<std::string, Impl>> by_prefix;
+};
+
+EnvForcing env_forcing() {
+  EnvForcing f;
   const char* env = std::getenv("ROBOMLX_IMPL");
-  if (env == nullptr || *env == '\0') return std::nullopt;
-  std::string s(env);
-  if (s == "portable") return Impl::portable;
-  if (s == "cpu") return Impl::cpu;
-  if (s == "cuda") return Impl::cuda;
-  if (s == "metal") return Impl::metal;
-  throw std::invalid_argument("[core.dispatch] ROBOMLX_IMPL must be portable, cpu, cuda or metal, got '" + s + "'");
+  if (env == nullptr || *env == '\0') return f;
+  const std::string value(env);
+  auto parse = [&](const std::string& s) {
+    if (s == "portable") return Impl::portable;
+    if (s == "cpu") return Impl::cpu;
+    if (s == "cuda") return Impl::cuda;
+    if (s == "metal") return Impl::metal;
+    throw std::invalid_argument(
+        "[core.dispatch] ROBOMLX_IMPL must be portable, cpu, cuda or metal, or a comma-separated list of "
+        "<op tag prefix>=<one of those> (e.g. splat.bin=portable), got '" + value + "'");
+  };
+  std::size_t at = 0;
+  while (at <= value.size()) {
+    const std::size_t end = std::min(value.find(',', at), value.size());
+    const std::string item = value.substr(at, end - at);
+    if (const auto eq = item.find('='); eq != std::string::npos && eq > 0) {
+      f.by_prefix.emplace_back(item.substr(0, eq), parse(item.substr(eq + 1)));
+    } else {
+      f.all = parse(item);
+    }
+    at = end + 1;
+  }
+  return f;
+}
+
+std::optional<Impl> env_impl_for(std::string_view tag) {
+  const EnvForcing f = env_forcing();
+  std::optional<Impl> best = f.all;
+  std::size_t best_len = 0;
+  for (const auto& [prefix, impl] : f.by_prefix) {
+    if (tag.substr(0, prefix.size()) == prefix && prefix.size() >= best_len) best = impl, best_len = prefix.size();
+  }
+  return best;
 }
 
 bool log_enabled() {
@@ -113,7 +150,7 @@ mx::Stream op_stream(mx::StreamOrDevice s) { return mx::to_stream(s); }
 
 std::optional<Impl> forced_impl() {
   if (scoped_override().impl) return scoped_override().impl;
-  return env_impl();
+  return env_forcing().all;
 }
 
 bool strictly_forced(Impl impl, std::string_view tag) { return scoped_for(tag) == impl; }
@@ -156,7 +193,7 @@ bool is_metal_device(const mx::Device& device) {
 
 Impl preview_impl(std::string_view tag, const mx::Device& device, ImplSet available) {
   std::optional<Impl> forced = scoped_for(tag);
-  if (!forced && !scoped_override().impl) forced = env_impl();
+  if (!forced && !scoped_override().impl) forced = env_impl_for(tag);
   if (forced) return misfit(*forced, device, available).empty() ? *forced : Impl::portable;
   return first_fit(device, available);
 }

@@ -56,7 +56,8 @@ inline Impl choose_impl(std::string_view tag, const mx::Stream& stream, ImplSet 
 /// answers portable): for planning, e.g. whether a fused fast path applies.
 Impl preview_impl(std::string_view tag, const mx::Device& device, ImplSet available);
 
-/// The forced implementation, if any (a live ScopedImpl, else ROBOMLX_IMPL).
+/// The implementation forced for every op, if any (a live ScopedImpl, else ROBOMLX_IMPL's bare
+/// item). ROBOMLX_IMPL may also force one tag prefix: "splat.bin=portable,depth=cpu".
 std::optional<Impl> forced_impl();
 
 /// True while a ScopedImpl strictly forces `impl` for op `tag` (then a twin that fails must throw,
