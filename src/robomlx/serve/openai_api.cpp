@@ -165,7 +165,7 @@ nlohmann::json parse_body(const std::string& body) {
   json j;
   try {
     j = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error; out_of_range for numbers beyond double (1e999)
     throw bad_request(std::string("the request body is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw bad_request(std::string("the request body must be a JSON object, got ") + type_name(j));
