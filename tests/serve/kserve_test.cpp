@@ -173,6 +173,10 @@ TEST(KServe, HealthMetadataAndErrors) {
       {R"({"inputs":[{"name":"depth","datatype":"UINT16","shape":[2,2],"data":[1,2,3,4]}]})", 400},
       {R"({"inputs":"x"})", 400},
       {"not json", 400},
+      // Found by fuzz/kserve_fuzz.cpp and its OpenAI twin: wrong JSON types that nlohmann's value()
+      // threw on (answered 500), and a number beyond double.
+      {R"({"inputs":[{"name":"depth","datatype":"UINT16","shape":[2,2],"data":[1,2,3,4]}],"parameters":{"fx":1,"baseline_mm":1},"outputs":[{"name":"depth","parameters":{"binary_data":"yes"}}]})", 400},
+      {R"({"inputs":[{"name":"depth","datatype":"UINT16","shape":[2,2],"data":[1,2,3,4e999]}]})", 400},
   };
   for (const auto& b : bad) {
     auto r = c.Post("/v2/models/depth.standard_chain/infer", b.body, "application/json");

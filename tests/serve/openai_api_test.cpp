@@ -56,6 +56,7 @@ TEST(OpenAiApi, ChatFieldsAreCheckedByTypeAndRange) {
       {with(kChat, "messages", json::parse(R"([{"role":"robot","content":"x"}])")), "messages[0].role"},
       {with(kChat, "messages", json::parse(R"([{"role":"user","content":5}])")), "messages[0].content"},
       {with(kChat, "messages", json::parse(R"([{"role":"user","content":"x","colour":1}])")), "messages[0].colour"},
+      {with(kChat, "messages", json::parse(R"([{"role":"user","content":[{"type":1,"text":"x"}]}])")), "messages[0].content"},
       {with(kChat, "model", 7), "model"},
       {with(kChat, "max_tokens", 0), "max_tokens"},
       {with(kChat, "max_tokens", -5), "max_tokens"},

@@ -188,8 +188,11 @@ ParsedInfer parse_infer_request(const std::string& model, const std::string& bod
       if (!o.is_object() || !o.contains("name") || !o["name"].is_string())
         throw bad_request("'outputs' entries need a 'name' string", "outputs");
       r.outputs.push_back(o["name"].get<std::string>());
-      if (o.contains("parameters") && o["parameters"].is_object() && o["parameters"].value("binary_data", false))
-        out.binary_outputs.insert(r.outputs.back());
+      if (!o.contains("parameters")) continue;
+      const auto& p = o["parameters"];
+      if (!p.is_object() || (p.contains("binary_data") && !p["binary_data"].is_boolean()))
+        throw bad_request("'outputs' parameters must be an object whose 'binary_data' is a boolean", "outputs");
+      if (p.value("binary_data", false)) out.binary_outputs.insert(r.outputs.back());
     }
   }
   return out;

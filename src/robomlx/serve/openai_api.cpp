@@ -147,7 +147,9 @@ std::string message_content(const json& content, std::size_t i) {
   if (!content.is_array()) throw bad_request("'" + where + "' must be a string or an array of text parts", where);
   std::string text;
   for (const auto& part : content) {
-    if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
+    // Each test before the next one reads: a "type" that is not a string is refused, not thrown on.
+    if (!part.is_object() || !part.contains("type") || part["type"] != "text" || !part.contains("text") ||
+        !part["text"].is_string())
       throw bad_request("'" + where + "' parts must be {\"type\": \"text\", \"text\": string}", where);
     text += part["text"].get<std::string>();
   }
