@@ -5,6 +5,8 @@
 // cosine >= 0.99999 per sentence, all sentences in one padded batch.
 #include <cmath>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <mlx/ops.h>
 
@@ -51,6 +53,21 @@ TEST(BertEmbedding, InfoAndErrors) {
   EXPECT_EQ(m.dim(), 384);
   EXPECT_THROW(m.embed({}), std::invalid_argument);
   EXPECT_THROW(BertEmbedding::load(test::source_dir() + "/tests/data"), std::invalid_argument);
+}
+
+// A model folder a user brings: a config field of the wrong JSON type is named with its file.
+TEST(BertEmbedding, ConfigFieldsOfTheWrongTypeAreNamed) {
+  const std::string dir = test::temp_dir();
+  auto load_with = [&](const std::string& config) {
+    std::ofstream(dir + "/config.json") << config;
+    BertEmbedding::load(dir);
+  };
+  EXPECT_THROW_MSG(load_with(R"({"model_type": 7})"), std::invalid_argument,
+                   "bert: " + dir + "/config.json: 'model_type' must be a string, got 7");
+  EXPECT_THROW_MSG(load_with(R"({"model_type": "bert", "hidden_size": "384"})"), std::invalid_argument,
+                   "'hidden_size' must be an integer in range, got \"384\"");
+  EXPECT_THROW_MSG(load_with(R"({"model_type": "bert", "num_hidden_layers": 1e12})"), std::invalid_argument,
+                   "'num_hidden_layers' must be an integer in range");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // all-MiniLM-L6-v2's WordPiece against Hugging Face tokenizers 0.23.3 on the golden strings
 // (scripts/make-tokenizer-goldens.py), token for token.
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "robomlx/serve/tokenizer_wordpiece.h"
@@ -50,6 +52,23 @@ TEST(TokenizerWordPiece, SpecialsAndDecode) {
   EXPECT_EQ(tok.encode("", true), (std::vector<int>{101, 102}));
   EXPECT_EQ(tok.decode(tok.encode("Hello, unbelievable world", true)), "hello , unbelievable world");
   EXPECT_TRUE(tok.stop_ids().empty());
+}
+
+// A tokenizer.json a user brings: wrong JSON types are named with the file, not nlohmann's type_error.
+TEST(TokenizerWordPiece, MalformedTokenizerJsonIsNamed) {
+  const std::string path = test::temp_dir() + "/tokenizer.json";
+  auto load_with = [&](const std::string& text) {
+    std::ofstream(path) << text;
+    WordPieceTokenizer::from_tokenizer_json(path);
+  };
+  EXPECT_THROW_MSG(load_with(R"({"model": {"type": 5}})"), std::invalid_argument, path + ": 'type' must be a string, got 5");
+  EXPECT_THROW_MSG(load_with(R"({"model": {"type": "WordPiece", "vocab": [1]}})"), std::invalid_argument,
+                   "'model.vocab' must be an object");
+  EXPECT_THROW_MSG(load_with(R"({"model": {"type": "WordPiece", "vocab": {"a": "0"}}})"), std::invalid_argument,
+                   "the id of 'a' is not an integer");
+  EXPECT_THROW_MSG(load_with(R"({"model": {"type": "WordPiece", "vocab": {"a": 0}, "unk_token": 5}})"),
+                   std::invalid_argument, "'unk_token' must be a string, got 5");
+  EXPECT_THROW_MSG(load_with(R"([1, 2])"), std::invalid_argument, "is not a WordPiece tokenizer.json");
 }
 
 }  // namespace

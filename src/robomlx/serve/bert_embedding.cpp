@@ -14,6 +14,8 @@
 #include <mlx/transforms.h>
 #include <nlohmann/json.hpp>
 
+#include "robomlx/serve/json_field_internal.h"
+
 namespace robomlx::serve {
 
 namespace fs = std::filesystem;
@@ -56,21 +58,27 @@ BertEmbedding::~BertEmbedding() = default;
 std::unique_ptr<BertEmbedding> BertEmbedding::load(const std::string& folder, BertOptions options) {
   const fs::path dir(folder);
   const auto config = read_json(dir / "config.json", true);
-  if (config.value("model_type", "") != "bert") throw std::invalid_argument("bert: " + folder + " is not a BERT model (config.json model_type)");
-  if (config.value("hidden_act", "gelu") != "gelu") throw std::invalid_argument("bert: only the erf GELU activation is supported");
+  const std::string config_file = (dir / "config.json").string();
+  auto cfg_str = [&](const std::string& key, const std::string& fallback) {
+    return detail::json_field(config, key, fallback, "bert", config_file);
+  };
+  auto cfg_int = [&](const std::string& key, int fallback) { return detail::json_field(config, key, fallback, "bert", config_file); };
+  if (cfg_str("model_type", "") != "bert") throw std::invalid_argument("bert: " + folder + " is not a BERT model (config.json model_type)");
+  if (cfg_str("hidden_act", "gelu") != "gelu") throw std::invalid_argument("bert: only the erf GELU activation is supported");
   const auto pooling = read_json(dir / "1_Pooling" / "config.json", false);
-  if (!pooling.empty() && !pooling.value("pooling_mode_mean_tokens", false))
+  if (!pooling.empty() && !detail::json_field(pooling, "pooling_mode_mean_tokens", false, "bert", (dir / "1_Pooling" / "config.json").string()))
     throw std::invalid_argument("bert: only mean pooling is supported (1_Pooling/config.json)");
 
   std::unique_ptr<BertEmbedding> m(new BertEmbedding());
-  m->dim_ = config.value("hidden_size", 0);
-  m->heads_ = config.value("num_attention_heads", 0);
-  const int layers = config.value("num_hidden_layers", 0);
-  const int positions = config.value("max_position_embeddings", 512);
-  m->eps_ = config.value("layer_norm_eps", 1e-12f);
+  m->dim_ = cfg_int("hidden_size", 0);
+  m->heads_ = cfg_int("num_attention_heads", 0);
+  const int layers = cfg_int("num_hidden_layers", 0);
+  const int positions = cfg_int("max_position_embeddings", 512);
+  m->eps_ = detail::json_field(config, "layer_norm_eps", 1e-12f, "bert", config_file);
   if (m->dim_ <= 0 || m->heads_ <= 0 || layers <= 0 || m->dim_ % m->heads_ != 0)
     throw std::invalid_argument("bert: config.json has no usable hidden_size / num_attention_heads / num_hidden_layers");
-  const int st_max = read_json(dir / "sentence_bert_config.json", false).value("max_seq_length", positions);
+  const int st_max = detail::json_field(read_json(dir / "sentence_bert_config.json", false), "max_seq_length", positions, "bert",
+                                        (dir / "sentence_bert_config.json").string());
   m->max_tokens_ = std::min(options.max_tokens > 0 ? options.max_tokens : st_max, positions);
   if (m->max_tokens_ < 2) throw std::invalid_argument("bert: max_tokens must be at least 2 ([CLS] and [SEP])");
 

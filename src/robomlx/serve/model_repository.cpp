@@ -14,6 +14,7 @@
 #include "robomlx/serve/bert_embedding.h"
 #include "robomlx/serve/gemma_model.h"
 #include "robomlx/serve/gguf_metadata_internal.h"
+#include "robomlx/serve/json_field_internal.h"
 #include "robomlx/serve/llama_model.h"
 
 namespace robomlx::serve {
@@ -73,7 +74,9 @@ ModelEntry describe_bert(const fs::path& dir) {
   e.path = dir.string();
   e.weight_bytes = static_cast<std::int64_t>(fs::file_size(dir / "model.safetensors"));
   const auto st = read_json(dir / "sentence_bert_config.json");
-  e.context_length = st.value("max_seq_length", read_json(dir / "config.json").value("max_position_embeddings", 512));
+  const int positions = detail::json_field(read_json(dir / "config.json"), "max_position_embeddings", 512, "models",
+                                           (dir / "config.json").string());
+  e.context_length = detail::json_field(st, "max_seq_length", positions, "models", (dir / "sentence_bert_config.json").string());
   return e;
 }
 
@@ -87,7 +90,7 @@ std::optional<ModelEntry> describe(const fs::path& p) {
   }
   if (!fs::is_directory(p)) return std::nullopt;
   std::optional<ModelEntry> e;
-  if (fs::is_regular_file(p / "model.safetensors") && read_json(p / "config.json").value("model_type", "") == "bert") {
+  if (fs::is_regular_file(p / "model.safetensors") && detail::json_field(read_json(p / "config.json"), "model_type", std::string(), "models", (p / "config.json").string()) == "bert") {
     e = describe_bert(p);
   } else {
     std::vector<fs::path> ggufs;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <utf8proc.h>
 
+#include "robomlx/serve/json_field_internal.h"
 #include "robomlx/serve/tokenizer_text_internal.h"
 
 namespace robomlx::serve {
@@ -77,24 +78,28 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::from_tokenizer_json(cons
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("tokenizer: cannot read " + path);
   const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.contains("model") || j["model"].value("type", "") != "WordPiece")
+  if (j.is_discarded() || !j.is_object() || !j.contains("model") ||
+      detail::json_field(j["model"], "type", std::string(), "tokenizer", path) != "WordPiece")
     throw std::invalid_argument("tokenizer: " + path + " is not a WordPiece tokenizer.json");
   const auto& model = j["model"];
+  if (!model.contains("vocab") || !model["vocab"].is_object())
+    throw std::invalid_argument("tokenizer: " + path + ": 'model.vocab' must be an object of token: id");
   std::vector<std::string> vocab(model["vocab"].size());
   for (const auto& [tok, id] : model["vocab"].items()) {
-    const int i = id.get<int>();
+    if (!id.is_number_integer()) throw std::invalid_argument("tokenizer: " + path + ": the id of '" + tok + "' is not an integer");
+    const std::int64_t i = id.get<std::int64_t>();
     if (i < 0 || i >= static_cast<int>(vocab.size())) throw std::invalid_argument("tokenizer: " + path + ": vocabulary ids are not 0..n-1");
     vocab[i] = tok;
   }
   WordPieceOptions o;
-  o.unk = model.value("unk_token", o.unk);
-  o.continuing_prefix = model.value("continuing_subword_prefix", o.continuing_prefix);
-  o.max_chars_per_word = model.value("max_input_chars_per_word", o.max_chars_per_word);
+  o.unk = detail::json_field(model, "unk_token", o.unk, "tokenizer", path);
+  o.continuing_prefix = detail::json_field(model, "continuing_subword_prefix", o.continuing_prefix, "tokenizer", path);
+  o.max_chars_per_word = detail::json_field(model, "max_input_chars_per_word", o.max_chars_per_word, "tokenizer", path);
   if (j.contains("normalizer") && j["normalizer"].is_object()) {
     const auto& n = j["normalizer"];
-    o.lowercase = n.value("lowercase", true);
-    o.clean_text = n.value("clean_text", true);
-    o.handle_chinese_chars = n.value("handle_chinese_chars", true);
+    o.lowercase = detail::json_field(n, "lowercase", true, "tokenizer", path);
+    o.clean_text = detail::json_field(n, "clean_text", true, "tokenizer", path);
+    o.handle_chinese_chars = detail::json_field(n, "handle_chinese_chars", true, "tokenizer", path);
     o.strip_accents = n.contains("strip_accents") && n["strip_accents"].is_boolean() ? n["strip_accents"].get<bool>() : o.lowercase;
   }
   if (j.contains("added_tokens"))
