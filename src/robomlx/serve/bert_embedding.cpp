@@ -66,7 +66,8 @@ std::unique_ptr<BertEmbedding> BertEmbedding::load(const std::string& folder, Be
   if (cfg_str("model_type", "") != "bert") throw std::invalid_argument("bert: " + folder + " is not a BERT model (config.json model_type)");
   if (cfg_str("hidden_act", "gelu") != "gelu") throw std::invalid_argument("bert: only the erf GELU activation is supported");
   const auto pooling = read_json(dir / "1_Pooling" / "config.json", false);
-  if (!pooling.empty() && !detail::json_field(pooling, "pooling_mode_mean_tokens", false, "bert", (dir / "1_Pooling" / "config.json").string()))
+  const std::string pooling_file = (dir / "1_Pooling" / "config.json").string();
+  if (!pooling.empty() && !detail::json_field(pooling, "pooling_mode_mean_tokens", false, "bert", pooling_file))
     throw std::invalid_argument("bert: only mean pooling is supported (1_Pooling/config.json)");
 
   std::unique_ptr<BertEmbedding> m(new BertEmbedding());

@@ -90,7 +90,10 @@ std::optional<ModelEntry> describe(const fs::path& p) {
   }
   if (!fs::is_directory(p)) return std::nullopt;
   std::optional<ModelEntry> e;
-  if (fs::is_regular_file(p / "model.safetensors") && detail::json_field(read_json(p / "config.json"), "model_type", std::string(), "models", (p / "config.json").string()) == "bert") {
+  const auto model_type = [&] {
+    return detail::json_field(read_json(p / "config.json"), "model_type", std::string(), "models", (p / "config.json").string());
+  };
+  if (fs::is_regular_file(p / "model.safetensors") && model_type() == "bert") {
     e = describe_bert(p);
   } else {
     std::vector<fs::path> ggufs;

@@ -88,7 +88,7 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::from_tokenizer_json(cons
   for (const auto& [tok, id] : model["vocab"].items()) {
     if (!id.is_number_integer()) throw std::invalid_argument("tokenizer: " + path + ": the id of '" + tok + "' is not an integer");
     const std::int64_t i = id.get<std::int64_t>();
-    if (i < 0 || i >= static_cast<int>(vocab.size())) throw std::invalid_argument("tokenizer: " + path + ": vocabulary ids are not 0..n-1");
+    if (i < 0 || i >= static_cast<std::int64_t>(vocab.size())) throw std::invalid_argument("tokenizer: " + path + ": vocabulary ids are not 0..n-1");
     vocab[i] = tok;
   }
   WordPieceOptions o;
