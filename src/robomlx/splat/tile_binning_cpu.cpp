@@ -22,13 +22,15 @@ namespace robomlx::splat::detail {
 
 namespace {
 
+// Whether rect r = (x0, y0, x1, y1) covers any tile: the portable path's touched > 0.
+bool covers_tiles(const int* r) { return (r[2] - r[0]) * (r[3] - r[1]) > 0; }
+
 // (key, Gaussian) pairs sorted by key, stable: LSD radix, 11 bits a pass. The key maps the depth's
 // bits read as int32 to an order-preserving uint32 (sign bit flipped).
 std::vector<std::uint32_t> depth_order(const float* depth, const int* rect, int n) {
   std::vector<std::uint32_t> keys, ids;
   for (int i = 0; i < n; ++i) {
-    const int* r = rect + 4 * i;
-    if ((r[2] - r[0]) * (r[3] - r[1]) <= 0) continue;
+    if (!covers_tiles(rect + 4 * i)) continue;
     std::int32_t bits;
     std::memcpy(&bits, depth + i, sizeof bits);
     keys.push_back(static_cast<std::uint32_t>(bits) ^ 0x80000000u);
@@ -55,7 +57,7 @@ void bin(const float* depth, const int* rect, int n, int tiles_x, int num_tiles,
   std::vector<int> next(static_cast<std::size_t>(num_tiles) + 1, 0);
   for (int i = 0; i < n; ++i) {
     const int* r = rect + 4 * i;
-    if ((r[2] - r[0]) * (r[3] - r[1]) <= 0) continue;
+    if (!covers_tiles(r)) continue;
     for (int ty = r[1]; ty < r[3]; ++ty)
       for (int tx = r[0]; tx < r[2]; ++tx) ++next[static_cast<std::size_t>(ty) * tiles_x + tx + 1];
   }
